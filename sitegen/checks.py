@@ -1,0 +1,251 @@
+"""Rules that need more than one field: unique ids, survey logic, references, translations.
+
+Each rule is a small function that yields SiteErrors pointed at the field
+that breaks it, so `sitegen check` can list every problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from sitegen.errors import SiteError
+from sitegen.models.common import Text
+from sitegen.models.scorecard import (
+    BaseMetric,
+    CesMetric,
+    CsatMetric,
+    DurationMetric,
+    MeanMetric,
+    NpsMetric,
+    QuestionMetric,
+    RepeatRateMetric,
+    Scorecard,
+    ShareMetric,
+    SurveyMetric,
+)
+from sitegen.models.survey import (
+    CHOICE_TYPES,
+    NUMERIC_TYPES,
+    RESERVED_FIELD_NAMES,
+    BaseQuestion,
+    Survey,
+    choice_ids,
+    scale_bounds,
+)
+from sitegen.validation import Source, format_field
+
+if TYPE_CHECKING:
+    from sitegen.site import Site
+
+QUESTION_TYPES_FOR_KIND: dict[type[QuestionMetric], tuple[str, ...]] = {
+    NpsMetric: ("nps",),
+    CsatMetric: ("rating",),
+    CesMetric: ("likert",),
+    MeanMetric: NUMERIC_TYPES,
+    ShareMetric: CHOICE_TYPES,
+}
+
+
+def check_site(site: Site) -> list[SiteError]:
+    """Every cross-field and cross-file problem of a loaded site, errors and warnings."""
+    problems: list[SiteError] = []
+    for kind in (site.standards, site.guides, site.surveys, site.scorecards):
+        problems += check_unique_ids(kind)
+    for survey in site.surveys:
+        problems += check_survey(survey)
+    surveys = {source.model.id: source.model for source in site.surveys}
+    for scorecard in site.scorecards:
+        problems += check_scorecard(scorecard, surveys, site.files.root)
+    problems += check_measured_by(site)
+    for guide in site.guides:
+        problems += check_unique_ids(guide.model.modules, guide, ("modules",))
+    problems += check_translations(site)
+    return problems
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
+    return f". Did you mean '{close[0]}'?" if close else ""
+
+
+def check_unique_ids(items: list[Any], owner: Source[Any] | None = None, loc: tuple[Any, ...] = ()) -> Iterator[SiteError]:
+    """Ids are unique within their kind (files) or within one list of a file (`owner`, `loc`)."""
+    first_seen: dict[str, str] = {}
+    for index, item in enumerate(items):
+        if owner is None:
+            source, model, field, place = item, item.model, ("id",), item.path
+        else:
+            source, model, field, place = owner, item, (*loc, index, "id"), format_field((*loc, index))
+        if model.id in first_seen:
+            yield source.error(field, f"duplicate id '{model.id}' (also used by {first_seen[model.id]})")
+        else:
+            first_seen[model.id] = place
+
+
+def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
+    """A survey's own logic: unique ids, sensible limits, `show_if` on earlier answers."""
+    survey = source.model
+    yield from check_unique_ids(survey.questions, source, ("questions",))
+    for name in survey.hidden:
+        if name in RESERVED_FIELD_NAMES or survey.question(name) is not None:
+            yield source.error(("hidden", name), f"the field name '{name}' is already taken by {'the form itself' if name in RESERVED_FIELD_NAMES else 'a question'}", at_key=True)
+    if survey.opens and survey.closes and survey.closes < survey.opens:
+        yield source.error(("closes",), f"must not be before opens ({survey.opens.isoformat()})")
+    earlier: dict[str, BaseQuestion] = {}
+    for index, question in enumerate(survey.questions):
+        loc = ("questions", index)
+        if question.id in RESERVED_FIELD_NAMES:
+            yield source.error((*loc, "id"), f"'{question.id}' is reserved for the form itself; choose another id")
+        yield from _check_question(source, question, loc)
+        if question.show_if is not None:
+            yield from _check_condition(source, question, earlier, loc)
+        earlier[question.id] = question
+
+
+def _check_question(source: Source[Survey], question: BaseQuestion, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    for key in ("choices", "items"):
+        options = getattr(question, key, None)
+        if options:
+            yield from check_unique_ids(options, source, (*loc, key))
+    low, high = getattr(question, "min", None), getattr(question, "max", None)
+    if low is not None and high is not None and high <= low:
+        yield source.error((*loc, "max"), f"must be greater than min (got {high:g})")
+    fewest, most = getattr(question, "min_picks", None), getattr(question, "max_picks", None)
+    count = len(getattr(question, "choices", []))
+    if most is not None and most > count:
+        yield source.error((*loc, "max_picks"), f"must be at most the number of choices, {count} (got {most})")
+    if fewest is not None and fewest > min(count, most if most is not None else count):
+        yield source.error((*loc, "min_picks"), f"must be at most max_picks and the number of choices (got {fewest})")
+
+
+def _check_condition(
+    source: Source[Survey], question: BaseQuestion, earlier: dict[str, BaseQuestion], loc: tuple[Any, ...]
+) -> Iterator[SiteError]:
+    """`show_if` names an earlier question and tests it with values it can have."""
+    condition = question.show_if
+    assert condition is not None
+    loc = (*loc, "show_if")
+    target = earlier.get(condition.question)
+    if target is None:
+        later = source.model.question(condition.question) is not None
+        reason = "comes later; show_if can only test earlier questions" if later else f"is not a question of this survey{_suggest(condition.question, earlier)}"
+        yield source.error((*loc, "question"), f"'{condition.question}' {reason}")
+        return
+    operator, value = condition.operator, condition.value
+    values = value if isinstance(value, list) else [value]
+    if operator in ("lt", "le", "gt", "ge") and target.type not in NUMERIC_TYPES:  # type: ignore[attr-defined]
+        yield source.error((*loc, operator), f"'{operator}' compares numbers, but '{target.id}' is a {target.type} question")  # type: ignore[attr-defined]
+        return
+    allowed = choice_ids(target)
+    bounds = scale_bounds(target)
+    for item in values:
+        if allowed and str(item) not in allowed:
+            yield source.error((*loc, operator), f"'{item}' is not an answer of '{target.id}'; expected one of {', '.join(allowed)}")
+        elif bounds and isinstance(item, (int, float)) and not bounds[0] <= item <= bounds[1]:
+            yield source.error((*loc, operator), f"{item:g} is outside the scale of '{target.id}' ({bounds[0]:g}-{bounds[1]:g})")
+
+
+def check_scorecard(source: Source[Scorecard], surveys: dict[str, Survey], root: Any) -> Iterator[SiteError]:
+    """Each metric names a survey, questions of the right type and a data file that exist."""
+    yield from check_unique_ids(source.model.metrics, source, ("metrics",))
+    for index, metric in enumerate(source.model.metrics):
+        loc = ("metrics", index)
+        if isinstance(metric, RepeatRateMetric):
+            if not (root / metric.data).is_file():
+                yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
+            continue
+        assert isinstance(metric, SurveyMetric)
+        survey = surveys.get(metric.survey)
+        if survey is None:
+            yield source.error((*loc, "survey"), f"no survey with id '{metric.survey}'{_suggest(metric.survey, surveys)}")
+            continue
+        yield from _check_metric_questions(source, metric, survey, loc)
+        yield from _check_segments(source, metric, survey, loc)
+
+
+def _check_metric_questions(source: Source[Scorecard], metric: BaseMetric, survey: Survey, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    wanted: list[tuple[str, str, tuple[str, ...]]] = []
+    if isinstance(metric, QuestionMetric):
+        wanted.append(("question", metric.question, QUESTION_TYPES_FOR_KIND[type(metric)]))
+    if isinstance(metric, DurationMetric):
+        wanted += [("start", metric.start, ("datetime", "date")), ("end", metric.end, ("datetime", "date"))]
+    for key, question_id, types in wanted:
+        question = survey.question(question_id)
+        known = [q.id for q in survey.questions]
+        if question is None:
+            yield source.error((*loc, key), f"survey '{survey.id}' has no question '{question_id}'{_suggest(question_id, known)}")
+        elif question.type not in types:  # type: ignore[attr-defined]
+            yield source.error((*loc, key), f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}")  # type: ignore[attr-defined]
+        elif isinstance(metric, CesMetric) and question.points != 7:  # type: ignore[attr-defined]
+            yield source.error((*loc, key), f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}")  # type: ignore[attr-defined]
+        elif isinstance(metric, ShareMetric):
+            allowed = choice_ids(question)
+            key = "equals" if metric.equals is not None else "in"
+            for choice in metric.counted_choices:
+                if choice not in allowed:
+                    yield source.error((*loc, key), f"'{choice}' is not an answer of '{question_id}'; expected one of {', '.join(allowed)}")
+
+
+def _check_segments(source: Source[Scorecard], metric: SurveyMetric, survey: Survey, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    """A segment is `location`, `stage`, a hidden field or a choice question of the survey."""
+    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]  # type: ignore[attr-defined]
+    known = sorted({"stage", *survey.hidden, *choice_questions})
+    for index, segment in enumerate(metric.segments):
+        if segment not in known:
+            yield source.error((*loc, "segments", index), f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; expected one of {', '.join(known)}{_suggest(segment, known)}")
+
+
+def check_measured_by(site: Site) -> Iterator[SiteError]:
+    """`measured_by: scorecard/metric` names a metric that exists."""
+    scorecards = {source.model.id: source.model for source in site.scorecards}
+    for source in site.standards:
+        reference = source.model.measured_by
+        if reference is None:
+            continue
+        scorecard_id, metric_id = reference.split("/")
+        scorecard = scorecards.get(scorecard_id)
+        if scorecard is None:
+            yield source.error(("measured_by",), f"no scorecard with id '{scorecard_id}'{_suggest(scorecard_id, scorecards)}")
+        elif scorecard.metric(metric_id) is None:
+            known = [metric.id for metric in scorecard.metrics]
+            yield source.error(("measured_by",), f"scorecard '{scorecard_id}' has no metric '{metric_id}'{_suggest(metric_id, known)}")
+
+
+def check_translations(site: Site) -> Iterator[SiteError]:
+    """Texts use configured languages only; a missing translation is a warning."""
+    languages = site.config.model.languages
+    default = languages[0]
+    sources: list[Source[Any]] = [site.config, *site.standards, *site.guides, *site.surveys, *site.scorecards]
+    sources += [page.meta for page in site.pages]
+    if site.vision is not None:
+        sources.append(site.vision)
+    for source in sources:
+        for loc, text in find_texts(source.model):
+            for lang in text.translations:
+                if lang not in languages:
+                    yield source.error((*loc, lang), f"'{lang}' is not one of the site's languages ({', '.join(languages)}){_suggest(lang, languages)}", at_key=True)
+            for lang in text.missing(languages):
+                yield source.error(loc, f"no '{lang}' translation; the {default} text is used", warning=True)
+    for page in site.pages:
+        for lang in languages[1:]:
+            if lang not in page.bodies:
+                yield page.meta.error((), f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); the {default} text is used", warning=True)
+
+
+def find_texts(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Text]]:
+    """Every localised Text inside a model, with its field path as the owner wrote it."""
+    if isinstance(value, Text):
+        yield loc, value
+    elif isinstance(value, BaseModel):
+        for name, field in type(value).model_fields.items():
+            yield from find_texts(getattr(value, name), (*loc, field.alias or name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from find_texts(item, (*loc, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from find_texts(item, (*loc, key))

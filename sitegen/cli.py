@@ -1,0 +1,137 @@
+"""The `sitegen` command line: parse options, call one function per command, report.
+
+Known problems (a `SitegenError`) are printed as `file:line:col: field: message`
+lines and exit 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sitegen import __version__
+from sitegen.build import build_project
+from sitegen.errors import ProjectInvalid, SiteError, SitegenError
+from sitegen.render.pages import PagePlan
+from sitegen.scaffold import create_project
+from sitegen.site import load_site
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _report(problems: list[SiteError]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _summary(errors: int, warnings: int) -> str:
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def handle_user_errors(command: F) -> F:
+    """Turn sitegen's own errors into clean messages and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ProjectInvalid as invalid:
+            _report(invalid.errors)
+            errors = sum(not problem.is_warning for problem in invalid.errors)
+            click.secho(f"Stopped: {_summary(errors, len(invalid.errors) - errors)}. Nothing was written.", fg="red", err=True)
+            sys.exit(1)
+        except SitegenError as problem:
+            click.secho(f"Error: {problem}", fg="red", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _escalate(warnings: list[SiteError], strict: bool) -> None:
+    """Print warnings; with --strict they stop the command like errors."""
+    if strict and warnings:
+        raise ProjectInvalid(warnings)
+    _report(warnings)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="sitegen")
+@click.option(
+    "-C",
+    "--project",
+    "project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default="the current directory",
+    help="The site project to work on (the directory holding sitegen.yaml).",
+)
+@click.pass_context
+def main(context: click.Context, project: Path) -> None:
+    """Build a service-quality program (surveys, standards, onboarding,
+    scorecards) from YAML and Markdown into a static site.
+
+    Start with 'sitegen new my-site', edit the YAML files it creates, run
+    'sitegen check' to find mistakes and 'sitegen build' to write output/.
+    """
+    context.obj = project
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@handle_user_errors
+def new(directory: Path) -> None:
+    """Create a new site project in DIRECTORY that builds as it is.
+
+    The project has a vision, a service standard, an onboarding guide, a
+    survey, a scorecard and a page in Latvian, Russian and English, ready to
+    be edited.
+    """
+    created = create_project(directory)
+    click.echo(f"Created a site project in {directory} ({len(created)} files).")
+    click.echo(f"Next: cd {directory} && sitegen build")
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
+@click.pass_obj
+@handle_user_errors
+def check(project: Path, strict: bool) -> None:
+    """Validate every file of the project and report all problems at once.
+
+    Each problem is one line 'file:line:col: field: message'. Exits 1 if there
+    is any error (or, with --strict, any warning).
+    """
+    site = load_site(project)
+    _escalate(site.warnings, strict)
+    click.echo(f"OK: {len(site.surveys)} surveys, {len(site.standards)} standards, {len(site.guides)} guides, "
+               f"{len(site.scorecards)} scorecards, {len(site.pages)} pages; {_summary(0, len(site.warnings))}.")
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
+@click.pass_obj
+@handle_user_errors
+def build(project: Path, strict: bool) -> None:
+    """Build the whole site into output/public and output/intranet.
+
+    The project is checked first; if anything is wrong, nothing is written
+    and the previous output stays as it was.
+    """
+    report = build_project(project, progress=_progress_bar, strict=strict)
+    _report(report.warnings)
+    click.echo(f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
+               f"; {_summary(0, len(report.warnings))}.")
+
+
+def _progress_bar(plans: list[PagePlan]) -> Iterable[PagePlan]:
+    """Show a progress bar on a terminal; stay quiet in logs and pipes."""
+    if not sys.stderr.isatty():
+        yield from plans
+        return
+    with click.progressbar(plans, label="Rendering", file=sys.stderr, show_pos=True) as bar:
+        yield from bar

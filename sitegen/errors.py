@@ -1,0 +1,56 @@
+"""Problems an owner can fix, as values with a position in their files.
+
+The hierarchy::
+
+    SitegenError                 base of everything sitegen raises on purpose
+    └── ProjectInvalid           one or more SiteErrors found while checking a project
+
+A `SiteError` is a value, not an exception: loading and validation collect
+them all so that `sitegen check` can report every problem at once. Anything
+else that escapes is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """Errors stop a build; warnings (a missing translation) do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class SiteError:
+    """One problem at `path:line:col` in field `field`, as the owner sees it."""
+
+    path: str
+    line: int
+    col: int
+    field: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        prefix = " warning:" if self.severity is Severity.WARNING else ""
+        return f"{self.path}:{self.line}:{self.col}:{prefix}{field} {self.message}"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity is Severity.WARNING
+
+
+class SitegenError(Exception):
+    """Base of the errors sitegen raises on purpose: shown without a traceback."""
+
+
+class ProjectInvalid(SitegenError):
+    """A project has errors; carries all of them, sorted by file and line."""
+
+    def __init__(self, errors: list[SiteError]) -> None:
+        self.errors = sorted(set(errors))
+        super().__init__("\n".join(str(error) for error in self.errors))

@@ -1,0 +1,192 @@
+"""YAML text -> plain Python values plus where each value stood in the file.
+
+Owners edit YAML by hand, so every later error must point at a line and a
+column. The loader keeps a `SourceTree` beside the plain data, reports
+duplicate keys (PyYAML silently keeps the last), keeps dates as strings
+(pydantic parses them), reads only `true`/`false` as booleans (YAML 1.1 would
+turn a Norwegian `no` or an answer label `No` into `False`) and rewrites
+PyYAML's cryptic syntax errors into advice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from sitegen.errors import SiteError
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, _YAML12_BOOL if tag == _BOOL_TAG else regexp)
+        for tag, regexp in resolvers
+        if tag != _TIMESTAMP_TAG
+    ]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column."""
+
+    line: int
+    col: int
+
+
+@dataclass
+class SourceTree:
+    """Where a value and, in a mapping, each of its keys and children stood."""
+
+    position: Position
+    key_positions: dict[Any, Position] = field(default_factory=dict)
+    children: dict[Any, SourceTree] = field(default_factory=dict)
+
+    def locate(self, loc: tuple[Any, ...], *, at_key: bool = False) -> Position:
+        """The position of the deepest node along `loc` that exists.
+
+        `at_key` points at the last key itself rather than its value (an
+        unknown key is best shown where it is spelled).
+        """
+        node = self
+        for depth, part in enumerate(loc):
+            is_last = depth == len(loc) - 1
+            if is_last and at_key and part in node.key_positions:
+                return node.key_positions[part]
+            child = node.children.get(part)
+            if child is None:
+                return node.position
+            node = child
+        return node.position
+
+
+@dataclass
+class Document:
+    """One parsed YAML document: its value, its positions, and its problems."""
+
+    path: str
+    value: Any
+    tree: SourceTree
+    errors: list[SiteError] = field(default_factory=list)
+
+
+def _position(mark: yaml.Mark, first_line: int) -> Position:
+    return Position(mark.line + first_line, mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node graph into values and a SourceTree."""
+
+    def __init__(self, loader: yaml.SafeLoader, path: str, first_line: int) -> None:
+        self.loader = loader
+        self.path = path
+        self.first_line = first_line
+        self.errors: list[SiteError] = []
+
+    def build(self, node: yaml.Node) -> tuple[Any, SourceTree]:
+        tree = SourceTree(_position(node.start_mark, self.first_line))
+        if isinstance(node, yaml.MappingNode):
+            return self._build_mapping(node, tree), tree
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item_node in enumerate(node.value):
+                value, tree.children[index] = self.build(item_node)
+                items.append(value)
+            return items, tree
+        return self.loader.construct_object(node, deep=True), tree
+
+    def _build_mapping(self, node: yaml.MappingNode, tree: SourceTree) -> dict[Any, Any]:
+        self.loader.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.loader.construct_object(key_node, deep=True)
+            key_position = _position(key_node.start_mark, self.first_line)
+            if isinstance(key, (list, dict)):
+                self._error(key_position, "a key must be plain text")
+                continue
+            if key in mapping:
+                first = tree.key_positions[key]
+                self._error(key_position, f"duplicate key '{key}' (first given at line {first.line})", key)
+                continue
+            tree.key_positions[key] = key_position
+            mapping[key], tree.children[key] = self.build(value_node)
+        return mapping
+
+    def _error(self, position: Position, message: str, key: Any = "") -> None:
+        self.errors.append(SiteError(self.path, position.line, position.col, str(key), message))
+
+
+def parse_yaml(text: str, path: str, first_line: int = 1) -> Document:
+    """Parse one YAML document; syntax problems come back in `Document.errors`.
+
+    `first_line` shifts reported lines, for front matter that starts below
+    line 1 of its file.
+    """
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as problem:
+        return Document(path, None, SourceTree(Position(first_line, 1)), [_explain(problem, path, first_line)])
+    finally:
+        loader.dispose()
+    if node is None:
+        empty = SourceTree(Position(first_line, 1))
+        return Document(path, None, empty, [SiteError(path, first_line, 1, "", "the file is empty")])
+    builder = _Builder(loader, path, first_line)
+    value, tree = builder.build(node)
+    return Document(path, value, tree, builder.errors)
+
+
+def _explain(problem: yaml.MarkedYAMLError, path: str, first_line: int) -> SiteError:
+    """Rewrite a PyYAML syntax error as advice at the place it went wrong."""
+    mark = problem.problem_mark or problem.context_mark
+    position = _position(mark, first_line) if mark else Position(first_line, 1)
+    text = problem.problem or "invalid YAML"
+    context = problem.context or ""
+    if "'\\t'" in text:
+        message = "a tab character: YAML must be indented with spaces, not tabs"
+    elif context.startswith("while parsing a flow mapping") and "expected ',' or '}'" in text:
+        message = (
+            "text inside {...} may not contain '?', ': ' or ', ' unless quoted; "
+            'put the text in quotes, e.g. {en: "How did we do?"}'
+        )
+    elif context.startswith("while parsing a flow sequence") and "expected ',' or ']'" in text:
+        message = "a list in [...] is not closed, or an item contains ': ' and must be quoted"
+    else:
+        where = ""
+        if problem.context_mark and problem.problem_mark and problem.context_mark.line != problem.problem_mark.line:
+            where = f" (in what starts at line {problem.context_mark.line + first_line})"
+        message = f"invalid YAML: {text}{where}"
+    return SiteError(path, position.line, position.col, "", message)
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+@dataclass
+class MarkdownFile:
+    """A Markdown page: its front matter (a Document, or None) and its body."""
+
+    front_matter: Document | None
+    body: str
+
+
+def parse_markdown_file(text: str, path: str) -> MarkdownFile:
+    """Split `---`-fenced YAML front matter from a Markdown body and parse it."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return MarkdownFile(None, text)
+    front_matter = parse_yaml(match.group(1) or "", path, first_line=2)
+    return MarkdownFile(front_matter, text[match.end():])

@@ -1,0 +1,1 @@
+"""Validated objects for everything an owner writes: site, content, surveys, scorecards."""

@@ -1,0 +1,88 @@
+"""Building blocks shared by every model: strict models, slugs, localised text."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, StringConstraints
+from pydantic_core import PydanticCustomError, core_schema
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+"""An id: lowercase letters, digits, '-' and '_', starting with a letter or digit."""
+
+
+class StrictModel(BaseModel):
+    """A model that refuses unknown keys, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Text:
+    """A human-readable text: one string for all languages, or one per language.
+
+    Owners write either `title: Opening hours` or
+    `title: {lv: Darba laiks, en: Opening hours}`. Which languages are
+    allowed, and which are missing, is checked later against `sitegen.yaml`.
+    """
+
+    __slots__ = ("common", "translations")
+
+    def __init__(self, common: str | None = None, translations: dict[str, str] | None = None) -> None:
+        self.common = common
+        self.translations = translations or {}
+
+    def get(self, lang: str, fallback: str) -> str:
+        """The text in `lang`, else in the `fallback` language, else any text given."""
+        if self.common is not None:
+            return self.common
+        for candidate in (lang, fallback):
+            if candidate in self.translations:
+                return self.translations[candidate]
+        return next(iter(self.translations.values()), "")
+
+    def missing(self, languages: list[str]) -> list[str]:
+        """Configured languages this text has no translation for."""
+        if self.common is not None:
+            return []
+        return [lang for lang in languages if lang not in self.translations]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (self.common, self.translations) == (other.common, other.translations)
+
+    def __hash__(self) -> int:
+        return hash((self.common, tuple(sorted(self.translations.items()))))
+
+    def __repr__(self) -> str:
+        return f"Text({self.common!r})" if self.common is not None else f"Text({self.translations!r})"
+
+    @classmethod
+    def parse(cls, value: Any) -> Text:
+        """Accept plain text (numbers read as text too) or a language mapping."""
+        if isinstance(value, Text):
+            return value
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return cls(common=str(value))
+        if isinstance(value, dict) and value:
+            return cls(translations={str(lang): _translation(lang, text) for lang, text in value.items()})
+        raise PydanticCustomError(
+            "text_type",
+            "expected text, or a mapping of language to text such as {lv: ..., en: ...}",
+        )
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(cls.parse)
+
+
+def _translation(lang: object, text: object) -> str:
+    if text is None:
+        raise PydanticCustomError(
+            "text_empty",
+            "'{lang}' has no text; if a text contains ', ' or ': ' inside {...}, put it in quotes",
+            {"lang": lang},
+        )
+    if isinstance(text, (str, int, float)) and not isinstance(text, bool):
+        return str(text)
+    raise PydanticCustomError("text_type", "the '{lang}' text must be plain text", {"lang": lang})

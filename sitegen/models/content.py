@@ -1,0 +1,70 @@
+"""The program's own words: the vision, service standards, onboarding guides, free pages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic.types import StringConstraints
+from typing_extensions import Annotated
+
+from sitegen.models.common import Slug, StrictModel, Text
+
+MetricRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$")]
+"""`scorecard-id/metric-id`."""
+
+
+class Vision(StrictModel):
+    """`content/vision.yaml`: the one-line service vision and the values behind it."""
+
+    statement: Text
+    intro: Text | None = None  # Markdown
+    values: list[Text] = []
+
+
+class Standard(StrictModel):
+    """`content/standards/<id>.yaml`: one service standard with concrete behaviours."""
+
+    id: Slug
+    title: Text
+    rule: Text
+    why: Text | None = None  # Markdown
+    do: list[Text] = []
+    dont: list[Text] = []
+    measured_by: MetricRef | None = None
+    order: int = 0
+
+
+class Module(StrictModel):
+    """One module of an onboarding guide."""
+
+    id: Slug
+    title: Text
+    body: Text | None = None  # Markdown
+
+
+class Week(StrictModel):
+    """One week of the onboarding checklist."""
+
+    title: Text
+    tasks: list[Text] = Field(min_length=1)
+
+
+class Guide(StrictModel):
+    """`content/onboarding/<id>.yaml`: an onboarding guide for new employees."""
+
+    id: Slug
+    title: Text
+    intro: Text | None = None  # Markdown
+    mentor: Text | None = None
+    modules: list[Module] = []
+    weeks: list[Week] = []
+
+
+class PageMeta(StrictModel):
+    """The front matter of a free Markdown page in `content/pages/`."""
+
+    title: Text
+    description: Text | None = None
+    audience: Literal["intranet", "public", "both"] = "intranet"
+    order: int = 0

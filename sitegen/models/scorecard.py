@@ -1,0 +1,124 @@
+"""Scorecards: which metrics to compute from which answers, with which targets.
+
+One metric model per `kind`, so a key that makes no sense for a kind (a
+`question` on a `count`) is an unknown key, like any typo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from sitegen.models.common import Slug, StrictModel, Text
+
+
+class Target(StrictModel):
+    """A SMART target: a value, by a date, from a baseline, in a direction."""
+
+    value: float
+    by: dt.date | None = None
+    baseline: float | None = None
+    direction: Literal["up", "down"] | None = None
+
+
+class BaseMetric(StrictModel):
+    """Keys every metric has."""
+
+    id: Slug
+    title: Text | None = None
+    description: Text | None = None
+    target: Target | None = None
+
+    default_direction: ClassVar[str] = "up"
+
+    @property
+    def direction(self) -> str:
+        """Whether higher (`up`) or lower (`down`) values are better."""
+        if self.target is not None and self.target.direction is not None:
+            return self.target.direction
+        return self.default_direction
+
+
+class SurveyMetric(BaseMetric):
+    """A metric computed from one survey's responses."""
+
+    survey: Slug
+    segments: list[Slug] = []
+
+
+class QuestionMetric(SurveyMetric):
+    """A metric over the answers to one question."""
+
+    question: Slug
+
+
+class NpsMetric(QuestionMetric):
+    kind: Literal["nps"]
+
+
+class CsatMetric(QuestionMetric):
+    kind: Literal["csat"]
+
+
+class CesMetric(QuestionMetric):
+    kind: Literal["ces"]
+
+
+class MeanMetric(QuestionMetric):
+    kind: Literal["mean"]
+
+
+class ShareMetric(QuestionMetric):
+    kind: Literal["share"]
+    equals: Slug | None = None
+    in_: list[Slug] | None = Field(default=None, alias="in", min_length=1)
+
+    @model_validator(mode="after")
+    def _equals_or_in(self) -> ShareMetric:
+        if (self.equals is None) == (self.in_ is None):
+            raise PydanticCustomError("share", "give either 'equals: <choice id>' or 'in: [<choice ids>]'")
+        return self
+
+    @property
+    def counted_choices(self) -> list[str]:
+        return [self.equals] if self.equals is not None else list(self.in_ or [])
+
+
+class CountMetric(SurveyMetric):
+    kind: Literal["count"]
+    default_direction: ClassVar[str] = "down"
+
+
+class DurationMetric(SurveyMetric):
+    kind: Literal["duration"]
+    start: Slug
+    end: Slug
+    unit: Literal["minutes", "hours", "days"] = "hours"
+    default_direction: ClassVar[str] = "down"
+
+
+class RepeatRateMetric(BaseMetric):
+    kind: Literal["repeat_rate"]
+    data: str
+
+
+Metric = Annotated[
+    Union[NpsMetric, CsatMetric, CesMetric, MeanMetric, ShareMetric, CountMetric, DurationMetric, RepeatRateMetric],
+    Field(discriminator="kind"),
+]
+
+
+class Scorecard(StrictModel):
+    """`content/scorecards/<id>.yaml`: a page of KPIs with targets."""
+
+    id: Slug
+    title: Text
+    description: Text | None = None
+    period: Literal["week", "month", "quarter"] = "month"
+    metrics: list[Metric] = Field(min_length=1)
+
+    def metric(self, metric_id: str) -> BaseMetric | None:
+        return next((m for m in self.metrics if m.id == metric_id), None)

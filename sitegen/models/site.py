@@ -1,0 +1,76 @@
+"""`sitegen.yaml`: the site's title, languages, addresses, store and privacy."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from sitegen.models.common import StrictModel, Text
+
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+
+
+class Privacy(StrictModel):
+    """Below this many responses a group's figures are never published."""
+
+    min_group_size: int = Field(default=5, ge=1)
+
+
+class Public(StrictModel):
+    """What the public (customer-facing) site shows besides surveys."""
+
+    vision: bool = True
+
+
+class SiteConfig(StrictModel):
+    """The settings of a whole site project."""
+
+    title: Text
+    description: Text | None = None
+    base_url: HttpUrl
+    languages: list[str] = Field(min_length=1)
+    collector_url: HttpUrl | None = None
+    store: str = "sqlite:///data/responses.sqlite3"
+    timezone: str = "UTC"
+    privacy: Privacy = Privacy()
+    public: Public = Public()
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @field_validator("languages")
+    @classmethod
+    def _known_unique_languages(cls, languages: list[str]) -> list[str]:
+        for lang in languages:
+            try:
+                if not re.fullmatch(r"[a-z]{2,3}", lang):
+                    raise ValueError(lang)
+                Locale.parse(lang)
+            except (ValueError, UnknownLocaleError):
+                raise PydanticCustomError("language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang})
+        duplicates = sorted({lang for lang in languages if languages.count(lang) > 1})
+        if duplicates:
+            raise PydanticCustomError("language", "'{lang}' is listed twice", {"lang": duplicates[0]})
+        return languages
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError("timezone", "'{zone}' is not a time zone such as Europe/Riga or UTC", {"zone": timezone})
+        return timezone
+
+    @field_validator("store")
+    @classmethod
+    def _database_url(cls, store: str) -> str:
+        if not store.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise PydanticCustomError("store", "must be a sqlite:/// or postgresql:// database URL")
+        return store

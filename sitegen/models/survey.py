@@ -1,0 +1,223 @@
+"""Surveys and their question types, exactly as DESIGN.md section 4 shapes them.
+
+The shape here is checked by pydantic; the rules that need the whole survey
+(ids unique, `show_if` naming an earlier question, min below max) live in
+`sitegen.checks`, so each rule exists once and can point at its own line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from sitegen.models.common import Slug, StrictModel, Text
+
+JOURNEY_STAGES = ("awareness", "research", "choice", "order", "purchase", "use", "review", "return")
+CONDITION_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in")
+RESERVED_FIELD_NAMES = ("rid", "lang")
+"""Form fields the collector contract uses itself; no question or hidden field may take them."""
+
+Scalar = Union[int, float, str]
+
+
+class Condition(StrictModel):
+    """`show_if`: ask a question only when an earlier answer meets a test."""
+
+    question: Slug
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+
+    @model_validator(mode="after")
+    def _exactly_one_operator(self) -> Condition:
+        if len(self.operators) != 1:
+            raise PydanticCustomError(
+                "condition",
+                "give exactly one test of {ops} beside 'question' (got {count})",
+                {"ops": ", ".join(CONDITION_OPERATORS), "count": len(self.operators)},
+            )
+        return self
+
+    @property
+    def operators(self) -> dict[str, Scalar | list[Scalar]]:
+        """The tests given, by operator name (`in`, not `in_`)."""
+        given = {op: getattr(self, "in_" if op == "in" else op) for op in CONDITION_OPERATORS}
+        return {op: value for op, value in given.items() if value is not None}
+
+    @property
+    def operator(self) -> str:
+        return next(iter(self.operators))
+
+    @property
+    def value(self) -> Scalar | list[Scalar]:
+        return next(iter(self.operators.values()))
+
+
+class Choice(StrictModel):
+    """One option of a single, multiple or dropdown question, or one row of a matrix."""
+
+    id: Slug
+    label: Text
+
+
+class BaseQuestion(StrictModel):
+    """Keys every question has."""
+
+    id: Slug
+    label: Text
+    help: Text | None = None
+    required: bool = False
+    show_if: Condition | None = None
+
+
+class NpsQuestion(BaseQuestion):
+    type: Literal["nps"]
+
+
+class RatingQuestion(BaseQuestion):
+    type: Literal["rating"]
+    points: int = Field(default=5, ge=2, le=10)
+    style: Literal["stars", "faces"] = "stars"
+
+
+class LikertQuestion(BaseQuestion):
+    type: Literal["likert"]
+    points: Literal[5, 7] = 5
+
+
+class ExpectationsQuestion(BaseQuestion):
+    type: Literal["expectations"]
+
+
+class SingleQuestion(BaseQuestion):
+    type: Literal["single"]
+    choices: list[Choice] = Field(min_length=2)
+
+
+class DropdownQuestion(BaseQuestion):
+    type: Literal["dropdown"]
+    choices: list[Choice] = Field(min_length=2)
+
+
+class MultipleQuestion(BaseQuestion):
+    type: Literal["multiple"]
+    choices: list[Choice] = Field(min_length=2)
+    min_picks: int | None = Field(default=None, ge=0)
+    max_picks: int | None = Field(default=None, ge=1)
+
+
+class YesNoQuestion(BaseQuestion):
+    type: Literal["yes_no"]
+
+
+class TextQuestion(BaseQuestion):
+    type: Literal["text"]
+    max_length: int = Field(default=200, ge=1, le=100_000)
+
+
+class TextareaQuestion(BaseQuestion):
+    type: Literal["textarea"]
+    max_length: int = Field(default=2000, ge=1, le=100_000)
+
+
+class NumberQuestion(BaseQuestion):
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+
+
+class EmailQuestion(BaseQuestion):
+    type: Literal["email"]
+
+
+class DateQuestion(BaseQuestion):
+    type: Literal["date"]
+
+
+class DatetimeQuestion(BaseQuestion):
+    type: Literal["datetime"]
+
+
+class MatrixQuestion(BaseQuestion):
+    type: Literal["matrix"]
+    points: int = Field(default=5, ge=2, le=10)
+    items: list[Choice] = Field(min_length=1)
+
+
+Question = Annotated[
+    Union[
+        NpsQuestion,
+        RatingQuestion,
+        LikertQuestion,
+        ExpectationsQuestion,
+        SingleQuestion,
+        MultipleQuestion,
+        DropdownQuestion,
+        YesNoQuestion,
+        TextQuestion,
+        TextareaQuestion,
+        NumberQuestion,
+        EmailQuestion,
+        DateQuestion,
+        DatetimeQuestion,
+        MatrixQuestion,
+    ],
+    Field(discriminator="type"),
+]
+
+SCALE_TYPES = ("nps", "rating", "likert")
+NUMERIC_TYPES = (*SCALE_TYPES, "number")
+CHOICE_TYPES = ("single", "multiple", "dropdown", "expectations", "yes_no")
+FIXED_CHOICES = {"expectations": ("below", "met", "exceeded"), "yes_no": ("yes", "no")}
+
+
+def choice_ids(question: BaseQuestion) -> tuple[str, ...]:
+    """The answer ids a choice-like question accepts."""
+    fixed = FIXED_CHOICES.get(getattr(question, "type", ""))
+    if fixed is not None:
+        return fixed
+    return tuple(choice.id for choice in getattr(question, "choices", []))
+
+
+def scale_bounds(question: BaseQuestion) -> tuple[float, float] | None:
+    """The lowest and highest answer of a numeric question, where it has bounds."""
+    kind = getattr(question, "type", "")
+    if kind == "nps":
+        return (0, 10)
+    if kind in ("rating", "likert"):
+        return (1, question.points)  # type: ignore[attr-defined]
+    if kind == "number" and question.min is not None and question.max is not None:  # type: ignore[attr-defined]
+        return (question.min, question.max)  # type: ignore[attr-defined]
+    return None
+
+
+class Survey(StrictModel):
+    """`surveys/<id>.yaml`: one survey, its audience, its dates and its questions."""
+
+    id: Slug
+    title: Text
+    intro: Text | None = None  # Markdown
+    audience: Literal["customer", "employee"]
+    anonymous: bool | None = None
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    thank_you: Text | None = None
+    incentive: Text | None = None
+    stage: Literal[JOURNEY_STAGES] | None = None  # type: ignore[valid-type]
+    hidden: dict[Slug, list[Slug]] = {}
+    questions: list[Question] = Field(min_length=1)
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Employee surveys are anonymous unless the owner says otherwise."""
+        return self.anonymous if self.anonymous is not None else self.audience == "employee"
+
+    def question(self, question_id: str) -> BaseQuestion | None:
+        return next((q for q in self.questions if q.id == question_id), None)

@@ -1,0 +1,113 @@
+"""Find a site project on disk, list its source files by kind, and read them as text.
+
+This is the one place that knows the project layout of DESIGN.md section 3.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.errors import SiteError, SitegenError
+
+CONFIG_FILE = "sitegen.yaml"
+OUTPUT_DIR = "output"
+TEMPLATES_DIR = "templates"
+_TRANSLATED_PAGE = re.compile(r"^(?P<slug>.+)\.(?P<lang>[a-z]{2,3})$")
+
+
+class NoProject(SitegenError):
+    """The directory given is not a site project."""
+
+
+@dataclass
+class PageFiles:
+    """A free page: its main file (front matter + default-language body) and translations."""
+
+    slug: str
+    main: Path | None
+    translations: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class ProjectFiles:
+    """Every source file of a project, grouped by what it holds, in a stable order."""
+
+    root: Path
+    config: Path
+    vision: Path
+    standards: list[Path]
+    guides: list[Path]
+    scorecards: list[Path]
+    surveys: list[Path]
+    pages: list[PageFiles]
+
+    @property
+    def templates(self) -> Path:
+        return self.root / TEMPLATES_DIR
+
+    @property
+    def output(self) -> Path:
+        return self.root / OUTPUT_DIR
+
+    def relative(self, path: Path) -> str:
+        """The path as the owner would type it from the project root."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_project(directory: Path) -> ProjectFiles:
+    """List the source files of the project in `directory`."""
+    root = directory.resolve()
+    config = root / CONFIG_FILE
+    if not config.is_file():
+        raise NoProject(f"{root}: no {CONFIG_FILE} here; run 'sitegen new DIR' to start a project, or pass -C DIR")
+    content = root / "content"
+    return ProjectFiles(
+        root=root,
+        config=config,
+        vision=content / "vision.yaml",
+        standards=_yaml_files(content / "standards"),
+        guides=_yaml_files(content / "onboarding"),
+        scorecards=_yaml_files(content / "scorecards"),
+        surveys=_yaml_files(root / "surveys"),
+        pages=_page_files(content / "pages"),
+    )
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
+
+
+def _page_files(directory: Path) -> list[PageFiles]:
+    """Group `about.md` with its translations `about.ru.md`, `about.en.md`."""
+    if not directory.is_dir():
+        return []
+    pages: dict[str, PageFiles] = {}
+    for path in sorted(directory.glob("*.md")):
+        translated = _TRANSLATED_PAGE.match(path.stem)
+        slug = translated["slug"] if translated else path.stem
+        page = pages.setdefault(slug, PageFiles(slug, None))
+        if translated:
+            page.translations[translated["lang"]] = path
+        else:
+            page.main = path
+    return [pages[slug] for slug in sorted(pages)]
+
+
+def read_text(path: Path, shown_as: str) -> tuple[str | None, SiteError | None]:
+    """Read a UTF-8 source file; a file in another encoding is an owner's error."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as problem:
+        before = raw[: problem.start]
+        line = before.count(b"\n") + 1
+        col = problem.start - (before.rfind(b"\n") + 1) + 1
+        message = f"not UTF-8 text (byte 0x{raw[problem.start]:02x}); save the file with UTF-8 encoding"
+        return None, SiteError(shown_as, line, col, "", message)

@@ -1,0 +1,1 @@
+"""Phase two of a build: validated site -> pages (Jinja2) -> files on disk."""

@@ -1,0 +1,164 @@
+"""Which pages a site has, and how each is rendered from its template.
+
+`plan_pages` lists every page of both trees (`public`, `intranet`) in every
+language; `render_page` turns one plan into HTML bytes. Links between pages
+are relative, so each tree works wherever it is deployed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, TemplateError, TemplateSyntaxError
+
+from sitegen.errors import ProjectInvalid, SiteError
+from sitegen.i18n import UiText, language_name
+from sitegen.models.content import Standard
+from sitegen.render.environment import THEME_DIR
+from sitegen.site import Page, Site
+
+PUBLIC = "public"
+INTRANET = "intranet"
+TREES = (PUBLIC, INTRANET)
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """One page to write: which tree, language, address and template, with its own values."""
+
+    tree: str
+    lang: str
+    key: str
+    template: str
+    values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def path(self) -> str:
+        """The file path inside its tree, e.g. `lv/standards/greeting/index.html`."""
+        return f"{self.lang}/{self.key}index.html" if self.lang else f"{self.key}index.html"
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """A link from one file of a tree to another file or directory (ending in '/')."""
+    from_dir = posixpath.dirname(from_path) or "."
+    is_directory = to_path.endswith("/") or to_path == ""
+    relative = posixpath.relpath(to_path.rstrip("/") or ".", from_dir)
+    if is_directory:
+        return "./" if relative == "." else relative + "/"
+    return relative
+
+
+def sorted_standards(site: Site) -> list[Standard]:
+    return sorted((source.model for source in site.standards), key=lambda standard: (standard.order, standard.id))
+
+
+def pages_for(site: Site, tree: str) -> list[Page]:
+    """The free pages a tree shows, in navigation order."""
+    wanted = ("public", "both") if tree == PUBLIC else ("intranet", "both")
+    chosen = [page for page in site.pages if page.meta.model.audience in wanted]
+    return sorted(chosen, key=lambda page: (page.meta.model.order, page.slug))
+
+
+def plan_pages(site: Site) -> list[PagePlan]:
+    """Every page of the site, in a stable order."""
+    plans: list[PagePlan] = []
+    for tree in TREES:
+        plans.append(PagePlan(tree, "", "", "language.html"))
+        for lang in site.languages:
+            plans += _tree_pages(site, tree, lang)
+    return plans
+
+
+def _tree_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
+    vision = site.vision.model if site.vision else None
+    yield PagePlan(tree, lang, "", "home.html")
+    if vision is not None and (tree == INTRANET or site.config.model.public.vision):
+        yield PagePlan(tree, lang, "vision/", "vision.html")
+    for page in pages_for(site, tree):
+        yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": page.bodies.get(lang, page.bodies[site.default_language])})
+    if tree == PUBLIC:
+        return
+    yield PagePlan(tree, lang, "standards/", "standards.html")
+    for standard in sorted_standards(site):
+        yield PagePlan(tree, lang, f"standards/{standard.id}/", "standard.html", {"standard": standard, "measure": _measure(site, standard)})
+    for source in site.guides:
+        yield PagePlan(tree, lang, f"onboarding/{source.model.id}/", "guide.html", {"guide": source.model})
+
+
+def _measure(site: Site, standard: Standard) -> dict[str, Any] | None:
+    """The scorecard and metric a standard names in `measured_by` (checked to exist)."""
+    if standard.measured_by is None:
+        return None
+    scorecard_id, metric_id = standard.measured_by.split("/")
+    scorecard = next(source.model for source in site.scorecards if source.model.id == scorecard_id)
+    return {"scorecard": scorecard, "metric": scorecard.metric(metric_id)}
+
+
+def site_values(site: Site) -> dict[str, Any]:
+    """Values every page can use, computed once per build."""
+    return {
+        "site": site.config.model,
+        "vision": site.vision.model if site.vision else None,
+        "standards": sorted_standards(site),
+        "guides": [source.model for source in site.guides],
+        "languages": site.languages,
+        "default_language": site.default_language,
+        "language_names": {lang: language_name(lang) for lang in site.languages},
+        "tree_pages": {tree: pages_for(site, tree) for tree in TREES},
+    }
+
+
+def render_page(environment: Environment, shared: dict[str, Any], plan: PagePlan, project_root: Path) -> bytes:
+    """Render one page; a template problem becomes a SiteError naming the template line."""
+    ui = UiText(plan.lang or shared["default_language"])
+
+    def url(key: str, lang: str | None = None) -> str:
+        target_lang = (plan.lang or shared["default_language"]) if lang is None else lang
+        return relative_url(plan.path, f"{target_lang}/{key}")
+
+    values = {
+        **shared,
+        **plan.values,
+        "tree": plan.tree,
+        "lang": plan.lang or shared["default_language"],
+        "page_key": plan.key,
+        "nav_pages": shared["tree_pages"][plan.tree],
+        "url": url,
+        "asset": lambda name: relative_url(plan.path, f"static/{name}"),
+        "_": ui.gettext,
+        "ngettext": ui.ngettext,
+    }
+    try:
+        html = environment.get_template(plan.template).render(values)
+    except TemplateSyntaxError as problem:
+        raise ProjectInvalid([_template_error(problem.filename, problem.lineno, problem.message or str(problem), project_root)])
+    except TemplateError as problem:
+        raise ProjectInvalid([_template_error(*_template_frame(problem), project_root)])
+    return html.encode("utf-8")
+
+
+def _template_frame(problem: TemplateError) -> tuple[str | None, int, str]:
+    """The last template file and line in a rendering error's traceback."""
+    filename, line = None, 1
+    trace = problem.__traceback__
+    while trace is not None:
+        code_file = trace.tb_frame.f_code.co_filename
+        if code_file.endswith(".html"):
+            filename, line = code_file, trace.tb_lineno
+        trace = trace.tb_next
+    return filename, line, problem.message or str(problem)
+
+
+def _template_error(filename: str | None, line: int | None, message: str, project_root: Path) -> SiteError:
+    shown = filename or "<template>"
+    if filename:
+        path = Path(filename)
+        for base, prefix in ((project_root, ""), (THEME_DIR, "sitegen/theme/")):
+            if path.is_relative_to(base):
+                shown = prefix + path.relative_to(base).as_posix()
+                break
+    return SiteError(shown, line or 1, 1, "", f"template error: {message}")

@@ -1,0 +1,141 @@
+"""Load a whole site project: read, parse and validate every file, then check it as a whole.
+
+This is phase one of a build (Pelican's split): nothing is rendered until
+every file has been read and every problem collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from sitegen.checks import check_site
+from sitegen.errors import ProjectInvalid, SiteError
+from sitegen.loading import Document, parse_markdown_file, parse_yaml
+from sitegen.models.content import Guide, PageMeta, Standard, Vision
+from sitegen.models.scorecard import Scorecard
+from sitegen.models.site import SiteConfig
+from sitegen.models.survey import Survey
+from sitegen.project import PageFiles, ProjectFiles, find_project, read_text
+from sitegen.validation import Source, validate_document
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Page:
+    """A free Markdown page: front matter, and its body per language."""
+
+    slug: str
+    meta: Source[PageMeta]
+    bodies: dict[str, str]
+
+
+@dataclass
+class Site:
+    """Everything an owner wrote, validated; `warnings` never stop a build."""
+
+    files: ProjectFiles
+    config: Source[SiteConfig]
+    vision: Source[Vision] | None
+    standards: list[Source[Standard]]
+    guides: list[Source[Guide]]
+    surveys: list[Source[Survey]]
+    scorecards: list[Source[Scorecard]]
+    pages: list[Page]
+    warnings: list[SiteError] = field(default_factory=list)
+
+    @property
+    def languages(self) -> list[str]:
+        return self.config.model.languages
+
+    @property
+    def default_language(self) -> str:
+        return self.config.model.default_language
+
+
+class _Reader:
+    """Reads files of one project, collecting every error instead of stopping."""
+
+    def __init__(self, files: ProjectFiles) -> None:
+        self.files = files
+        self.errors: list[SiteError] = []
+
+    def text(self, path: Path) -> str | None:
+        text, error = read_text(path, self.files.relative(path))
+        if error is not None:
+            self.errors.append(error)
+        return text
+
+    def model(self, path: Path, model: type[M]) -> Source[M] | None:
+        text = self.text(path)
+        if text is None:
+            return None
+        return self._validate(parse_yaml(text, self.files.relative(path)), model)
+
+    def models(self, paths: list[Path], model: type[M]) -> list[Source[M]]:
+        sources = [self.model(path, model) for path in paths]
+        return [source for source in sources if source is not None]
+
+    def _validate(self, document: Document, model: type[M]) -> Source[M] | None:
+        validated, errors = validate_document(document, model)
+        self.errors += errors
+        return Source(validated, document) if validated is not None else None
+
+    def page(self, page: PageFiles, languages: list[str]) -> Page | None:
+        if page.main is None:
+            some = next(iter(page.translations.values()))
+            self.errors.append(SiteError(self.files.relative(some), 1, 1, "", f"a translation without its page: create content/pages/{page.slug}.md with the front matter and the {languages[0]} text"))
+            return None
+        text = self.text(page.main)
+        if text is None:
+            return None
+        parsed = parse_markdown_file(text, self.files.relative(page.main))
+        if parsed.front_matter is None:
+            self.errors.append(SiteError(self.files.relative(page.main), 1, 1, "", "a page starts with front matter between '---' lines, holding at least 'title'"))
+            return None
+        meta = self._validate(parsed.front_matter, PageMeta)
+        bodies = {languages[0]: parsed.body}
+        for lang, path in sorted(page.translations.items()):
+            body = self.text(path)
+            if body is None:
+                continue
+            if lang not in languages:
+                self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"'{lang}' is not one of the site's languages ({', '.join(languages)})"))
+            elif parse_markdown_file(body, "").front_matter is not None:
+                self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"a translation holds only the text; keep the front matter in content/pages/{page.slug}.md"))
+            else:
+                bodies[lang] = body
+        return Page(page.slug, meta, bodies) if meta is not None else None
+
+
+def load_site(directory: Path) -> Site:
+    """Read and check a project; raise ProjectInvalid listing every error and warning."""
+    files = find_project(directory)
+    reader = _Reader(files)
+    config = reader.model(files.config, SiteConfig)
+    languages = config.model.languages if config is not None else ["en"]
+    site = Site(
+        files=files,
+        config=config,  # type: ignore[arg-type]
+        vision=reader.model(files.vision, Vision) if files.vision.is_file() else None,
+        standards=reader.models(files.standards, Standard),
+        guides=reader.models(files.guides, Guide),
+        surveys=reader.models(files.surveys, Survey),
+        scorecards=reader.models(files.scorecards, Scorecard),
+        pages=[page for page in (reader.page(p, languages) for p in files.pages) if page is not None],
+    )
+    problems = reader.errors
+    if not files.vision.is_file():
+        problems.append(SiteError(files.relative(files.vision), 1, 1, "", "missing file: the home page shows the vision and values written here"))
+    if config is not None:
+        problems += check_site(site)
+    errors = [problem for problem in problems if not problem.is_warning]
+    site.warnings = sorted(problem for problem in problems if problem.is_warning)
+    if errors:
+        raise ProjectInvalid(problems)
+    return site
+
