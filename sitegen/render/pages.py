@@ -78,13 +78,18 @@ def _tree_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
     yield PagePlan(tree, lang, "", "home.html")
     if vision is not None and (tree == INTRANET or site.config.model.public.vision):
         yield PagePlan(tree, lang, "vision/", "vision.html")
-    for page in pages_for(site, tree):
+    tree_pages = pages_for(site, tree)
+    if tree_pages:
+        yield PagePlan(tree, lang, "pages/", "pages.html")
+    for page in tree_pages:
         yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": page.bodies.get(lang, page.bodies[site.default_language])})
     if tree == PUBLIC:
         return
     yield PagePlan(tree, lang, "standards/", "standards.html")
     for standard in sorted_standards(site):
         yield PagePlan(tree, lang, f"standards/{standard.id}/", "standard.html", {"standard": standard, "measure": _measure(site, standard)})
+    if site.guides:
+        yield PagePlan(tree, lang, "onboarding/", "guides.html")
     for source in site.guides:
         yield PagePlan(tree, lang, f"onboarding/{source.model.id}/", "guide.html", {"guide": source.model})
 

