@@ -42,7 +42,9 @@ def project(tmp_path: Path) -> Path:
 def test_new_then_build_writes_both_trees_and_a_summary(project: Path) -> None:
     result = run("-C", str(project), "build")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Built 35 pages (37 files) into ")
+    # public: root + 3 languages x (home, vision, pages index, about) = 13;
+    # intranet: root + 3 x (those 4 + standards index, greeting, onboarding index, guide) = 25.
+    assert result.stdout.startswith("Built 38 pages (40 files) into ")
     assert (project / "output/public/lv/index.html").is_file()
     assert (project / "output/intranet/en/standards/greeting/index.html").is_file()
 
