@@ -1,0 +1,28 @@
+# The two set-up commands of README.md. Both work on a fresh Debian machine with Python 3.11+.
+#   make site   install sitegen into .venv and build the example site into output/
+#   make test   install the system packages the tests drive (Chromium, Java), then run the tests
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: site test install install-test system-packages
+
+site: install
+	$(BIN)/sitegen build
+
+test: system-packages install-test
+	$(BIN)/pytest
+
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+system-packages:
+	scripts/install-system-packages

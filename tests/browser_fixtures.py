@@ -1,0 +1,84 @@
+"""Shared fixtures for browser tests: one Chromium per session, pages, a local static server.
+
+Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright; it is never
+downloaded. Where it is missing the browser tests skip, except in CI
+(`CI=true`), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole test session."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}; run scripts/install-system-packages"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def requested_urls() -> list[str]:
+    """Every URL the test's page requested, in order."""
+    return []
+
+
+@pytest.fixture
+def browser_page(browser: Any, requested_urls: list[str]) -> Iterator[Any]:
+    """A fresh page (own context) that records every request it makes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.on("request", lambda request: requested_urls.append(request.url))
+    yield page
+    context.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+@pytest.fixture
+def serve_directory() -> Iterator[Callable[[Path], str]]:
+    """Serve a directory on 127.0.0.1 (a free port); returns its base URL ending in '/'."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(directory: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
