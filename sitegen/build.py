@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render.environment import THEME_DIR, create_environment
-from sitegen.render.pages import TREES, PagePlan, plan_pages, render_page, site_values
+from sitegen.render import TREES
+from sitegen.render.pages import PagePlan, plan_pages, render_page, site_values
 from sitegen.render.write import write_output
 from sitegen.site import Site, load_site
 

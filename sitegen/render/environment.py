@@ -35,14 +35,17 @@ def create_environment(project_templates: Path) -> Environment:
     )
     environment.filters["local"] = localise
     environment.filters["markdown"] = markdown_filter
+    environment.filters["zip"] = zip
     return environment
 
 
 @pass_context
-def localise(context: Context, text: Text | None) -> str:
+def localise(context: Context, text: Text | str | None) -> str:
     """A Text in the page's language, falling back to the site's default language."""
     if text is None:
         return ""
+    if isinstance(text, str):
+        return text
     return text.get(context["lang"], context["default_language"])
 
 

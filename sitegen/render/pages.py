@@ -18,12 +18,12 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.i18n import UiText, language_name
 from sitegen.models.content import Standard
+from sitegen.models.survey import Survey
+from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
+from sitegen.render.surveys import qr_code_svg, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
 
-PUBLIC = "public"
-INTRANET = "intranet"
-TREES = (PUBLIC, INTRANET)
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ def _tree_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
         yield PagePlan(tree, lang, "pages/", "pages.html")
     for page in tree_pages:
         yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": page.bodies.get(lang, page.bodies[site.default_language])})
+    yield from _survey_pages(site, tree, lang)
     if tree == PUBLIC:
         return
     yield PagePlan(tree, lang, "standards/", "standards.html")
@@ -92,6 +93,31 @@ def _tree_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
         yield PagePlan(tree, lang, "onboarding/", "guides.html")
     for source in site.guides:
         yield PagePlan(tree, lang, f"onboarding/{source.model.id}/", "guide.html", {"guide": source.model})
+
+
+def surveys_for(site: Site, tree: str) -> list[Survey]:
+    """The surveys a tree hosts: customer surveys are public, employee surveys internal."""
+    return [source.model for source in site.surveys if survey_tree(source.model) == tree]
+
+
+def _survey_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
+    """Each survey's form and thank-you page; on the intranet, QR codes for every location."""
+    config = site.config.model
+    hosted = surveys_for(site, tree)
+    listed = [source.model for source in site.surveys] if tree == INTRANET else hosted
+    if listed:
+        yield PagePlan(tree, lang, "surveys/", "surveys.html", {"listed_surveys": listed})
+    for survey in hosted:
+        yield PagePlan(tree, lang, f"surveys/{survey.id}/", "survey.html", survey_values(config, survey, lang))
+        yield PagePlan(tree, lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
+    if tree != INTRANET:
+        return
+    for survey in listed:
+        for location in survey.hidden.get("location", []):
+            link = survey_link(config, survey, lang, {"location": location})
+            if link is not None:
+                values = {"survey": survey, "location": location, "link": link, "qr_code": qr_code_svg(link, f"{survey.id} {location}")}
+                yield PagePlan(tree, lang, f"surveys/{survey.id}/qr/{location}/", "qr.html", values)
 
 
 def _measure(site: Site, standard: Standard) -> dict[str, Any] | None:
@@ -114,6 +140,7 @@ def site_values(site: Site) -> dict[str, Any]:
         "default_language": site.default_language,
         "language_names": {lang: language_name(lang) for lang in site.languages},
         "tree_pages": {tree: pages_for(site, tree) for tree in TREES},
+        "tree_surveys": {tree: surveys_for(site, tree) for tree in TREES},
     }
 
 
@@ -132,6 +159,7 @@ def render_page(environment: Environment, shared: dict[str, Any], plan: PagePlan
         "lang": plan.lang or shared["default_language"],
         "page_key": plan.key,
         "nav_pages": shared["tree_pages"][plan.tree],
+        "nav_surveys": shared["tree_surveys"][plan.tree],
         "url": url,
         "asset": lambda name: relative_url(plan.path, f"static/{name}"),
         "_": ui.gettext,

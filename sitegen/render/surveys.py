@@ -1,0 +1,97 @@
+"""What survey pages need beyond the survey itself: where to post, dates in words, QR codes, messages.
+
+The rules themselves (required, ranges, lengths, choices) are read from the
+survey model by the templates, so the form's HTML5 attributes and the
+collector check the same values.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from babel.dates import format_date
+from markupsafe import Markup
+
+from sitegen.i18n import UiText
+from sitegen.models.site import SiteConfig
+from sitegen.models.survey import Survey
+from sitegen.render import INTRANET, PUBLIC
+
+
+def survey_tree(survey: Survey) -> str:
+    """Customer surveys are public; employee surveys live on the intranet."""
+    return PUBLIC if survey.audience == "customer" else INTRANET
+
+
+def tree_url(config: SiteConfig, tree: str) -> str | None:
+    """The absolute address a tree is deployed at, where the owner has said so."""
+    url = config.base_url if tree == PUBLIC else config.intranet_url
+    return url.rstrip("/") if url else None
+
+
+def form_action(config: SiteConfig, survey: Survey) -> str:
+    """Where the form posts: the collector's `/s/<survey-id>`, same origin by default."""
+    collector = (config.collector_url or "").rstrip("/")
+    return f"{collector}/s/{survey.id}"
+
+
+def survey_link(config: SiteConfig, survey: Survey, lang: str, hidden: dict[str, str] | None = None) -> str | None:
+    """The absolute address of a survey page, with hidden fields in the query."""
+    base = tree_url(config, survey_tree(survey))
+    if base is None:
+        return None
+    query = f"?{urlencode(hidden)}" if hidden else ""
+    return f"{base}/{lang}/surveys/{survey.id}/{query}"
+
+
+def qr_code_svg(url: str, title: str) -> Markup:
+    """A QR code of `url` as inline SVG, made locally (segno), sized for print."""
+    code = segno.make(url, error="m")
+    buffer = io.BytesIO()
+    code.save(buffer, kind="svg", scale=6, border=4, xmldecl=False, svgclass="qr-code", title=title, nl=False)
+    return Markup(buffer.getvalue().decode("utf-8"))
+
+
+def open_period(survey: Survey, lang: str) -> str:
+    """`Open from 1 November 2026 to 15 December 2026.`, in the page's language."""
+    ui = UiText(lang)
+    opens = format_date(survey.opens, format="long", locale=lang) if survey.opens else None
+    closes = format_date(survey.closes, format="long", locale=lang) if survey.closes else None
+    if opens and closes:
+        return ui.gettext("Open from %(opens)s to %(closes)s.", opens=opens, closes=closes)
+    if opens:
+        return ui.gettext("Open from %(opens)s.", opens=opens)
+    if closes:
+        return ui.gettext("Open until %(closes)s.", closes=closes)
+    return ""
+
+
+def form_messages(lang: str) -> dict[str, str]:
+    """The error messages the page's script shows, in the page's language."""
+    ui = UiText(lang)
+    return {
+        "required": ui.gettext("Please answer this question."),
+        "min_picks": ui.gettext("Choose at least %(num)s."),
+        "max_picks": ui.gettext("Choose at most %(num)s."),
+        "range": ui.gettext("Enter a number from %(min)s to %(max)s."),
+        "min": ui.gettext("Enter a number of at least %(min)s."),
+        "max": ui.gettext("Enter a number of at most %(max)s."),
+        "number": ui.gettext("Enter a number."),
+        "email": ui.gettext("Enter an e-mail address like name@example.com."),
+        "too_long": ui.gettext("Use at most %(num)s characters."),
+        "date": ui.gettext("Enter a valid date."),
+    }
+
+
+def survey_values(config: SiteConfig, survey: Survey, lang: str) -> dict[str, Any]:
+    """The values a survey page's template uses besides the survey."""
+    return {
+        "survey": survey,
+        "form_action": form_action(config, survey),
+        "open_period": open_period(survey, lang),
+        "form_messages": form_messages(lang),
+        "question_numbers": {question.id: number for number, question in enumerate(survey.questions, start=1)},
+    }
