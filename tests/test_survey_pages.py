@@ -1,0 +1,203 @@
+"""Survey pages as HTML: the right control per type, HTML5 rules from the model, the pages around the form."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from sitegen.build import render_site
+from sitegen.render.surveys import form_action, open_period
+from sitegen.site import load_site
+
+SURVEY = """\
+id: visit
+title: {lv: Apmeklējums, en: Your visit}
+audience: customer
+opens: 2026-11-01
+closes: 2026-12-15
+hidden: {location: [riga-centre, jelgava]}
+questions:
+  - {id: recommend, type: nps, required: true, label: {lv: "Ieteiktu?", en: "Recommend?"}}
+  - id: improve
+    type: textarea
+    required: true
+    max_length: 500
+    show_if: {question: recommend, lt: 9}
+    label: {lv: "Kas jāuzlabo?", en: "What to improve?"}
+  - {id: stars, type: rating, points: 4, label: Stars}
+  - {id: faces, type: rating, style: faces, label: Faces}
+  - {id: agree, type: likert, points: 7, label: "Agree?"}
+  - {id: met, type: expectations, label: "Met?"}
+  - {id: one, type: single, required: true, label: One, choices: [{id: a, label: A}, {id: b, label: B}]}
+  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Many, choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - {id: pick, type: dropdown, label: Pick, choices: [{id: a, label: A}, {id: b, label: B}]}
+  - {id: ok, type: yes_no, label: "OK?"}
+  - {id: name, type: text, max_length: 80, label: Name}
+  - {id: years, type: number, min: 0, max: 50, label: Years}
+  - {id: email, type: email, label: E-mail}
+  - {id: day, type: date, label: Day}
+  - {id: opened_at, type: datetime, label: Opened}
+  - {id: grid, type: matrix, points: 5, label: Grid, items: [{id: coffee, label: Coffee}, {id: tea, label: Tea}]}
+"""
+
+
+@pytest.fixture
+def project(minimal_project: Path) -> Path:
+    for old in (minimal_project / "surveys").glob("*.yaml"):
+        old.unlink()
+    (minimal_project / "content/scorecards").mkdir(exist_ok=True)
+    for scorecard in (minimal_project / "content/scorecards").glob("*.yaml"):
+        scorecard.unlink()
+    for standard in (minimal_project / "content/standards").glob("*.yaml"):
+        text = standard.read_text(encoding="utf-8")
+        standard.write_text(re.sub(r"(?m)^measured_by:.*\n", "", text), encoding="utf-8")
+    (minimal_project / "surveys/visit.yaml").write_text(SURVEY, encoding="utf-8")
+    return minimal_project
+
+
+@pytest.fixture
+def files(project: Path) -> dict[str, str]:
+    return {path: content.decode() for path, content in render_site(load_site(project)).items()}
+
+
+@pytest.fixture
+def form(files: dict[str, str]) -> Tag:
+    page = BeautifulSoup(files["public/en/surveys/visit/index.html"], "html.parser")
+    found = page.find("form", class_="survey-form")
+    assert isinstance(found, Tag)
+    return found
+
+
+def question(form: Tag, question_id: str) -> Tag:
+    found = form.find("fieldset", id=f"q-{question_id}")
+    assert isinstance(found, Tag), question_id
+    return found
+
+
+def controls(form: Tag, question_id: str) -> list[Tag]:
+    return question(form, question_id).find_all(["input", "select", "textarea"])
+
+
+def test_the_form_posts_to_the_collector_with_lang_rid_and_hidden_fields(form: Tag) -> None:
+    assert form["method"] == "post" and form["action"] == "/s/visit"
+    assert form.find("input", attrs={"name": "lang"})["value"] == "en"
+    rid = form.find("input", attrs={"name": "rid"})
+    assert rid["type"] == "hidden" and rid.has_attr("disabled")  # JavaScript fills and enables it
+    location = form.find("input", attrs={"name": "location"})
+    assert location.has_attr("disabled") and location["data-allowed"] == '["riga-centre", "jelgava"]'
+
+
+def test_collector_url_from_sitegen_yaml_is_the_form_action(project: Path) -> None:
+    config = project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "collector_url: https://forms.example.com/\n", encoding="utf-8")
+    site = load_site(project)
+    assert form_action(site.config.model, site.surveys[0].model) == "https://forms.example.com/s/visit"
+
+
+def test_every_question_is_a_fieldset_with_a_legend(form: Tag) -> None:
+    fieldsets = form.find_all("fieldset", class_="question")
+    assert len(fieldsets) == 16
+    for fieldset in fieldsets:
+        assert fieldset.find("legend") is not None
+
+
+def test_nps_is_an_eleven_point_scale_with_end_labels(form: Tag) -> None:
+    radios = controls(form, "recommend")
+    assert [radio["value"] for radio in radios] == [str(value) for value in range(11)]
+    assert all(radio["type"] == "radio" and radio.has_attr("required") for radio in radios)
+    text = question(form, "recommend").get_text(" ")
+    assert "Not at all likely" in text and "Extremely likely" in text
+
+
+def test_a_follow_up_is_never_required_in_the_html_and_says_it_is_optional(form: Tag) -> None:
+    follow_up = question(form, "improve")
+    area = controls(form, "improve")[0]
+    assert area.name == "textarea" and not area.has_attr("required") and area["maxlength"] == "500"
+    assert follow_up["data-required"] == "true"
+    assert follow_up["data-show-if"] == '{"lt": 9.0, "question": "recommend"}'
+    assert "Optional follow-up to question 1" in follow_up.get_text()
+
+
+def test_rating_stars_and_faces_are_real_radio_buttons_with_names(form: Tag) -> None:
+    assert [radio["value"] for radio in controls(form, "stars")] == ["1", "2", "3", "4"]
+    assert "1 of 4" in question(form, "stars").get_text()
+    faces = question(form, "faces")
+    assert len(faces.find_all("svg", class_="face")) == 5
+    assert "Very dissatisfied" in faces.get_text() and "Very satisfied" in faces.get_text()
+
+
+def test_likert_and_expectations_and_yes_no_use_their_fixed_answers(form: Tag) -> None:
+    assert [radio["value"] for radio in controls(form, "agree")] == [str(value) for value in range(1, 8)]
+    assert "Somewhat agree" in question(form, "agree").get_text()
+    assert [radio["value"] for radio in controls(form, "met")] == ["below", "met", "exceeded"]
+    assert [radio["value"] for radio in controls(form, "ok")] == ["yes", "no"]
+
+
+def test_choice_questions_use_choice_ids(form: Tag) -> None:
+    single = controls(form, "one")
+    assert [(c["type"], c["value"]) for c in single] == [("radio", "a"), ("radio", "b")]
+    assert all(c.has_attr("required") for c in single)
+    many = controls(form, "many")
+    assert [(c["type"], c["name"]) for c in many] == [("checkbox", "many")] * 3
+    picks = question(form, "many").find(class_="picks")
+    assert (picks["data-min-picks"], picks["data-max-picks"]) == ("1", "2")
+    select = controls(form, "pick")[0]
+    assert select.name == "select" and [o["value"] for o in select.find_all("option")] == ["", "a", "b"]
+
+
+def test_typed_inputs_carry_the_model_limits(form: Tag) -> None:
+    name, years, email, day, opened = (controls(form, q)[0] for q in ("name", "years", "email", "day", "opened_at"))
+    assert (name["type"], name["maxlength"]) == ("text", "80")
+    assert (years["type"], years["min"], years["max"]) == ("number", "0", "50")
+    assert email["type"] == "email" and day["type"] == "date" and opened["type"] == "datetime-local"
+
+
+def test_matrix_items_post_as_question_dot_item(form: Tag) -> None:
+    names = {radio["name"] for radio in controls(form, "grid")}
+    assert names == {"grid.coffee", "grid.tea"}
+    assert len(question(form, "grid").find_all("fieldset", class_="matrix-row")) == 2
+
+
+def test_every_control_is_labelled_and_tied_to_its_error_slot(form: Tag) -> None:
+    for fieldset in form.find_all("fieldset", class_="question"):
+        error_id = f"error-{fieldset['data-question']}"
+        assert fieldset.find(id=error_id) is not None
+        for control in fieldset.find_all(["input", "select", "textarea"]):
+            assert error_id in control["aria-describedby"].split()
+            assert control.find_parent("label") is not None or control.has_attr("aria-labelledby")
+
+
+def test_dates_are_written_in_the_page_language(project: Path, files: dict[str, str]) -> None:
+    survey = load_site(project).surveys[0].model
+    assert open_period(survey, "en") == "Open from November 1, 2026 to December 15, 2026."
+    assert open_period(survey, "lv") == "Atvērta no 2026. gada 1. novembris līdz 2026. gada 15. decembris."
+    assert 'data-opens="2026-11-01" data-closes="2026-12-15"' in files["public/en/surveys/visit/index.html"]
+
+
+def test_each_survey_has_a_thank_you_page_per_language(files: dict[str, str]) -> None:
+    assert "Your answers to “Your visit” have been received." in files["public/en/surveys/visit/thanks/index.html"]
+    assert '<html lang="lv">' in files["public/lv/surveys/visit/thanks/index.html"]
+
+
+def test_the_intranet_has_a_qr_page_per_location_linking_to_the_public_survey(files: dict[str, str]) -> None:
+    page = files["intranet/en/surveys/visit/qr/jelgava/index.html"]
+    assert "https://saulite.example/en/surveys/visit/?location=jelgava" in page
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'class="qr-code"' in page
+    assert "intranet/en/surveys/visit/qr/riga-centre/index.html" in files
+    assert "public/en/surveys/visit/qr/jelgava/index.html" not in files
+
+
+def test_employee_surveys_live_on_the_intranet_and_are_marked_anonymous(project: Path) -> None:
+    survey = project / "surveys/visit.yaml"
+    survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8")
+    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    assert "intranet/en/surveys/visit/index.html" in files and "public/en/surveys/visit/index.html" not in files
+    assert "This survey is anonymous." in files["intranet/en/surveys/visit/index.html"]
+
+
+def test_labels_and_choices_follow_the_page_language(files: dict[str, str]) -> None:
+    latvian = files["public/lv/surveys/visit/index.html"]
+    assert "Ieteiktu?" in latvian and "Nemaz nav ticams" in latvian and "Nosūtīt atbildes" in latvian
