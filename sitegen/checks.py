@@ -6,13 +6,13 @@ that breaks it, so `sitegen check` can list every problem at once.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from sitegen.errors import SiteError
+from sitegen.errors import SiteError, did_you_mean
 from sitegen.models.common import Text
 from sitegen.models.scorecard import (
     BaseMetric,
@@ -59,17 +59,13 @@ def check_site(site: Site) -> list[SiteError]:
         problems += check_survey(survey)
     surveys = {source.model.id: source.model for source in site.surveys}
     for scorecard in site.scorecards:
-        problems += check_scorecard(scorecard, surveys, site.files.root)
+        problems += check_scorecard(scorecard, surveys, site.files.root, site.invalid_ids.get(Survey, set()))
     problems += check_measured_by(site)
     for guide in site.guides:
         problems += check_unique_ids(guide.model.modules, guide, ("modules",))
-    problems += check_translations(site)
+    if site.config is not None:  # the site's languages are known
+        problems += check_translations(site)
     return problems
-
-
-def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
-    return f". Did you mean '{close[0]}'?" if close else ""
 
 
 def check_unique_ids(items: list[Any], owner: Source[Any] | None = None, loc: tuple[Any, ...] = ()) -> Iterator[SiteError]:
@@ -131,37 +127,55 @@ def _check_condition(
     loc = (*loc, "show_if")
     target = earlier.get(condition.question)
     if target is None:
-        later = source.model.question(condition.question) is not None
-        reason = "comes later; show_if can only test earlier questions" if later else f"is not a question of this survey{_suggest(condition.question, earlier)}"
+        if condition.question == question.id:
+            reason = "is this question itself; show_if can only test earlier questions"
+        elif source.model.question(condition.question) is not None:
+            reason = "comes later; show_if can only test earlier questions"
+        else:
+            reason = f"is not a question of this survey{did_you_mean(condition.question, earlier)}"
         yield source.error((*loc, "question"), f"'{condition.question}' {reason}")
         return
     operator, value = condition.operator, condition.value
     values = value if isinstance(value, list) else [value]
-    if operator in ("lt", "le", "gt", "ge") and target.type not in NUMERIC_TYPES:  # type: ignore[attr-defined]
-        yield source.error((*loc, operator), f"'{operator}' compares numbers, but '{target.id}' is a {target.type} question")  # type: ignore[attr-defined]
+    kind = target.type  # type: ignore[attr-defined]
+    if operator in ("lt", "le", "gt", "ge") and kind not in NUMERIC_TYPES:
+        yield source.error((*loc, operator), f"'{operator}' compares numbers, but '{target.id}' is a {kind} question")
         return
     allowed = choice_ids(target)
     bounds = scale_bounds(target)
     for item in values:
-        if allowed and str(item) not in allowed:
-            yield source.error((*loc, operator), f"'{item}' is not an answer of '{target.id}'; expected one of {', '.join(allowed)}")
+        shown = str(item).lower() if isinstance(item, bool) else item
+        if allowed and (isinstance(item, bool) or str(item) not in allowed):
+            yield source.error((*loc, operator), f"'{shown}' is not an answer of '{target.id}'; expected one of {', '.join(allowed)}")
+        elif kind in NUMERIC_TYPES and isinstance(item, (bool, str)):
+            yield source.error((*loc, operator), f"'{shown}' is not a number, but '{target.id}' is a {kind} question")
         elif bounds and isinstance(item, (int, float)) and not bounds[0] <= item <= bounds[1]:
             yield source.error((*loc, operator), f"{item:g} is outside the scale of '{target.id}' ({bounds[0]:g}-{bounds[1]:g})")
 
 
-def check_scorecard(source: Source[Scorecard], surveys: dict[str, Survey], root: Any) -> Iterator[SiteError]:
-    """Each metric names a survey, questions of the right type and a data file that exist."""
+def check_scorecard(
+    source: Source[Scorecard], surveys: dict[str, Survey], root: Path, invalid_surveys: Collection[str] = ()
+) -> Iterator[SiteError]:
+    """Each metric names a survey, questions of the right type and a data file that exist.
+
+    A metric on one of `invalid_surveys` (whose own errors are reported) is not checked further.
+    """
     yield from check_unique_ids(source.model.metrics, source, ("metrics",))
     for index, metric in enumerate(source.model.metrics):
         loc = ("metrics", index)
         if isinstance(metric, RepeatRateMetric):
-            if not (root / metric.data).is_file():
+            data = (root / metric.data).resolve()
+            if not data.is_relative_to(root.resolve()):
+                yield source.error((*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv")
+            elif not data.is_file():
                 yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
             continue
         assert isinstance(metric, SurveyMetric)
         survey = surveys.get(metric.survey)
+        if survey is None and metric.survey in invalid_surveys:
+            continue
         if survey is None:
-            yield source.error((*loc, "survey"), f"no survey with id '{metric.survey}'{_suggest(metric.survey, surveys)}")
+            yield source.error((*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}")
             continue
         yield from _check_metric_questions(source, metric, survey, loc)
         yield from _check_segments(source, metric, survey, loc)
@@ -177,7 +191,7 @@ def _check_metric_questions(source: Source[Scorecard], metric: BaseMetric, surve
         question = survey.question(question_id)
         known = [q.id for q in survey.questions]
         if question is None:
-            yield source.error((*loc, key), f"survey '{survey.id}' has no question '{question_id}'{_suggest(question_id, known)}")
+            yield source.error((*loc, key), f"survey '{survey.id}' has no question '{question_id}'{did_you_mean(question_id, known)}")
         elif question.type not in types:  # type: ignore[attr-defined]
             yield source.error((*loc, key), f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}")  # type: ignore[attr-defined]
         elif isinstance(metric, CesMetric) and question.points != 7:  # type: ignore[attr-defined]
@@ -196,23 +210,26 @@ def _check_segments(source: Source[Scorecard], metric: SurveyMetric, survey: Sur
     known = sorted({"stage", *survey.hidden, *choice_questions})
     for index, segment in enumerate(metric.segments):
         if segment not in known:
-            yield source.error((*loc, "segments", index), f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; expected one of {', '.join(known)}{_suggest(segment, known)}")
+            yield source.error((*loc, "segments", index), f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; expected one of {', '.join(known)}{did_you_mean(segment, known)}")
 
 
 def check_measured_by(site: Site) -> Iterator[SiteError]:
     """`measured_by: scorecard/metric` names a metric that exists."""
     scorecards = {source.model.id: source.model for source in site.scorecards}
+    invalid_scorecards = site.invalid_ids.get(Scorecard, set())
     for source in site.standards:
         reference = source.model.measured_by
         if reference is None:
             continue
         scorecard_id, metric_id = reference.split("/")
         scorecard = scorecards.get(scorecard_id)
+        if scorecard is None and scorecard_id in invalid_scorecards:
+            continue
         if scorecard is None:
-            yield source.error(("measured_by",), f"no scorecard with id '{scorecard_id}'{_suggest(scorecard_id, scorecards)}")
+            yield source.error(("measured_by",), f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}")
         elif scorecard.metric(metric_id) is None:
             known = [metric.id for metric in scorecard.metrics]
-            yield source.error(("measured_by",), f"scorecard '{scorecard_id}' has no metric '{metric_id}'{_suggest(metric_id, known)}")
+            yield source.error(("measured_by",), f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}")
 
 
 def check_translations(site: Site) -> Iterator[SiteError]:
@@ -227,9 +244,10 @@ def check_translations(site: Site) -> Iterator[SiteError]:
         for loc, text in find_texts(source.model):
             for lang in text.translations:
                 if lang not in languages:
-                    yield source.error((*loc, lang), f"'{lang}' is not one of the site's languages ({', '.join(languages)}){_suggest(lang, languages)}", at_key=True)
+                    yield source.error((*loc, lang), f"'{lang}' is not one of the site's languages ({', '.join(languages)}){did_you_mean(lang, languages)}", at_key=True)
             for lang in text.missing(languages):
-                yield source.error(loc, f"no '{lang}' translation; the {default} text is used", warning=True)
+                used = default if default in text.translations else next(iter(text.translations))
+                yield source.error(loc, f"no '{lang}' translation; the {used} text is used", warning=True)
     for page in site.pages:
         for lang in languages[1:]:
             if lang not in page.bodies:

@@ -12,6 +12,8 @@ else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -54,3 +56,15 @@ class ProjectInvalid(SitegenError):
     def __init__(self, errors: list[SiteError]) -> None:
         self.errors = sorted(set(errors))
         super().__init__("\n".join(str(error) for error in self.errors))
+
+
+def closest_match(name: str, known: Iterable[str]) -> str | None:
+    """The known name `name` is most likely a typo of, if any is close enough."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`. Did you mean 'label'?` to end a message with, or nothing."""
+    close = closest_match(name, known)
+    return f". Did you mean '{close}'?" if close else ""

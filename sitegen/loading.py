@@ -6,6 +6,11 @@ duplicate keys (PyYAML silently keeps the last), keeps dates as strings
 (pydantic parses them), reads only `true`/`false` as booleans (YAML 1.1 would
 turn a Norwegian `no` or an answer label `No` into `False`) and rewrites
 PyYAML's cryptic syntax errors into advice.
+
+It is PyYAML's pure-Python loader on purpose: libyaml (`CSafeLoader`) accepts
+some texts the Python loader refuses (`{en: How did we do?}`) and words its
+errors differently, so the same project would pass on one machine and fail on
+another. Owners' files are small; the difference in speed does not matter.
 """
 
 from __future__ import annotations
@@ -18,13 +23,12 @@ import yaml
 
 from sitegen.errors import SiteError
 
-_BaseLoader = yaml.SafeLoader
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
 
 
@@ -34,7 +38,7 @@ _StrictLoader.yaml_implicit_resolvers = {
         for tag, regexp in resolvers
         if tag != _TIMESTAMP_TAG
     ]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -87,35 +91,65 @@ def _position(mark: yaml.Mark, first_line: int) -> Position:
 
 
 class _Builder:
-    """Turns a composed node graph into values and a SourceTree."""
+    """Turns a composed node graph into values and a SourceTree.
+
+    An alias (`*name`) builds to the very value of its anchor (`&name`), as in
+    PyYAML, so a file full of aliases cannot grow exponentially.
+    """
 
     def __init__(self, loader: yaml.SafeLoader, path: str, first_line: int) -> None:
         self.loader = loader
         self.path = path
         self.first_line = first_line
         self.errors: list[SiteError] = []
+        self.built: dict[int, tuple[Any, SourceTree]] = {}
+        self.building: set[int] = set()
 
     def build(self, node: yaml.Node) -> tuple[Any, SourceTree]:
+        if id(node) in self.built:
+            return self.built[id(node)]
         tree = SourceTree(_position(node.start_mark, self.first_line))
+        if id(node) in self.building:
+            self._error(tree.position, "an alias (*name) may not stand inside the value its anchor (&name) marks")
+            return None, tree
+        self.building.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            return self._build_mapping(node, tree), tree
-        if isinstance(node, yaml.SequenceNode):
-            items = []
+            value: Any = self._build_mapping(node, tree)
+        elif isinstance(node, yaml.SequenceNode):
+            value = []
             for index, item_node in enumerate(node.value):
-                value, tree.children[index] = self.build(item_node)
-                items.append(value)
-            return items, tree
-        return self.loader.construct_object(node, deep=True), tree
+                item, tree.children[index] = self.build(item_node)
+                value.append(item)
+        else:
+            value = self._construct(node)
+        self.building.discard(id(node))
+        self.built[id(node)] = (value, tree)
+        return value, tree
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """A scalar's value; an explicit tag that does not fit it (`!!int abc`, `!foo`) is an error."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError, LookupError, ArithmeticError):
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            position = _position(node.start_mark, self.first_line)
+            self._error(position, f"cannot read this value as {tag}; remove the tag (sitegen files need no YAML tags)")
+            return None
 
     def _build_mapping(self, node: yaml.MappingNode, tree: SourceTree) -> dict[Any, Any]:
-        self.loader.flatten_mapping(node)
+        try:
+            self.loader.flatten_mapping(node)
+        except yaml.MarkedYAMLError as problem:
+            mark = problem.problem_mark or node.start_mark
+            self._error(_position(mark, self.first_line), "a merge key '<<' takes an alias of a mapping, or a list of them")
+            return {}
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node, deep=True)
             key_position = _position(key_node.start_mark, self.first_line)
-            if isinstance(key, (list, dict)):
+            if not isinstance(key_node, yaml.ScalarNode):
                 self._error(key_position, "a key must be plain text")
                 continue
+            key = self._construct(key_node)
             if key in mapping:
                 first = tree.key_positions[key]
                 self._error(key_position, f"duplicate key '{key}' (first given at line {first.line})", key)
@@ -128,11 +162,11 @@ class _Builder:
         self.errors.append(SiteError(self.path, position.line, position.col, str(key), message))
 
 
-def parse_yaml(text: str, path: str, first_line: int = 1) -> Document:
+def parse_yaml(text: str, path: str, first_line: int = 1, *, what: str = "file") -> Document:
     """Parse one YAML document; syntax problems come back in `Document.errors`.
 
     `first_line` shifts reported lines, for front matter that starts below
-    line 1 of its file.
+    line 1 of its file; `what` names the text in the message when it is empty.
     """
     loader = _StrictLoader(text)
     try:
@@ -143,7 +177,7 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> Document:
         loader.dispose()
     if node is None:
         empty = SourceTree(Position(first_line, 1))
-        return Document(path, None, empty, [SiteError(path, first_line, 1, "", "the file is empty")])
+        return Document(path, None, empty, [SiteError(path, first_line, 1, "", f"the {what} is empty")])
     builder = _Builder(loader, path, first_line)
     value, tree = builder.build(node)
     return Document(path, value, tree, builder.errors)
@@ -164,6 +198,15 @@ def _explain(problem: yaml.MarkedYAMLError, path: str, first_line: int) -> SiteE
         )
     elif context.startswith("while parsing a flow sequence") and "expected ',' or ']'" in text:
         message = "a list in [...] is not closed, or an item contains ': ' and must be quoted"
+    elif text.startswith("mapping values are not allowed"):
+        message = "': ' inside a text that is not quoted; put the text in quotes, or check this line's indentation"
+    elif context.startswith("while scanning a quoted scalar") and problem.context_mark:
+        position = _position(problem.context_mark, first_line)
+        message = "this quoted text is never closed; end it with the same quote mark it starts with"
+    elif text.startswith("expected <block end>"):
+        message = "this line is indented differently from the lines above it; line up the keys of one mapping and the '-' of one list"
+    elif context.startswith("expected a single document"):
+        message = "a second YAML document; a file holds one, so remove this '---' line or move what follows it to a new file"
     else:
         where = ""
         if problem.context_mark and problem.problem_mark and problem.context_mark.line != problem.problem_mark.line:
@@ -188,5 +231,5 @@ def parse_markdown_file(text: str, path: str) -> MarkdownFile:
     match = _FRONT_MATTER.match(text)
     if match is None:
         return MarkdownFile(None, text)
-    front_matter = parse_yaml(match.group(1) or "", path, first_line=2)
+    front_matter = parse_yaml(match.group(1) or "", path, first_line=2, what="front matter")
     return MarkdownFile(front_matter, text[match.end():])

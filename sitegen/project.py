@@ -108,6 +108,6 @@ def read_text(path: Path, shown_as: str) -> tuple[str | None, SiteError | None]:
     except UnicodeDecodeError as problem:
         before = raw[: problem.start]
         line = before.count(b"\n") + 1
-        col = problem.start - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8-sig")) + 1  # in characters, as editors count
         message = f"not UTF-8 text (byte 0x{raw[problem.start]:02x}); save the file with UTF-8 encoding"
         return None, SiteError(shown_as, line, col, "", message)

@@ -47,6 +47,8 @@ class Site:
     scorecards: list[Source[Scorecard]]
     pages: list[Page]
     warnings: list[SiteError] = field(default_factory=list)
+    invalid_ids: dict[type[BaseModel], set[str]] = field(default_factory=dict)
+    """Ids and file names of files that failed validation, by model: a reference to one is not an error too."""
 
     @property
     def languages(self) -> list[str]:
@@ -63,6 +65,7 @@ class _Reader:
     def __init__(self, files: ProjectFiles) -> None:
         self.files = files
         self.errors: list[SiteError] = []
+        self.invalid_ids: dict[type[BaseModel], set[str]] = {}
 
     def text(self, path: Path) -> str | None:
         text, error = read_text(path, self.files.relative(path))
@@ -72,9 +75,14 @@ class _Reader:
 
     def model(self, path: Path, model: type[M]) -> Source[M] | None:
         text = self.text(path)
-        if text is None:
-            return None
-        return self._validate(parse_yaml(text, self.files.relative(path)), model)
+        document = parse_yaml(text, self.files.relative(path)) if text is not None else None
+        source = self._validate(document, model) if document is not None else None
+        if source is None:
+            invalid = self.invalid_ids.setdefault(model, set())
+            invalid.add(path.stem)
+            if document is not None and isinstance(document.value, dict) and isinstance(document.value.get("id"), str):
+                invalid.add(document.value["id"])
+        return source
 
     def models(self, paths: list[Path], model: type[M]) -> list[Source[M]]:
         sources = [self.model(path, model) for path in paths]
@@ -85,10 +93,12 @@ class _Reader:
         self.errors += errors
         return Source(validated, document) if validated is not None else None
 
-    def page(self, page: PageFiles, languages: list[str]) -> Page | None:
+    def page(self, page: PageFiles, languages: list[str] | None) -> Page | None:
+        """A page and its translations; `languages` is None when sitegen.yaml itself is invalid."""
+        default = languages[0] if languages else "default-language"
         if page.main is None:
             some = next(iter(page.translations.values()))
-            self.errors.append(SiteError(self.files.relative(some), 1, 1, "", f"a translation without its page: create content/pages/{page.slug}.md with the front matter and the {languages[0]} text"))
+            self.errors.append(SiteError(self.files.relative(some), 1, 1, "", f"a translation without its page: create content/pages/{page.slug}.md with the front matter and the {default} text"))
             return None
         text = self.text(page.main)
         if text is None:
@@ -98,17 +108,18 @@ class _Reader:
             self.errors.append(SiteError(self.files.relative(page.main), 1, 1, "", "a page starts with front matter between '---' lines, holding at least 'title'"))
             return None
         meta = self._validate(parsed.front_matter, PageMeta)
-        bodies = {languages[0]: parsed.body}
+        bodies = {default: parsed.body}
         for lang, path in sorted(page.translations.items()):
             body = self.text(path)
             if body is None:
                 continue
-            if lang not in languages:
+            if languages is not None and lang not in languages:
                 self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"'{lang}' is not one of the site's languages ({', '.join(languages)})"))
-            elif parse_markdown_file(body, "").front_matter is not None:
-                self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"a translation holds only the text; keep the front matter in content/pages/{page.slug}.md"))
             else:
-                bodies[lang] = body
+                translation = parse_markdown_file(body, "")
+                if translation.front_matter is not None:
+                    self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"a translation holds only the text; keep the front matter in content/pages/{page.slug}.md"))
+                bodies[lang] = translation.body
         return Page(page.slug, meta, bodies) if meta is not None else None
 
 
@@ -117,7 +128,7 @@ def load_site(directory: Path) -> Site:
     files = find_project(directory)
     reader = _Reader(files)
     config = reader.model(files.config, SiteConfig)
-    languages = config.model.languages if config is not None else ["en"]
+    languages = config.model.languages if config is not None else None
     site = Site(
         files=files,
         config=config,  # type: ignore[arg-type]
@@ -127,12 +138,12 @@ def load_site(directory: Path) -> Site:
         surveys=reader.models(files.surveys, Survey),
         scorecards=reader.models(files.scorecards, Scorecard),
         pages=[page for page in (reader.page(p, languages) for p in files.pages) if page is not None],
+        invalid_ids=reader.invalid_ids,
     )
     problems = reader.errors
     if not files.vision.is_file():
         problems.append(SiteError(files.relative(files.vision), 1, 1, "", "missing file: the home page shows the vision and values written here"))
-    if config is not None:
-        problems += check_site(site)
+    problems += check_site(site)
     errors = [problem for problem in problems if not problem.is_warning]
     site.warnings = sorted(problem for problem in problems if problem.is_warning)
     if errors:

@@ -7,7 +7,6 @@ the line and column where it stands, with a suggestion where one is likely
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sitegen.errors import Severity, SiteError
+from sitegen.errors import Severity, SiteError, closest_match, did_you_mean
 from sitegen.loading import Document
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,24 +72,38 @@ def validate_document(document: Document, model: type[M]) -> tuple[M | None, lis
 
 
 def _translate(invalid: ValidationError, document: Document, model: type[BaseModel]) -> list[SiteError]:
+    details = [(detail, *_clean_loc(model, tuple(detail["loc"]))) for detail in invalid.errors(include_url=False)]
+    # A misspelt required key is one mistake: report the unknown key, not also the missing one.
+    misspelt = {
+        (loc[:-1], closest_match(str(loc[-1]), _field_names(holder)))
+        for detail, loc, holder in details
+        if detail["type"] == "extra_forbidden" and holder is not None
+    }
     errors = []
     seen: set[tuple[Any, ...]] = set()
-    for detail in invalid.errors(include_url=False):
-        loc, holder = _clean_loc(model, tuple(detail["loc"]))
-        if detail["type"] == "missing":
-            if loc in seen:
-                continue
-            seen.add(loc)
-            errors.append(error_at(document, loc, f"missing required key '{loc[-1]}'", point_at=loc[:-1]))
-            continue
+    for detail, loc, holder in details:
         if loc in seen:
             continue
         seen.add(loc)
+        if detail["type"] == "union_tag_not_found":  # a question without `type`, a metric without `kind`
+            tag = str(detail["ctx"]["discriminator"]).strip("'")
+            typo = next((key for key in _keys_at(document.value, loc) if closest_match(str(key), [tag])), None)
+            if typo is not None:
+                errors.append(error_at(document, (*loc, typo), f"unknown key '{typo}'. Did you mean '{tag}'?", at_key=True))
+                continue
+            loc = (*loc, tag)
+        if detail["type"] in ("missing", "union_tag_not_found"):
+            if (loc[:-1], loc[-1]) not in misspelt:
+                errors.append(error_at(document, loc, f"missing required key '{loc[-1]}'", point_at=loc[:-1]))
+            continue
         at_key = detail["type"] == "extra_forbidden"
         message = _message(detail, loc, holder)
+        point_at = None
         if detail["type"] == "union_tag_invalid":
             loc = (*loc, str(detail.get("ctx", {}).get("discriminator", "")).strip("'"))
-        errors.append(error_at(document, loc, message, at_key=at_key))
+        elif detail["type"].startswith("text_") and "lang" in detail.get("ctx", {}):
+            point_at, at_key = (*loc, detail["ctx"]["lang"]), True  # the language key of a text
+        errors.append(error_at(document, loc, message, at_key=at_key, point_at=point_at))
     return errors
 
 
@@ -101,12 +114,10 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
     given = detail.get("input")
     if kind == "extra_forbidden":
         known = _field_names(holder) if holder else []
-        return f"unknown key '{loc[-1]}'{_did_you_mean(str(loc[-1]), known)}"
+        return f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}"
     if kind == "union_tag_invalid":
         tags = [tag.strip("' ") for tag in str(ctx.get("expected_tags", "")).split(",")]
-        return f"unknown {str(ctx.get('discriminator')).strip(chr(39))} '{ctx.get('tag')}'; expected one of {', '.join(tags)}{_did_you_mean(str(ctx.get('tag')), tags)}"
-    if kind == "union_tag_not_found":
-        return f"missing required key {ctx.get('discriminator')}"
+        return f"unknown {str(ctx.get('discriminator')).strip(chr(39))} '{ctx.get('tag')}'; expected one of {', '.join(tags)}{did_you_mean(str(ctx.get('tag')), tags)}"
     if kind == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
         if "/" in str(ctx.get("pattern")):
             return f"must be '<scorecard-id>/<metric-id>' (got {given!r})"
@@ -116,7 +127,7 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = [part.strip(" '") for part in expected.replace(" or ", ", ").split(",")]
-        return f"expected one of {', '.join(options)} (got {given!r}){_did_you_mean(str(given), options)}"
+        return f"expected one of {', '.join(options)} (got {given!r}){did_you_mean(str(given), options)}"
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"):
         return f"must be a date written YYYY-MM-DD (got {given!r})"
     if kind in ("int_parsing", "int_type", "int_from_float"):
@@ -142,6 +153,16 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
     return message[:1].lower() + message[1:]
 
 
+def _keys_at(value: Any, loc: tuple[Any, ...]) -> list[Any]:
+    """The keys of the mapping found at `loc` inside a document's plain value."""
+    for part in loc:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+    return list(value) if isinstance(value, dict) else []
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -150,11 +171,6 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value)
-
-
-def _did_you_mean(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
-    return f". Did you mean '{close[0]}'?" if close else ""
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, StringConstraints
 from pydantic_core import PydanticCustomError, core_schema
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+LANGUAGE_PATTERN = r"[a-z]{2,3}"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 """An id: lowercase letters, digits, '-' and '_', starting with a letter or digit."""
@@ -77,11 +79,16 @@ class Text:
 
 
 def _translation(lang: object, text: object) -> str:
+    if text is None and not re.fullmatch(LANGUAGE_PATTERN, str(lang)):
+        # `{en: Tell us, how was it}` reads as {en: Tell us, "how was it": null}.
+        raise PydanticCustomError(
+            "text_split",
+            "'{lang}' looks like the rest of a text cut at ', '; inside {...} put a text containing ', ' in quotes",
+            {"lang": lang},
+        )
     if text is None:
         raise PydanticCustomError(
-            "text_empty",
-            "'{lang}' has no text; if a text contains ', ' or ': ' inside {...}, put it in quotes",
-            {"lang": lang},
+            "text_empty", "'{lang}' has no text (if a text inside {...} was cut at ', ', put it in quotes)", {"lang": lang}
         )
     if isinstance(text, (str, int, float)) and not isinstance(text, bool):
         return str(text)

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from sitegen.models.common import StrictModel, Text
+from sitegen.errors import did_you_mean
+from sitegen.models.common import LANGUAGE_PATTERN, StrictModel, Text
 
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+
+
+def _known_language(lang: str) -> str:
+    try:
+        if not re.fullmatch(LANGUAGE_PATTERN, lang):
+            raise ValueError(lang)
+        Locale.parse(lang)
+    except (ValueError, UnknownLocaleError):
+        raise PydanticCustomError("language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang})
+    return lang
+
+
+LanguageCode = Annotated[str, AfterValidator(_known_language)]
+"""A two- or three-letter language code that Babel knows (`lv`, `ru`, `en`)."""
 
 
 class Privacy(StrictModel):
@@ -33,7 +48,7 @@ class SiteConfig(StrictModel):
     title: Text
     description: Text | None = None
     base_url: HttpUrl
-    languages: list[str] = Field(min_length=1)
+    languages: list[LanguageCode] = Field(min_length=1)
     collector_url: HttpUrl | None = None
     store: str = "sqlite:///data/responses.sqlite3"
     timezone: str = "UTC"
@@ -46,14 +61,7 @@ class SiteConfig(StrictModel):
 
     @field_validator("languages")
     @classmethod
-    def _known_unique_languages(cls, languages: list[str]) -> list[str]:
-        for lang in languages:
-            try:
-                if not re.fullmatch(r"[a-z]{2,3}", lang):
-                    raise ValueError(lang)
-                Locale.parse(lang)
-            except (ValueError, UnknownLocaleError):
-                raise PydanticCustomError("language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang})
+    def _unique_languages(cls, languages: list[str]) -> list[str]:
         duplicates = sorted({lang for lang in languages if languages.count(lang) > 1})
         if duplicates:
             raise PydanticCustomError("language", "'{lang}' is listed twice", {"lang": duplicates[0]})
@@ -65,7 +73,10 @@ class SiteConfig(StrictModel):
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise PydanticCustomError("timezone", "'{zone}' is not a time zone such as Europe/Riga or UTC", {"zone": timezone})
+            suggestion = did_you_mean(timezone, available_timezones())
+            raise PydanticCustomError(
+                "timezone", "'{zone}' is not a time zone such as Europe/Riga or UTC{suggestion}", {"zone": timezone, "suggestion": suggestion}
+            )
         return timezone
 
     @field_validator("store")

@@ -20,7 +20,8 @@ CONDITION_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in")
 RESERVED_FIELD_NAMES = ("rid", "lang")
 """Form fields the collector contract uses itself; no question or hidden field may take them."""
 
-Scalar = Union[int, float, str]
+Scalar = Union[bool, int, float, str]
+"""A value to compare an answer with; `bool` is listed so `true` stays true, not 1, and can be refused by name."""
 
 
 class Condition(StrictModel):

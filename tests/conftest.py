@@ -1,0 +1,51 @@
+"""Shared fixtures: a small valid project to copy and break, and the problems sitegen reports for it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sitegen.errors import ProjectInvalid
+from sitegen.site import load_site
+
+pytest_plugins = ["browser_fixtures"]
+
+MINIMAL_PROJECT = Path(__file__).parent / "fixtures" / "minimal"
+
+Edit = tuple[str, str, str]
+"""`(file relative to the project, old text, new text)`: one text replacement."""
+
+
+@pytest.fixture
+def minimal_project(tmp_path: Path) -> Path:
+    """A fresh copy of tests/fixtures/minimal (valid, no warnings), free to break."""
+    project = tmp_path / "minimal"
+    shutil.copytree(MINIMAL_PROJECT, project)
+    return project
+
+
+def report_problems(project: Path, *edits: Edit) -> list[str]:
+    """Apply `edits` to `project`, then load it: every error and warning as a `file:line:col: ...` line.
+
+    Each old text must occur in its file, so a test cannot pass because the
+    fixture changed under it. A valid project without warnings gives [].
+    """
+    for name, old, new in edits:
+        path = project / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in {name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    try:
+        site = load_site(project)
+    except ProjectInvalid as invalid:
+        return [str(problem) for problem in invalid.errors]
+    return [str(warning) for warning in site.warnings]
+
+
+@pytest.fixture
+def problems() -> Callable[..., list[str]]:
+    """`problems(project, *edits)`: see `report_problems`."""
+    return report_problems

@@ -1,0 +1,511 @@
+"""Checks across fields and files: ids, survey logic, references, translations, and `sitegen check`.
+
+Every test breaks a copy of tests/fixtures/minimal and names the exact line
+sitegen must print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.cli import main
+from sitegen.errors import ProjectInvalid
+from sitegen.site import load_site
+
+Problems = Callable[..., list[str]]
+
+CONFIG = "sitegen.yaml"
+VISION = "content/vision.yaml"
+STANDARD = "content/standards/greeting.yaml"
+GUIDE = "content/onboarding/barista.yaml"
+SURVEY = "surveys/after-visit.yaml"
+SCORECARD = "content/scorecards/customer-experience.yaml"
+PAGES = "content/pages"
+
+
+def add_metric(yaml_lines: str) -> tuple[str, str, str]:
+    """An edit that adds a metric (its lines, indented as in a list) before the repeat-rate metric."""
+    return (SCORECARD, "  - id: repeat-rate\n", yaml_lines + "  - id: repeat-rate\n")
+
+
+# Unique ids
+
+
+def test_two_standards_with_one_id_are_refused(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / "content/standards/welcome.yaml").write_text(
+        "id: greeting\ntitle: {lv: Sveiki, en: Welcome}\nrule: {lv: Sveicini, en: Greet}\n", encoding="utf-8"
+    )
+    assert problems(minimal_project) == [
+        "content/standards/welcome.yaml:1:5: id: duplicate id 'greeting' (also used by content/standards/greeting.yaml)"
+    ]
+
+
+def test_two_questions_with_one_id_are_refused(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "  - id: effort", "  - id: satisfaction")) == [
+        "surveys/after-visit.yaml:32:9: questions[5].id: duplicate id 'satisfaction' (also used by questions[2])"
+    ]
+
+
+def test_two_choices_with_one_id_are_refused(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "{id: online,", "{id: friends,")) == [
+        "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: duplicate id 'friends' (also used by questions[4].choices[0])"
+    ]
+
+
+def test_two_metrics_with_one_id_are_refused(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "  - id: repeat-rate", "  - id: nps")) == [
+        "content/scorecards/customer-experience.yaml:11:9: metrics[1].id: duplicate id 'nps' (also used by metrics[0])"
+    ]
+
+
+def test_two_onboarding_modules_with_one_id_are_refused(minimal_project: Path, problems: Problems) -> None:
+    module = "  - id: products\n    title: {lv: Mūsu produkti, en: Our products}\n"
+    assert problems(minimal_project, (GUIDE, "weeks:\n", module + "weeks:\n")) == [
+        "content/onboarding/barista.yaml:9:9: modules[1].id: duplicate id 'products' (also used by modules[0])"
+    ]
+
+
+# Survey logic: show_if
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        pytest.param(
+            "show_if: {question: recommend, lt: 9}", "show_if: {question: visits, lt: 9}",
+            "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'visits' comes later; show_if can only test earlier questions",
+            id="later-question",
+        ),
+        pytest.param(
+            "show_if: {question: recommend, lt: 9}", "show_if: {question: recomend, lt: 9}",
+            "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'recomend' is not a question of this survey. Did you mean 'recommend'?",
+            id="unknown-question",
+        ),
+        pytest.param(
+            "show_if: {question: recommend, lt: 9}", "show_if: {question: improve, lt: 9}",
+            "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'improve' is this question itself; show_if can only test earlier questions",
+            id="itself",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: channel, eq: family}",
+            "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'family' is not an answer of 'channel'; expected one of friends, online",
+            id="unknown-choice",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: channel, in: [friends, family]}",
+            "surveys/after-visit.yaml:48:38: questions[7].show_if.in: 'family' is not an answer of 'channel'; expected one of friends, online",
+            id="unknown-choice-in-a-list",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: expectations, eq: exceed}",
+            "surveys/after-visit.yaml:48:43: questions[7].show_if.eq: 'exceed' is not an answer of 'expectations'; expected one of below, met, exceeded",
+            id="unknown-fixed-answer",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: channel, eq: true}",
+            "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'true' is not an answer of 'channel'; expected one of friends, online",
+            id="boolean-for-a-choice",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: improve, lt: 3}",
+            "surveys/after-visit.yaml:48:38: questions[7].show_if.lt: 'lt' compares numbers, but 'improve' is a textarea question",
+            id="lt-on-text",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: recommend, eq: high}",
+            "surveys/after-visit.yaml:48:40: questions[7].show_if.eq: 'high' is not a number, but 'recommend' is a nps question",
+            id="text-for-a-number",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: recommend, gt: 11}",
+            "surveys/after-visit.yaml:48:40: questions[7].show_if.gt: 11 is outside the scale of 'recommend' (0-10)",
+            id="outside-the-scale",
+        ),
+        pytest.param(
+            "show_if: {question: channel, eq: friends}", "show_if: {question: satisfaction, in: [4, 6]}",
+            "surveys/after-visit.yaml:48:43: questions[7].show_if.in: 6 is outside the scale of 'satisfaction' (1-5)",
+            id="outside-the-rating",
+        ),
+    ],
+)
+def test_show_if_tests_an_earlier_question_with_an_answer_it_can_have(
+    minimal_project: Path, problems: Problems, old: str, new: str, line: str
+) -> None:
+    assert problems(minimal_project, (SURVEY, old, new)) == [line]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["{question: recommend, ge: 9}", "{question: channel, ne: online}", "{question: extras, in: [cake, cup]}",
+     "{question: expectations, eq: exceeded}", "{question: satisfaction, in: [1, 2]}", "{question: effort, le: 2}"],
+)
+def test_show_if_accepts_sensible_tests(minimal_project: Path, problems: Problems, condition: str) -> None:
+    assert problems(minimal_project, (SURVEY, "{question: channel, eq: friends}", condition)) == []
+
+
+# Survey logic: limits, dates, field names
+
+
+def test_number_max_must_be_above_min(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "    max: 100", "    max: 0")) == [
+        "surveys/after-visit.yaml:47:10: questions[7].max: must be greater than min (got 0)"
+    ]
+
+
+def test_max_picks_cannot_exceed_the_choices(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "    max_picks: 2", "    max_picks: 4")) == [
+        "surveys/after-visit.yaml:38:16: questions[6].max_picks: must be at most the number of choices, 3 (got 4)"
+    ]
+
+
+def test_min_picks_cannot_exceed_max_picks(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "    max_picks: 2", "    max_picks: 2\n    min_picks: 3")) == [
+        "surveys/after-visit.yaml:39:16: questions[6].min_picks: must be at most max_picks and the number of choices (got 3)"
+    ]
+
+
+def test_a_survey_cannot_close_before_it_opens(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "closes: 2026-12-31", "closes: 2025-12-31")) == [
+        "surveys/after-visit.yaml:6:9: closes: must not be before opens (2026-01-01)"
+    ]
+
+
+def test_a_hidden_field_cannot_share_a_name_with_a_question(minimal_project: Path, problems: Problems) -> None:
+    lines = problems(minimal_project, (SURVEY, "hidden: {location: [riga-centre, jelgava]}", "hidden: {location: [riga-centre], channel: [qr]}"))
+    assert lines == ["surveys/after-visit.yaml:7:35: hidden.channel: the field name 'channel' is already taken by a question"]
+
+
+@pytest.mark.parametrize("name", ["rid", "lang"])
+def test_a_hidden_field_cannot_take_a_reserved_form_field_name(minimal_project: Path, problems: Problems, name: str) -> None:
+    lines = problems(minimal_project, (SURVEY, "jelgava]}", f"jelgava], {name}: [x]}}"))
+    assert lines == [f"surveys/after-visit.yaml:7:44: hidden.{name}: the field name '{name}' is already taken by the form itself"]
+
+
+@pytest.mark.parametrize("name", ["rid", "lang"])
+def test_a_question_cannot_take_a_reserved_form_field_name(minimal_project: Path, problems: Problems, name: str) -> None:
+    assert problems(minimal_project, (SURVEY, "  - id: visited_at", f"  - id: {name}")) == [
+        f"surveys/after-visit.yaml:50:9: questions[8].id: '{name}' is reserved for the form itself; choose another id"
+    ]
+
+
+# Scorecards
+
+
+def test_a_metric_naming_an_unknown_survey_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "    survey: after-visit", "    survey: after-vist")) == [
+        "content/scorecards/customer-experience.yaml:7:13: metrics[0].survey: no survey with id 'after-vist'. Did you mean 'after-visit'?"
+    ]
+
+
+def test_a_metric_naming_an_unknown_question_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "    question: recommend", "    question: recomend")) == [
+        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: survey 'after-visit' has no question 'recomend'. Did you mean 'recommend'?"
+    ]
+
+
+def test_a_csat_metric_needs_a_rating_question(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "    kind: nps", "    kind: csat")) == [
+        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: a csat metric needs a rating question; 'recommend' is nps"
+    ]
+
+
+def test_an_nps_metric_needs_an_nps_question(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "    question: recommend", "    question: satisfaction")) == [
+        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: a nps metric needs a nps question; 'satisfaction' is rating"
+    ]
+
+
+def test_a_ces_metric_needs_a_seven_point_likert_question(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: effort\n    kind: ces\n    survey: after-visit\n    question: effort\n"
+    assert problems(minimal_project, add_metric(metric)) == [
+        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a ces metric needs a 7-point likert question; 'effort' has 5"
+    ]
+
+
+def test_a_ces_metric_on_a_seven_point_likert_question_is_valid(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: effort\n    kind: ces\n    survey: after-visit\n    question: effort\n"
+    assert problems(minimal_project, add_metric(metric), (SURVEY, "    points: 5\n    label: {lv: Bija", "    points: 7\n    label: {lv: Bija")) == []
+
+
+def test_a_share_metric_counts_only_answers_the_question_has(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: exceeded\n    kind: share\n    survey: after-visit\n    question: expectations\n    equals: exceed\n"
+    assert problems(minimal_project, add_metric(metric)) == [
+        "content/scorecards/customer-experience.yaml:15:13: metrics[1].equals: 'exceed' is not an answer of 'expectations'; expected one of below, met, exceeded"
+    ]
+
+
+def test_a_share_metric_over_several_choices_names_the_unknown_one(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: extras\n    kind: share\n    survey: after-visit\n    question: extras\n    in: [cake, bean]\n"
+    assert problems(minimal_project, add_metric(metric)) == [
+        "content/scorecards/customer-experience.yaml:15:9: metrics[1].in: 'bean' is not an answer of 'extras'; expected one of cake, beans, cup"
+    ]
+
+
+def test_a_share_metric_needs_a_question_with_choices(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: visits\n    kind: share\n    survey: after-visit\n    question: visits\n    equals: many\n"
+    assert problems(minimal_project, add_metric(metric)) == [
+        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a share metric needs a single or multiple "
+        "or dropdown or expectations or yes_no question; 'visits' is number"
+    ]
+
+
+def test_a_segment_must_be_a_hidden_field_or_a_choice_question(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "segments: [location]", "segments: [locaton]")) == [
+        "content/scorecards/customer-experience.yaml:9:16: metrics[0].segments[0]: 'locaton' is not a hidden field or choice "
+        "question of survey 'after-visit'; expected one of channel, expectations, extras, location, stage. Did you mean 'location'?"
+    ]
+
+
+def test_a_duration_needs_datetime_questions(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: visit-time\n    kind: duration\n    survey: after-visit\n    start: recommend\n    end: visited_at\n"
+    assert problems(minimal_project, add_metric(metric)) == [
+        "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a datetime or date question; 'recommend' is nps"
+    ]
+
+
+def test_a_repeat_rate_needs_its_data_file(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / "data" / "orders.csv").unlink()
+    assert problems(minimal_project) == [
+        "content/scorecards/customer-experience.yaml:13:11: metrics[1].data: no such file 'data/orders.csv' in the project"
+    ]
+
+
+def test_a_repeat_rate_reads_only_files_inside_the_project(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project.parent / "orders.csv").write_text("customer,ordered_at\n", encoding="utf-8")
+    assert problems(minimal_project, (SCORECARD, "data: data/orders.csv", "data: ../orders.csv")) == [
+        "content/scorecards/customer-experience.yaml:13:11: metrics[1].data: '../orders.csv' is outside the project; give a path such as data/orders.csv"
+    ]
+
+
+# Standards -> scorecards
+
+
+def test_measured_by_naming_an_unknown_scorecard_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (STANDARD, "measured_by: customer-experience/nps", "measured_by: customer-experiense/nps")) == [
+        "content/standards/greeting.yaml:11:14: measured_by: no scorecard with id 'customer-experiense'. Did you mean 'customer-experience'?"
+    ]
+
+
+def test_measured_by_naming_an_unknown_metric_is_refused(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (STANDARD, "measured_by: customer-experience/nps", "measured_by: customer-experience/csat")) == [
+        "content/standards/greeting.yaml:11:14: measured_by: scorecard 'customer-experience' has no metric 'csat'"
+    ]
+
+
+# A broken file's own errors are not repeated as broken references
+
+
+def test_a_metric_on_an_invalid_survey_reports_only_the_survey(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "audience: customer", "audience: customers")) == [
+        "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did you mean 'customer'?"
+    ]
+
+
+def test_a_metric_on_an_unreadable_survey_reports_only_the_survey(minimal_project: Path, problems: Problems) -> None:
+    lines = problems(minimal_project, (SURVEY, "id: after-visit\n", "id: after-visit\n\tbroken: yes\n"))
+    assert lines == ["surveys/after-visit.yaml:2:1: a tab character: YAML must be indented with spaces, not tabs"]
+
+
+def test_a_standard_measured_by_an_invalid_scorecard_reports_only_the_scorecard(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SCORECARD, "period: month", "period: monthly")) == [
+        "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got 'monthly'). Did you mean 'month'?"
+    ]
+
+
+def test_a_survey_that_does_not_exist_at_all_is_still_reported(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / SURVEY).unlink()
+    assert problems(minimal_project) == [
+        "content/scorecards/customer-experience.yaml:7:13: metrics[0].survey: no survey with id 'after-visit'"
+    ]
+
+
+# Files that must exist, pages and their translations
+
+
+def test_a_project_needs_its_vision(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / VISION).unlink()
+    assert problems(minimal_project) == [
+        "content/vision.yaml:1:1: missing file: the home page shows the vision and values written here"
+    ]
+
+
+def test_a_page_translation_needs_its_main_page(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / PAGES / "menu.en.md").write_text("Our menu.\n", encoding="utf-8")
+    assert problems(minimal_project) == [
+        "content/pages/menu.en.md:1:1: a translation without its page: create content/pages/menu.md with the front matter and the lv text"
+    ]
+
+
+def test_a_page_translation_holds_no_front_matter(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / PAGES / "about.en.md").write_text("---\ntitle: About us\n---\nWe are a small café.\n", encoding="utf-8")
+    assert problems(minimal_project) == [
+        "content/pages/about.en.md:1:1: a translation holds only the text; keep the front matter in content/pages/about.md"
+    ]
+
+
+def test_a_page_translation_in_a_language_the_site_lacks_is_refused(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / PAGES / "about.ru.md").write_text("Мы маленькое кафе.\n", encoding="utf-8")
+    assert problems(minimal_project) == ["content/pages/about.ru.md:1:1: 'ru' is not one of the site's languages (lv, en)"]
+
+
+def test_a_page_needs_front_matter(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / PAGES / "about.md").write_text("Mēs esam maza kafejnīca.\n", encoding="utf-8")
+    assert problems(minimal_project) == [
+        "content/pages/about.md:1:1: a page starts with front matter between '---' lines, holding at least 'title'"
+    ]
+
+
+# Translations
+
+
+def test_a_language_the_site_does_not_have_is_refused_at_its_key(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (VISION, "en: Honest advice}", "en: Honest advice, ru: Честный совет}")) == [
+        "content/vision.yaml:4:44: values[1].ru: 'ru' is not one of the site's languages (lv, en)"
+    ]
+
+
+def test_a_misspelt_language_key_suggests_the_site_language(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (SURVEY, "thank_you: {lv: Paldies!, en: Thank you!}", "thank_you: {lv: Paldies!, eng: Thank you!}")) == [
+        "surveys/after-visit.yaml:8:12: warning: thank_you: no 'en' translation; the lv text is used",
+        "surveys/after-visit.yaml:8:27: thank_you.eng: 'eng' is not one of the site's languages (lv, en). Did you mean 'en'?",
+    ]
+
+
+def test_a_missing_translation_is_a_warning_naming_file_and_field(minimal_project: Path) -> None:
+    survey = minimal_project / SURVEY
+    survey.write_text(survey.read_text(encoding="utf-8").replace(", en: Thank you!}", "}"), encoding="utf-8")
+    site = load_site(minimal_project)  # does not raise: warnings never stop a build
+    assert [str(warning) for warning in site.warnings] == [
+        "surveys/after-visit.yaml:8:12: warning: thank_you: no 'en' translation; the lv text is used"
+    ]
+    assert all(warning.is_warning for warning in site.warnings)
+
+
+def test_a_missing_default_language_text_names_the_text_used_instead(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (STANDARD, "  lv: Sveicini katru klientu 30 sekunžu vai 30 soļu laikā.\n", "")) == [
+        "content/standards/greeting.yaml:4:3: warning: rule: no 'lv' translation; the en text is used"
+    ]
+
+
+def test_a_missing_page_translation_is_a_warning(minimal_project: Path) -> None:
+    (minimal_project / PAGES / "about.en.md").unlink()
+    assert [str(warning) for warning in load_site(minimal_project).warnings] == [
+        "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); the lv text is used"
+    ]
+
+
+def test_one_text_for_all_languages_needs_no_translation(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, (CONFIG, "title: {lv: Kafejnīca Saulīte, en: Café Saulite}", "title: Café Saulite")) == []
+
+
+def test_warnings_are_listed_with_errors_when_a_project_is_invalid(minimal_project: Path) -> None:
+    survey = minimal_project / SURVEY
+    survey.write_text(survey.read_text(encoding="utf-8").replace(", en: Thank you!}", "}"), encoding="utf-8")
+    (minimal_project / VISION).unlink()
+    with pytest.raises(ProjectInvalid) as raised:
+        load_site(minimal_project)
+    assert [problem.is_warning for problem in raised.value.errors] == [False, True]
+
+
+# All problems at once
+
+
+def test_all_problems_of_all_files_are_reported_at_once_sorted_by_file_and_line(minimal_project: Path, problems: Problems) -> None:
+    lines = problems(
+        minimal_project,
+        (SURVEY, "    max: 100", "    max: 0"),
+        (STANDARD, "dont:", "dnot:"),
+        (CONFIG, "timezone: Europe/Riga", "timezone: Europe/Rigga"),
+        (GUIDE, "  - id: products", "  - id: Products"),
+        (SCORECARD, "    question: recommend", "    question: recomend"),
+        (VISION, "values:", "valuez:"),
+    )
+    assert lines == [
+        "content/onboarding/barista.yaml:6:9: modules[0].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'Products')",
+        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: survey 'after-visit' has no question 'recomend'. Did you mean 'recommend'?",
+        "content/standards/greeting.yaml:9:1: dnot: unknown key 'dnot'. Did you mean 'dont'?",
+        "content/vision.yaml:2:1: valuez: unknown key 'valuez'. Did you mean 'values'?",
+        "sitegen.yaml:4:11: timezone: 'Europe/Rigga' is not a time zone such as Europe/Riga or UTC. Did you mean 'Europe/Riga'?",
+        "surveys/after-visit.yaml:47:10: questions[7].max: must be greater than min (got 0)",
+    ]
+
+
+def test_an_invalid_sitegen_yaml_does_not_make_page_translations_wrong(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / PAGES / "about.ru.md").write_text("Мы маленькое кафе.\n", encoding="utf-8")
+    assert problems(minimal_project, (CONFIG, "languages: [lv, en]", "languages: [lv, en, Ru]")) == [
+        "sitegen.yaml:3:21: languages[2]: 'Ru' is not a language code such as lv, ru or en"
+    ]
+
+
+def test_all_problems_of_one_file_are_reported_in_line_order(minimal_project: Path, problems: Problems) -> None:
+    lines = problems(
+        minimal_project,
+        (SURVEY, "    max: 100", "    max: 0"),
+        (SURVEY, "closes: 2026-12-31", "closes: 2025-12-31"),
+        (SURVEY, "  - id: effort", "  - id: satisfaction"),
+    )
+    assert lines == [
+        "surveys/after-visit.yaml:6:9: closes: must not be before opens (2026-01-01)",
+        "surveys/after-visit.yaml:32:9: questions[5].id: duplicate id 'satisfaction' (also used by questions[2])",
+        "surveys/after-visit.yaml:47:10: questions[7].max: must be greater than min (got 0)",
+    ]
+
+
+# sitegen check
+
+
+def run_check(project: Path, *options: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["-C", str(project), "check", *options])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_passes_a_valid_project(minimal_project: Path) -> None:
+    code, stdout, stderr = run_check(minimal_project)
+    assert (code, stderr) == (0, "")
+    assert stdout == "OK: 1 surveys, 1 standards, 1 guides, 1 scorecards, 1 pages; 0 errors, 0 warnings.\n"
+
+
+def test_check_prints_every_error_line_on_stderr_and_exits_1(minimal_project: Path, problems: Problems) -> None:
+    problems(minimal_project, (SURVEY, "    max: 100", "    max: 0"), (STANDARD, "dont:", "dnot:"))
+    code, stdout, stderr = run_check(minimal_project)
+    assert code == 1
+    assert stdout == ""
+    assert stderr.splitlines() == [
+        "content/standards/greeting.yaml:9:1: dnot: unknown key 'dnot'. Did you mean 'dont'?",
+        "surveys/after-visit.yaml:47:10: questions[7].max: must be greater than min (got 0)",
+        "Stopped: 2 errors, 0 warnings. Nothing was written.",
+    ]
+
+
+def test_check_prints_warnings_but_passes(minimal_project: Path) -> None:
+    (minimal_project / PAGES / "about.en.md").unlink()
+    code, stdout, stderr = run_check(minimal_project)
+    assert code == 0
+    assert stderr.splitlines() == [
+        "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); the lv text is used"
+    ]
+    assert stdout.endswith("; 0 errors, 1 warning.\n")
+
+
+def test_check_strict_fails_on_a_missing_translation(minimal_project: Path) -> None:
+    (minimal_project / PAGES / "about.en.md").unlink()
+    code, _, stderr = run_check(minimal_project, "--strict")
+    assert code == 1
+    assert stderr.splitlines() == [
+        "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); the lv text is used",
+        "Stopped: 0 errors, 1 warning. Nothing was written.",
+    ]
+
+
+def test_check_strict_passes_a_project_without_warnings(minimal_project: Path) -> None:
+    assert run_check(minimal_project, "--strict")[0] == 0
+
+
+def test_check_outside_a_project_says_how_to_start_one(tmp_path: Path) -> None:
+    code, _, stderr = run_check(tmp_path)
+    assert code == 1
+    assert stderr == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; run 'sitegen new DIR' to start a project, or pass -C DIR\n"
