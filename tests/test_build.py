@@ -42,9 +42,10 @@ def project(tmp_path: Path) -> Path:
 def test_new_then_build_writes_both_trees_and_a_summary(project: Path) -> None:
     result = run("-C", str(project), "build")
     assert result.exit_code == 0, result.output
-    # public: root + 3 languages x (home, vision, pages index, about) = 13;
-    # intranet: root + 3 x (those 4 + standards index, greeting, onboarding index, guide) = 25.
-    assert result.stdout.startswith("Built 38 pages (40 files) into ")
+    # public: root + 3 languages x (home, vision, pages index, about, surveys index, survey, thanks) = 22;
+    # intranet: root + 3 x (home, vision, pages index, about, standards index, greeting,
+    # onboarding index, guide, surveys index) = 28; files: 50 pages + style.css and survey.js per tree.
+    assert result.stdout.startswith("Built 50 pages (54 files) into ")
     assert (project / "output/public/lv/index.html").is_file()
     assert (project / "output/intranet/en/standards/greeting/index.html").is_file()
 

@@ -49,6 +49,7 @@ class SiteConfig(StrictModel):
     description: Text | None = None
     base_url: HttpUrl
     languages: list[LanguageCode] = Field(min_length=1)
+    intranet_url: HttpUrl | None = None
     collector_url: HttpUrl | None = None
     store: str = "sqlite:///data/responses.sqlite3"
     timezone: str = "UTC"
