@@ -96,6 +96,8 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
         loc = ("questions", index)
         if question.id in RESERVED_FIELD_NAMES:
             yield source.error((*loc, "id"), f"'{question.id}' is reserved for the form itself; choose another id")
+        if question.label is None:
+            yield source.error(loc, f"question '{question.id}' has no label; the form shows its id instead", warning=True)
         yield from _check_question(source, question, loc)
         if question.show_if is not None:
             yield from _check_condition(source, question, earlier, loc)

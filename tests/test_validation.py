@@ -97,7 +97,6 @@ def test_a_key_that_belongs_to_another_metric_kind_is_unknown(minimal_project: P
         pytest.param(STANDARD, "title: {lv: Noteikums 30/30, en: The 30/30 rule}\n", "", "content/standards/greeting.yaml:1:1: title: missing required key 'title'", id="standard-title"),
         pytest.param(GUIDE, "    tasks:\n      - {lv: Seko savam mentoram, en: Shadow your mentor}\n", "", "content/onboarding/barista.yaml:10:5: weeks[0].tasks: missing required key 'tasks'", id="guide-week-tasks"),
         pytest.param(SURVEY, "  - id: satisfaction\n    type: rating\n", "  - id: satisfaction\n", "surveys/after-visit.yaml:19:5: questions[2].type: missing required key 'type'", id="question-type"),
-        pytest.param(SURVEY, "    label: {lv: Bija viegli", "    help: {lv: Bija viegli", "surveys/after-visit.yaml:32:5: questions[5].label: missing required key 'label'", id="question-label"),
         pytest.param(SURVEY, "      - {id: friends, label: {lv: No draugiem, en: From friends}}", "      - {id: friends}", "surveys/after-visit.yaml:30:9: questions[4].choices[0].label: missing required key 'label'", id="choice-label"),
         pytest.param(SCORECARD, "    kind: nps\n", "", "content/scorecards/customer-experience.yaml:5:5: metrics[0].kind: missing required key 'kind'", id="metric-kind"),
         pytest.param(SCORECARD, "    survey: after-visit\n    question: recommend\n    segments", "    question: recommend\n    segments", "content/scorecards/customer-experience.yaml:5:5: metrics[0].survey: missing required key 'survey'", id="metric-survey"),

@@ -72,7 +72,7 @@ class BaseQuestion(StrictModel):
     """Keys every question has."""
 
     id: Slug
-    label: Text
+    label: Text | None = None  # without one the form shows the id, with a warning
     help: Text | None = None
     required: bool = False
     show_if: Condition | None = None
