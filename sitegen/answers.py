@@ -54,7 +54,7 @@ MESSAGES = {
     "not_a_datetime": N_("Enter a valid date and time."),
     "unknown_item": N_("This row is not part of the question."),
     "not_a_table": N_("Answer each row of the table."),
-    "not_asked": N_("This question was not asked, given your earlier answers."),
+    "not_asked": N_("This question was not asked, given your earlier answers; leave it empty."),
     "unknown_field": N_("This is not a field of this survey."),
     "not_allowed": N_("This value is not allowed here."),
     "bad_response_id": N_("The response id is not valid."),
