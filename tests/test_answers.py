@@ -1,0 +1,197 @@
+"""The answer rules: one reader per question type, survey-wide rules, form and JSON bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.answers import InvalidSubmission, condition_holds, read_form, read_json, validate_answers
+from sitegen.loading import parse_yaml
+from sitegen.models.survey import Condition, Survey
+from sitegen.validation import validate_document
+
+SURVEY_YAML = """\
+id: all-types
+title: All types
+audience: customer
+stage: purchase
+hidden: {location: [riga-centre, jelgava]}
+questions:
+  - {id: recommend, type: nps, required: true, label: R}
+  - {id: improve, type: textarea, max_length: 10, show_if: {question: recommend, lt: 9}, label: I}
+  - {id: stars, type: rating, points: 4, label: S}
+  - {id: agree, type: likert, points: 7, label: A}
+  - {id: met, type: expectations, label: M}
+  - {id: one, type: single, label: O, choices: [{id: a, label: A}, {id: b, label: B}]}
+  - {id: why, type: text, show_if: {question: one, in: [b]}, label: W}
+  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Y, choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - {id: pick, type: dropdown, label: P, choices: [{id: a, label: A}, {id: b, label: B}]}
+  - {id: ok, type: yes_no, label: K}
+  - {id: name, type: text, max_length: 5, label: N}
+  - {id: years, type: number, min: 0, max: 50, label: Y}
+  - {id: email, type: email, label: E}
+  - {id: day, type: date, label: D}
+  - {id: opened_at, type: datetime, label: T}
+  - {id: grid, type: matrix, points: 5, required: true, label: G, items: [{id: coffee, label: C}, {id: tea, label: T}]}
+"""
+LANGUAGES = ["lv", "en"]
+
+
+@pytest.fixture(scope="module")
+def survey() -> Survey:
+    model, errors = validate_document(parse_yaml(SURVEY_YAML, "all-types.yaml"), Survey)
+    assert not errors and model is not None
+    return model
+
+
+def problems(survey: Survey, raw: dict[str, Any]) -> set[tuple[str, str]]:
+    with pytest.raises(InvalidSubmission) as refused:
+        validate_answers(survey, raw)
+    return {(problem.field, problem.code) for problem in refused.value.problems}
+
+
+BASE = {"recommend": ["9"], "grid": {"coffee": ["4"], "tea": ["5"]}}
+
+
+def test_every_type_is_stored_as_the_design_says(survey: Survey) -> None:
+    raw = {
+        **BASE, "recommend": ["7"], "improve": ["a\r\nb"], "stars": ["4"], "agree": ["7"], "met": ["exceeded"],
+        "one": ["b"], "why": ["x"], "many": ["c", "a"], "pick": ["b"], "ok": ["no"], "name": ["Anna"],
+        "years": ["2.5"], "email": [" a@b.lv "], "day": ["2026-05-01"], "opened_at": ["2026-05-01T10:00"],
+    }
+    assert validate_answers(survey, raw) == {
+        "recommend": 7, "improve": "a\nb", "stars": 4, "agree": 7, "met": "exceeded", "one": "b", "why": "x",
+        "many": ["a", "c"], "pick": "b", "ok": "no", "name": "Anna", "years": 2.5, "email": "a@b.lv",
+        "day": "2026-05-01", "opened_at": "2026-05-01T10:00", "grid": {"coffee": 4, "tea": 5},
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"recommend": ["11"]}, ("recommend", "out_of_range")),
+        ({"recommend": ["-1"]}, ("recommend", "out_of_range")),
+        ({"recommend": ["7.5"]}, ("recommend", "not_a_whole_number")),
+        ({"recommend": ["seven"]}, ("recommend", "not_a_number")),
+        ({"recommend": ["nan"]}, ("recommend", "not_a_number")),
+        ({"recommend": ["7", "8"]}, ("recommend", "one_value")),
+        ({"stars": ["5"]}, ("stars", "out_of_range")),
+        ({"agree": ["0"]}, ("agree", "out_of_range")),
+        ({"met": ["great"]}, ("met", "not_a_choice")),
+        ({"one": ["c"]}, ("one", "not_a_choice")),
+        ({"many": ["a", "b", "c"]}, ("many", "too_many_picks")),
+        ({"many": ["a", "a"]}, ("many", "repeated_choice")),
+        ({"many": ["z"]}, ("many", "not_a_choice")),
+        ({"pick": ["c"]}, ("pick", "not_a_choice")),
+        ({"ok": ["maybe"]}, ("ok", "not_a_choice")),
+        ({"name": ["Annabel"]}, ("name", "too_long")),
+        ({"years": ["51"]}, ("years", "out_of_range")),
+        ({"years": ["1e400"]}, ("years", "not_a_number")),
+        ({"email": ["not-an-address"]}, ("email", "not_an_email")),
+        ({"day": ["2026-02-30"]}, ("day", "not_a_date")),
+        ({"day": ["1.5.2026"]}, ("day", "not_a_date")),
+        ({"opened_at": ["2026-05-01 10:00"]}, ("opened_at", "not_a_datetime")),
+        ({"grid": {"coffee": ["4"]}}, ("grid.tea", "required")),
+        ({"grid": {"coffee": ["6"], "tea": ["1"]}}, ("grid.coffee", "out_of_range")),
+        ({"grid": {"coffee": ["1"], "tea": ["1"], "milk": ["1"]}}, ("grid.milk", "unknown_item")),
+        ({"colour": ["red"]}, ("colour", "unknown_field")),
+    ],
+)
+def test_each_rule_refuses_what_breaks_it(survey: Survey, raw: dict[str, Any], expected: tuple[str, str]) -> None:
+    assert expected in problems(survey, {**BASE, **raw})
+
+
+def test_a_required_question_must_be_answered(survey: Survey) -> None:
+    assert problems(survey, {"grid": BASE["grid"]}) == {("recommend", "required")}
+    assert problems(survey, {"recommend": ["9"]}) == {("grid", "required")}
+
+
+def test_a_textarea_counts_a_line_break_as_one_character_like_the_browser(survey: Survey) -> None:
+    assert validate_answers(survey, {**BASE, "recommend": ["5"], "improve": ["12345\r\n789"]})["improve"] == "12345\n789"
+
+
+def test_an_answer_to_a_question_that_show_if_hid_is_refused(survey: Survey) -> None:
+    assert problems(survey, {**BASE, "recommend": ["10"], "improve": ["x"]}) == {("improve", "not_asked")}
+    assert problems(survey, {**BASE, "one": ["a"], "why": ["x"]}) == {("why", "not_asked")}
+
+
+def test_a_follow_up_is_optional_even_when_shown(survey: Survey) -> None:
+    assert "improve" not in validate_answers(survey, {**BASE, "recommend": ["3"]})
+
+
+@pytest.mark.parametrize(
+    ("condition", "answer", "holds"),
+    [
+        ({"question": "q", "lt": 9}, 8, True),
+        ({"question": "q", "lt": 9}, 9, False),
+        ({"question": "q", "le": 9}, 9, True),
+        ({"question": "q", "gt": 3}, 4, True),
+        ({"question": "q", "ge": 3}, 2, False),
+        ({"question": "q", "eq": "yes"}, "yes", True),
+        ({"question": "q", "ne": "yes"}, "no", True),
+        ({"question": "q", "in": ["a", "b"]}, ["c", "b"], True),
+        ({"question": "q", "in": ["a", "b"]}, "c", False),
+        ({"question": "q", "lt": 9}, None, False),
+    ],
+)
+def test_show_if_operators(condition: dict[str, Any], answer: Any, holds: bool) -> None:
+    assert condition_holds(Condition.model_validate(condition), answer) is holds
+
+
+def test_a_form_post_brings_rid_lang_hidden_fields_and_matrix_items(survey: Survey) -> None:
+    pairs = [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4"), ("many", "a"), ("many", "b"), ("rid", "abcdefgh1234"), ("lang", "en"), ("location", "jelgava"), ("_website", "")]
+    submission = read_form(survey, LANGUAGES, pairs)
+    assert submission.response_id == "abcdefgh1234" and submission.lang == "en"
+    assert submission.meta == {"location": "jelgava", "stage": "purchase"}
+    assert submission.answers == {"recommend": 9, "many": ["a", "b"], "grid": {"coffee": 3, "tea": 4}}
+
+
+def test_a_form_without_rid_or_lang_gets_a_fresh_id_and_the_default_language(survey: Survey) -> None:
+    first = read_form(survey, LANGUAGES, [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4")])
+    second = read_form(survey, LANGUAGES, [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4")])
+    assert first.lang == "lv" and first.response_id != second.response_id
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "code"),
+    [
+        ([("location", "evil")], "location", "not_allowed"),
+        ([("lang", "de")], "lang", "bad_language"),
+        ([("rid", "x y")], "rid", "bad_response_id"),
+        ([("rid", "abcdefgh1"), ("rid", "abcdefgh2")], "rid", "one_value"),
+    ],
+)
+def test_form_fields_beside_the_answers_are_checked(survey: Survey, extra: list[tuple[str, str]], field: str, code: str) -> None:
+    with pytest.raises(InvalidSubmission) as refused:
+        read_form(survey, LANGUAGES, [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4"), *extra])
+    assert (field, code) in {(p.field, p.code) for p in refused.value.problems}
+
+
+def test_a_json_body_uses_typed_values_and_refuses_booleans_for_numbers(survey: Survey) -> None:
+    document = {"rid": "abcdefgh1234", "lang": "lv", "meta": {"location": "riga-centre"}, "answers": {"recommend": 10, "many": ["c"], "grid": {"coffee": 1, "tea": 2}}}
+    assert read_json(survey, LANGUAGES, document).answers == {"recommend": 10, "many": ["c"], "grid": {"coffee": 1, "tea": 2}}
+    with pytest.raises(InvalidSubmission) as refused:
+        read_json(survey, LANGUAGES, {"answers": {"recommend": True, "grid": [1, 2]}, "extra": 1})
+    assert {(p.field, p.code) for p in refused.value.problems} == {("recommend", "not_a_number"), ("grid", "not_a_table"), ("extra", "unknown_field")}
+
+
+def test_a_json_body_that_is_not_an_object_is_refused(survey: Survey) -> None:
+    for document in ([], "x", {"answers": []}, {"answers": {}, "meta": "x"}):
+        with pytest.raises(InvalidSubmission):
+            read_json(survey, LANGUAGES, document)
+
+
+@given(st.dictionaries(st.text(max_size=10), st.lists(st.text(max_size=12), max_size=3), max_size=8))
+def test_any_form_either_passes_every_rule_or_is_refused_without_a_crash(raw: dict[str, list[str]]) -> None:
+    model, _ = validate_document(parse_yaml(SURVEY_YAML, "all-types.yaml"), Survey)
+    assert model is not None
+    try:
+        answers = validate_answers(model, raw)
+    except InvalidSubmission as refused:
+        assert refused.problems
+        return
+    assert set(answers) <= {question.id for question in model.questions}
+    assert 0 <= answers["recommend"] <= 10
