@@ -11,7 +11,7 @@ import pytest
 from sitegen.errors import ProjectInvalid
 from sitegen.site import load_site
 
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["browser_fixtures", "postgres_fixtures"]
 
 MINIMAL_PROJECT = Path(__file__).parent / "fixtures" / "minimal"
 

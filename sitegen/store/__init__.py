@@ -1,0 +1,15 @@
+"""The response store: every survey response kept once, durably, in SQLite or PostgreSQL.
+
+SQLAlchemy Core, one schema for both back ends (DESIGN.md section 6)::
+
+    store = ResponseStore.open(site.config.model.store, site.files.root)
+    store.add([StoredResponse(...), ...])      # one transaction; True per new id
+    for response in store.responses("after-visit"):
+        ...
+    store.close()
+"""
+
+from sitegen.store.engine import StoreError
+from sitegen.store.responses import ResponseStore, StoredResponse, check_storable, survey_version
+
+__all__ = ["ResponseStore", "StoreError", "StoredResponse", "check_storable", "survey_version"]

@@ -1,0 +1,209 @@
+"""Keep responses: add them idempotently and durably, read them back in order.
+
+The collector and `responses import` write through `ResponseStore.add`;
+metrics and `responses export` read through `ResponseStore.responses`.
+Nothing here updates or deletes a stored response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import DBAPIError
+
+from sitegen.models.common import Text
+from sitegen.models.survey import Survey
+from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
+from sitegen.store.schema import migrate
+from sitegen.store.schema import responses as table
+
+STREAM_BATCH = 1000
+"""Rows fetched at a time by `ResponseStore.responses`."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """One response as stored: answers that passed the survey's rules, with where and when."""
+
+    id: str
+    survey_id: str
+    survey_version: str
+    submitted_at: dt.datetime
+    lang: str
+    meta: dict[str, Any]
+    answers: dict[str, Any]
+
+
+def survey_version(survey: Survey) -> str:
+    """A short hash of the survey's definition: which version of the questions a response answered."""
+    definition = survey.model_dump(mode="json", by_alias=True, fallback=_text_as_json)
+    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _text_as_json(value: Any) -> Any:
+    """A localised Text as its owner wrote it (one string, or language -> string); pydantic cannot dump it itself."""
+    if isinstance(value, Text):
+        return value.common if value.common is not None else value.translations
+    raise TypeError(f"cannot hash a survey holding {type(value).__name__}")
+
+
+class ResponseStore:
+    """The responses of one project, in SQLite or PostgreSQL; safe to share between threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def open(cls, url: str, project_root: Path, *, synchronous: Synchronous = "FULL") -> ResponseStore:
+        """Connect to the store at `url` (SQLite paths relative to `project_root`), creating or migrating its schema.
+
+        `synchronous="NORMAL"` trades SQLite's durability on power loss for speed (bulk loads, tests).
+        """
+        location = database_url(url, project_root)
+        engine = create_store_engine(location, synchronous=synchronous)
+        try:
+            migrate(engine)
+        except DBAPIError as error:  # cannot connect, no such database, not a database file, ...
+            engine.dispose()
+            reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+            raise StoreError(f"cannot open the response store {location.render_as_string(hide_password=True)}: {reason}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def add(self, batch: list[StoredResponse]) -> list[bool]:
+        """Store new responses in one durable transaction; per response, True if new, False if its id was stored already.
+
+        A stored response is never changed: a second one with the same id
+        (in the store or earlier in `batch`) is left out, whatever its
+        answers. Raises ValueError, before writing anything, for a response
+        no back end can keep (a time without a time zone, a NUL character, NaN).
+        """
+        for response in batch:
+            check_storable(response)
+        first: dict[str, StoredResponse] = {}
+        for response in batch:
+            first.setdefault(response.id, response)
+        if not first:
+            return []
+        # Rows in id order: concurrent PostgreSQL writers then lock ids in one order and cannot deadlock.
+        rows = [_row(first[response_id]) for response_id in sorted(first)]
+        with self._writing() as connection:
+            statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+            stored = set(connection.scalars(statement, rows))
+        seen: set[str] = set()
+        is_new = []
+        for response in batch:
+            is_new.append(response.id in stored and response.id not in seen)
+            seen.add(response.id)
+        return is_new
+
+    def get(self, response_id: str) -> StoredResponse | None:
+        """The response stored under `response_id`, if any."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(table).where(table.c.id == response_id)).mappings().first()
+        return _response(row) if row is not None else None
+
+    def responses(self, survey_id: str | None = None) -> Iterator[StoredResponse]:
+        """Every response (of one survey), oldest first, ties by id; fetched in batches, never all at once.
+
+        The generator holds a database connection until it is exhausted or closed.
+        """
+        query = select(table).order_by(table.c.submitted_at, table.c.id)
+        if survey_id is not None:
+            query = query.where(table.c.survey_id == survey_id)
+        with self._engine.connect() as connection:
+            result = connection.execution_options(yield_per=STREAM_BATCH).execute(query).mappings()
+            for row in result:
+                yield _response(row)
+
+    def count(self, survey_id: str | None = None) -> int:
+        """How many responses are stored (for one survey)."""
+        query = select(func.count()).select_from(table)
+        if survey_id is not None:
+            query = query.where(table.c.survey_id == survey_id)
+        with self._engine.connect() as connection:
+            return int(connection.scalar(query) or 0)
+
+    def close(self) -> None:
+        """Close every connection (an in-memory store is gone with it)."""
+        self._engine.dispose(close=True)
+
+    def __enter__(self) -> ResponseStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            yield connection
+
+
+def _insert(connection: Connection) -> Any:
+    """The back end's INSERT, which knows ON CONFLICT."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _row(response: StoredResponse) -> dict[str, Any]:
+    return {
+        "id": response.id,
+        "survey_id": response.survey_id,
+        "survey_version": response.survey_version,
+        "submitted_at": response.submitted_at,
+        "lang": response.lang,
+        "meta": response.meta,
+        "answers": response.answers,
+    }
+
+
+def _response(row: RowMapping) -> StoredResponse:
+    return StoredResponse(**row)
+
+
+def check_storable(response: StoredResponse) -> None:
+    """Refuse what one back end would keep and another refuse: naive times, NUL characters (PostgreSQL), NaN.
+
+    `add` calls it for the whole batch before writing; a caller that batches
+    other people's responses (the collector) can call it first, so that one
+    bad response cannot fail a batch.
+    """
+    if response.submitted_at.tzinfo is None or response.submitted_at.utcoffset() is None:
+        raise ValueError(f"response {response.id!r} cannot be stored: submitted_at has no time zone")
+    values = (response.id, response.survey_id, response.survey_version, response.lang, response.meta, response.answers)
+    reason = next(filter(None, map(_unstorable, values)), None)
+    if reason is not None:
+        raise ValueError(f"response {response.id!r} cannot be stored: it holds {reason}")
+
+
+def _unstorable(value: Any) -> str | None:
+    """What in `value` no back end can keep as JSON text, if anything."""
+    if isinstance(value, str):
+        return "a NUL character" if "\x00" in value else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"the number {value}"
+    if isinstance(value, (bool, int)) or value is None:
+        return None
+    if isinstance(value, list):
+        return next(filter(None, map(_unstorable, value)), None)
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return "a key that is not text"
+        return next(filter(None, map(_unstorable, [*value, *value.values()])), None)
+    return f"a {type(value).__name__}, which JSON cannot hold"

@@ -1,0 +1,115 @@
+"""The store's tables, and the migrations that create and later change them.
+
+`schema_version` records each migration applied. Opening a store applies
+the missing ones in one transaction, under a lock, so two collector
+processes starting at once cannot both create the tables. A migration
+describes a change, not the current shape: when a later version changes
+`responses`, write version 1's DDL out in full before changing the table
+below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.types import TypeDecorator
+
+from sitegen.store.engine import WRITE, StoreError
+
+MIGRATION_LOCK = 0x5179_6E67_656E
+"""PostgreSQL advisory-lock key that serialises migrations ("sitegen")."""
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment in UTC: timestamptz on PostgreSQL, a sortable UTC text on SQLite; aware datetimes in and out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a time without a time zone cannot be stored: {value.isoformat()}")
+        utc = value.astimezone(dt.timezone.utc)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData()
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("survey_id", String(200), nullable=False),
+    Column("survey_version", String(16), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("meta", Json, nullable=False),
+    Column("answers", Json, nullable=False),
+    Index("ix_responses_survey_submitted", "survey_id", "submitted_at", "id"),
+    Index("ix_responses_submitted", "submitted_at", "id"),
+)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step from `version - 1` to `version`."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], Any]
+
+
+MIGRATIONS = [
+    Migration(1, "create the responses table", lambda connection: responses.create(connection)),
+]
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the store's schema up to LATEST_VERSION; the version it had before (0: new)."""
+    with engine.connect().execution_options(**WRITE) as connection, connection.begin():
+        _lock(connection)
+        schema_version.create(connection, checkfirst=True)
+        current = connection.scalar(select(func.coalesce(func.max(schema_version.c.version), 0)))
+        if current > LATEST_VERSION:
+            raise StoreError(
+                f"the response store has schema version {current}, newer than this sitegen knows ({LATEST_VERSION}); "
+                "upgrade sitegen"
+            )
+        for migration in (step for step in MIGRATIONS if step.version > current):
+            migration.apply(connection)
+            connection.execute(
+                schema_version.insert().values(
+                    version=migration.version, description=migration.description, applied_at=dt.datetime.now(dt.timezone.utc)
+                )
+            )
+    return int(current)
+
+
+def _lock(connection: Connection) -> None:
+    """Hold off other migrators until this transaction ends (SQLite: BEGIN IMMEDIATE already did)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -1,0 +1,414 @@
+"""The response store, against SQLite (a file) and a real PostgreSQL: every test runs on both."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, inspect, select
+
+from sitegen.site import load_site
+from sitegen.store import ResponseStore, StoreError, StoredResponse, survey_version
+from sitegen.store.engine import create_store_engine, database_url
+from sitegen.store.schema import LATEST_VERSION, schema_version
+
+UTC = dt.timezone.utc
+MOMENT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def make_response(response_id: str = "resp-0001", **changes: Any) -> StoredResponse:
+    """A plausible after-visit response; `changes` replaces any field."""
+    response = StoredResponse(
+        id=response_id,
+        survey_id="after-visit",
+        survey_version="0123456789abcdef",
+        submitted_at=MOMENT,
+        lang="lv",
+        meta={"location": "riga-centre", "stage": "purchase"},
+        answers={"recommend": 9, "liked": ["coffee", "staff"], "aspects": {"coffee": 5}},
+    )
+    return dataclasses.replace(response, **changes)
+
+
+def applied_versions(url: str, project_root: Path) -> list[int]:
+    engine = create_engine(database_url(url, project_root))
+    with engine.connect() as connection:
+        versions = list(connection.scalars(select(schema_version.c.version)))
+    engine.dispose()
+    return versions
+
+
+# ---- schema -----------------------------------------------------------------------------
+
+
+def test_first_use_creates_the_tables_and_records_the_schema_version(store_url: str, tmp_path: Path) -> None:
+    ResponseStore.open(store_url, tmp_path).close()
+    engine = create_engine(database_url(store_url, tmp_path))
+    tables = set(inspect(engine).get_table_names())
+    indexes = {index["name"] for index in inspect(engine).get_indexes("responses")}
+    engine.dispose()
+    assert {"responses", "schema_version"} <= tables
+    assert {"ix_responses_survey_submitted", "ix_responses_submitted"} <= indexes
+    assert applied_versions(store_url, tmp_path) == [1] == [LATEST_VERSION]
+
+
+def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: str, tmp_path: Path) -> None:
+    with ResponseStore.open(store_url, tmp_path) as store:
+        store.add([make_response()])
+    with ResponseStore.open(store_url, tmp_path) as store:
+        assert store.get("resp-0001") == make_response()
+    assert applied_versions(store_url, tmp_path) == [1]
+
+
+def test_a_store_from_a_newer_sitegen_is_refused(store_url: str, tmp_path: Path) -> None:
+    ResponseStore.open(store_url, tmp_path).close()
+    engine = create_engine(database_url(store_url, tmp_path))
+    with engine.begin() as connection:
+        connection.execute(schema_version.insert().values(version=99, description="from the future", applied_at=MOMENT))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema version 99, newer than this sitegen knows"):
+        ResponseStore.open(store_url, tmp_path)
+
+
+def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url: str, tmp_path: Path) -> None:
+    failures: list[BaseException] = []
+
+    def open_and_close() -> None:
+        try:
+            ResponseStore.open(store_url, tmp_path).close()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert applied_versions(store_url, tmp_path) == [1]
+
+
+# ---- adding, idempotently ------------------------------------------------------------------
+
+
+def test_a_new_response_is_stored_and_read_back_unchanged(store: ResponseStore) -> None:
+    assert store.add([make_response()]) == [True]
+    assert store.get("resp-0001") == make_response()
+    assert store.count() == 1
+
+
+def test_an_unknown_id_gives_none(store: ResponseStore) -> None:
+    assert store.get("never-stored") is None
+
+
+def test_the_same_id_again_is_not_stored_twice_and_never_updates_the_first(store: ResponseStore) -> None:
+    store.add([make_response()])
+    resubmitted = make_response(answers={"recommend": 0}, lang="en", submitted_at=MOMENT + dt.timedelta(hours=1))
+    assert store.add([resubmitted]) == [False]
+    assert store.count() == 1
+    assert store.get("resp-0001") == make_response()
+
+
+def test_duplicates_inside_one_batch_keep_the_first(store: ResponseStore) -> None:
+    batch = [
+        make_response("resp-0001"),
+        make_response("resp-0002"),
+        make_response("resp-0001", answers={"recommend": 1}),
+        make_response("resp-0002", answers={"recommend": 2}),
+    ]
+    assert store.add(batch) == [True, True, False, False]
+    assert store.count() == 2
+    assert store.get("resp-0001") == make_response("resp-0001")
+
+
+def test_a_batch_mixing_stored_and_new_ids_reports_each(store: ResponseStore) -> None:
+    store.add([make_response("resp-0002")])
+    assert store.add([make_response(f"resp-000{n}") for n in (1, 2, 3)]) == [True, False, True]
+
+
+def test_an_empty_batch_stores_nothing(store: ResponseStore) -> None:
+    assert store.add([]) == []
+    assert store.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"submitted_at": dt.datetime(2026, 5, 1, 10, 0)}, "submitted_at has no time zone"),
+        ({"answers": {"aspects": {"coffee": ["a\x00b"]}}}, "it holds a NUL character"),
+        ({"meta": {"location\x00": "x"}}, "it holds a NUL character"),
+        ({"answers": {"visits": float("nan")}}, "it holds the number nan"),
+        ({"answers": {"visits": [float("-inf")]}}, "it holds the number -inf"),
+        ({"answers": {"when": MOMENT}}, "it holds a datetime, which JSON cannot hold"),
+        ({"answers": {1: "x"}}, "it holds a key that is not text"),
+    ],
+    ids=["naive time", "NUL in text", "NUL in key", "NaN", "infinity", "not JSON", "number key"],
+)
+def test_a_response_no_back_end_can_keep_is_refused_before_anything_is_written(store: ResponseStore, change: dict[str, Any], reason: str) -> None:
+    with pytest.raises(ValueError, match=f"^response 'resp-0002' cannot be stored: {reason}$"):
+        store.add([make_response("resp-0001"), make_response("resp-0002", **change)])
+    assert store.count() == 0
+
+
+def test_concurrent_writers_store_each_id_exactly_once_without_deadlocks(store: ResponseStore) -> None:
+    outcomes: list[tuple[str, bool]] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def write(worker: int) -> None:
+        try:
+            for start in range(0, 2000, 100):  # every worker sends the same ids; half of them send each batch backwards
+                batch = [make_response(f"resp-{n:04d}", lang=str(worker)) for n in range(start, start + 100)][:: 1 - 2 * (worker % 2)]
+                is_new = store.add(batch)
+                with lock:
+                    outcomes.extend((response.id, new) for response, new in zip(batch, is_new))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(outcomes) == 6 * 2000
+    assert sorted(response_id for response_id, new in outcomes if new) == [f"resp-{n:04d}" for n in range(2000)]
+    assert store.count() == 2000
+
+
+# ---- what comes back ---------------------------------------------------------------------------
+
+
+def test_unicode_emoji_and_long_text_come_back_exactly(store: ResponseStore) -> None:
+    answers = {
+        "improve": "Ļoti garšīga kafija, bet rinda bija gara. Очень вкусно! 👍🏽☕ \"quoted\" 'single' \\ back\nnew line\ttab",
+        "long": "ā" * 100_000,
+        "edge": "\u2028\u2029\x85 zero-width\u200b joiner👨‍👩‍👧",
+    }
+    store.add([make_response(answers=answers, meta={"location": "jelgava", "note": "Rīga — 🚲"})])
+    stored = store.get("resp-0001")
+    assert stored is not None
+    assert stored.answers == answers
+    assert stored.meta == {"location": "jelgava", "note": "Rīga — 🚲"}
+
+
+def test_json_types_come_back_as_the_same_types(store: ResponseStore) -> None:
+    answers = {
+        "int": 9,
+        "zero": 0,
+        "negative": -3,
+        "big": 10**15,
+        "float": 3.25,
+        "small": 1.5e-7,
+        "bool": True,
+        "none": None,
+        "list": ["coffee", "staff"],
+        "empty": [],
+        "nested": {"coffee": 5, "deeper": {"a": [1, 2.5, "x"]}},
+    }
+    store.add([make_response(answers=answers)])
+    stored = store.get("resp-0001")
+    assert stored is not None
+    assert stored.answers == answers
+    assert {key: type(value) for key, value in stored.answers.items()} == {key: type(value) for key, value in answers.items()}
+
+
+JSON_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**15), 10**15) | st.floats(-1e15, 1e15) | JSON_TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(JSON_TEXT, children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=st.dictionaries(JSON_TEXT, JSON_VALUES, max_size=6))
+def test_any_json_answers_come_back_equal(store: ResponseStore, answers: dict[str, Any]) -> None:
+    response_id = f"resp-{uuid.uuid4().hex}"  # one store serves every example
+    store.add([make_response(response_id, answers=answers)])
+    stored = store.get(response_id)
+    assert stored is not None and stored.answers == answers
+
+
+def test_submitted_at_comes_back_in_utc_to_the_microsecond(store: ResponseStore) -> None:
+    riga = dt.timezone(dt.timedelta(hours=3))
+    store.add([make_response(submitted_at=dt.datetime(2026, 5, 1, 13, 0, 5, 123456, tzinfo=riga))])
+    stored = store.get("resp-0001")
+    assert stored is not None
+    assert stored.submitted_at == dt.datetime(2026, 5, 1, 10, 0, 5, 123456, tzinfo=UTC)
+    assert stored.submitted_at.tzinfo == UTC
+
+
+def test_responses_come_oldest_first_then_by_id_and_filter_by_survey(store: ResponseStore) -> None:
+    later, earlier = MOMENT + dt.timedelta(minutes=1), MOMENT - dt.timedelta(days=1)
+    store.add([
+        make_response("resp-c", submitted_at=later),
+        make_response("resp-b", submitted_at=MOMENT),
+        make_response("resp-a", submitted_at=MOMENT),
+        make_response("resp-x", survey_id="journey-order", submitted_at=earlier),
+        make_response("resp-d", submitted_at=MOMENT.astimezone(dt.timezone(dt.timedelta(hours=-5))) + dt.timedelta(seconds=30)),
+    ])
+    assert [r.id for r in store.responses()] == ["resp-x", "resp-a", "resp-b", "resp-d", "resp-c"]
+    assert [r.id for r in store.responses("after-visit")] == ["resp-a", "resp-b", "resp-d", "resp-c"]
+    assert [r.id for r in store.responses("no-such-survey")] == []
+    assert (store.count(), store.count("after-visit"), store.count("journey-order"), store.count("nope")) == (5, 4, 1, 0)
+
+
+def test_twenty_thousand_responses_stream_without_being_loaded_at_once(store: ResponseStore) -> None:
+    total, comment = 20_000, "x" * 1000
+    for start in range(0, total, 1000):
+        store.add([
+            make_response(f"resp-{n:06d}", submitted_at=MOMENT + dt.timedelta(seconds=n), answers={"improve": comment})
+            for n in range(start, start + 1000)
+        ])
+    tracemalloc.start()
+    try:
+        previous, seen = "", 0
+        for response in store.responses("after-visit"):
+            assert response.id > previous
+            previous, seen = response.id, seen + 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert seen == total
+    assert peak < 8_000_000, f"{peak / 1e6:.1f} MB held while streaming ~20 MB of answers"
+
+
+def test_a_half_read_stream_lets_others_write_and_closes_cleanly(store: ResponseStore) -> None:
+    store.add([make_response(f"resp-{n:04d}", submitted_at=MOMENT + dt.timedelta(seconds=n)) for n in range(3)])
+    stream = store.responses()
+    assert next(stream).id == "resp-0000"
+    assert store.add([make_response("resp-late")]) == [True]
+    stream.close()
+    assert store.count() == 4
+
+
+# ---- where the store lives ---------------------------------------------------------------------
+
+
+def test_a_relative_sqlite_path_is_inside_the_project_and_its_folder_is_created(tmp_path: Path) -> None:
+    with ResponseStore.open("sqlite:///data/sub/responses.sqlite3", tmp_path) as store:
+        store.add([make_response()])
+    assert (tmp_path / "data" / "sub" / "responses.sqlite3").is_file()
+
+
+def test_sqlite_files_are_durable_and_shared_wal_full_sync_busy_timeout(tmp_path: Path) -> None:
+    engine = create_store_engine(database_url("sqlite:///responses.sqlite3", tmp_path))
+    with engine.connect() as connection:
+        pragmas = [connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "synchronous", "busy_timeout")]
+    engine.dispose()
+    assert pragmas == ["wal", 2, 30_000]
+
+
+def test_an_in_memory_store_serves_every_thread(tmp_path: Path) -> None:
+    with ResponseStore.open("sqlite://", tmp_path) as store:
+        writer = threading.Thread(target=store.add, args=([make_response()],))
+        writer.start()
+        writer.join()
+        assert store.count() == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_postgresql_urls_use_psycopg_3(tmp_path: Path) -> None:
+    assert database_url("postgresql://u:p@db.example/sitegen", tmp_path).drivername == "postgresql+psycopg"
+    assert database_url("postgresql+psycopg://u@db/x", tmp_path).drivername == "postgresql+psycopg"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://db/x", "'mysql' databases are not supported"),
+        ("not a url", "is not a database URL"),
+    ],
+)
+def test_unsupported_store_urls_are_refused(tmp_path: Path, url: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        ResponseStore.open(url, tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "responses.sqlite3").write_text("these are not the responses you are looking for\n" * 100)
+    with pytest.raises(StoreError, match=r"cannot open the response store sqlite\+pysqlite:///.*responses.sqlite3: file is not a database"):
+        ResponseStore.open("sqlite:///responses.sqlite3", tmp_path)
+
+
+def test_an_unreachable_server_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
+    with socket_nobody_listens_on() as port:
+        with pytest.raises(StoreError) as refused:
+            ResponseStore.open(f"postgresql://owner:s3cret@127.0.0.1:{port}/sitegen?connect_timeout=2", tmp_path)
+    assert "cannot open the response store postgresql+psycopg://owner:***@127.0.0.1" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+
+
+@contextlib.contextmanager
+def socket_nobody_listens_on() -> Iterator[int]:
+    """A local port that refuses connections: bound, never listening."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield int(bound.getsockname()[1])
+
+
+# ---- survey versions ---------------------------------------------------------------------------
+
+
+def test_survey_version_is_a_stable_short_hash_that_changes_with_the_definition(minimal_project: Path) -> None:
+    survey = load_site(minimal_project).surveys[0].model
+    version = survey_version(survey)
+    assert len(version) == 16 and int(version, 16) >= 0
+    assert survey_version(load_site(minimal_project).surveys[0].model) == version
+    relabelled = survey.model_copy(update={"title": survey.questions[0].label})
+    assert survey_version(relabelled) != version
+
+
+# ---- a process killed while writing ------------------------------------------------------------
+
+WRITER = """
+import datetime as dt, pathlib, sys
+from sitegen.store import ResponseStore, StoredResponse
+store = ResponseStore.open(sys.argv[1], pathlib.Path(sys.argv[2]))
+batch = int(sys.argv[3])
+while True:
+    now = dt.datetime.now(dt.timezone.utc)
+    store.add([StoredResponse(f"b{batch:06d}-{n:03d}", "after-visit", "v1", now, "lv", {}, {"improve": "x" * 300})
+               for n in range(50)])
+    print(batch, flush=True)
+    batch += 1
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_an_intact_store_with_every_acknowledged_batch(tmp_path: Path) -> None:
+    url, acknowledged, next_batch = "sqlite:///responses.sqlite3", [], 0
+    for delay in (0.0, 0.003, 0.011):
+        child = subprocess.Popen([sys.executable, "-c", WRITER, url, str(tmp_path), str(next_batch)], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        started = [int(child.stdout.readline()) for _ in range(20)]
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        rest, _ = child.communicate()
+        assert child.returncode == -signal.SIGKILL
+        batches = started + [int(line) for line in rest.split()]
+        acknowledged += batches
+        next_batch = batches[-1] + 1000
+
+        with sqlite3.connect(tmp_path / "responses.sqlite3") as check:
+            assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        with ResponseStore.open(url, tmp_path) as store:
+            stored = {response.id for response in store.responses()}
+        assert {f"b{batch:06d}-{n:03d}" for batch in acknowledged for n in range(50)} <= stored
+        assert len(stored) % 50 == 0, "a batch was stored in part"
