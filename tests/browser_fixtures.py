@@ -67,13 +67,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def serve_directory() -> Iterator[Callable[[Path], str]]:
-    """Serve a directory on 127.0.0.1 (a free port); returns its base URL ending in '/'."""
+def serve_directory() -> Iterator[Callable[..., str]]:
+    """Serve a directory on 127.0.0.1 (a free port, or `port`); returns its base URL ending in '/'."""
     servers: list[http.server.ThreadingHTTPServer] = []
 
-    def serve(directory: Path) -> str:
+    def serve(directory: Path, port: int = 0) -> str:
         handler = functools.partial(_QuietHandler, directory=str(directory))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/"

@@ -42,6 +42,25 @@ class Public(StrictModel):
     vision: bool = True
 
 
+class RateLimit(StrictModel):
+    """Submissions one address may send: a burst, then so many an hour.
+
+    A shop's QR code puts dozens of customers behind one Wi-Fi address, so the
+    defaults allow a very busy hour from one NAT and only stop floods.
+    """
+
+    per_hour: int = Field(default=1200, ge=1)
+    burst: int = Field(default=120, ge=1)
+
+
+class Collector(StrictModel):
+    """Limits of the collector endpoint (`sitegen collect`)."""
+
+    allowed_origins: list[HttpUrl] = []  # besides base_url, intranet_url, collector_url and the collector itself
+    max_body_kb: int = Field(default=256, ge=1, le=10_240)
+    rate_limit: RateLimit = RateLimit()
+
+
 class SiteConfig(StrictModel):
     """The settings of a whole site project."""
 
@@ -55,6 +74,7 @@ class SiteConfig(StrictModel):
     timezone: str = "UTC"
     privacy: Privacy = Privacy()
     public: Public = Public()
+    collector: Collector = Collector()
 
     @property
     def default_language(self) -> str:

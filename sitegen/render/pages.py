@@ -144,13 +144,23 @@ def site_values(site: Site) -> dict[str, Any]:
     }
 
 
-def render_page(environment: Environment, shared: dict[str, Any], plan: PagePlan, project_root: Path) -> bytes:
-    """Render one page; a template problem becomes a SiteError naming the template line."""
+def render_page(
+    environment: Environment, shared: dict[str, Any], plan: PagePlan, project_root: Path, link_base: str | None = None
+) -> bytes:
+    """Render one page; a template problem becomes a SiteError naming the template line.
+
+    Links are relative to the page, or, for a page served elsewhere (the
+    collector's), prefixed with `link_base` (the tree's address, or "" for
+    the same origin).
+    """
     ui = UiText(plan.lang or shared["default_language"])
+
+    def link(target: str) -> str:
+        return relative_url(plan.path, target) if link_base is None else f"{link_base}/{target}"
 
     def url(key: str, lang: str | None = None) -> str:
         target_lang = (plan.lang or shared["default_language"]) if lang is None else lang
-        return relative_url(plan.path, f"{target_lang}/{key}")
+        return link(f"{target_lang}/{key}")
 
     values = {
         **shared,
@@ -161,7 +171,7 @@ def render_page(environment: Environment, shared: dict[str, Any], plan: PagePlan
         "nav_pages": shared["tree_pages"][plan.tree],
         "nav_surveys": shared["tree_surveys"][plan.tree],
         "url": url,
-        "asset": lambda name: relative_url(plan.path, f"static/{name}"),
+        "asset": lambda name: link(f"static/{name}"),
         "_": ui.gettext,
         "ngettext": ui.ngettext,
     }

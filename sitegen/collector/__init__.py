@@ -1,0 +1,1 @@
+"""The collector: the endpoint survey forms post to (Starlette on uvicorn)."""
