@@ -17,6 +17,7 @@ import click
 from sitegen import __version__
 from sitegen.build import build_project
 from sitegen.errors import ProjectInvalid, SiteError, SitegenError
+from sitegen.interchange import Format, export_responses, import_responses, open_store
 from sitegen.render.pages import PagePlan
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
@@ -135,3 +136,47 @@ def _progress_bar(plans: list[PagePlan]) -> Iterable[PagePlan]:
         return
     with click.progressbar(plans, label="Rendering", file=sys.stderr, show_pos=True) as bar:
         yield from bar
+
+
+@main.group()
+def responses() -> None:
+    """Import and export the stored survey responses (JSON Lines or CSV)."""
+
+
+@responses.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid lines and report the others, instead of importing nothing.")
+@click.pass_obj
+@handle_user_errors
+def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
+    """Import responses from JSON Lines (.jsonl, .json) or CSV (.csv) FILES.
+
+    Every line is checked against its survey like an answer from the form;
+    each bad line is reported as 'file:line: message'. While any line is
+    invalid nothing is imported, unless --skip-invalid. Importing the same
+    responses again adds nothing: they are matched by id (a line without an
+    id gets one made from its content).
+    """
+    site = load_site(project)
+    with open_store(site) as store:
+        report = import_responses(site, store, list(files), skip_invalid=skip_invalid)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    if report.is_refused:
+        click.secho(report.refusal(), fg="red", err=True)
+        sys.exit(1)
+    click.echo(report.summary())
+
+
+@responses.command("export")
+@click.option("--survey", "survey_id", metavar="ID", help="Only the responses to this survey.")
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="JSON Lines, or CSV with a column per question.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (replaced only when complete) instead of standard output.")
+@click.pass_obj
+@handle_user_errors
+def export(project: Path, survey_id: str | None, file_format: Format, output: Path | None) -> None:
+    """Write the stored responses out, oldest first, in the format 'responses import' reads."""
+    site = load_site(project)
+    with open_store(site) as store, click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream:
+        written = export_responses(site, store, stream, survey_id=survey_id, file_format=file_format)
+    click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)

@@ -1,0 +1,460 @@
+"""Responses in and out of the store as JSON Lines or CSV (DESIGN.md section 6).
+
+Every imported line goes through `sitegen.answers.read_json`, the rules the
+collector applies, so a file cannot put into the store what a form could
+not. Import is all or nothing unless asked to skip invalid lines, and
+idempotent by response id: importing a file twice adds nothing.
+
+The CSV shape, chosen so that importing an export gives back the same rows:
+columns `id, survey, submitted_at, lang`, then `meta.<key>` per meta key,
+then one column per question (`multiple`: choice ids joined by `;`, which no
+slug contains; `matrix`: one column `<question>.<item>` per item, as in the
+form). An empty cell is an unanswered question. Numbers are written as JSON
+writes them, times as `2026-05-01T10:00:00Z` (UTC).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from sitegen.answers import InvalidSubmission, read_json
+from sitegen.errors import SitegenError, did_you_mean
+from sitegen.models.survey import Survey
+from sitegen.site import Site
+from sitegen.store import ResponseStore, StoredResponse, check_storable, survey_version
+
+Format = Literal["jsonl", "csv"]
+FORMATS: dict[str, Format] = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}
+FIELDS = ("id", "survey", "submitted_at", "lang", "meta", "answers")
+"""The keys of a JSON Lines response, in the order they are written."""
+CSV_COLUMNS = ("id", "survey", "submitted_at", "lang")
+META_PREFIX = "meta."
+CHOICE_SEPARATOR = ";"
+IMPORT_BATCH = 500
+FIELD_NAMES = {"rid": "id"}
+"""`read_json` names the response id as the collector's form does; a file calls it `id`."""
+RECORDED_META = ("user_agent",)
+"""Meta the collector records itself (never for anonymous surveys), so no respondent sends it; kept as exported."""
+
+
+class InterchangeError(SitegenError):
+    """A file or request that cannot be handled at all (unknown format, unknown survey)."""
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """What is wrong with one line of an import file, as `file:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it did nothing."""
+
+    files: int
+    skip_invalid: bool
+    new: int = 0
+    existing: int = 0
+    invalid_lines: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+
+    @property
+    def is_refused(self) -> bool:
+        """Nothing was imported because some line is invalid (and skipping was not asked for)."""
+        return bool(self.problems) and not self.skip_invalid
+
+    def refusal(self) -> str:
+        return f"Stopped: {_count(self.invalid_lines, 'invalid line')}. Nothing was imported."
+
+    def summary(self) -> str:
+        text = (
+            f"Imported {_count(self.new, 'new response')} ({self.existing} already stored) "
+            f"from {_count(self.files, 'file')}."
+        )
+        return text + (f" Skipped {_count(self.invalid_lines, 'invalid line')}." if self.invalid_lines else "")
+
+
+@dataclass(frozen=True)
+class ReadLine:
+    """One line of an import file: a response ready to store, or its problems."""
+
+    response: StoredResponse | None
+    problems: list[LineProblem]
+
+
+class _Invalid(Exception):
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def open_store(site: Site) -> ResponseStore:
+    """The store named by the project's `sitegen.yaml` (a SQLite path is relative to the project)."""
+    return ResponseStore.open(site.config.model.store, site.files.root)
+
+
+# ---- import --------------------------------------------------------------------------------
+
+
+def import_responses(site: Site, store: ResponseStore, paths: list[Path], *, skip_invalid: bool = False) -> ImportReport:
+    """Check every line of `paths`, then store the valid responses (all of them, or none while any is invalid).
+
+    The files are read twice, checking then storing, so memory stays flat
+    for large files. Storing goes in batches; a run stopped half-way can be
+    repeated, as stored ids are skipped.
+    """
+    for path in paths:
+        file_format(path)
+    report = ImportReport(files=len(paths), skip_invalid=skip_invalid)
+    for line in read_responses(site, paths):
+        report.problems += line.problems
+        report.invalid_lines += bool(line.problems)
+    if report.is_refused:
+        return report
+    valid = (line.response for line in read_responses(site, paths) if line.response is not None)
+    for batch in _batches(valid, IMPORT_BATCH):
+        is_new = store.add(batch)
+        report.new += sum(is_new)
+        report.existing += len(is_new) - sum(is_new)
+    return report
+
+
+def file_format(path: Path) -> Format:
+    """The format a file's extension names."""
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise InterchangeError(f"{path}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv") from None
+
+
+def read_responses(site: Site, paths: list[Path]) -> Iterator[ReadLine]:
+    """Every line of every file, read and checked against its survey, in file order."""
+    known = _Known(site)
+    for path in paths:
+        copies: Counter[str] = Counter()
+        records = _jsonl_records(path) if file_format(path) == "jsonl" else _csv_records(path, known.surveys)
+        for number, record in records:
+            try:
+                if isinstance(record, str):
+                    raise _Invalid([record])
+                yield ReadLine(_stored_response(record, known, copies), [])
+            except _Invalid as invalid:
+                yield ReadLine(None, [LineProblem(str(path), number, message) for message in invalid.messages])
+
+
+def _batches(responses: Iterable[StoredResponse], size: int) -> Iterator[list[StoredResponse]]:
+    iterator = iter(responses)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, the line's object, or what is wrong with it); blank lines are skipped."""
+    with path.open("rb") as lines:  # bytes: only '\n' ends a line, and a bad byte spoils one line, not the file
+        for number, raw in enumerate(lines, start=1):
+            try:
+                text = raw.decode("utf-8").removeprefix("\ufeff" if number == 1 else "")
+            except UnicodeDecodeError:
+                yield number, "not UTF-8 text; save the file as UTF-8"
+                continue
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as error:
+                yield number, f"not valid JSON: {error.msg} (column {error.colno})"
+                continue
+            yield number, record if isinstance(record, dict) else 'expected one JSON object per line: {"survey": ..., "answers": {...}}'
+
+
+def _csv_records(path: Path, surveys: dict[str, Survey]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number where the row starts, the row as a JSON Lines object, or what is wrong with it)."""
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        rows = csv.reader(text)
+        try:
+            header = next(rows, None)
+            if header is None or header == []:
+                yield 1, f"expected a header row: {', '.join(CSV_COLUMNS)}, then meta.<key> and question columns"
+                return
+            problem = _header_problem(header)
+            if problem:
+                yield 1, problem
+                return
+            start = rows.line_num + 1
+            for row in rows:
+                if any(cell.strip() for cell in row):
+                    yield start, _csv_record(header, row, surveys)
+                start = rows.line_num + 1
+        except UnicodeDecodeError:
+            yield rows.line_num + 1, "not UTF-8 text; save the file as UTF-8"
+        except csv.Error as error:
+            yield rows.line_num, f"not valid CSV: {error}"
+
+
+def _header_problem(header: list[str]) -> str | None:
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        return f"column '{repeated[0]}' appears more than once"
+    missing = [name for name in ("survey", "submitted_at") if name not in header]
+    return f"missing column '{missing[0]}'" if missing else None
+
+
+def _csv_record(header: list[str], row: list[str], surveys: dict[str, Survey]) -> dict[str, Any] | str:
+    """A CSV row in the JSON Lines shape; `read_json` types the values (the number 9 arrives as "9")."""
+    if len(row) != len(header):
+        return f"this row has {len(row)} fields, the header {len(header)}"
+    cells = dict(zip(header, row))
+    survey = surveys.get(cells["survey"])
+    record: dict[str, Any] = {name: cells[name] for name in CSV_COLUMNS if cells.get(name)}
+    record.setdefault("submitted_at", None)
+    meta: dict[str, str] = {}
+    answers: dict[str, Any] = {}
+    for column, value in cells.items():
+        if column in CSV_COLUMNS or value == "":
+            continue
+        if column.startswith(META_PREFIX):
+            meta[column.removeprefix(META_PREFIX)] = value
+        else:
+            _put_answer(answers, column, value, survey)
+    return {**record, "meta": meta, "answers": answers}
+
+
+def _put_answer(answers: dict[str, Any], column: str, value: str, survey: Survey | None) -> None:
+    """Undo the CSV encoding of one cell, by the type of its question."""
+    question_id, dot, item = column.partition(".")
+    question = survey.question(question_id) if survey is not None else None
+    kind = getattr(question, "type", None)
+    if dot and kind == "matrix" and isinstance(answers.setdefault(question_id, {}), dict):
+        answers[question_id][item] = value
+    elif kind == "multiple":
+        answers[column] = value.split(CHOICE_SEPARATOR)
+    else:
+        answers[column] = value  # anything else is read_json's to accept or refuse
+
+
+class _Known:
+    """The site's surveys, their versions (hashed once, not per line) and languages."""
+
+    def __init__(self, site: Site) -> None:
+        self.surveys = {source.model.id: source.model for source in site.surveys}
+        self.versions = {survey_id: survey_version(survey) for survey_id, survey in self.surveys.items()}
+        self.languages = site.languages
+
+
+def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]) -> StoredResponse:
+    """One line's response, checked by the collector's rules; raises _Invalid with every problem."""
+    messages = [f"{key}: unknown key; a line holds {', '.join(FIELDS)}" for key in record if key not in FIELDS]
+    survey = _survey(record.get("survey"), known.surveys, messages)
+    submitted_at = _submitted_at(record.get("submitted_at"), messages)
+    if survey is None:
+        raise _Invalid(messages)
+    given_meta, recorded = _set_recorded_meta_aside(survey, record.get("meta", {}), messages)
+    document = {"rid": record.get("id"), "lang": record.get("lang"), "meta": given_meta, "answers": record.get("answers", {})}
+    try:
+        submission = read_json(survey, known.languages, document)
+    except InvalidSubmission as invalid:
+        raise _Invalid(messages + [f"{FIELD_NAMES.get(problem.field, problem.field)}: {problem.message}" for problem in invalid.problems]) from None
+    if messages or submitted_at is None:
+        raise _Invalid(messages)
+    response = StoredResponse(
+        id=submission.response_id,
+        survey_id=survey.id,
+        survey_version=known.versions[survey.id],
+        submitted_at=submitted_at,
+        lang=submission.lang,
+        meta={**submission.meta, **recorded},
+        answers=submission.answers,
+    )
+    try:
+        check_storable(response)  # read_json lets through a NUL character, which PostgreSQL cannot keep
+    except ValueError as unstorable:
+        raise _Invalid([str(unstorable)]) from None
+    has_id = isinstance(record.get("id"), str) and record["id"].strip() != ""
+    return response if has_id else _with_derived_id(response, copies)
+
+
+def _set_recorded_meta_aside(survey: Survey, meta: Any, messages: list[str]) -> tuple[Any, dict[str, str]]:
+    """(meta for read_json to check, RECORDED_META to keep as it is); an anonymous survey records none."""
+    if not isinstance(meta, dict) or survey.is_anonymous:
+        return meta, {}
+    recorded = {key: meta[key] for key in RECORDED_META if key in meta}
+    messages += [f"{key}: must be text" for key, value in recorded.items() if not isinstance(value, str)]
+    return {key: value for key, value in meta.items() if key not in recorded}, recorded
+
+
+def _survey(survey_id: Any, surveys: dict[str, Survey], messages: list[str]) -> Survey | None:
+    if survey_id is None or survey_id == "":
+        messages.append("survey: missing; name the survey id, such as after-visit")
+        return None
+    survey = surveys.get(survey_id) if isinstance(survey_id, str) else None
+    if survey is None:
+        messages.append(f"survey '{survey_id}' does not exist{did_you_mean(str(survey_id), surveys)}")
+    return survey
+
+
+def _submitted_at(value: Any, messages: list[str]) -> dt.datetime | None:
+    """An ISO 8601 time with a zone (Z or an offset), in UTC; a time without one is ambiguous, so an error."""
+    example = "such as 2026-05-01T10:00:00Z"
+    if value is None or value == "":
+        messages.append(f"submitted_at: missing; give the date and time {example}")
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        messages.append(f"submitted_at: {json.dumps(value, ensure_ascii=False)} is not an ISO 8601 date and time {example}")
+        return None
+    if moment.tzinfo is None:
+        messages.append(f"submitted_at: '{value}' has no time zone; add Z (UTC) or an offset such as +03:00")
+        return None
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _with_derived_id(response: StoredResponse, copies: Counter[str]) -> StoredResponse:
+    """An id from the response's content, so that importing the same line again stores nothing new.
+
+    Two people can give the same answers on the same day, so identical
+    lines of one file are different responses: the second copy hashes with
+    `"copy": 2`, and so on. Across files they are the same response, so a
+    file that repeats an older one adds only its new lines.
+    """
+    content: dict[str, Any] = {
+        "survey": response.survey_id,
+        "submitted_at": format_moment(response.submitted_at),
+        "lang": response.lang,
+        "meta": response.meta,
+        "answers": response.answers,
+    }
+    key = _digest(content)
+    copies[key] += 1
+    if copies[key] > 1:
+        key = _digest({**content, "copy": copies[key]})
+    return StoredResponse(key, response.survey_id, response.survey_version, response.submitted_at, response.lang, response.meta, response.answers)
+
+
+def _digest(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+# ---- export --------------------------------------------------------------------------------
+
+
+def format_moment(moment: dt.datetime) -> str:
+    """`2026-05-01T10:00:00Z`, with microseconds only when there are any."""
+    utc = moment.astimezone(dt.timezone.utc)
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
+
+
+def export_responses(site: Site, store: ResponseStore, output: TextIO, *, survey_id: str | None = None, file_format: Format = "jsonl") -> int:
+    """Write the stored responses (of one survey), oldest first; how many were written."""
+    surveys = [source.model for source in site.surveys]
+    if survey_id is not None and survey_id not in {survey.id for survey in surveys} and store.count(survey_id) == 0:
+        raise InterchangeError(f"survey '{survey_id}' does not exist{did_you_mean(survey_id, [survey.id for survey in surveys])}")
+    if file_format == "csv":
+        return _write_csv(store, output, survey_id, surveys)
+    written = 0
+    for response in store.responses(survey_id):
+        output.write(jsonl_line(response) + "\n")
+        written += 1
+    return written
+
+
+def jsonl_line(response: StoredResponse) -> str:
+    """One response as DESIGN.md writes it: keys in FIELDS order, keys inside meta and answers sorted."""
+    line = {
+        "id": response.id,
+        "survey": response.survey_id,
+        "submitted_at": format_moment(response.submitted_at),
+        "lang": response.lang,
+        "meta": _sorted(response.meta),
+        "answers": _sorted(response.answers),
+    }
+    return json.dumps(line, ensure_ascii=False)
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
+def _write_csv(store: ResponseStore, output: TextIO, survey_id: str | None, surveys: list[Survey]) -> int:
+    """Two passes over the store: the columns every row needs, then the rows."""
+    meta_keys: set[str] = set()
+    answer_columns: set[str] = set()
+    survey_ids: set[str] = set()
+    for response in store.responses(survey_id):
+        meta_keys.update(response.meta)
+        answer_columns.update(_answer_cells(response.answers))
+        survey_ids.add(response.survey_id)
+    columns = [*CSV_COLUMNS, *(META_PREFIX + key for key in sorted(meta_keys))]
+    columns += _question_columns([survey for survey in surveys if survey.id in survey_ids], answer_columns)
+    writer = csv.writer(output)
+    writer.writerow(columns)
+    written = 0
+    for response in store.responses(survey_id):
+        cells = {
+            "id": response.id,
+            "survey": response.survey_id,
+            "submitted_at": format_moment(response.submitted_at),
+            "lang": response.lang,
+            **{META_PREFIX + key: str(value) for key, value in response.meta.items()},
+            **_answer_cells(response.answers),
+        }
+        writer.writerow([cells.get(column, "") for column in columns])
+        written += 1
+    return written
+
+
+def _question_columns(surveys: list[Survey], present: set[str]) -> list[str]:
+    """Every question's columns in survey order, then columns of answers the current surveys no longer ask."""
+    columns: list[str] = []
+    for survey in surveys:
+        for question in survey.questions:
+            if question.id in CSV_COLUMNS:
+                raise InterchangeError(f"survey '{survey.id}': question '{question.id}' has the name of a CSV column; export as JSON Lines")
+            items = getattr(question, "items", None) if getattr(question, "type", "") == "matrix" else None
+            names = [f"{question.id}.{item.id}" for item in items] if items else [question.id]
+            columns += [name for name in names if name not in columns]
+    return columns + sorted(present - set(columns))
+
+
+def _answer_cells(answers: dict[str, Any]) -> dict[str, str]:
+    """Answers as CSV cells: a matrix as one cell per item, choices joined by ';', numbers as JSON writes them."""
+    cells: dict[str, str] = {}
+    for question_id, answer in answers.items():
+        if isinstance(answer, dict):
+            cells.update({f"{question_id}.{item}": _cell(value) for item, value in answer.items()})
+        else:
+            cells[question_id] = _cell(answer)
+    return cells
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return CHOICE_SEPARATOR.join(str(item) for item in value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)

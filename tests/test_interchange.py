@@ -1,0 +1,505 @@
+"""`responses import` and `responses export`: JSON Lines and CSV, checked like live answers, round trips exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.answers import read_json
+from sitegen.cli import main
+from sitegen.interchange import Format, export_responses, import_responses, jsonl_line
+from sitegen.models import survey as survey_models
+from sitegen.site import Site, load_site
+from sitegen.store import ResponseStore, StoredResponse, survey_version
+
+REPOSITORY = Path(__file__).parent.parent
+EXAMPLE_FILES = ("sitegen.yaml", "surveys", "content", "data")
+EXTENSIONS: dict[Format, str] = {"jsonl": ".jsonl", "csv": ".csv"}
+
+SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "after-visit",
+        "2026-05-01T10:00:00Z",
+        {
+            "rid": "visit-0001",
+            "lang": "lv",
+            "meta": {"location": "riga-centre"},
+            "answers": {
+                "recommend": 6,
+                "improve": 'Rinda bija gara; kafija — auksta, "latte" ne tā.\nOtrā rindā: 👍🏽',
+                "satisfaction": 4,
+                "greeted": "yes",
+                "aspects": {"coffee": 5, "food": 3, "cleanliness": 4, "speed": 2, "friendliness": 5},
+                "expectations": "below",
+                "stood_out": "  spaces kept, commas, too  ",
+                "effort": 7,
+                "visit_reason": "coffee-to-go",
+                "liked": ["coffee", "staff", "speed"],
+                "email": "anna@example.com",
+            },
+        },
+    ),
+    ("after-visit", "2026-05-01T13:00:00.25+03:00", {"rid": "visit-0002", "lang": "ru", "answers": {"recommend": 10, "aspects": {"coffee": 1}}}),
+    (
+        "complaint-log",
+        "2026-05-02T08:15:00Z",
+        {
+            "rid": "complaint-01",
+            "lang": "en",
+            "meta": {"location": "jelgava"},
+            "answers": {
+                "opened_at": "2026-05-02T09:30",
+                "channel": "phone",
+                "what_happened": "Wrong cake: \"Napoleon\", not 'Medovik'.\n\nGuest upset; =SUM(A1)",
+                "severity": 3,
+                "affected_customers": 12,
+                "root_cause": "order-error",
+                "action_taken": "Refund",
+                "customer_contacted": "no",
+                "resolved_at": "2026-05-02T17:45:10",
+                "prevention": "Read the order back",
+                "logged_by": "Anna",
+            },
+        },
+    ),
+    (
+        "employee-annual",
+        "2026-11-20T00:00:00Z",
+        {
+            "rid": "employee-001",
+            "lang": "lv",
+            "meta": {"location": "riga-mall"},
+            "answers": {
+                "role": "barista",
+                "years": 2.5,
+                "standards_clear": 5,
+                "standards_possible": 2,
+                "training": 4,
+                "tools": 3,
+                "management_feedback": 4,
+                "management_listens": 1,
+                "recommend_workplace": "no",
+                "recommend_why_not": "Grafiks",
+                "ideas": "Vairāk kafijas pauzēs ☕",
+            },
+        },
+    ),
+    (
+        "journey-order",
+        "2026-05-03T12:00:00Z",
+        {
+            "rid": "order-000001",
+            "lang": "en",
+            "meta": {"location": "riga-centre", "stage": "order"},
+            "answers": {"order_date": "2026-04-30", "ease": 2, "order_ok": "no", "problem": "Late", "suggestion": "SMS when ready"},
+        },
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def example_project_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the example site at the repository root (its surveys use every question type)."""
+    project = tmp_path_factory.mktemp("example")
+    for name in EXAMPLE_FILES:
+        source = REPOSITORY / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
+    return project
+
+
+@pytest.fixture(scope="session")
+def site(example_project_files: Path) -> Site:
+    return load_site(example_project_files)
+
+
+@pytest.fixture
+def project(example_project_files: Path, tmp_path: Path, store_url: str) -> Path:
+    """A copy of the example project whose sitegen.yaml names this test's store."""
+    copy = tmp_path / "project"
+    shutil.copytree(example_project_files, copy)
+    config = copy / "sitegen.yaml"
+    text, replaced = re.subn(r"(?m)^store:.*$", f"store: {store_url}", config.read_text(encoding="utf-8"))
+    assert replaced == 1
+    config.write_text(text, encoding="utf-8")
+    return copy
+
+
+def stored(site: Site, survey_id: str, submitted_at: str, document: dict[str, Any]) -> StoredResponse:
+    """A response as the collector would store it: through read_json, the one set of rules."""
+    survey = next(source.model for source in site.surveys if source.model.id == survey_id)
+    submission = read_json(survey, site.languages, document)
+    moment = dt.datetime.fromisoformat(submitted_at).astimezone(dt.timezone.utc)
+    return StoredResponse(submission.response_id, survey_id, survey_version(survey), moment, submission.lang, submission.meta, submission.answers)
+
+
+@pytest.fixture
+def samples(site: Site) -> list[StoredResponse]:
+    """SAMPLES as stored; the first also has the user agent the collector records for a customer survey."""
+    responses = [stored(site, *sample) for sample in SAMPLES]
+    responses[0] = dataclasses.replace(responses[0], meta={**responses[0].meta, "user_agent": "Mozilla/5.0 (Android 14; Mobile)"})
+    return responses
+
+
+@pytest.fixture
+def memory_store(tmp_path: Path) -> Iterator[ResponseStore]:
+    with ResponseStore.open("sqlite://", tmp_path) as opened:
+        yield opened
+
+
+def export_text(site: Site, store: ResponseStore, file_format: Format = "jsonl", survey_id: str | None = None) -> str:
+    output = io.StringIO()
+    export_responses(site, store, output, file_format=file_format, survey_id=survey_id)
+    return output.getvalue()
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+# ---- round trips -------------------------------------------------------------------------------
+
+
+def test_the_samples_answer_every_question_type(site: Site) -> None:
+    question_types = {typing.get_args(q.model_fields["type"].annotation)[0] for q in typing.get_args(typing.get_args(survey_models.Question)[0])}
+    answered = set()
+    for survey_id, _, document in SAMPLES:
+        survey = next(source.model for source in site.surveys if source.model.id == survey_id)
+        answered |= {survey.question(question_id).type for question_id in document["answers"]}  # type: ignore[union-attr]
+    assert answered == question_types
+
+
+@pytest.mark.parametrize("file_format", ["jsonl", "csv"])
+def test_export_then_import_gives_identical_rows(
+    site: Site, store: ResponseStore, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path, file_format: Format
+) -> None:
+    store.add(samples)
+    path = write(tmp_path, "export" + EXTENSIONS[file_format], export_text(site, store, file_format))
+    report = import_responses(site, memory_store, [path])
+    assert (report.new, report.existing, report.problems) == (len(samples), 0, [])
+    assert list(memory_store.responses()) == list(store.responses()) == sorted(samples, key=lambda r: (r.submitted_at, r.id))
+
+
+@pytest.mark.parametrize("file_format", ["jsonl", "csv"])
+def test_import_then_export_gives_the_same_file(
+    site: Site, store: ResponseStore, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path, file_format: Format
+) -> None:
+    memory_store.add(samples)
+    exported = export_text(site, memory_store, file_format)
+    import_responses(site, store, [write(tmp_path, "in" + EXTENSIONS[file_format], exported)])
+    assert export_text(site, store, file_format) == exported
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=80)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(improve=TEXT, stood_out=TEXT, file_format=st.sampled_from(["jsonl", "csv"]))
+def test_any_text_survives_a_round_trip(site: Site, tmp_path_factory: pytest.TempPathFactory, improve: str, stood_out: str, file_format: Format) -> None:
+    answers = {"recommend": 3, "improve": improve, "expectations": "exceeded", "stood_out": stood_out}
+    response = stored(site, "after-visit", "2026-05-01T10:00:00Z", {"rid": "text-0001", "answers": answers})
+    directory = tmp_path_factory.mktemp("text")
+    with ResponseStore.open("sqlite://", directory) as source, ResponseStore.open("sqlite://", directory) as target:
+        source.add([response])
+        path = write(directory, "text" + EXTENSIONS[file_format], export_text(site, source, file_format))
+        report = import_responses(site, target, [path])
+        assert report.problems == []
+        assert list(target.responses()) == [response]
+
+
+# ---- the export formats ------------------------------------------------------------------------
+
+
+def test_a_json_lines_export_is_the_design_documents_shape(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
+    memory_store.add(samples[:2])
+    assert export_text(site, memory_store, survey_id="after-visit").splitlines()[1] == (
+        '{"id": "visit-0002", "survey": "after-visit", "submitted_at": "2026-05-01T10:00:00.250000Z", "lang": "ru", '
+        '"meta": {"stage": "purchase"}, "answers": {"aspects": {"coffee": 1}, "recommend": 10}}'
+    )
+    assert jsonl_line(samples[4]).startswith('{"id": "order-000001", "survey": "journey-order", "submitted_at": "2026-05-03T12:00:00Z", "lang": "en", ')
+
+
+def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
+    memory_store.add(samples)
+    lines = export_text(site, memory_store, "csv", survey_id="after-visit").splitlines()
+    assert lines[0] == (
+        "id,survey,submitted_at,lang,meta.location,meta.stage,meta.user_agent,recommend,improve,satisfaction,greeted,"
+        "aspects.coffee,aspects.food,aspects.cleanliness,aspects.speed,aspects.friendliness,"
+        "expectations,stood_out,effort,visit_reason,liked,email"
+    )
+    assert lines[1].startswith('visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;')
+    assert lines[-1] == "visit-0002,after-visit,2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
+    assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
+
+
+def test_export_is_deterministic(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
+    memory_store.add(list(reversed(samples)))
+    for file_format in ("jsonl", "csv"):
+        assert export_text(site, memory_store, file_format) == export_text(site, memory_store, file_format)  # type: ignore[arg-type]
+    assert [json.loads(line)["id"] for line in export_text(site, memory_store).splitlines()] == [
+        "visit-0001", "visit-0002", "complaint-01", "order-000001", "employee-001"
+    ]
+
+
+def test_responses_of_a_survey_the_site_no_longer_has_are_still_exported(site: Site, memory_store: ResponseStore) -> None:
+    old = StoredResponse("retired-1", "retired", "0" * 16, dt.datetime(2026, 5, 1, 10, tzinfo=dt.timezone.utc), "lv", {}, {"b": [1, 2], "a": {"x": 1}})
+    memory_store.add([old])
+    assert export_text(site, memory_store, "csv", "retired").splitlines() == ["id,survey,submitted_at,lang,a.x,b", "retired-1,retired,2026-05-01T10:00:00Z,lv,1,1;2"]
+
+
+# ---- import: ids, times, validation -----------------------------------------------------------
+
+
+def line(**fields: Any) -> str:
+    """A JSON Lines line of a valid after-visit response, with `fields` replaced (None: left out)."""
+    record = {"survey": "after-visit", "submitted_at": "2026-05-01T10:00:00Z", "lang": "lv", "meta": {"location": "jelgava"}, "answers": {"recommend": 9}}
+    record.update(fields)
+    return json.dumps({key: value for key, value in record.items() if value is not None}, ensure_ascii=False)
+
+
+def test_a_line_without_an_id_gets_a_stable_one_from_its_content(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "a.jsonl", "\n".join([line(), line(answers={"recommend": 8})]) + "\n")
+    import_responses(site, memory_store, [path])
+    first = [response.id for response in memory_store.responses()]
+    assert len(set(first)) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in first)
+    report = import_responses(site, memory_store, [path])
+    assert (report.new, report.existing) == (0, 2)
+
+
+def test_identical_lines_of_a_file_are_different_responses_imported_once(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "same.jsonl", f"{line()}\n{line()}\n{line()}\n")
+    assert import_responses(site, memory_store, [path]).new == 3
+    assert import_responses(site, memory_store, [path]).new == 0
+    assert memory_store.count() == 3
+
+
+def test_a_file_holding_lines_of_another_adds_only_its_new_lines(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    old = write(tmp_path, "old.jsonl", f"{line()}\n")
+    new = write(tmp_path, "new.jsonl", f"{line()}\n{line(lang='en')}\n")
+    report = import_responses(site, memory_store, [old, new])
+    assert (report.new, report.existing) == (2, 1)
+
+
+def test_a_derived_id_does_not_depend_on_how_the_content_was_written(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    import_responses(site, memory_store, [write(tmp_path, "a.jsonl", line())])
+    rewritten = write(tmp_path, "b.jsonl", line(answers={"recommend": "9"}, submitted_at="2026-05-01T13:00:00+03:00"))
+    report = import_responses(site, memory_store, [rewritten])
+    assert (report.new, report.existing) == (0, 1)
+
+
+def test_a_given_id_is_kept(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    import_responses(site, memory_store, [write(tmp_path, "a.jsonl", line(id="my-own-id-1"))])
+    assert memory_store.get("my-own-id-1") is not None
+
+
+def test_submitted_at_with_an_offset_is_stored_in_utc(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    import_responses(site, memory_store, [write(tmp_path, "a.jsonl", line(id="offset-0001", submitted_at="2026-05-01T02:30:00-05:00"))])
+    response = memory_store.get("offset-0001")
+    assert response is not None and jsonl_line(response).count('"submitted_at": "2026-05-01T07:30:00Z"') == 1
+
+
+def test_the_user_agent_the_collector_records_is_imported_back(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "ua.jsonl", line(id="with-agent-1", meta={"location": "jelgava", "user_agent": "Mozilla/5.0 (X11)"}))
+    assert import_responses(site, memory_store, [path]).new == 1
+    response = memory_store.get("with-agent-1")
+    assert response is not None and response.meta == {"location": "jelgava", "stage": "purchase", "user_agent": "Mozilla/5.0 (X11)"}
+
+
+def test_an_anonymous_survey_takes_no_user_agent(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    answers = {name: 3 for name in ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens")}
+    path = write(tmp_path, "ua.jsonl", line(survey="employee-annual", meta={"user_agent": "Mozilla/5.0"}, answers=answers))
+    assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [
+        f"{path}:1: user_agent: This is not a field of this survey."
+    ]
+
+
+def test_every_bad_line_is_reported_by_file_and_line_and_nothing_is_imported(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    lines = [
+        line(id="good-line-1"),
+        line(survey="after-visti"),
+        "",
+        line(answers={"recommend": "lots", "liked": ["coffee", "tea"]}),
+        line(submitted_at="2026-05-01T10:00:00"),
+        line(submitted_at=None),
+        line(submitted_at="1 May 2026"),
+        line(submitted_at="2026-05-01"),
+        line(survey=None, extra=1),
+        line(id="x"),
+        line(meta={"location": "moon"}, lang="de"),
+        '{"survey": "after-visit",',
+        "[1, 2]",
+    ]
+    path = write(tmp_path, "bad.jsonl", "\n".join(lines) + "\n")
+    report = import_responses(site, memory_store, [path])
+    assert report.is_refused and report.invalid_lines == 11
+    assert [str(problem) for problem in report.problems] == [
+        f"{path}:2: survey 'after-visti' does not exist. Did you mean 'after-visit'?",
+        f"{path}:4: recommend: Enter a number.",
+        f"{path}:4: liked: Choose one of the answers offered.",
+        f"{path}:5: submitted_at: '2026-05-01T10:00:00' has no time zone; add Z (UTC) or an offset such as +03:00",
+        f"{path}:6: submitted_at: missing; give the date and time such as 2026-05-01T10:00:00Z",
+        f'{path}:7: submitted_at: "1 May 2026" is not an ISO 8601 date and time such as 2026-05-01T10:00:00Z',
+        f"{path}:8: submitted_at: '2026-05-01' has no time zone; add Z (UTC) or an offset such as +03:00",
+        f"{path}:9: extra: unknown key; a line holds id, survey, submitted_at, lang, meta, answers",
+        f"{path}:9: survey: missing; name the survey id, such as after-visit",
+        f"{path}:10: id: The response id is not valid.",
+        f"{path}:11: lang: This language is not offered.",
+        f"{path}:11: location: This value is not allowed here.",
+        f"{path}:12: not valid JSON: Expecting property name enclosed in double quotes (column 26)",
+        f'{path}:13: expected one JSON object per line: {{"survey": ..., "answers": {{...}}}}',
+    ]
+    assert memory_store.count() == 0
+
+
+def test_text_no_back_end_can_keep_is_a_line_problem_not_a_crash(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "nul.jsonl", line(id="nul-answer", answers={"recommend": 3, "improve": "a\u0000b"}))
+    assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [
+        f"{path}:1: response 'nul-answer' cannot be stored: it holds a NUL character"
+    ]
+
+
+def test_skip_invalid_imports_the_valid_lines_and_reports_the_rest(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "mixed.jsonl", "\n".join([line(id="good-line-1"), line(answers={"recommend": 11}), line(id="good-line-2")]))
+    report = import_responses(site, memory_store, [path], skip_invalid=True)
+    assert not report.is_refused
+    assert [str(problem) for problem in report.problems] == [f"{path}:2: recommend: Enter a number from 0 to 10."]
+    assert report.summary() == "Imported 2 new responses (0 already stored) from 1 file. Skipped 1 invalid line."
+    assert [response.id for response in memory_store.responses()] == ["good-line-1", "good-line-2"]
+
+
+def test_one_bad_file_stops_the_import_of_every_file(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    good = write(tmp_path, "good.jsonl", line())
+    bad = write(tmp_path, "bad.csv", "survey,submitted_at,recommend\nafter-visit,2026-05-01T10:00:00Z,99\n")
+    report = import_responses(site, memory_store, [good, bad])
+    assert [str(problem) for problem in report.problems] == [f"{bad}:2: recommend: Enter a number from 0 to 10."]
+    assert memory_store.count() == 0
+
+
+def test_csv_problems_name_the_line_where_the_row_starts(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    text = (
+        "survey,submitted_at,lang,meta.location,recommend,improve,liked\n"
+        'after-visit,2026-05-01T10:00:00Z,lv,jelgava,5,"two\nlines",coffee;staff\n'
+        "\n"
+        "after-visit,2026-05-01T10:00:00Z,lv,jelgava,5,,coffee;tea\n"
+        "after-visit,2026-05-01T10:00:00Z,lv\n"
+        "after-visit,2026-05-01T10:00:00Z,lv,jelgava,ten,,\n"
+    )
+    path = write(tmp_path, "rows.csv", text)
+    assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [
+        f"{path}:5: liked: Choose one of the answers offered.",
+        f"{path}:6: this row has 3 fields, the header 7",
+        f"{path}:7: recommend: Enter a number.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "expected a header row: id, survey, submitted_at, lang, then meta.<key> and question columns"),
+        ("survey,recommend\n", "missing column 'submitted_at'"),
+        ("survey,submitted_at,recommend,recommend\n", "column 'recommend' appears more than once"),
+    ],
+)
+def test_a_csv_file_without_a_usable_header_is_one_problem(site: Site, memory_store: ResponseStore, tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "head.csv", text)
+    assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [f"{path}:1: {message}"]
+
+
+def test_a_csv_with_a_byte_order_mark_and_crlf_lines_is_read(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffid,survey,submitted_at,recommend,improve\r\nexcel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n".encode())
+    assert import_responses(site, memory_store, [path]).new == 1
+    response = memory_store.get("excel-0001")
+    assert response is not None and response.answers == {"recommend": 7, "improve": "Ļoti labi"}
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(line().encode() + b"\n" + line(answers={"improve": "x"}).encode().replace(b'"x"', b'"\xe9"') + b"\n")
+    report = import_responses(site, memory_store, [path])
+    assert [str(problem) for problem in report.problems] == [f"{path}:2: not UTF-8 text; save the file as UTF-8"]
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def test_cli_import_then_export_round_trips_through_the_projects_store(project: Path, site: Site, samples: list[StoredResponse], tmp_path: Path) -> None:
+    with ResponseStore.open("sqlite://", tmp_path) as source:
+        source.add(samples)
+        exported = export_text(site, source)
+    path = write(tmp_path, "in.jsonl", exported)
+    imported = run("-C", str(project), "responses", "import", str(path))
+    assert (imported.exit_code, imported.stdout) == (0, "Imported 5 new responses (0 already stored) from 1 file.\n")
+    again = run("-C", str(project), "responses", "import", str(path))
+    assert again.stdout == "Imported 0 new responses (5 already stored) from 1 file.\n"
+    exported_again = run("-C", str(project), "responses", "export")
+    assert (exported_again.exit_code, exported_again.stdout, exported_again.stderr) == (0, exported, "Exported 5 responses.\n")
+
+
+def test_cli_reports_every_bad_line_and_imports_nothing(project: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.jsonl", "\n".join([line(), line(survey="x"), line(answers={"recommend": "lots"})]))
+    result = run("-C", str(project), "responses", "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}:2: survey 'x' does not exist\n{path}:3: recommend: Enter a number.\nStopped: 2 invalid lines. Nothing was imported.\n"
+    )
+    assert result.stdout == ""
+    assert run("-C", str(project), "responses", "export").stderr == "Exported 0 responses.\n"
+
+
+def test_cli_skip_invalid_imports_the_rest_and_exits_0(project: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.csv", "survey,submitted_at,recommend\nafter-visit,2026-05-01T10:00:00Z,9\nafter-visit,2026-05-01T10:00:00Z,x\n")
+    result = run("-C", str(project), "responses", "import", "--skip-invalid", str(path))
+    assert (result.exit_code, result.stderr) == (0, f"{path}:3: recommend: Enter a number.\n")
+    assert result.stdout == "Imported 1 new response (0 already stored) from 1 file. Skipped 1 invalid line.\n"
+
+
+def test_cli_refuses_a_file_of_unknown_format_before_reading_anything(project: Path, tmp_path: Path) -> None:
+    good, odd = write(tmp_path, "good.jsonl", line()), write(tmp_path, "responses.txt", line())
+    result = run("-C", str(project), "responses", "import", str(good), str(odd))
+    assert (result.exit_code, result.stderr) == (1, f"Error: {odd}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv\n")
+    assert run("-C", str(project), "responses", "export").stderr == "Exported 0 responses.\n"
+
+
+def test_cli_export_writes_csv_of_one_survey_to_a_file(project: Path, tmp_path: Path) -> None:
+    run("-C", str(project), "responses", "import", str(write(tmp_path, "in.jsonl", f"{line(id='one-response')}\n{line(survey='journey-order', answers={'ease': 3})}")))
+    output = tmp_path / "out" / "after-visit.csv"
+    output.parent.mkdir()
+    result = run("-C", str(project), "responses", "export", "--survey", "after-visit", "--format", "csv", "--output", str(output))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"Exported 1 response to {output}.\n")
+    rows = output.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("id,survey,submitted_at,lang,meta.location,meta.stage,recommend,improve,")
+    assert rows[1:] == ["one-response,after-visit,2026-05-01T10:00:00Z,lv,jelgava,purchase,9" + "," * 14]
+
+
+def test_cli_export_of_an_unknown_survey_is_an_error(project: Path) -> None:
+    result = run("-C", str(project), "responses", "export", "--survey", "after-vist")
+    assert (result.exit_code, result.stderr) == (1, "Error: survey 'after-vist' does not exist. Did you mean 'after-visit'?\n")
+
+
+def test_cli_keeps_the_default_store_inside_the_project_whatever_the_working_directory(example_project_files: Path, tmp_path: Path) -> None:
+    project = tmp_path / "elsewhere" / "project"
+    shutil.copytree(example_project_files, project)
+    config = project / "sitegen.yaml"
+    config.write_text(re.sub(r"(?m)^store:.*\n", "", config.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run("-C", str(project), "responses", "import", str(write(tmp_path, "in.jsonl", line())))
+    assert result.exit_code == 0
+    assert (project / "data" / "responses.sqlite3").is_file()
