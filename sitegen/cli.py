@@ -129,6 +129,29 @@ def build(project: Path, strict: bool) -> None:
                f"; {_summary(0, len(report.warnings))}.")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="The port to listen on.")
+@click.option("--store", "store_url", default=None, help="A database URL instead of sitegen.yaml's store (sqlite:///..., postgresql://...).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes (use PostgreSQL or SQLite on one machine).")
+@click.pass_obj
+@handle_user_errors
+def collect(project: Path, host: str, port: int, store_url: str | None, workers: int) -> None:
+    """Take survey answers: serve POST /s/<survey-id> and GET /healthz.
+
+    Every answer is checked against the survey it belongs to and stored
+    durably before the respondent hears back. Stop with Ctrl-C.
+    """
+    from sitegen.collector.app import serve  # the web stack loads only for this command
+
+    load_site(project)
+    try:
+        serve(project, host, port, store_url, workers)
+    except KeyboardInterrupt:
+        pass  # uvicorn has shut down cleanly and re-raised Ctrl-C
+    click.echo("Collector stopped.", err=True)
+
+
 def _progress_bar(plans: list[PagePlan]) -> Iterable[PagePlan]:
     """Show a progress bar on a terminal; stay quiet in logs and pipes."""
     if not sys.stderr.isatty():
