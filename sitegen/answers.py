@@ -28,6 +28,10 @@ EMAIL = re.compile(  # the HTML Standard's definition of a valid e-mail address,
     r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
 )
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Invisible characters no keyboard types (NUL cannot even be stored in PostgreSQL); tab and line breaks are fine."""
+RECORDED_META = ("user_agent",)
+"""Meta the collector records itself (never on anonymous surveys), not sent by the form."""
 MAX_EMAIL_LENGTH = 254
 MAX_NUMBER = 10**15
 
@@ -49,6 +53,7 @@ MESSAGES = {
     "too_many_picks": N_("Choose at most %(num)s."),
     "too_long": N_("Use at most %(num)s characters."),
     "not_text": N_("Write your answer as text."),
+    "control_characters": N_("Remove the invisible control characters from your answer."),
     "not_an_email": N_("Enter an e-mail address like name@example.com."),
     "not_a_date": N_("Enter a valid date."),
     "not_a_datetime": N_("Enter a valid date and time."),
@@ -172,6 +177,8 @@ def _text(values: list[Any]) -> str:
     text = _single(values)
     if not isinstance(text, str):
         raise _Refused("not_text")
+    if CONTROL_CHARACTERS.search(text):
+        raise _Refused("control_characters")
     # Browsers send line breaks as CRLF but count them as one character for maxlength.
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -255,6 +262,14 @@ def _read_matrix(question: BaseQuestion, rows: dict[str, list[Any]], problems: l
     if question.required and answer and len(answer) < len(items):
         problems += [Problem(f"{question.id}.{item}", "required") for item in items if item not in answer and item not in rows]
     return {item: answer[item] for item in items if item in answer}
+
+
+def kept_moment(survey: Survey, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """When a response is recorded as submitted: for an anonymous survey only the day (local midnight, in UTC)."""
+    if not survey.is_anonymous:
+        return moment.astimezone(dt.timezone.utc)
+    local_day = moment.astimezone(zone).date()
+    return dt.datetime.combine(local_day, dt.time(), zone).astimezone(dt.timezone.utc)
 
 
 # ---- the whole survey ----------------------------------------------------------------

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, TextIO
+from zoneinfo import ZoneInfo
 
-from sitegen.answers import InvalidSubmission, read_json
+from sitegen.answers import RECORDED_META, InvalidSubmission, kept_moment, read_json
 from sitegen.errors import SitegenError, did_you_mean
 from sitegen.models.survey import Survey
 from sitegen.site import Site
@@ -42,7 +43,6 @@ CHOICE_SEPARATOR = ";"
 IMPORT_BATCH = 500
 FIELD_NAMES = {"rid": "id"}
 """`read_json` names the response id as the collector's form does; a file calls it `id`."""
-RECORDED_META = ("user_agent",)
 """Meta the collector records itself (never for anonymous surveys), so no respondent sends it; kept as exported."""
 
 
@@ -257,6 +257,7 @@ class _Known:
         self.surveys = {source.model.id: source.model for source in site.surveys}
         self.versions = {survey_id: survey_version(survey) for survey_id, survey in self.surveys.items()}
         self.languages = site.languages
+        self.zone = ZoneInfo(site.config.model.timezone)
 
 
 def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]) -> StoredResponse:
@@ -278,7 +279,7 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
         id=submission.response_id,
         survey_id=survey.id,
         survey_version=known.versions[survey.id],
-        submitted_at=submitted_at,
+        submitted_at=kept_moment(survey, submitted_at, known.zone),
         lang=submission.lang,
         meta={**submission.meta, **recorded},
         answers=submission.answers,

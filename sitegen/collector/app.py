@@ -27,7 +27,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sitegen.answers import HONEYPOT_FIELD, MESSAGES, N_, InvalidSubmission, Problem, Submission, read_form, read_json
+from sitegen.answers import (
+    CONTROL_CHARACTERS,
+    HONEYPOT_FIELD,
+    MESSAGES,
+    N_,
+    InvalidSubmission,
+    Problem,
+    Submission,
+    kept_moment,
+    read_form,
+    read_json,
+)
 from sitegen.collector.guards import BodyTooLarge, RateLimiter, allowed_origins, is_origin_allowed, origin_of, read_limited
 from sitegen.collector.writer import BatchWriter
 from sitegen.i18n import UiText
@@ -88,18 +99,14 @@ class Collector:
 
     def stored_response(self, survey: Survey, submission: Submission, user_agent: str | None) -> StoredResponse:
         """The row to keep: anonymous surveys keep only the day and no user agent."""
-        now = self.clock()
         meta = dict(submission.meta)
-        if survey.is_anonymous:
-            local_day = now.astimezone(self.zone).date()
-            now = dt.datetime.combine(local_day, dt.time(), self.zone).astimezone(dt.timezone.utc)
-        elif user_agent:
-            meta["user_agent"] = user_agent[:MAX_USER_AGENT]
+        if user_agent and not survey.is_anonymous:
+            meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
         return StoredResponse(
             id=submission.response_id,
             survey_id=survey.id,
             survey_version=self.versions[survey.id],
-            submitted_at=now.astimezone(dt.timezone.utc),
+            submitted_at=kept_moment(survey, self.clock(), self.zone),
             lang=submission.lang,
             meta=meta,
             answers=submission.answers,

@@ -75,7 +75,13 @@ class Text:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(cls.parse)
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.as_written)
+        )
+
+    def as_written(self) -> str | dict[str, str]:
+        """The text as the owner wrote it: one string, or language -> string."""
+        return self.common if self.common is not None else self.translations
 
 
 def _translation(lang: object, text: object) -> str:

@@ -23,7 +23,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DBAPIError
 
-from sitegen.models.common import Text
 from sitegen.models.survey import Survey
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.schema import migrate
@@ -48,16 +47,10 @@ class StoredResponse:
 
 def survey_version(survey: Survey) -> str:
     """A short hash of the survey's definition: which version of the questions a response answered."""
-    definition = survey.model_dump(mode="json", by_alias=True, fallback=_text_as_json)
+    definition = survey.model_dump(mode="json", by_alias=True)
     canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
-
-def _text_as_json(value: Any) -> Any:
-    """A localised Text as its owner wrote it (one string, or language -> string); pydantic cannot dump it itself."""
-    if isinstance(value, Text):
-        return value.common if value.common is not None else value.translations
-    raise TypeError(f"cannot hash a survey holding {type(value).__name__}")
 
 
 class ResponseStore:
