@@ -416,6 +416,19 @@ def test_a_follow_up_appears_only_while_its_condition_holds(open_page: Callable[
             expect(control).to_be_disabled()
 
 
+def test_questions_on_screen_are_numbered_without_gaps_as_follow_ups_come_and_go(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+    page = open_page(survey_url(sites, "after-visit", "en"))
+
+    def shown_numbers() -> list[str]:
+        return page.locator(".question:visible > legend .question-number").all_inner_texts()
+
+    expected = [f"{number}." for number in range(1, len(shown_numbers()) + 1)]
+    assert shown_numbers() == expected
+    page.locator('[name="recommend"][value="5"]').check()
+    assert page.locator("#q-improve .question-number").inner_text() == "2."
+    assert shown_numbers() == [f"{number}." for number in range(1, len(expected) + 2)]
+
+
 def test_an_answer_typed_into_a_follow_up_is_not_posted_once_the_follow_up_hides_again(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
     answer(page, (("recommend", "6"), ("improve", "Warmer milk."), ("recommend", "10")))
@@ -549,10 +562,20 @@ def test_the_response_id_survives_a_reload_and_is_new_after_the_thank_you_page(o
     assert RESPONSE_ID.fullmatch(second) and second != first
 
 
-@pytest.mark.parametrize(("day", "is_open"), [("2026-10-31", False), ("2026-11-01", True), ("2026-12-15", True), ("2026-12-16", False)])
-def test_a_survey_outside_its_dates_shows_that_it_is_closed_instead_of_the_form(open_page: Callable[..., Page], sites: dict[str, ServedTree], day: str, is_open: bool) -> None:
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        ("2026-10-31T12:00:00+00:00", False),
+        ("2026-10-31T22:30:00+00:00", True),  # 1 November, 00:30 in Riga: the site's day decides
+        ("2026-11-01T12:00:00+00:00", True),
+        ("2026-12-15T12:00:00+00:00", True),
+        ("2026-12-15T22:30:00+00:00", False),  # 16 December in Riga
+        ("2026-12-16T12:00:00+00:00", False),
+    ],
+)
+def test_a_survey_outside_its_dates_shows_that_it_is_closed_instead_of_the_form(open_page: Callable[..., Page], sites: dict[str, ServedTree], moment: str, is_open: bool) -> None:
     page = open_page(survey_url(sites, "employee-annual", "en"))
-    page.clock.set_fixed_time(datetime.fromisoformat(f"{day}T12:00:00+00:00"))
+    page.clock.set_fixed_time(datetime.fromisoformat(moment))
     page.reload()
     if is_open:
         expect(page.locator(".survey-form")).to_be_visible()

@@ -100,24 +100,28 @@ def surveys_for(site: Site, tree: str) -> list[Survey]:
     return [source.model for source in site.surveys if survey_tree(source.model) == tree]
 
 
+def qr_links(site: Site, survey: Survey, lang: str) -> dict[str, str]:
+    """Location -> the survey's address with it filled in, where the survey's site address is known."""
+    config = site.config.model
+    links = {location: survey_link(config, survey, lang, {"location": location}) for location in survey.hidden.get("location", [])}
+    return {location: link for location, link in links.items() if link is not None}
+
+
 def _survey_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
     """Each survey's form and thank-you page; on the intranet, QR codes for every location."""
     config = site.config.model
     hosted = surveys_for(site, tree)
     listed = [source.model for source in site.surveys] if tree == INTRANET else hosted
+    qr_pages = {survey.id: qr_links(site, survey, lang) for survey in listed} if tree == INTRANET else {}
     if listed:
-        yield PagePlan(tree, lang, "surveys/", "surveys.html", {"listed_surveys": listed})
+        yield PagePlan(tree, lang, "surveys/", "surveys.html", {"listed_surveys": listed, "qr_pages": qr_pages})
     for survey in hosted:
         yield PagePlan(tree, lang, f"surveys/{survey.id}/", "survey.html", survey_values(config, survey, lang))
         yield PagePlan(tree, lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
-    if tree != INTRANET:
-        return
-    for survey in listed:
-        for location in survey.hidden.get("location", []):
-            link = survey_link(config, survey, lang, {"location": location})
-            if link is not None:
-                values = {"survey": survey, "location": location, "link": link, "qr_code": qr_code_svg(link, f"{survey.id} {location}")}
-                yield PagePlan(tree, lang, f"surveys/{survey.id}/qr/{location}/", "qr.html", values)
+    for survey in listed if tree == INTRANET else []:
+        for location, link in qr_pages[survey.id].items():
+            values = {"survey": survey, "location": location, "link": link, "qr_code": qr_code_svg(link, f"{survey.id} {location}")}
+            yield PagePlan(tree, lang, f"surveys/{survey.id}/qr/{location}/", "qr.html", values)
 
 
 def _measure(site: Site, standard: Standard) -> dict[str, Any] | None:

@@ -79,6 +79,17 @@
       });
       if (!show) clearError(question);
     });
+    renumber(form);
+  }
+
+  /* Number the questions on screen 1, 2, 3... whatever follow-ups are hidden. */
+  function renumber(form) {
+    var number = 0;
+    form.querySelectorAll(".question").forEach(function (question) {
+      if (!isShown(question)) return;
+      number += 1;
+      question.querySelector(".question-number").textContent = number + ".";
+    });
   }
 
   /* ---- checking answers ---- */
@@ -150,7 +161,7 @@
       var item = document.createElement("li");
       var link = document.createElement("a");
       link.href = "#" + question.id;
-      link.textContent = question.querySelector("legend").textContent.replace(/\s*\*\s*$/, "") + ": " + message;
+      link.textContent = question.querySelector("legend").textContent.replace(/[\s\u00a0]*\*\s*$/, "").replace(/^\s*\d+\.\s*/, "") + " — " + message;
       link.addEventListener("click", function (event) {
         event.preventDefault();
         question.querySelector("input, select, textarea").focus();
@@ -200,8 +211,17 @@
     });
   }
 
+  /* Today in the site's time zone, as YYYY-MM-DD, so the page and the collector agree. */
+  function siteToday(zone) {
+    try {
+      return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+    } catch (e) {
+      return new Date().toISOString().slice(0, 10);
+    }
+  }
+
   function showIfClosed(article) {
-    var today = new Date().toISOString().slice(0, 10);
+    var today = siteToday(article.getAttribute("data-timezone"));
     var opens = article.getAttribute("data-opens");
     var closes = article.getAttribute("data-closes");
     var closed = (opens && today < opens) || (closes && today > closes);
