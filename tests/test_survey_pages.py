@@ -221,3 +221,9 @@ def test_the_thank_you_page_repeats_the_incentive_to_show_at_the_till(project: P
     survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: customer\nincentive: {en: A free coffee}"), encoding="utf-8")
     files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
     assert '<p class="incentive">A free coffee</p>' in files["public/en/surveys/visit/thanks/index.html"]
+
+
+def test_the_form_carries_an_empty_labelled_honeypot_out_of_the_tab_order(form: Tag) -> None:
+    trap = form.find("input", attrs={"name": "_website"})
+    assert trap["value"] == "" and trap["tabindex"] == "-1" and trap["autocomplete"] == "off"
+    assert form.find("label", attrs={"for": trap["id"]}).get_text() == "Leave this field empty"

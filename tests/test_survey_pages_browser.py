@@ -351,7 +351,7 @@ def test_with_javascript_the_form_posts_exactly_the_answers_lang_rid_and_a_decla
 
     fields, response_ids = without_response_id(posted_fields(sites[tree_of(respondent.survey)], respondent.survey))
     location = [("location", respondent.location)] if respondent.location else []
-    assert fields == Counter([*respondent.answers, ("lang", respondent.lang), *location])
+    assert fields == Counter([*respondent.answers, ("lang", respondent.lang), ("_website", ""), *location])
     assert len(response_ids) == 1 and RESPONSE_ID.fullmatch(response_ids[0]), response_ids
 
 
@@ -373,7 +373,7 @@ def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_
     submit_and_land_on_thanks(page, respondent.survey, respondent.lang)
 
     fields = posted_fields(sites[tree_of(respondent.survey)], respondent.survey)
-    assert Counter(fields) == Counter([*respondent.answers, ("lang", respondent.lang)])
+    assert Counter(fields) == Counter([*respondent.answers, ("lang", respondent.lang), ("_website", "")])
 
 
 @pytest.mark.parametrize("respondent", WITHOUT_SCRIPT, ids=respondent_id)
@@ -435,7 +435,7 @@ def test_an_answer_typed_into_a_follow_up_is_not_posted_once_the_follow_up_hides
     submit_and_land_on_thanks(page, "after-visit", "en")
 
     fields, response_ids = without_response_id(posted_fields(sites["public"], "after-visit"))
-    assert fields == Counter([("recommend", "10"), ("email", ""), ("lang", "en")])
+    assert fields == Counter([("recommend", "10"), ("email", ""), ("lang", "en"), ("_website", "")])
     assert len(response_ids) == 1
 
 
