@@ -106,8 +106,8 @@ def test_invalid_form_answers_get_a_422_page_in_the_respondents_language(client:
     assert answer.headers["content-type"].startswith("text/html")
     page = answer.text
     assert '<html lang="lv">' in page
-    assert "Cik ticams, ka ieteiktu mūs draugam?</strong>: Ievadiet skaitli no 0 līdz 10." in page
-    assert "Ko vēl nopirkāt</strong>: Izvēlieties ne vairāk kā 2." in page
+    assert "Cik ticams, ka ieteiktu mūs draugam?</strong> — Ievadiet skaitli no 0 līdz 10." in page
+    assert "Ko vēl nopirkāt</strong> — Izvēlieties ne vairāk kā 2." in page
     assert store_rows(minimal_project) == []
 
 
