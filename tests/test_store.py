@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, select
 
 from sitegen.site import load_site
-from sitegen.store import ResponseStore, StoreError, StoredResponse, survey_version
+from sitegen.store import Field, ResponseStore, StoreError, StoredResponse, survey_version
 from sitegen.store.engine import create_store_engine, database_url
 from sitegen.store.schema import LATEST_VERSION, schema_version
 
@@ -412,3 +412,24 @@ def test_a_writer_killed_mid_write_leaves_an_intact_store_with_every_acknowledge
             stored = {response.id for response in store.responses()}
         assert {f"b{batch:06d}-{n:03d}" for batch in acknowledged for n in range(50)} <= stored
         assert len(stored) % 50 == 0, "a batch was stored in part"
+
+
+def test_a_frame_picks_answers_and_meta_out_of_the_json_in_the_database(store: ResponseStore) -> None:
+    store.add([
+        make_response("resp-0001", answers={"recommend": 9, "liked": ["coffee"], "met": "met"}),
+        make_response("resp-0002", submitted_at=MOMENT + dt.timedelta(hours=1), answers={"recommend": 3}, meta={"location": "jelgava"}),
+        make_response("other-0001", survey_id="complaint-log"),
+    ])
+    fields = [
+        Field("recommend", "answers", "recommend", "number"),
+        Field("liked", "answers", "liked", "json"),
+        Field("met", "answers", "met", "text"),
+        Field("location", "meta", "location", "text"),
+    ]
+    frame = store.frame("after-visit", fields)
+    assert list(frame["id"]) == ["resp-0001", "resp-0002"]
+    assert list(frame["recommend"]) == [9.0, 3.0]
+    assert list(frame["liked"]) == [["coffee"], None]
+    assert frame["met"].iloc[0] == "met" and frame["met"].isna().iloc[1]
+    assert list(frame["location"]) == ["riga-centre", "jelgava"]
+    assert list(frame["submitted_at"]) == [MOMENT, MOMENT + dt.timedelta(hours=1)]

@@ -10,6 +10,6 @@ SQLAlchemy Core, one schema for both back ends (DESIGN.md section 6)::
 """
 
 from sitegen.store.engine import StoreError
-from sitegen.store.responses import ResponseStore, StoredResponse, check_storable, survey_version
+from sitegen.store.responses import Field, ResponseStore, StoredResponse, check_storable, survey_version
 
-__all__ = ["ResponseStore", "StoreError", "StoredResponse", "check_storable", "survey_version"]
+__all__ = ["Field", "ResponseStore", "StoreError", "StoredResponse", "check_storable", "survey_version"]
