@@ -1,0 +1,638 @@
+"""Metrics: scorecard figures (value, n, margin of error) from answers, per period and segment.
+
+Everything here is a pure function of pandas objects and plain values, as
+DESIGN section 7 defines the metrics; `scorecards` loads the answers,
+suppresses small groups and writes the pages. A metric is computed in two
+vectorised steps: a *tally* per response (is this answer a promoter? how
+many hours did this complaint take?) and a *summary* per group of
+responses, so the overall figure, each period and each segment come from
+one pandas groupby instead of a loop over responses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+from pandas.core.groupby import DataFrameGroupBy
+
+Z95 = 1.96
+"""The normal quantile of a two-sided 95% interval, used for every margin and test below."""
+
+Period = Literal["week", "month", "quarter"]
+Status = Literal["met", "on_track", "off_track", "insufficient_data"]
+Unit = Literal["minutes", "hours", "days"]
+
+SECONDS_PER_UNIT: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
+FIGURE_COLUMNS = ("value", "n", "moe")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One cell of a scorecard: a value, the n it stands on, and its 95% margin in points.
+
+    `value` is None when there is nothing to compute it from (n == 0), `moe`
+    is None where DESIGN gives none (means, counts, durations, ratios).
+    `extra` holds the figures shown beside the value (NPS groups, p90, sd);
+    one that cannot be computed (the sd of a single answer) is left out.
+    """
+
+    value: float | None
+    n: int
+    moe: float | None = None
+    extra: Mapping[str, float] = field(default_factory=dict)
+
+
+# Margins of error -------------------------------------------------------------
+
+
+def _share_moe(p: Any, n: Any) -> Any:
+    """The share margin on scalars or arrays alike (NaN where n is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Z95 * np.sqrt(np.maximum(p * (1 - p), 0) / n) * 100
+
+
+def _nps_moe(promoters: Any, detractors: Any, n: Any) -> Any:
+    """The NPS margin on scalars or arrays alike (NaN where n is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.maximum(promoters + detractors - (promoters - detractors) ** 2, 0)
+        return Z95 * np.sqrt(spread / n) * 100
+
+
+def moe_share(p: float, n: int) -> float | None:
+    """95% margin, in points, of a share p (0-1) of n answers: 1.96 * sqrt(p(1-p)/n) * 100."""
+    return None if n <= 0 else float(_share_moe(p, n))
+
+
+def moe_nps(promoters: float, detractors: float, n: int) -> float | None:
+    """95% margin, in NPS points, from the promoter and detractor shares (0-1) of n answers."""
+    return None if n <= 0 else float(_nps_moe(promoters, detractors, n))
+
+
+def wilson_interval(successes: int, n: int) -> tuple[float, float] | None:
+    """The 95% Wilson score interval of a share, in percent; pages may draw it, the data files keep `moe`."""
+    if n <= 0:
+        return None
+    p = successes / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
+    return (max(centre - half, 0.0) * 100, min(centre + half, 1.0) * 100)
+
+
+# Measures: one per metric kind, each a tally per row and a summary per group -------
+
+
+def _numbers(answers: pd.Series) -> pd.Series:
+    """Answers as floats, a skipped answer (None, NaN, pd.NA) as NaN."""
+    try:  # the store's ints-and-None columns convert directly, five times faster than to_numeric
+        return answers.astype("float64")
+    except (TypeError, ValueError):
+        return pd.to_numeric(answers, errors="coerce").astype("float64")
+
+
+class Measure(ABC):
+    """How one metric kind turns responses into figures; see `compute_by`."""
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Per-response numbers, indexed like `frame`, that the summary aggregates."""
+
+    @abstractmethod
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        """Per group: `value`, `n`, `moe`, then this kind's extra columns."""
+
+
+def _finish(value: pd.Series, n: pd.Series, moe: pd.Series | None, **extra: pd.Series) -> pd.DataFrame:
+    """The summary columns in their fixed order; a value with no answers behind it is NaN.
+
+    Extras are kept as computed: shares of nothing are NaN by themselves,
+    while counts such as `excluded` stay meaningful when n is 0.
+    """
+    n = n.astype("int64")
+    columns = {"value": value.where(n > 0), "n": n, "moe": (moe if moe is not None else value * np.nan).where(n > 0)}
+    return pd.DataFrame({**columns, **extra})
+
+
+@dataclass(frozen=True)
+class NpsMeasure(Measure):
+    """Net Promoter Score of a 0-10 question: 100 x (promoters 9-10 - detractors 0-6) / n."""
+
+    column: str
+    kind: ClassVar[str] = "nps"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        scores = _numbers(frame[self.column])
+        # Comparisons with NaN are False, so a skipped answer is neither promoter nor detractor.
+        return pd.DataFrame({"n": scores.notna(), "promoters_n": scores >= 9, "detractors_n": scores <= 6})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        totals = groups.sum()
+        n = totals["n"]
+        promoters, detractors = totals["promoters_n"] / n, totals["detractors_n"] / n
+        passives_n = n - totals["promoters_n"] - totals["detractors_n"]
+        return _finish(
+            100 * (promoters - detractors),
+            n,
+            _nps_moe(promoters, detractors, n),
+            promoters=100 * promoters,
+            passives=100 * passives_n / n,
+            detractors=100 * detractors,
+            promoters_n=totals["promoters_n"].astype("float64"),
+            passives_n=passives_n.astype("float64"),
+            detractors_n=totals["detractors_n"].astype("float64"),
+        )
+
+
+def _summarise_share(groups: DataFrameGroupBy) -> pd.DataFrame:
+    """Percent of hits among answers, with the share margin."""
+    totals = groups.sum()
+    p = totals["hits"] / totals["n"]
+    return _finish(100 * p, totals["n"], _share_moe(p, totals["n"]))
+
+
+@dataclass(frozen=True)
+class CsatMeasure(Measure):
+    """Customer satisfaction: % of answers in the top two points of a 1..points rating."""
+
+    column: str
+    points: int = 5
+    kind: ClassVar[str] = "csat"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        ratings = _numbers(frame[self.column])
+        return pd.DataFrame({"n": ratings.notna(), "hits": ratings >= self.points - 1})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        return _summarise_share(groups)
+
+
+def _chosen(answers: pd.Series, choices: Sequence[str]) -> tuple[pd.Series, pd.Series]:
+    """(answered, hit) per answer; a `multiple` answer is a list and hits when it holds any choice.
+
+    An empty list is a skipped question, like None: a form with no box
+    ticked sends nothing.
+    """
+    if answers.dtype != object:
+        return answers.notna(), answers.isin(choices)
+    # explode() is vectorised and leaves scalars alone, so single and multiple answers take one path.
+    picks = pd.Series(answers.to_numpy(), index=pd.RangeIndex(len(answers))).explode()
+    answered = picks.notna().groupby(level=0, sort=False).any()
+    hit = picks.isin(choices).groupby(level=0, sort=False).any()
+    return pd.Series(answered.to_numpy(), index=answers.index), pd.Series(hit.to_numpy(), index=answers.index)
+
+
+@dataclass(frozen=True)
+class ShareMeasure(Measure):
+    """% of answers equal to (or, on a `multiple` question, containing) one of the choices."""
+
+    column: str
+    choices: tuple[str, ...]
+    kind: ClassVar[str] = "share"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        answered, hit = _chosen(frame[self.column], list(self.choices))
+        return pd.DataFrame({"n": answered, "hits": hit & answered})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        return _summarise_share(groups)
+
+
+@dataclass(frozen=True)
+class MeanMeasure(Measure):
+    """The mean of a numeric, rating or likert question; `sd` beside it for the change test."""
+
+    column: str
+    kind: ClassVar[str] = "mean"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"x": _numbers(frame[self.column])})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"))
+        return _finish(totals["mean"], totals["n"], None, sd=totals["sd"])
+
+
+@dataclass(frozen=True)
+class CesMeasure(Measure):
+    """Customer effort: the mean of a 1-7 likert, and the % of 5-7 (`share_top`, with its margin)."""
+
+    column: str
+    kind: ClassVar[str] = "ces"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        scores = _numbers(frame[self.column])
+        return pd.DataFrame({"x": scores, "top": scores >= 5})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"), top=("top", "sum"))
+        top = totals["top"] / totals["n"]
+        return _finish(
+            totals["mean"], totals["n"], None, share_top=100 * top, share_top_moe=_share_moe(top, totals["n"]), sd=totals["sd"]
+        )
+
+
+@dataclass(frozen=True)
+class CountMeasure(Measure):
+    """The number of responses (complaints per month); value = n."""
+
+    kind: ClassVar[str] = "count"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"n": np.ones(len(frame), dtype=np.int64)}, index=frame.index)
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        n = groups.sum()["n"]
+        return _finish(n.astype("float64"), n, None)
+
+
+def moments(answers: pd.Series, timezone: str) -> pd.Series:
+    """Datetime answers as UTC instants; a naive `datetime-local` value is wall time in `timezone`.
+
+    A wall time that occurs twice (the hour the clocks go back) is read as
+    the first of the two, one that never occurs (the hour they go forward)
+    is moved forward; unreadable or missing answers become NaT.
+    """
+    if isinstance(answers.dtype, pd.DatetimeTZDtype):
+        return answers.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(answers.dtype):
+        wall = answers
+        has_offset = pd.Series(False, index=answers.index)
+        aware = pd.Series(pd.NaT, index=answers.index, dtype="datetime64[ns, UTC]")
+    else:
+        text = answers.astype("string").str.strip()
+        has_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
+        aware = pd.to_datetime(text.where(has_offset), format="ISO8601", utc=True, errors="coerce")
+        wall = pd.to_datetime(text.where(~has_offset), format="ISO8601", errors="coerce")
+    local = wall.dt.tz_localize(timezone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward")
+    return aware.where(has_offset, local.dt.tz_convert("UTC"))
+
+
+@dataclass(frozen=True)
+class DurationMeasure(Measure):
+    """Median (and p90) time from one datetime answer to another, in `unit`.
+
+    Only pairs with both answers count. A pair that ends before it starts is
+    a typing mistake, not a negative duration: it is left out of the median
+    and counted in `excluded`, so a page can say how many were dropped.
+    """
+
+    start: str
+    end: str
+    unit: Unit = "hours"
+    timezone: str = "UTC"
+    kind: ClassVar[str] = "duration"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        seconds = (moments(frame[self.end], self.timezone) - moments(frame[self.start], self.timezone)).dt.total_seconds()
+        return pd.DataFrame({"span": (seconds / SECONDS_PER_UNIT[self.unit]).where(seconds >= 0), "excluded": seconds < 0})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        totals = groups.agg(n=("span", "count"), median=("span", "median"), excluded=("excluded", "sum"))
+        # pandas' default quantile interpolates linearly between the two nearest spans.
+        p90 = groups["span"].quantile(0.9)
+        return _finish(totals["median"], totals["n"], None, p90=p90, excluded=totals["excluded"].astype("float64"))
+
+
+@dataclass(frozen=True)
+class RepeatRateMeasure(Measure):
+    """Orders whose customer ordered before (ever), per distinct customer who ordered: a ratio.
+
+    The tally looks at the whole frame, so pass every order there is: an
+    order is a repeat when the same customer has one strictly earlier, in
+    any period. Two orders at the same instant are not repeats of each
+    other. Rows without a customer or a time count nowhere.
+    """
+
+    customer: str = "customer"
+    ordered_at: str = "ordered_at"
+    kind: ClassVar[str] = "repeat_rate"
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        customers, times = frame[self.customer], frame[self.ordered_at]
+        valid = customers.notna() & times.notna()
+        first = times.where(valid).groupby(customers.where(valid)).transform("min")
+        return pd.DataFrame({"customer": customers.where(valid), "repeat": (times > first) & valid, "valid": valid})
+
+    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+        totals = groups.agg(n=("customer", "nunique"), repeats=("repeat", "sum"), orders=("valid", "sum"))
+        return _finish(
+            totals["repeats"] / totals["n"],
+            totals["n"],
+            None,
+            repeat_orders=totals["repeats"].astype("float64"),
+            orders=totals["orders"].astype("float64"),
+        )
+
+
+# Grouped computation ------------------------------------------------------------------
+
+
+def compute_by(frame: pd.DataFrame, measure: Measure, by: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per group of `by` columns: the keys, then `value`, `n`, `moe`, then the kind's extras.
+
+    With no `by`, one row for all of `frame` (n 0 and value NaN when it is
+    empty). Groups are the key combinations that occur, sorted; a response
+    with a missing key (no location) is in no group of that breakdown.
+    Values are NaN, not None, where a group has no answers.
+    """
+    tally = measure.tally(frame)
+    if by:
+        groups = tally.groupby([frame[key] for key in by], sort=True, observed=True, dropna=True)
+        return measure.summarise(groups).reset_index()
+    everything = pd.Categorical(np.zeros(len(frame), dtype=np.int8), categories=[0])
+    table = measure.summarise(tally.groupby(everything, observed=False))
+    return table.reset_index(drop=True)
+
+
+def to_figure(row: Mapping[str, Any] | pd.Series, keys: Sequence[str] = ()) -> Figure:
+    """A row of `compute_by` as a Figure: NaN becomes None, every other column but `keys` an extra."""
+
+    def present(number: Any) -> float | None:
+        return None if number is None or pd.isna(number) else float(number)
+
+    extra = {
+        str(name): float(number)
+        for name, number in dict(row).items()
+        if name not in FIGURE_COLUMNS and name not in keys and present(number) is not None
+    }
+    return Figure(value=present(row["value"]), n=int(row["n"]), moe=present(row["moe"]), extra=extra)
+
+
+def compute(frame: pd.DataFrame, measure: Measure) -> Figure:
+    """The one figure over all of `frame`."""
+    return to_figure(compute_by(frame, measure).iloc[0])
+
+
+def nps(scores: pd.Series) -> Figure:
+    """NPS of 0-10 answers; extra: promoters/passives/detractors in percent and as counts (`*_n`)."""
+    return compute(scores.to_frame("answer"), NpsMeasure("answer"))
+
+
+def csat(ratings: pd.Series, points: int = 5) -> Figure:
+    """% of ratings in the top two points of a 1..points scale (4-5 of 5, 6-7 of 7)."""
+    return compute(ratings.to_frame("answer"), CsatMeasure("answer", points))
+
+
+def ces(scores: pd.Series) -> Figure:
+    """Mean of 1-7 answers; extra: share_top (% of 5-7), share_top_moe, sd."""
+    return compute(scores.to_frame("answer"), CesMeasure("answer"))
+
+
+def mean(values: pd.Series) -> Figure:
+    """Mean of numeric answers; extra: sd."""
+    return compute(values.to_frame("answer"), MeanMeasure("answer"))
+
+
+def share(answers: pd.Series, choices: Sequence[str]) -> Figure:
+    """% of answers that are (or, for `multiple`, contain) one of `choices`."""
+    return compute(answers.to_frame("answer"), ShareMeasure("answer", tuple(choices)))
+
+
+def count(n_responses: int) -> Figure:
+    """The number of responses; its value is its n."""
+    return Figure(value=float(n_responses) if n_responses > 0 else None, n=n_responses)
+
+
+def duration(starts: pd.Series, ends: pd.Series, unit: Unit = "hours", timezone: str = "UTC") -> Figure:
+    """Median time from start to end answer in `unit`; extra: p90, excluded (pairs ending before they start)."""
+    frame = pd.DataFrame({"start": starts, "end": ends})
+    return compute(frame, DurationMeasure("start", "end", unit, timezone))
+
+
+def repeat_rate(orders: pd.DataFrame) -> Figure:
+    """Repeat orders per distinct customer over all of `orders` (columns customer, ordered_at)."""
+    return compute(orders, RepeatRateMeasure())
+
+
+def repeat_rate_by_period(orders: pd.DataFrame, period: Period, timezone: str) -> pd.DataFrame:
+    """Columns period, value, n, moe, repeat_orders, orders: one row per period with orders.
+
+    The order history is all of `orders`, so a first order in one period
+    makes the customer's orders in later periods repeats.
+    """
+    with_period = orders.assign(period=period_labels(orders["ordered_at"], period, timezone))
+    return compute_by(with_period, RepeatRateMeasure(), ["period"])
+
+
+# Periods -------------------------------------------------------------------------------
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_THURSDAY = 3  # 1970-01-01, day 0 of numpy's calendar, was a Thursday (Monday = 0)
+
+
+def _iso_week_codes(days: np.ndarray) -> np.ndarray:
+    """ISO year * 100 + ISO week for day numbers since 1970-01-01: a week belongs to the year of its Thursday."""
+    weekday = (days + _THURSDAY) % 7
+    thursday = days - weekday + 3
+    year = thursday.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    first_day = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+    return year * 100 + (thursday - first_day) // 7 + 1
+
+
+def _label_of_code(code: int, period: Period) -> str:
+    if period == "week":
+        return f"{code // 100}-W{code % 100:02d}"
+    if period == "quarter":
+        return f"{code // 4 + 1970}-Q{code % 4 + 1}"
+    return f"{code // 12 + 1970}-{code % 12 + 1:02d}"
+
+
+def period_labels(timestamps: pd.Series, period: Period, timezone: str) -> pd.Series:
+    """The period label (`2026-W18`, `2026-05`, `2026-Q2`) of each instant, on the site's calendar.
+
+    Instants are first converted to `timezone`: 2026-03-31T22:30Z is April in
+    Riga. The result is a categorical of str labels whose categories are the
+    periods that occur, in time order, so grouping by it is fast and sorts
+    chronologically; compare it with strings as usual. Missing instants get
+    a missing label. Labels are made once per period, not per row.
+    """
+    if not isinstance(timestamps.dtype, pd.DatetimeTZDtype):
+        raise ValueError("period_labels needs time-zone-aware instants (the store keeps UTC)")
+    wall = timestamps.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy()
+    valid = ~np.isnat(wall)
+    days = wall[valid].astype("datetime64[D]")
+    if period == "week":
+        codes = _iso_week_codes(days.astype(np.int64))
+    else:
+        months = days.astype("datetime64[M]").astype(np.int64)
+        codes = months // 3 if period == "quarter" else months
+    # Codes span few values, so a lookup table ranks them in linear time (np.unique would sort 1M rows).
+    lowest = int(codes.min()) if len(codes) else 0
+    offsets = codes - lowest
+    occurs = np.zeros(int(offsets.max()) + 1 if len(codes) else 0, dtype=bool)
+    occurs[offsets] = True
+    rank = np.cumsum(occurs) - 1
+    positions = np.full(len(wall), -1, dtype=np.int64)
+    positions[valid] = rank[offsets]
+    labels = [_label_of_code(int(offset) + lowest, period) for offset in np.flatnonzero(occurs)]
+    return pd.Series(pd.Categorical.from_codes(positions, categories=labels), index=timestamps.index, name=timestamps.name)
+
+
+def period_label(day: dt.date, period: Period) -> str:
+    """The label of the period a calendar day is in."""
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def period_kind(label: str) -> Period:
+    """Which kind of period a label names."""
+    if _WEEK.match(label):
+        return "week"
+    if _QUARTER.match(label):
+        return "quarter"
+    if _MONTH.match(label):
+        return "month"
+    raise ValueError(f"{label!r} is not a period such as 2026-W18, 2026-05 or 2026-Q2")
+
+
+def period_start(label: str) -> dt.date:
+    """The first day of a period."""
+    kind = period_kind(label)
+    if kind == "week":
+        year, week = map(int, _WEEK.match(label).groups())  # type: ignore[union-attr]
+        return dt.date.fromisocalendar(year, week, 1)
+    if kind == "quarter":
+        year, quarter = map(int, _QUARTER.match(label).groups())  # type: ignore[union-attr]
+        return dt.date(year, 3 * quarter - 2, 1)
+    year, month = map(int, _MONTH.match(label).groups())  # type: ignore[union-attr]
+    return dt.date(year, month, 1)
+
+
+def next_period(label: str) -> str:
+    """The label of the period after this one."""
+    kind = period_kind(label)
+    start = period_start(label)
+    if kind == "week":
+        return period_label(start + dt.timedelta(days=7), kind)
+    step = 3 if kind == "quarter" else 1
+    months = start.year * 12 + start.month - 1 + step
+    return period_label(dt.date(months // 12, months % 12 + 1, 1), kind)
+
+
+def previous_period(label: str) -> str:
+    """The label of the period before this one (2027-W01 -> 2026-W53, 2026-01 -> 2025-12)."""
+    return period_label(period_start(label) - dt.timedelta(days=1), period_kind(label))
+
+
+def period_end(label: str) -> dt.date:
+    """The last day of a period (inclusive)."""
+    return period_start(next_period(label)) - dt.timedelta(days=1)
+
+
+def periods_between(first: str, last: str) -> list[str]:
+    """Every period from `first` to `last` inclusive, so charts can show the empty ones as gaps."""
+    labels = []
+    label = first
+    while period_start(label) <= period_start(last):
+        labels.append(label)
+        label = next_period(label)
+    return labels
+
+
+# Targets and change ----------------------------------------------------------------------
+
+
+def _reaches(value: float, mark: float, direction: str) -> bool:
+    """Whether value is at or beyond mark in the direction (with float rounding forgiven)."""
+    if math.isclose(value, mark, rel_tol=1e-9, abs_tol=1e-9):
+        return True
+    return value > mark if direction == "up" else value < mark
+
+
+def target_status(
+    latest: Figure | None,
+    latest_period: str | None,
+    first_period: str | None,
+    target: float,
+    by: dt.date | None = None,
+    baseline: float | None = None,
+    direction: str = "up",
+) -> Status:
+    """A target's status from the latest period's figure, per DESIGN section 7.
+
+    `met`: the latest value is at or beyond the target in its direction.
+    `on_track`: not met, but at or beyond the straight line from the
+    baseline to the target. The line runs from the last day of the first
+    period with data (the baseline stands for where the program began) to
+    the `by` date, and is read at the last day of the latest period
+    (clipped to `by`; past `by` the line is the target itself), so both
+    ends of the comparison are whole periods. Without `by` or `baseline`
+    there is no line, and a target not met is `off_track`.
+    `insufficient_data`: the latest period is empty or suppressed (no value).
+    """
+    if latest is None or latest.value is None or latest_period is None:
+        return "insufficient_data"
+    if _reaches(latest.value, target, direction):
+        return "met"
+    if by is None or baseline is None or first_period is None:
+        return "off_track"
+    begin = period_end(first_period)
+    read_at = min(period_end(latest_period), by)
+    span = (by - begin).days
+    progress = 1.0 if span <= 0 else (read_at - begin).days / span
+    expected = baseline + (target - baseline) * progress
+    return "on_track" if _reaches(latest.value, expected, direction) else "off_track"
+
+
+class Change(NamedTuple):
+    """A figure's change since the previous period, and whether chance alone is unlikely to explain it."""
+
+    delta: float | None
+    is_significant: bool | None
+
+
+def _beyond_chance(delta: float, standard_error: float) -> bool:
+    """Two-sided test at 95%: |delta| > 1.96 se (a zero se makes any non-zero delta significant)."""
+    return abs(delta) > Z95 * standard_error and not math.isclose(delta, 0.0, abs_tol=1e-12)
+
+
+def change_significance(current: Figure, previous: Figure, kind: str) -> Change:
+    """The change from `previous` to `current` and whether it is larger than chance, at 95%.
+
+    - `csat`, `share`: two-proportion z-test with the pooled share.
+    - `nps`: the difference against the combined standard error
+      sqrt(se1^2 + se2^2), each se = moe / 1.96.
+    - `mean`, `ces`: Welch's test from each figure's `sd` extra, with the
+      normal quantile (no t table: this errs towards "significant" for very
+      small groups, which privacy suppression keeps off the pages anyway).
+    - `count`: two Poisson counts differ when |c1 - c2| > 1.96 sqrt(c1 + c2).
+    - `duration`, `repeat_rate`: no test; `is_significant` is None.
+
+    Without both values the delta is None; without what a test needs
+    (n below 2 for a mean) `is_significant` is None.
+    """
+    if current.value is None or previous.value is None:
+        return Change(None, None)
+    delta = current.value - previous.value
+    if kind in ("csat", "share"):
+        n1, n2 = current.n, previous.n
+        pooled = (current.value / 100 * n1 + previous.value / 100 * n2) / (n1 + n2)
+        se = math.sqrt(max(pooled * (1 - pooled), 0.0) * (1 / n1 + 1 / n2)) * 100
+        return Change(delta, _beyond_chance(delta, se))
+    if kind == "nps":
+        if current.moe is None or previous.moe is None:
+            return Change(delta, None)
+        return Change(delta, _beyond_chance(delta, math.hypot(current.moe / Z95, previous.moe / Z95)))
+    if kind in ("mean", "ces"):
+        sd1, sd2 = current.extra.get("sd"), previous.extra.get("sd")
+        if sd1 is None or sd2 is None or current.n < 2 or previous.n < 2:
+            return Change(delta, None)
+        return Change(delta, _beyond_chance(delta, math.sqrt(sd1**2 / current.n + sd2**2 / previous.n)))
+    if kind == "count":
+        return Change(delta, _beyond_chance(delta, math.sqrt(current.value + previous.value)))
+    return Change(delta, None)

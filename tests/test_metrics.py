@@ -1,0 +1,570 @@
+"""Metric definitions, margins, periods, target status and change tests, against figures worked by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.metrics import (
+    CesMeasure,
+    CountMeasure,
+    CsatMeasure,
+    DurationMeasure,
+    Figure,
+    MeanMeasure,
+    NpsMeasure,
+    RepeatRateMeasure,
+    ShareMeasure,
+    ces,
+    change_significance,
+    compute,
+    compute_by,
+    count,
+    csat,
+    duration,
+    mean,
+    moe_nps,
+    moe_share,
+    nps,
+    period_end,
+    period_label,
+    period_labels,
+    period_start,
+    periods_between,
+    previous_period,
+    repeat_rate,
+    repeat_rate_by_period,
+    share,
+    target_status,
+    to_figure,
+    wilson_interval,
+)
+
+RIGA = "Europe/Riga"
+
+
+def utc(*instants: str | None) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(instants), utc=True))
+
+
+# NPS ---------------------------------------------------------------------------------------
+
+
+def test_nps_of_ten_answers_worked_by_hand() -> None:
+    # 5 promoters (10, 9, 9, 10, 9), 3 passives (7, 8, 8), 2 detractors (3, 0):
+    # P = .5, D = .2, NPS = 100 * (.5 - .2) = 30
+    # moe = 1.96 * sqrt((.5 + .2 - .3^2) / 10) * 100 = 1.96 * sqrt(.061) * 100 = 48.408...
+    figure = nps(pd.Series([10, 9, 9, 10, 9, 7, 8, 8, 3, 0]))
+    assert figure.value == pytest.approx(30.0)
+    assert figure.n == 10
+    assert figure.moe == pytest.approx(48.4084, abs=1e-4)
+    assert figure.extra["promoters"] == pytest.approx(50.0)
+    assert figure.extra["passives"] == pytest.approx(30.0)
+    assert figure.extra["detractors"] == pytest.approx(20.0)
+    assert (figure.extra["promoters_n"], figure.extra["passives_n"], figure.extra["detractors_n"]) == (5, 3, 2)
+
+
+def test_nps_counts_seven_and_eight_as_passives_and_six_as_detractor() -> None:
+    # 7 and 8 are passives (neither side); 6 is a detractor: P = 0, D = 1/3 -> NPS -33.3
+    figure = nps(pd.Series([7, 8, 6]))
+    assert figure.value == pytest.approx(-100 / 3)
+    assert figure.extra["passives_n"] == 2
+    assert figure.extra["detractors_n"] == 1
+
+
+def test_nps_of_all_promoters_is_100_with_no_margin() -> None:
+    # P = 1, D = 0: moe = 1.96 * sqrt((1 + 0 - 1) / 3) * 100 = 0
+    figure = nps(pd.Series([9, 10, 10]))
+    assert figure.value == 100.0
+    assert figure.moe == 0.0
+
+
+def test_nps_of_no_answers_has_no_value() -> None:
+    figure = nps(pd.Series([], dtype="float64"))
+    assert figure.value is None
+    assert figure.n == 0
+    assert figure.moe is None
+
+
+def test_nps_leaves_skipped_answers_out_of_n() -> None:
+    # Only 10 and 0 were answered: P = D = .5, NPS 0, moe = 1.96 * sqrt((1 - 0) / 2) * 100 = 138.59
+    for scores in (
+        pd.Series([10, None, np.nan, 0], dtype=object),
+        pd.Series([10, None, np.nan, 0]),
+        pd.Series([10, pd.NA, pd.NA, 0], dtype="Int64"),
+    ):
+        figure = nps(scores)
+        assert figure.n == 2
+        assert figure.value == pytest.approx(0.0)
+        assert figure.moe == pytest.approx(138.593, abs=1e-3)
+
+
+def test_answers_hidden_by_show_if_are_absent_and_not_counted() -> None:
+    # `improve` was shown only to two of the three respondents; the third has no key at all.
+    responses = [
+        {"recommend": 3, "improve_score": 2},
+        {"recommend": 10},
+        {"recommend": 5, "improve_score": 10},
+    ]
+    frame = pd.DataFrame.from_records(responses)
+    assert compute(frame, NpsMeasure("improve_score")).n == 2
+    assert compute(frame, NpsMeasure("recommend")).n == 3
+
+
+# CSAT, CES, mean, share, count ------------------------------------------------------------------
+
+
+def test_csat_is_the_share_of_the_top_two_points_of_five() -> None:
+    # answered 5, 4, 4, 3, 1 (one skipped): 3 of 5 in 4-5 -> 60%
+    # moe = 1.96 * sqrt(.6 * .4 / 5) * 100 = 1.96 * .219089 * 100 = 42.94
+    figure = csat(pd.Series([5, 4, 4, 3, 1, None], dtype=object))
+    assert figure.value == pytest.approx(60.0)
+    assert figure.n == 5
+    assert figure.moe == pytest.approx(42.9415, abs=1e-4)
+
+
+def test_csat_on_a_seven_point_rating_counts_six_and_seven() -> None:
+    # 7, 6 are the top two of 7; the 5s are not: 2 of 4 -> 50%, moe = 1.96 * sqrt(.25 / 4) * 100 = 49
+    figure = csat(pd.Series([7, 6, 5, 5]), points=7)
+    assert figure.value == pytest.approx(50.0)
+    assert figure.moe == pytest.approx(49.0)
+
+
+def test_ces_is_the_mean_with_the_share_of_five_to_seven() -> None:
+    # 1, 5, 7 (one skipped): mean 13 / 3 = 4.333; 5-7: 2 of 3 = 66.7%
+    # sd: deviations -3.333, .667, 2.667 -> squares 11.111 + .444 + 7.111 = 18.667 / 2 = 9.333 -> 3.055
+    # share_top_moe = 1.96 * sqrt((2/3)(1/3) / 3) * 100 = 1.96 * .272166 * 100 = 53.34
+    figure = ces(pd.Series([1, 5, 7, None], dtype=object))
+    assert figure.value == pytest.approx(13 / 3)
+    assert figure.n == 3
+    assert figure.moe is None
+    assert figure.extra["share_top"] == pytest.approx(200 / 3)
+    assert figure.extra["share_top_moe"] == pytest.approx(53.3444, abs=1e-4)
+    assert figure.extra["sd"] == pytest.approx(3.0551, abs=1e-4)
+
+
+def test_mean_skips_missing_answers_and_carries_the_sd() -> None:
+    # 2, 4, 9: mean 5; deviations -3, -1, 4 -> 9 + 1 + 16 = 26 / 2 = 13 -> sd 3.6056
+    figure = mean(pd.Series([2, 4, None, 9], dtype=object))
+    assert figure.value == pytest.approx(5.0)
+    assert figure.n == 3
+    assert figure.moe is None
+    assert figure.extra["sd"] == pytest.approx(math.sqrt(13))
+
+
+def test_mean_of_one_answer_has_no_sd() -> None:
+    assert mean(pd.Series([4.0])).extra == {}
+
+
+def test_share_equals_one_choice() -> None:
+    # exceeded in 2 of 4 answered -> 50%, moe = 1.96 * sqrt(.25 / 4) * 100 = 49
+    answers = pd.Series(["exceeded", "met", "exceeded", "below", None])
+    figure = share(answers, ["exceeded"])
+    assert (figure.value, figure.n) == (pytest.approx(50.0), 4)
+    assert figure.moe == pytest.approx(49.0)
+    assert share(answers.astype(object), ["exceeded"]) == figure
+
+
+def test_share_in_several_choices() -> None:
+    # exceeded or met in 3 of 4 -> 75%, moe = 1.96 * sqrt(.75 * .25 / 4) * 100 = 1.96 * .216506 * 100 = 42.435
+    figure = share(pd.Series(["exceeded", "met", "exceeded", "below", None]), ["exceeded", "met"])
+    assert figure.value == pytest.approx(75.0)
+    assert figure.moe == pytest.approx(42.4352, abs=1e-4)
+
+
+def test_share_on_a_multiple_question_counts_answers_containing_a_choice() -> None:
+    # Answered: [a, b], [c], [b, c], [a]; None and [] are skipped questions.
+    answers = pd.Series([["a", "b"], ["c"], None, [], ["b", "c"], ["a"]])
+    figure = share(answers, ["a"])  # [a, b] and [a]: 2 of 4
+    assert (figure.value, figure.n) == (pytest.approx(50.0), 4)
+    assert share(answers, ["a", "b"]).value == pytest.approx(75.0)  # 3 of 4: [c] alone lacks both
+
+
+def test_count_is_its_own_n() -> None:
+    assert count(12) == Figure(value=12.0, n=12)
+    assert count(0) == Figure(value=None, n=0)
+
+
+def test_count_per_period_counts_responses() -> None:
+    frame = pd.DataFrame({"period": ["2026-05", "2026-04", "2026-05"], "note": [None, "x", None]})
+    table = compute_by(frame, CountMeasure(), ["period"])
+    assert table["period"].tolist() == ["2026-04", "2026-05"]
+    assert table["value"].tolist() == [1.0, 2.0]
+    assert table["n"].tolist() == [1, 2]
+
+
+# Duration ---------------------------------------------------------------------------------------
+
+
+def test_duration_excludes_negative_spans_and_converts_units() -> None:
+    # 10:00 -> 12:30 is 150 minutes; 10:00 -> 09:00 ends before it starts (excluded);
+    # a missing start is skipped; 00:00+03:00 -> 00:00Z is 180 minutes across offsets.
+    # median of [150, 180] = 165; p90 = 150 + .9 * (180 - 150) = 177
+    starts = pd.Series(["2026-05-01T10:00", "2026-05-01T10:00", None, "2026-05-02T00:00+03:00"])
+    ends = pd.Series(["2026-05-01T12:30", "2026-05-01T09:00", "2026-05-01T09:00", "2026-05-02T00:00Z"])
+    figure = duration(starts, ends, "minutes", RIGA)
+    assert figure.value == pytest.approx(165.0)
+    assert figure.n == 2
+    assert figure.moe is None
+    assert figure.extra == {"p90": pytest.approx(177.0), "excluded": 1.0}
+    assert duration(starts, ends, "hours", RIGA).value == pytest.approx(2.75)
+
+
+def test_duration_in_days_and_p90_interpolates_linearly() -> None:
+    # spans 1, 2, 3, 4, 10 days: median 3; p90 at rank .9 * 4 = 3.6 -> 4 + .6 * (10 - 4) = 7.6
+    starts = pd.Series(["2026-05-01T00:00"] * 5)
+    ends = pd.Series(["2026-05-02T00:00", "2026-05-03T00:00", "2026-05-04T00:00", "2026-05-05T00:00", "2026-05-11T00:00"])
+    figure = duration(starts, ends, "days")
+    assert figure.value == pytest.approx(3.0)
+    assert figure.extra["p90"] == pytest.approx(7.6)
+
+
+def test_duration_reads_wall_times_in_the_site_timezone() -> None:
+    # Riga moves its clocks from 03:00 to 04:00 on 2026-03-29: 02:00 -> 05:00 on the wall is 2 hours.
+    figure = duration(pd.Series(["2026-03-29T02:00"]), pd.Series(["2026-03-29T05:00"]), "hours", RIGA)
+    assert figure.value == pytest.approx(2.0)
+    assert duration(pd.Series(["2026-03-29T02:00"]), pd.Series(["2026-03-29T05:00"]), "hours", "UTC").value == pytest.approx(3.0)
+
+
+def test_duration_reads_repeated_wall_times_as_the_first_and_missing_ones_as_moved_forward() -> None:
+    # Riga's clocks go back from 04:00 to 03:00 on 2026-10-25: 03:30 happens twice, first at 00:30Z.
+    # 02:30 (23:30Z) -> first 03:30 (00:30Z) is 1 hour; the second 03:30 (01:30Z) would make it 2.
+    assert duration(pd.Series(["2026-10-25T02:30"]), pd.Series(["2026-10-25T03:30"]), "hours", RIGA).value == pytest.approx(1.0)
+    # 03:30 on 2026-03-29 never happens; it is read as 04:00 (01:00Z), 1 hour before 05:00 (02:00Z).
+    assert duration(pd.Series(["2026-03-29T03:30"]), pd.Series(["2026-03-29T05:00"]), "hours", RIGA).value == pytest.approx(1.0)
+
+
+def test_duration_with_only_negative_spans_has_no_value_but_reports_them() -> None:
+    figure = duration(pd.Series(["2026-05-02T00:00"]), pd.Series(["2026-05-01T00:00"]))
+    assert figure.value is None
+    assert figure.n == 0
+    assert figure.extra["excluded"] == 1.0
+
+
+# Repeat rate ------------------------------------------------------------------------------------
+
+ORDERS = pd.DataFrame(
+    {
+        "customer": ["a", "b", "c", "a", "c", "a", "d"],
+        "ordered_at": pd.to_datetime(
+            [
+                "2026-05-03T09:00Z",  # a's second order: repeat (May)
+                "2026-05-04T09:00Z",  # b's first (May)
+                "2026-04-01T09:00Z",  # c's first (April)
+                "2026-04-10T09:00Z",  # a's first (April)
+                "2026-04-15T09:00Z",  # c's second: repeat (April)
+                "2026-05-20T09:00Z",  # a's third: repeat (May)
+                "2026-04-30T21:30Z",  # d's first; 00:30 on 1 May in Riga (UTC+3): May
+            ],
+            utc=True,
+        ),
+    }
+)
+
+
+def test_repeat_rate_per_month_worked_by_hand() -> None:
+    # April: orders c1, a1, c2 -> 1 repeat (c2) / 2 customers (a, c) = 0.5
+    # May: a2, b1, a3, d1 -> 2 repeats (a2, a3; a's first order was in April) / 3 customers (a, b, d) = 0.667
+    table = repeat_rate_by_period(ORDERS, "month", RIGA)
+    assert table["period"].tolist() == ["2026-04", "2026-05"]
+    assert table["value"].tolist() == pytest.approx([0.5, 2 / 3])
+    assert table["n"].tolist() == [2, 3]
+    assert table["repeat_orders"].tolist() == [1, 2]
+    assert table["orders"].tolist() == [3, 4]
+    assert table["moe"].isna().all()
+
+
+def test_repeat_rate_overall_is_repeat_orders_per_customer() -> None:
+    # 7 orders by 4 customers, 3 of them repeats -> 0.75
+    figure = repeat_rate(ORDERS)
+    assert figure.value == pytest.approx(0.75)
+    assert figure.n == 4
+
+
+def test_orders_at_the_same_instant_are_not_repeats_of_each_other() -> None:
+    orders = pd.DataFrame({"customer": ["a", "a"], "ordered_at": utc("2026-05-01T10:00Z", "2026-05-01T10:00Z")})
+    assert repeat_rate(orders).value == 0.0
+
+
+# Grouped computation ----------------------------------------------------------------------------
+
+
+def test_compute_by_gives_keys_then_value_n_moe_then_extras() -> None:
+    frame = pd.DataFrame(
+        {
+            "period": ["2026-05", "2026-04", "2026-05", "2026-05", "2026-04"],
+            "location": ["riga", "riga", "jelgava", None, "riga"],
+            "recommend": [10, 0, 9, 9, None],
+        }
+    )
+    table = compute_by(frame, NpsMeasure("recommend"), ["period", "location"])
+    assert list(table.columns[:5]) == ["period", "location", "value", "n", "moe"]
+    # Sorted keys; the response without a location is in no location group.
+    assert table[["period", "location"]].values.tolist() == [["2026-04", "riga"], ["2026-05", "jelgava"], ["2026-05", "riga"]]
+    assert table["n"].tolist() == [1, 1, 1]
+    assert table["value"].tolist() == [-100.0, 100.0, 100.0]
+    overall = compute_by(frame, NpsMeasure("recommend"))
+    assert len(overall) == 1
+    assert overall.loc[0, "n"] == 4
+
+
+def test_a_group_without_answers_has_n_zero_and_no_value() -> None:
+    frame = pd.DataFrame({"period": ["2026-04", "2026-05"], "satisfaction": [5, None]})
+    table = compute_by(frame, CsatMeasure("satisfaction"), ["period"])
+    assert table["n"].tolist() == [1, 0]
+    assert np.isnan(table.loc[1, "value"])
+    assert to_figure(table.iloc[1], keys=["period"]) == Figure(value=None, n=0, moe=None)
+
+
+def test_an_empty_frame_gives_one_empty_overall_row() -> None:
+    frame = pd.DataFrame({"recommend": pd.Series([], dtype="float64")})
+    assert compute(frame, NpsMeasure("recommend")).value is None
+    assert compute(frame, CountMeasure()) == Figure(value=None, n=0)
+
+
+MEASURES = [
+    NpsMeasure("score"),
+    CsatMeasure("score", 10),
+    CesMeasure("score"),
+    MeanMeasure("score"),
+    ShareMeasure("picks", ("a",)),
+    CountMeasure(),
+    DurationMeasure("start", "end", "minutes", RIGA),
+]
+
+
+@st.composite
+def response_frames(draw: st.DrawFn) -> pd.DataFrame:
+    size = draw(st.integers(0, 40))
+    # Wall times over Riga's clock change of 25 October 2026, so some are ambiguous.
+    minutes = st.integers(0, 72 * 60)
+    moment = st.one_of(st.none(), minutes.map(lambda m: (dt.datetime(2026, 10, 24) + dt.timedelta(minutes=m)).isoformat()))
+    picks = st.one_of(st.none(), st.lists(st.sampled_from("abc"), max_size=3, unique=True))
+    return pd.DataFrame(
+        {
+            "location": draw(st.lists(st.sampled_from(["riga", "jelgava", "cesis", None]), min_size=size, max_size=size)),
+            "score": draw(st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=size, max_size=size)),
+            "picks": draw(st.lists(picks, min_size=size, max_size=size)),
+            "start": draw(st.lists(moment, min_size=size, max_size=size)),
+            "end": draw(st.lists(moment, min_size=size, max_size=size)),
+        },
+        dtype=object,
+    )
+
+
+def same_figure(grouped: Figure, alone: Figure) -> bool:
+    def close(a: float | None, b: float | None) -> bool:
+        return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9))
+
+    return (
+        grouped.n == alone.n
+        and close(grouped.value, alone.value)
+        and close(grouped.moe, alone.moe)
+        and grouped.extra.keys() == alone.extra.keys()
+        and all(close(grouped.extra[k], alone.extra[k]) for k in grouped.extra)
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(response_frames())
+def test_grouped_figures_equal_each_group_computed_alone(frame: pd.DataFrame) -> None:
+    for measure in MEASURES:
+        table = compute_by(frame, measure, ["location"])
+        assert sorted(table["location"]) == sorted(frame["location"].dropna().unique())
+        for _, row in table.iterrows():
+            alone = compute(frame[frame["location"] == row["location"]], measure)
+            assert same_figure(to_figure(row, keys=["location"]), alone), (measure, row["location"])
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10))))
+def test_nps_stays_within_bounds_and_its_margin_is_not_negative(scores: list[int | None]) -> None:
+    figure = nps(pd.Series(scores, dtype=object))
+    assert figure.n == sum(score is not None for score in scores)
+    if figure.n == 0:
+        assert figure.value is None and figure.moe is None
+    else:
+        assert figure.value is not None and figure.moe is not None
+        assert -100 <= figure.value <= 100
+        assert figure.moe >= 0
+        assert figure.extra["promoters"] + figure.extra["passives"] + figure.extra["detractors"] == pytest.approx(100)
+
+
+def test_margin_helpers_follow_the_design_formulas() -> None:
+    # moe_share(.5, 100) = 1.96 * sqrt(.25 / 100) * 100 = 9.8; moe_nps(.5, .2, 10) as in the NPS example
+    assert moe_share(0.5, 100) == pytest.approx(9.8)
+    assert moe_nps(0.5, 0.2, 10) == pytest.approx(48.4084, abs=1e-4)
+    assert moe_share(0.5, 0) is None and moe_nps(0.5, 0.2, 0) is None
+
+
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_interval_holds_the_share(counts: tuple[int, int]) -> None:
+    successes, n = counts
+    interval = wilson_interval(successes, n)
+    assert interval is not None
+    low, high = interval
+    assert 0 <= low <= 100 * successes / n + 1e-9
+    assert 100 * successes / n - 1e-9 <= high <= 100
+
+
+# Periods ----------------------------------------------------------------------------------------
+
+
+def test_period_labels_use_the_site_timezone_at_boundaries() -> None:
+    instants = utc(
+        "2026-03-31T20:59Z",  # 23:59 in Riga: still March, Q1, week 14 (Tuesday 31 March)
+        "2026-03-31T22:30Z",  # 01:30 on 1 April in Riga: April, Q2
+        "2026-12-31T22:30Z",  # 00:30 on 1 January 2027 in Riga (UTC+2): 2027, but ISO week 53 of 2026
+        "2027-01-01T12:00Z",  # Friday 1 January 2027: 2026-W53 (2026 began on a Thursday)
+        "2025-12-28T22:30Z",  # 00:30 on Monday 29 December 2025 in Riga: 2026-W01, month 2025-12
+        None,
+    )
+    assert period_labels(instants, "month", RIGA).tolist()[:5] == ["2026-03", "2026-04", "2027-01", "2027-01", "2025-12"]
+    assert period_labels(instants, "quarter", RIGA).tolist()[:5] == ["2026-Q1", "2026-Q2", "2027-Q1", "2027-Q1", "2025-Q4"]
+    assert period_labels(instants, "week", RIGA).tolist()[:5] == ["2026-W14", "2026-W14", "2026-W53", "2026-W53", "2026-W01"]
+    assert period_labels(instants, "month", "UTC").tolist()[:3] == ["2026-03", "2026-03", "2026-12"]
+    assert pd.isna(period_labels(instants, "month", RIGA).iloc[5])
+
+
+def test_period_labels_sort_chronologically_and_keep_the_index() -> None:
+    instants = pd.Series(pd.to_datetime(["2026-11-05T00:00Z", "2026-02-01T12:00Z"], utc=True), index=[7, 3])
+    labels = period_labels(instants, "month", RIGA)
+    assert labels.index.tolist() == [7, 3]
+    assert list(labels.cat.categories) == ["2026-02", "2026-11"]
+    assert (labels == "2026-11").tolist() == [True, False]
+
+
+def test_period_labels_of_nothing() -> None:
+    assert period_labels(utc(), "week", RIGA).tolist() == []
+    assert pd.isna(period_labels(utc(None, None), "week", RIGA)).all()
+
+
+def test_period_labels_refuse_naive_timestamps() -> None:
+    with pytest.raises(ValueError):
+        period_labels(pd.Series(pd.to_datetime(["2026-05-01T10:00"])), "month", RIGA)
+
+
+@settings(max_examples=50)
+@given(
+    st.lists(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)), min_size=1, max_size=30),
+    st.sampled_from(["week", "month", "quarter"]),
+    st.sampled_from([RIGA, "UTC", "America/St_Johns"]),
+)
+def test_vectorised_labels_agree_with_the_calendar(instants: list[dt.datetime], period: str, timezone: str) -> None:
+    series = pd.Series(pd.to_datetime(instants)).dt.tz_localize("UTC")
+    zone = ZoneInfo(timezone)
+    days = [moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).date() for moment in instants]
+    expected = [period_label(day, period) for day in days]  # type: ignore[arg-type]
+    assert period_labels(series, period, timezone).tolist() == expected  # type: ignore[arg-type]
+
+
+def test_period_starts_ends_and_previous_periods() -> None:
+    assert period_start("2026-W01") == dt.date(2025, 12, 29)
+    assert period_end("2026-W53") == dt.date(2027, 1, 3)
+    assert period_start("2026-Q2") == dt.date(2026, 4, 1)
+    assert period_end("2026-Q2") == dt.date(2026, 6, 30)
+    assert period_end("2026-02") == dt.date(2026, 2, 28)
+    assert period_end("2028-02") == dt.date(2028, 2, 29)
+    assert period_end("2026-12") == dt.date(2026, 12, 31)
+    assert previous_period("2027-W01") == "2026-W53"
+    assert previous_period("2026-01") == "2025-12"
+    assert previous_period("2026-Q1") == "2025-Q4"
+    assert periods_between("2026-11", "2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert periods_between("2026-W52", "2027-W01") == ["2026-W52", "2026-W53", "2027-W01"]
+    with pytest.raises(ValueError):
+        period_start("2026-5")
+
+
+# Target status ----------------------------------------------------------------------------------
+
+
+def at(value: float | None) -> Figure:
+    return Figure(value=value, n=100 if value is not None else 0)
+
+
+def test_a_target_is_met_at_or_beyond_it_in_its_direction() -> None:
+    assert target_status(at(52), "2026-05", "2026-01", 50) == "met"
+    assert target_status(at(50), "2026-05", "2026-01", 50) == "met"
+    assert target_status(at(18), "2026-05", "2026-01", 20, direction="down") == "met"
+    assert target_status(at(20), "2026-05", "2026-01", 20, direction="down") == "met"
+
+
+def test_without_by_or_baseline_a_target_not_met_is_off_track() -> None:
+    assert target_status(at(45), "2026-05", "2026-01", 50) == "off_track"
+    assert target_status(at(45), "2026-05", "2026-01", 50, by=dt.date(2027, 1, 1)) == "off_track"
+    assert target_status(at(22), "2026-05", "2026-01", 20, baseline=30, direction="down") == "off_track"
+
+
+def test_on_track_means_at_or_beyond_the_straight_line_from_the_baseline() -> None:
+    # Line from 31 Jan 2026 (end of the first period) to `by` = 27 Nov 2026, 300 days;
+    # read at 30 June 2026 (end of the latest period), 150 days in: halfway, 30 + (50 - 30) / 2 = 40.
+    by = dt.date(2026, 11, 27)
+    assert (by - dt.date(2026, 1, 31)).days == 300
+    assert target_status(at(40), "2026-06", "2026-01", 50, by=by, baseline=30) == "on_track"
+    assert target_status(at(45), "2026-06", "2026-01", 50, by=by, baseline=30) == "on_track"
+    assert target_status(at(39.9), "2026-06", "2026-01", 50, by=by, baseline=30) == "off_track"
+    # Downwards: from 30 complaints to 20, halfway is 25.
+    assert target_status(at(25), "2026-06", "2026-01", 20, by=by, baseline=30, direction="down") == "on_track"
+    assert target_status(at(26), "2026-06", "2026-01", 20, by=by, baseline=30, direction="down") == "off_track"
+
+
+def test_the_line_starts_at_the_baseline_in_the_first_period_and_ends_at_the_target() -> None:
+    by = dt.date(2027, 6, 30)
+    assert target_status(at(30), "2026-01", "2026-01", 50, by=by, baseline=30) == "on_track"
+    assert target_status(at(29), "2026-01", "2026-01", 50, by=by, baseline=30) == "off_track"
+    # Past `by`, the line is the target itself: anything short of it is off track.
+    assert target_status(at(49), "2027-09", "2026-01", 50, by=by, baseline=30) == "off_track"
+
+
+def test_an_empty_or_suppressed_latest_period_is_insufficient_data() -> None:
+    assert target_status(None, "2026-05", "2026-01", 50) == "insufficient_data"
+    assert target_status(at(None), "2026-05", "2026-01", 50, by=dt.date(2027, 1, 1), baseline=30) == "insufficient_data"
+
+
+# Change since the previous period ---------------------------------------------------------------
+
+
+def test_a_big_change_in_a_share_is_significant_and_a_small_one_not() -> None:
+    # 80% vs 50% of 200 each: pooled .65, se = sqrt(.65 * .35 * (2 / 200)) * 100 = 4.77; 30 > 1.96 * 4.77 = 9.35
+    assert change_significance(Figure(80.0, 200), Figure(50.0, 200), "csat") == (pytest.approx(30.0), True)
+    # 52% vs 50% of 100 each: pooled .51, se = sqrt(.2499 * .02) * 100 = 7.07; 2 < 13.86
+    assert change_significance(Figure(52.0, 100), Figure(50.0, 100), "share") == (pytest.approx(2.0), False)
+
+
+def test_nps_change_uses_the_combined_standard_error() -> None:
+    # se = sqrt(2) * 10 / 1.96 = 7.215 -> 1.96 * se = 14.14: a change of 20 is significant, 10 is not
+    assert change_significance(Figure(40.0, 100, 10.0), Figure(20.0, 100, 10.0), "nps").is_significant is True
+    assert change_significance(Figure(30.0, 100, 10.0), Figure(20.0, 100, 10.0), "nps").is_significant is False
+
+
+def test_mean_change_uses_each_periods_sd() -> None:
+    # se = sqrt(1 / 100 + 1 / 100) = .1414 -> 1.96 * se = .277: .5 is significant, .1 is not
+    def with_sd(value: float) -> Figure:
+        return Figure(value, 100, extra={"sd": 1.0})
+
+    assert change_significance(with_sd(4.0), with_sd(3.5), "mean").is_significant is True
+    assert change_significance(with_sd(3.9), with_sd(4.0), "ces").is_significant is False
+    assert change_significance(Figure(3.9, 1), Figure(4.0, 100, extra={"sd": 1.0}), "mean").is_significant is None
+
+
+def test_count_change_is_a_poisson_test() -> None:
+    # 40 vs 20: 1.96 * sqrt(60) = 15.18 < 20, significant; 22 vs 20: 1.96 * sqrt(42) = 12.70 > 2, not
+    assert change_significance(count(40), count(20), "count") == (20.0, True)
+    assert change_significance(count(22), count(20), "count") == (2.0, False)
+
+
+def test_no_change_test_for_durations_and_none_without_both_values() -> None:
+    assert change_significance(Figure(5.0, 10), Figure(4.0, 10), "duration") == (1.0, None)
+    assert change_significance(Figure(None, 0), Figure(4.0, 10), "nps") == (None, None)
+
+
+def test_repeat_rate_measure_needs_the_whole_history() -> None:
+    # Computing May alone would forget a's April order: its May orders would look like one first + one repeat.
+    may_only = ORDERS[ORDERS["ordered_at"] >= pd.Timestamp("2026-05-01", tz="UTC")]
+    assert compute(may_only, RepeatRateMeasure()).value == pytest.approx(1 / 2)  # a3 only, over a and b
