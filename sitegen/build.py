@@ -9,7 +9,9 @@ from pathlib import Path
 
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render.environment import THEME_DIR, create_environment
-from sitegen.render import TREES
+from sitegen.charts import vega_bundle
+from sitegen.render import INTRANET, TREES
+from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json
 from sitegen.render.pages import PagePlan, plan_pages, render_page, site_values
 from sitegen.render.write import write_output
 from sitegen.site import Site, load_site
@@ -32,12 +34,27 @@ def render_site(site: Site, progress: Progress = lambda plans: plans) -> dict[st
     """Every output file of a site, by path relative to `output/`, in memory."""
     environment = create_environment(site.files.templates)
     shared = site_values(site)
+    figures = compute_scorecards(site)
     files: dict[str, bytes] = {}
-    for plan in progress(plan_pages(site)):
+    for plan in progress(plan_pages(site, figures)):
         files[f"{plan.tree}/{plan.path}"] = render_page(environment, shared, plan, site.files.root)
     for name, content in static_files(site.files.templates).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content
+    files.update(scorecard_files(site, figures))
+    return files
+
+
+def scorecard_files(site: Site, figures: dict[str, ScorecardFigures]) -> dict[str, bytes]:
+    """Each scorecard's data files, and the chart script, on the intranet."""
+    files: dict[str, bytes] = {}
+    for scorecard_id, scorecard in figures.items():
+        folder = f"{INTRANET}/scorecards/{scorecard_id}"
+        files[f"{folder}/scorecard.json"] = scorecard_json(scorecard, scorecard.scorecard.title.get(site.default_language, site.default_language))
+        for metric in scorecard.metrics:
+            files[f"{folder}/{metric.metric.id}.csv"] = metric_csv(metric)
+    if figures:
+        files[f"{INTRANET}/static/vega.js"] = vega_bundle().encode("utf-8")
     return files
 
 

@@ -8,7 +8,7 @@ are relative, so each tree works wherever it is deployed.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ from sitegen.models.content import Standard
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
+from sitegen.render.scorecard_view import MetricCharts, metric_charts, metric_view
 from sitegen.render.surveys import qr_code_svg, survey_link, survey_tree, survey_values
+from sitegen.scorecards import ScorecardFigures
 from sitegen.site import Page, Site
 
 
@@ -63,17 +65,48 @@ def pages_for(site: Site, tree: str) -> list[Page]:
     return sorted(chosen, key=lambda page: (page.meta.model.order, page.slug))
 
 
-def plan_pages(site: Site) -> list[PagePlan]:
-    """Every page of the site, in a stable order."""
+def plan_pages(site: Site, figures: Mapping[str, ScorecardFigures] | None = None) -> list[PagePlan]:
+    """Every page of the site, in a stable order; scorecard pages show `figures`."""
+    views = ScorecardViews(site, figures or {})
     plans: list[PagePlan] = []
     for tree in TREES:
         plans.append(PagePlan(tree, "", "", "language.html"))
         for lang in site.languages:
-            plans += _tree_pages(site, tree, lang)
+            plans += _tree_pages(site, tree, lang, views)
     return plans
 
 
-def _tree_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
+class ScorecardViews:
+    """Scorecard figures as pages show them; each metric's charts are built once for all languages."""
+
+    def __init__(self, site: Site, figures: Mapping[str, ScorecardFigures]) -> None:
+        self.site = site
+        self.figures = figures
+        self._charts: dict[tuple[str, str], MetricCharts] = {}
+
+    def metric(self, scorecard_id: str, metric_id: str, lang: str) -> dict[str, Any] | None:
+        scorecard = self.figures.get(scorecard_id)
+        figures = scorecard.metric(metric_id) if scorecard else None
+        if figures is None:
+            return None
+        key = (scorecard_id, metric_id)
+        if key not in self._charts:
+            self._charts[key] = metric_charts(figures)
+        return metric_view(figures, self._charts[key], lang, self.site.default_language)
+
+    def pages(self, lang: str) -> Iterator[PagePlan]:
+        """The scorecards index and one page per scorecard (intranet)."""
+        scorecards = [source.model for source in self.site.scorecards]
+        if scorecards:
+            yield PagePlan(INTRANET, lang, "scorecards/", "scorecards.html", {"scorecards": scorecards})
+        for scorecard in scorecards:
+            figures = self.figures.get(scorecard.id)
+            views = [self.metric(scorecard.id, metric.id, lang) for metric in scorecard.metrics] if figures else []
+            values = {"scorecard": scorecard, "metric_views": views, "responses": figures.responses if figures else 0, "data_path": f"scorecards/{scorecard.id}/"}
+            yield PagePlan(INTRANET, lang, f"scorecards/{scorecard.id}/", "scorecard.html", values)
+
+
+def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews) -> Iterator[PagePlan]:
     vision = site.vision.model if site.vision else None
     yield PagePlan(tree, lang, "", "home.html")
     if vision is not None and (tree == INTRANET or site.config.model.public.vision):
@@ -88,11 +121,12 @@ def _tree_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
         return
     yield PagePlan(tree, lang, "standards/", "standards.html")
     for standard in sorted_standards(site):
-        yield PagePlan(tree, lang, f"standards/{standard.id}/", "standard.html", {"standard": standard, "measure": _measure(site, standard)})
+        yield PagePlan(tree, lang, f"standards/{standard.id}/", "standard.html", {"standard": standard, "measure": _measure(site, standard, views, lang)})
     if site.guides:
         yield PagePlan(tree, lang, "onboarding/", "guides.html")
     for source in site.guides:
         yield PagePlan(tree, lang, f"onboarding/{source.model.id}/", "guide.html", {"guide": source.model})
+    yield from views.pages(lang)
 
 
 def surveys_for(site: Site, tree: str) -> list[Survey]:
@@ -124,13 +158,13 @@ def _survey_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
             yield PagePlan(tree, lang, f"surveys/{survey.id}/qr/{location}/", "qr.html", values)
 
 
-def _measure(site: Site, standard: Standard) -> dict[str, Any] | None:
-    """The scorecard and metric a standard names in `measured_by` (checked to exist)."""
+def _measure(site: Site, standard: Standard, views: ScorecardViews, lang: str) -> dict[str, Any] | None:
+    """The scorecard and metric a standard names in `measured_by` (checked to exist), with its figures."""
     if standard.measured_by is None:
         return None
     scorecard_id, metric_id = standard.measured_by.split("/")
     scorecard = next(source.model for source in site.scorecards if source.model.id == scorecard_id)
-    return {"scorecard": scorecard, "metric": scorecard.metric(metric_id)}
+    return {"scorecard": scorecard, "metric": scorecard.metric(metric_id), "view": views.metric(scorecard_id, metric_id, lang)}
 
 
 def site_values(site: Site) -> dict[str, Any]:
@@ -145,6 +179,7 @@ def site_values(site: Site) -> dict[str, Any]:
         "language_names": {lang: language_name(lang) for lang in site.languages},
         "tree_pages": {tree: pages_for(site, tree) for tree in TREES},
         "tree_surveys": {tree: surveys_for(site, tree) for tree in TREES},
+        "scorecards": [source.model for source in site.scorecards],
     }
 
 
@@ -176,6 +211,7 @@ def render_page(
         "nav_surveys": shared["tree_surveys"][plan.tree],
         "url": url,
         "asset": lambda name: link(f"static/{name}"),
+        "root": link,
         "_": ui.gettext,
         "ngettext": ui.ngettext,
     }

@@ -92,6 +92,14 @@ class ResponseStore:
             raise
         return cls(engine)
 
+    @classmethod
+    def open_for_reading(cls, url: str, project_root: Path) -> ResponseStore:
+        """The store to read figures from; a SQLite file that does not exist yet reads as empty (and is not created)."""
+        database = database_url(url, project_root)
+        if database.drivername.startswith("sqlite") and database.database and not Path(database.database).exists():
+            return cls.open("sqlite://", project_root)
+        return cls.open(url, project_root)
+
     def add(self, batch: list[StoredResponse]) -> list[bool]:
         """Store new responses in one durable transaction; per response, True if new, False if its id was stored already.
 

@@ -1,0 +1,133 @@
+"""Scorecard figures -> what a scorecard page shows: names, formatted numbers, status words, charts.
+
+Numbers are formatted in the page's language (Babel); charts are built once
+per metric from published cells only, with language-neutral axes, so the
+three language versions share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from sitegen.answers import N_
+from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
+from sitegen.i18n import UiText
+from sitegen.scorecards import Cell, MetricFigures
+
+KIND_NAMES = {
+    "nps": N_("Net Promoter Score"),
+    "csat": N_("Customer satisfaction (CSAT)"),
+    "ces": N_("Customer effort (CES)"),
+    "mean": N_("Average"),
+    "share": N_("Share"),
+    "count": N_("Count"),
+    "duration": N_("Median time"),
+    "repeat_rate": N_("Repeat orders per customer"),
+}
+STATUS_NAMES = {
+    "met": N_("Target met"),
+    "on_track": N_("On track"),
+    "off_track": N_("Off track"),
+    "insufficient_data": N_("Too few responses to tell"),
+}
+UNIT_NAMES = {"minutes": N_("min"), "hours": N_("h"), "days": N_("days")}
+PERCENT_KINDS = ("csat", "share")
+AXIS_TITLES = {"nps": "NPS", "csat": "%", "share": "%", "ces": "1–7", "mean": "", "count": "n", "duration": "", "repeat_rate": ""}
+NPS_GROUPS = (("detractors", N_("Detractors (0–6)"), "#a3231b"), ("passives", N_("Passives (7–8)"), "#8a9699"), ("promoters", N_("Promoters (9–10)"), "#1d6b2c"))
+
+
+@dataclass(frozen=True)
+class MetricCharts:
+    """A metric's charts: its trend, one per segment breakdown, and (NPS) the answer groups."""
+
+    trend: Chart | None
+    segments: dict[str, Chart]
+
+
+def format_value(value: float | None, kind: str, lang: str, unit: str = "") -> str:
+    """A figure as a reader sees it: NPS and percentages whole, means to two places."""
+    if value is None:
+        return "—"
+    if kind == "nps":
+        return format_decimal(round(value), format="#,##0", locale=lang)
+    if kind in PERCENT_KINDS:
+        return format_decimal(value, format="#,##0", locale=lang) + " %"
+    if kind == "count":
+        return format_decimal(value, format="#,##0", locale=lang)
+    if kind == "duration":
+        return format_decimal(value, format="#,##0.0", locale=lang) + (f" {unit}" if unit else "")
+    return format_decimal(value, format="#,##0.00", locale=lang)
+
+
+def _band(cell: Cell) -> dict[str, Any]:
+    point: dict[str, Any] = {"period": cell.key, "value": cell.value, "low": None, "high": None}
+    if cell.moe is not None and cell.value is not None:
+        point["low"], point["high"] = cell.value - cell.moe, cell.value + cell.moe
+    return point
+
+
+def metric_charts(figures: MetricFigures) -> MetricCharts:
+    """The charts of one metric, the same in every language (build them once)."""
+    kind = figures.metric.kind  # type: ignore[attr-defined]
+    published = [_band(cell) for cell in figures.periods if cell.is_published]
+    target = figures.metric.target.value if figures.metric.target is not None else None
+    trend = trend_chart(published, y_title=AXIS_TITLES[kind], target=target, description=f"{figures.metric.id} per period") if published else None
+    segments = {}
+    for name, cells in figures.segments.items():
+        rows = [{"key": cell.key, "value": cell.value} for cell in cells if cell.is_published]
+        if rows:
+            segments[name] = segment_chart(rows, x_title=AXIS_TITLES[kind], description=f"{figures.metric.id} by {name}")
+    return MetricCharts(trend, segments)
+
+
+def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
+    """Detractors, passives and promoters per published period, in the page's language."""
+    ui = UiText(lang)
+    rows = [
+        {"period": cell.key, "group": ui.gettext(label), "share": cell.extra[group]}
+        for cell in figures.periods
+        if cell.is_published
+        for group, label, _ in NPS_GROUPS
+        if group in cell.extra
+    ]
+    if not rows:
+        return None
+    order = [ui.gettext(label) for _, label, _ in NPS_GROUPS]
+    colours = [colour for _, _, colour in NPS_GROUPS]
+    return distribution_chart(rows, order=order, colours=colours, description=f"{figures.metric.id}: detractors, passives, promoters per period")
+
+
+def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallback: str) -> dict[str, Any]:
+    """Everything the scorecard template needs about one metric, in `lang`."""
+    ui = UiText(lang)
+    metric = figures.metric
+    kind = metric.kind  # type: ignore[attr-defined]
+    unit = ui.gettext(UNIT_NAMES[metric.unit]) if kind == "duration" else ""  # type: ignore[attr-defined]
+
+    def shown(value: float | None) -> str:
+        return format_value(value, kind, lang, unit)
+
+    latest = figures.latest
+    change = figures.change if figures.change is not None and figures.change.delta is not None else None
+    return {
+        "figures": figures,
+        "kind": kind,
+        "title": metric.title.get(lang, fallback) if metric.title else ui.gettext(KIND_NAMES[kind]),
+        "description": metric.description.get(lang, fallback) if metric.description else "",
+        "overall": shown(figures.overall.value),
+        "latest": latest,
+        "latest_value": shown(latest.value) if latest and latest.is_published else None,
+        "moe": format_decimal(latest.moe, format="#,##0.0", locale=lang) if latest and latest.is_published and latest.moe is not None else None,
+        "target": shown(metric.target.value) if metric.target else None,
+        "status": figures.status,
+        "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,
+        "change": shown(change.delta).lstrip("-") if change else None,
+        "change_sign": ("+" if change.delta > 0 else "−" if change.delta < 0 else "±") if change else None,
+        "change_is_real": change.is_significant if change else None,
+        "charts": charts,
+        "distribution": nps_distribution(figures, lang) if kind == "nps" else None,
+        "format": shown,
+    }
