@@ -1,0 +1,161 @@
+"""Scorecards: the privacy rule, published figures, data files, and what pages may show."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import render_site
+from sitegen.scorecards import Cell, compute_scorecards, metric_csv, scorecard_json, suppress
+from sitegen.site import load_site
+from sitegen.store import ResponseStore, StoredResponse
+
+MIN = 5
+
+
+def cells(*sizes: int) -> list[Cell]:
+    return [Cell(f"g{index}", float(size), size) for index, size in enumerate(sizes)]
+
+
+def hidden(result: list[Cell]) -> list[str]:
+    return [cell.key for cell in result if cell.suppressed]
+
+
+def test_a_cell_under_the_minimum_publishes_neither_value_nor_n() -> None:
+    result = suppress(cells(4, 12, 30), MIN, complementary=False)
+    assert hidden(result) == ["g0"]
+    assert (result[0].value, result[0].n) == (None, 0)
+    assert result[1] == Cell("g1", 12.0, 12)
+
+
+def test_on_an_anonymous_survey_the_smallest_other_cell_is_hidden_too() -> None:
+    # total 46: with only g0 hidden, 46 - 12 - 30 would give g0 away.
+    assert hidden(suppress(cells(4, 12, 30), MIN, complementary=True)) == ["g0", "g1"]
+
+
+def test_hidden_cells_together_must_reach_the_minimum() -> None:
+    # g0 + g1 = 3 responses could still be worked out together: add the next smallest.
+    assert hidden(suppress(cells(1, 2, 9, 30), MIN, complementary=True)) == ["g0", "g1", "g2"]
+
+
+def test_responses_outside_every_segment_count_as_a_hidden_group() -> None:
+    # 3 responses without a location: total minus the segments would reveal them.
+    assert hidden(suppress(cells(8, 12, 30), MIN, complementary=True, unknown_n=3)) == ["g0"]
+    assert hidden(suppress(cells(8, 12, 30), MIN, complementary=True, unknown_n=0)) == []
+
+
+def test_nothing_more_is_hidden_when_nothing_is_small() -> None:
+    assert hidden(suppress(cells(5, 12, 30), MIN, complementary=True)) == []
+
+
+SCORECARD = """\
+id: experience
+title: {lv: Pieredze, en: Experience}
+metrics:
+  - {id: nps, kind: nps, survey: after-visit, question: recommend, segments: [location], target: {value: 50, by: 2026-12-31, baseline: 0}}
+  - {id: visits, kind: count, survey: after-visit}
+  - {id: staff-nps, kind: nps, survey: staff, question: recommend, segments: [location]}
+"""
+STAFF = """\
+id: staff
+title: Staff
+audience: employee
+hidden: {location: [riga, jelgava, ogre]}
+questions:
+  - {id: recommend, type: nps, label: Recommend}
+  - {id: why, type: textarea, label: Why, show_if: {question: recommend, lt: 7}}
+"""
+
+
+@pytest.fixture
+def project(minimal_project: Path) -> Path:
+    (minimal_project / "content/scorecards/customer-experience.yaml").write_text(SCORECARD.replace("id: experience", "id: customer-experience"), encoding="utf-8")
+    (minimal_project / "surveys/staff.yaml").write_text(STAFF, encoding="utf-8")
+    rng = random.Random(7)
+    responses = []
+    start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.timezone.utc)
+    for number in range(120):  # 40 a month for March-May, Riga and Jelgava
+        moment = start + dt.timedelta(days=number * 92 / 120)
+        answers: dict[str, object] = {"recommend": 3 if number == 119 else rng.choice([3, 6, 7, 8, 9, 10, 10])}
+        if answers["recommend"] < 9:  # type: ignore[operator]
+            answers["improve"] = "<script>alert('x')</script> faster" if number == 119 else f"comment {number}"
+        responses.append(StoredResponse(f"visit-{number:04d}", "after-visit", "v", moment, "en", {"location": "riga-centre" if number % 4 else "jelgava"}, answers))
+    staff = [("riga", 9), ("riga", 10), ("riga", 6), ("riga", 8), ("riga", 9), ("riga", 10), ("jelgava", 5), ("jelgava", 9), ("jelgava", 10), ("jelgava", 7), ("jelgava", 8), ("ogre", 3), ("ogre", 9)]
+    for number, (location, score) in enumerate(staff):
+        moment = dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc)
+        responses.append(StoredResponse(f"staff-{number:04d}", "staff", "v", moment, "en", {"location": location}, {"recommend": score}))
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
+        store.add(responses)
+    return minimal_project
+
+
+def test_figures_are_computed_per_period_and_segment(project: Path) -> None:
+    figures = compute_scorecards(load_site(project))["customer-experience"]
+    nps = figures.metric("nps")
+    assert nps is not None
+    assert [cell.key for cell in nps.periods] == ["2026-03", "2026-04", "2026-05"]
+    assert sum(cell.n for cell in nps.periods) == nps.overall.n == 120
+    assert {cell.key for cell in nps.segments["location"]} == {"jelgava", "riga-centre"}
+    assert nps.status in ("met", "on_track", "off_track")
+    assert figures.responses == 133
+
+
+def test_an_anonymous_breakdown_hides_the_small_group_and_its_complement(project: Path) -> None:
+    staff = compute_scorecards(load_site(project))["customer-experience"].metric("staff-nps")
+    assert staff is not None
+    by_location = {cell.key: cell for cell in staff.segments["location"]}
+    # ogre has 2 responses; riga (6) and jelgava (5) are published only if ogre cannot be derived:
+    # hiding ogre alone leaves 13 - 6 - 5 = 2, so the smallest other group (jelgava, 5) is hidden too.
+    assert by_location["ogre"].suppressed and by_location["jelgava"].suppressed
+    assert not by_location["riga"].suppressed and by_location["riga"].n == 6
+
+
+def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
+    site = load_site(project)
+    figures = compute_scorecards(site)["customer-experience"]
+    document = json.loads(scorecard_json(figures, "Experience"))
+    assert document["id"] == "customer-experience" and document["generated_from"] == {"responses": 133}
+    staff = next(metric for metric in document["metrics"] if metric["id"] == "staff-nps")
+    ogre = next(row for row in staff["segments"]["location"] if row["key"] == "ogre")
+    assert ogre == {"key": "ogre", "value": None, "suppressed": True}
+    nps = document["metrics"][0]
+    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"}
+    assert set(nps["overall"]) == {"value", "n", "moe"} and nps["target"]["by"] == "2026-12-31"
+    csv_text = metric_csv(figures.metric("staff-nps")).decode()  # type: ignore[arg-type]
+    assert "location,ogre,,,,,yes" in csv_text
+
+
+def test_a_count_on_a_survey_that_is_not_anonymous_is_never_hidden(project: Path) -> None:
+    site = load_site(project)
+    visits = compute_scorecards(site)["customer-experience"].metric("visits")
+    assert visits is not None and all(not cell.suppressed for cell in visits.periods)
+
+
+def test_the_page_escapes_comments_and_shows_no_hidden_figure(project: Path) -> None:
+    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    page = files["intranet/en/scorecards/customer-experience/index.html"]
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; faster" in page
+    assert "<th scope=\"row\">ogre</th><td colspan=\"2\">too few responses</td>" in page
+    spec_texts = [json.loads(spec.replace("&#34;", '"').replace("&amp;", "&")) for spec in _specs(page)]
+    assert all("ogre" not in json.dumps(spec) for spec in spec_texts)
+    assert "intranet/scorecards/customer-experience/scorecard.json" in files
+    assert "intranet/static/vega.js" in files and "https://" not in files["intranet/static/charts.js"]
+
+
+def _specs(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'data-spec="([^"]*)"', page)
+
+
+def test_a_standard_shows_its_metrics_latest_value(project: Path) -> None:
+    standard = project / "content/standards/greeting.yaml"
+    text = standard.read_text(encoding="utf-8")
+    assert "measured_by:" in text
+    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    page = files["intranet/en/standards/greeting/index.html"]
+    assert "How we are doing" in page
