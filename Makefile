@@ -1,5 +1,5 @@
 # The two set-up commands of README.md. Both work on a fresh Debian machine with Python 3.11+.
-#   make site   install sitegen into .venv and build the example site into output/
+#   make site   install sitegen into .venv, import the synthetic sample responses, build the example site into output/
 #   make test   install the system packages the tests drive (Chromium, Java), then run the tests
 
 PYTHON ?= python3
@@ -9,6 +9,7 @@ BIN = $(VENV)/bin
 .PHONY: site test install install-test system-packages
 
 site: install
+	$(BIN)/sitegen responses import data/sample-responses.jsonl
 	$(BIN)/sitegen build
 
 test: system-packages install-test
