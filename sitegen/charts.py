@@ -38,7 +38,8 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:
-    spec = _config(chart.properties(width="container", height=220, description=description)).to_dict(validate=False)
+    fitted = chart.properties(width="container", height=220, description=description, autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+    spec = _config(fitted).to_dict(validate=False)
     spec_text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     printable = dict(spec, width=560, autosize={"type": "fit", "contains": "padding"})
     return Chart(spec_text, render_svg(json.dumps(printable, sort_keys=True)))

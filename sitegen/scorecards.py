@@ -119,8 +119,9 @@ def suppress(cells: Sequence[Cell], minimum: int, *, complementary: bool, unknow
     """
     hidden = {index for index, cell in enumerate(cells) if cell.n < minimum}
     if complementary:
+        # An empty cell hides nobody, so it does not need company.
         hidden_n = unknown_n + sum(cells[index].n for index in hidden)
-        hidden_groups = len(hidden) + (1 if unknown_n else 0)
+        hidden_groups = sum(1 for index in hidden if cells[index].n > 0) + (1 if unknown_n else 0)
         candidates = sorted((cell.n, index) for index, cell in enumerate(cells) if index not in hidden)
         while hidden_groups and (hidden_groups == 1 or hidden_n < minimum) and candidates:
             n, index = candidates.pop(0)

@@ -48,6 +48,11 @@ def test_responses_outside_every_segment_count_as_a_hidden_group() -> None:
     assert hidden(suppress(cells(8, 12, 30), MIN, complementary=True, unknown_n=0)) == []
 
 
+def test_empty_cells_do_not_force_others_into_hiding() -> None:
+    # Three empty quarters between two survey waves hide nobody.
+    assert hidden(suppress(cells(23, 0, 0, 0, 25), MIN, complementary=True)) == ["g1", "g2", "g3"]
+
+
 def test_nothing_more_is_hidden_when_nothing_is_small() -> None:
     assert hidden(suppress(cells(5, 12, 30), MIN, complementary=True)) == []
 
