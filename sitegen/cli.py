@@ -152,6 +152,29 @@ def collect(project: Path, host: str, port: int, store_url: str | None, workers:
     click.echo("Collector stopped.", err=True)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="The port to listen on.")
+@click.pass_obj
+@handle_user_errors
+def serve(project: Path, host: str, port: int) -> None:
+    """Preview the site while you edit it: rebuilds on every change and reloads the browser.
+
+    The public site is at http://HOST:PORT/, the intranet at /intranet/, and
+    survey forms post to the collector on the same address (answers go to the
+    project's store). output/ is left alone. Stop with Ctrl-C.
+    """
+    from sitegen.serve import serve as run_preview  # the web stack loads only for this command
+
+    load_site(project)
+    click.echo(f"Previewing {project.resolve()} at http://{host}:{port}/ (intranet: /intranet/). Ctrl-C stops.", err=True)
+    try:
+        run_preview(project, host, port, report=lambda message: click.echo(message, err=True))
+    except KeyboardInterrupt:
+        pass  # uvicorn has shut down cleanly and re-raised Ctrl-C
+    click.echo("Preview stopped.", err=True)
+
+
 def _progress_bar(plans: list[PagePlan]) -> Iterable[PagePlan]:
     """Show a progress bar on a terminal; stay quiet in logs and pipes."""
     if not sys.stderr.isatty():

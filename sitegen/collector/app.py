@@ -81,6 +81,8 @@ class Collector:
         self.zone = ZoneInfo(config.timezone)
         self.environment = create_environment(self.site.files.templates)
         self.shared = site_values(self.site)
+        self.tree_prefixes = {"public": "", "intranet": ""}
+        """Where each tree is served on the collector's own origin (the preview serves the intranet below /intranet)."""
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.zone).date()
@@ -88,9 +90,9 @@ class Collector:
     def link_base(self, survey: Survey | None) -> str:
         """Where the site's pages are, seen from the collector: same origin unless collector_url is set."""
         config = self.site.config.model
-        if config.collector_url is None:
-            return ""
         tree = survey_tree(survey) if survey else "public"
+        if config.collector_url is None:
+            return self.tree_prefixes[tree]
         return tree_url(config, tree) or tree_url(config, "public") or ""
 
     def is_closed(self, survey: Survey) -> bool:

@@ -1,0 +1,240 @@
+"""`sitegen serve`: a live preview that rebuilds on every change and reloads open browser tabs.
+
+The preview is built in memory and never touches `output/`. Both trees are
+served on one origin (the public site at `/`, the intranet at `/intranet/`)
+with the collector beside them, so survey forms work and their answers land
+in the project's store. A change that breaks the project keeps the last good
+site served and shows the errors in the terminal and over the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import mimetypes
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import uvicorn
+import watchfiles
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from sitegen.build import render_site
+from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_now
+from sitegen.collector.guards import RateLimiter
+from sitegen.collector.writer import BatchWriter
+from sitegen.errors import ProjectInvalid
+from sitegen.project import OUTPUT_DIR
+from sitegen.render import INTRANET, PUBLIC
+from sitegen.render.write import STAGING_PREFIX
+from sitegen.site import Site, load_site
+from sitegen.store import ResponseStore
+from sitegen.store.engine import database_url
+
+INTRANET_PREFIX = "/intranet"
+RELOAD_SCRIPT = b'<script src="/_sitegen/reload.js"></script>'
+IGNORED_PARTS = {OUTPUT_DIR, ".git", ".venv", "__pycache__", "node_modules"}
+RELOAD_JS = """\
+/* sitegen serve: reload on rebuild, show build errors over the page (injected in preview only). */
+(function () {
+  var shown = null;
+  function overlay(errors) {
+    if (shown) shown.remove();
+    shown = null;
+    if (!errors.length) return;
+    shown = document.createElement("div");
+    shown.id = "sitegen-errors";
+    shown.setAttribute("role", "alert");
+    shown.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#fff;" +
+      "font:14px/1.5 monospace;padding:1rem 1.25rem;z-index:99999;border-top:4px solid #e5484d;white-space:pre-wrap";
+    shown.textContent = "sitegen: the last change broke the build; still showing the last good site.\\n\\n" + errors.join("\\n");
+    document.body.appendChild(shown);
+  }
+  var version = null;
+  var source = new EventSource("/_sitegen/events");
+  source.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (version !== null && state.version !== version && !state.errors.length) { location.reload(); return; }
+    version = state.version;
+    overlay(state.errors);
+  };
+})();
+"""
+
+
+class Preview:
+    """The latest good build (in memory), the latest errors, and a signal for open tabs."""
+
+    def __init__(self, project: Path, report: Callable[[str], None]) -> None:
+        self.project = project
+        self.report = report
+        self.files: dict[str, bytes] = {}
+        self.errors: list[str] = []
+        self.version = 0
+        self.site: Site | None = None
+        self.changed = asyncio.Event()
+        self.stopping = asyncio.Event()
+
+    def rebuild(self) -> bool:
+        """Build again; on failure keep serving the last good site and remember the errors."""
+        try:
+            site = load_site(self.project)
+            files = render_site(site)
+        except ProjectInvalid as invalid:
+            self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [str(e) for e in invalid.errors]
+            self.report("\n".join(self.errors))
+            return False
+        self.site, self.files, self.errors = site, files, []
+        self.report(f"Rebuilt {sum(path.endswith('.html') for path in files)} pages.")
+        return True
+
+    def publish(self) -> None:
+        """Tell every open tab about the new state."""
+        self.version += 1
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+    def state(self) -> str:
+        return json.dumps({"version": self.version, "errors": self.errors})
+
+    def file(self, path: str) -> tuple[bytes, str] | None:
+        """The file a URL path asks for: `/intranet/...` from the intranet tree, anything else from the public one."""
+        is_intranet = path == INTRANET_PREFIX or path.startswith(INTRANET_PREFIX + "/")
+        tree, rest = (INTRANET, path[len(INTRANET_PREFIX):]) if is_intranet else (PUBLIC, path)
+        rest = rest.lstrip("/")
+        name = f"{rest}index.html" if rest == "" or rest.endswith("/") else rest
+        content = self.files.get(f"{tree}/{name}")
+        return None if content is None else (content, mimetypes.guess_type(name)[0] or "application/octet-stream")
+
+
+def store_file_name(site: Site | None) -> str | None:
+    """The file name of a SQLite store inside the project (its -wal and -shm files share it)."""
+    if site is None:
+        return None
+    url = database_url(site.config.model.store, site.files.root)
+    return Path(url.database).name if url.drivername.startswith("sqlite") and url.database else None
+
+
+def with_reload_script(html: bytes) -> bytes:
+    """Add the reload script to a preview page (never to built output)."""
+    marker = b"</body>"
+    return html.replace(marker, RELOAD_SCRIPT + marker, 1) if marker in html else html + RELOAD_SCRIPT
+
+
+def is_source_change(change: watchfiles.Change, path: str) -> bool:
+    """Sources and the store count; the output, caches and staging directories do not."""
+    parts = Path(path).parts
+    return not (IGNORED_PARTS & set(parts)) and not any(part.startswith(STAGING_PREFIX) for part in parts) and not path.endswith(("-journal", "~"))
+
+
+def create_preview_app(project: Path, report: Callable[[str], None] = print, store_url: str | None = None) -> Starlette:
+    """The preview: static files from memory, the collector, live reload."""
+    project = project.resolve()
+    preview = Preview(project, report)
+
+    async def page(request: Request) -> Response:
+        path = request.url.path
+        found = preview.file(path)
+        if found is None and preview.file(path + "/") is not None:
+            return Response(status_code=307, headers={"location": path + "/"})
+        if found is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        content, media_type = found
+        if media_type == "text/html":
+            content = with_reload_script(content)
+        return Response(content, media_type=media_type, headers={"cache-control": "no-store"})
+
+    async def events(request: Request) -> StreamingResponse:
+        async def stream() -> AsyncIterator[str]:
+            while not preview.stopping.is_set():
+                yield f"data: {preview.state()}\n\n"
+                waiting = [asyncio.ensure_future(preview.changed.wait()), asyncio.ensure_future(preview.stopping.wait())]
+                await asyncio.wait(waiting, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+                for task in waiting:
+                    task.cancel()
+                if await request.is_disconnected():
+                    return
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+
+    async def reload_js(request: Request) -> Response:
+        return Response(RELOAD_JS, media_type="text/javascript")
+
+    def refresh_collector(app: Starlette, store: ResponseStore, writer: BatchWriter, limiter: RateLimiter) -> None:
+        if preview.site is not None:
+            collector = Collector(preview.site, store, writer, limiter, utc_now)
+            collector.tree_prefixes = {PUBLIC: "", INTRANET: INTRANET_PREFIX}
+            app.state.collector = collector
+
+    async def watch(app: Starlette, store: ResponseStore, writer: BatchWriter, limiter: RateLimiter) -> None:
+        """Rebuild on every source change, and on store changes that added responses.
+
+        Reading the store for the scorecards touches SQLite's side files
+        itself, so a store change alone only counts when the number of
+        responses moved (the store only ever adds).
+        """
+        seen = await asyncio.to_thread(store.count)
+        store_name = store_file_name(preview.site)
+        async for changes in watchfiles.awatch(project, watch_filter=is_source_change, debounce=150, step=20):
+            is_store_only = store_name is not None and all(Path(path).name.startswith(store_name) for _, path in changes)
+            count = await asyncio.to_thread(store.count)
+            if is_store_only and count == seen:
+                continue
+            seen = count
+            if await asyncio.to_thread(preview.rebuild):
+                refresh_collector(app, store, writer, limiter)
+            preview.publish()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        preview.rebuild()
+        site = preview.site or load_site(project)  # the command checked the project before starting
+        config = site.config.model
+        store = ResponseStore.open(store_url or config.store, site.files.root)
+        writer = BatchWriter(store)
+        limiter = RateLimiter(config.collector.rate_limit.per_hour, config.collector.rate_limit.burst)
+        refresh_collector(app, store, writer, limiter)
+        watcher = asyncio.create_task(watch(app, store, writer, limiter))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            writer.close()
+            store.close()
+
+    routes = [
+        Route("/s/{survey_id}", submit, methods=ALL_METHODS),
+        Route("/healthz", health, methods=["GET", "HEAD"]),
+        Route("/_sitegen/events", events),
+        Route("/_sitegen/reload.js", reload_js),
+        Route("/{path:path}", page, methods=["GET", "HEAD"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.preview = preview
+    return app
+
+
+class _PreviewServer(uvicorn.Server):
+    """uvicorn, telling open tabs' event streams to end when Ctrl-C comes (they never hang up themselves)."""
+
+    def __init__(self, config: uvicorn.Config, preview: Preview) -> None:
+        super().__init__(config)
+        self.preview = preview
+
+    def handle_exit(self, sig: int, frame: object) -> None:
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().call_soon_threadsafe(self.preview.stopping.set)
+        super().handle_exit(sig, frame)  # type: ignore[arg-type]
+
+
+def serve(project: Path, host: str, port: int, report: Callable[[str], None]) -> None:
+    """Run the preview until Ctrl-C."""
+    app = create_preview_app(project, report)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False, timeout_graceful_shutdown=5)
+    _PreviewServer(config, app.state.preview).run()

@@ -1,0 +1,119 @@
+"""`sitegen serve`: live reload in a real browser, errors as an overlay, the collector on the same origin."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sitegen.build import render_site
+from sitegen.scaffold import create_project
+from sitegen.serve import Preview, is_source_change, with_reload_script
+from sitegen.site import load_site
+from sitegen.store import ResponseStore
+
+import watchfiles
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    directory = tmp_path / "site"
+    create_project(directory)
+    return directory
+
+
+@pytest.fixture
+def preview(project: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    command = [sys.executable, "-m", "sitegen", "-C", str(project), "serve", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield base, process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_built_output_never_carries_the_reload_script(project: Path) -> None:
+    for path, content in render_site(load_site(project)).items():
+        assert b"_sitegen" not in content, path
+
+
+def test_the_reload_script_goes_before_the_end_of_the_body() -> None:
+    assert with_reload_script(b"<p>x</p></body></html>") == b'<p>x</p><script src="/_sitegen/reload.js"></script></body></html>'
+
+
+def test_the_watcher_ignores_output_and_staging_but_not_sources(project: Path) -> None:
+    assert is_source_change(watchfiles.Change.modified, str(project / "content/vision.yaml"))
+    assert not is_source_change(watchfiles.Change.modified, str(project / "output/public/index.html"))
+    assert not is_source_change(watchfiles.Change.added, str(project / ".output-new-1/x.html"))
+
+
+def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:
+    preview = Preview(project, report=lambda message: None)
+    assert preview.rebuild() and preview.file("/intranet/en/standards/greeting/") is not None
+    standard = project / "content/standards/greeting.yaml"
+    standard.write_text(standard.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
+    assert not preview.rebuild()
+    assert preview.errors == ["content/standards/greeting.yaml:16:1: colour: unknown key 'colour'"]
+    assert preview.file("/intranet/en/standards/greeting/") is not None
+
+
+@pytest.mark.browser
+def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, preview, project: Path) -> None:  # type: ignore[no-untyped-def]
+    base, process = preview
+    standard = project / "content/standards/greeting.yaml"
+    original = standard.read_text(encoding="utf-8")
+    browser_page.goto(base + "intranet/en/standards/greeting/")
+    assert browser_page.locator("h1").inner_text() == "The 30/30 rule"
+    browser_page.wait_for_timeout(300)  # the page's event stream is connected
+
+    standard.write_text(original.replace("en: The 30/30 rule", "en: The 30-second rule"), encoding="utf-8")
+    browser_page.wait_for_function("document.querySelector('h1').textContent === 'The 30-second rule'", timeout=15000)
+
+    standard.write_text(original + "colour: red\n", encoding="utf-8")
+    overlay = browser_page.locator("#sitegen-errors")
+    overlay.wait_for(timeout=15000)
+    assert "content/standards/greeting.yaml:16:1: colour: unknown key 'colour'" in overlay.inner_text()
+    assert browser_page.locator("h1").inner_text() == "The 30-second rule"  # the last good page stays
+
+    standard.write_text(original, encoding="utf-8")
+    browser_page.wait_for_function("document.querySelector('h1').textContent === 'The 30/30 rule'", timeout=15000)
+    assert browser_page.locator("#sitegen-errors").count() == 0
+
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=30)
+    errors = process.stderr.read().decode() if process.stderr else ""
+    assert process.returncode == 0 and "Preview stopped." in errors and "Traceback" not in errors
+
+
+@pytest.mark.browser
+def test_a_survey_answered_in_the_preview_reaches_the_store(browser_page, preview, project: Path) -> None:  # type: ignore[no-untyped-def]
+    base, _ = preview
+    browser_page.goto(base + "en/surveys/after-visit/")
+    browser_page.locator('[name="recommend"][value="10"]').check()
+    browser_page.get_by_role("button", name="Send answers").click()
+    browser_page.wait_for_url("**/en/surveys/after-visit/thanks/")
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", project) as store:
+        assert [response.answers for response in store.responses("after-visit")] == [{"recommend": 10}]
