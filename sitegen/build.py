@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import ProjectInvalid, SiteError
-from sitegen.render.environment import THEME_DIR, create_environment
+from jinja2 import Environment, TemplateError
+
 from sitegen.charts import vega_bundle
 from sitegen.render import INTRANET, TREES
-from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json
-from sitegen.render.pages import PagePlan, plan_pages, render_page, site_values
+from sitegen.render.environment import THEME_DIR, create_environment, names_used
+from sitegen.render.pages import PagePlan, page_signature, plan_pages, render_page, site_values
+from sitegen.render.scorecard_view import MetricCharts
+from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json, scorecards_key
 from sitegen.render.write import write_output
 from sitegen.site import Site, load_site
 
@@ -30,14 +33,67 @@ class BuildReport:
     warnings: list[SiteError] = field(default_factory=list)
 
 
-def render_site(site: Site, progress: Progress = lambda plans: plans) -> dict[str, bytes]:
+@dataclass
+class RenderCache:
+    """What one build leaves for the next (`sitegen serve`): pages by what they were made from, and figures.
+
+    A page is rendered again only when its signature (its own values and the
+    shared values its templates read) changed; a change to any template
+    starts afresh. Scorecard figures are computed again only when the
+    scorecards, their surveys, the data files or the number of stored
+    responses changed.
+    """
+
+    templates: tuple[tuple[str, int], ...] = ()
+    environment: Environment | None = None
+    names: dict[str, frozenset[str]] = field(default_factory=dict)
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    figures_key: str = ""
+    figures: dict[str, ScorecardFigures] = field(default_factory=dict)
+    charts: dict[tuple[str, str], MetricCharts] = field(default_factory=dict)
+
+    def prepare(self, site: Site) -> Environment:
+        """The environment to render with; everything is forgotten when a template changed."""
+        stamp = template_stamp(site.files.templates)
+        if self.environment is None or stamp != self.templates:
+            self.templates, self.environment, self.names, self.pages = stamp, create_environment(site.files.templates), {}, {}
+        return self.environment
+
+    def scorecard_figures(self, site: Site) -> dict[str, ScorecardFigures]:
+        key = scorecards_key(site)
+        if key != self.figures_key:
+            self.figures_key, self.figures, self.charts = key, compute_scorecards(site), {}
+        return self.figures
+
+
+def template_stamp(project_templates: Path) -> tuple[tuple[str, int], ...]:
+    """Every template file of the theme and the project, with its modification time."""
+    folders = [THEME_DIR, project_templates] if project_templates.is_dir() else [THEME_DIR]
+    return tuple(sorted((str(path), path.stat().st_mtime_ns) for folder in folders for path in folder.rglob("*") if path.is_file()))
+
+
+def render_site(site: Site, progress: Progress = lambda plans: plans, cache: RenderCache | None = None) -> dict[str, bytes]:
     """Every output file of a site, by path relative to `output/`, in memory."""
-    environment = create_environment(site.files.templates)
+    cache = cache if cache is not None else RenderCache()
+    environment = cache.prepare(site)
     shared = site_values(site)
-    figures = compute_scorecards(site)
+    figures = cache.scorecard_figures(site)
     files: dict[str, bytes] = {}
-    for plan in progress(plan_pages(site, figures)):
-        files[f"{plan.tree}/{plan.path}"] = render_page(environment, shared, plan, site.files.root)
+    pages: dict[str, tuple[str, bytes]] = {}
+    for plan in progress(plan_pages(site, figures, cache.charts)):
+        if plan.template not in cache.names:
+            try:
+                cache.names[plan.template] = names_used(environment, plan.template)
+            except TemplateError:
+                render_page(environment, shared, plan, site.files.root)  # reports the template's error at its line
+                raise
+        path = f"{plan.tree}/{plan.path}"
+        signature = page_signature(plan, shared, cache.names[plan.template])
+        kept = cache.pages.get(path)
+        html = kept[1] if kept is not None and kept[0] == signature else render_page(environment, shared, plan, site.files.root)
+        pages[path] = (signature, html)
+        files[path] = html
+    cache.pages = pages
     for name, content in static_files(site.files.templates).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content

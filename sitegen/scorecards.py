@@ -12,6 +12,7 @@ on surveys that are not anonymous and figures from data files are exempt.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
@@ -383,3 +384,20 @@ def compute_scorecards(site: Site) -> dict[str, ScorecardFigures]:
             source.model.id: compute_scorecard(source.model, store, surveys, site.files.root, config.privacy.min_group_size, config.timezone)
             for source in site.scorecards
         }
+
+
+def scorecards_key(site: Site) -> str:
+    """What the figures are made from: scorecards, their surveys, data files, settings, and how many responses."""
+    if not site.scorecards:
+        return ""
+    config = site.config.model
+    parts = [repr([source.model for source in site.scorecards]), repr([source.model for source in site.surveys])]
+    parts += [config.store, config.timezone, str(config.privacy.min_group_size)]
+    for source in site.scorecards:
+        for metric in source.model.metrics:
+            if isinstance(metric, RepeatRateMetric):
+                status = (site.files.root / metric.data).stat()
+                parts.append(f"{metric.data}:{status.st_mtime_ns}:{status.st_size}")
+    with ResponseStore.open_for_reading(config.store, site.files.root) as store:
+        parts.append(str(store.count()))
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()

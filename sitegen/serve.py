@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from sitegen.build import render_site
+from sitegen.build import RenderCache, render_site
 from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_now
 from sitegen.collector.guards import RateLimiter
 from sitegen.collector.writer import BatchWriter
@@ -31,7 +31,7 @@ from sitegen.errors import ProjectInvalid
 from sitegen.project import OUTPUT_DIR
 from sitegen.render import INTRANET, PUBLIC
 from sitegen.render.write import STAGING_PREFIX
-from sitegen.site import Site, load_site
+from sitegen.site import ParseCache, Site, load_site
 from sitegen.store import ResponseStore
 from sitegen.store.engine import database_url
 
@@ -76,14 +76,16 @@ class Preview:
         self.errors: list[str] = []
         self.version = 0
         self.site: Site | None = None
+        self.parsed: ParseCache = {}
+        self.cache = RenderCache()
         self.changed = asyncio.Event()
         self.stopping = asyncio.Event()
 
     def rebuild(self) -> bool:
         """Build again; on failure keep serving the last good site and remember the errors."""
         try:
-            site = load_site(self.project)
-            files = render_site(site)
+            site = load_site(self.project, self.parsed)
+            files = render_site(site, cache=self.cache)
         except ProjectInvalid as invalid:
             self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [str(e) for e in invalid.errors]
             self.report("\n".join(self.errors))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -59,13 +59,28 @@ class Site:
         return self.config.model.default_language
 
 
+@dataclass
+class _Parsed:
+    """What reading one YAML file gave, kept while the file is unchanged."""
+
+    stamp: tuple[int, int]
+    source: Source[Any] | None
+    errors: list[SiteError]
+    invalid_ids: set[str]
+
+
+ParseCache = dict[tuple[Path, type], _Parsed]
+"""Parsed files by path and model, for `sitegen serve`: an edit re-reads only the file it touched."""
+
+
 class _Reader:
     """Reads files of one project, collecting every error instead of stopping."""
 
-    def __init__(self, files: ProjectFiles) -> None:
+    def __init__(self, files: ProjectFiles, cache: ParseCache | None = None) -> None:
         self.files = files
         self.errors: list[SiteError] = []
         self.invalid_ids: dict[type[BaseModel], set[str]] = {}
+        self.cache = cache
 
     def text(self, path: Path) -> str | None:
         text, error = read_text(path, self.files.relative(path))
@@ -74,6 +89,23 @@ class _Reader:
         return text
 
     def model(self, path: Path, model: type[M]) -> Source[M] | None:
+        if self.cache is None:
+            return self._read_model(path, model)
+        status = path.stat()
+        stamp = (status.st_mtime_ns, status.st_size)
+        parsed = self.cache.get((path, model))
+        if parsed is None or parsed.stamp != stamp:
+            errors_before, invalid_before = len(self.errors), set(self.invalid_ids.get(model, set()))
+            source = self._read_model(path, model)
+            invalid_now = self.invalid_ids.get(model, set()) - invalid_before
+            parsed = _Parsed(stamp, source, self.errors[errors_before:], invalid_now)
+            self.cache[(path, model)] = parsed
+            return source
+        self.errors += parsed.errors
+        self.invalid_ids.setdefault(model, set()).update(parsed.invalid_ids)
+        return parsed.source  # type: ignore[return-value]
+
+    def _read_model(self, path: Path, model: type[M]) -> Source[M] | None:
         text = self.text(path)
         document = parse_yaml(text, self.files.relative(path)) if text is not None else None
         source = self._validate(document, model) if document is not None else None
@@ -123,10 +155,13 @@ class _Reader:
         return Page(page.slug, meta, bodies) if meta is not None else None
 
 
-def load_site(directory: Path) -> Site:
-    """Read and check a project; raise ProjectInvalid listing every error and warning."""
+def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
+    """Read and check a project; raise ProjectInvalid listing every error and warning.
+
+    With a `cache`, files unchanged since the last call are not parsed again.
+    """
     files = find_project(directory)
-    reader = _Reader(files)
+    reader = _Reader(files, cache)
     config = reader.model(files.config, SiteConfig)
     languages = config.model.languages if config is not None else None
     site = Site(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, meta, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -36,6 +36,7 @@ def create_environment(project_templates: Path) -> Environment:
     environment.filters["local"] = localise
     environment.filters["markdown"] = markdown_filter
     environment.filters["zip"] = zip
+    environment.filters["figure"] = figure_filter
     return environment
 
 
@@ -49,6 +50,42 @@ def localise(context: Context, text: Text | str | None) -> str:
     return text.get(context["lang"], context["default_language"])
 
 
+@pass_context
+def figure_filter(context: Context, value: float | None, kind: str, unit: str = "") -> str:
+    """A scorecard figure formatted for the page's language."""
+    from sitegen.render.scorecard_view import format_value  # the view imports charts; keep this module light
+
+    return format_value(value, kind, context["lang"], unit)
+
+
 def markdown_filter(text: Any) -> Markup:
     """Owner-written Markdown as sanitised HTML."""
     return render_markdown(str(text)) if text else Markup("")
+
+
+def names_used(environment: Environment, template: str, seen: set[str] | None = None) -> frozenset[str]:
+    """Every variable a template may read, through everything it extends, includes and imports.
+
+    Incremental rebuilds use this to know which shared values a page depends on.
+    """
+    seen = set() if seen is None else seen
+    if template in seen:
+        return frozenset()
+    seen.add(template)
+    source, _, _ = environment.loader.get_source(environment, template)  # type: ignore[union-attr]
+    tree = environment.parse(source)
+    names = set(meta.find_undeclared_variables(tree))
+    for referenced in meta.find_referenced_templates(tree):
+        if referenced is None:  # a computed name (the question partials): assume it may read anything its parent can
+            names |= _all_partials(environment, seen)
+        else:
+            names |= names_used(environment, referenced, seen)
+    return frozenset(names)
+
+
+def _all_partials(environment: Environment, seen: set[str]) -> set[str]:
+    names: set[str] = set()
+    for template in environment.list_templates():
+        if template.startswith("_") and template.endswith(".html"):
+            names |= names_used(environment, template, seen)
+    return names

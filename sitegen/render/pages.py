@@ -7,6 +7,7 @@ are relative, so each tree works wherever it is deployed.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -65,9 +66,11 @@ def pages_for(site: Site, tree: str) -> list[Page]:
     return sorted(chosen, key=lambda page: (page.meta.model.order, page.slug))
 
 
-def plan_pages(site: Site, figures: Mapping[str, ScorecardFigures] | None = None) -> list[PagePlan]:
-    """Every page of the site, in a stable order; scorecard pages show `figures`."""
-    views = ScorecardViews(site, figures or {})
+def plan_pages(
+    site: Site, figures: Mapping[str, ScorecardFigures] | None = None, charts: dict[tuple[str, str], MetricCharts] | None = None
+) -> list[PagePlan]:
+    """Every page of the site, in a stable order; scorecard pages show `figures` (with `charts` kept from before)."""
+    views = ScorecardViews(site, figures or {}, {} if charts is None else charts)
     plans: list[PagePlan] = []
     for tree in TREES:
         plans.append(PagePlan(tree, "", "", "language.html"))
@@ -79,10 +82,10 @@ def plan_pages(site: Site, figures: Mapping[str, ScorecardFigures] | None = None
 class ScorecardViews:
     """Scorecard figures as pages show them; each metric's charts are built once for all languages."""
 
-    def __init__(self, site: Site, figures: Mapping[str, ScorecardFigures]) -> None:
+    def __init__(self, site: Site, figures: Mapping[str, ScorecardFigures], charts: dict[tuple[str, str], MetricCharts]) -> None:
         self.site = site
         self.figures = figures
-        self._charts: dict[tuple[str, str], MetricCharts] = {}
+        self._charts = charts
 
     def metric(self, scorecard_id: str, metric_id: str, lang: str) -> dict[str, Any] | None:
         scorecard = self.figures.get(scorecard_id)
@@ -180,7 +183,30 @@ def site_values(site: Site) -> dict[str, Any]:
         "tree_pages": {tree: pages_for(site, tree) for tree in TREES},
         "tree_surveys": {tree: surveys_for(site, tree) for tree in TREES},
         "scorecards": [source.model for source in site.scorecards],
+        "nav": {
+            "vision": site.vision is not None,
+            "standards": bool(site.standards),
+            "guides": bool(site.guides),
+            "scorecards": bool(site.scorecards),
+            "pages": {tree: bool(pages_for(site, tree)) for tree in TREES},
+            "surveys": {tree: bool(surveys_for(site, tree)) for tree in TREES},
+        },
     }
+
+
+PER_TREE_VALUES = {"nav_pages": "tree_pages", "nav_surveys": "tree_surveys"}
+"""Values `render_page` picks per tree out of a shared value."""
+
+
+def page_signature(plan: PagePlan, shared: dict[str, Any], used_names: frozenset[str]) -> str:
+    """A digest of everything a page is made from: its own values and the shared values its templates use."""
+    parts = [plan.template, plan.tree, plan.lang, plan.key, repr(sorted(plan.values.items()))]
+    for name in sorted(used_names):
+        if name in PER_TREE_VALUES:
+            parts.append(repr(shared[PER_TREE_VALUES[name]][plan.tree]))
+        elif name in shared:
+            parts.append(f"{name}={shared[name]!r}")
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
 def render_page(
@@ -207,8 +233,7 @@ def render_page(
         "tree": plan.tree,
         "lang": plan.lang or shared["default_language"],
         "page_key": plan.key,
-        "nav_pages": shared["tree_pages"][plan.tree],
-        "nav_surveys": shared["tree_surveys"][plan.tree],
+        **{name: shared[source][plan.tree] for name, source in PER_TREE_VALUES.items()},
         "url": url,
         "asset": lambda name: link(f"static/{name}"),
         "root": link,

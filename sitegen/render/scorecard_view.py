@@ -129,5 +129,5 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "change_is_real": change.is_significant if change else None,
         "charts": charts,
         "distribution": nps_distribution(figures, lang) if kind == "nps" else None,
-        "format": shown,
+        "unit": unit,
     }
