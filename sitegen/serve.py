@@ -20,7 +20,7 @@ import uvicorn
 import watchfiles
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from sitegen.build import RenderCache, render_site

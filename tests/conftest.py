@@ -49,3 +49,20 @@ def report_problems(project: Path, *edits: Edit) -> list[str]:
 def problems() -> Callable[..., list[str]]:
     """`problems(project, *edits)`: see `report_problems`."""
     return report_problems
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+EXAMPLE_PARTS = ("sitegen.yaml", "content", "surveys", "templates", "data")
+"""The example site project at the repository root: just its sources, no store, no output, no tools."""
+
+
+def copy_example_project(target: Path) -> Path:
+    """A fresh copy of the example site's sources at `target` (without a response store)."""
+    target.mkdir(parents=True)
+    for part in EXAMPLE_PARTS:
+        source = REPOSITORY / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("*.sqlite3*"))
+        else:
+            shutil.copy(source, target / part)
+    return target

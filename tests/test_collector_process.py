@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -19,8 +18,8 @@ import pytest
 
 from sitegen.build import build_project
 from sitegen.store import ResponseStore
+from conftest import copy_example_project
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -115,7 +114,7 @@ def test_ctrl_c_stops_the_collector_cleanly(project: Path) -> None:
 def live_site(tmp_path: Path, serve_directory) -> Iterator[tuple[str, Path, int]]:  # type: ignore[no-untyped-def]
     """The example site built with base_url and collector_url on localhost, and its collector running."""
     project = tmp_path / "example"
-    shutil.copytree(REPOSITORY, project, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(project)
     static_port, collector_port = free_port(), free_port()
     site_url = f"http://127.0.0.1:{static_port}"
     config = project / "sitegen.yaml"

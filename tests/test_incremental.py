@@ -11,8 +11,8 @@ import pytest
 import sitegen.build
 from sitegen.build import RenderCache, render_site
 from sitegen.site import ParseCache, load_site
+from conftest import copy_example_project
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -44,7 +44,7 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("incremental") / "site"
-    shutil.copytree(REPOSITORY, copy, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(copy)
     return copy
 
 

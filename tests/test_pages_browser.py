@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sitegen.build import build_project
+from conftest import copy_example_project
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.browser
 def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example site at the repository root, built into a temporary copy."""
     copy = tmp_path_factory.mktemp("example") / "site"
-    shutil.copytree(REPOSITORY, copy, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(copy)
     build_project(copy)
     return copy / "output"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,8 @@ from sitegen.build import build_project
 from sitegen.interchange import import_responses
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
+from conftest import copy_example_project
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 SCORECARDS = ["customer-experience", "complaints", "employee-survey"]
 
 pytestmark = pytest.mark.browser
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.browser
 def intranet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example site with its synthetic sample imported, built."""
     project = tmp_path_factory.mktemp("scorecards") / "site"
-    shutil.copytree(REPOSITORY, project, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(project)
     site = load_site(project)
     with ResponseStore.open(site.config.model.store, project) as store:
         report = import_responses(site, store, [project / "data/sample-responses.jsonl"])

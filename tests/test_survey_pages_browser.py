@@ -15,7 +15,6 @@ import importlib.resources
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from collections import Counter
@@ -31,6 +30,7 @@ import yaml
 from playwright.sync_api import Browser, Page, expect
 
 from sitegen.build import build_project
+from conftest import copy_example_project
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SURVEYS = {survey["id"]: survey for survey in (yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((REPOSITORY / "surveys").glob("*.yaml")))}
@@ -118,7 +118,7 @@ class ServedTree:
 def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example site at the repository root, built into a temporary copy."""
     copy = tmp_path_factory.mktemp("example") / "site"
-    shutil.copytree(REPOSITORY, copy, ignore=shutil.ignore_patterns("output", ".venv", ".git", "tests", "*.sqlite3*"))
+    copy_example_project(copy)
     build_project(copy)
     return copy / "output"
 
