@@ -31,7 +31,7 @@ def free_port() -> int:
 def start_collector(project: Path, port: int) -> subprocess.Popen[bytes]:
     """`sitegen collect` in its own process group, once /healthz answers."""
     command = [sys.executable, "-m", "sitegen", "-C", str(project), "collect", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -40,7 +40,7 @@ def start_collector(project: Path, port: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
-    raise AssertionError(f"the collector did not start: {process.stderr.read().decode() if process.stderr else ''}")
+    raise AssertionError(f"the collector did not start: {process.stdout.read().decode() if process.stdout else ''}")
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -102,12 +102,17 @@ def test_a_collector_killed_mid_stream_keeps_every_acknowledged_submission(proje
     assert not missing, f"{len(missing)} acknowledged submissions were lost"
 
 
-def test_ctrl_c_stops_the_collector_cleanly(project: Path) -> None:
-    collector = start_collector(project, free_port())
+def test_ctrl_c_stops_the_collector_cleanly_and_its_log_names_no_respondent(project: Path) -> None:
+    port = free_port()
+    collector = start_collector(project, port)
+    answer = httpx.post(f"http://127.0.0.1:{port}/s/after-visit", json={"rid": "log-check-0001", "answers": {"recommend": 9}})
     stop(collector, signal.SIGINT)
-    errors = collector.stderr.read().decode() if collector.stderr else ""
-    assert collector.returncode == 0, errors
-    assert "Traceback" not in errors and "Collector stopped." in errors
+    log = collector.stdout.read().decode() if collector.stdout else ""
+    assert answer.status_code == 201
+    assert collector.returncode == 0, log
+    assert "Traceback" not in log and "Collector stopped." in log
+    assert "127.0.0.1:" in log  # where it listens, said once at start
+    assert "POST" not in log and log.count("127.0.0.1:") == 1, log  # no access log: no respondent's address
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -276,12 +277,24 @@ STORE_VARIABLE = "SITEGEN_STORE"
 
 
 def app_from_environment() -> Starlette:
-    """The app for uvicorn's worker processes, which can only import it by name."""
-    return create_app(Path(os.environ[PROJECT_VARIABLE]), os.environ.get(STORE_VARIABLE) or None)
+    """The app for uvicorn's worker processes, which can only import it by name.
+
+    The project's models, templates and libraries live as long as the process:
+    frozen out of the garbage collector's full passes, which otherwise stall
+    every request in flight for about 100 ms now and then.
+    """
+    app = create_app(Path(os.environ[PROJECT_VARIABLE]), os.environ.get(STORE_VARIABLE) or None)
+    gc.freeze()
+    return app
 
 
 def serve(project: Path, host: str, port: int, store_url: str | None, workers: int) -> None:
-    """Run the collector on uvicorn until interrupted."""
+    """Run the collector on uvicorn until interrupted.
+
+    No access log: it would write every respondent's address to the server's
+    logs, which the collector otherwise never keeps (and it costs a fifth of
+    the time per submission).
+    """
     os.environ[PROJECT_VARIABLE] = str(project.resolve())
     os.environ[STORE_VARIABLE] = store_url or ""
     uvicorn.run(
@@ -292,5 +305,6 @@ def serve(project: Path, host: str, port: int, store_url: str | None, workers: i
         workers=workers,
         proxy_headers=True,
         server_header=False,
+        access_log=False,
         log_level="info",
     )
