@@ -10,11 +10,11 @@ from pathlib import Path
 from sitegen.errors import ProjectInvalid, SiteError
 from jinja2 import Environment, TemplateError
 
-from sitegen.charts import vega_bundle
+from sitegen.charts import prepare_vega_bundle, vega_bundle
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import THEME_DIR, create_environment, names_used
 from sitegen.render.pages import PagePlan, page_signature, plan_pages, render_page, site_values
-from sitegen.render.scorecard_view import MetricCharts
+from sitegen.render.scorecard_view import MetricCharts, metric_charts
 from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json, scorecards_key
 from sitegen.render.write import write_output
 from sitegen.site import Site, load_site
@@ -62,7 +62,12 @@ class RenderCache:
     def scorecard_figures(self, site: Site) -> dict[str, ScorecardFigures]:
         key = scorecards_key(site)
         if key != self.figures_key:
-            self.figures_key, self.figures, self.charts = key, compute_scorecards(site), {}
+            if site.scorecards:
+                prepare_vega_bundle()
+            figures = compute_scorecards(site)
+            # Built now, their SVGs are drawn in the background while the other pages render.
+            charts = {(scorecard_id, metric.metric.id): metric_charts(metric) for scorecard_id, scorecard in figures.items() for metric in scorecard.metrics}
+            self.figures_key, self.figures, self.charts = key, figures, charts
         return self.figures
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -27,10 +28,14 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-s
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart as a Vega-Lite spec (JSON text) and as SVG markup."""
+    """A chart as a Vega-Lite spec (JSON text) and as SVG markup, drawn in the background until asked for."""
 
     spec: str
-    svg: str
+    drawing: Future[str] = field(repr=False, compare=False)
+
+    @property
+    def svg(self) -> str:
+        return self.drawing.result()
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -42,17 +47,23 @@ def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:
     spec = _config(fitted).to_dict(validate=False)
     spec_text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     printable = dict(spec, width=560, autosize={"type": "fit", "contains": "padding"})
-    return Chart(spec_text, render_svg(json.dumps(printable, sort_keys=True)))
+    return Chart(spec_text, _drawing(json.dumps(printable, sort_keys=True)))
 
 
 @cache
-def _render(spec_text: str) -> str:
-    return str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION))
+def _drawer() -> ThreadPoolExecutor:
+    """One thread for vl-convert, which works outside the GIL: charts are drawn while Python reads and renders."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-charts")
+
+
+@cache
+def _drawing(spec_text: str) -> Future[str]:
+    return _drawer().submit(lambda: str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION)))
 
 
 def render_svg(spec_text: str) -> str:
     """The SVG of a spec, without the XML prolog, ready to inline."""
-    return _render(spec_text)
+    return _drawing(spec_text).result()
 
 
 def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float | None, description: str) -> Chart:
@@ -98,6 +109,15 @@ def distribution_chart(rows: Sequence[dict[str, Any]], *, order: Sequence[str], 
 
 
 @cache
+def _bundling() -> Future[str]:
+    return _drawer().submit(lambda: str(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)))
+
+
+def prepare_vega_bundle() -> None:
+    """Start making the chart script now; it is ready by the time the responses are read."""
+    _bundling()
+
+
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed in one script, shipped with the site (no CDN)."""
-    return str(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))
+    return _bundling().result()

@@ -344,11 +344,15 @@ def compute_by(frame: pd.DataFrame, measure: Measure, by: Sequence[str] = ()) ->
     with a missing key (no location) is in no group of that breakdown.
     Values are NaN, not None, where a group has no answers.
     """
-    tally = measure.tally(frame)
-    if by:
-        groups = tally.groupby([frame[key] for key in by], sort=True, observed=True, dropna=True)
+    return summarise_by(measure, measure.tally(frame), [frame[key] for key in by])
+
+
+def summarise_by(measure: Measure, tally: pd.DataFrame, keys: Sequence[pd.Series] = ()) -> pd.DataFrame:
+    """`compute_by` on a tally made once: one frame's tally serves its overall, period and segment tables."""
+    if keys:
+        groups = tally.groupby(list(keys), sort=True, observed=True, dropna=True)
         return measure.summarise(groups).reset_index()
-    everything = pd.Categorical(np.zeros(len(frame), dtype=np.int8), categories=[0])
+    everything = pd.Categorical(np.zeros(len(tally), dtype=np.int8), categories=[0])
     table = measure.summarise(tally.groupby(everything, observed=False))
     return table.reset_index(drop=True)
 

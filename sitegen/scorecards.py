@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sitegen import metrics
@@ -168,19 +169,15 @@ def fields_for(metric: SurveyMetric, survey: Survey) -> list[Field]:
     return wanted
 
 
-def read_frames(store: ResponseStore, scorecard: Scorecard, surveys: Mapping[str, Survey], timezone: str) -> dict[str, pd.DataFrame]:
-    """One table per survey the scorecard uses, with only the columns its metrics need and a `period`."""
+def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: Mapping[str, Survey]) -> dict[str, pd.DataFrame]:
+    """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need."""
     wanted: dict[str, dict[str, Field]] = {}
-    for metric in scorecard.metrics:
-        if isinstance(metric, SurveyMetric):
-            columns = wanted.setdefault(metric.survey, {})
-            columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
-    frames = {}
-    for survey_id, columns in sorted(wanted.items()):
-        frame = store.frame(survey_id, [columns[name] for name in sorted(columns)])
-        frame["period"] = metrics.period_labels(frame["submitted_at"], scorecard.period, timezone)
-        frames[survey_id] = frame
-    return frames
+    for scorecard in scorecards:
+        for metric in scorecard.metrics:
+            if isinstance(metric, SurveyMetric):
+                columns = wanted.setdefault(metric.survey, {})
+                columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
+    return {survey_id: store.frame(survey_id, [columns[name] for name in sorted(columns)]) for survey_id, columns in sorted(wanted.items())}
 
 
 def read_orders(path: Path, timezone: str) -> pd.DataFrame:
@@ -218,19 +215,20 @@ def _cells(table: pd.DataFrame, key: str) -> list[Cell]:
     return [Cell.of(str(row[key]), metrics.to_figure(row, [key])) for _, row in table.iterrows()]
 
 
-def _period_cells(frame: pd.DataFrame, measure: Measure, periods: list[str]) -> list[Cell]:
+def _period_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, periods: list[str]) -> list[Cell]:
     """One cell per period from the first to the last with data; empty periods have n 0."""
-    by_period = {cell.key: cell for cell in _cells(metrics.compute_by(frame, measure, ["period"]), "period")}
+    by_period = {cell.key: cell for cell in _cells(metrics.summarise_by(measure, tally, [frame["period"]]), "period")}
     return [by_period.get(label, Cell(label, None, 0)) for label in periods]
 
 
-def _segment_cells(frame: pd.DataFrame, measure: Measure, segment: str) -> tuple[list[Cell], int]:
+def _segment_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, segment: str) -> tuple[list[Cell], int]:
     """Cells per segment value, and how many responses had none (a list answer counts under each choice)."""
     column = frame[segment]
-    if column.map(lambda value: isinstance(value, list)).any():
-        frame = frame.assign(**{segment: column}).explode(segment)
-    table = metrics.compute_by(frame, measure, [segment])
-    unknown = int(metrics.compute_by(frame[frame[segment].isna()], measure)["n"].iloc[0])
+    if pd.api.types.is_object_dtype(column) and column.map(lambda value: isinstance(value, list)).any():
+        column = column.explode()
+        tally = tally.reindex(column.index)
+    unknown = int(metrics.summarise_by(measure, tally[column.isna().to_numpy()])["n"].iloc[0])
+    table = metrics.summarise_by(measure, tally, [column])
     return _cells(table, segment), unknown
 
 
@@ -264,8 +262,10 @@ def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: i
     if not columns or frame.empty:
         return []
     detractors = frame[pd.to_numeric(frame[metric.question], errors="coerce") <= 6]
-    texts = detractors.melt(id_vars=["period", "submitted_at", "id"], value_vars=columns, value_name="text").dropna(subset=["text"])
-    texts = texts[texts["text"].astype(str).str.strip() != ""].sort_values(["submitted_at", "id"], ascending=False)
+    # The store gives responses oldest first, ties by id: newest first is that order reversed.
+    detractors = detractors.assign(order=np.arange(len(detractors)))
+    texts = detractors.melt(id_vars=["period", "order"], value_vars=columns, value_name="text").dropna(subset=["text"])
+    texts = texts[texts["text"].astype(str).str.strip() != ""].sort_values("order", ascending=False, kind="stable")
     if survey.is_anonymous and len(texts) < minimum:
         return []
     return [Comment(str(row.period), str(row.text)) for row in texts.head(COMMENTS_SHOWN).itertuples()]
@@ -276,9 +276,10 @@ def compute_metric(metric: BaseMetric, frame: pd.DataFrame, survey: Survey | Non
     measure = measure_for(metric, survey, timezone)
     labels = sorted(str(label) for label in frame["period"].dropna().unique())
     periods = metrics.periods_between(labels[0], labels[-1]) if labels else []
-    overall = Cell.of("", metrics.compute(frame, measure))
-    period_cells = _period_cells(frame, measure, periods)
-    segments = {segment: _segment_cells(frame, measure, segment) for segment in getattr(metric, "segments", [])}
+    tally = measure.tally(frame)
+    overall = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally).iloc[0]))
+    period_cells = _period_cells(frame, measure, tally, periods)
+    segments = {segment: _segment_cells(frame, measure, tally, segment) for segment in getattr(metric, "segments", [])}
     if not _is_exempt(metric, survey):
         complementary = survey is not None and survey.is_anonymous
         overall = suppress([overall], minimum, complementary=False)[0]
@@ -296,9 +297,16 @@ def compute_metric(metric: BaseMetric, frame: pd.DataFrame, survey: Survey | Non
     )
 
 
-def compute_scorecard(scorecard: Scorecard, store: ResponseStore, surveys: Mapping[str, Survey], project_root: Path, minimum: int, timezone: str) -> ScorecardFigures:
-    """Every metric of a scorecard, from the store and the project's data files."""
-    frames = read_frames(store, scorecard, surveys, timezone)
+def compute_scorecard(
+    scorecard: Scorecard, responses: Mapping[str, pd.DataFrame], surveys: Mapping[str, Survey], project_root: Path, minimum: int, timezone: str
+) -> ScorecardFigures:
+    """Every metric of a scorecard, from the surveys' tables (`read_frames`) and the project's data files."""
+    used = {metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)}
+    frames = {
+        survey_id: frame.assign(period=metrics.period_labels(frame["submitted_at"], scorecard.period, timezone))
+        for survey_id, frame in responses.items()
+        if survey_id in used
+    }
     figures = []
     for metric in scorecard.metrics:
         if isinstance(metric, RepeatRateMetric):
@@ -379,11 +387,13 @@ def compute_scorecards(site: Site) -> dict[str, ScorecardFigures]:
         return {}
     config = site.config.model
     surveys = {source.model.id: source.model for source in site.surveys}
+    scorecards = [source.model for source in site.scorecards]
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        return {
-            source.model.id: compute_scorecard(source.model, store, surveys, site.files.root, config.privacy.min_group_size, config.timezone)
-            for source in site.scorecards
-        }
+        responses = read_frames(store, scorecards, surveys)
+    return {
+        scorecard.id: compute_scorecard(scorecard, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone)
+        for scorecard in scorecards
+    }
 
 
 def scorecards_key(site: Site) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, inspect, select
 
 from sitegen.site import load_site
 from sitegen.store import Field, ResponseStore, StoreError, StoredResponse, survey_version
+from sitegen.store import responses as responses_module
 from sitegen.store.engine import create_store_engine, database_url
 from sitegen.store.schema import LATEST_VERSION, schema_version
 
@@ -427,9 +428,26 @@ def test_a_frame_picks_answers_and_meta_out_of_the_json_in_the_database(store: R
         Field("location", "meta", "location", "text"),
     ]
     frame = store.frame("after-visit", fields)
-    assert list(frame["id"]) == ["resp-0001", "resp-0002"]
     assert list(frame["recommend"]) == [9.0, 3.0]
     assert list(frame["liked"]) == [["coffee"], None]
     assert frame["met"].iloc[0] == "met" and frame["met"].isna().iloc[1]
     assert list(frame["location"]) == ["riga-centre", "jelgava"]
     assert list(frame["submitted_at"]) == [MOMENT, MOMENT + dt.timedelta(hours=1)]
+
+
+def test_a_frame_read_in_several_batches_keeps_the_order_oldest_first_ties_by_id(store: ResponseStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(responses_module, "FRAME_BATCH", 2)
+    ids = ["e", "a", "d", "c", "b"]
+    store.add([
+        make_response(f"resp-{name}", submitted_at=MOMENT + dt.timedelta(minutes=position // 2), answers={"recommend": position})
+        for position, name in enumerate(ids)
+    ])
+    frame = store.frame("after-visit", [Field("recommend", "answers", "recommend", "number")])
+    # minute 0: e(0), a(1) -> a, e; minute 1: d(2), c(3) -> c, d; minute 2: b(4)
+    assert list(frame["recommend"]) == [1.0, 0.0, 3.0, 2.0, 4.0]
+    assert frame["submitted_at"].is_monotonic_increasing
+
+
+def test_a_frame_of_a_survey_without_responses_is_empty_with_its_columns(store: ResponseStore) -> None:
+    frame = store.frame("after-visit", [Field("recommend", "answers", "recommend", "number"), Field("location", "meta", "location", "text")])
+    assert frame.empty and list(frame.columns) == ["submitted_at", "recommend", "location"]
