@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from sqlalchemy import Engine, Text, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -171,18 +172,15 @@ class ResponseStore:
             cursor = connection.connection.cursor()
             try:
                 cursor.execute(sql)
-                batches = [pd.DataFrame.from_records(rows, columns=names) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])]
+                batches = [_batch_frame(rows, names, fields) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])]
             finally:
                 cursor.close()
-        frame = pd.concat(batches, ignore_index=True) if batches else pd.DataFrame.from_records([], columns=names)
-        # The database's own time value (UTC text on SQLite), parsed in bulk rather than row by row.
-        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601")
+        if not batches:
+            return _batch_frame([], names, fields)
+        frame = pd.concat(batches, ignore_index=True)
         for field in fields:
-            if field.kind == "json":
-                frame[field.name] = _decoded(frame[field.name])
-            elif field.kind == "text":
-                # Locations, channels and choices repeat: grouping and matching then work on small integer codes.
-                frame[field.name] = frame[field.name].astype("category")
+            if field.kind == "text":  # batches found different values: one set of categories for all
+                frame[field.name] = union_categoricals([batch[field.name] for batch in batches], sort_categories=True)
         return frame
 
     def count(self, survey_id: str | None = None) -> int:
@@ -207,6 +205,20 @@ class ResponseStore:
     def _writing(self) -> Iterator[Connection]:
         with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
             yield connection
+
+
+def _batch_frame(rows: list[tuple[Any, ...]], names: list[str], fields: list[Field]) -> pd.DataFrame:
+    """One batch of driver rows as typed columns, before the next batch is fetched."""
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    # The database's own time value (UTC text on SQLite), parsed in bulk rather than row by row.
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601")
+    for field in fields:
+        if field.kind == "json":
+            frame[field.name] = _decoded(frame[field.name])
+        elif field.kind == "text":
+            # Locations, channels and choices repeat: small integer codes instead of a million strings.
+            frame[field.name] = frame[field.name].astype("category")
+    return frame
 
 
 def _decoded(texts: pd.Series) -> pd.Series:
