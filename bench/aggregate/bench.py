@@ -1,0 +1,254 @@
+"""The scorecard benchmark: the scorecard step of a build on 100,000 and 1,000,000 stored responses, against plain pandas.
+
+Usage (from anywhere; writes only to a temporary folder):
+
+    bench/aggregate/run                          # 100,000 and 1,000,000 after-visit responses, 3 runs each
+    bench/aggregate/run --sizes 1000000 --repeat 5
+    bench/aggregate/run --after-visit-only       # without the other surveys' proportionate responses
+    bench/aggregate/run --keep                   # leave the filled projects behind (to profile them)
+
+For each size: copy the example project to a temporary folder, fill its
+SQLite store with that many SYNTHETIC after-visit responses (plus, as in
+the example's sample, 12% as many journey-order, 15% complaint-log and
+1.3% employee-annual ones; `fill.py`, not timed as part of the step), then
+run, each in a fresh process and `--repeat` times, interleaved:
+
+- `plain.py`: NPS and CSAT per month and per location by the plainest
+  honest pandas script, reading the same store (the floor);
+- `step.py pair`: sitegen's figures for exactly those two metrics;
+- `step.py full`: the scorecard step of a build, every scorecard of the
+  example: figures, charts (spec + SVG) and data files (JSON, CSV, the
+  Vega bundle).
+
+Both sides' figures must agree (exit status 1 otherwise). The table gives
+medians of the runs and the largest peak RSS; at 1,000,000 the targets are
+checked: step under 10 s and 1 GB, sitegen / plain under 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPOSITORY = HERE.parents[1]
+PYTHON = Path(sys.executable)
+NOT_PROJECT = {".git", ".venv", "output", "bench", "sitegen", "sitegen.egg-info", "tests", "scripts", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+TARGET_SIZE = 1_000_000
+TARGET_SECONDS = 10.0
+TARGET_RSS_MB = 1024.0
+TARGET_RATIO = 2.0
+TOLERANCE = 1e-9
+
+
+class BenchError(Exception):
+    """The benchmark cannot run, or the two sides disagree."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One size's measurements: medians over the runs, the largest peak RSS."""
+
+    size: int
+    rows: int
+    fill_s: float
+    pair_s: float
+    plain_s: float
+    figures_s: float
+    charts_s: float
+    files_s: float
+    step_s: float
+    pair_cpu_s: float
+    plain_cpu_s: float
+    step_cpu_s: float
+    step_rss_mb: float
+    baseline_rss_mb: float
+    pair_rss_mb: float
+    plain_rss_mb: float
+    charts: int
+
+    @property
+    def ratio(self) -> float:
+        return self.pair_s / self.plain_s
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.pair_cpu_s / self.plain_cpu_s
+
+
+def copy_project(destination: Path) -> Path:
+    """The example project (the repository without code, tests, output or store) in `destination`."""
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        skipped = {name for name in names if name in NOT_PROJECT}
+        if Path(folder).resolve() == REPOSITORY / "data":
+            skipped |= {name for name in names if ".sqlite3" in name}
+        return skipped
+
+    project = destination / "project"
+    shutil.copytree(REPOSITORY, project, ignore=ignored)
+    return project
+
+
+def run_child(arguments: list[str]) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its JSON output."""
+    done = subprocess.run([str(PYTHON), *arguments], capture_output=True, text=True, cwd=REPOSITORY)
+    if done.returncode != 0:
+        raise BenchError(f"{' '.join(arguments)} failed:\n{done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+def compare(plain: dict[str, Any], sitegen: dict[str, Any], minimum: int) -> list[str]:
+    """Where the two sides' figures differ (nothing: they agree); sitegen hides groups under the privacy minimum."""
+    problems = []
+    for metric in ("nps", "csat"):
+        for by in ("month", "location"):
+            ours = sitegen[metric][by]
+            theirs = {key: cell for key, cell in plain[metric][by].items() if cell["n"] >= minimum}
+            if set(ours) != set(theirs):
+                problems.append(f"{metric} by {by}: keys {sorted(set(ours) ^ set(theirs))} on one side only")
+                continue
+            for key, cell in theirs.items():
+                mine = ours[key]
+                if mine["n"] != cell["n"] or not math.isclose(mine["value"], cell["value"], rel_tol=TOLERANCE, abs_tol=TOLERANCE):
+                    problems.append(f"{metric} {by} {key}: sitegen {mine}, plain {cell}")
+    return problems
+
+
+def measure(size: int, repeat: int, with_others: bool, keep: bool) -> Result:
+    folder = Path(tempfile.mkdtemp(prefix="sitegen-bench-aggregate-"))
+    try:
+        project = copy_project(folder)
+        say(f"{size:,} after-visit responses: filling {project}")
+        filled = run_child([str(HERE / "fill.py"), str(project), str(size)] + ([] if with_others else ["--after-visit-only"]))
+        database, timezone, rows, fill_s = Path(filled["database"]), filled["timezone"], sum(filled["rows"].values()), filled["seconds"]
+        stored = ", ".join(f"{n:,} {survey}" for survey, n in filled["rows"].items())
+        say(f"  {stored} stored in {fill_s:.1f} s ({database.stat().st_size / 2**20:,.0f} MB)")
+        plains, pairs, fulls = [], [], []
+        for run in range(1, repeat + 1):
+            plains.append(run_child([str(HERE / "plain.py"), str(database), timezone]))
+            pairs.append(run_child([str(HERE / "step.py"), str(project), "pair"]))
+            fulls.append(run_child([str(HERE / "step.py"), str(project), "full"]))
+            say(f"  run {run}: plain {plains[-1]['seconds']:.2f} s, sitegen NPS+CSAT {pairs[-1]['seconds']:.2f} s, scorecard step {fulls[-1]['seconds']:.2f} s")
+        problems = compare(plains[0]["figures"], pairs[0]["figures"], filled["min_group_size"])
+        if problems:
+            raise BenchError("sitegen and plain pandas disagree:\n  " + "\n  ".join(problems[:20]))
+        if keep:
+            say(f"  kept {project}")
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def middle(runs: list[dict[str, Any]], key: str) -> float:
+        return median(run[key] for run in runs)
+
+    return Result(
+        size=size,
+        rows=rows,
+        fill_s=fill_s,
+        pair_s=middle(pairs, "seconds"),
+        plain_s=middle(plains, "seconds"),
+        figures_s=middle(fulls, "figures_s"),
+        charts_s=middle(fulls, "charts_s"),
+        files_s=median(run["bundle_s"] + run["files_s"] for run in fulls),
+        step_s=middle(fulls, "seconds"),
+        pair_cpu_s=middle(pairs, "cpu_s"),
+        plain_cpu_s=middle(plains, "cpu_s"),
+        step_cpu_s=middle(fulls, "cpu_s"),
+        step_rss_mb=max(run["peak_rss_mb"] for run in fulls),
+        baseline_rss_mb=max(run["baseline_rss_mb"] for run in fulls),
+        pair_rss_mb=max(run["peak_rss_mb"] for run in pairs),
+        plain_rss_mb=max(run["peak_rss_mb"] for run in plains),
+        charts=fulls[0]["charts"],
+    )
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def table(results: list[Result]) -> str:
+    head = ("responses", "rows", "fill s", "sitegen NPS+CSAT s", "plain s", "ratio", "figures s", "charts s", "data files s", "step s", "peak RSS MB")
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
+    for result in results:
+        cells = (
+            f"{result.size:,}", f"{result.rows:,}", f"{result.fill_s:.1f}", f"{result.pair_s:.2f}", f"{result.plain_s:.2f}", f"{result.ratio:.2f}",
+            f"{result.figures_s:.2f}", f"{result.charts_s:.2f}", f"{result.files_s:.2f}", f"{result.step_s:.2f}", f"{result.step_rss_mb:,.0f}",
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def verdicts(result: Result) -> list[str]:
+    def verdict(passed: bool) -> str:
+        return "PASS" if passed else "MISS"
+
+    return [
+        f"scorecard step {result.step_s:.2f} s (target < {TARGET_SECONDS:.0f} s): {verdict(result.step_s < TARGET_SECONDS)}",
+        f"scorecard step peak RSS {result.step_rss_mb:,.0f} MB (target < {TARGET_RSS_MB:,.0f} MB): {verdict(result.step_rss_mb < TARGET_RSS_MB)}",
+        f"sitegen / plain {result.ratio:.2f} (target < {TARGET_RATIO:.0f}): {verdict(result.ratio < TARGET_RATIO)}",
+    ]
+
+
+def sizes(text: str) -> list[int]:
+    try:
+        values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not values or any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return values
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog="\n".join(__doc__.splitlines()[2:]))
+    parser.add_argument("--sizes", type=sizes, default=[100_000, 1_000_000], help="after-visit responses per step, comma-separated (default 100000,1000000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the table shows medians (default 3)")
+    parser.add_argument("--after-visit-only", action="store_true", help="store no journey-order, complaint-log or employee-annual responses")
+    parser.add_argument("--keep", action="store_true", help="keep the filled temporary projects")
+    options = parser.parse_args()
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    load = os.getloadavg()
+    results = []
+    try:
+        for size in options.sizes:
+            results.append(measure(size, options.repeat, not options.after_visit_only, options.keep))
+    except BenchError as error:
+        say(f"error: {error}")
+        return 1
+    print()
+    print(table(results))
+    print()
+    print("sitegen NPS+CSAT: sitegen's figures for NPS and CSAT per month and per location; plain: the same from plain pandas (plain.py);")
+    print("ratio = sitegen / plain. figures, charts, data files: the scorecard step of a build for every scorecard of the example,")
+    print(f"{results[0].charts} charts (spec + SVG); data files include the Vega bundle. Times are medians of {options.repeat} fresh processes each;")
+    print(f"load average before the runs: {load[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine slows every column alike).")
+    for result in results:
+        print(
+            f"{result.size:,}: peak RSS of the step {result.step_rss_mb:,.0f} MB ({result.baseline_rss_mb:,.0f} MB after imports and loading the project);"
+            f" sitegen NPS+CSAT {result.pair_rss_mb:,.0f} MB, plain {result.plain_rss_mb:,.0f} MB."
+            f" CPU s (less sensitive to other work): step {result.step_cpu_s:.2f}, sitegen NPS+CSAT {result.pair_cpu_s:.2f}, plain {result.plain_cpu_s:.2f}, ratio {result.cpu_ratio:.2f}"
+        )
+    at_target = [result for result in results if result.size == TARGET_SIZE]
+    for result in at_target:
+        print()
+        print(f"targets at {TARGET_SIZE:,} responses:")
+        for line in verdicts(result):
+            print(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""sitegen's side of the benchmark, run in a fresh process so that its peak memory is its own.
+
+Usage: step.py PROJECT pair   NPS and CSAT per month and per location only (what plain.py computes)
+       step.py PROJECT full   the scorecard step of a build: every scorecard's figures, data files and charts
+
+Prints one JSON object: seconds in all and per part, CPU seconds (every
+thread, so vl-convert's too), peak RSS (and the RSS after imports and
+loading the project, which the step did not cause), and, for `pair`, the
+figures, so that the benchmark can compare them with plain.py's. Loading
+the project is not timed: a build does it once for every page.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from peak_memory import peak_rss_mb
+from sitegen.build import scorecard_files
+from sitegen.charts import prepare_vega_bundle, vega_bundle
+from sitegen.models.scorecard import Scorecard
+from sitegen.render.scorecard_view import metric_charts, nps_distribution
+from sitegen.scorecards import MetricFigures, compute_scorecard, compute_scorecards, read_frames
+from sitegen.site import Site, load_site
+from sitegen.store import ResponseStore
+
+PAIR = Scorecard.model_validate(
+    {
+        "id": "bench-pair",
+        "title": "NPS and CSAT",
+        "period": "month",
+        "metrics": [
+            {"id": "nps", "kind": "nps", "survey": "after-visit", "question": "recommend", "segments": ["location"]},
+            {"id": "csat", "kind": "csat", "survey": "after-visit", "question": "satisfaction", "segments": ["location"]},
+        ],
+    }
+)
+"""The two metrics plain.py computes, as a scorecard: same survey, questions, period and segment."""
+
+
+def published(metric: MetricFigures) -> dict[str, dict[str, dict[str, float]]]:
+    """The published cells of a metric, shaped like plain.py's figures."""
+    periods = {cell.key: {"value": cell.value, "n": cell.n} for cell in metric.periods if cell.is_published}
+    locations = {cell.key: {"value": cell.value, "n": cell.n} for cell in metric.segments["location"] if cell.is_published}
+    return {"month": periods, "location": locations}
+
+
+def measure_pair(site: Site) -> dict[str, Any]:
+    """sitegen's figures for the two metrics, read from the store as a build reads them."""
+    config = site.config.model
+    surveys = {source.model.id: source.model for source in site.surveys}
+    with ResponseStore.open_for_reading(config.store, site.files.root) as store:
+        responses = read_frames(store, [PAIR], surveys)
+    figures = compute_scorecard(PAIR, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone)
+    return {"figures": {metric.metric.id: published(metric) for metric in figures.metrics}}
+
+
+def measure_full(site: Site) -> dict[str, Any]:
+    """In `render_site`'s order: the chart script started, figures, every chart (specs, then their SVGs), the data files."""
+    started = time.perf_counter()
+    prepare_vega_bundle()
+    figures = compute_scorecards(site)
+    computed = time.perf_counter()
+    charts = []
+    for scorecard in figures.values():
+        for metric in scorecard.metrics:
+            built = metric_charts(metric)
+            charts += [chart for chart in (built.trend, *built.segments.values()) if chart is not None]
+            if metric.metric.kind == "nps":  # type: ignore[attr-defined]
+                charts += [chart for lang in site.languages if (chart := nps_distribution(metric, lang)) is not None]
+    svg_bytes = sum(len(chart.svg) for chart in charts)  # waits for every drawing
+    drawn = time.perf_counter()
+    vega_bundle()  # made in the background since the start; what is left of it is timed here
+    bundled = time.perf_counter()
+    files = scorecard_files(site, figures)
+    written = time.perf_counter()
+    return {
+        "figures_s": computed - started,
+        "charts_s": drawn - computed,
+        "bundle_s": bundled - drawn,
+        "files_s": written - bundled,
+        "charts": len(charts),
+        "svg_bytes": svg_bytes,
+        "files": len(files),
+        "responses": {scorecard_id: scorecard.responses for scorecard_id, scorecard in figures.items()},
+    }
+
+
+def main() -> None:
+    project, mode = Path(sys.argv[1]), sys.argv[2]
+    site = load_site(project)
+    baseline = peak_rss_mb()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = measure_pair(site) if mode == "pair" else measure_full(site)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    json.dump({**result, "seconds": seconds, "cpu_s": cpu_seconds, "baseline_rss_mb": baseline, "peak_rss_mb": peak_rss_mb()}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
