@@ -13,7 +13,7 @@ from jinja2 import Environment, TemplateError
 from sitegen.charts import prepare_vega_bundle, vega_bundle
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import THEME_DIR, create_environment, names_used
-from sitegen.render.pages import PagePlan, page_signature, plan_pages, render_page, site_values
+from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
 from sitegen.render.scorecard_view import MetricCharts, metric_charts
 from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json, scorecards_key
 from sitegen.render.write import write_output
@@ -51,6 +51,7 @@ class RenderCache:
     figures_key: str = ""
     figures: dict[str, ScorecardFigures] = field(default_factory=dict)
     charts: dict[tuple[str, str], MetricCharts] = field(default_factory=dict)
+    digests: Remembered = field(default_factory=dict)
 
     def prepare(self, site: Site) -> Environment:
         """The environment to render with; everything is forgotten when a template changed."""
@@ -82,6 +83,7 @@ def render_site(site: Site, progress: Progress = lambda plans: plans, cache: Ren
     cache = cache if cache is not None else RenderCache()
     environment = cache.prepare(site)
     shared = site_values(site)
+    digests = Digests(shared, cache.digests)
     figures = cache.scorecard_figures(site)
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
@@ -93,12 +95,12 @@ def render_site(site: Site, progress: Progress = lambda plans: plans, cache: Ren
                 render_page(environment, shared, plan, site.files.root)  # reports the template's error at its line
                 raise
         path = f"{plan.tree}/{plan.path}"
-        signature = page_signature(plan, shared, cache.names[plan.template])
+        signature = page_signature(plan, digests, cache.names[plan.template])
         kept = cache.pages.get(path)
         html = kept[1] if kept is not None and kept[0] == signature else render_page(environment, shared, plan, site.files.root)
         pages[path] = (signature, html)
         files[path] = html
-    cache.pages = pages
+    cache.pages, cache.digests = pages, digests.used
     for name, content in static_files(site.files.templates).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content

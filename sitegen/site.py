@@ -6,6 +6,7 @@ every file has been read and every problem collected.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from sitegen.project import PageFiles, ProjectFiles, find_project, read_text
 from sitegen.validation import Source, validate_document
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass
@@ -61,16 +63,21 @@ class Site:
 
 @dataclass
 class _Parsed:
-    """What reading one YAML file gave, kept while the file is unchanged."""
+    """What reading one file (a page: its files) gave, kept while they are unchanged."""
 
-    stamp: tuple[int, int]
-    source: Source[Any] | None
+    stamp: tuple[Any, ...]
+    source: Any
     errors: list[SiteError]
     invalid_ids: set[str]
 
 
 ParseCache = dict[tuple[Path, type], _Parsed]
 """Parsed files by path and model, for `sitegen serve`: an edit re-reads only the file it touched."""
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
 
 
 class _Reader:
@@ -89,21 +96,22 @@ class _Reader:
         return text
 
     def model(self, path: Path, model: type[M]) -> Source[M] | None:
+        return self._remembered((path, model), model, _stamp(path), lambda: self._read_model(path, model))
+
+    def _remembered(self, key: tuple[Path, type], model: type, stamp: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """What `read` gives, and the errors it reported, taken from the cache while `stamp` is unchanged."""
         if self.cache is None:
-            return self._read_model(path, model)
-        status = path.stat()
-        stamp = (status.st_mtime_ns, status.st_size)
-        parsed = self.cache.get((path, model))
+            return read()
+        parsed = self.cache.get(key)
         if parsed is None or parsed.stamp != stamp:
             errors_before, invalid_before = len(self.errors), set(self.invalid_ids.get(model, set()))
-            source = self._read_model(path, model)
+            result = read()
             invalid_now = self.invalid_ids.get(model, set()) - invalid_before
-            parsed = _Parsed(stamp, source, self.errors[errors_before:], invalid_now)
-            self.cache[(path, model)] = parsed
-            return source
+            self.cache[key] = _Parsed(stamp, result, self.errors[errors_before:], invalid_now)
+            return result
         self.errors += parsed.errors
         self.invalid_ids.setdefault(model, set()).update(parsed.invalid_ids)
-        return parsed.source  # type: ignore[return-value]
+        return parsed.source  # type: ignore[no-any-return]
 
     def _read_model(self, path: Path, model: type[M]) -> Source[M] | None:
         text = self.text(path)
@@ -127,6 +135,11 @@ class _Reader:
 
     def page(self, page: PageFiles, languages: list[str] | None) -> Page | None:
         """A page and its translations; `languages` is None when sitegen.yaml itself is invalid."""
+        files = sorted(path for path in (page.main, *page.translations.values()) if path is not None)
+        stamp = (tuple(languages or ()), *((path, *_stamp(path)) for path in files))
+        return self._remembered((files[0], Page), Page, stamp, lambda: self._read_page(page, languages))
+
+    def _read_page(self, page: PageFiles, languages: list[str] | None) -> Page | None:
         default = languages[0] if languages else "default-language"
         if page.main is None:
             some = next(iter(page.translations.values()))

@@ -11,6 +11,7 @@ import hashlib
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class PagePlan:
         return f"{self.lang}/{self.key}index.html" if self.lang else f"{self.key}index.html"
 
 
+@lru_cache(maxsize=1 << 16)
 def relative_url(from_path: str, to_path: str) -> str:
     """A link from one file of a tree to another file or directory (ending in '/')."""
     from_dir = posixpath.dirname(from_path) or "."
@@ -198,15 +200,60 @@ PER_TREE_VALUES = {"nav_pages": "tree_pages", "nav_surveys": "tree_surveys"}
 """Values `render_page` picks per tree out of a shared value."""
 
 
-def page_signature(plan: PagePlan, shared: dict[str, Any], used_names: frozenset[str]) -> str:
+Remembered = dict[int, tuple[Any, str]]
+"""Digests of page values by object identity (the object kept, so its id cannot be reused)."""
+
+
+class Digests:
+    """Digests of what pages are made from, each made once however many pages use it.
+
+    Shared values are digested once per build; a page's own values once for
+    as long as they are the same objects, which the parse cache keeps them
+    across `serve` rebuilds while their files are unchanged.
+    """
+
+    def __init__(self, shared: dict[str, Any], remembered: Remembered | None = None) -> None:
+        self.shared = shared
+        self.remembered = remembered if remembered is not None else {}
+        self.used: Remembered = {}
+        self._shared: dict[tuple[str, str], str] = {}
+
+    def of_shared(self, name: str, tree: str) -> str:
+        """The digest of shared value `name` as a page of `tree` sees it."""
+        key = (name, tree if name in PER_TREE_VALUES else "")
+        if key not in self._shared:
+            if name in PER_TREE_VALUES:
+                self._shared[key] = self.of_value(self.shared[PER_TREE_VALUES[name]][tree])
+            else:
+                self._shared[key] = f"{name}={self.of_value(self.shared[name])}" if name in self.shared else ""
+        return self._shared[key]
+
+    def of_value(self, value: Any) -> str:
+        """The digest of a value: plain values as they are, containers from their items' digests, objects once."""
+        if isinstance(value, str):
+            return repr(value) if len(value) <= 64 else _digest(value)
+        if isinstance(value, (int, float, bool, type(None))):
+            return repr(value)
+        if isinstance(value, (list, tuple)):
+            return _digest(type(value).__name__ + ",".join(self.of_value(item) for item in value))
+        if isinstance(value, dict):
+            return _digest("dict" + ",".join(f"{self.of_value(key)}:{self.of_value(item)}" for key, item in value.items()))
+        kept = self.remembered.get(id(value))
+        digest = kept[1] if kept is not None and kept[0] is value else _digest(repr(value))
+        self.used[id(value)] = (value, digest)
+        return digest
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def page_signature(plan: PagePlan, digests: Digests, used_names: frozenset[str]) -> str:
     """A digest of everything a page is made from: its own values and the shared values its templates use."""
-    parts = [plan.template, plan.tree, plan.lang, plan.key, repr(sorted(plan.values.items()))]
-    for name in sorted(used_names):
-        if name in PER_TREE_VALUES:
-            parts.append(repr(shared[PER_TREE_VALUES[name]][plan.tree]))
-        elif name in shared:
-            parts.append(f"{name}={shared[name]!r}")
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+    parts = [plan.template, plan.tree, plan.lang, plan.key]
+    parts += [f"{name}={digests.of_value(value)}" for name, value in sorted(plan.values.items())]
+    parts += [digests.of_shared(name, plan.tree) for name in sorted(used_names)]
+    return _digest("\x00".join(parts))
 
 
 def render_page(
