@@ -37,6 +37,8 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("the site title", lambda p: edit(p / "sitegen.yaml", "en: ", "en: Edited ")),
     ("a template override", lambda p: (p / "templates/_footer.html").write_text('<footer class="site-footer">New footer</footer>\n', encoding="utf-8")),
     ("a new standard", lambda p: add_standard(p)),
+    ("a page's front matter", lambda p: edit(p / "content/pages/about.md", "en: About", "en: Edited about")),
+    ("a removed translation", lambda p: (p / "content/pages/complaint-log.ru.md").unlink()),
     ("a removed page", lambda p: [path.unlink() for path in (p / "content/pages").glob("about*.md")]),
 ]
 
