@@ -6,17 +6,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sitegen.errors import ProjectInvalid, SiteError
 from jinja2 import Environment, TemplateError
 
 from sitegen.charts import prepare_vega_bundle, vega_bundle
+from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import THEME_DIR, create_environment, names_used
+from sitegen.render.markdown import prepared_markdown
 from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
 from sitegen.render.scorecard_view import MetricCharts, metric_charts
-from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json, scorecards_key
 from sitegen.render.write import write_output
+from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json, scorecards_key
 from sitegen.site import Site, load_site
 
 Progress = Callable[[Iterable[PagePlan]], Iterable[PagePlan]]
@@ -79,7 +81,13 @@ def template_stamp(project_templates: Path) -> tuple[tuple[str, int], ...]:
 
 
 def render_site(site: Site, progress: Progress = lambda plans: plans, cache: RenderCache | None = None) -> dict[str, bytes]:
-    """Every output file of a site, by path relative to `output/`, in memory."""
+    """Every output file of a site, by path relative to `output/`, in memory.
+
+    With a `cache` (`sitegen serve`), only pages whose signature changed since
+    the last call are rendered; without one, every page is, and no
+    signatures are worked out.
+    """
+    is_incremental = cache is not None
     cache = cache if cache is not None else RenderCache()
     environment = cache.prepare(site)
     shared = site_values(site)
@@ -87,25 +95,33 @@ def render_site(site: Site, progress: Progress = lambda plans: plans, cache: Ren
     figures = cache.scorecard_figures(site)
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
-    for plan in progress(plan_pages(site, figures, cache.charts)):
-        if plan.template not in cache.names:
-            try:
-                cache.names[plan.template] = names_used(environment, plan.template)
-            except TemplateError:
-                render_page(environment, shared, plan, site.files.root)  # reports the template's error at its line
-                raise
-        path = f"{plan.tree}/{plan.path}"
-        signature = page_signature(plan, digests, cache.names[plan.template])
-        kept = cache.pages.get(path)
-        html = kept[1] if kept is not None and kept[0] == signature else render_page(environment, shared, plan, site.files.root)
-        pages[path] = (signature, html)
-        files[path] = html
+    signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, figures, cache.charts)]
+    signatures = {path: page_signature(plan, digests, _names(cache, environment, shared, plan, site)) if is_incremental else "" for plan, path in signed}
+    fresh = {path for _, path in signed if not is_incremental or path not in cache.pages or cache.pages[path][0] != signatures[path]}
+    # Pages without Markdown first: they render while other processes convert the rest.
+    ordered = sorted(signed, key=lambda entry: bool(entry[0].markdown))
+    with prepared_markdown(text for plan, path in ordered if path in fresh for text in plan.markdown):
+        for plan, (_, path) in zip(progress([plan for plan, _ in ordered]), ordered):
+            html = render_page(environment, shared, plan, site.files.root) if path in fresh else cache.pages[path][1]
+            pages[path] = (signatures[path], html)
+            files[path] = html
     cache.pages, cache.digests = pages, digests.used
     for name, content in static_files(site.files.templates).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content
     files.update(scorecard_files(site, figures))
     return files
+
+
+def _names(cache: RenderCache, environment: Environment, shared: dict[str, Any], plan: PagePlan, site: Site) -> frozenset[str]:
+    """The names a page's template reads, worked out once per template."""
+    if plan.template not in cache.names:
+        try:
+            cache.names[plan.template] = names_used(environment, plan.template)
+        except TemplateError:
+            render_page(environment, shared, plan, site.files.root)  # reports the template's error at its line
+            raise
+    return cache.names[plan.template]
 
 
 def scorecard_files(site: Site, figures: dict[str, ScorecardFigures]) -> dict[str, bytes]:

@@ -39,6 +39,8 @@ class PagePlan:
     key: str
     template: str
     values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    markdown: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    """The Markdown texts the page shows, converted ahead of rendering."""
 
     @property
     def path(self) -> str:
@@ -51,7 +53,8 @@ def relative_url(from_path: str, to_path: str) -> str:
     """A link from one file of a tree to another file or directory (ending in '/')."""
     from_dir = posixpath.dirname(from_path) or "."
     is_directory = to_path.endswith("/") or to_path == ""
-    relative = posixpath.relpath(to_path.rstrip("/") or ".", from_dir)
+    # Rooted at "/", relpath need not ask the operating system for the working directory.
+    relative = posixpath.relpath("/" + (to_path.rstrip("/") or "."), "/" + from_dir)
     if is_directory:
         return "./" if relative == "." else relative + "/"
     return relative
@@ -120,7 +123,8 @@ def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews) -> Iter
     if tree_pages:
         yield PagePlan(tree, lang, "pages/", "pages.html")
     for page in tree_pages:
-        yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": page.bodies.get(lang, page.bodies[site.default_language])})
+        body = page.bodies.get(lang, page.bodies[site.default_language])
+        yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": body}, markdown=(body,))
     yield from _survey_pages(site, tree, lang)
     if tree == PUBLIC:
         return
