@@ -29,11 +29,17 @@ T = TypeVar("T")
 
 @dataclass
 class Page:
-    """A free Markdown page: front matter, and its body per language."""
+    """A free Markdown page: front matter, and its body per language.
+
+    Lists of pages show the front matter only, so the bodies stay out of the
+    page's repr, which incremental rebuilds digest: editing a page's text
+    re-renders that page, not every list it appears in. A page's template
+    gets its body as `body`.
+    """
 
     slug: str
     meta: Source[PageMeta]
-    bodies: dict[str, str]
+    bodies: dict[str, str] = field(repr=False, compare=False)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -50,7 +51,11 @@ def render_markdown(text: str) -> Markup:
     """Convert Markdown to HTML that is safe to put in a page."""
     if text not in _ready and text in _pending:
         future, chunk = _pending[text]
-        _ready.update((done, Markup(html)) for done, html in zip(chunk, future.result()))
+        try:
+            _ready.update((done, Markup(html)) for done, html in zip(chunk, future.result()))
+        except BrokenProcessPool:  # workers could not start (a script without a main guard): convert here
+            for done in chunk:
+                _pending.pop(done, None)
     ready = _ready.get(text)
     return ready if ready is not None else _converted(text)
 
