@@ -81,7 +81,7 @@ def find_project(directory: Path) -> ProjectFiles:
 def _yaml_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted(path for path in directory.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
+    return sorted((path for path in directory.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()), key=lambda path: path.name)
 
 
 def _page_files(directory: Path) -> list[PageFiles]:
@@ -89,7 +89,7 @@ def _page_files(directory: Path) -> list[PageFiles]:
     if not directory.is_dir():
         return []
     pages: dict[str, PageFiles] = {}
-    for path in sorted(directory.glob("*.md")):
+    for path in sorted(directory.glob("*.md"), key=lambda path: path.name):  # names: Path comparisons are slow
         translated = _TRANSLATED_PAGE.match(path.stem)
         slug = translated["slug"] if translated else path.stem
         page = pages.setdefault(slug, PageFiles(slug, None))
