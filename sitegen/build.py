@@ -6,20 +6,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError
 
-from sitegen.charts import prepare_vega_bundle, vega_bundle
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import THEME_DIR, create_environment, names_used
 from sitegen.render.markdown import prepared_markdown
 from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
-from sitegen.render.scorecard_view import MetricCharts, metric_charts
 from sitegen.render.write import write_output
-from sitegen.scorecards import ScorecardFigures, compute_scorecards, metric_csv, scorecard_json, scorecards_key
 from sitegen.site import Site, load_site
+
+if TYPE_CHECKING:
+    from sitegen.render.scorecard_view import MetricCharts
+    from sitegen.scorecards import ScorecardFigures
 
 Progress = Callable[[Iterable[PagePlan]], Iterable[PagePlan]]
 
@@ -63,10 +64,17 @@ class RenderCache:
         return self.environment
 
     def scorecard_figures(self, site: Site) -> dict[str, ScorecardFigures]:
+        if not site.scorecards:
+            self.figures_key, self.figures, self.charts = "", {}, {}
+            return self.figures
+        # pandas, altair and the store load only for sites with scorecards: a second off every other build.
+        from sitegen.charts import prepare_vega_bundle
+        from sitegen.render.scorecard_view import metric_charts
+        from sitegen.scorecards import compute_scorecards, scorecards_key
+
         key = scorecards_key(site)
         if key != self.figures_key:
-            if site.scorecards:
-                prepare_vega_bundle()
+            prepare_vega_bundle()
             figures = compute_scorecards(site)
             # Built now, their SVGs are drawn in the background while the other pages render.
             charts = {(scorecard_id, metric.metric.id): metric_charts(metric) for scorecard_id, scorecard in figures.items() for metric in scorecard.metrics}
@@ -126,14 +134,18 @@ def _names(cache: RenderCache, environment: Environment, shared: dict[str, Any],
 
 def scorecard_files(site: Site, figures: dict[str, ScorecardFigures]) -> dict[str, bytes]:
     """Each scorecard's data files, and the chart script, on the intranet."""
+    if not figures:
+        return {}
+    from sitegen.charts import vega_bundle
+    from sitegen.scorecards import metric_csv, scorecard_json
+
     files: dict[str, bytes] = {}
     for scorecard_id, scorecard in figures.items():
         folder = f"{INTRANET}/scorecards/{scorecard_id}"
         files[f"{folder}/scorecard.json"] = scorecard_json(scorecard, scorecard.scorecard.title.get(site.default_language, site.default_language))
         for metric in scorecard.metrics:
             files[f"{folder}/{metric.metric.id}.csv"] = metric_csv(metric)
-    if figures:
-        files[f"{INTRANET}/static/vega.js"] = vega_bundle().encode("utf-8")
+    files[f"{INTRANET}/static/vega.js"] = vega_bundle().encode("utf-8")
     return files
 
 

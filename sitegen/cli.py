@@ -10,17 +10,19 @@ import functools
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from sitegen import __version__
 from sitegen.build import build_project
 from sitegen.errors import ProjectInvalid, SiteError, SitegenError
-from sitegen.interchange import Format, export_responses, import_responses, open_store
 from sitegen.render.pages import PagePlan
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
+
+if TYPE_CHECKING:
+    from sitegen.interchange import Format
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -203,6 +205,8 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
     responses again adds nothing: they are matched by id (a line without an
     id gets one made from its content).
     """
+    from sitegen.interchange import import_responses, open_store  # the store (SQLAlchemy, pandas) loads only for these commands
+
     site = load_site(project)
     with open_store(site) as store:
         report = import_responses(site, store, list(files), skip_invalid=skip_invalid)
@@ -222,6 +226,8 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
 @handle_user_errors
 def export(project: Path, survey_id: str | None, file_format: Format, output: Path | None) -> None:
     """Write the stored responses out, oldest first, in the format 'responses import' reads."""
+    from sitegen.interchange import export_responses, open_store
+
     site = load_site(project)
     with open_store(site) as store, click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream:
         written = export_responses(site, store, stream, survey_id=survey_id, file_format=file_format)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
@@ -23,10 +23,12 @@ from sitegen.models.content import Standard
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
-from sitegen.render.scorecard_view import MetricCharts, metric_charts, metric_view
 from sitegen.render.surveys import qr_code_svg, survey_link, survey_tree, survey_values
-from sitegen.scorecards import ScorecardFigures
 from sitegen.site import Page, Site
+
+if TYPE_CHECKING:
+    from sitegen.render.scorecard_view import MetricCharts
+    from sitegen.scorecards import ScorecardFigures
 
 
 
@@ -97,6 +99,8 @@ class ScorecardViews:
         figures = scorecard.metric(metric_id) if scorecard else None
         if figures is None:
             return None
+        from sitegen.render.scorecard_view import metric_charts, metric_view  # pandas and altair: only sites with scorecards
+
         key = (scorecard_id, metric_id)
         if key not in self._charts:
             self._charts[key] = metric_charts(figures)
