@@ -61,11 +61,6 @@ def _drawing(spec_text: str) -> Future[str]:
     return _drawer().submit(lambda: str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION)))
 
 
-def render_svg(spec_text: str) -> str:
-    """The SVG of a spec, without the XML prolog, ready to inline."""
-    return _drawing(spec_text).result()
-
-
 def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float | None, description: str) -> Chart:
     """Value per period as a line, its 95% margin of error as a band, the target as a dashed rule.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.build import build_project
 from sitegen.errors import ProjectInvalid
 from sitegen.site import load_site
 
@@ -66,3 +67,12 @@ def copy_example_project(target: Path) -> Path:
         else:
             shutil.copy(source, target / part)
     return target
+
+
+@pytest.fixture(scope="session")
+def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site at the repository root, built once into a temporary copy (read, never changed)."""
+    copy = tmp_path_factory.mktemp("example") / "site"
+    copy_example_project(copy)
+    build_project(copy)
+    return copy / "output"

@@ -7,20 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build import build_project
-from conftest import copy_example_project
-
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example site at the repository root, built into a temporary copy."""
-    copy = tmp_path_factory.mktemp("example") / "site"
-    copy_example_project(copy)
-    build_project(copy)
-    return copy / "output"
 
 
 @pytest.fixture

@@ -29,8 +29,6 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from sitegen.build import build_project
-from conftest import copy_example_project
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SURVEYS = {survey["id"]: survey for survey in (yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((REPOSITORY / "surveys").glob("*.yaml")))}
@@ -112,15 +110,6 @@ class ServedTree:
     @property
     def posts(self) -> list[Post]:
         return self.server.posts
-
-
-@pytest.fixture(scope="module")
-def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example site at the repository root, built into a temporary copy."""
-    copy = tmp_path_factory.mktemp("example") / "site"
-    copy_example_project(copy)
-    build_project(copy)
-    return copy / "output"
 
 
 @pytest.fixture(scope="module")
