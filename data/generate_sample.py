@@ -192,7 +192,7 @@ SUMMER_DIP = {(2025, 6): 0.4, (2025, 7): 1.0, (2025, 8): 0.6}
 
 
 def is_open(location: str, day: dt.date) -> bool:
-    if day.month == 12 and day.day == 25 or day.month == 1 and day.day == 1:
+    if (day.month == 12 and day.day == 25) or (day.month == 1 and day.day == 1):
         return False
     return not (location == "jelgava" and JELGAVA_RENOVATION[0] <= day <= JELGAVA_RENOVATION[1])
 
@@ -211,7 +211,7 @@ def day_weights(days: list[dt.date]) -> dict[dt.date, float]:
 
 def utc_text(moment: dt.datetime) -> str:
     """A local (naive, Europe/Riga) moment as ISO 8601 UTC with Z."""
-    return moment.replace(tzinfo=ZONE).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(tzinfo=ZONE).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local_minute(text_moment: dt.datetime) -> str:
@@ -238,62 +238,100 @@ def deck(shares: dict[str, float], count: int, draw: Draw) -> list[str]:
 
 # After-visit: what would make it a 9 or 10 (theme -> lv, ru, en).
 IMPROVE = {
-    "queue": ("Rinda bija pārāk gara, kafiju gaidīju gandrīz 15 minūtes.",
-              "Очередь была слишком длинной, кофе ждал почти 15 минут.",
-              "The queue was too long; I waited almost 15 minutes for my coffee."),
+    "queue": (
+        "Rinda bija pārāk gara, kafiju gaidīju gandrīz 15 minūtes.",
+        "Очередь была слишком длинной, кофе ждал почти 15 минут.",
+        "The queue was too long; I waited almost 15 minutes for my coffee.",
+    ),
     "faster": ("Ātrāka apkalpošana.", "Быстрее обслуживать.", "Faster service."),
-    "seats": ("Nebija kur apsēsties — vajag vairāk galdiņu.",
-              "Негде было сесть — нужно больше столиков.",
-              "Nowhere to sit — you need more tables."),
-    "prices": ("Cenas pēdējā laikā ir kāpušas, kafija kļūst dārga.",
-               "Цены в последнее время выросли, кофе становится дорогим.",
-               "Prices have gone up lately; the coffee is getting expensive."),
+    "seats": (
+        "Nebija kur apsēsties — vajag vairāk galdiņu.",
+        "Негде было сесть — нужно больше столиков.",
+        "Nowhere to sit — you need more tables.",
+    ),
+    "prices": (
+        "Cenas pēdējā laikā ir kāpušas, kafija kļūst dārga.",
+        "Цены в последнее время выросли, кофе становится дорогим.",
+        "Prices have gone up lately; the coffee is getting expensive.",
+    ),
     "lukewarm": ("Kapučīno bija remdens.", "Капучино был едва тёплым.", "My cappuccino was lukewarm."),
-    "vegan": ("Vairāk vegānisku un bezglutēna iespēju, lūdzu.",
-              "Побольше веганских и безглютеновых вариантов, пожалуйста.",
-              "More vegan and gluten-free options, please."),
-    "ignored": ("Neviens mūs nepamanīja, kamēr stāvējām pie letes.",
-                "Никто не обратил на нас внимания, пока мы стояли у стойки.",
-                "Nobody noticed us while we stood at the counter."),
-    "tables": ("Galdiņi bija netīri, neviens tos nenoslaucīja.",
-               "Столики были грязные, их никто не протирал.",
-               "The tables were sticky and nobody wiped them."),
-    "music": ("Mūzika bija pārāk skaļa, grūti sarunāties.",
-              "Музыка была слишком громкой, трудно разговаривать.",
-              "The music was too loud to talk."),
+    "vegan": (
+        "Vairāk vegānisku un bezglutēna iespēju, lūdzu.",
+        "Побольше веганских и безглютеновых вариантов, пожалуйста.",
+        "More vegan and gluten-free options, please.",
+    ),
+    "ignored": (
+        "Neviens mūs nepamanīja, kamēr stāvējām pie letes.",
+        "Никто не обратил на нас внимания, пока мы стояли у стойки.",
+        "Nobody noticed us while we stood at the counter.",
+    ),
+    "tables": (
+        "Galdiņi bija netīri, neviens tos nenoslaucīja.",
+        "Столики были грязные, их никто не протирал.",
+        "The tables were sticky and nobody wiped them.",
+    ),
+    "music": (
+        "Mūzika bija pārāk skaļa, grūti sarunāties.",
+        "Музыка была слишком громкой, трудно разговаривать.",
+        "The music was too loud to talk.",
+    ),
     "wifi": ("Wi-Fi nedarbojās.", "Не работал Wi-Fi.", "The Wi-Fi did not work."),
-    "sold-out": ("Vakarā vairs nebija kanēļmaizīšu.",
-                 "Вечером уже не было булочек с корицей.",
-                 "No cinnamon buns left in the evening."),
-    "wrong-drink": ("Saņēmu nepareizu dzērienu — biju lūdzis auzu pienu.",
-                    "Мне дали не тот напиток — я просил овсяное молоко.",
-                    "I got the wrong drink — I had asked for oat milk."),
-    "heat": ("Zālē bija ļoti karsts, vajag kondicionieri.",
-             "В зале было очень жарко, нужен кондиционер.",
-             "It was very hot inside; you need air conditioning."),
-    "unfriendly": ("Barists izskatījās noguris un nelaipns.",
-                   "Бариста выглядел уставшим и неприветливым.",
-                   "The barista seemed tired and unfriendly."),
-    "rarely-ten": ("Viss bija labi, vienkārši 10 lieku reti.",
-                   "Всё было хорошо, просто 10 я ставлю редко.",
-                   "All good, I just rarely give a 10."),
-    "terminal": ("Kartes terminālis nestrādāja, nācās maksāt skaidrā naudā.",
-                 "Терминал не работал, пришлось платить наличными.",
-                 "The card terminal was down, so I had to pay cash."),
-    "mall-noise": ("Tirdzniecības centrā ir ļoti trokšņaini, grūti atpūsties.",
-                   "В торговом центре очень шумно, трудно отдохнуть.",
-                   "It is very noisy in the mall; hard to relax."),
-    "soup": ("Zupas porcija varētu būt lielāka.", "Порция супа могла бы быть побольше.", "The soup portion could be bigger."),
-    "hours": ("Būtu jauki, ja vakaros strādātu ilgāk.",
-              "Было бы здорово, если бы вечером вы работали подольше.",
-              "It would be nice if you stayed open later in the evening."),
+    "sold-out": (
+        "Vakarā vairs nebija kanēļmaizīšu.",
+        "Вечером уже не было булочек с корицей.",
+        "No cinnamon buns left in the evening.",
+    ),
+    "wrong-drink": (
+        "Saņēmu nepareizu dzērienu — biju lūdzis auzu pienu.",
+        "Мне дали не тот напиток — я просил овсяное молоко.",
+        "I got the wrong drink — I had asked for oat milk.",
+    ),
+    "heat": (
+        "Zālē bija ļoti karsts, vajag kondicionieri.",
+        "В зале было очень жарко, нужен кондиционер.",
+        "It was very hot inside; you need air conditioning.",
+    ),
+    "unfriendly": (
+        "Barists izskatījās noguris un nelaipns.",
+        "Бариста выглядел уставшим и неприветливым.",
+        "The barista seemed tired and unfriendly.",
+    ),
+    "rarely-ten": (
+        "Viss bija labi, vienkārši 10 lieku reti.",
+        "Всё было хорошо, просто 10 я ставлю редко.",
+        "All good, I just rarely give a 10.",
+    ),
+    "terminal": (
+        "Kartes terminālis nestrādāja, nācās maksāt skaidrā naudā.",
+        "Терминал не работал, пришлось платить наличными.",
+        "The card terminal was down, so I had to pay cash.",
+    ),
+    "mall-noise": (
+        "Tirdzniecības centrā ir ļoti trokšņaini, grūti atpūsties.",
+        "В торговом центре очень шумно, трудно отдохнуть.",
+        "It is very noisy in the mall; hard to relax.",
+    ),
+    "soup": (
+        "Zupas porcija varētu būt lielāka.",
+        "Порция супа могла бы быть побольше.",
+        "The soup portion could be bigger.",
+    ),
+    "hours": (
+        "Būtu jauki, ja vakaros strādātu ilgāk.",
+        "Было бы здорово, если бы вечером вы работали подольше.",
+        "It would be nice if you stayed open later in the evening.",
+    ),
     "toilet": ("Tualete bija netīra.", "Туалет был грязный.", "The toilet was not clean."),
-    "loyalty": ("Lojalitātes kartei vajadzētu vairāk bonusu.",
-                "Карте лояльности не хватает бонусов.",
-                "The loyalty card could give a bit more."),
-    "parking": ("Pie kafejnīcas grūti atrast, kur novietot auto.",
-                "Возле кафе трудно припарковаться.",
-                "Hard to find parking near the café."),
+    "loyalty": (
+        "Lojalitātes kartei vajadzētu vairāk bonusu.",
+        "Карте лояльности не хватает бонусов.",
+        "The loyalty card could give a bit more.",
+    ),
+    "parking": (
+        "Pie kafejnīcas grūti atrast, kur novietot auto.",
+        "Возле кафе трудно припарковаться.",
+        "Hard to find parking near the café.",
+    ),
 }
 IMPROVE_CLOSERS = (
     ("Citādi viss patika!", "В остальном всё понравилось!", "Otherwise lovely!"),
@@ -302,14 +340,34 @@ IMPROVE_CLOSERS = (
 )
 
 STOOD_OUT_GOOD = (
-    ("Barists atcerējās manu ierasto pasūtījumu!", "Бариста запомнил мой обычный заказ!", "The barista remembered my usual order!"),
-    ("Bezmaksas cepumiņš bērnam — ļoti mīļi.", "Бесплатное печенье для ребёнка — очень мило.", "A free biscuit for my kid — so sweet."),
+    (
+        "Barists atcerējās manu ierasto pasūtījumu!",
+        "Бариста запомнил мой обычный заказ!",
+        "The barista remembered my usual order!",
+    ),
+    (
+        "Bezmaksas cepumiņš bērnam — ļoti mīļi.",
+        "Бесплатное печенье для ребёнка — очень мило.",
+        "A free biscuit for my kid — so sweet.",
+    ),
     ("Labākā kanēļmaizīte pilsētā.", "Лучшая булочка с корицей в городе.", "The best cinnamon bun in town."),
-    ("Palīdzēja izvēlēties torti dzimšanas dienai.", "Помогли выбрать торт на день рождения.", "They helped us choose a birthday cake."),
+    (
+        "Palīdzēja izvēlēties torti dzimšanas dienai.",
+        "Помогли выбрать торт на день рождения.",
+        "They helped us choose a birthday cake.",
+    ),
     ("Ļoti ātri, lai gan bija rinda.", "Очень быстро, хотя была очередь.", "Very quick despite the queue."),
     ("Jaunā sezonas kafija ir izcila!", "Новый сезонный кофе — отличный!", "The new seasonal coffee is excellent!"),
-    ("Uzmanīga apkalpošana, pajautāja par alerģijām.", "Внимательное обслуживание, спросили про аллергию.", "Attentive service; they asked about allergies."),
-    ("Mājīgi un klusi, varēju mierīgi strādāt.", "Уютно и тихо, можно спокойно поработать.", "Cosy and quiet; I could work in peace."),
+    (
+        "Uzmanīga apkalpošana, pajautāja par alerģijām.",
+        "Внимательное обслуживание, спросили про аллергию.",
+        "Attentive service; they asked about allergies.",
+    ),
+    (
+        "Mājīgi un klusi, varēju mierīgi strādāt.",
+        "Уютно и тихо, можно спокойно поработать.",
+        "Cosy and quiet; I could work in peace.",
+    ),
     ("Sveicināja uzreiz, tiklīdz ienācu.", "Поздоровались сразу, как только я вошёл.", "Greeted the moment I came in."),
 )
 STOOD_OUT_BAD = (
@@ -327,88 +385,313 @@ EMAIL_NAMES = ("anna", "janis", "olga", "ivan", "marta", "peter", "liga", "serge
 # Complaint log: what happened, by root cause ({n} is a number of minutes).
 WHAT_HAPPENED = {
     "product-quality": (
-        ("Viesis atgrieza kapučīno — kafija bija rūgta un remdena.", "Гость вернул капучино — кофе был горьким и едва тёплым.", "Guest returned a cappuccino — bitter and lukewarm."),
-        ("Kanēļmaizīte bija sakaltusi, viesis teica, ka tā ir vakardienas.", "Булочка с корицей была чёрствой, гость сказал, что она вчерашняя.", "Cinnamon bun was stale; the guest said it was yesterday's."),
+        (
+            "Viesis atgrieza kapučīno — kafija bija rūgta un remdena.",
+            "Гость вернул капучино — кофе был горьким и едва тёплым.",
+            "Guest returned a cappuccino — bitter and lukewarm.",
+        ),
+        (
+            "Kanēļmaizīte bija sakaltusi, viesis teica, ka tā ir vakardienas.",
+            "Булочка с корицей была чёрствой, гость сказал, что она вчерашняя.",
+            "Cinnamon bun was stale; the guest said it was yesterday's.",
+        ),
         ("Viesis zupā atrada matu.", "Гость нашёл в супе волос.", "Guest found a hair in the soup."),
-        ("Siera kūka garšoja skāba, viesis to neapēda.", "Чизкейк был кислым, гость не стал его есть.", "Cheesecake tasted sour; the guest did not eat it."),
+        (
+            "Siera kūka garšoja skāba, viesis to neapēda.",
+            "Чизкейк был кислым, гость не стал его есть.",
+            "Cheesecake tasted sour; the guest did not eat it.",
+        ),
         ("Auzu piens kafijā sarecēja.", "Овсяное молоко в кофе свернулось.", "Oat milk curdled in a coffee."),
     ),
     "order-error": (
-        ("Viesis pasūtīja kapučīno ar auzu pienu, saņēma ar govs pienu.", "Гость заказал капучино на овсяном молоке, получил на обычном.", "Guest ordered a cappuccino with oat milk and got cow's milk."),
-        ("Tortes pasūtījumā bija nepareizs uzraksts.", "На заказанном торте была неправильная надпись.", "Wrong inscription on a cake order."),
-        ("Līdzņemšanas pasūtījumā trūka vienas sviestmaizes.", "В заказе с собой не хватало одного сэндвича.", "A takeaway order was missing one sandwich."),
-        ("Viesim ar laktozes nepanesību iedeva parastu pienu.", "Гостю с непереносимостью лактозы дали обычное молоко.", "A lactose-intolerant guest was given regular milk."),
-        ("Divi viesi saņēma viens otra pasūtījumus.", "Двое гостей получили заказы друг друга.", "Two guests got each other's orders."),
+        (
+            "Viesis pasūtīja kapučīno ar auzu pienu, saņēma ar govs pienu.",
+            "Гость заказал капучино на овсяном молоке, получил на обычном.",
+            "Guest ordered a cappuccino with oat milk and got cow's milk.",
+        ),
+        (
+            "Tortes pasūtījumā bija nepareizs uzraksts.",
+            "На заказанном торте была неправильная надпись.",
+            "Wrong inscription on a cake order.",
+        ),
+        (
+            "Līdzņemšanas pasūtījumā trūka vienas sviestmaizes.",
+            "В заказе с собой не хватало одного сэндвича.",
+            "A takeaway order was missing one sandwich.",
+        ),
+        (
+            "Viesim ar laktozes nepanesību iedeva parastu pienu.",
+            "Гостю с непереносимостью лактозы дали обычное молоко.",
+            "A lactose-intolerant guest was given regular milk.",
+        ),
+        (
+            "Divi viesi saņēma viens otra pasūtījumus.",
+            "Двое гостей получили заказы друг друга.",
+            "Two guests got each other's orders.",
+        ),
     ),
     "wait-time": (
-        ("Viesis gaidīja kafiju {n} minūtes, lai gan rindā bija tikai divi cilvēki.", "Гость ждал кофе {n} минут, хотя в очереди было всего два человека.", "Guest waited {n} minutes for coffee with only two people in the queue."),
-        ("Pusdienu laikā ēdienu pasniedza pēc {n} minūtēm.", "В обед еду подали через {n} минут.", "At lunchtime the food came after {n} minutes."),
-        ("Viesis aizgāja, jo neviens viņu neapkalpoja {n} minūtes.", "Гость ушёл, потому что его не обслуживали {n} минут.", "Guest left after not being served for {n} minutes."),
-        ("Tortes pasūtījums nebija gatavs norunātajā laikā, viesis gaidīja {n} minūtes.", "Заказанный торт не был готов к назначенному времени, гость ждал {n} минут.", "Cake order was not ready at the agreed time; the guest waited {n} minutes."),
+        (
+            "Viesis gaidīja kafiju {n} minūtes, lai gan rindā bija tikai divi cilvēki.",
+            "Гость ждал кофе {n} минут, хотя в очереди было всего два человека.",
+            "Guest waited {n} minutes for coffee with only two people in the queue.",
+        ),
+        (
+            "Pusdienu laikā ēdienu pasniedza pēc {n} minūtēm.",
+            "В обед еду подали через {n} минут.",
+            "At lunchtime the food came after {n} minutes.",
+        ),
+        (
+            "Viesis aizgāja, jo neviens viņu neapkalpoja {n} minūtes.",
+            "Гость ушёл, потому что его не обслуживали {n} минут.",
+            "Guest left after not being served for {n} minutes.",
+        ),
+        (
+            "Tortes pasūtījums nebija gatavs norunātajā laikā, viesis gaidīja {n} minūtes.",
+            "Заказанный торт не был готов к назначенному времени, гость ждал {n} минут.",
+            "Cake order was not ready at the agreed time; the guest waited {n} minutes.",
+        ),
     ),
     "staff-behaviour": (
-        ("Viesis sūdzējās, ka barists bija nelaipns un nesasveicinājās.", "Гость пожаловался, что бариста был неприветлив и не поздоровался.", "Guest said the barista was rude and did not greet them."),
-        ("Darbinieks runāja pa telefonu, kamēr viesis gaidīja pie kases.", "Сотрудник разговаривал по телефону, пока гость ждал у кассы.", "A colleague was on the phone while the guest waited at the till."),
-        ("Viesis jutās ignorēts, kad palūdza vēl vienu karoti.", "Гость почувствовал, что его проигнорировали, когда он попросил ещё одну ложку.", "Guest felt ignored when asking for another spoon."),
+        (
+            "Viesis sūdzējās, ka barists bija nelaipns un nesasveicinājās.",
+            "Гость пожаловался, что бариста был неприветлив и не поздоровался.",
+            "Guest said the barista was rude and did not greet them.",
+        ),
+        (
+            "Darbinieks runāja pa telefonu, kamēr viesis gaidīja pie kases.",
+            "Сотрудник разговаривал по телефону, пока гость ждал у кассы.",
+            "A colleague was on the phone while the guest waited at the till.",
+        ),
+        (
+            "Viesis jutās ignorēts, kad palūdza vēl vienu karoti.",
+            "Гость почувствовал, что его проигнорировали, когда он попросил ещё одну ложку.",
+            "Guest felt ignored when asking for another spoon.",
+        ),
     ),
     "cleanliness": (
-        ("Netīri galdiņi terasē, viesis tos nofotografēja.", "Грязные столики на террасе, гость их сфотографировал.", "Dirty tables on the terrace; the guest took a photo."),
-        ("Tualetē nebija ne papīra, ne ziepju.", "В туалете не было ни бумаги, ни мыла.", "No paper or soap in the toilet."),
-        ("Uz krūzes malas bija lūpu krāsas pēdas.", "На краю чашки был след помады.", "Lipstick mark on the rim of a cup."),
+        (
+            "Netīri galdiņi terasē, viesis tos nofotografēja.",
+            "Грязные столики на террасе, гость их сфотографировал.",
+            "Dirty tables on the terrace; the guest took a photo.",
+        ),
+        (
+            "Tualetē nebija ne papīra, ne ziepju.",
+            "В туалете не было ни бумаги, ни мыла.",
+            "No paper or soap in the toilet.",
+        ),
+        (
+            "Uz krūzes malas bija lūpu krāsas pēdas.",
+            "На краю чашки был след помады.",
+            "Lipstick mark on the rim of a cup.",
+        ),
     ),
     "equipment": (
-        ("Kafijas automāts sabojājās rīta sastrēgumā, pusstundu nevarējām gatavot espresso dzērienus.", "Кофемашина сломалась в утренний час пик, полчаса не могли готовить напитки на эспрессо.", "Espresso machine broke down in the morning rush; no espresso drinks for half an hour."),
-        ("Kartes terminālis nedarbojās, viesim nebija skaidras naudas.", "Не работал терминал, у гостя не было наличных.", "Card terminal was down and the guest had no cash."),
-        ("Vitrīnas ledusskapis nedzesēja, kūkas nācās izņemt no pārdošanas.", "Витрина-холодильник не охлаждала, пирожные пришлось снять с продажи.", "Display fridge stopped cooling; cakes had to be taken off sale."),
+        (
+            "Kafijas automāts sabojājās rīta sastrēgumā, pusstundu nevarējām gatavot espresso dzērienus.",
+            "Кофемашина сломалась в утренний час пик, полчаса не могли готовить напитки на эспрессо.",
+            "Espresso machine broke down in the morning rush; no espresso drinks for half an hour.",
+        ),
+        (
+            "Kartes terminālis nedarbojās, viesim nebija skaidras naudas.",
+            "Не работал терминал, у гостя не было наличных.",
+            "Card terminal was down and the guest had no cash.",
+        ),
+        (
+            "Vitrīnas ledusskapis nedzesēja, kūkas nācās izņemt no pārdošanas.",
+            "Витрина-холодильник не охлаждала, пирожные пришлось снять с продажи.",
+            "Display fridge stopped cooling; cakes had to be taken off sale.",
+        ),
     ),
     "billing": (
-        ("Viesim divreiz noņēma naudu par vienu pasūtījumu.", "С гостя дважды списали деньги за один заказ.", "Guest was charged twice for one order."),
-        ("Cena kasē neatbilda cenai ēdienkartē.", "Цена на кассе не совпала с ценой в меню.", "The price at the till did not match the menu."),
-        ("Netika piemērota lojalitātes kartes atlaide.", "Не применилась скидка по карте лояльности.", "Loyalty-card discount was not applied."),
+        (
+            "Viesim divreiz noņēma naudu par vienu pasūtījumu.",
+            "С гостя дважды списали деньги за один заказ.",
+            "Guest was charged twice for one order.",
+        ),
+        (
+            "Cena kasē neatbilda cenai ēdienkartē.",
+            "Цена на кассе не совпала с ценой в меню.",
+            "The price at the till did not match the menu.",
+        ),
+        (
+            "Netika piemērota lojalitātes kartes atlaide.",
+            "Не применилась скидка по карте лояльности.",
+            "Loyalty-card discount was not applied.",
+        ),
     ),
     "other": (
-        ("Viesis sūdzējās par pārāk skaļu mūziku.", "Гость пожаловался на слишком громкую музыку.", "Guest complained that the music was too loud."),
-        ("Viesim nepatika, ka terasē smēķē.", "Гостю не понравилось, что на террасе курят.", "Guest objected to people smoking on the terrace."),
+        (
+            "Viesis sūdzējās par pārāk skaļu mūziku.",
+            "Гость пожаловался на слишком громкую музыку.",
+            "Guest complained that the music was too loud.",
+        ),
+        (
+            "Viesim nepatika, ka terasē smēķē.",
+            "Гостю не понравилось, что на террасе курят.",
+            "Guest objected to people smoking on the terrace.",
+        ),
         ("Bērnu krēsliņš bija salūzis.", "Детский стульчик был сломан.", "The high chair was broken."),
     ),
 }
 WAIT_MINUTES = (12, 15, 18, 20, 25, 30, 35, 40)  # every one reads right with "minūtes" / "минут"
 
 ACTION_TAKEN = {
-    "product-quality": (("Pagatavojām jaunu dzērienu un atvainojāmies.", "Приготовили новый напиток и извинились.", "Made a fresh drink and apologised."),
-                        ("Atmaksājām naudu un piedāvājām citu desertu.", "Вернули деньги и предложили другой десерт.", "Refunded and offered another dessert."),
-                        ("Nomainījām porciju un iedevām kuponu nākamajai kafijai.", "Заменили порцию и дали купон на следующий кофе.", "Replaced the portion and gave a voucher for the next coffee.")),
-    "order-error": (("Bez maksas pagatavojām pareizo pasūtījumu.", "Бесплатно приготовили правильный заказ.", "Made the right order free of charge."),
-                    ("Atvainojāmies un iedevām kuponu.", "Извинились и дали купон.", "Apologised and gave a voucher.")),
-    "wait-time": (("Atvainojāmies, kafija uz mājas rēķina.", "Извинились, кофе за счёт заведения.", "Apologised; coffee on the house."),
-                  ("Maiņas vadītājs atvainojās un piedāvāja desertu.", "Старший смены извинился и предложил десерт.", "Shift lead apologised and offered a dessert.")),
-    "staff-behaviour": (("Maiņas vadītājs atvainojās viesim un pārrunāja gadījumu ar darbinieku.", "Старший смены извинился перед гостем и поговорил с сотрудником.", "Shift lead apologised to the guest and talked to the colleague."),
-                        ("Nosūtījām atvainošanās vēstuli.", "Отправили письмо с извинениями.", "Sent a letter of apology.")),
-    "cleanliness": (("Uzreiz sakopām un atvainojāmies.", "Сразу убрали и извинились.", "Cleaned up at once and apologised."),
-                    ("Papildinājām krājumus un ieviesām pārbaudi ik stundu.", "Пополнили запасы и ввели ежечасную проверку.", "Restocked and started hourly checks.")),
-    "equipment": (("Izsaucām servisu, pa to laiku viesiem piedāvājām filtra kafiju bez maksas.", "Вызвали сервис, а пока бесплатно предлагали гостям фильтр-кофе.", "Called the service engineer; offered free filter coffee meanwhile."),
-                  ("Atvainojāmies, viesis vēlāk samaksāja ar pārskaitījumu.", "Извинились, гость позже оплатил переводом.", "Apologised; the guest paid by bank transfer later.")),
-    "billing": (("Atmaksājām pārmaksāto summu.", "Вернули переплаченную сумму.", "Refunded the overcharge."),
-                ("Izlabojām cenu kasē un atmaksājām starpību.", "Исправили цену в кассе и вернули разницу.", "Fixed the price in the till and refunded the difference.")),
-    "other": (("Atvainojāmies un situāciju atrisinājām.", "Извинились и решили вопрос.", "Apologised and sorted it out."),
-              ("Pateicāmies par atsauksmi un nodevām to vadītājam.", "Поблагодарили за отзыв и передали его управляющему.", "Thanked the guest and passed it on to the manager.")),
+    "product-quality": (
+        (
+            "Pagatavojām jaunu dzērienu un atvainojāmies.",
+            "Приготовили новый напиток и извинились.",
+            "Made a fresh drink and apologised.",
+        ),
+        (
+            "Atmaksājām naudu un piedāvājām citu desertu.",
+            "Вернули деньги и предложили другой десерт.",
+            "Refunded and offered another dessert.",
+        ),
+        (
+            "Nomainījām porciju un iedevām kuponu nākamajai kafijai.",
+            "Заменили порцию и дали купон на следующий кофе.",
+            "Replaced the portion and gave a voucher for the next coffee.",
+        ),
+    ),
+    "order-error": (
+        (
+            "Bez maksas pagatavojām pareizo pasūtījumu.",
+            "Бесплатно приготовили правильный заказ.",
+            "Made the right order free of charge.",
+        ),
+        ("Atvainojāmies un iedevām kuponu.", "Извинились и дали купон.", "Apologised and gave a voucher."),
+    ),
+    "wait-time": (
+        (
+            "Atvainojāmies, kafija uz mājas rēķina.",
+            "Извинились, кофе за счёт заведения.",
+            "Apologised; coffee on the house.",
+        ),
+        (
+            "Maiņas vadītājs atvainojās un piedāvāja desertu.",
+            "Старший смены извинился и предложил десерт.",
+            "Shift lead apologised and offered a dessert.",
+        ),
+    ),
+    "staff-behaviour": (
+        (
+            "Maiņas vadītājs atvainojās viesim un pārrunāja gadījumu ar darbinieku.",
+            "Старший смены извинился перед гостем и поговорил с сотрудником.",
+            "Shift lead apologised to the guest and talked to the colleague.",
+        ),
+        ("Nosūtījām atvainošanās vēstuli.", "Отправили письмо с извинениями.", "Sent a letter of apology."),
+    ),
+    "cleanliness": (
+        ("Uzreiz sakopām un atvainojāmies.", "Сразу убрали и извинились.", "Cleaned up at once and apologised."),
+        (
+            "Papildinājām krājumus un ieviesām pārbaudi ik stundu.",
+            "Пополнили запасы и ввели ежечасную проверку.",
+            "Restocked and started hourly checks.",
+        ),
+    ),
+    "equipment": (
+        (
+            "Izsaucām servisu, pa to laiku viesiem piedāvājām filtra kafiju bez maksas.",
+            "Вызвали сервис, а пока бесплатно предлагали гостям фильтр-кофе.",
+            "Called the service engineer; offered free filter coffee meanwhile.",
+        ),
+        (
+            "Atvainojāmies, viesis vēlāk samaksāja ar pārskaitījumu.",
+            "Извинились, гость позже оплатил переводом.",
+            "Apologised; the guest paid by bank transfer later.",
+        ),
+    ),
+    "billing": (
+        ("Atmaksājām pārmaksāto summu.", "Вернули переплаченную сумму.", "Refunded the overcharge."),
+        (
+            "Izlabojām cenu kasē un atmaksājām starpību.",
+            "Исправили цену в кассе и вернули разницу.",
+            "Fixed the price in the till and refunded the difference.",
+        ),
+    ),
+    "other": (
+        ("Atvainojāmies un situāciju atrisinājām.", "Извинились и решили вопрос.", "Apologised and sorted it out."),
+        (
+            "Pateicāmies par atsauksmi un nodevām to vadītājam.",
+            "Поблагодарили за отзыв и передали его управляющему.",
+            "Thanked the guest and passed it on to the manager.",
+        ),
+    ),
 }
 PREVENTION = {
-    "product-quality": (("Pārbaudīt piena temperatūru ar termometru.", "Проверять температуру молока термометром.", "Check the milk temperature with a thermometer."),
-                        ("Marķēt konditorejas izstrādājumus ar cepšanas datumu.", "Маркировать выпечку датой выпекания.", "Label pastries with the baking date.")),
-    "order-error": (("Pirms maksāšanas atkārtot pasūtījumu viesim.", "Повторять заказ гостю перед оплатой.", "Read the order back before payment."),
-                    ("Uz krūzes rakstīt piena veidu.", "Писать на стакане вид молока.", "Write the milk type on the cup.")),
-    "wait-time": (("Pusdienu laikā otrs barists pie kases.", "В обед второй бариста на кассе.", "A second barista on the till at lunchtime."),
-                  ("Sastrēguma stundās maiņā viens cilvēks vairāk.", "В часы пик в смене на одного человека больше.", "One extra person on peak shifts.")),
-    "staff-behaviour": (("Atkārtot noteikumu 30/30 maiņas sapulcē.", "Повторить правило 30/30 на планёрке.", "Go over the 30/30 rule at the shift briefing."),),
-    "cleanliness": (("Pārbaudīt galdus ik pēc 30 minūtēm.", "Проверять столы каждые 30 минут.", "Check the tables every 30 minutes."),),
-    "equipment": (("Kafijas automāta apkope reizi mēnesī.", "Обслуживание кофемашины раз в месяц.", "Service the espresso machine every month."),),
-    "billing": (("Pēc katras ēdienkartes maiņas pārbaudīt cenas kasē.", "Сверять цены в кассе после каждой смены меню.", "Check the till prices after every menu change."),),
+    "product-quality": (
+        (
+            "Pārbaudīt piena temperatūru ar termometru.",
+            "Проверять температуру молока термометром.",
+            "Check the milk temperature with a thermometer.",
+        ),
+        (
+            "Marķēt konditorejas izstrādājumus ar cepšanas datumu.",
+            "Маркировать выпечку датой выпекания.",
+            "Label pastries with the baking date.",
+        ),
+    ),
+    "order-error": (
+        (
+            "Pirms maksāšanas atkārtot pasūtījumu viesim.",
+            "Повторять заказ гостю перед оплатой.",
+            "Read the order back before payment.",
+        ),
+        ("Uz krūzes rakstīt piena veidu.", "Писать на стакане вид молока.", "Write the milk type on the cup."),
+    ),
+    "wait-time": (
+        (
+            "Pusdienu laikā otrs barists pie kases.",
+            "В обед второй бариста на кассе.",
+            "A second barista on the till at lunchtime.",
+        ),
+        (
+            "Sastrēguma stundās maiņā viens cilvēks vairāk.",
+            "В часы пик в смене на одного человека больше.",
+            "One extra person on peak shifts.",
+        ),
+    ),
+    "staff-behaviour": (
+        (
+            "Atkārtot noteikumu 30/30 maiņas sapulcē.",
+            "Повторить правило 30/30 на планёрке.",
+            "Go over the 30/30 rule at the shift briefing.",
+        ),
+    ),
+    "cleanliness": (
+        (
+            "Pārbaudīt galdus ik pēc 30 minūtēm.",
+            "Проверять столы каждые 30 минут.",
+            "Check the tables every 30 minutes.",
+        ),
+    ),
+    "equipment": (
+        (
+            "Kafijas automāta apkope reizi mēnesī.",
+            "Обслуживание кофемашины раз в месяц.",
+            "Service the espresso machine every month.",
+        ),
+    ),
+    "billing": (
+        (
+            "Pēc katras ēdienkartes maiņas pārbaudīt cenas kasē.",
+            "Сверять цены в кассе после каждой смены меню.",
+            "Check the till prices after every menu change.",
+        ),
+    ),
     "other": (("Pārrunāt komandas sapulcē.", "Обсудить на командной встрече.", "Discuss at the team meeting."),),
 }
 # Who logs complaints, by café: (first name as they type it, the language they write in).
 STAFF = {
-    "riga-centre": (("Anna", "lv"), ("Jānis", "lv"), ("Marta", "lv"), ("Ольга", "ru"), ("Kristaps", "lv"), ("Sam", "en")),
+    "riga-centre": (
+        ("Anna", "lv"),
+        ("Jānis", "lv"),
+        ("Marta", "lv"),
+        ("Ольга", "ru"),
+        ("Kristaps", "lv"),
+        ("Sam", "en"),
+    ),
     "riga-mall": (("Дмитрий", "ru"), ("Laura", "lv"), ("Сергей", "ru"), ("Elīna", "lv"), ("Artūrs", "lv")),
     "jelgava": (("Agnese", "lv"), ("Mārtiņš", "lv"), ("Инга", "ru")),
 }
@@ -417,32 +700,72 @@ STAFF = {
 WHY_NOT = (
     ("Alga neatbilst slodzei.", "Зарплата не соответствует нагрузке.", "The pay does not match the workload."),
     ("Pārāk daudz maiņu nedēļas nogalēs.", "Слишком много смен в выходные.", "Too many weekend shifts."),
-    ("Maiņās trūkst cilvēku, vienmēr jāsteidzas.", "В сменах не хватает людей, вечная спешка.", "Shifts are understaffed; we are always rushing."),
+    (
+        "Maiņās trūkst cilvēku, vienmēr jāsteidzas.",
+        "В сменах не хватает людей, вечная спешка.",
+        "Shifts are understaffed; we are always rushing.",
+    ),
     ("Grafiku uzzinām pārāk vēlu.", "График узнаём слишком поздно.", "We get the rota too late."),
 )
 IDEAS = (
-    ("Otrs kafijas automāts tirdzniecības centrā.", "Вторая кофемашина в торговом центре.", "A second espresso machine in the mall."),
-    ("Īsa sapulce pirms katras maiņas.", "Короткая планёрка перед каждой сменой.", "A short briefing before every shift."),
+    (
+        "Otrs kafijas automāts tirdzniecības centrā.",
+        "Вторая кофемашина в торговом центре.",
+        "A second espresso machine in the mall.",
+    ),
+    (
+        "Īsa sapulce pirms katras maiņas.",
+        "Короткая планёрка перед каждой сменой.",
+        "A short briefing before every shift.",
+    ),
     ("Ēdienkarte angļu valodā pie kases.", "Меню на английском у кассы.", "An English menu at the till."),
-    ("Vairāk apmācību jaunajiem par kafijas pagatavošanu.", "Больше обучения новичков приготовлению кофе.", "More coffee training for new colleagues."),
-    ("Atsevišķa vieta tortu izsniegšanai.", "Отдельное место для выдачи тортов.", "A separate spot for handing out cake orders."),
-    ("Plāksnīte ar alergēniem pie vitrīnas.", "Табличка с аллергенами у витрины.", "An allergen sign by the display case."),
-    ("Ļaut baristiem pašiem izvēlēties sezonas dzērienu.", "Разрешить бариста самим выбирать сезонный напиток.", "Let the baristas choose the seasonal drink."),
+    (
+        "Vairāk apmācību jaunajiem par kafijas pagatavošanu.",
+        "Больше обучения новичков приготовлению кофе.",
+        "More coffee training for new colleagues.",
+    ),
+    (
+        "Atsevišķa vieta tortu izsniegšanai.",
+        "Отдельное место для выдачи тортов.",
+        "A separate spot for handing out cake orders.",
+    ),
+    (
+        "Plāksnīte ar alergēniem pie vitrīnas.",
+        "Табличка с аллергенами у витрины.",
+        "An allergen sign by the display case.",
+    ),
+    (
+        "Ļaut baristiem pašiem izvēlēties sezonas dzērienu.",
+        "Разрешить бариста самим выбирать сезонный напиток.",
+        "Let the baristas choose the seasonal drink.",
+    ),
 )
 
 # Journey-order survey.
 ORDER_PROBLEMS = (
-    ("Torte nebija gatava norunātajā laikā.", "Торт не был готов к назначенному времени.", "The cake was not ready at the agreed time."),
+    (
+        "Torte nebija gatava norunātajā laikā.",
+        "Торт не был готов к назначенному времени.",
+        "The cake was not ready at the agreed time.",
+    ),
     ("Uzrakstā uz tortes bija kļūda.", "В надписи на торте была ошибка.", "Spelling mistake in the cake inscription."),
     ("Trūka vienas kūciņas.", "Не хватало одного пирожного.", "One pastry was missing."),
-    ("Pasūtīju bez riekstiem, bet bija ar riekstiem.", "Заказывал без орехов, а были с орехами.", "I asked for no nuts, but there were nuts."),
+    (
+        "Pasūtīju bez riekstiem, bet bija ar riekstiem.",
+        "Заказывал без орехов, а были с орехами.",
+        "I asked for no nuts, but there were nuts.",
+    ),
 )
 ORDER_SUGGESTIONS_OLD = (
     ("Lapa telefonā ir neērta.", "Сайт неудобный на телефоне.", "The page is awkward on a phone."),
     ("Pārāk daudz lauku jāaizpilda.", "Слишком много полей нужно заполнять.", "Too many fields to fill in."),
 )
 ORDER_SUGGESTIONS = (
-    ("Iespēja izvēlēties precīzu saņemšanas laiku.", "Возможность выбрать точное время получения.", "Let me pick an exact pick-up time."),
+    (
+        "Iespēja izvēlēties precīzu saņemšanas laiku.",
+        "Возможность выбрать точное время получения.",
+        "Let me pick an exact pick-up time.",
+    ),
     ("Apstiprinājums īsziņā.", "Подтверждение по SMS.", "A confirmation by text message."),
     ("Vairāk tortu fotogrāfiju.", "Больше фотографий тортов.", "More photos of the cakes."),
     ("Maksāšana ar Apple Pay.", "Оплата через Apple Pay.", "Pay with Apple Pay."),
@@ -466,13 +789,24 @@ AFTER_VISIT_LANGS = {
 }
 NPS_OFFSET = {"riga-centre": 2, "riga-mall": -6, "jelgava": 8}
 REASONS = {
-    "riga-centre": {"coffee-to-go": 30, "breakfast": 15, "lunch": 20, "meeting": 15, "work-study": 12, "cake-pickup": 8},
+    "riga-centre": {
+        "coffee-to-go": 30,
+        "breakfast": 15,
+        "lunch": 20,
+        "meeting": 15,
+        "work-study": 12,
+        "cake-pickup": 8,
+    },
     "riga-mall": {"coffee-to-go": 40, "breakfast": 8, "lunch": 25, "meeting": 15, "work-study": 5, "cake-pickup": 7},
     "jelgava": {"coffee-to-go": 20, "breakfast": 20, "lunch": 20, "meeting": 25, "work-study": 5, "cake-pickup": 10},
 }
 REASON_HOURS = {  # (earliest, latest) local hour of the visit
-    "coffee-to-go": (7.5, 18.5), "breakfast": (8.0, 11.5), "lunch": (11.5, 15.0),
-    "meeting": (10.0, 20.5), "work-study": (9.0, 19.0), "cake-pickup": (10.0, 19.5),
+    "coffee-to-go": (7.5, 18.5),
+    "breakfast": (8.0, 11.5),
+    "lunch": (11.5, 15.0),
+    "meeting": (10.0, 20.5),
+    "work-study": (9.0, 19.0),
+    "cake-pickup": (10.0, 19.5),
 }
 SATISFACTION = {
     "promoter": {5: 66, 4: 29, 3: 5},
@@ -497,9 +831,25 @@ RECOMMEND = {
     "detractor": {0: 2, 1: 1, 2: 1, 3: 2, 4: 3, 5: 5, 6: 8},
 }
 IMPROVE_THEMES = {
-    "queue": 8, "faster": 5, "seats": 6, "prices": 7, "lukewarm": 5, "vegan": 5, "ignored": 4, "tables": 4,
-    "music": 3, "wifi": 2, "sold-out": 4, "wrong-drink": 3, "unfriendly": 3, "rarely-ten": 6, "terminal": 1,
-    "soup": 2, "hours": 3, "toilet": 2, "loyalty": 3,
+    "queue": 8,
+    "faster": 5,
+    "seats": 6,
+    "prices": 7,
+    "lukewarm": 5,
+    "vegan": 5,
+    "ignored": 4,
+    "tables": 4,
+    "music": 3,
+    "wifi": 2,
+    "sold-out": 4,
+    "wrong-drink": 3,
+    "unfriendly": 3,
+    "rarely-ten": 6,
+    "terminal": 1,
+    "soup": 2,
+    "hours": 3,
+    "toilet": 2,
+    "loyalty": 3,
 }
 
 
@@ -586,8 +936,15 @@ def after_visit_one(draw: Draw, location: str, group: str, f: float, dip: float,
     if draw.chance(0.90):
         answers["visit_reason"] = reason
     if draw.chance(0.78):
-        liked = {"coffee": 35, "pastries": 25, "lunch": 30 if reason == "lunch" else 8, "atmosphere": 22 if location != "riga-mall" else 10,
-                 "staff": (14 + 10 * f) * (1.4 if group == "promoter" else 0.6), "speed": 4 if location == "riga-mall" else 8, "prices": 6}
+        liked = {
+            "coffee": 35,
+            "pastries": 25,
+            "lunch": 30 if reason == "lunch" else 8,
+            "atmosphere": 22 if location != "riga-mall" else 10,
+            "staff": (14 + 10 * f) * (1.4 if group == "promoter" else 0.6),
+            "speed": 4 if location == "riga-mall" else 8,
+            "prices": 6,
+        }
         chosen = set(draw.picks(liked, draw.pick({1: 35, 2: 40, 3: 25})))
         answers["liked"] = [choice for choice in liked if choice in chosen]  # in the survey's order
     if draw.chance({"promoter": 0.02, "passive": 0.04, "detractor": 0.10}[group]):
@@ -632,8 +989,13 @@ def journey_order(draw: Draw) -> list[dict]:
         count = round((mean + draw.normal(0, 2.5)) * full_month_share(year, month))
         if (year, month) == (2025, 1):
             count = 3  # the ordering page was offline while the payment provider changed
-        days = day_weights([day for day in month_days(year, month)
-                            if is_open("riga-centre", day) and not ORDER_PAGE_OFFLINE[0] <= day <= ORDER_PAGE_OFFLINE[1]])
+        days = day_weights(
+            [
+                day
+                for day in month_days(year, month)
+                if is_open("riga-centre", day) and not ORDER_PAGE_OFFLINE[0] <= day <= ORDER_PAGE_OFFLINE[1]
+            ]
+        )
         for _ in range(count):
             location = draw.pick({"riga-centre": 0.45, "riga-mall": 0.30, "jelgava": 0.25})
             if location == "jelgava" and (year, month) == (2025, 2):
@@ -654,7 +1016,15 @@ def journey_order(draw: Draw) -> list[dict]:
             if draw.chance(0.28):
                 old = not new_page and draw.chance(0.5)
                 answers["suggestion"] = say(draw.pick(ORDER_SUGGESTIONS_OLD if old else ORDER_SUGGESTIONS), lang)
-            responses.append({"survey": "journey-order", "at": submitted, "lang": lang, "meta": {"location": location}, "answers": answers})
+            responses.append(
+                {
+                    "survey": "journey-order",
+                    "at": submitted,
+                    "lang": lang,
+                    "meta": {"location": location},
+                    "answers": answers,
+                }
+            )
     return responses
 
 
@@ -663,7 +1033,16 @@ def journey_order(draw: Draw) -> list[dict]:
 CHANNELS = {"in-person": 44, "phone": 10, "email": 14, "social-media": 10, "review-site": 12, "survey": 10}
 CHANNEL_SPEED = {"in-person": 0.5, "phone": 0.8, "email": 1.5, "social-media": 1.3, "review-site": 2.0, "survey": 1.8}
 """Time to resolve relative to the month's typical time: a complaint at the counter is sorted out at once."""
-CAUSES = {"product-quality": 20, "order-error": 19, "wait-time": 23, "staff-behaviour": 9, "cleanliness": 9, "equipment": 8, "billing": 7, "other": 5}
+CAUSES = {
+    "product-quality": 20,
+    "order-error": 19,
+    "wait-time": 23,
+    "staff-behaviour": 9,
+    "cleanliness": 9,
+    "equipment": 8,
+    "billing": 7,
+    "other": 5,
+}
 COMPLAINT_SHARE = {"riga-centre": 0.45, "riga-mall": 0.38, "jelgava": 0.17}
 
 
@@ -713,7 +1092,26 @@ def complaint_draft(draw: Draw, location: str, days: dict, cause: str, f: float)
     channel = draw.pick(CHANNELS)
     day = draw.pick(days)
     if channel == "in-person":
-        opened = at(day, draw.pick({8.0: 3, 9.0: 3, 10.0: 2, 11.0: 2, 12.0: 4, 13.0: 4, 14.0: 2, 15.0: 2, 16.0: 2, 17.0: 2, 18.0: 1, 19.0: 1}) + draw.uniform())
+        opened = at(
+            day,
+            draw.pick(
+                {
+                    8.0: 3,
+                    9.0: 3,
+                    10.0: 2,
+                    11.0: 2,
+                    12.0: 4,
+                    13.0: 4,
+                    14.0: 2,
+                    15.0: 2,
+                    16.0: 2,
+                    17.0: 2,
+                    18.0: 1,
+                    19.0: 1,
+                }
+            )
+            + draw.uniform(),
+        )
     else:
         opened = at(day, 7.5 + draw.uniform() * 15)
     opened = opened.replace(second=0)
@@ -726,15 +1124,24 @@ def complaint_draft(draw: Draw, location: str, days: dict, cause: str, f: float)
         severity.update({4: severity[4] * 1.8, 5: severity[5] * 2})
     answers["severity"] = draw.pick(severity)
     if draw.chance(0.8):
-        answers["affected_customers"] = draw.integer(5, 40) if cause == "equipment" else draw.pick({1: 82, 2: 10, 3: 5, 4: 3})
+        answers["affected_customers"] = (
+            draw.integer(5, 40) if cause == "equipment" else draw.pick({1: 82, 2: 10, 3: 5, 4: 3})
+        )
     if draw.chance(0.96):
         answers["root_cause"] = cause
     if draw.chance(0.88):
         answers["action_taken"] = say(draw.pick(ACTION_TAKEN[cause]), lang)
     if draw.chance(0.85):
         answers["customer_contacted"] = "yes" if draw.chance(0.68 + 0.20 * f) else "no"
-    return {"location": location, "lang": lang, "logger": logger, "cause": cause, "opened": opened, "answers": answers,
-            "pace": CHANNEL_SPEED[channel] * math.exp(draw.normal(0, 0.4))}
+    return {
+        "location": location,
+        "lang": lang,
+        "logger": logger,
+        "cause": cause,
+        "opened": opened,
+        "answers": answers,
+        "pace": CHANNEL_SPEED[channel] * math.exp(draw.normal(0, 0.4)),
+    }
 
 
 def complaint_done(draw: Draw, draft: dict, hours: float) -> dict | None:
@@ -753,26 +1160,52 @@ def complaint_done(draw: Draw, draft: dict, hours: float) -> dict | None:
     logged = (resolved or opened) + dt.timedelta(minutes=10 + draw.uniform() * 170)
     if logged.date() > LAST_DAY:
         return None  # still open on the sample's last day: not in the log yet
-    return {"survey": "complaint-log", "at": logged, "lang": lang, "meta": {"location": draft["location"]}, "answers": answers}
+    return {
+        "survey": "complaint-log",
+        "at": logged,
+        "lang": lang,
+        "meta": {"location": draft["location"]},
+        "answers": answers,
+    }
 
 
 # ---- employee-annual -----------------------------------------------------------------
 
 WAVES = {
-    2025: {"days": (dt.date(2025, 11, 3), dt.date(2025, 12, 12)),
-           "roles": {"riga-centre": {"manager": 1, "shift-lead": 2, "kitchen": 3, "barista": 6},
-                     "riga-mall": {"manager": 1, "shift-lead": 2, "kitchen": 2, "barista": 4},
-                     "jelgava": {"kitchen": 1, "barista": 1}},
-           "means": {"standards_clear": 4.4, "standards_possible": 3.55, "training": 3.85, "tools": 3.4,
-                     "management_feedback": 3.8, "management_listens": 3.65},
-           "recommend": 0.68},
-    2026: {"days": (dt.date(2026, 11, 2), LAST_DAY),
-           "roles": {"riga-centre": {"manager": 1, "shift-lead": 2, "kitchen": 3, "barista": 6, "other": 1},
-                     "riga-mall": {"manager": 1, "shift-lead": 2, "kitchen": 2, "barista": 5},
-                     "jelgava": {"manager": 1, "barista": 1}},
-           "means": {"standards_clear": 4.7, "standards_possible": 3.95, "training": 4.05, "tools": 3.95,
-                     "management_feedback": 3.95, "management_listens": 3.9},
-           "recommend": 0.74},
+    2025: {
+        "days": (dt.date(2025, 11, 3), dt.date(2025, 12, 12)),
+        "roles": {
+            "riga-centre": {"manager": 1, "shift-lead": 2, "kitchen": 3, "barista": 6},
+            "riga-mall": {"manager": 1, "shift-lead": 2, "kitchen": 2, "barista": 4},
+            "jelgava": {"kitchen": 1, "barista": 1},
+        },
+        "means": {
+            "standards_clear": 4.4,
+            "standards_possible": 3.55,
+            "training": 3.85,
+            "tools": 3.4,
+            "management_feedback": 3.8,
+            "management_listens": 3.65,
+        },
+        "recommend": 0.68,
+    },
+    2026: {
+        "days": (dt.date(2026, 11, 2), LAST_DAY),
+        "roles": {
+            "riga-centre": {"manager": 1, "shift-lead": 2, "kitchen": 3, "barista": 6, "other": 1},
+            "riga-mall": {"manager": 1, "shift-lead": 2, "kitchen": 2, "barista": 5},
+            "jelgava": {"manager": 1, "barista": 1},
+        },
+        "means": {
+            "standards_clear": 4.7,
+            "standards_possible": 3.95,
+            "training": 4.05,
+            "tools": 3.95,
+            "management_feedback": 3.95,
+            "management_listens": 3.9,
+        },
+        "recommend": 0.74,
+    },
 }
 EMPLOYEE_OFFSET = {
     "riga-mall": {"standards_possible": -0.35, "tools": -0.2, "management_listens": -0.2},
@@ -786,7 +1219,9 @@ def employee_annual(draw: Draw) -> list[dict]:
     for wave in WAVES.values():
         first, last = wave["days"]
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-        days = {day: (3 if day - first < dt.timedelta(days=7) else 1) * (0.3 if day.weekday() >= 5 else 1) for day in days}
+        days = {
+            day: (3 if day - first < dt.timedelta(days=7) else 1) * (0.3 if day.weekday() >= 5 else 1) for day in days
+        }
         for location, roles in wave["roles"].items():
             for role, count in roles.items():
                 for _ in range(count):
@@ -812,7 +1247,13 @@ def employee_one(draw: Draw, wave: dict, location: str, role: str, days: dict) -
     if draw.chance(0.45):
         answers["ideas"] = say(draw.pick(IDEAS), lang)
     # An anonymous survey keeps only the day: the moment is local midnight, as the store keeps it.
-    return {"survey": "employee-annual", "at": at(draw.pick(days), 0), "lang": lang, "meta": {"location": location}, "answers": answers}
+    return {
+        "survey": "employee-annual",
+        "at": at(draw.pick(days), 0),
+        "lang": lang,
+        "meta": {"location": location},
+        "answers": answers,
+    }
 
 
 # ---- orders.csv ----------------------------------------------------------------------
@@ -850,17 +1291,21 @@ def orders(draw: Draw) -> list[tuple[str, dt.datetime]]:
 
 def numbered(responses: list[dict], survey: str) -> list[dict]:
     """Interchange lines in time order, with ids sample-<survey>-000001, ..."""
-    responses.sort(key=lambda response: (response["at"], json.dumps(response["answers"], sort_keys=True, ensure_ascii=False)))
+    responses.sort(
+        key=lambda response: (response["at"], json.dumps(response["answers"], sort_keys=True, ensure_ascii=False))
+    )
     lines = []
     for index, response in enumerate(responses, start=1):
-        lines.append({
-            "id": f"sample-{survey}-{index:06d}",
-            "survey": survey,
-            "submitted_at": utc_text(response["at"]),
-            "lang": response["lang"],
-            "meta": response["meta"],
-            "answers": response["answers"],
-        })
+        lines.append(
+            {
+                "id": f"sample-{survey}-{index:06d}",
+                "survey": survey,
+                "submitted_at": utc_text(response["at"]),
+                "lang": response["lang"],
+                "meta": response["meta"],
+                "answers": response["answers"],
+            }
+        )
     return lines
 
 
@@ -892,7 +1337,10 @@ def main() -> None:
     for survey in generators:
         print(f"{survey}: {counts[survey]} responses", file=sys.stderr)
     print(f"{RESPONSES_FILE.name}: {len(lines)} responses (synthetic)", file=sys.stderr)
-    print(f"{ORDERS_FILE.name}: {len(order_rows)} orders by {len({card for card, _ in order_rows})} card holders (synthetic)", file=sys.stderr)
+    print(
+        f"{ORDERS_FILE.name}: {len(order_rows)} orders by {len({card for card, _ in order_rows})} card holders (synthetic)",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """sitegen: a static-site generator for service-quality programs."""
 
+from __future__ import annotations
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

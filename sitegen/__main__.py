@@ -1,5 +1,7 @@
 """`python -m sitegen` runs the command line."""
 
+from __future__ import annotations
+
 from sitegen.cli import main
 
 main()

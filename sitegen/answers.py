@@ -64,7 +64,7 @@ MESSAGES = {
     "not_allowed": N_("This value is not allowed here."),
     "bad_response_id": N_("The response id is not valid."),
     "bad_language": N_("This language is not offered."),
-    "not_an_object": N_("Send a JSON object with \"answers\"."),
+    "not_an_object": N_('Send a JSON object with "answers".'),
 }
 
 
@@ -148,7 +148,9 @@ def _read_number(question: BaseQuestion, values: list[Any]) -> int | float:
     number = _as_number(_single(values))
     low, high = question.min, question.max  # type: ignore[attr-defined]
     if (low is not None and number < low) or (high is not None and number > high):
-        raise _Refused("out_of_range", min=f"{low:g}" if low is not None else "…", max=f"{high:g}" if high is not None else "…")
+        raise _Refused(
+            "out_of_range", min=f"{low:g}" if low is not None else "…", max=f"{high:g}" if high is not None else "…"
+        )
     return number
 
 
@@ -260,16 +262,18 @@ def _read_matrix(question: BaseQuestion, rows: dict[str, list[Any]], problems: l
         except _Refused as refused:
             problems.append(Problem(name, refused.code, refused.params))
     if question.required and answer and len(answer) < len(items):
-        problems += [Problem(f"{question.id}.{item}", "required") for item in items if item not in answer and item not in rows]
+        problems += [
+            Problem(f"{question.id}.{item}", "required") for item in items if item not in answer and item not in rows
+        ]
     return {item: answer[item] for item in items if item in answer}
 
 
 def kept_moment(survey: Survey, moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     """When a response is recorded as submitted: for an anonymous survey only the day (local midnight, in UTC)."""
     if not survey.is_anonymous:
-        return moment.astimezone(dt.timezone.utc)
+        return moment.astimezone(dt.UTC)
     local_day = moment.astimezone(zone).date()
-    return dt.datetime.combine(local_day, dt.time(), zone).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(local_day, dt.time(), zone).astimezone(dt.UTC)
 
 
 # ---- the whole survey ----------------------------------------------------------------
@@ -375,7 +379,9 @@ def _meta(survey: Survey, given: dict[str, Any], problems: list[Problem]) -> dic
     return meta
 
 
-def _submission(survey: Survey, languages: list[str], rid: Any, lang: Any, hidden: dict[str, Any], raw: dict[str, Any]) -> Submission:
+def _submission(
+    survey: Survey, languages: list[str], rid: Any, lang: Any, hidden: dict[str, Any], raw: dict[str, Any]
+) -> Submission:
     problems: list[Problem] = []
     response_id = _response_id(rid, problems)
     language = _language(lang, languages, problems)
@@ -425,7 +431,11 @@ def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, s
 
 def read_json(survey: Survey, languages: list[str], document: Any) -> Submission:
     """A JSON body `{"rid", "lang", "meta": {...}, "answers": {...}}`."""
-    if not isinstance(document, dict) or not isinstance(document.get("answers", {}), dict) or not isinstance(document.get("meta", {}), dict):
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("answers", {}), dict)
+        or not isinstance(document.get("meta", {}), dict)
+    ):
         raise InvalidSubmission([Problem("answers", "not_an_object")])
     unknown = [Problem(key, "unknown_field") for key in document if key not in ("rid", "lang", "meta", "answers")]
     raw: dict[str, Any] = {}
@@ -435,7 +445,9 @@ def read_json(survey: Survey, languages: list[str], document: Any) -> Submission
         else:
             raw[name] = value if isinstance(value, list) else [value]
     try:
-        submission = _submission(survey, languages, document.get("rid"), document.get("lang"), document.get("meta", {}), raw)
+        submission = _submission(
+            survey, languages, document.get("rid"), document.get("lang"), document.get("meta", {}), raw
+        )
     except InvalidSubmission as invalid:
         raise InvalidSubmission(unknown + invalid.problems) from None
     if unknown:

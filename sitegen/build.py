@@ -60,7 +60,12 @@ class RenderCache:
         """The environment to render with; everything is forgotten when a template changed."""
         stamp = template_stamp(site.files.templates)
         if self.environment is None or stamp != self.templates:
-            self.templates, self.environment, self.names, self.pages = stamp, create_environment(site.files.templates), {}, {}
+            self.templates, self.environment, self.names, self.pages = (
+                stamp,
+                create_environment(site.files.templates),
+                {},
+                {},
+            )
         return self.environment
 
     def scorecard_figures(self, site: Site) -> dict[str, ScorecardFigures]:
@@ -77,7 +82,11 @@ class RenderCache:
             prepare_vega_bundle()
             figures = compute_scorecards(site)
             # Built now, their SVGs are drawn in the background while the other pages render.
-            charts = {(scorecard_id, metric.metric.id): metric_charts(metric) for scorecard_id, scorecard in figures.items() for metric in scorecard.metrics}
+            charts = {
+                (scorecard_id, metric.metric.id): metric_charts(metric)
+                for scorecard_id, scorecard in figures.items()
+                for metric in scorecard.metrics
+            }
             self.figures_key, self.figures, self.charts = key, figures, charts
         return self.figures
 
@@ -85,10 +94,16 @@ class RenderCache:
 def template_stamp(project_templates: Path) -> tuple[tuple[str, int], ...]:
     """Every template file of the theme and the project, with its modification time."""
     folders = [THEME_DIR, project_templates] if project_templates.is_dir() else [THEME_DIR]
-    return tuple(sorted((str(path), path.stat().st_mtime_ns) for folder in folders for path in folder.rglob("*") if path.is_file()))
+    return tuple(
+        sorted(
+            (str(path), path.stat().st_mtime_ns) for folder in folders for path in folder.rglob("*") if path.is_file()
+        )
+    )
 
 
-def render_site(site: Site, progress: Progress = lambda plans: plans, cache: RenderCache | None = None) -> dict[str, bytes]:
+def render_site(
+    site: Site, progress: Progress = lambda plans: plans, cache: RenderCache | None = None
+) -> dict[str, bytes]:
     """Every output file of a site, by path relative to `output/`, in memory.
 
     With a `cache` (`sitegen serve`), only pages whose signature changed since
@@ -104,8 +119,15 @@ def render_site(site: Site, progress: Progress = lambda plans: plans, cache: Ren
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
     signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, figures, cache.charts)]
-    signatures = {path: page_signature(plan, digests, _names(cache, environment, shared, plan, site)) if is_incremental else "" for plan, path in signed}
-    fresh = {path for _, path in signed if not is_incremental or path not in cache.pages or cache.pages[path][0] != signatures[path]}
+    signatures = {
+        path: page_signature(plan, digests, _names(cache, environment, shared, plan, site)) if is_incremental else ""
+        for plan, path in signed
+    }
+    fresh = {
+        path
+        for _, path in signed
+        if not is_incremental or path not in cache.pages or cache.pages[path][0] != signatures[path]
+    }
     # Pages without Markdown first: they render while other processes convert the rest.
     ordered = sorted(signed, key=lambda entry: bool(entry[0].markdown))
     with prepared_markdown(text for plan, path in ordered if path in fresh for text in plan.markdown):
@@ -121,7 +143,9 @@ def render_site(site: Site, progress: Progress = lambda plans: plans, cache: Ren
     return files
 
 
-def _names(cache: RenderCache, environment: Environment, shared: dict[str, Any], plan: PagePlan, site: Site) -> frozenset[str]:
+def _names(
+    cache: RenderCache, environment: Environment, shared: dict[str, Any], plan: PagePlan, site: Site
+) -> frozenset[str]:
     """The names a page's template reads, worked out once per template."""
     if plan.template not in cache.names:
         try:
@@ -142,7 +166,9 @@ def scorecard_files(site: Site, figures: dict[str, ScorecardFigures]) -> dict[st
     files: dict[str, bytes] = {}
     for scorecard_id, scorecard in figures.items():
         folder = f"{INTRANET}/scorecards/{scorecard_id}"
-        files[f"{folder}/scorecard.json"] = scorecard_json(scorecard, scorecard.scorecard.title.get(site.default_language, site.default_language))
+        files[f"{folder}/scorecard.json"] = scorecard_json(
+            scorecard, scorecard.scorecard.title.get(site.default_language, site.default_language)
+        )
         for metric in scorecard.metrics:
             files[f"{folder}/{metric.metric.id}.csv"] = metric_csv(metric)
     files[f"{INTRANET}/static/vega.js"] = vega_bundle().encode("utf-8")

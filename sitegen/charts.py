@@ -39,11 +39,20 @@ class Chart:
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, grid=True, gridColor="#e3e8e6").configure_view(stroke=None)
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFontSize=12, titleFontSize=12, grid=True, gridColor="#e3e8e6")
+        .configure_view(stroke=None)
+    )
 
 
 def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:
-    fitted = chart.properties(width="container", height=220, description=description, autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+    fitted = chart.properties(
+        width="container",
+        height=220,
+        description=description,
+        autosize=alt.AutoSizeParams(type="fit", contains="padding"),
+    )
     spec = _config(fitted).to_dict(validate=False)
     spec_text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     printable = dict(spec, width=560, autosize={"type": "fit", "contains": "padding"})
@@ -58,7 +67,9 @@ def _drawer() -> ThreadPoolExecutor:
 
 @cache
 def _drawing(spec_text: str) -> Future[str]:
-    return _drawer().submit(lambda: str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION)))
+    return _drawer().submit(
+        lambda: str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION))
+    )
 
 
 def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float | None, description: str) -> Chart:
@@ -72,9 +83,17 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
     layers: list[Any] = []
     if frame["low"].notna().any():
         layers.append(base.mark_area(opacity=0.35, color=BAND).encode(y=alt.Y("low:Q", title=y_title), y2="high:Q"))
-    layers.append(base.mark_line(point=alt.OverlayMarkDef(color=BRAND), color=BRAND).encode(y=alt.Y("value:Q", title=y_title), tooltip=["period:O", alt.Tooltip("value:Q", format=".1f")]))
+    layers.append(
+        base.mark_line(point=alt.OverlayMarkDef(color=BRAND), color=BRAND).encode(
+            y=alt.Y("value:Q", title=y_title), tooltip=["period:O", alt.Tooltip("value:Q", format=".1f")]
+        )
+    )
     if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color=TARGET, strokeDash=[6, 4], strokeWidth=2).encode(y="target:Q")
+        rule = (
+            alt.Chart(pd.DataFrame({"target": [target]}))
+            .mark_rule(color=TARGET, strokeDash=[6, 4], strokeWidth=2)
+            .encode(y="target:Q")
+        )
         layers.append(rule)
     return _finish(alt.layer(*layers), description)
 
@@ -82,24 +101,40 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
 def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: str) -> Chart:
     """One horizontal bar per published segment (location, channel, ...)."""
     frame = pd.DataFrame(list(rows), columns=["key", "value"])
-    chart = alt.Chart(frame).mark_bar(color=BRAND).encode(
-        y=alt.Y("key:N", title=None, sort="-x"),
-        x=alt.X("value:Q", title=x_title),
-        tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(color=BRAND)
+        .encode(
+            y=alt.Y("key:N", title=None, sort="-x"),
+            x=alt.X("value:Q", title=x_title),
+            tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
+        )
     )
     return _finish(chart, description)
 
 
-def distribution_chart(rows: Sequence[dict[str, Any]], *, order: Sequence[str], colours: Sequence[str], description: str) -> Chart:
+def distribution_chart(
+    rows: Sequence[dict[str, Any]], *, order: Sequence[str], colours: Sequence[str], description: str
+) -> Chart:
     """Shares of answer groups per period as stacked bars (e.g. detractors, passives, promoters)."""
     frame = pd.DataFrame(list(rows), columns=["period", "group", "share"])
-    chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("share:Q", title="%", stack="normalize", axis=alt.Axis(format="%")),
-        color=alt.Color("group:N", sort=list(order), scale=alt.Scale(domain=list(order), range=list(colours)), legend=alt.Legend(title=None, orient="bottom")),
-        order=alt.Order("group_order:Q"),
-        tooltip=["period:O", "group:N", alt.Tooltip("share:Q", format=".1f")],
-    ).transform_calculate(group_order=f"indexof({json.dumps(list(order))}, datum.group)")
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("share:Q", title="%", stack="normalize", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "group:N",
+                sort=list(order),
+                scale=alt.Scale(domain=list(order), range=list(colours)),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            order=alt.Order("group_order:Q"),
+            tooltip=["period:O", "group:N", alt.Tooltip("share:Q", format=".1f")],
+        )
+        .transform_calculate(group_order=f"indexof({json.dumps(list(order))}, datum.group)")
+    )
     return _finish(chart, description)
 
 

@@ -68,7 +68,9 @@ def check_site(site: Site) -> list[SiteError]:
     return problems
 
 
-def check_unique_ids(items: list[Any], owner: Source[Any] | None = None, loc: tuple[Any, ...] = ()) -> Iterator[SiteError]:
+def check_unique_ids(
+    items: list[Any], owner: Source[Any] | None = None, loc: tuple[Any, ...] = ()
+) -> Iterator[SiteError]:
     """Ids are unique within their kind (files) or within one list of a file (`owner`, `loc`)."""
     first_seen: dict[str, str] = {}
     for index, item in enumerate(items):
@@ -88,7 +90,11 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
     yield from check_unique_ids(survey.questions, source, ("questions",))
     for name in survey.hidden:
         if name in RESERVED_FIELD_NAMES or survey.question(name) is not None:
-            yield source.error(("hidden", name), f"the field name '{name}' is already taken by {'the form itself' if name in RESERVED_FIELD_NAMES else 'a question'}", at_key=True)
+            yield source.error(
+                ("hidden", name),
+                f"the field name '{name}' is already taken by {'the form itself' if name in RESERVED_FIELD_NAMES else 'a question'}",
+                at_key=True,
+            )
     if survey.opens and survey.closes and survey.closes < survey.opens:
         yield source.error(("closes",), f"must not be before opens ({survey.opens.isoformat()})")
     earlier: dict[str, BaseQuestion] = {}
@@ -97,7 +103,9 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
         if question.id in RESERVED_FIELD_NAMES:
             yield source.error((*loc, "id"), f"'{question.id}' is reserved for the form itself; choose another id")
         if question.label is None:
-            yield source.error(loc, f"question '{question.id}' has no label; the form shows its id instead", warning=True)
+            yield source.error(
+                loc, f"question '{question.id}' has no label; the form shows its id instead", warning=True
+            )
         yield from _check_question(source, question, loc)
         if question.show_if is not None:
             yield from _check_condition(source, question, earlier, loc)
@@ -148,11 +156,15 @@ def _check_condition(
     for item in values:
         shown = str(item).lower() if isinstance(item, bool) else item
         if allowed and (isinstance(item, bool) or str(item) not in allowed):
-            yield source.error((*loc, operator), f"'{shown}' is not an answer of '{target.id}'; expected one of {', '.join(allowed)}")
+            yield source.error(
+                (*loc, operator), f"'{shown}' is not an answer of '{target.id}'; expected one of {', '.join(allowed)}"
+            )
         elif kind in NUMERIC_TYPES and isinstance(item, (bool, str)):
             yield source.error((*loc, operator), f"'{shown}' is not a number, but '{target.id}' is a {kind} question")
         elif bounds and isinstance(item, (int, float)) and not bounds[0] <= item <= bounds[1]:
-            yield source.error((*loc, operator), f"{item:g} is outside the scale of '{target.id}' ({bounds[0]:g}-{bounds[1]:g})")
+            yield source.error(
+                (*loc, operator), f"{item:g} is outside the scale of '{target.id}' ({bounds[0]:g}-{bounds[1]:g})"
+            )
 
 
 def check_scorecard(
@@ -168,7 +180,9 @@ def check_scorecard(
         if isinstance(metric, RepeatRateMetric):
             data = (root / metric.data).resolve()
             if not data.is_relative_to(root.resolve()):
-                yield source.error((*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv")
+                yield source.error(
+                    (*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv"
+                )
             elif not data.is_file():
                 yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
             continue
@@ -177,13 +191,17 @@ def check_scorecard(
         if survey is None and metric.survey in invalid_surveys:
             continue
         if survey is None:
-            yield source.error((*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}")
+            yield source.error(
+                (*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}"
+            )
             continue
         yield from _check_metric_questions(source, metric, survey, loc)
         yield from _check_segments(source, metric, survey, loc)
 
 
-def _check_metric_questions(source: Source[Scorecard], metric: BaseMetric, survey: Survey, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+def _check_metric_questions(
+    source: Source[Scorecard], metric: BaseMetric, survey: Survey, loc: tuple[Any, ...]
+) -> Iterator[SiteError]:
     wanted: list[tuple[str, str, tuple[str, ...]]] = []
     if isinstance(metric, QuestionMetric):
         wanted.append(("question", metric.question, QUESTION_TYPES_FOR_KIND[type(metric)]))
@@ -193,26 +211,41 @@ def _check_metric_questions(source: Source[Scorecard], metric: BaseMetric, surve
         question = survey.question(question_id)
         known = [q.id for q in survey.questions]
         if question is None:
-            yield source.error((*loc, key), f"survey '{survey.id}' has no question '{question_id}'{did_you_mean(question_id, known)}")
+            yield source.error(
+                (*loc, key), f"survey '{survey.id}' has no question '{question_id}'{did_you_mean(question_id, known)}"
+            )
         elif question.type not in types:  # type: ignore[attr-defined]
-            yield source.error((*loc, key), f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}")  # type: ignore[attr-defined]
+            yield source.error(
+                (*loc, key),
+                f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",
+            )  # type: ignore[attr-defined]
         elif isinstance(metric, CesMetric) and question.points != 7:  # type: ignore[attr-defined]
-            yield source.error((*loc, key), f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}")  # type: ignore[attr-defined]
+            yield source.error(
+                (*loc, key), f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}"
+            )  # type: ignore[attr-defined]
         elif isinstance(metric, ShareMetric):
             allowed = choice_ids(question)
             key = "equals" if metric.equals is not None else "in"
             for choice in metric.counted_choices:
                 if choice not in allowed:
-                    yield source.error((*loc, key), f"'{choice}' is not an answer of '{question_id}'; expected one of {', '.join(allowed)}")
+                    yield source.error(
+                        (*loc, key),
+                        f"'{choice}' is not an answer of '{question_id}'; expected one of {', '.join(allowed)}",
+                    )
 
 
-def _check_segments(source: Source[Scorecard], metric: SurveyMetric, survey: Survey, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+def _check_segments(
+    source: Source[Scorecard], metric: SurveyMetric, survey: Survey, loc: tuple[Any, ...]
+) -> Iterator[SiteError]:
     """A segment is `location`, `stage`, a hidden field or a choice question of the survey."""
     choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]  # type: ignore[attr-defined]
     known = sorted({"stage", *survey.hidden, *choice_questions})
     for index, segment in enumerate(metric.segments):
         if segment not in known:
-            yield source.error((*loc, "segments", index), f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; expected one of {', '.join(known)}{did_you_mean(segment, known)}")
+            yield source.error(
+                (*loc, "segments", index),
+                f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; expected one of {', '.join(known)}{did_you_mean(segment, known)}",
+            )
 
 
 def check_measured_by(site: Site) -> Iterator[SiteError]:
@@ -228,10 +261,15 @@ def check_measured_by(site: Site) -> Iterator[SiteError]:
         if scorecard is None and scorecard_id in invalid_scorecards:
             continue
         if scorecard is None:
-            yield source.error(("measured_by",), f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}")
+            yield source.error(
+                ("measured_by",), f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}"
+            )
         elif scorecard.metric(metric_id) is None:
             known = [metric.id for metric in scorecard.metrics]
-            yield source.error(("measured_by",), f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}")
+            yield source.error(
+                ("measured_by",),
+                f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}",
+            )
 
 
 def check_translations(site: Site) -> Iterator[SiteError]:
@@ -246,14 +284,22 @@ def check_translations(site: Site) -> Iterator[SiteError]:
         for loc, text in find_texts(source.model):
             for lang in text.translations:
                 if lang not in languages:
-                    yield source.error((*loc, lang), f"'{lang}' is not one of the site's languages ({', '.join(languages)}){did_you_mean(lang, languages)}", at_key=True)
+                    yield source.error(
+                        (*loc, lang),
+                        f"'{lang}' is not one of the site's languages ({', '.join(languages)}){did_you_mean(lang, languages)}",
+                        at_key=True,
+                    )
             for lang in text.missing(languages):
                 used = default if default in text.translations else next(iter(text.translations))
                 yield source.error(loc, f"no '{lang}' translation; the {used} text is used", warning=True)
     for page in site.pages:
         for lang in languages[1:]:
             if lang not in page.bodies:
-                yield page.meta.error((), f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); the {default} text is used", warning=True)
+                yield page.meta.error(
+                    (),
+                    f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); the {default} text is used",
+                    warning=True,
+                )
 
 
 def find_texts(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Text]]:

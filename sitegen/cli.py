@@ -46,7 +46,9 @@ def handle_user_errors(command: F) -> F:
         except ProjectInvalid as invalid:
             _report(invalid.errors)
             errors = sum(not problem.is_warning for problem in invalid.errors)
-            click.secho(f"Stopped: {_summary(errors, len(invalid.errors) - errors)}. Nothing was written.", fg="red", err=True)
+            click.secho(
+                f"Stopped: {_summary(errors, len(invalid.errors) - errors)}. Nothing was written.", fg="red", err=True
+            )
             sys.exit(1)
         except SitegenError as problem:
             click.secho(f"Error: {problem}", fg="red", err=True)
@@ -111,8 +113,10 @@ def check(project: Path, strict: bool) -> None:
     """
     site = load_site(project)
     _escalate(site.warnings, strict)
-    click.echo(f"OK: {len(site.surveys)} surveys, {len(site.standards)} standards, {len(site.guides)} guides, "
-               f"{len(site.scorecards)} scorecards, {len(site.pages)} pages; {_summary(0, len(site.warnings))}.")
+    click.echo(
+        f"OK: {len(site.surveys)} surveys, {len(site.standards)} standards, {len(site.guides)} guides, "
+        f"{len(site.scorecards)} scorecards, {len(site.pages)} pages; {_summary(0, len(site.warnings))}."
+    )
 
 
 @main.command()
@@ -127,15 +131,28 @@ def build(project: Path, strict: bool) -> None:
     """
     report = build_project(project, progress=_progress_bar, strict=strict)
     _report(report.warnings)
-    click.echo(f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
-               f"; {_summary(0, len(report.warnings))}.")
+    click.echo(
+        f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
+        f"; {_summary(0, len(report.warnings))}."
+    )
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="The port to listen on.")
-@click.option("--store", "store_url", default=None, help="A database URL instead of sitegen.yaml's store (sqlite:///..., postgresql://...).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes (use PostgreSQL or SQLite on one machine).")
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="A database URL instead of sitegen.yaml's store (sqlite:///..., postgresql://...).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (use PostgreSQL or SQLite on one machine).",
+)
 @click.pass_obj
 @handle_user_errors
 def collect(project: Path, host: str, port: int, store_url: str | None, workers: int) -> None:
@@ -169,7 +186,9 @@ def serve(project: Path, host: str, port: int) -> None:
     from sitegen.serve import serve as run_preview  # the web stack loads only for this command
 
     load_site(project)
-    click.echo(f"Previewing {project.resolve()} at http://{host}:{port}/ (intranet: /intranet/). Ctrl-C stops.", err=True)
+    click.echo(
+        f"Previewing {project.resolve()} at http://{host}:{port}/ (intranet: /intranet/). Ctrl-C stops.", err=True
+    )
     try:
         run_preview(project, host, port, report=lambda message: click.echo(message, err=True))
     except KeyboardInterrupt:
@@ -193,7 +212,9 @@ def responses() -> None:
 
 @responses.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Import the valid lines and report the others, instead of importing nothing.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid lines and report the others, instead of importing nothing."
+)
 @click.pass_obj
 @handle_user_errors
 def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
@@ -205,7 +226,10 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
     responses again adds nothing: they are matched by id (a line without an
     id gets one made from its content).
     """
-    from sitegen.interchange import import_responses, open_store  # the store (SQLAlchemy, pandas) loads only for these commands
+    from sitegen.interchange import (
+        import_responses,
+        open_store,
+    )  # the store (SQLAlchemy, pandas) loads only for these commands
 
     site = load_site(project)
     with open_store(site) as store:
@@ -220,8 +244,19 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
 
 @responses.command("export")
 @click.option("--survey", "survey_id", metavar="ID", help="Only the responses to this survey.")
-@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="JSON Lines, or CSV with a column per question.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (replaced only when complete) instead of standard output.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines, or CSV with a column per question.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (replaced only when complete) instead of standard output.",
+)
 @click.pass_obj
 @handle_user_errors
 def export(project: Path, survey_id: str | None, file_format: Format, output: Path | None) -> None:
@@ -229,6 +264,9 @@ def export(project: Path, survey_id: str | None, file_format: Format, output: Pa
     from sitegen.interchange import export_responses, open_store
 
     site = load_site(project)
-    with open_store(site) as store, click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream:
+    with (
+        open_store(site) as store,
+        click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream,
+    ):
         written = export_responses(site, store, stream, survey_id=survey_id, file_format=file_format)
     click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)

@@ -114,7 +114,9 @@ def open_store(site: Site) -> ResponseStore:
 # ---- import --------------------------------------------------------------------------------
 
 
-def import_responses(site: Site, store: ResponseStore, paths: list[Path], *, skip_invalid: bool = False) -> ImportReport:
+def import_responses(
+    site: Site, store: ResponseStore, paths: list[Path], *, skip_invalid: bool = False
+) -> ImportReport:
     """Check every line of `paths`, then store the valid responses (all of them, or none while any is invalid).
 
     The files are read twice, checking then storing, so memory stays flat
@@ -182,7 +184,12 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             except json.JSONDecodeError as error:
                 yield number, f"not valid JSON: {error.msg} (column {error.colno})"
                 continue
-            yield number, record if isinstance(record, dict) else 'expected one JSON object per line: {"survey": ..., "answers": {...}}'
+            yield (
+                number,
+                record
+                if isinstance(record, dict)
+                else 'expected one JSON object per line: {"survey": ..., "answers": {...}}',
+            )
 
 
 def _csv_records(path: Path, surveys: dict[str, Survey]) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -268,11 +275,19 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
     if survey is None:
         raise _Invalid(messages)
     given_meta, recorded = _set_recorded_meta_aside(survey, record.get("meta", {}), messages)
-    document = {"rid": record.get("id"), "lang": record.get("lang"), "meta": given_meta, "answers": record.get("answers", {})}
+    document = {
+        "rid": record.get("id"),
+        "lang": record.get("lang"),
+        "meta": given_meta,
+        "answers": record.get("answers", {}),
+    }
     try:
         submission = read_json(survey, known.languages, document)
     except InvalidSubmission as invalid:
-        raise _Invalid(messages + [f"{FIELD_NAMES.get(problem.field, problem.field)}: {problem.message}" for problem in invalid.problems]) from None
+        raise _Invalid(
+            messages
+            + [f"{FIELD_NAMES.get(problem.field, problem.field)}: {problem.message}" for problem in invalid.problems]
+        ) from None
     if messages or submitted_at is None:
         raise _Invalid(messages)
     response = StoredResponse(
@@ -322,12 +337,14 @@ def _submitted_at(value: Any, messages: list[str]) -> dt.datetime | None:
     except ValueError:
         moment = None
     if moment is None:
-        messages.append(f"submitted_at: {json.dumps(value, ensure_ascii=False)} is not an ISO 8601 date and time {example}")
+        messages.append(
+            f"submitted_at: {json.dumps(value, ensure_ascii=False)} is not an ISO 8601 date and time {example}"
+        )
         return None
     if moment.tzinfo is None:
         messages.append(f"submitted_at: '{value}' has no time zone; add Z (UTC) or an offset such as +03:00")
         return None
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def _with_derived_id(response: StoredResponse, copies: Counter[str]) -> StoredResponse:
@@ -349,7 +366,15 @@ def _with_derived_id(response: StoredResponse, copies: Counter[str]) -> StoredRe
     copies[key] += 1
     if copies[key] > 1:
         key = _digest({**content, "copy": copies[key]})
-    return StoredResponse(key, response.survey_id, response.survey_version, response.submitted_at, response.lang, response.meta, response.answers)
+    return StoredResponse(
+        key,
+        response.survey_id,
+        response.survey_version,
+        response.submitted_at,
+        response.lang,
+        response.meta,
+        response.answers,
+    )
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -362,15 +387,19 @@ def _digest(content: dict[str, Any]) -> str:
 
 def format_moment(moment: dt.datetime) -> str:
     """`2026-05-01T10:00:00Z`, with microseconds only when there are any."""
-    utc = moment.astimezone(dt.timezone.utc)
+    utc = moment.astimezone(dt.UTC)
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
 
 
-def export_responses(site: Site, store: ResponseStore, output: TextIO, *, survey_id: str | None = None, file_format: Format = "jsonl") -> int:
+def export_responses(
+    site: Site, store: ResponseStore, output: TextIO, *, survey_id: str | None = None, file_format: Format = "jsonl"
+) -> int:
     """Write the stored responses (of one survey), oldest first; how many were written."""
     surveys = [source.model for source in site.surveys]
     if survey_id is not None and survey_id not in {survey.id for survey in surveys} and store.count(survey_id) == 0:
-        raise InterchangeError(f"survey '{survey_id}' does not exist{did_you_mean(survey_id, [survey.id for survey in surveys])}")
+        raise InterchangeError(
+            f"survey '{survey_id}' does not exist{did_you_mean(survey_id, [survey.id for survey in surveys])}"
+        )
     if file_format == "csv":
         return _write_csv(store, output, survey_id, surveys)
     written = 0
@@ -435,7 +464,9 @@ def _question_columns(surveys: list[Survey], present: set[str]) -> list[str]:
     for survey in surveys:
         for question in survey.questions:
             if question.id in CSV_COLUMNS:
-                raise InterchangeError(f"survey '{survey.id}': question '{question.id}' has the name of a CSV column; export as JSON Lines")
+                raise InterchangeError(
+                    f"survey '{survey.id}': question '{question.id}' has the name of a CSV column; export as JSON Lines"
+                )
             items = getattr(question, "items", None) if getattr(question, "type", "") == "matrix" else None
             names = [f"{question.id}.{item.id}" for item in items] if items else [question.id]
             columns += [name for name in names if name not in columns]

@@ -33,11 +33,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 _StrictLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, _YAML12_BOOL if tag == _BOOL_TAG else regexp)
-        for tag, regexp in resolvers
-        if tag != _TIMESTAMP_TAG
-    ]
+    first: [(tag, _YAML12_BOOL if tag == _BOOL_TAG else regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -141,7 +137,9 @@ class _Builder:
             self.loader.flatten_mapping(node)
         except yaml.MarkedYAMLError as problem:
             mark = problem.problem_mark or node.start_mark
-            self._error(_position(mark, self.first_line), "a merge key '<<' takes an alias of a mapping, or a list of them")
+            self._error(
+                _position(mark, self.first_line), "a merge key '<<' takes an alias of a mapping, or a list of them"
+            )
             return {}
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -206,7 +204,9 @@ def _explain(problem: yaml.MarkedYAMLError, path: str, first_line: int) -> SiteE
     elif text.startswith("expected <block end>"):
         message = "this line is indented differently from the lines above it; line up the keys of one mapping and the '-' of one list"
     elif context.startswith("expected a single document"):
-        message = "a second YAML document; a file holds one, so remove this '---' line or move what follows it to a new file"
+        message = (
+            "a second YAML document; a file holds one, so remove this '---' line or move what follows it to a new file"
+        )
     else:
         where = ""
         if problem.context_mark and problem.problem_mark and problem.context_mark.line != problem.problem_mark.line:
@@ -232,4 +232,4 @@ def parse_markdown_file(text: str, path: str) -> MarkdownFile:
     if match is None:
         return MarkdownFile(None, text)
     front_matter = parse_yaml(match.group(1) or "", path, first_line=2, what="front matter")
-    return MarkdownFile(front_matter, text[match.end():])
+    return MarkdownFile(front_matter, text[match.end() :])

@@ -236,7 +236,12 @@ class CesMeasure(Measure):
         totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"), top=("top", "sum"))
         top = totals["top"] / totals["n"]
         return _finish(
-            totals["mean"], totals["n"], None, share_top=100 * top, share_top_moe=_share_moe(top, totals["n"]), sd=totals["sd"]
+            totals["mean"],
+            totals["n"],
+            None,
+            share_top=100 * top,
+            share_top_moe=_share_moe(top, totals["n"]),
+            sd=totals["sd"],
         )
 
 
@@ -292,8 +297,12 @@ class DurationMeasure(Measure):
     kind: ClassVar[str] = "duration"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
-        seconds = (moments(frame[self.end], self.timezone) - moments(frame[self.start], self.timezone)).dt.total_seconds()
-        return pd.DataFrame({"span": (seconds / SECONDS_PER_UNIT[self.unit]).where(seconds >= 0), "excluded": seconds < 0})
+        seconds = (
+            moments(frame[self.end], self.timezone) - moments(frame[self.start], self.timezone)
+        ).dt.total_seconds()
+        return pd.DataFrame(
+            {"span": (seconds / SECONDS_PER_UNIT[self.unit]).where(seconds >= 0), "excluded": seconds < 0}
+        )
 
     def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
         totals = groups.agg(n=("span", "count"), median=("span", "median"), excluded=("excluded", "sum"))
@@ -480,7 +489,9 @@ def period_labels(timestamps: pd.Series, period: Period, timezone: str) -> pd.Se
     positions = np.full(len(wall), -1, dtype=np.int64)
     positions[valid] = rank[offsets]
     labels = [_label_of_code(int(offset) + lowest, period) for offset in np.flatnonzero(occurs)]
-    return pd.Series(pd.Categorical.from_codes(positions, categories=labels), index=timestamps.index, name=timestamps.name)
+    return pd.Series(
+        pd.Categorical.from_codes(positions, categories=labels), index=timestamps.index, name=timestamps.name
+    )
 
 
 def period_label(day: dt.date, period: Period) -> str:

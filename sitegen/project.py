@@ -81,7 +81,10 @@ def find_project(directory: Path) -> ProjectFiles:
 def _yaml_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    return sorted((path for path in directory.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()), key=lambda path: path.name)
+    return sorted(
+        (path for path in directory.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()),
+        key=lambda path: path.name,
+    )
 
 
 def _page_files(directory: Path) -> list[PageFiles]:

@@ -153,7 +153,9 @@ def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
     return [
         question.id
         for question in survey.questions
-        if question.type in ("text", "textarea") and question.show_if is not None and question.show_if.question == metric.question  # type: ignore[attr-defined]
+        if question.type in ("text", "textarea")
+        and question.show_if is not None
+        and question.show_if.question == metric.question  # type: ignore[attr-defined]
     ]
 
 
@@ -163,13 +165,20 @@ def fields_for(metric: SurveyMetric, survey: Survey) -> list[Field]:
     if isinstance(metric, QuestionMetric):
         wanted.append(Field(metric.question, "answers", metric.question, _field_kind(survey, metric.question)))
     if isinstance(metric, DurationMetric):
-        wanted += [Field(metric.start, "answers", metric.start, "text"), Field(metric.end, "answers", metric.end, "text")]
+        wanted += [
+            Field(metric.start, "answers", metric.start, "text"),
+            Field(metric.end, "answers", metric.end, "text"),
+        ]
     if isinstance(metric, NpsMetric):
-        wanted += [Field(question_id, "answers", question_id, "text") for question_id in comment_questions(survey, metric)]
+        wanted += [
+            Field(question_id, "answers", question_id, "text") for question_id in comment_questions(survey, metric)
+        ]
     return wanted
 
 
-def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: Mapping[str, Survey]) -> dict[str, pd.DataFrame]:
+def read_frames(
+    store: ResponseStore, scorecards: Sequence[Scorecard], surveys: Mapping[str, Survey]
+) -> dict[str, pd.DataFrame]:
     """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need."""
     wanted: dict[str, dict[str, Field]] = {}
     for scorecard in scorecards:
@@ -177,7 +186,10 @@ def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: 
             if isinstance(metric, SurveyMetric):
                 columns = wanted.setdefault(metric.survey, {})
                 columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
-    return {survey_id: store.frame(survey_id, [columns[name] for name in sorted(columns)]) for survey_id, columns in sorted(wanted.items())}
+    return {
+        survey_id: store.frame(survey_id, [columns[name] for name in sorted(columns)])
+        for survey_id, columns in sorted(wanted.items())
+    }
 
 
 def read_orders(path: Path, timezone: str) -> pd.DataFrame:
@@ -234,7 +246,9 @@ def _segment_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, s
 
 def _is_exempt(metric: BaseMetric, survey: Survey | None) -> bool:
     """Counts about the business (not anonymous) and data-file metrics are never suppressed."""
-    return isinstance(metric, RepeatRateMetric) or (isinstance(metric, CountMetric) and survey is not None and not survey.is_anonymous)
+    return isinstance(metric, RepeatRateMetric) or (
+        isinstance(metric, CountMetric) and survey is not None and not survey.is_anonymous
+    )
 
 
 def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
@@ -245,7 +259,9 @@ def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
     figure = Figure(latest.value, latest.n, latest.moe) if latest is not None and latest.is_published else None
     first = with_data[0].key if with_data else None
     target = metric.target
-    return metrics.target_status(figure, latest.key if latest else None, first, target.value, target.by, target.baseline, metric.direction)
+    return metrics.target_status(
+        figure, latest.key if latest else None, first, target.value, target.by, target.baseline, metric.direction
+    )
 
 
 def _change(metric: BaseMetric, periods: list[Cell]) -> Change | None:
@@ -271,7 +287,9 @@ def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: i
     return [Comment(str(row.period), str(row.text)) for row in texts.head(COMMENTS_SHOWN).itertuples()]
 
 
-def compute_metric(metric: BaseMetric, frame: pd.DataFrame, survey: Survey | None, minimum: int, timezone: str) -> MetricFigures:
+def compute_metric(
+    metric: BaseMetric, frame: pd.DataFrame, survey: Survey | None, minimum: int, timezone: str
+) -> MetricFigures:
     """One metric's published figures from its survey's (or data file's) table."""
     measure = measure_for(metric, survey, timezone)
     labels = sorted(str(label) for label in frame["period"].dropna().unique())
@@ -284,7 +302,10 @@ def compute_metric(metric: BaseMetric, frame: pd.DataFrame, survey: Survey | Non
         complementary = survey is not None and survey.is_anonymous
         overall = suppress([overall], minimum, complementary=False)[0]
         period_cells = suppress(period_cells, minimum, complementary=complementary)
-        segments = {name: (suppress(cells, minimum, complementary=complementary, unknown_n=unknown), unknown) for name, (cells, unknown) in segments.items()}
+        segments = {
+            name: (suppress(cells, minimum, complementary=complementary, unknown_n=unknown), unknown)
+            for name, (cells, unknown) in segments.items()
+        }
     comments = _comments(frame, metric, survey, minimum) if isinstance(metric, NpsMetric) and survey is not None else []
     return MetricFigures(
         metric=metric,
@@ -298,7 +319,12 @@ def compute_metric(metric: BaseMetric, frame: pd.DataFrame, survey: Survey | Non
 
 
 def compute_scorecard(
-    scorecard: Scorecard, responses: Mapping[str, pd.DataFrame], surveys: Mapping[str, Survey], project_root: Path, minimum: int, timezone: str
+    scorecard: Scorecard,
+    responses: Mapping[str, pd.DataFrame],
+    surveys: Mapping[str, Survey],
+    project_root: Path,
+    minimum: int,
+    timezone: str,
 ) -> ScorecardFigures:
     """Every metric of a scorecard, from the surveys' tables (`read_frames`) and the project's data files."""
     used = {metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)}
@@ -348,7 +374,9 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
         by = metric.target.by.isoformat() if metric.target.by else None
         entry["target"] = {"value": metric.target.value, "by": by, "status": figures.status}
     entry["periods"] = [_published(cell, "period", kind) for cell in figures.periods]
-    entry["segments"] = {name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.segments.items()}
+    entry["segments"] = {
+        name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.segments.items()
+    }
     return entry
 
 
@@ -373,7 +401,11 @@ def metric_csv(figures: MetricFigures) -> bytes:
     rows += [(name, cell) for name, cells in figures.segments.items() for cell in cells]
     for breakdown, cell in rows:
         published = _published(cell, None, kind)
-        writer.writerow([breakdown, cell.key] + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "p90")] + ["yes" if cell.suppressed else ""])
+        writer.writerow(
+            [breakdown, cell.key]
+            + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "p90")]
+            + ["yes" if cell.suppressed else ""]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -391,7 +423,9 @@ def compute_scorecards(site: Site) -> dict[str, ScorecardFigures]:
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
         responses = read_frames(store, scorecards, surveys)
     return {
-        scorecard.id: compute_scorecard(scorecard, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone)
+        scorecard.id: compute_scorecard(
+            scorecard, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone
+        )
         for scorecard in scorecards
     }
 

@@ -87,7 +87,9 @@ class Preview:
             site = load_site(self.project, self.parsed)
             files = render_site(site, cache=self.cache)
         except ProjectInvalid as invalid:
-            self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [str(e) for e in invalid.errors]
+            self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [
+                str(e) for e in invalid.errors
+            ]
             self.report("\n".join(self.errors))
             return False
         self.site, self.files, self.errors = site, files, []
@@ -106,7 +108,7 @@ class Preview:
     def file(self, path: str) -> tuple[bytes, str] | None:
         """The file a URL path asks for: `/intranet/...` from the intranet tree, anything else from the public one."""
         is_intranet = path == INTRANET_PREFIX or path.startswith(INTRANET_PREFIX + "/")
-        tree, rest = (INTRANET, path[len(INTRANET_PREFIX):]) if is_intranet else (PUBLIC, path)
+        tree, rest = (INTRANET, path[len(INTRANET_PREFIX) :]) if is_intranet else (PUBLIC, path)
         rest = rest.lstrip("/")
         name = f"{rest}index.html" if rest == "" or rest.endswith("/") else rest
         content = self.files.get(f"{tree}/{name}")
@@ -130,7 +132,11 @@ def with_reload_script(html: bytes) -> bytes:
 def is_source_change(change: watchfiles.Change, path: str) -> bool:
     """Sources and the store count; the output, caches and staging directories do not."""
     parts = Path(path).parts
-    return not (IGNORED_PARTS & set(parts)) and not any(part.startswith(STAGING_PREFIX) for part in parts) and not path.endswith(("-journal", "~"))
+    return (
+        not (IGNORED_PARTS & set(parts))
+        and not any(part.startswith(STAGING_PREFIX) for part in parts)
+        and not path.endswith(("-journal", "~"))
+    )
 
 
 def create_preview_app(project: Path, report: Callable[[str], None] = print, store_url: str | None = None) -> Starlette:
@@ -154,7 +160,10 @@ def create_preview_app(project: Path, report: Callable[[str], None] = print, sto
         async def stream() -> AsyncIterator[str]:
             while not preview.stopping.is_set():
                 yield f"data: {preview.state()}\n\n"
-                waiting = [asyncio.ensure_future(preview.changed.wait()), asyncio.ensure_future(preview.stopping.wait())]
+                waiting = [
+                    asyncio.ensure_future(preview.changed.wait()),
+                    asyncio.ensure_future(preview.stopping.wait()),
+                ]
                 await asyncio.wait(waiting, timeout=15, return_when=asyncio.FIRST_COMPLETED)
                 for task in waiting:
                     task.cancel()
@@ -182,7 +191,9 @@ def create_preview_app(project: Path, report: Callable[[str], None] = print, sto
         seen = await asyncio.to_thread(store.count)
         store_name = store_file_name(preview.site)
         async for changes in watchfiles.awatch(project, watch_filter=is_source_change, debounce=150, step=20):
-            is_store_only = store_name is not None and all(Path(path).name.startswith(store_name) for _, path in changes)
+            is_store_only = store_name is not None and all(
+                Path(path).name.startswith(store_name) for _, path in changes
+            )
             count = await asyncio.to_thread(store.count)
             if is_store_only and count == seen:
                 continue
@@ -238,5 +249,7 @@ class _PreviewServer(uvicorn.Server):
 def serve(project: Path, host: str, port: int, report: Callable[[str], None]) -> None:
     """Run the preview until Ctrl-C."""
     app = create_preview_app(project, report)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", server_header=False, timeout_graceful_shutdown=5
+    )
     _PreviewServer(config, app.state.preview).run()

@@ -149,14 +149,30 @@ class _Reader:
         default = languages[0] if languages else "default-language"
         if page.main is None:
             some = next(iter(page.translations.values()))
-            self.errors.append(SiteError(self.files.relative(some), 1, 1, "", f"a translation without its page: create content/pages/{page.slug}.md with the front matter and the {default} text"))
+            self.errors.append(
+                SiteError(
+                    self.files.relative(some),
+                    1,
+                    1,
+                    "",
+                    f"a translation without its page: create content/pages/{page.slug}.md with the front matter and the {default} text",
+                )
+            )
             return None
         text = self.text(page.main)
         if text is None:
             return None
         parsed = parse_markdown_file(text, self.files.relative(page.main))
         if parsed.front_matter is None:
-            self.errors.append(SiteError(self.files.relative(page.main), 1, 1, "", "a page starts with front matter between '---' lines, holding at least 'title'"))
+            self.errors.append(
+                SiteError(
+                    self.files.relative(page.main),
+                    1,
+                    1,
+                    "",
+                    "a page starts with front matter between '---' lines, holding at least 'title'",
+                )
+            )
             return None
         meta = self._validate(parsed.front_matter, PageMeta)
         bodies = {default: parsed.body}
@@ -165,11 +181,27 @@ class _Reader:
             if body is None:
                 continue
             if languages is not None and lang not in languages:
-                self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"'{lang}' is not one of the site's languages ({', '.join(languages)})"))
+                self.errors.append(
+                    SiteError(
+                        self.files.relative(path),
+                        1,
+                        1,
+                        "",
+                        f"'{lang}' is not one of the site's languages ({', '.join(languages)})",
+                    )
+                )
             else:
                 translation = parse_markdown_file(body, "")
                 if translation.front_matter is not None:
-                    self.errors.append(SiteError(self.files.relative(path), 1, 1, "", f"a translation holds only the text; keep the front matter in content/pages/{page.slug}.md"))
+                    self.errors.append(
+                        SiteError(
+                            self.files.relative(path),
+                            1,
+                            1,
+                            "",
+                            f"a translation holds only the text; keep the front matter in content/pages/{page.slug}.md",
+                        )
+                    )
                 bodies[lang] = translation.body
         return Page(page.slug, meta, bodies) if meta is not None else None
 
@@ -196,11 +228,18 @@ def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
     )
     problems = reader.errors
     if not files.vision.is_file():
-        problems.append(SiteError(files.relative(files.vision), 1, 1, "", "missing file: the home page shows the vision and values written here"))
+        problems.append(
+            SiteError(
+                files.relative(files.vision),
+                1,
+                1,
+                "",
+                "missing file: the home page shows the vision and values written here",
+            )
+        )
     problems += check_site(site)
     errors = [problem for problem in problems if not problem.is_warning]
     site.warnings = sorted(problem for problem in problems if problem.is_warning)
     if errors:
         raise ProjectInvalid(problems)
     return site
-

@@ -89,7 +89,9 @@ def _translate(invalid: ValidationError, document: Document, model: type[BaseMod
             tag = str(detail["ctx"]["discriminator"]).strip("'")
             typo = next((key for key in _keys_at(document.value, loc) if closest_match(str(key), [tag])), None)
             if typo is not None:
-                errors.append(error_at(document, (*loc, typo), f"unknown key '{typo}'. Did you mean '{tag}'?", at_key=True))
+                errors.append(
+                    error_at(document, (*loc, typo), f"unknown key '{typo}'. Did you mean '{tag}'?", at_key=True)
+                )
                 continue
             loc = (*loc, tag)
         if detail["type"] in ("missing", "union_tag_not_found"):
@@ -121,7 +123,9 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
     if kind == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
         if "/" in str(ctx.get("pattern")):
             return f"must be '<scorecard-id>/<metric-id>' (got {given!r})"
-        return f"must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got {given!r})"
+        return (
+            f"must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got {given!r})"
+        )
     if kind == "string_pattern_mismatch":
         return f"must be an http:// or https:// address (got {given!r})"
     if kind == "literal_error":
@@ -145,7 +149,12 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} entr{'y' if ctx.get('min_length') == 1 else 'ies'}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most", "less_than": "less than"}
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }
         limit = next(iter(ctx.values()))
         return f"must be {words[kind]} {limit} (got {given!r})"
     message = str(detail["msg"])

@@ -41,14 +41,20 @@ class PostgresServer:
 
     def execute(self, statement: str) -> None:
         """Run one statement outside a transaction (CREATE/DROP DATABASE) in the maintenance database."""
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=POSTGRES_USER, dbname="postgres", autocommit=True) as connection:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=POSTGRES_USER, dbname="postgres", autocommit=True
+        ) as connection:
             connection.execute(statement)  # type: ignore[arg-type]
 
 
 def find_postgres_bin() -> Path | None:
     """The newest Debian PostgreSQL with initdb and pg_ctl, if installed."""
-    candidates = [path.parent for path in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl") if (path.parent / "initdb").exists()]
-    return max(candidates, key=lambda path: [int(part) for part in path.parent.name.split(".") if part.isdigit()], default=None)
+    candidates = [
+        path.parent for path in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl") if (path.parent / "initdb").exists()
+    ]
+    return max(
+        candidates, key=lambda path: [int(part) for part in path.parent.name.split(".") if part.isdigit()], default=None
+    )
 
 
 def _free_port() -> int:
@@ -90,9 +96,41 @@ def postgres_server() -> Iterator[PostgresServer]:
     prefix = _as_server_user(directory)
     port = _free_port()
     try:
-        _run([*prefix, str(binaries / "initdb"), "-D", str(data), "-U", POSTGRES_USER, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"], log)
+        _run(
+            [
+                *prefix,
+                str(binaries / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                POSTGRES_USER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            log,
+        )
         options = f"-h 127.0.0.1 -p {port} -k {sockets} -F -c full_page_writes=off"
-        _run([*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"], log)
+        _run(
+            [
+                *prefix,
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            log,
+        )
         try:
             yield PostgresServer(port)
         finally:
@@ -116,7 +154,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store' / 'responses.sqlite3'}"
     return str(request.getfixturevalue("postgres_url"))
-
 
 
 @pytest.fixture

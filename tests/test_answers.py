@@ -58,14 +58,40 @@ BASE = {"recommend": ["9"], "grid": {"coffee": ["4"], "tea": ["5"]}}
 
 def test_every_type_is_stored_as_the_design_says(survey: Survey) -> None:
     raw = {
-        **BASE, "recommend": ["7"], "improve": ["a\r\nb"], "stars": ["4"], "agree": ["7"], "met": ["exceeded"],
-        "one": ["b"], "why": ["x"], "many": ["c", "a"], "pick": ["b"], "ok": ["no"], "name": ["Anna"],
-        "years": ["2.5"], "email": [" a@b.lv "], "day": ["2026-05-01"], "opened_at": ["2026-05-01T10:00"],
+        **BASE,
+        "recommend": ["7"],
+        "improve": ["a\r\nb"],
+        "stars": ["4"],
+        "agree": ["7"],
+        "met": ["exceeded"],
+        "one": ["b"],
+        "why": ["x"],
+        "many": ["c", "a"],
+        "pick": ["b"],
+        "ok": ["no"],
+        "name": ["Anna"],
+        "years": ["2.5"],
+        "email": [" a@b.lv "],
+        "day": ["2026-05-01"],
+        "opened_at": ["2026-05-01T10:00"],
     }
     assert validate_answers(survey, raw) == {
-        "recommend": 7, "improve": "a\nb", "stars": 4, "agree": 7, "met": "exceeded", "one": "b", "why": "x",
-        "many": ["a", "c"], "pick": "b", "ok": "no", "name": "Anna", "years": 2.5, "email": "a@b.lv",
-        "day": "2026-05-01", "opened_at": "2026-05-01T10:00", "grid": {"coffee": 4, "tea": 5},
+        "recommend": 7,
+        "improve": "a\nb",
+        "stars": 4,
+        "agree": 7,
+        "met": "exceeded",
+        "one": "b",
+        "why": "x",
+        "many": ["a", "c"],
+        "pick": "b",
+        "ok": "no",
+        "name": "Anna",
+        "years": 2.5,
+        "email": "a@b.lv",
+        "day": "2026-05-01",
+        "opened_at": "2026-05-01T10:00",
+        "grid": {"coffee": 4, "tea": 5},
     }
 
 
@@ -110,7 +136,9 @@ def test_a_required_question_must_be_answered(survey: Survey) -> None:
 
 
 def test_a_textarea_counts_a_line_break_as_one_character_like_the_browser(survey: Survey) -> None:
-    assert validate_answers(survey, {**BASE, "recommend": ["5"], "improve": ["12345\r\n789"]})["improve"] == "12345\n789"
+    assert (
+        validate_answers(survey, {**BASE, "recommend": ["5"], "improve": ["12345\r\n789"]})["improve"] == "12345\n789"
+    )
 
 
 def test_an_answer_to_a_question_that_show_if_hid_is_refused(survey: Survey) -> None:
@@ -142,7 +170,17 @@ def test_show_if_operators(condition: dict[str, Any], answer: Any, holds: bool) 
 
 
 def test_a_form_post_brings_rid_lang_hidden_fields_and_matrix_items(survey: Survey) -> None:
-    pairs = [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4"), ("many", "a"), ("many", "b"), ("rid", "abcdefgh1234"), ("lang", "en"), ("location", "jelgava"), ("_website", "")]
+    pairs = [
+        ("recommend", "9"),
+        ("grid.coffee", "3"),
+        ("grid.tea", "4"),
+        ("many", "a"),
+        ("many", "b"),
+        ("rid", "abcdefgh1234"),
+        ("lang", "en"),
+        ("location", "jelgava"),
+        ("_website", ""),
+    ]
     submission = read_form(survey, LANGUAGES, pairs)
     assert submission.response_id == "abcdefgh1234" and submission.lang == "en"
     assert submission.meta == {"location": "jelgava", "stage": "purchase"}
@@ -164,18 +202,33 @@ def test_a_form_without_rid_or_lang_gets_a_fresh_id_and_the_default_language(sur
         ([("rid", "abcdefgh1"), ("rid", "abcdefgh2")], "rid", "one_value"),
     ],
 )
-def test_form_fields_beside_the_answers_are_checked(survey: Survey, extra: list[tuple[str, str]], field: str, code: str) -> None:
+def test_form_fields_beside_the_answers_are_checked(
+    survey: Survey, extra: list[tuple[str, str]], field: str, code: str
+) -> None:
     with pytest.raises(InvalidSubmission) as refused:
         read_form(survey, LANGUAGES, [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4"), *extra])
     assert (field, code) in {(p.field, p.code) for p in refused.value.problems}
 
 
 def test_a_json_body_uses_typed_values_and_refuses_booleans_for_numbers(survey: Survey) -> None:
-    document = {"rid": "abcdefgh1234", "lang": "lv", "meta": {"location": "riga-centre"}, "answers": {"recommend": 10, "many": ["c"], "grid": {"coffee": 1, "tea": 2}}}
-    assert read_json(survey, LANGUAGES, document).answers == {"recommend": 10, "many": ["c"], "grid": {"coffee": 1, "tea": 2}}
+    document = {
+        "rid": "abcdefgh1234",
+        "lang": "lv",
+        "meta": {"location": "riga-centre"},
+        "answers": {"recommend": 10, "many": ["c"], "grid": {"coffee": 1, "tea": 2}},
+    }
+    assert read_json(survey, LANGUAGES, document).answers == {
+        "recommend": 10,
+        "many": ["c"],
+        "grid": {"coffee": 1, "tea": 2},
+    }
     with pytest.raises(InvalidSubmission) as refused:
         read_json(survey, LANGUAGES, {"answers": {"recommend": True, "grid": [1, 2]}, "extra": 1})
-    assert {(p.field, p.code) for p in refused.value.problems} == {("recommend", "not_a_number"), ("grid", "not_a_table"), ("extra", "unknown_field")}
+    assert {(p.field, p.code) for p in refused.value.problems} == {
+        ("recommend", "not_a_number"),
+        ("grid", "not_a_table"),
+        ("extra", "unknown_field"),
+    }
 
 
 def test_a_json_body_that_is_not_an_object_is_refused(survey: Survey) -> None:

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_example_project
 
 from sitegen import render
 from sitegen.cli import main
-from conftest import copy_example_project
-
 
 
 def run(*args: str) -> object:
@@ -79,7 +78,9 @@ def test_a_failing_check_writes_nothing_and_keeps_the_previous_output(project: P
     assert not list(project.glob(".output-*"))
 
 
-def test_a_build_that_fails_while_writing_leaves_the_previous_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_build_that_fails_while_writing_leaves_the_previous_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run("-C", str(project), "build")
     before = tree_digest(project / "output")
     written: list[Path] = []

@@ -52,7 +52,10 @@ def test_two_questions_with_one_id_are_refused(minimal_project: Path, problems: 
 
 def test_two_choices_with_one_id_are_refused(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SURVEY, "{id: online,", "{id: friends,")) == [
-        "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: duplicate id 'friends' (also used by questions[4].choices[0])"
+        (
+            "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: duplicate id 'friends' (also used by "
+            "questions[4].choices[0])"
+        )
     ]
 
 
@@ -76,57 +79,68 @@ def test_two_onboarding_modules_with_one_id_are_refused(minimal_project: Path, p
     ("old", "new", "line"),
     [
         pytest.param(
-            "show_if: {question: recommend, lt: 9}", "show_if: {question: visits, lt: 9}",
+            "show_if: {question: recommend, lt: 9}",
+            "show_if: {question: visits, lt: 9}",
             "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'visits' comes later; show_if can only test earlier questions",
             id="later-question",
         ),
         pytest.param(
-            "show_if: {question: recommend, lt: 9}", "show_if: {question: recomend, lt: 9}",
+            "show_if: {question: recommend, lt: 9}",
+            "show_if: {question: recomend, lt: 9}",
             "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'recomend' is not a question of this survey. Did you mean 'recommend'?",
             id="unknown-question",
         ),
         pytest.param(
-            "show_if: {question: recommend, lt: 9}", "show_if: {question: improve, lt: 9}",
+            "show_if: {question: recommend, lt: 9}",
+            "show_if: {question: improve, lt: 9}",
             "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'improve' is this question itself; show_if can only test earlier questions",
             id="itself",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: channel, eq: family}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: channel, eq: family}",
             "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'family' is not an answer of 'channel'; expected one of friends, online",
             id="unknown-choice",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: channel, in: [friends, family]}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: channel, in: [friends, family]}",
             "surveys/after-visit.yaml:48:38: questions[7].show_if.in: 'family' is not an answer of 'channel'; expected one of friends, online",
             id="unknown-choice-in-a-list",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: expectations, eq: exceed}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: expectations, eq: exceed}",
             "surveys/after-visit.yaml:48:43: questions[7].show_if.eq: 'exceed' is not an answer of 'expectations'; expected one of below, met, exceeded",
             id="unknown-fixed-answer",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: channel, eq: true}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: channel, eq: true}",
             "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'true' is not an answer of 'channel'; expected one of friends, online",
             id="boolean-for-a-choice",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: improve, lt: 3}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: improve, lt: 3}",
             "surveys/after-visit.yaml:48:38: questions[7].show_if.lt: 'lt' compares numbers, but 'improve' is a textarea question",
             id="lt-on-text",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: recommend, eq: high}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: recommend, eq: high}",
             "surveys/after-visit.yaml:48:40: questions[7].show_if.eq: 'high' is not a number, but 'recommend' is a nps question",
             id="text-for-a-number",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: recommend, gt: 11}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: recommend, gt: 11}",
             "surveys/after-visit.yaml:48:40: questions[7].show_if.gt: 11 is outside the scale of 'recommend' (0-10)",
             id="outside-the-scale",
         ),
         pytest.param(
-            "show_if: {question: channel, eq: friends}", "show_if: {question: satisfaction, in: [4, 6]}",
+            "show_if: {question: channel, eq: friends}",
+            "show_if: {question: satisfaction, in: [4, 6]}",
             "surveys/after-visit.yaml:48:43: questions[7].show_if.in: 6 is outside the scale of 'satisfaction' (1-5)",
             id="outside-the-rating",
         ),
@@ -140,8 +154,14 @@ def test_show_if_tests_an_earlier_question_with_an_answer_it_can_have(
 
 @pytest.mark.parametrize(
     "condition",
-    ["{question: recommend, ge: 9}", "{question: channel, ne: online}", "{question: extras, in: [cake, cup]}",
-     "{question: expectations, eq: exceeded}", "{question: satisfaction, in: [1, 2]}", "{question: effort, le: 2}"],
+    [
+        "{question: recommend, ge: 9}",
+        "{question: channel, ne: online}",
+        "{question: extras, in: [cake, cup]}",
+        "{question: expectations, eq: exceeded}",
+        "{question: satisfaction, in: [1, 2]}",
+        "{question: effort, le: 2}",
+    ],
 )
 def test_show_if_accepts_sensible_tests(minimal_project: Path, problems: Problems, condition: str) -> None:
     assert problems(minimal_project, (SURVEY, "{question: channel, eq: friends}", condition)) == []
@@ -164,7 +184,10 @@ def test_max_picks_cannot_exceed_the_choices(minimal_project: Path, problems: Pr
 
 def test_min_picks_cannot_exceed_max_picks(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SURVEY, "    max_picks: 2", "    max_picks: 2\n    min_picks: 3")) == [
-        "surveys/after-visit.yaml:39:16: questions[6].min_picks: must be at most max_picks and the number of choices (got 3)"
+        (
+            "surveys/after-visit.yaml:39:16: questions[6].min_picks: must be at most max_picks and the number of "
+            "choices (got 3)"
+        )
     ]
 
 
@@ -175,18 +198,29 @@ def test_a_survey_cannot_close_before_it_opens(minimal_project: Path, problems: 
 
 
 def test_a_hidden_field_cannot_share_a_name_with_a_question(minimal_project: Path, problems: Problems) -> None:
-    lines = problems(minimal_project, (SURVEY, "hidden: {location: [riga-centre, jelgava]}", "hidden: {location: [riga-centre], channel: [qr]}"))
-    assert lines == ["surveys/after-visit.yaml:7:35: hidden.channel: the field name 'channel' is already taken by a question"]
+    lines = problems(
+        minimal_project,
+        (SURVEY, "hidden: {location: [riga-centre, jelgava]}", "hidden: {location: [riga-centre], channel: [qr]}"),
+    )
+    assert lines == [
+        "surveys/after-visit.yaml:7:35: hidden.channel: the field name 'channel' is already taken by a question"
+    ]
 
 
 @pytest.mark.parametrize("name", ["rid", "lang"])
-def test_a_hidden_field_cannot_take_a_reserved_form_field_name(minimal_project: Path, problems: Problems, name: str) -> None:
+def test_a_hidden_field_cannot_take_a_reserved_form_field_name(
+    minimal_project: Path, problems: Problems, name: str
+) -> None:
     lines = problems(minimal_project, (SURVEY, "jelgava]}", f"jelgava], {name}: [x]}}"))
-    assert lines == [f"surveys/after-visit.yaml:7:44: hidden.{name}: the field name '{name}' is already taken by the form itself"]
+    assert lines == [
+        f"surveys/after-visit.yaml:7:44: hidden.{name}: the field name '{name}' is already taken by the form itself"
+    ]
 
 
 @pytest.mark.parametrize("name", ["rid", "lang"])
-def test_a_question_cannot_take_a_reserved_form_field_name(minimal_project: Path, problems: Problems, name: str) -> None:
+def test_a_question_cannot_take_a_reserved_form_field_name(
+    minimal_project: Path, problems: Problems, name: str
+) -> None:
     assert problems(minimal_project, (SURVEY, "  - id: visited_at", f"  - id: {name}")) == [
         f"surveys/after-visit.yaml:50:9: questions[8].id: '{name}' is reserved for the form itself; choose another id"
     ]
@@ -197,51 +231,81 @@ def test_a_question_cannot_take_a_reserved_form_field_name(minimal_project: Path
 
 def test_a_metric_naming_an_unknown_survey_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SCORECARD, "    survey: after-visit", "    survey: after-vist")) == [
-        "content/scorecards/customer-experience.yaml:7:13: metrics[0].survey: no survey with id 'after-vist'. Did you mean 'after-visit'?"
+        (
+            "content/scorecards/customer-experience.yaml:7:13: metrics[0].survey: no survey with id 'after-vist'. Did "
+            "you mean 'after-visit'?"
+        )
     ]
 
 
 def test_a_metric_naming_an_unknown_question_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SCORECARD, "    question: recommend", "    question: recomend")) == [
-        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: survey 'after-visit' has no question 'recomend'. Did you mean 'recommend'?"
+        (
+            "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: survey 'after-visit' has no "
+            "question 'recomend'. Did you mean 'recommend'?"
+        )
     ]
 
 
 def test_a_csat_metric_needs_a_rating_question(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SCORECARD, "    kind: nps", "    kind: csat")) == [
-        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: a csat metric needs a rating question; 'recommend' is nps"
+        (
+            "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: a csat metric needs a rating "
+            "question; 'recommend' is nps"
+        )
     ]
 
 
 def test_an_nps_metric_needs_an_nps_question(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SCORECARD, "    question: recommend", "    question: satisfaction")) == [
-        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: a nps metric needs a nps question; 'satisfaction' is rating"
+        (
+            "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: a nps metric needs a nps question; "
+            "'satisfaction' is rating"
+        )
     ]
 
 
 def test_a_ces_metric_needs_a_seven_point_likert_question(minimal_project: Path, problems: Problems) -> None:
     metric = "  - id: effort\n    kind: ces\n    survey: after-visit\n    question: effort\n"
     assert problems(minimal_project, add_metric(metric)) == [
-        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a ces metric needs a 7-point likert question; 'effort' has 5"
+        (
+            "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a ces metric needs a 7-point "
+            "likert question; 'effort' has 5"
+        )
     ]
 
 
 def test_a_ces_metric_on_a_seven_point_likert_question_is_valid(minimal_project: Path, problems: Problems) -> None:
     metric = "  - id: effort\n    kind: ces\n    survey: after-visit\n    question: effort\n"
-    assert problems(minimal_project, add_metric(metric), (SURVEY, "    points: 5\n    label: {lv: Bija", "    points: 7\n    label: {lv: Bija")) == []
+    assert (
+        problems(
+            minimal_project,
+            add_metric(metric),
+            (SURVEY, "    points: 5\n    label: {lv: Bija", "    points: 7\n    label: {lv: Bija"),
+        )
+        == []
+    )
 
 
 def test_a_share_metric_counts_only_answers_the_question_has(minimal_project: Path, problems: Problems) -> None:
-    metric = "  - id: exceeded\n    kind: share\n    survey: after-visit\n    question: expectations\n    equals: exceed\n"
+    metric = (
+        "  - id: exceeded\n    kind: share\n    survey: after-visit\n    question: expectations\n    equals: exceed\n"
+    )
     assert problems(minimal_project, add_metric(metric)) == [
-        "content/scorecards/customer-experience.yaml:15:13: metrics[1].equals: 'exceed' is not an answer of 'expectations'; expected one of below, met, exceeded"
+        (
+            "content/scorecards/customer-experience.yaml:15:13: metrics[1].equals: 'exceed' is not an answer of "
+            "'expectations'; expected one of below, met, exceeded"
+        )
     ]
 
 
 def test_a_share_metric_over_several_choices_names_the_unknown_one(minimal_project: Path, problems: Problems) -> None:
     metric = "  - id: extras\n    kind: share\n    survey: after-visit\n    question: extras\n    in: [cake, bean]\n"
     assert problems(minimal_project, add_metric(metric)) == [
-        "content/scorecards/customer-experience.yaml:15:9: metrics[1].in: 'bean' is not an answer of 'extras'; expected one of cake, beans, cup"
+        (
+            "content/scorecards/customer-experience.yaml:15:9: metrics[1].in: 'bean' is not an answer of 'extras'; "
+            "expected one of cake, beans, cup"
+        )
     ]
 
 
@@ -261,39 +325,57 @@ def test_a_segment_must_be_a_hidden_field_or_a_choice_question(minimal_project: 
 
 
 def test_a_duration_needs_datetime_questions(minimal_project: Path, problems: Problems) -> None:
-    metric = "  - id: visit-time\n    kind: duration\n    survey: after-visit\n    start: recommend\n    end: visited_at\n"
+    metric = (
+        "  - id: visit-time\n    kind: duration\n    survey: after-visit\n    start: recommend\n    end: visited_at\n"
+    )
     assert problems(minimal_project, add_metric(metric)) == [
-        "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a datetime or date question; 'recommend' is nps"
+        (
+            "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a datetime "
+            "or date question; 'recommend' is nps"
+        )
     ]
 
 
 def test_a_repeat_rate_needs_its_data_file(minimal_project: Path, problems: Problems) -> None:
     (minimal_project / "data" / "orders.csv").unlink()
     assert problems(minimal_project) == [
-        "content/scorecards/customer-experience.yaml:13:11: metrics[1].data: no such file 'data/orders.csv' in the project"
+        (
+            "content/scorecards/customer-experience.yaml:13:11: metrics[1].data: no such file 'data/orders.csv' in the "
+            "project"
+        )
     ]
 
 
 def test_a_repeat_rate_reads_only_files_inside_the_project(minimal_project: Path, problems: Problems) -> None:
     (minimal_project.parent / "orders.csv").write_text("customer,ordered_at\n", encoding="utf-8")
     assert problems(minimal_project, (SCORECARD, "data: data/orders.csv", "data: ../orders.csv")) == [
-        "content/scorecards/customer-experience.yaml:13:11: metrics[1].data: '../orders.csv' is outside the project; give a path such as data/orders.csv"
+        (
+            "content/scorecards/customer-experience.yaml:13:11: metrics[1].data: '../orders.csv' is outside the "
+            "project; give a path such as data/orders.csv"
+        )
     ]
 
 
 # Standards -> scorecards
 
 
-def test_measured_by_naming_an_unknown_scorecard_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
-    assert problems(minimal_project, (STANDARD, "measured_by: customer-experience/nps", "measured_by: customer-experiense/nps")) == [
-        "content/standards/greeting.yaml:11:14: measured_by: no scorecard with id 'customer-experiense'. Did you mean 'customer-experience'?"
+def test_measured_by_naming_an_unknown_scorecard_suggests_the_closest(
+    minimal_project: Path, problems: Problems
+) -> None:
+    assert problems(
+        minimal_project, (STANDARD, "measured_by: customer-experience/nps", "measured_by: customer-experiense/nps")
+    ) == [
+        (
+            "content/standards/greeting.yaml:11:14: measured_by: no scorecard with id 'customer-experiense'. Did you "
+            "mean 'customer-experience'?"
+        )
     ]
 
 
 def test_measured_by_naming_an_unknown_metric_is_refused(minimal_project: Path, problems: Problems) -> None:
-    assert problems(minimal_project, (STANDARD, "measured_by: customer-experience/nps", "measured_by: customer-experience/csat")) == [
-        "content/standards/greeting.yaml:11:14: measured_by: scorecard 'customer-experience' has no metric 'csat'"
-    ]
+    assert problems(
+        minimal_project, (STANDARD, "measured_by: customer-experience/nps", "measured_by: customer-experience/csat")
+    ) == ["content/standards/greeting.yaml:11:14: measured_by: scorecard 'customer-experience' has no metric 'csat'"]
 
 
 # A broken file's own errors are not repeated as broken references
@@ -301,7 +383,10 @@ def test_measured_by_naming_an_unknown_metric_is_refused(minimal_project: Path, 
 
 def test_a_metric_on_an_invalid_survey_reports_only_the_survey(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SURVEY, "audience: customer", "audience: customers")) == [
-        "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did you mean 'customer'?"
+        (
+            "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did you "
+            "mean 'customer'?"
+        )
     ]
 
 
@@ -310,9 +395,14 @@ def test_a_metric_on_an_unreadable_survey_reports_only_the_survey(minimal_projec
     assert lines == ["surveys/after-visit.yaml:2:1: a tab character: YAML must be indented with spaces, not tabs"]
 
 
-def test_a_standard_measured_by_an_invalid_scorecard_reports_only_the_scorecard(minimal_project: Path, problems: Problems) -> None:
+def test_a_standard_measured_by_an_invalid_scorecard_reports_only_the_scorecard(
+    minimal_project: Path, problems: Problems
+) -> None:
     assert problems(minimal_project, (SCORECARD, "period: month", "period: monthly")) == [
-        "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got 'monthly'). Did you mean 'month'?"
+        (
+            "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got "
+            "'monthly'). Did you mean 'month'?"
+        )
     ]
 
 
@@ -336,20 +426,30 @@ def test_a_project_needs_its_vision(minimal_project: Path, problems: Problems) -
 def test_a_page_translation_needs_its_main_page(minimal_project: Path, problems: Problems) -> None:
     (minimal_project / PAGES / "menu.en.md").write_text("Our menu.\n", encoding="utf-8")
     assert problems(minimal_project) == [
-        "content/pages/menu.en.md:1:1: a translation without its page: create content/pages/menu.md with the front matter and the lv text"
+        (
+            "content/pages/menu.en.md:1:1: a translation without its page: create content/pages/menu.md with the front "
+            "matter and the lv text"
+        )
     ]
 
 
 def test_a_page_translation_holds_no_front_matter(minimal_project: Path, problems: Problems) -> None:
-    (minimal_project / PAGES / "about.en.md").write_text("---\ntitle: About us\n---\nWe are a small café.\n", encoding="utf-8")
+    (minimal_project / PAGES / "about.en.md").write_text(
+        "---\ntitle: About us\n---\nWe are a small café.\n", encoding="utf-8"
+    )
     assert problems(minimal_project) == [
-        "content/pages/about.en.md:1:1: a translation holds only the text; keep the front matter in content/pages/about.md"
+        (
+            "content/pages/about.en.md:1:1: a translation holds only the text; keep the front matter in "
+            "content/pages/about.md"
+        )
     ]
 
 
 def test_a_page_translation_in_a_language_the_site_lacks_is_refused(minimal_project: Path, problems: Problems) -> None:
     (minimal_project / PAGES / "about.ru.md").write_text("Мы маленькое кафе.\n", encoding="utf-8")
-    assert problems(minimal_project) == ["content/pages/about.ru.md:1:1: 'ru' is not one of the site's languages (lv, en)"]
+    assert problems(minimal_project) == [
+        "content/pages/about.ru.md:1:1: 'ru' is not one of the site's languages (lv, en)"
+    ]
 
 
 def test_a_page_needs_front_matter(minimal_project: Path, problems: Problems) -> None:
@@ -369,7 +469,10 @@ def test_a_language_the_site_does_not_have_is_refused_at_its_key(minimal_project
 
 
 def test_a_misspelt_language_key_suggests_the_site_language(minimal_project: Path, problems: Problems) -> None:
-    assert problems(minimal_project, (SURVEY, "thank_you: {lv: Paldies!, en: Thank you!}", "thank_you: {lv: Paldies!, eng: Thank you!}")) == [
+    assert problems(
+        minimal_project,
+        (SURVEY, "thank_you: {lv: Paldies!, en: Thank you!}", "thank_you: {lv: Paldies!, eng: Thank you!}"),
+    ) == [
         "surveys/after-visit.yaml:8:12: warning: thank_you: no 'en' translation; the lv text is used",
         "surveys/after-visit.yaml:8:27: thank_you.eng: 'eng' is not one of the site's languages (lv, en). Did you mean 'en'?",
     ]
@@ -386,20 +489,26 @@ def test_a_missing_translation_is_a_warning_naming_file_and_field(minimal_projec
 
 
 def test_a_missing_default_language_text_names_the_text_used_instead(minimal_project: Path, problems: Problems) -> None:
-    assert problems(minimal_project, (STANDARD, "  lv: Sveicini katru klientu 30 sekunžu vai 30 soļu laikā.\n", "")) == [
-        "content/standards/greeting.yaml:4:3: warning: rule: no 'lv' translation; the en text is used"
-    ]
+    assert problems(
+        minimal_project, (STANDARD, "  lv: Sveicini katru klientu 30 sekunžu vai 30 soļu laikā.\n", "")
+    ) == ["content/standards/greeting.yaml:4:3: warning: rule: no 'lv' translation; the en text is used"]
 
 
 def test_a_missing_page_translation_is_a_warning(minimal_project: Path) -> None:
     (minimal_project / PAGES / "about.en.md").unlink()
     assert [str(warning) for warning in load_site(minimal_project).warnings] == [
-        "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); the lv text is used"
+        (
+            "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); "
+            "the lv text is used"
+        )
     ]
 
 
 def test_one_text_for_all_languages_needs_no_translation(minimal_project: Path, problems: Problems) -> None:
-    assert problems(minimal_project, (CONFIG, "title: {lv: Kafejnīca Saulīte, en: Café Saulite}", "title: Café Saulite")) == []
+    assert (
+        problems(minimal_project, (CONFIG, "title: {lv: Kafejnīca Saulīte, en: Café Saulite}", "title: Café Saulite"))
+        == []
+    )
 
 
 def test_warnings_are_listed_with_errors_when_a_project_is_invalid(minimal_project: Path) -> None:
@@ -414,7 +523,9 @@ def test_warnings_are_listed_with_errors_when_a_project_is_invalid(minimal_proje
 # All problems at once
 
 
-def test_all_problems_of_all_files_are_reported_at_once_sorted_by_file_and_line(minimal_project: Path, problems: Problems) -> None:
+def test_all_problems_of_all_files_are_reported_at_once_sorted_by_file_and_line(
+    minimal_project: Path, problems: Problems
+) -> None:
     lines = problems(
         minimal_project,
         (SURVEY, "    max: 100", "    max: 0"),
@@ -434,7 +545,9 @@ def test_all_problems_of_all_files_are_reported_at_once_sorted_by_file_and_line(
     ]
 
 
-def test_an_invalid_sitegen_yaml_does_not_make_page_translations_wrong(minimal_project: Path, problems: Problems) -> None:
+def test_an_invalid_sitegen_yaml_does_not_make_page_translations_wrong(
+    minimal_project: Path, problems: Problems
+) -> None:
     (minimal_project / PAGES / "about.ru.md").write_text("Мы маленькое кафе.\n", encoding="utf-8")
     assert problems(minimal_project, (CONFIG, "languages: [lv, en]", "languages: [lv, en, Ru]")) == [
         "sitegen.yaml:3:21: languages[2]: 'Ru' is not a language code such as lv, ru or en"
@@ -486,7 +599,10 @@ def test_check_prints_warnings_but_passes(minimal_project: Path) -> None:
     code, stdout, stderr = run_check(minimal_project)
     assert code == 0
     assert stderr.splitlines() == [
-        "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); the lv text is used"
+        (
+            "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); "
+            "the lv text is used"
+        )
     ]
     assert stdout.endswith("; 0 errors, 1 warning.\n")
 
@@ -508,4 +624,7 @@ def test_check_strict_passes_a_project_without_warnings(minimal_project: Path) -
 def test_check_outside_a_project_says_how_to_start_one(tmp_path: Path) -> None:
     code, _, stderr = run_check(tmp_path)
     assert code == 1
-    assert stderr == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; run 'sitegen new DIR' to start a project, or pass -C DIR\n"
+    assert (
+        stderr
+        == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; run 'sitegen new DIR' to start a project, or pass -C DIR\n"
+    )

@@ -20,7 +20,7 @@ from sitegen.collector.guards import RateLimiter
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
 
-JUNE = dt.datetime(2026, 6, 1, 21, 30, tzinfo=dt.timezone.utc)  # 2 June, 00:30 in Riga
+JUNE = dt.datetime(2026, 6, 1, 21, 30, tzinfo=dt.UTC)  # 2 June, 00:30 in Riga
 VALID_FORM = [
     ("recommend", "6"),
     ("improve", "Warmer\r\nrolls"),
@@ -36,9 +36,16 @@ VALID_FORM = [
 ]
 
 
-def post_form(client: TestClient, pairs: list[tuple[str, str]], path: str = "/s/after-visit", headers: dict[str, str] | None = None) -> Any:
+def post_form(
+    client: TestClient,
+    pairs: list[tuple[str, str]],
+    path: str = "/s/after-visit",
+    headers: dict[str, str] | None = None,
+) -> Any:
     """A form post exactly as a browser sends it (names may repeat)."""
-    return client.post(path, content=urlencode(pairs), headers={"content-type": "application/x-www-form-urlencoded", **(headers or {})})
+    return client.post(
+        path, content=urlencode(pairs), headers={"content-type": "application/x-www-form-urlencoded", **(headers or {})}
+    )
 
 
 def store_rows(project: Path) -> list[Any]:
@@ -67,8 +74,13 @@ def test_a_form_post_is_stored_then_redirected_to_the_thank_you_page(client: Tes
     [row] = store_rows(minimal_project)
     assert row.id == "rid-0001-abcdef" and row.survey_id == "after-visit" and row.lang == "en"
     assert row.answers == {
-        "recommend": 6, "improve": "Warmer\nrolls", "satisfaction": 4, "channel": "friends",
-        "extras": ["cake", "cup"], "visits": 3, "visited_at": "2026-06-01T09:15",
+        "recommend": 6,
+        "improve": "Warmer\nrolls",
+        "satisfaction": 4,
+        "channel": "friends",
+        "extras": ["cake", "cup"],
+        "visits": 3,
+        "visited_at": "2026-06-01T09:15",
     }
     assert row.meta["location"] == "jelgava" and row.meta["stage"] == "purchase"
     assert row.meta["user_agent"] == "testclient"
@@ -76,7 +88,9 @@ def test_a_form_post_is_stored_then_redirected_to_the_thank_you_page(client: Tes
     assert len(row.survey_version) == 16
 
 
-def test_a_resubmitted_response_id_stores_nothing_new_and_gets_the_same_answer(client: TestClient, minimal_project: Path) -> None:
+def test_a_resubmitted_response_id_stores_nothing_new_and_gets_the_same_answer(
+    client: TestClient, minimal_project: Path
+) -> None:
     first = post_form(client, VALID_FORM)
     changed = [(name, "10" if name == "recommend" else value) for name, value in VALID_FORM if name != "improve"]
     second = post_form(client, changed)
@@ -86,7 +100,12 @@ def test_a_resubmitted_response_id_stores_nothing_new_and_gets_the_same_answer(c
 
 
 def test_a_json_post_answers_201_with_the_id_and_is_idempotent(client: TestClient, minimal_project: Path) -> None:
-    body = {"rid": "json-0001-abcdef", "lang": "lv", "meta": {"location": "riga-centre"}, "answers": {"recommend": 10, "extras": ["beans"]}}
+    body = {
+        "rid": "json-0001-abcdef",
+        "lang": "lv",
+        "meta": {"location": "riga-centre"},
+        "answers": {"recommend": 10, "extras": ["beans"]},
+    }
     first = client.post("/s/after-visit", json=body)
     assert first.status_code == 201 and first.json() == {"id": "json-0001-abcdef", "status": "stored"}
     again = client.post("/s/after-visit", json=body)
@@ -100,8 +119,12 @@ def test_a_post_without_rid_gets_a_new_id(client: TestClient, minimal_project: P
     assert len({row.id for row in store_rows(minimal_project)}) == 2
 
 
-def test_invalid_form_answers_get_a_422_page_in_the_respondents_language(client: TestClient, minimal_project: Path) -> None:
-    answer = post_form(client, [("recommend", "11"), ("extras", "cake"), ("extras", "beans"), ("extras", "cup"), ("lang", "lv")])
+def test_invalid_form_answers_get_a_422_page_in_the_respondents_language(
+    client: TestClient, minimal_project: Path
+) -> None:
+    answer = post_form(
+        client, [("recommend", "11"), ("extras", "cake"), ("extras", "beans"), ("extras", "cup"), ("lang", "lv")]
+    )
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("text/html")
     page = answer.text
@@ -117,7 +140,10 @@ def test_invalid_json_answers_get_problem_details(client: TestClient) -> None:
     assert answer.headers["content-type"] == "application/problem+json"
     problem = answer.json()
     assert problem["status"] == 422 and problem["title"] == "Invalid answers"
-    assert {(e["field"], e["code"]) for e in problem["errors"]} == {("recommend", "not_a_number"), ("nonsense", "unknown_field")}
+    assert {(e["field"], e["code"]) for e in problem["errors"]} == {
+        ("recommend", "not_a_number"),
+        ("nonsense", "unknown_field"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -130,7 +156,9 @@ def test_invalid_json_answers_get_problem_details(client: TestClient) -> None:
         ([("improve", "x")], "recommend"),  # required
     ],
 )
-def test_answers_outside_the_rules_are_refused(client: TestClient, minimal_project: Path, pairs: list[tuple[str, str]], field: str) -> None:
+def test_answers_outside_the_rules_are_refused(
+    client: TestClient, minimal_project: Path, pairs: list[tuple[str, str]], field: str
+) -> None:
     answer = post_form(client, pairs, headers={"accept": "application/json"})
     assert answer.status_code == 422
     assert store_rows(minimal_project) == []
@@ -143,7 +171,11 @@ def test_unknown_survey_is_404_and_wrong_method_405(client: TestClient) -> None:
 
 
 def test_a_ten_megabyte_body_is_refused_with_413(client: TestClient, minimal_project: Path) -> None:
-    answer = client.post("/s/after-visit", content=b"recommend=9&improve=" + b"x" * 10_000_000, headers={"content-type": "application/x-www-form-urlencoded"})
+    answer = client.post(
+        "/s/after-visit",
+        content=b"recommend=9&improve=" + b"x" * 10_000_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status_code == 413
     assert store_rows(minimal_project) == []
 
@@ -159,7 +191,7 @@ def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
 
 
 def test_a_closed_survey_is_refused_with_410_and_a_clear_page(minimal_project: Path) -> None:
-    with client_for(minimal_project, clock=dt.datetime(2027, 1, 5, tzinfo=dt.timezone.utc)) as client:
+    with client_for(minimal_project, clock=dt.datetime(2027, 1, 5, tzinfo=dt.UTC)) as client:
         answer = post_form(client, [("recommend", "9")], headers={"accept-language": "lv"})
     assert answer.status_code == 410
     assert "Šī aptauja ir slēgta." in answer.text and "2026. gada 31. decembris" in answer.text
@@ -194,17 +226,21 @@ def test_a_filled_honeypot_is_thanked_and_forgotten(client: TestClient, minimal_
 
 def test_anonymous_surveys_keep_only_the_day_and_no_user_agent(minimal_project: Path) -> None:
     survey = minimal_project / "surveys/after-visit.yaml"
-    survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8")
+    survey.write_text(
+        survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8"
+    )
     with client_for(minimal_project) as client:
         post_form(client, [("recommend", "9")], headers={"user-agent": "Firefox"})
     [row] = store_rows(minimal_project)
     assert "user_agent" not in row.meta
-    assert row.submitted_at == dt.datetime(2026, 6, 1, 21, 0, tzinfo=dt.timezone.utc)  # 2 June 00:00 in Riga
+    assert row.submitted_at == dt.datetime(2026, 6, 1, 21, 0, tzinfo=dt.UTC)  # 2 June 00:00 in Riga
 
 
 def test_with_a_collector_url_the_thank_you_page_is_on_the_site(minimal_project: Path) -> None:
     config = minimal_project / "sitegen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "collector_url: https://forms.saulite.example\n", encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + "collector_url: https://forms.saulite.example\n", encoding="utf-8"
+    )
     with client_for(minimal_project) as client:
         answer = post_form(client, [("recommend", "9"), ("lang", "lv")])
     assert answer.headers["location"] == "https://saulite.example/lv/surveys/after-visit/thanks/"
@@ -216,22 +252,54 @@ def test_healthz(client: TestClient) -> None:
 
 form_pairs = st.lists(
     st.tuples(
-        st.sampled_from(["recommend", "improve", "satisfaction", "channel", "extras", "visits", "visited_at", "location", "rid", "lang", "x", "recommend.a"]),
-        st.one_of(st.text(max_size=30), st.sampled_from(["0", "5", "9", "10", "friends", "cake", "jelgava", "2026-06-01T09:15", "lv"])),
+        st.sampled_from(
+            [
+                "recommend",
+                "improve",
+                "satisfaction",
+                "channel",
+                "extras",
+                "visits",
+                "visited_at",
+                "location",
+                "rid",
+                "lang",
+                "x",
+                "recommend.a",
+            ]
+        ),
+        st.one_of(
+            st.text(max_size=30),
+            st.sampled_from(["0", "5", "9", "10", "friends", "cake", "jelgava", "2026-06-01T09:15", "lv"]),
+        ),
     ),
     max_size=12,
 )
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pairs=form_pairs, document=st.dictionaries(st.sampled_from(["rid", "lang", "meta", "answers", "other"]), json_values, max_size=5), raw=st.binary(max_size=200))
-def test_hostile_bodies_never_cause_a_500_nor_store_an_invalid_row(minimal_project: Path, pairs: list[tuple[str, str]], document: dict[str, Any], raw: bytes) -> None:
+@given(
+    pairs=form_pairs,
+    document=st.dictionaries(st.sampled_from(["rid", "lang", "meta", "answers", "other"]), json_values, max_size=5),
+    raw=st.binary(max_size=200),
+)
+def test_hostile_bodies_never_cause_a_500_nor_store_an_invalid_row(
+    minimal_project: Path, pairs: list[tuple[str, str]], document: dict[str, Any], raw: bytes
+) -> None:
     with client_for(minimal_project) as client:
         statuses = [
             post_form(client, pairs).status_code,
-            client.post("/s/after-visit", content=json.dumps(document), headers={"content-type": "application/json"}).status_code,
-            client.post("/s/after-visit", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}).status_code,
+            client.post(
+                "/s/after-visit", content=json.dumps(document), headers={"content-type": "application/json"}
+            ).status_code,
+            client.post(
+                "/s/after-visit", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}
+            ).status_code,
             client.post("/s/after-visit", content=raw, headers={"content-type": "application/json"}).status_code,
         ]
     assert all(status in (201, 303, 400, 422) for status in statuses), statuses

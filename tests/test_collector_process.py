@@ -15,11 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import copy_example_project
 
 from sitegen.build import build_project
 from sitegen.store import ResponseStore
-from conftest import copy_example_project
-
 
 
 def free_port() -> int:
@@ -53,7 +52,9 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 def project(minimal_project: Path) -> Path:
     config = minimal_project / "sitegen.yaml"
     limits = "collector: {rate_limit: {per_hour: 10000000, burst: 100000}}\n"  # all senders share 127.0.0.1
-    config.write_text(config.read_text(encoding="utf-8") + "store: sqlite:///data/responses.sqlite3\n" + limits, encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + "store: sqlite:///data/responses.sqlite3\n" + limits, encoding="utf-8"
+    )
     return minimal_project
 
 
@@ -105,7 +106,9 @@ def test_a_collector_killed_mid_stream_keeps_every_acknowledged_submission(proje
 def test_ctrl_c_stops_the_collector_cleanly_and_its_log_names_no_respondent(project: Path) -> None:
     port = free_port()
     collector = start_collector(project, port)
-    answer = httpx.post(f"http://127.0.0.1:{port}/s/after-visit", json={"rid": "log-check-0001", "answers": {"recommend": 9}})
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/s/after-visit", json={"rid": "log-check-0001", "answers": {"recommend": 9}}
+    )
     stop(collector, signal.SIGINT)
     log = collector.stdout.read().decode() if collector.stdout else ""
     assert answer.status_code == 201

@@ -17,7 +17,10 @@ def test_the_design_examples_pass_check_with_warnings_only(tmp_path: Path) -> No
     shutil.copytree(DESIGN_PROJECT, project)
     result = CliRunner().invoke(main, ["-C", str(project), "check"])
     assert result.exit_code == 0, result.stderr
-    assert "surveys/after-visit.yaml:24:5: warning: questions[4]: question 'channel' has no label; the form shows its id instead" in result.stderr
+    assert (
+        "surveys/after-visit.yaml:24:5: warning: questions[4]: question 'channel' has no label; the form shows its "
+        "id instead"
+    ) in result.stderr
     assert " error" not in result.stderr.replace("0 errors", "")
 
 

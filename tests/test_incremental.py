@@ -7,12 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import copy_example_project
 
 import sitegen.build
 from sitegen.build import RenderCache, render_site
 from sitegen.site import ParseCache, load_site
-from conftest import copy_example_project
-
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -35,7 +34,12 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("a guide", lambda p: edit(p / "content/onboarding/barista.yaml", "en: ", "en: Edited ")),
     ("a scorecard title", lambda p: edit(p / "content/scorecards/complaints.yaml", "en: ", "en: Edited ")),
     ("the site title", lambda p: edit(p / "sitegen.yaml", "en: ", "en: Edited ")),
-    ("a template override", lambda p: (p / "templates/_footer.html").write_text('<footer class="site-footer">New footer</footer>\n', encoding="utf-8")),
+    (
+        "a template override",
+        lambda p: (p / "templates/_footer.html").write_text(
+            '<footer class="site-footer">New footer</footer>\n', encoding="utf-8"
+        ),
+    ),
     ("a new standard", lambda p: add_standard(p)),
     ("a page's front matter", lambda p: edit(p / "content/pages/about.md", "en: About", "en: Edited about")),
     ("a removed translation", lambda p: (p / "content/pages/complaint-log.ru.md").unlink()),
@@ -50,13 +54,17 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def test_every_edit_rebuilds_incrementally_to_exactly_the_full_build(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_edit_rebuilds_incrementally_to_exactly_the_full_build(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     parsed: ParseCache = {}
     cache = RenderCache()
     render_site(load_site(project, parsed), cache=cache)
     rendered: list[str] = []
     original = sitegen.build.render_page
-    monkeypatch.setattr(sitegen.build, "render_page", lambda *args, **kw: rendered.append(args[2].path) or original(*args, **kw))
+    monkeypatch.setattr(
+        sitegen.build, "render_page", lambda *args, **kw: rendered.append(args[2].path) or original(*args, **kw)
+    )
     for name, change in EDITS:
         change(project)
         rendered.clear()
@@ -66,15 +74,27 @@ def test_every_edit_rebuilds_incrementally_to_exactly_the_full_build(project: Pa
         assert rendered, f"{name}: nothing was rendered again"
 
 
-def test_editing_one_standard_re_renders_only_its_pages_and_lists(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_editing_one_standard_re_renders_only_its_pages_and_lists(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     parsed: ParseCache = {}
     cache = RenderCache()
     render_site(load_site(project, parsed), cache=cache)
     rendered: list[str] = []
     original = sitegen.build.render_page
-    monkeypatch.setattr(sitegen.build, "render_page", lambda *args, **kw: rendered.append(f"{args[2].tree}/{args[2].path}") or original(*args, **kw))
+    monkeypatch.setattr(
+        sitegen.build,
+        "render_page",
+        lambda *args, **kw: rendered.append(f"{args[2].tree}/{args[2].path}") or original(*args, **kw),
+    )
     edit(project / "content/standards/advice.yaml", "en: ", "en: Changed ")
     render_site(load_site(project, parsed), cache=cache)
-    expected = [f"intranet/{lang}/{page}index.html" for lang in ("lv", "ru", "en") for page in ("", "standards/", "standards/advice/")]
-    expected += [f"public/{lang}/index.html" for lang in ("lv", "ru", "en")]  # the home template names the standards list
+    expected = [
+        f"intranet/{lang}/{page}index.html"
+        for lang in ("lv", "ru", "en")
+        for page in ("", "standards/", "standards/advice/")
+    ]
+    expected += [
+        f"public/{lang}/index.html" for lang in ("lv", "ru", "en")
+    ]  # the home template names the standards list
     assert sorted(rendered) == sorted(expected)

@@ -52,7 +52,11 @@ SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
             },
         },
     ),
-    ("after-visit", "2026-05-01T13:00:00.25+03:00", {"rid": "visit-0002", "lang": "ru", "answers": {"recommend": 10, "aspects": {"coffee": 1}}}),
+    (
+        "after-visit",
+        "2026-05-01T13:00:00.25+03:00",
+        {"rid": "visit-0002", "lang": "ru", "answers": {"recommend": 10, "aspects": {"coffee": 1}}},
+    ),
     (
         "complaint-log",
         "2026-05-02T08:15:00Z",
@@ -104,7 +108,13 @@ SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
             "rid": "order-000001",
             "lang": "en",
             "meta": {"location": "riga-centre", "stage": "order"},
-            "answers": {"order_date": "2026-04-30", "ease": 2, "order_ok": "no", "problem": "Late", "suggestion": "SMS when ready"},
+            "answers": {
+                "order_date": "2026-04-30",
+                "ease": 2,
+                "order_ok": "no",
+                "problem": "Late",
+                "suggestion": "SMS when ready",
+            },
         },
     ),
 ]
@@ -141,15 +151,25 @@ def stored(site: Site, survey_id: str, submitted_at: str, document: dict[str, An
     """A response as the collector would store it: through read_json, the one set of rules."""
     survey = next(source.model for source in site.surveys if source.model.id == survey_id)
     submission = read_json(survey, site.languages, document)
-    moment = dt.datetime.fromisoformat(submitted_at).astimezone(dt.timezone.utc)
-    return StoredResponse(submission.response_id, survey_id, survey_version(survey), moment, submission.lang, submission.meta, submission.answers)
+    moment = dt.datetime.fromisoformat(submitted_at).astimezone(dt.UTC)
+    return StoredResponse(
+        submission.response_id,
+        survey_id,
+        survey_version(survey),
+        moment,
+        submission.lang,
+        submission.meta,
+        submission.answers,
+    )
 
 
 @pytest.fixture
 def samples(site: Site) -> list[StoredResponse]:
     """SAMPLES as stored; the first also has the user agent the collector records for a customer survey."""
     responses = [stored(site, *sample) for sample in SAMPLES]
-    responses[0] = dataclasses.replace(responses[0], meta={**responses[0].meta, "user_agent": "Mozilla/5.0 (Android 14; Mobile)"})
+    responses[0] = dataclasses.replace(
+        responses[0], meta={**responses[0].meta, "user_agent": "Mozilla/5.0 (Android 14; Mobile)"}
+    )
     return responses
 
 
@@ -179,7 +199,10 @@ def run(*args: str) -> Any:
 
 
 def test_the_samples_answer_every_question_type(site: Site) -> None:
-    question_types = {typing.get_args(q.model_fields["type"].annotation)[0] for q in typing.get_args(typing.get_args(survey_models.Question)[0])}
+    question_types = {
+        typing.get_args(q.model_fields["type"].annotation)[0]
+        for q in typing.get_args(typing.get_args(survey_models.Question)[0])
+    }
     answered = set()
     for survey_id, _, document in SAMPLES:
         survey = next(source.model for source in site.surveys if source.model.id == survey_id)
@@ -189,18 +212,32 @@ def test_the_samples_answer_every_question_type(site: Site) -> None:
 
 @pytest.mark.parametrize("file_format", ["jsonl", "csv"])
 def test_export_then_import_gives_identical_rows(
-    site: Site, store: ResponseStore, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path, file_format: Format
+    site: Site,
+    store: ResponseStore,
+    memory_store: ResponseStore,
+    samples: list[StoredResponse],
+    tmp_path: Path,
+    file_format: Format,
 ) -> None:
     store.add(samples)
     path = write(tmp_path, "export" + EXTENSIONS[file_format], export_text(site, store, file_format))
     report = import_responses(site, memory_store, [path])
     assert (report.new, report.existing, report.problems) == (len(samples), 0, [])
-    assert list(memory_store.responses()) == list(store.responses()) == sorted(samples, key=lambda r: (r.submitted_at, r.id))
+    assert (
+        list(memory_store.responses())
+        == list(store.responses())
+        == sorted(samples, key=lambda r: (r.submitted_at, r.id))
+    )
 
 
 @pytest.mark.parametrize("file_format", ["jsonl", "csv"])
 def test_import_then_export_gives_the_same_file(
-    site: Site, store: ResponseStore, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path, file_format: Format
+    site: Site,
+    store: ResponseStore,
+    memory_store: ResponseStore,
+    samples: list[StoredResponse],
+    tmp_path: Path,
+    file_format: Format,
 ) -> None:
     memory_store.add(samples)
     exported = export_text(site, memory_store, file_format)
@@ -208,13 +245,17 @@ def test_import_then_export_gives_the_same_file(
     assert export_text(site, store, file_format) == exported
 
 
-CONTROL = "".join(chr(code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL), min_size=1, max_size=80)  # control characters are refused
+CONTROL = "".join(chr(code) for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL), min_size=1, max_size=80
+)  # control characters are refused
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(improve=TEXT, stood_out=TEXT, file_format=st.sampled_from(["jsonl", "csv"]))
-def test_any_text_survives_a_round_trip(site: Site, tmp_path_factory: pytest.TempPathFactory, improve: str, stood_out: str, file_format: Format) -> None:
+def test_any_text_survives_a_round_trip(
+    site: Site, tmp_path_factory: pytest.TempPathFactory, improve: str, stood_out: str, file_format: Format
+) -> None:
     answers = {"recommend": 3, "improve": improve, "expectations": "exceeded", "stood_out": stood_out}
     response = stored(site, "after-visit", "2026-05-01T10:00:00Z", {"rid": "text-0001", "answers": answers})
     directory = tmp_path_factory.mktemp("text")
@@ -229,16 +270,22 @@ def test_any_text_survives_a_round_trip(site: Site, tmp_path_factory: pytest.Tem
 # ---- the export formats ------------------------------------------------------------------------
 
 
-def test_a_json_lines_export_is_the_design_documents_shape(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
+def test_a_json_lines_export_is_the_design_documents_shape(
+    site: Site, memory_store: ResponseStore, samples: list[StoredResponse]
+) -> None:
     memory_store.add(samples[:2])
     assert export_text(site, memory_store, survey_id="after-visit").splitlines()[1] == (
         '{"id": "visit-0002", "survey": "after-visit", "submitted_at": "2026-05-01T10:00:00.250000Z", "lang": "ru", '
         '"meta": {"stage": "purchase"}, "answers": {"aspects": {"coffee": 1}, "recommend": 10}}'
     )
-    assert jsonl_line(samples[4]).startswith('{"id": "order-000001", "survey": "journey-order", "submitted_at": "2026-05-03T12:00:00Z", "lang": "en", ')
+    assert jsonl_line(samples[4]).startswith(
+        '{"id": "order-000001", "survey": "journey-order", "submitted_at": "2026-05-03T12:00:00Z", "lang": "en", '
+    )
 
 
-def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
+def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
+    site: Site, memory_store: ResponseStore, samples: list[StoredResponse]
+) -> None:
     memory_store.add(samples)
     lines = export_text(site, memory_store, "csv", survey_id="after-visit").splitlines()
     assert lines[0] == (
@@ -246,7 +293,9 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(site: S
         "aspects.coffee,aspects.food,aspects.cleanliness,aspects.speed,aspects.friendliness,"
         "expectations,stood_out,effort,visit_reason,liked,email"
     )
-    assert lines[1].startswith('visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;')
+    assert lines[1].startswith(
+        'visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;'
+    )
     assert lines[-1] == "visit-0002,after-visit,2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
     assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
 
@@ -256,14 +305,31 @@ def test_export_is_deterministic(site: Site, memory_store: ResponseStore, sample
     for file_format in ("jsonl", "csv"):
         assert export_text(site, memory_store, file_format) == export_text(site, memory_store, file_format)  # type: ignore[arg-type]
     assert [json.loads(line)["id"] for line in export_text(site, memory_store).splitlines()] == [
-        "visit-0001", "visit-0002", "complaint-01", "order-000001", "employee-001"
+        "visit-0001",
+        "visit-0002",
+        "complaint-01",
+        "order-000001",
+        "employee-001",
     ]
 
 
-def test_responses_of_a_survey_the_site_no_longer_has_are_still_exported(site: Site, memory_store: ResponseStore) -> None:
-    old = StoredResponse("retired-1", "retired", "0" * 16, dt.datetime(2026, 5, 1, 10, tzinfo=dt.timezone.utc), "lv", {}, {"b": [1, 2], "a": {"x": 1}})
+def test_responses_of_a_survey_the_site_no_longer_has_are_still_exported(
+    site: Site, memory_store: ResponseStore
+) -> None:
+    old = StoredResponse(
+        "retired-1",
+        "retired",
+        "0" * 16,
+        dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC),
+        "lv",
+        {},
+        {"b": [1, 2], "a": {"x": 1}},
+    )
     memory_store.add([old])
-    assert export_text(site, memory_store, "csv", "retired").splitlines() == ["id,survey,submitted_at,lang,a.x,b", "retired-1,retired,2026-05-01T10:00:00Z,lv,1,1;2"]
+    assert export_text(site, memory_store, "csv", "retired").splitlines() == [
+        "id,survey,submitted_at,lang,a.x,b",
+        "retired-1,retired,2026-05-01T10:00:00Z,lv,1,1;2",
+    ]
 
 
 # ---- import: ids, times, validation -----------------------------------------------------------
@@ -271,12 +337,20 @@ def test_responses_of_a_survey_the_site_no_longer_has_are_still_exported(site: S
 
 def line(**fields: Any) -> str:
     """A JSON Lines line of a valid after-visit response, with `fields` replaced (None: left out)."""
-    record = {"survey": "after-visit", "submitted_at": "2026-05-01T10:00:00Z", "lang": "lv", "meta": {"location": "jelgava"}, "answers": {"recommend": 9}}
+    record = {
+        "survey": "after-visit",
+        "submitted_at": "2026-05-01T10:00:00Z",
+        "lang": "lv",
+        "meta": {"location": "jelgava"},
+        "answers": {"recommend": 9},
+    }
     record.update(fields)
     return json.dumps({key: value for key, value in record.items() if value is not None}, ensure_ascii=False)
 
 
-def test_a_line_without_an_id_gets_a_stable_one_from_its_content(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_a_line_without_an_id_gets_a_stable_one_from_its_content(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     path = write(tmp_path, "a.jsonl", "\n".join([line(), line(answers={"recommend": 8})]) + "\n")
     import_responses(site, memory_store, [path])
     first = [response.id for response in memory_store.responses()]
@@ -285,21 +359,27 @@ def test_a_line_without_an_id_gets_a_stable_one_from_its_content(site: Site, mem
     assert (report.new, report.existing) == (0, 2)
 
 
-def test_identical_lines_of_a_file_are_different_responses_imported_once(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_identical_lines_of_a_file_are_different_responses_imported_once(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     path = write(tmp_path, "same.jsonl", f"{line()}\n{line()}\n{line()}\n")
     assert import_responses(site, memory_store, [path]).new == 3
     assert import_responses(site, memory_store, [path]).new == 0
     assert memory_store.count() == 3
 
 
-def test_a_file_holding_lines_of_another_adds_only_its_new_lines(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_a_file_holding_lines_of_another_adds_only_its_new_lines(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     old = write(tmp_path, "old.jsonl", f"{line()}\n")
     new = write(tmp_path, "new.jsonl", f"{line()}\n{line(lang='en')}\n")
     report = import_responses(site, memory_store, [old, new])
     assert (report.new, report.existing) == (2, 1)
 
 
-def test_a_derived_id_does_not_depend_on_how_the_content_was_written(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_a_derived_id_does_not_depend_on_how_the_content_was_written(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     import_responses(site, memory_store, [write(tmp_path, "a.jsonl", line())])
     rewritten = write(tmp_path, "b.jsonl", line(answers={"recommend": "9"}, submitted_at="2026-05-01T13:00:00+03:00"))
     report = import_responses(site, memory_store, [rewritten])
@@ -312,27 +392,45 @@ def test_a_given_id_is_kept(site: Site, memory_store: ResponseStore, tmp_path: P
 
 
 def test_submitted_at_with_an_offset_is_stored_in_utc(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    import_responses(site, memory_store, [write(tmp_path, "a.jsonl", line(id="offset-0001", submitted_at="2026-05-01T02:30:00-05:00"))])
+    import_responses(
+        site,
+        memory_store,
+        [write(tmp_path, "a.jsonl", line(id="offset-0001", submitted_at="2026-05-01T02:30:00-05:00"))],
+    )
     response = memory_store.get("offset-0001")
     assert response is not None and jsonl_line(response).count('"submitted_at": "2026-05-01T07:30:00Z"') == 1
 
 
-def test_the_user_agent_the_collector_records_is_imported_back(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    path = write(tmp_path, "ua.jsonl", line(id="with-agent-1", meta={"location": "jelgava", "user_agent": "Mozilla/5.0 (X11)"}))
+def test_the_user_agent_the_collector_records_is_imported_back(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, "ua.jsonl", line(id="with-agent-1", meta={"location": "jelgava", "user_agent": "Mozilla/5.0 (X11)"})
+    )
     assert import_responses(site, memory_store, [path]).new == 1
     response = memory_store.get("with-agent-1")
-    assert response is not None and response.meta == {"location": "jelgava", "stage": "purchase", "user_agent": "Mozilla/5.0 (X11)"}
+    assert response is not None and response.meta == {
+        "location": "jelgava",
+        "stage": "purchase",
+        "user_agent": "Mozilla/5.0 (X11)",
+    }
 
 
 def test_an_anonymous_survey_takes_no_user_agent(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    answers = {name: 3 for name in ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens")}
-    path = write(tmp_path, "ua.jsonl", line(survey="employee-annual", meta={"user_agent": "Mozilla/5.0"}, answers=answers))
+    answers = dict.fromkeys(
+        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
+    )
+    path = write(
+        tmp_path, "ua.jsonl", line(survey="employee-annual", meta={"user_agent": "Mozilla/5.0"}, answers=answers)
+    )
     assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [
         f"{path}:1: user_agent: This is not a field of this survey."
     ]
 
 
-def test_every_bad_line_is_reported_by_file_and_line_and_nothing_is_imported(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_every_bad_line_is_reported_by_file_and_line_and_nothing_is_imported(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     lines = [
         line(id="good-line-1"),
         line(survey="after-visti"),
@@ -370,15 +468,23 @@ def test_every_bad_line_is_reported_by_file_and_line_and_nothing_is_imported(sit
     assert memory_store.count() == 0
 
 
-def test_text_no_back_end_can_keep_is_a_line_problem_not_a_crash(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_text_no_back_end_can_keep_is_a_line_problem_not_a_crash(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     path = write(tmp_path, "nul.jsonl", line(id="nul-answer", answers={"recommend": 3, "improve": "a\u0000b"}))
     assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [
         f"{path}:1: improve: Remove the invisible control characters from your answer."
     ]
 
 
-def test_skip_invalid_imports_the_valid_lines_and_reports_the_rest(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    path = write(tmp_path, "mixed.jsonl", "\n".join([line(id="good-line-1"), line(answers={"recommend": 11}), line(id="good-line-2")]))
+def test_skip_invalid_imports_the_valid_lines_and_reports_the_rest(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "mixed.jsonl",
+        "\n".join([line(id="good-line-1"), line(answers={"recommend": 11}), line(id="good-line-2")]),
+    )
     report = import_responses(site, memory_store, [path], skip_invalid=True)
     assert not report.is_refused
     assert [str(problem) for problem in report.problems] == [f"{path}:2: recommend: Enter a number from 0 to 10."]
@@ -394,7 +500,9 @@ def test_one_bad_file_stops_the_import_of_every_file(site: Site, memory_store: R
     assert memory_store.count() == 0
 
 
-def test_csv_problems_name_the_line_where_the_row_starts(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_csv_problems_name_the_line_where_the_row_starts(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     text = (
         "survey,submitted_at,lang,meta.location,recommend,improve,liked\n"
         'after-visit,2026-05-01T10:00:00Z,lv,jelgava,5,"two\nlines",coffee;staff\n'
@@ -419,22 +527,34 @@ def test_csv_problems_name_the_line_where_the_row_starts(site: Site, memory_stor
         ("survey,submitted_at,recommend,recommend\n", "column 'recommend' appears more than once"),
     ],
 )
-def test_a_csv_file_without_a_usable_header_is_one_problem(site: Site, memory_store: ResponseStore, tmp_path: Path, text: str, message: str) -> None:
+def test_a_csv_file_without_a_usable_header_is_one_problem(
+    site: Site, memory_store: ResponseStore, tmp_path: Path, text: str, message: str
+) -> None:
     path = write(tmp_path, "head.csv", text)
-    assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [f"{path}:1: {message}"]
+    assert [str(problem) for problem in import_responses(site, memory_store, [path]).problems] == [
+        f"{path}:1: {message}"
+    ]
 
 
-def test_a_csv_with_a_byte_order_mark_and_crlf_lines_is_read(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_a_csv_with_a_byte_order_mark_and_crlf_lines_is_read(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes("\ufeffid,survey,submitted_at,recommend,improve\r\nexcel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n".encode())
+    path.write_bytes(
+        "\ufeffid,survey,submitted_at,recommend,improve\r\nexcel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n".encode()
+    )
     assert import_responses(site, memory_store, [path]).new == 1
     response = memory_store.get("excel-0001")
     assert response is not None and response.answers == {"recommend": 7, "improve": "Ļoti labi"}
 
 
-def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
+def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
     path = tmp_path / "latin.jsonl"
-    path.write_bytes(line().encode() + b"\n" + line(answers={"improve": "x"}).encode().replace(b'"x"', b'"\xe9"') + b"\n")
+    path.write_bytes(
+        line().encode() + b"\n" + line(answers={"improve": "x"}).encode().replace(b'"x"', b'"\xe9"') + b"\n"
+    )
     report = import_responses(site, memory_store, [path])
     assert [str(problem) for problem in report.problems] == [f"{path}:2: not UTF-8 text; save the file as UTF-8"]
 
@@ -442,7 +562,9 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(site: Sit
 # ---- the command line --------------------------------------------------------------------------
 
 
-def test_cli_import_then_export_round_trips_through_the_projects_store(project: Path, site: Site, samples: list[StoredResponse], tmp_path: Path) -> None:
+def test_cli_import_then_export_round_trips_through_the_projects_store(
+    project: Path, site: Site, samples: list[StoredResponse], tmp_path: Path
+) -> None:
     with ResponseStore.open("sqlite://", tmp_path) as source:
         source.add(samples)
         exported = export_text(site, source)
@@ -452,7 +574,11 @@ def test_cli_import_then_export_round_trips_through_the_projects_store(project: 
     again = run("-C", str(project), "responses", "import", str(path))
     assert again.stdout == "Imported 0 new responses (5 already stored) from 1 file.\n"
     exported_again = run("-C", str(project), "responses", "export")
-    assert (exported_again.exit_code, exported_again.stdout, exported_again.stderr) == (0, exported, "Exported 5 responses.\n")
+    assert (exported_again.exit_code, exported_again.stdout, exported_again.stderr) == (
+        0,
+        exported,
+        "Exported 5 responses.\n",
+    )
 
 
 def test_cli_reports_every_bad_line_and_imports_nothing(project: Path, tmp_path: Path) -> None:
@@ -467,7 +593,11 @@ def test_cli_reports_every_bad_line_and_imports_nothing(project: Path, tmp_path:
 
 
 def test_cli_skip_invalid_imports_the_rest_and_exits_0(project: Path, tmp_path: Path) -> None:
-    path = write(tmp_path, "bad.csv", "survey,submitted_at,recommend\nafter-visit,2026-05-01T10:00:00Z,9\nafter-visit,2026-05-01T10:00:00Z,x\n")
+    path = write(
+        tmp_path,
+        "bad.csv",
+        "survey,submitted_at,recommend\nafter-visit,2026-05-01T10:00:00Z,9\nafter-visit,2026-05-01T10:00:00Z,x\n",
+    )
     result = run("-C", str(project), "responses", "import", "--skip-invalid", str(path))
     assert (result.exit_code, result.stderr) == (0, f"{path}:3: recommend: Enter a number.\n")
     assert result.stdout == "Imported 1 new response (0 already stored) from 1 file. Skipped 1 invalid line.\n"
@@ -476,15 +606,30 @@ def test_cli_skip_invalid_imports_the_rest_and_exits_0(project: Path, tmp_path: 
 def test_cli_refuses_a_file_of_unknown_format_before_reading_anything(project: Path, tmp_path: Path) -> None:
     good, odd = write(tmp_path, "good.jsonl", line()), write(tmp_path, "responses.txt", line())
     result = run("-C", str(project), "responses", "import", str(good), str(odd))
-    assert (result.exit_code, result.stderr) == (1, f"Error: {odd}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {odd}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv\n",
+    )
     assert run("-C", str(project), "responses", "export").stderr == "Exported 0 responses.\n"
 
 
 def test_cli_export_writes_csv_of_one_survey_to_a_file(project: Path, tmp_path: Path) -> None:
-    run("-C", str(project), "responses", "import", str(write(tmp_path, "in.jsonl", f"{line(id='one-response')}\n{line(survey='journey-order', answers={'ease': 3})}")))
+    run(
+        "-C",
+        str(project),
+        "responses",
+        "import",
+        str(
+            write(
+                tmp_path, "in.jsonl", f"{line(id='one-response')}\n{line(survey='journey-order', answers={'ease': 3})}"
+            )
+        ),
+    )
     output = tmp_path / "out" / "after-visit.csv"
     output.parent.mkdir()
-    result = run("-C", str(project), "responses", "export", "--survey", "after-visit", "--format", "csv", "--output", str(output))
+    result = run(
+        "-C", str(project), "responses", "export", "--survey", "after-visit", "--format", "csv", "--output", str(output)
+    )
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"Exported 1 response to {output}.\n")
     rows = output.read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("id,survey,submitted_at,lang,meta.location,meta.stage,recommend,improve,")
@@ -493,10 +638,15 @@ def test_cli_export_writes_csv_of_one_survey_to_a_file(project: Path, tmp_path: 
 
 def test_cli_export_of_an_unknown_survey_is_an_error(project: Path) -> None:
     result = run("-C", str(project), "responses", "export", "--survey", "after-vist")
-    assert (result.exit_code, result.stderr) == (1, "Error: survey 'after-vist' does not exist. Did you mean 'after-visit'?\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: survey 'after-vist' does not exist. Did you mean 'after-visit'?\n",
+    )
 
 
-def test_cli_keeps_the_default_store_inside_the_project_whatever_the_working_directory(example_project_files: Path, tmp_path: Path) -> None:
+def test_cli_keeps_the_default_store_inside_the_project_whatever_the_working_directory(
+    example_project_files: Path, tmp_path: Path
+) -> None:
     project = tmp_path / "elsewhere" / "project"
     shutil.copytree(example_project_files, project)
     config = project / "sitegen.yaml"
@@ -506,10 +656,27 @@ def test_cli_keeps_the_default_store_inside_the_project_whatever_the_working_dir
     assert (project / "data" / "responses.sqlite3").is_file()
 
 
-def test_an_anonymous_survey_keeps_only_the_day_of_an_imported_response(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    answers = {"role": "barista", "standards_clear": 5, "standards_possible": 4, "training": 4, "tools": 3, "management_feedback": 4, "management_listens": 4}
-    record = {"id": "anon-000001", "survey": "employee-annual", "submitted_at": "2026-11-20T15:42:07Z", "lang": "lv", "meta": {}, "answers": answers}
+def test_an_anonymous_survey_keeps_only_the_day_of_an_imported_response(
+    site: Site, memory_store: ResponseStore, tmp_path: Path
+) -> None:
+    answers = {
+        "role": "barista",
+        "standards_clear": 5,
+        "standards_possible": 4,
+        "training": 4,
+        "tools": 3,
+        "management_feedback": 4,
+        "management_listens": 4,
+    }
+    record = {
+        "id": "anon-000001",
+        "survey": "employee-annual",
+        "submitted_at": "2026-11-20T15:42:07Z",
+        "lang": "lv",
+        "meta": {},
+        "answers": answers,
+    }
     path = write(tmp_path, "anon.jsonl", json.dumps(record) + "\n")
     import_responses(site, memory_store, [path])
     stored = memory_store.get("anon-000001")
-    assert stored is not None and stored.submitted_at == dt.datetime(2026, 11, 19, 22, 0, tzinfo=dt.timezone.utc)
+    assert stored is not None and stored.submitted_at == dt.datetime(2026, 11, 19, 22, 0, tzinfo=dt.UTC)

@@ -87,14 +87,19 @@ def test_a_syntax_error_in_front_matter_names_its_line_in_the_file() -> None:
     page = parse_markdown_file("---\ntitle: About\naudience: both: x\n---\nBody\n", "content/pages/about.md")
     assert page.front_matter is not None
     assert [str(error) for error in page.front_matter.errors] == [
-        "content/pages/about.md:3:15: ': ' inside a text that is not quoted; put the text in quotes, or check this line's indentation"
+        (
+            "content/pages/about.md:3:15: ': ' inside a text that is not quoted; put the text in quotes, or check this "
+            "line's indentation"
+        )
     ]
 
 
 def test_empty_front_matter_is_reported_as_such() -> None:
     page = parse_markdown_file("---\n---\nBody\n", "content/pages/about.md")
     assert page.front_matter is not None
-    assert [str(error) for error in page.front_matter.errors] == ["content/pages/about.md:2:1: the front matter is empty"]
+    assert [str(error) for error in page.front_matter.errors] == [
+        "content/pages/about.md:2:1: the front matter is empty"
+    ]
 
 
 def test_a_page_without_front_matter_is_all_body() -> None:
@@ -110,7 +115,9 @@ QUOTE_ADVICE = "text inside {...} may not contain '?', ': ' or ', ' unless quote
 
 
 def test_a_question_mark_inside_braces_asks_for_quotes() -> None:
-    assert errors_of("id: x\ntitle: {lv: Kā mums gāja, en: How did we do?}\n") == [f"surveys/s.yaml:2:44: {QUOTE_ADVICE}"]
+    assert errors_of("id: x\ntitle: {lv: Kā mums gāja, en: How did we do?}\n") == [
+        f"surveys/s.yaml:2:44: {QUOTE_ADVICE}"
+    ]
 
 
 def test_a_colon_inside_braces_asks_for_quotes() -> None:
@@ -126,7 +133,10 @@ def test_a_comma_inside_braces_parses_as_an_empty_translation() -> None:
 
 def test_a_colon_in_plain_text_asks_for_quotes() -> None:
     assert errors_of("id: x\nlabel: Tip: be honest\n") == [
-        "surveys/s.yaml:2:11: ': ' inside a text that is not quoted; put the text in quotes, or check this line's indentation"
+        (
+            "surveys/s.yaml:2:11: ': ' inside a text that is not quoted; put the text in quotes, or check this line's "
+            "indentation"
+        )
     ]
 
 
@@ -136,7 +146,9 @@ def test_a_tab_in_the_indentation_is_named_at_the_tab() -> None:
 
 
 def test_a_tab_before_a_list_item_is_named_at_the_tab() -> None:
-    assert errors_of("values:\n  \t- x\n") == ["surveys/s.yaml:2:3: a tab character: YAML must be indented with spaces, not tabs"]
+    assert errors_of("values:\n  \t- x\n") == [
+        "surveys/s.yaml:2:3: a tab character: YAML must be indented with spaces, not tabs"
+    ]
 
 
 def test_a_duplicate_key_names_the_line_of_the_first() -> None:
@@ -169,7 +181,10 @@ def test_a_line_indented_out_of_step_is_named() -> None:
 
 def test_a_second_document_in_one_file_is_named() -> None:
     assert errors_of("id: a\n---\nid: b\n") == [
-        "surveys/s.yaml:2:1: a second YAML document; a file holds one, so remove this '---' line or move what follows it to a new file"
+        (
+            "surveys/s.yaml:2:1: a second YAML document; a file holds one, so remove this '---' line or move what "
+            "follows it to a new file"
+        )
     ]
 
 
@@ -184,7 +199,10 @@ def test_an_empty_file_is_an_error(text: str) -> None:
     assert errors_of(text) == ["surveys/s.yaml:1:1: the file is empty"]
 
 
-@pytest.mark.parametrize(("value", "tag"), [("!!int many", "!!int"), ("!!float x", "!!float"), ("!!timestamp soon", "!!timestamp"), ("!python x", "!python")])
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [("!!int many", "!!int"), ("!!float x", "!!float"), ("!!timestamp soon", "!!timestamp"), ("!python x", "!python")],
+)
 def test_a_yaml_tag_that_does_not_fit_is_an_error_not_a_crash(value: str, tag: str) -> None:
     assert errors_of(f"id: x\npoints: {value}\n") == [
         f"surveys/s.yaml:2:9: cannot read this value as {tag}; remove the tag (sitegen files need no YAML tags)"
@@ -198,7 +216,9 @@ def test_an_alias_inside_its_own_anchor_is_an_error_not_a_crash() -> None:
 
 
 def test_a_merge_key_needs_a_mapping() -> None:
-    assert errors_of("id: x\n<<: 5\n") == ["surveys/s.yaml:2:5: a merge key '<<' takes an alias of a mapping, or a list of them"]
+    assert errors_of("id: x\n<<: 5\n") == [
+        "surveys/s.yaml:2:5: a merge key '<<' takes an alias of a mapping, or a list of them"
+    ]
 
 
 def test_anchors_aliases_and_merge_keys_work() -> None:
@@ -257,4 +277,6 @@ def test_positions_after_a_byte_order_mark_are_not_shifted(
 ) -> None:
     survey = minimal_project / "surveys" / "after-visit.yaml"
     survey.write_bytes(b"\xef\xbb\xbf" + survey.read_bytes().replace(b"audience: customer", b"audiense: customer"))
-    assert "surveys/after-visit.yaml:3:1: audiense: unknown key 'audiense'. Did you mean 'audience'?" in problems(minimal_project)
+    assert "surveys/after-visit.yaml:3:1: audiense: unknown key 'audiense'. Did you mean 'audience'?" in problems(
+        minimal_project
+    )

@@ -12,7 +12,10 @@ import pytest
 from sitegen.render import markdown as markdown_module
 from sitegen.render.markdown import convert, prepared_markdown, render_markdown
 
-TEXTS = [f"# Standard {number}\n\nGreet every guest within **{number} seconds**.\n\n- smile\n- eye contact\n" for number in range(40)]
+TEXTS = [
+    f"# Standard {number}\n\nGreet every guest within **{number} seconds**.\n\n- smile\n- eye contact\n"
+    for number in range(40)
+]
 
 
 def test_scripts_and_event_handlers_never_reach_a_page() -> None:
@@ -33,14 +36,17 @@ def test_texts_converted_in_worker_processes_are_exactly_those_converted_here(mo
 def test_a_script_without_a_main_guard_still_gets_every_text_converted(tmp_path: Path) -> None:
     # Worker processes re-import such a script and fail; the build converts the texts itself instead.
     script = tmp_path / "unguarded.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         from sitegen.render import markdown
         markdown.PARALLEL_FROM = 1
         markdown.os.cpu_count = lambda: 2
         texts = [f"**{number}**" for number in range(20)]
         with markdown.prepared_markdown(texts):
             print(all(markdown.render_markdown(text) == markdown.convert(text) for text in texts))
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True"

@@ -220,7 +220,9 @@ def test_duration_excludes_negative_spans_and_converts_units() -> None:
 def test_duration_in_days_and_p90_interpolates_linearly() -> None:
     # spans 1, 2, 3, 4, 10 days: median 3; p90 at rank .9 * 4 = 3.6 -> 4 + .6 * (10 - 4) = 7.6
     starts = pd.Series(["2026-05-01T00:00"] * 5)
-    ends = pd.Series(["2026-05-02T00:00", "2026-05-03T00:00", "2026-05-04T00:00", "2026-05-05T00:00", "2026-05-11T00:00"])
+    ends = pd.Series(
+        ["2026-05-02T00:00", "2026-05-03T00:00", "2026-05-04T00:00", "2026-05-05T00:00", "2026-05-11T00:00"]
+    )
     figure = duration(starts, ends, "days")
     assert figure.value == pytest.approx(3.0)
     assert figure.extra["p90"] == pytest.approx(7.6)
@@ -230,15 +232,21 @@ def test_duration_reads_wall_times_in_the_site_timezone() -> None:
     # Riga moves its clocks from 03:00 to 04:00 on 2026-03-29: 02:00 -> 05:00 on the wall is 2 hours.
     figure = duration(pd.Series(["2026-03-29T02:00"]), pd.Series(["2026-03-29T05:00"]), "hours", RIGA)
     assert figure.value == pytest.approx(2.0)
-    assert duration(pd.Series(["2026-03-29T02:00"]), pd.Series(["2026-03-29T05:00"]), "hours", "UTC").value == pytest.approx(3.0)
+    assert duration(
+        pd.Series(["2026-03-29T02:00"]), pd.Series(["2026-03-29T05:00"]), "hours", "UTC"
+    ).value == pytest.approx(3.0)
 
 
 def test_duration_reads_repeated_wall_times_as_the_first_and_missing_ones_as_moved_forward() -> None:
     # Riga's clocks go back from 04:00 to 03:00 on 2026-10-25: 03:30 happens twice, first at 00:30Z.
     # 02:30 (23:30Z) -> first 03:30 (00:30Z) is 1 hour; the second 03:30 (01:30Z) would make it 2.
-    assert duration(pd.Series(["2026-10-25T02:30"]), pd.Series(["2026-10-25T03:30"]), "hours", RIGA).value == pytest.approx(1.0)
+    assert duration(
+        pd.Series(["2026-10-25T02:30"]), pd.Series(["2026-10-25T03:30"]), "hours", RIGA
+    ).value == pytest.approx(1.0)
     # 03:30 on 2026-03-29 never happens; it is read as 04:00 (01:00Z), 1 hour before 05:00 (02:00Z).
-    assert duration(pd.Series(["2026-03-29T03:30"]), pd.Series(["2026-03-29T05:00"]), "hours", RIGA).value == pytest.approx(1.0)
+    assert duration(
+        pd.Series(["2026-03-29T03:30"]), pd.Series(["2026-03-29T05:00"]), "hours", RIGA
+    ).value == pytest.approx(1.0)
 
 
 def test_duration_with_only_negative_spans_has_no_value_but_reports_them() -> None:
@@ -307,7 +315,11 @@ def test_compute_by_gives_keys_then_value_n_moe_then_extras() -> None:
     table = compute_by(frame, NpsMeasure("recommend"), ["period", "location"])
     assert list(table.columns[:5]) == ["period", "location", "value", "n", "moe"]
     # Sorted keys; the response without a location is in no location group.
-    assert table[["period", "location"]].values.tolist() == [["2026-04", "riga"], ["2026-05", "jelgava"], ["2026-05", "riga"]]
+    assert table[["period", "location"]].values.tolist() == [
+        ["2026-04", "riga"],
+        ["2026-05", "jelgava"],
+        ["2026-05", "riga"],
+    ]
     assert table["n"].tolist() == [1, 1, 1]
     assert table["value"].tolist() == [-100.0, 100.0, 100.0]
     overall = compute_by(frame, NpsMeasure("recommend"))
@@ -345,11 +357,15 @@ def response_frames(draw: st.DrawFn) -> pd.DataFrame:
     size = draw(st.integers(0, 40))
     # Wall times over Riga's clock change of 25 October 2026, so some are ambiguous.
     minutes = st.integers(0, 72 * 60)
-    moment = st.one_of(st.none(), minutes.map(lambda m: (dt.datetime(2026, 10, 24) + dt.timedelta(minutes=m)).isoformat()))
+    moment = st.one_of(
+        st.none(), minutes.map(lambda m: (dt.datetime(2026, 10, 24) + dt.timedelta(minutes=m)).isoformat())
+    )
     picks = st.one_of(st.none(), st.lists(st.sampled_from("abc"), max_size=3, unique=True))
     return pd.DataFrame(
         {
-            "location": draw(st.lists(st.sampled_from(["riga", "jelgava", "cesis", None]), min_size=size, max_size=size)),
+            "location": draw(
+                st.lists(st.sampled_from(["riga", "jelgava", "cesis", None]), min_size=size, max_size=size)
+            ),
             "score": draw(st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=size, max_size=size)),
             "picks": draw(st.lists(picks, min_size=size, max_size=size)),
             "start": draw(st.lists(moment, min_size=size, max_size=size)),
@@ -361,7 +377,9 @@ def response_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 def same_figure(grouped: Figure, alone: Figure) -> bool:
     def close(a: float | None, b: float | None) -> bool:
-        return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9))
+        return (a is None and b is None) or (
+            a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        )
 
     return (
         grouped.n == alone.n
@@ -425,9 +443,27 @@ def test_period_labels_use_the_site_timezone_at_boundaries() -> None:
         "2025-12-28T22:30Z",  # 00:30 on Monday 29 December 2025 in Riga: 2026-W01, month 2025-12
         None,
     )
-    assert period_labels(instants, "month", RIGA).tolist()[:5] == ["2026-03", "2026-04", "2027-01", "2027-01", "2025-12"]
-    assert period_labels(instants, "quarter", RIGA).tolist()[:5] == ["2026-Q1", "2026-Q2", "2027-Q1", "2027-Q1", "2025-Q4"]
-    assert period_labels(instants, "week", RIGA).tolist()[:5] == ["2026-W14", "2026-W14", "2026-W53", "2026-W53", "2026-W01"]
+    assert period_labels(instants, "month", RIGA).tolist()[:5] == [
+        "2026-03",
+        "2026-04",
+        "2027-01",
+        "2027-01",
+        "2025-12",
+    ]
+    assert period_labels(instants, "quarter", RIGA).tolist()[:5] == [
+        "2026-Q1",
+        "2026-Q2",
+        "2027-Q1",
+        "2027-Q1",
+        "2025-Q4",
+    ]
+    assert period_labels(instants, "week", RIGA).tolist()[:5] == [
+        "2026-W14",
+        "2026-W14",
+        "2026-W53",
+        "2026-W53",
+        "2026-W01",
+    ]
     assert period_labels(instants, "month", "UTC").tolist()[:3] == ["2026-03", "2026-03", "2026-12"]
     assert pd.isna(period_labels(instants, "month", RIGA).iloc[5])
 
@@ -452,14 +488,16 @@ def test_period_labels_refuse_naive_timestamps() -> None:
 
 @settings(max_examples=50)
 @given(
-    st.lists(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)), min_size=1, max_size=30),
+    st.lists(
+        st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)), min_size=1, max_size=30
+    ),
     st.sampled_from(["week", "month", "quarter"]),
     st.sampled_from([RIGA, "UTC", "America/St_Johns"]),
 )
 def test_vectorised_labels_agree_with_the_calendar(instants: list[dt.datetime], period: str, timezone: str) -> None:
     series = pd.Series(pd.to_datetime(instants)).dt.tz_localize("UTC")
     zone = ZoneInfo(timezone)
-    days = [moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).date() for moment in instants]
+    days = [moment.replace(tzinfo=dt.UTC).astimezone(zone).date() for moment in instants]
     expected = [period_label(day, period) for day in days]  # type: ignore[arg-type]
     assert period_labels(series, period, timezone).tolist() == expected  # type: ignore[arg-type]
 

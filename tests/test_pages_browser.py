@@ -17,7 +17,9 @@ def intranet(example_output: Path, serve_directory) -> Iterator[str]:  # type: i
 
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("path", ["lv/", "lv/standards/greeting/", "ru/onboarding/barista/", "en/pages/about/"])
-def test_pages_fit_the_screen_without_sideways_scrolling(browser_page, intranet: str, width: int, path: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pages_fit_the_screen_without_sideways_scrolling(
+    browser_page, intranet: str, width: int, path: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     browser_page.set_viewport_size({"width": width, "height": 800})
     browser_page.goto(intranet + path)
     assert browser_page.evaluate("document.documentElement.scrollWidth") <= width
@@ -54,4 +56,6 @@ def test_no_request_leaves_the_local_server(browser_page, intranet: str, request
         browser_page.goto(intranet + path)
         browser_page.wait_for_load_state("networkidle")
     assert requested_urls
-    assert all(url.startswith(intranet) for url in requested_urls), [u for u in requested_urls if not u.startswith(intranet)]
+    assert all(url.startswith(intranet) for url in requested_urls), [
+        u for u in requested_urls if not u.startswith(intranet)
+    ]

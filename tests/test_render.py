@@ -88,7 +88,7 @@ def test_page_body_translation_falls_back_to_the_default_language(starter: Path)
 
 
 def test_owner_markdown_is_rendered_and_stripped_of_scripts(starter: Path) -> None:
-    body = "**Bold** [link](https://example.com)\n\n<script>alert(1)</script>\n\n<a href=\"#\" onclick=\"steal()\">x</a>\n"
+    body = '**Bold** [link](https://example.com)\n\n<script>alert(1)</script>\n\n<a href="#" onclick="steal()">x</a>\n'
     (starter / "content/pages/about.en.md").write_text(body, encoding="utf-8")
     page = rendered(starter)["intranet/en/pages/about/index.html"]
     assert "<strong>Bold</strong>" in page
@@ -103,7 +103,9 @@ def test_plain_yaml_text_is_escaped(starter: Path) -> None:
 
 
 def test_project_template_overrides_the_theme_file_by_file(starter: Path) -> None:
-    (starter / "templates/_footer.html").write_text('<footer class="site-footer">Call us: 123</footer>\n', encoding="utf-8")
+    (starter / "templates/_footer.html").write_text(
+        '<footer class="site-footer">Call us: 123</footer>\n', encoding="utf-8"
+    )
     files = rendered(starter)
     assert "Call us: 123" in files["intranet/lv/index.html"]
     assert "Why it matters" in files["intranet/en/standards/greeting/index.html"]  # the rest is still the theme
@@ -128,14 +130,18 @@ def test_project_static_files_replace_and_add_to_the_theme(starter: Path) -> Non
 
 
 def test_template_syntax_error_names_the_template_line(starter: Path) -> None:
-    (starter / "templates/page.html").write_text("{% extends 'base.html' %}\n{% block content %}\n{% if %}\n{% endblock %}\n", encoding="utf-8")
+    (starter / "templates/page.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n{% if %}\n{% endblock %}\n", encoding="utf-8"
+    )
     with pytest.raises(ProjectInvalid) as raised:
         rendered(starter)
     assert [str(error) for error in raised.value.errors][0].startswith("templates/page.html:3:1: template error:")
 
 
 def test_undefined_variable_in_a_template_is_an_error_not_an_empty_string(starter: Path) -> None:
-    (starter / "templates/page.html").write_text("{% extends 'base.html' %}\n{% block content %}\n\n{{ no_such_value }}\n{% endblock %}\n", encoding="utf-8")
+    (starter / "templates/page.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n\n{{ no_such_value }}\n{% endblock %}\n", encoding="utf-8"
+    )
     with pytest.raises(ProjectInvalid) as raised:
         rendered(starter)
     assert str(raised.value.errors[0]) == "templates/page.html:4:1: template error: 'no_such_value' is undefined"

@@ -78,21 +78,51 @@ questions:
 
 @pytest.fixture
 def project(minimal_project: Path) -> Path:
-    (minimal_project / "content/scorecards/customer-experience.yaml").write_text(SCORECARD.replace("id: experience", "id: customer-experience"), encoding="utf-8")
+    (minimal_project / "content/scorecards/customer-experience.yaml").write_text(
+        SCORECARD.replace("id: experience", "id: customer-experience"), encoding="utf-8"
+    )
     (minimal_project / "surveys/staff.yaml").write_text(STAFF, encoding="utf-8")
     rng = random.Random(7)
     responses = []
-    start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
     for number in range(120):  # 40 a month for March-May, Riga and Jelgava
         moment = start + dt.timedelta(days=number * 92 / 120)
         answers: dict[str, object] = {"recommend": 3 if number == 119 else rng.choice([3, 6, 7, 8, 9, 10, 10])}
         if answers["recommend"] < 9:  # type: ignore[operator]
             answers["improve"] = "<script>alert('x')</script> faster" if number == 119 else f"comment {number}"
-        responses.append(StoredResponse(f"visit-{number:04d}", "after-visit", "v", moment, "en", {"location": "riga-centre" if number % 4 else "jelgava"}, answers))
-    staff = [("riga", 9), ("riga", 10), ("riga", 6), ("riga", 8), ("riga", 9), ("riga", 10), ("jelgava", 5), ("jelgava", 9), ("jelgava", 10), ("jelgava", 7), ("jelgava", 8), ("ogre", 3), ("ogre", 9)]
+        responses.append(
+            StoredResponse(
+                f"visit-{number:04d}",
+                "after-visit",
+                "v",
+                moment,
+                "en",
+                {"location": "riga-centre" if number % 4 else "jelgava"},
+                answers,
+            )
+        )
+    staff = [
+        ("riga", 9),
+        ("riga", 10),
+        ("riga", 6),
+        ("riga", 8),
+        ("riga", 9),
+        ("riga", 10),
+        ("jelgava", 5),
+        ("jelgava", 9),
+        ("jelgava", 10),
+        ("jelgava", 7),
+        ("jelgava", 8),
+        ("ogre", 3),
+        ("ogre", 9),
+    ]
     for number, (location, score) in enumerate(staff):
-        moment = dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc)
-        responses.append(StoredResponse(f"staff-{number:04d}", "staff", "v", moment, "en", {"location": location}, {"recommend": score}))
+        moment = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+        responses.append(
+            StoredResponse(
+                f"staff-{number:04d}", "staff", "v", moment, "en", {"location": location}, {"recommend": score}
+            )
+        )
     with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
         store.add(responses)
     return minimal_project
@@ -144,7 +174,7 @@ def test_the_page_escapes_comments_and_shows_no_hidden_figure(project: Path) -> 
     files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
     page = files["intranet/en/scorecards/customer-experience/index.html"]
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; faster" in page
-    assert "<th scope=\"row\">ogre</th><td colspan=\"2\">too few responses</td>" in page
+    assert '<th scope="row">ogre</th><td colspan="2">too few responses</td>' in page
     spec_texts = [json.loads(spec.replace("&#34;", '"').replace("&amp;", "&")) for spec in _specs(page)]
     assert all("ogre" not in json.dumps(spec) for spec in spec_texts)
     assert "intranet/scorecards/customer-experience/scorecard.json" in files

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import copy_example_project
 
 from sitegen.build import build_project
 from sitegen.interchange import import_responses
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
-from conftest import copy_example_project
 
 SCORECARDS = ["customer-experience", "complaints", "employee-survey"]
 
@@ -38,11 +38,15 @@ def served(intranet: Path, serve_directory) -> str:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("scorecard", SCORECARDS)
-def test_with_javascript_every_chart_is_drawn_by_the_shipped_vega_embed(browser_page, served: str, requested_urls: list[str], scorecard: str) -> None:  # type: ignore[no-untyped-def]
+def test_with_javascript_every_chart_is_drawn_by_the_shipped_vega_embed(
+    browser_page, served: str, requested_urls: list[str], scorecard: str
+) -> None:  # type: ignore[no-untyped-def]
     browser_page.goto(f"{served}en/scorecards/{scorecard}/")
     charts = browser_page.locator("figure.chart")
     assert charts.count() > 0
-    browser_page.wait_for_function("document.querySelectorAll('figure.chart.is-live').length === document.querySelectorAll('figure.chart').length")
+    browser_page.wait_for_function(
+        "document.querySelectorAll('figure.chart.is-live').length === document.querySelectorAll('figure.chart').length"
+    )
     assert browser_page.locator("figure.chart .chart-live svg").count() == charts.count()
     assert all(url.startswith(served) for url in requested_urls)
 
@@ -71,5 +75,9 @@ def test_a_scorecard_page_has_no_axe_violations_and_fits_the_screen(browser_page
     browser_page.wait_for_function("document.querySelectorAll('figure.chart.is-live').length > 0")
     assert browser_page.evaluate("document.documentElement.scrollWidth") <= width
     browser_page.add_script_tag(path=str(axe))
-    result = browser_page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})")
-    assert [(violation["id"], [node["target"] for node in violation["nodes"]][:3]) for violation in result["violations"]] == []
+    result = browser_page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+    )
+    assert [
+        (violation["id"], [node["target"] for node in violation["nodes"]][:3]) for violation in result["violations"]
+    ] == []

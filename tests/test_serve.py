@@ -13,14 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import watchfiles
 
 from sitegen.build import render_site
 from sitegen.scaffold import create_project
 from sitegen.serve import Preview, is_source_change, with_reload_script
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
-
-import watchfiles
 
 
 def free_port() -> int:
@@ -61,7 +60,10 @@ def test_built_output_never_carries_the_reload_script(project: Path) -> None:
 
 
 def test_the_reload_script_goes_before_the_end_of_the_body() -> None:
-    assert with_reload_script(b"<p>x</p></body></html>") == b'<p>x</p><script src="/_sitegen/reload.js"></script></body></html>'
+    assert (
+        with_reload_script(b"<p>x</p></body></html>")
+        == b'<p>x</p><script src="/_sitegen/reload.js"></script></body></html>'
+    )
 
 
 def test_the_watcher_ignores_output_and_staging_but_not_sources(project: Path) -> None:

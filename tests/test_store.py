@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, select
 
 from sitegen.site import load_site
-from sitegen.store import Field, ResponseStore, StoreError, StoredResponse, survey_version
+from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, survey_version
 from sitegen.store import responses as responses_module
 from sitegen.store.engine import create_store_engine, database_url
 from sitegen.store.schema import LATEST_VERSION, schema_version
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MOMENT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
 
@@ -93,7 +93,7 @@ def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url:
     def open_and_close() -> None:
         try:
             ResponseStore.open(store_url, tmp_path).close()
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=open_and_close) for _ in range(8)]
@@ -161,7 +161,9 @@ def test_an_empty_batch_stores_nothing(store: ResponseStore) -> None:
     ],
     ids=["naive time", "NUL in text", "NUL in key", "NaN", "infinity", "not JSON", "number key"],
 )
-def test_a_response_no_back_end_can_keep_is_refused_before_anything_is_written(store: ResponseStore, change: dict[str, Any], reason: str) -> None:
+def test_a_response_no_back_end_can_keep_is_refused_before_anything_is_written(
+    store: ResponseStore, change: dict[str, Any], reason: str
+) -> None:
     with pytest.raises(ValueError, match=f"^response 'resp-0002' cannot be stored: {reason}$"):
         store.add([make_response("resp-0001"), make_response("resp-0002", **change)])
     assert store.count() == 0
@@ -175,11 +177,13 @@ def test_concurrent_writers_store_each_id_exactly_once_without_deadlocks(store: 
     def write(worker: int) -> None:
         try:
             for start in range(0, 2000, 100):  # every worker sends the same ids; half of them send each batch backwards
-                batch = [make_response(f"resp-{n:04d}", lang=str(worker)) for n in range(start, start + 100)][:: 1 - 2 * (worker % 2)]
+                batch = [make_response(f"resp-{n:04d}", lang=str(worker)) for n in range(start, start + 100)][
+                    :: 1 - 2 * (worker % 2)
+                ]
                 is_new = store.add(batch)
                 with lock:
                     outcomes.extend((response.id, new) for response, new in zip(batch, is_new))
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=write, args=(worker,)) for worker in range(6)]
@@ -227,7 +231,9 @@ def test_json_types_come_back_as_the_same_types(store: ResponseStore) -> None:
     stored = store.get("resp-0001")
     assert stored is not None
     assert stored.answers == answers
-    assert {key: type(value) for key, value in stored.answers.items()} == {key: type(value) for key, value in answers.items()}
+    assert {key: type(value) for key, value in stored.answers.items()} == {
+        key: type(value) for key, value in answers.items()
+    }
 
 
 JSON_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
@@ -258,26 +264,39 @@ def test_submitted_at_comes_back_in_utc_to_the_microsecond(store: ResponseStore)
 
 def test_responses_come_oldest_first_then_by_id_and_filter_by_survey(store: ResponseStore) -> None:
     later, earlier = MOMENT + dt.timedelta(minutes=1), MOMENT - dt.timedelta(days=1)
-    store.add([
-        make_response("resp-c", submitted_at=later),
-        make_response("resp-b", submitted_at=MOMENT),
-        make_response("resp-a", submitted_at=MOMENT),
-        make_response("resp-x", survey_id="journey-order", submitted_at=earlier),
-        make_response("resp-d", submitted_at=MOMENT.astimezone(dt.timezone(dt.timedelta(hours=-5))) + dt.timedelta(seconds=30)),
-    ])
+    store.add(
+        [
+            make_response("resp-c", submitted_at=later),
+            make_response("resp-b", submitted_at=MOMENT),
+            make_response("resp-a", submitted_at=MOMENT),
+            make_response("resp-x", survey_id="journey-order", submitted_at=earlier),
+            make_response(
+                "resp-d", submitted_at=MOMENT.astimezone(dt.timezone(dt.timedelta(hours=-5))) + dt.timedelta(seconds=30)
+            ),
+        ]
+    )
     assert [r.id for r in store.responses()] == ["resp-x", "resp-a", "resp-b", "resp-d", "resp-c"]
     assert [r.id for r in store.responses("after-visit")] == ["resp-a", "resp-b", "resp-d", "resp-c"]
     assert [r.id for r in store.responses("no-such-survey")] == []
-    assert (store.count(), store.count("after-visit"), store.count("journey-order"), store.count("nope")) == (5, 4, 1, 0)
+    assert (store.count(), store.count("after-visit"), store.count("journey-order"), store.count("nope")) == (
+        5,
+        4,
+        1,
+        0,
+    )
 
 
 def test_twenty_thousand_responses_stream_without_being_loaded_at_once(store: ResponseStore) -> None:
     total, comment = 20_000, "x" * 1000
     for start in range(0, total, 1000):
-        store.add([
-            make_response(f"resp-{n:06d}", submitted_at=MOMENT + dt.timedelta(seconds=n), answers={"improve": comment})
-            for n in range(start, start + 1000)
-        ])
+        store.add(
+            [
+                make_response(
+                    f"resp-{n:06d}", submitted_at=MOMENT + dt.timedelta(seconds=n), answers={"improve": comment}
+                )
+                for n in range(start, start + 1000)
+            ]
+        )
     tracemalloc.start()
     try:
         previous, seen = "", 0
@@ -312,7 +331,10 @@ def test_a_relative_sqlite_path_is_inside_the_project_and_its_folder_is_created(
 def test_sqlite_files_are_durable_and_shared_wal_full_sync_busy_timeout(tmp_path: Path) -> None:
     engine = create_store_engine(database_url("sqlite:///responses.sqlite3", tmp_path))
     with engine.connect() as connection:
-        pragmas = [connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "synchronous", "busy_timeout")]
+        pragmas = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "busy_timeout")
+        ]
     engine.dispose()
     assert pragmas == ["wal", 2, 30_000]
 
@@ -345,14 +367,16 @@ def test_unsupported_store_urls_are_refused(tmp_path: Path, url: str, message: s
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "responses.sqlite3").write_text("these are not the responses you are looking for\n" * 100)
-    with pytest.raises(StoreError, match=r"cannot open the response store sqlite\+pysqlite:///.*responses.sqlite3: file is not a database"):
+    with pytest.raises(
+        StoreError,
+        match=r"cannot open the response store sqlite\+pysqlite:///.*responses.sqlite3: file is not a database",
+    ):
         ResponseStore.open("sqlite:///responses.sqlite3", tmp_path)
 
 
 def test_an_unreachable_server_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
-    with socket_nobody_listens_on() as port:
-        with pytest.raises(StoreError) as refused:
-            ResponseStore.open(f"postgresql://owner:s3cret@127.0.0.1:{port}/sitegen?connect_timeout=2", tmp_path)
+    with socket_nobody_listens_on() as port, pytest.raises(StoreError) as refused:
+        ResponseStore.open(f"postgresql://owner:s3cret@127.0.0.1:{port}/sitegen?connect_timeout=2", tmp_path)
     assert "cannot open the response store postgresql+psycopg://owner:***@127.0.0.1" in str(refused.value)
     assert "s3cret" not in str(refused.value)
 
@@ -396,7 +420,9 @@ while True:
 def test_a_writer_killed_mid_write_leaves_an_intact_store_with_every_acknowledged_batch(tmp_path: Path) -> None:
     url, acknowledged, next_batch = "sqlite:///responses.sqlite3", [], 0
     for delay in (0.0, 0.003, 0.011):
-        child = subprocess.Popen([sys.executable, "-c", WRITER, url, str(tmp_path), str(next_batch)], stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITER, url, str(tmp_path), str(next_batch)], stdout=subprocess.PIPE, text=True
+        )
         assert child.stdout is not None
         started = [int(child.stdout.readline()) for _ in range(20)]
         time.sleep(delay)
@@ -416,11 +442,18 @@ def test_a_writer_killed_mid_write_leaves_an_intact_store_with_every_acknowledge
 
 
 def test_a_frame_picks_answers_and_meta_out_of_the_json_in_the_database(store: ResponseStore) -> None:
-    store.add([
-        make_response("resp-0001", answers={"recommend": 9, "liked": ["coffee"], "met": "met"}),
-        make_response("resp-0002", submitted_at=MOMENT + dt.timedelta(hours=1), answers={"recommend": 3}, meta={"location": "jelgava"}),
-        make_response("other-0001", survey_id="complaint-log"),
-    ])
+    store.add(
+        [
+            make_response("resp-0001", answers={"recommend": 9, "liked": ["coffee"], "met": "met"}),
+            make_response(
+                "resp-0002",
+                submitted_at=MOMENT + dt.timedelta(hours=1),
+                answers={"recommend": 3},
+                meta={"location": "jelgava"},
+            ),
+            make_response("other-0001", survey_id="complaint-log"),
+        ]
+    )
     fields = [
         Field("recommend", "answers", "recommend", "number"),
         Field("liked", "answers", "liked", "json"),
@@ -435,13 +468,21 @@ def test_a_frame_picks_answers_and_meta_out_of_the_json_in_the_database(store: R
     assert list(frame["submitted_at"]) == [MOMENT, MOMENT + dt.timedelta(hours=1)]
 
 
-def test_a_frame_read_in_several_batches_keeps_the_order_oldest_first_ties_by_id(store: ResponseStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_frame_read_in_several_batches_keeps_the_order_oldest_first_ties_by_id(
+    store: ResponseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(responses_module, "FRAME_BATCH", 2)
     ids = ["e", "a", "d", "c", "b"]
-    store.add([
-        make_response(f"resp-{name}", submitted_at=MOMENT + dt.timedelta(minutes=position // 2), answers={"recommend": position})
-        for position, name in enumerate(ids)
-    ])
+    store.add(
+        [
+            make_response(
+                f"resp-{name}",
+                submitted_at=MOMENT + dt.timedelta(minutes=position // 2),
+                answers={"recommend": position},
+            )
+            for position, name in enumerate(ids)
+        ]
+    )
     frame = store.frame("after-visit", [Field("recommend", "answers", "recommend", "number")])
     # minute 0: e(0), a(1) -> a, e; minute 1: d(2), c(3) -> c, d; minute 2: b(4)
     assert list(frame["recommend"]) == [1.0, 0.0, 3.0, 2.0, 4.0]
@@ -449,5 +490,8 @@ def test_a_frame_read_in_several_batches_keeps_the_order_oldest_first_ties_by_id
 
 
 def test_a_frame_of_a_survey_without_responses_is_empty_with_its_columns(store: ResponseStore) -> None:
-    frame = store.frame("after-visit", [Field("recommend", "answers", "recommend", "number"), Field("location", "meta", "location", "text")])
+    frame = store.frame(
+        "after-visit",
+        [Field("recommend", "answers", "recommend", "number"), Field("location", "meta", "location", "text")],
+    )
     assert frame.empty and list(frame.columns) == ["submitted_at", "recommend", "location"]

@@ -92,7 +92,9 @@ def test_the_form_posts_to_the_collector_with_lang_rid_and_hidden_fields(form: T
 
 def test_collector_url_from_sitegen_yaml_is_the_form_action(project: Path) -> None:
     config = project / "sitegen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "collector_url: https://forms.example.com/\n", encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + "collector_url: https://forms.example.com/\n", encoding="utf-8"
+    )
     site = load_site(project)
     assert form_action(site.config.model, site.surveys[0].model) == "https://forms.example.com/s/visit"
 
@@ -192,7 +194,9 @@ def test_the_intranet_has_a_qr_page_per_location_linking_to_the_public_survey(fi
 
 def test_employee_surveys_live_on_the_intranet_and_are_marked_anonymous(project: Path) -> None:
     survey = project / "surveys/visit.yaml"
-    survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8")
+    survey.write_text(
+        survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8"
+    )
     files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
     assert "intranet/en/surveys/visit/index.html" in files and "public/en/surveys/visit/index.html" not in files
     assert "This survey is anonymous." in files["intranet/en/surveys/visit/index.html"]
@@ -205,20 +209,32 @@ def test_labels_and_choices_follow_the_page_language(files: dict[str, str]) -> N
 
 def test_the_surveys_list_links_only_to_qr_pages_that_exist(project: Path) -> None:
     survey = project / "surveys/visit.yaml"
-    survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8")
+    survey.write_text(
+        survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8"
+    )
     files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
     assert "/qr/" not in files["intranet/en/surveys/index.html"]  # no intranet_url: no QR pages for employee surveys
     assert not [path for path in files if "/qr/" in path]
     config = project / "sitegen.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "intranet_url: https://intranet.saulite.example\n", encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + "intranet_url: https://intranet.saulite.example\n", encoding="utf-8"
+    )
     files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
     assert 'href="visit/qr/jelgava/"' in files["intranet/en/surveys/index.html"]
-    assert "https://intranet.saulite.example/en/surveys/visit/?location=jelgava" in files["intranet/en/surveys/visit/qr/jelgava/index.html"]
+    assert (
+        "https://intranet.saulite.example/en/surveys/visit/?location=jelgava"
+        in files["intranet/en/surveys/visit/qr/jelgava/index.html"]
+    )
 
 
 def test_the_thank_you_page_repeats_the_incentive_to_show_at_the_till(project: Path) -> None:
     survey = project / "surveys/visit.yaml"
-    survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: customer\nincentive: {en: A free coffee}"), encoding="utf-8")
+    survey.write_text(
+        survey.read_text(encoding="utf-8").replace(
+            "audience: customer", "audience: customer\nincentive: {en: A free coffee}"
+        ),
+        encoding="utf-8",
+    )
     files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
     assert '<p class="incentive">A free coffee</p>' in files["public/en/surveys/visit/thanks/index.html"]
 

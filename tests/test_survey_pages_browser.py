@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -29,9 +29,13 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-
 REPOSITORY = Path(__file__).resolve().parent.parent
-SURVEYS = {survey["id"]: survey for survey in (yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((REPOSITORY / "surveys").glob("*.yaml")))}
+SURVEYS = {
+    survey["id"]: survey
+    for survey in (
+        yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((REPOSITORY / "surveys").glob("*.yaml"))
+    )
+}
 LANGUAGES: list[str] = yaml.safe_load((REPOSITORY / "sitegen.yaml").read_text(encoding="utf-8"))["languages"]
 AXE_JS = Path(str(importlib.resources.files("axe_playwright_python") / "axe.min.js"))
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -39,7 +43,7 @@ WIDTHS = [360, 1280]
 RESPONSE_ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 # The browser's clock for every page: a day inside employee-annual's window
 # (1 November to 15 December 2026), so the tests do not depend on today's date.
-A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +82,7 @@ class RecordingServer(http.server.ThreadingHTTPServer):
 class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
     server: RecordingServer
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode("utf-8")
         survey = re.fullmatch(r"/s/([a-z0-9][a-z0-9_-]*)", urlsplit(self.path).path)
         if survey is None:
@@ -96,7 +100,7 @@ class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -157,7 +161,11 @@ def open_page(browser: Browser, requested_urls: list[str]) -> Iterator[Callable[
     for context in contexts:
         context.close()
     assert requested_urls
-    outside = [url for url in requested_urls if urlsplit(url).hostname != "127.0.0.1" and urlsplit(url).scheme not in ("data", "about", "blob")]
+    outside = [
+        url
+        for url in requested_urls
+        if urlsplit(url).hostname != "127.0.0.1" and urlsplit(url).scheme not in ("data", "about", "blob")
+    ]
     assert outside == [], f"requests left the local server: {outside}"
 
 
@@ -210,8 +218,21 @@ def without_response_id(fields: list[tuple[str, str]]) -> tuple[Counter[tuple[st
 
 # ---- what respondents send ----
 
-AFTER_VISIT_ASPECTS: Answers = (("aspects.coffee", "5"), ("aspects.food", "4"), ("aspects.cleanliness", "5"), ("aspects.speed", "2"), ("aspects.friendliness", "5"))
-EMPLOYEE_LIKERTS: Answers = (("standards_clear", "4"), ("standards_possible", "2"), ("training", "5"), ("tools", "3"), ("management_feedback", "4"), ("management_listens", "1"))
+AFTER_VISIT_ASPECTS: Answers = (
+    ("aspects.coffee", "5"),
+    ("aspects.food", "4"),
+    ("aspects.cleanliness", "5"),
+    ("aspects.speed", "2"),
+    ("aspects.friendliness", "5"),
+)
+EMPLOYEE_LIKERTS: Answers = (
+    ("standards_clear", "4"),
+    ("standards_possible", "2"),
+    ("training", "5"),
+    ("tools", "3"),
+    ("management_feedback", "4"),
+    ("management_listens", "1"),
+)
 
 
 @dataclass(frozen=True)
@@ -230,51 +251,121 @@ class Respondent:
 
 WITH_SCRIPT = [
     Respondent(
-        "after-visit", "en", "?location=riga-centre",
-        (("recommend", "6"), ("improve", "Faster service at lunchtime."), ("satisfaction", "4"), ("greeted", "yes"), *AFTER_VISIT_ASPECTS,
-         ("expectations", "exceeded"), ("stood_out", "The cardamom bun."), ("effort", "6"), ("visit_reason", "lunch"),
-         ("liked", "coffee"), ("liked", "atmosphere"), ("liked", "staff"), ("email", "anna@example.com")),
+        "after-visit",
+        "en",
+        "?location=riga-centre",
+        (
+            ("recommend", "6"),
+            ("improve", "Faster service at lunchtime."),
+            ("satisfaction", "4"),
+            ("greeted", "yes"),
+            *AFTER_VISIT_ASPECTS,
+            ("expectations", "exceeded"),
+            ("stood_out", "The cardamom bun."),
+            ("effort", "6"),
+            ("visit_reason", "lunch"),
+            ("liked", "coffee"),
+            ("liked", "atmosphere"),
+            ("liked", "staff"),
+            ("email", "anna@example.com"),
+        ),
         location="riga-centre",
     ),
     Respondent(
-        "after-visit", "lv", "?location=evil",
-        (("recommend", "10"), ("satisfaction", "5"), ("greeted", "no"), *AFTER_VISIT_ASPECTS, ("expectations", "met"), ("effort", "7"),
-         ("visit_reason", "coffee-to-go"), ("liked", "coffee"), ("email", "")),
+        "after-visit",
+        "lv",
+        "?location=evil",
+        (
+            ("recommend", "10"),
+            ("satisfaction", "5"),
+            ("greeted", "no"),
+            *AFTER_VISIT_ASPECTS,
+            ("expectations", "met"),
+            ("effort", "7"),
+            ("visit_reason", "coffee-to-go"),
+            ("liked", "coffee"),
+            ("email", ""),
+        ),
         hidden_follow_ups=("improve", "stood_out"),
     ),
     Respondent(
-        "after-visit", "ru", "?location=riga-mall",
-        (("recommend", "8"), ("improve", "Больше мест у окна."), ("satisfaction", "3"), ("greeted", "yes"), *AFTER_VISIT_ASPECTS,
-         ("expectations", "below"), ("stood_out", "Долго ждали заказ — 15 минут."), ("effort", "3"), ("visit_reason", "meeting"),
-         ("liked", "pastries"), ("liked", "prices"), ("email", "ivan@example.lv")),
+        "after-visit",
+        "ru",
+        "?location=riga-mall",
+        (
+            ("recommend", "8"),
+            ("improve", "Больше мест у окна."),
+            ("satisfaction", "3"),
+            ("greeted", "yes"),
+            *AFTER_VISIT_ASPECTS,
+            ("expectations", "below"),
+            ("stood_out", "Долго ждали заказ — 15 минут."),
+            ("effort", "3"),
+            ("visit_reason", "meeting"),
+            ("liked", "pastries"),
+            ("liked", "prices"),
+            ("email", "ivan@example.lv"),
+        ),
         location="riga-mall",
     ),
     Respondent(
-        "journey-order", "en", "?location=jelgava",
-        (("order_date", "2026-11-18"), ("ease", "6"), ("order_ok", "no"), ("problem", "The cake was an hour late."), ("suggestion", "Send a text when it is ready.")),
+        "journey-order",
+        "en",
+        "?location=jelgava",
+        (
+            ("order_date", "2026-11-18"),
+            ("ease", "6"),
+            ("order_ok", "no"),
+            ("problem", "The cake was an hour late."),
+            ("suggestion", "Send a text when it is ready."),
+        ),
         location="jelgava",
     ),
     Respondent(
-        "journey-order", "lv", "",
+        "journey-order",
+        "lv",
+        "",
         (("order_date", "2026-11-02"), ("ease", "7"), ("order_ok", "yes"), ("suggestion", "")),
         hidden_follow_ups=("problem",),
     ),
     Respondent(
-        "employee-annual", "ru", "?location=riga-mall",
-        (("role", "barista"), ("years", "3"), *EMPLOYEE_LIKERTS, ("recommend_workplace", "no"),
-         ("recommend_why_not", "Предсказуемый график смен."), ("ideas", "Меню на английском у кассы.")),
+        "employee-annual",
+        "ru",
+        "?location=riga-mall",
+        (
+            ("role", "barista"),
+            ("years", "3"),
+            *EMPLOYEE_LIKERTS,
+            ("recommend_workplace", "no"),
+            ("recommend_why_not", "Предсказуемый график смен."),
+            ("ideas", "Меню на английском у кассы."),
+        ),
         location="riga-mall",
     ),
     Respondent(
-        "employee-annual", "en", "?location=evil",
+        "employee-annual",
+        "en",
+        "?location=evil",
         (("role", "kitchen"), ("years", "0"), *EMPLOYEE_LIKERTS, ("recommend_workplace", "yes"), ("ideas", "")),
         hidden_follow_ups=("recommend_why_not",),
     ),
     Respondent(
-        "complaint-log", "lv", "?location=riga-centre",
-        (("opened_at", "2026-11-20T09:15"), ("channel", "phone"), ("what_happened", "Viesis saņēma aukstu kapučīno."), ("severity", "2"),
-         ("affected_customers", "1"), ("root_cause", "product-quality"), ("action_taken", "Jauns dzēriens."), ("customer_contacted", "yes"),
-         ("resolved_at", "2026-11-20T09:30"), ("prevention", "Pārbaudīt piena temperatūru."), ("logged_by", "Ilze")),
+        "complaint-log",
+        "lv",
+        "?location=riga-centre",
+        (
+            ("opened_at", "2026-11-20T09:15"),
+            ("channel", "phone"),
+            ("what_happened", "Viesis saņēma aukstu kapučīno."),
+            ("severity", "2"),
+            ("affected_customers", "1"),
+            ("root_cause", "product-quality"),
+            ("action_taken", "Jauns dzēriens."),
+            ("customer_contacted", "yes"),
+            ("resolved_at", "2026-11-20T09:30"),
+            ("prevention", "Pārbaudīt piena temperatūru."),
+            ("logged_by", "Ilze"),
+        ),
         location="riga-centre",
     ),
 ]
@@ -282,26 +373,68 @@ WITH_SCRIPT = [
 # Without JavaScript every follow-up is visible and optional: some are answered, some left empty.
 WITHOUT_SCRIPT = [
     Respondent(
-        "after-visit", "en", "?location=riga-centre",
-        (("recommend", "10"), ("improve", ""), ("satisfaction", "2"), ("greeted", "yes"), *AFTER_VISIT_ASPECTS, ("expectations", "met"),
-         ("stood_out", "The music was too loud."), ("effort", "4"), ("visit_reason", "work-study"), ("liked", "speed"), ("email", "")),
+        "after-visit",
+        "en",
+        "?location=riga-centre",
+        (
+            ("recommend", "10"),
+            ("improve", ""),
+            ("satisfaction", "2"),
+            ("greeted", "yes"),
+            *AFTER_VISIT_ASPECTS,
+            ("expectations", "met"),
+            ("stood_out", "The music was too loud."),
+            ("effort", "4"),
+            ("visit_reason", "work-study"),
+            ("liked", "speed"),
+            ("email", ""),
+        ),
         required_left_out="recommend",
     ),
     Respondent(
-        "journey-order", "lv", "?location=jelgava",
-        (("order_date", ""), ("ease", "2"), ("order_ok", "yes"), ("problem", ""), ("suggestion", "Ātrāka apstiprināšana.")),
+        "journey-order",
+        "lv",
+        "?location=jelgava",
+        (
+            ("order_date", ""),
+            ("ease", "2"),
+            ("order_ok", "yes"),
+            ("problem", ""),
+            ("suggestion", "Ātrāka apstiprināšana."),
+        ),
         required_left_out="ease",
     ),
     Respondent(
-        "employee-annual", "ru", "",
-        (("role", "shift-lead"), ("years", "7"), *EMPLOYEE_LIKERTS, ("recommend_workplace", "yes"), ("recommend_why_not", ""), ("ideas", "Больше обучения.")),
+        "employee-annual",
+        "ru",
+        "",
+        (
+            ("role", "shift-lead"),
+            ("years", "7"),
+            *EMPLOYEE_LIKERTS,
+            ("recommend_workplace", "yes"),
+            ("recommend_why_not", ""),
+            ("ideas", "Больше обучения."),
+        ),
         required_left_out="training",
     ),
     Respondent(
-        "complaint-log", "en", "?location=riga-mall",
-        (("opened_at", "2026-11-19T17:40"), ("channel", "social-media"), ("what_happened", "A guest waited 20 minutes for a cake order."), ("severity", "3"),
-         ("affected_customers", ""), ("root_cause", "wait-time"), ("action_taken", ""), ("customer_contacted", "no"), ("resolved_at", ""),
-         ("prevention", ""), ("logged_by", "")),
+        "complaint-log",
+        "en",
+        "?location=riga-mall",
+        (
+            ("opened_at", "2026-11-19T17:40"),
+            ("channel", "social-media"),
+            ("what_happened", "A guest waited 20 minutes for a cake order."),
+            ("severity", "3"),
+            ("affected_customers", ""),
+            ("root_cause", "wait-time"),
+            ("action_taken", ""),
+            ("customer_contacted", "no"),
+            ("resolved_at", ""),
+            ("prevention", ""),
+            ("logged_by", ""),
+        ),
         required_left_out="what_happened",
     ),
 ]
@@ -325,13 +458,17 @@ def test_every_example_survey_is_answered_in_full_with_and_without_javascript() 
     assert {respondent.survey for respondent in WITHOUT_SCRIPT} == set(SURVEYS)
     assert {respondent.lang for respondent in WITH_SCRIPT if respondent.survey == "after-visit"} == set(LANGUAGES)
     for respondent in WITH_SCRIPT:
-        assert {name for name, _ in respondent.answers} | set(respondent.hidden_follow_ups) == field_names(respondent.survey), respondent_id(respondent)
+        assert {name for name, _ in respondent.answers} | set(respondent.hidden_follow_ups) == field_names(
+            respondent.survey
+        ), respondent_id(respondent)
     for respondent in WITHOUT_SCRIPT:
         assert {name for name, _ in respondent.answers} == field_names(respondent.survey), respondent_id(respondent)
 
 
 @pytest.mark.parametrize("respondent", WITH_SCRIPT, ids=respondent_id)
-def test_with_javascript_the_form_posts_exactly_the_answers_lang_rid_and_a_declared_location(open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent) -> None:
+def test_with_javascript_the_form_posts_exactly_the_answers_lang_rid_and_a_declared_location(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent
+) -> None:
     page = open_page(survey_url(sites, respondent.survey, respondent.lang, respondent.query))
     answer(page, respondent.answers)
     for follow_up in respondent.hidden_follow_ups:
@@ -345,10 +482,14 @@ def test_with_javascript_the_form_posts_exactly_the_answers_lang_rid_and_a_decla
 
 
 @pytest.mark.parametrize("respondent", WITHOUT_SCRIPT, ids=respondent_id)
-def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_ups_are_visible_and_optional(open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent) -> None:
+def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_ups_are_visible_and_optional(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent
+) -> None:
     page = open_page(survey_url(sites, respondent.survey, respondent.lang, respondent.query), javascript=False)
     expect(page.locator(".question[data-show-if]")).to_have_count(len(follow_ups_of(respondent.survey)))
-    numbers = {question["id"]: number for number, question in enumerate(SURVEYS[respondent.survey]["questions"], start=1)}
+    numbers = {
+        question["id"]: number for number, question in enumerate(SURVEYS[respondent.survey]["questions"], start=1)
+    }
     for question in follow_ups_of(respondent.survey):
         note = page.locator(f"#q-{question['id']} .follow-up-note")
         expect(page.locator(f"#q-{question['id']}")).to_be_visible()
@@ -357,7 +498,9 @@ def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_
         expect(note).to_be_visible()
         expect(note).to_contain_text(str(numbers[question["show_if"]["question"]]))
         if respondent.lang == "en":
-            expect(note).to_have_text(f"Optional follow-up to question {numbers[question['show_if']['question']]}: answer it if it applies to you.")
+            expect(note).to_have_text(
+                f"Optional follow-up to question {numbers[question['show_if']['question']]}: answer it if it applies to you."
+            )
     answer(page, respondent.answers)
     submit_and_land_on_thanks(page, respondent.survey, respondent.lang)
 
@@ -366,7 +509,9 @@ def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_
 
 
 @pytest.mark.parametrize("respondent", WITHOUT_SCRIPT, ids=respondent_id)
-def test_without_javascript_the_browser_refuses_to_send_a_missing_required_answer(open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent) -> None:
+def test_without_javascript_the_browser_refuses_to_send_a_missing_required_answer(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent
+) -> None:
     url = survey_url(sites, respondent.survey, respondent.lang, respondent.query)
     page = open_page(url, javascript=False)
     answer(page, tuple(pair for pair in respondent.answers if pair[0] != respondent.required_left_out))
@@ -375,7 +520,9 @@ def test_without_javascript_the_browser_refuses_to_send_a_missing_required_answe
 
     assert sites[tree_of(respondent.survey)].posts == []
     assert page.url == url
-    assert page.locator(f'[name="{respondent.required_left_out}"]').first.evaluate("control => control.validity.valueMissing")
+    assert page.locator(f'[name="{respondent.required_left_out}"]').first.evaluate(
+        "control => control.validity.valueMissing"
+    )
 
 
 # ---- follow-ups (show_if) ----
@@ -384,13 +531,34 @@ def test_without_javascript_the_browser_refuses_to_send_a_missing_required_answe
 @pytest.mark.parametrize(
     ("survey", "question", "follow_up", "steps"),
     [
-        pytest.param("after-visit", "recommend", "improve", [("10", False), ("6", True), ("9", False), ("8", True)], id="lt"),
-        pytest.param("after-visit", "expectations", "stood_out", [("met", False), ("below", True), ("exceeded", True), ("met", False)], id="in"),
+        pytest.param(
+            "after-visit", "recommend", "improve", [("10", False), ("6", True), ("9", False), ("8", True)], id="lt"
+        ),
+        pytest.param(
+            "after-visit",
+            "expectations",
+            "stood_out",
+            [("met", False), ("below", True), ("exceeded", True), ("met", False)],
+            id="in",
+        ),
         pytest.param("journey-order", "order_ok", "problem", [("yes", False), ("no", True), ("yes", False)], id="eq"),
-        pytest.param("employee-annual", "recommend_workplace", "recommend_why_not", [("no", True), ("yes", False)], id="eq-employee"),
+        pytest.param(
+            "employee-annual",
+            "recommend_workplace",
+            "recommend_why_not",
+            [("no", True), ("yes", False)],
+            id="eq-employee",
+        ),
     ],
 )
-def test_a_follow_up_appears_only_while_its_condition_holds(open_page: Callable[..., Page], sites: dict[str, ServedTree], survey: str, question: str, follow_up: str, steps: list[tuple[str, bool]]) -> None:
+def test_a_follow_up_appears_only_while_its_condition_holds(
+    open_page: Callable[..., Page],
+    sites: dict[str, ServedTree],
+    survey: str,
+    question: str,
+    follow_up: str,
+    steps: list[tuple[str, bool]],
+) -> None:
     page = open_page(survey_url(sites, survey, "en"))
     box, control = page.locator(f"#q-{follow_up}"), page.locator(f'[name="{follow_up}"]')
     expect(box).to_be_hidden()
@@ -405,7 +573,9 @@ def test_a_follow_up_appears_only_while_its_condition_holds(open_page: Callable[
             expect(control).to_be_disabled()
 
 
-def test_questions_on_screen_are_numbered_without_gaps_as_follow_ups_come_and_go(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_questions_on_screen_are_numbered_without_gaps_as_follow_ups_come_and_go(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
 
     def shown_numbers() -> list[str]:
@@ -418,7 +588,9 @@ def test_questions_on_screen_are_numbered_without_gaps_as_follow_ups_come_and_go
     assert shown_numbers() == [f"{number}." for number in range(1, len(expected) + 2)]
 
 
-def test_an_answer_typed_into_a_follow_up_is_not_posted_once_the_follow_up_hides_again(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_an_answer_typed_into_a_follow_up_is_not_posted_once_the_follow_up_hides_again(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
     answer(page, (("recommend", "6"), ("improve", "Warmer milk."), ("recommend", "10")))
     submit_and_land_on_thanks(page, "after-visit", "en")
@@ -431,7 +603,9 @@ def test_an_answer_typed_into_a_follow_up_is_not_posted_once_the_follow_up_hides
 # ---- checks before sending ----
 
 
-def test_an_unanswered_required_question_is_announced_and_tied_to_its_question(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_an_unanswered_required_question_is_announced_and_tied_to_its_question(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
     page.locator("button[type=submit]").click()
 
@@ -460,9 +634,13 @@ def test_an_unanswered_required_question_is_announced_and_tied_to_its_question(o
     submit_and_land_on_thanks(page, "after-visit", "en")
 
 
-def test_more_picks_than_allowed_are_refused_with_a_message(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_more_picks_than_allowed_are_refused_with_a_message(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
-    answer(page, (("recommend", "9"), ("liked", "coffee"), ("liked", "pastries"), ("liked", "lunch"), ("liked", "staff")))
+    answer(
+        page, (("recommend", "9"), ("liked", "coffee"), ("liked", "pastries"), ("liked", "lunch"), ("liked", "staff"))
+    )
     page.locator("button[type=submit]").click()
 
     expect(page.locator("#error-liked")).to_have_text("Choose at most 3.")
@@ -482,20 +660,44 @@ REQUIRED_ANSWERS: dict[str, Answers] = {
     "after-visit": (("recommend", "9"),),
     "journey-order": (("ease", "5"),),
     "employee-annual": EMPLOYEE_LIKERTS,
-    "complaint-log": (("opened_at", "2026-11-20T09:15"), ("channel", "in-person"), ("what_happened", "A dropped tray."), ("severity", "1")),
+    "complaint-log": (
+        ("opened_at", "2026-11-20T09:15"),
+        ("channel", "in-person"),
+        ("what_happened", "A dropped tray."),
+        ("severity", "1"),
+    ),
 }
 
 
 @pytest.mark.parametrize(
     ("survey", "name", "refused", "message", "accepted"),
     [
-        pytest.param("complaint-log", "affected_customers", "501", "Enter a number from 1 to 500.", "500", id="number-above-max"),
-        pytest.param("complaint-log", "affected_customers", "0", "Enter a number from 1 to 500.", "1", id="number-below-min"),
+        pytest.param(
+            "complaint-log", "affected_customers", "501", "Enter a number from 1 to 500.", "500", id="number-above-max"
+        ),
+        pytest.param(
+            "complaint-log", "affected_customers", "0", "Enter a number from 1 to 500.", "1", id="number-below-min"
+        ),
         pytest.param("employee-annual", "years", "51", "Enter a number from 0 to 50.", "0", id="years-above-max"),
-        pytest.param("after-visit", "email", "anna(at)example.com", "Enter an e-mail address like name@example.com.", "anna@example.com", id="email"),
+        pytest.param(
+            "after-visit",
+            "email",
+            "anna(at)example.com",
+            "Enter an e-mail address like name@example.com.",
+            "anna@example.com",
+            id="email",
+        ),
     ],
 )
-def test_an_answer_outside_its_rules_is_refused_before_sending(open_page: Callable[..., Page], sites: dict[str, ServedTree], survey: str, name: str, refused: str, message: str, accepted: str) -> None:
+def test_an_answer_outside_its_rules_is_refused_before_sending(
+    open_page: Callable[..., Page],
+    sites: dict[str, ServedTree],
+    survey: str,
+    name: str,
+    refused: str,
+    message: str,
+    accepted: str,
+) -> None:
     page = open_page(survey_url(sites, survey, "en"))
     answer(page, (*REQUIRED_ANSWERS[survey], (name, refused)))
     page.locator("button[type=submit]").click()
@@ -510,7 +712,9 @@ def test_an_answer_outside_its_rules_is_refused_before_sending(open_page: Callab
     assert (name, accepted) in posted_fields(sites[tree_of(survey)], survey)
 
 
-def test_clicking_send_again_while_the_answers_are_on_their_way_posts_once(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_clicking_send_again_while_the_answers_are_on_their_way_posts_once(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
     answer(page, (("recommend", "9"),))
     # The button as the respondent sees it once the answers are sent, kept where the next page can read it.
@@ -536,7 +740,9 @@ def test_clicking_send_again_while_the_answers_are_on_their_way_posts_once(open_
     assert json.loads(page.evaluate("sessionStorage.getItem('test-sending')")) == [True, "true", "Sending…"]
 
 
-def test_the_response_id_survives_a_reload_and_is_new_after_the_thank_you_page(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_the_response_id_survives_a_reload_and_is_new_after_the_thank_you_page(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
     first = page.locator('[name="rid"]').input_value()
     assert RESPONSE_ID.fullmatch(first), first
@@ -562,7 +768,9 @@ def test_the_response_id_survives_a_reload_and_is_new_after_the_thank_you_page(o
         ("2026-12-16T12:00:00+00:00", False),
     ],
 )
-def test_a_survey_outside_its_dates_shows_that_it_is_closed_instead_of_the_form(open_page: Callable[..., Page], sites: dict[str, ServedTree], moment: str, is_open: bool) -> None:
+def test_a_survey_outside_its_dates_shows_that_it_is_closed_instead_of_the_form(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], moment: str, is_open: bool
+) -> None:
     page = open_page(survey_url(sites, "employee-annual", "en"))
     page.clock.set_fixed_time(datetime.fromisoformat(moment))
     page.reload()
@@ -578,7 +786,9 @@ def test_a_survey_outside_its_dates_shows_that_it_is_closed_instead_of_the_form(
 # ---- keyboard ----
 
 
-def test_the_nps_scale_and_text_fields_work_from_the_keyboard_with_visible_focus(open_page: Callable[..., Page], sites: dict[str, ServedTree]) -> None:
+def test_the_nps_scale_and_text_fields_work_from_the_keyboard_with_visible_focus(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
     page = open_page(survey_url(sites, "after-visit", "en"))
     for _ in range(30):
         page.keyboard.press("Tab")
@@ -632,12 +842,17 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=AXE_JS)
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    violations: list[dict[str, Any]] = page.evaluate("options => axe.run(document, options).then(results => results.violations)", options)
+    violations: list[dict[str, Any]] = page.evaluate(
+        "options => axe.run(document, options).then(results => results.violations)", options
+    )
     return violations
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{violation['id']} ({violation['impact']}): {violation['help']} at {[node['target'] for node in violation['nodes']]}" for violation in violations)
+    return "\n".join(
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at {[node['target'] for node in violation['nodes']]}"
+        for violation in violations
+    )
 
 
 def save_screenshot(page: Page, name: str) -> None:
@@ -666,7 +881,9 @@ SMALL_CONTROLS = """() => {
 
 
 @pytest.mark.parametrize(("tree", "path"), list(pages_to_check()), ids=lambda value: value.strip("/").replace("/", "-"))
-def test_a_survey_page_has_no_axe_violations_and_fits_a_phone_and_a_desktop(open_page: Callable[..., Page], sites: dict[str, ServedTree], tree: str, path: str) -> None:
+def test_a_survey_page_has_no_axe_violations_and_fits_a_phone_and_a_desktop(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], tree: str, path: str
+) -> None:
     page = open_page(sites[tree].url + path, width=WIDTHS[0])
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
@@ -680,7 +897,14 @@ def test_a_survey_page_has_no_axe_violations_and_fits_a_phone_and_a_desktop(open
 
 # Answers that show every follow-up and break a rule, so that errors are on screen.
 ANSWERS_THAT_SHOW_ERRORS: dict[str, Answers] = {
-    "after-visit": (("recommend", "5"), ("expectations", "below"), ("liked", "coffee"), ("liked", "pastries"), ("liked", "lunch"), ("liked", "staff")),
+    "after-visit": (
+        ("recommend", "5"),
+        ("expectations", "below"),
+        ("liked", "coffee"),
+        ("liked", "pastries"),
+        ("liked", "lunch"),
+        ("liked", "staff"),
+    ),
     "journey-order": (("order_ok", "no"),),
     "employee-annual": (("years", "99"), ("recommend_workplace", "no")),
     "complaint-log": (("affected_customers", "0"),),
@@ -689,7 +913,9 @@ ANSWERS_THAT_SHOW_ERRORS: dict[str, Answers] = {
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("survey", list(SURVEYS))
-def test_a_survey_showing_errors_and_follow_ups_has_no_axe_violations_on_a_phone(open_page: Callable[..., Page], sites: dict[str, ServedTree], survey: str, lang: str) -> None:
+def test_a_survey_showing_errors_and_follow_ups_has_no_axe_violations_on_a_phone(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], survey: str, lang: str
+) -> None:
     page = open_page(survey_url(sites, survey, lang), width=360)
     answer(page, ANSWERS_THAT_SHOW_ERRORS[survey])
     page.locator("button[type=submit]").click()
@@ -704,7 +930,9 @@ def test_a_survey_showing_errors_and_follow_ups_has_no_axe_violations_on_a_phone
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("survey", list(SURVEYS))
-def test_a_survey_without_its_script_has_no_axe_violations_on_a_phone(open_page: Callable[..., Page], sites: dict[str, ServedTree], survey: str, lang: str) -> None:
+def test_a_survey_without_its_script_has_no_axe_violations_on_a_phone(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree], survey: str, lang: str
+) -> None:
     # axe needs JavaScript, so the page runs without survey.js instead: the form as it looks without script.
     page = open_page(survey_url(sites, survey, lang), width=360, survey_script=False)
     expect(page.locator(".follow-up-note")).to_have_count(len(follow_ups_of(survey)))

@@ -33,7 +33,13 @@ def test_the_minimal_project_is_valid_and_complete(minimal_project: Path) -> Non
     site = load_site(minimal_project)
     assert site.warnings == []
     assert site.languages == ["lv", "en"]
-    assert [len(kind) for kind in (site.standards, site.guides, site.surveys, site.scorecards, site.pages)] == [1, 1, 1, 1, 1]
+    assert [len(kind) for kind in (site.standards, site.guides, site.surveys, site.scorecards, site.pages)] == [
+        1,
+        1,
+        1,
+        1,
+        1,
+    ]
     assert site.vision is not None
     assert site.pages[0].bodies.keys() == {"lv", "en"}
 
@@ -44,20 +50,104 @@ def test_the_minimal_project_is_valid_and_complete(minimal_project: Path) -> Non
 @pytest.mark.parametrize(
     ("file", "old", "new", "line"),
     [
-        pytest.param(CONFIG, "timezone:", "timezon:", "sitegen.yaml:4:1: timezon: unknown key 'timezon'. Did you mean 'timezone'?", id="sitegen.yaml"),
-        pytest.param(CONFIG, "privacy: {min_group_size: 5}", "privacy: {min_group: 5}", "sitegen.yaml:5:11: privacy.min_group: unknown key 'min_group'. Did you mean 'min_group_size'?", id="privacy"),
-        pytest.param(VISION, "values:", "valuez:", "content/vision.yaml:2:1: valuez: unknown key 'valuez'. Did you mean 'values'?", id="vision"),
-        pytest.param(STANDARD, "dont:", "dnot:", "content/standards/greeting.yaml:9:1: dnot: unknown key 'dnot'. Did you mean 'dont'?", id="standard"),
-        pytest.param(GUIDE, "    tasks:", "    taks:", "content/onboarding/barista.yaml:11:5: weeks[0].taks: unknown key 'taks'. Did you mean 'tasks'?", id="guide-week"),
-        pytest.param(GUIDE, "    body:", "    bdy:", "content/onboarding/barista.yaml:8:5: modules[0].bdy: unknown key 'bdy'. Did you mean 'body'?", id="guide-module"),
-        pytest.param(PAGE, "audience:", "audiense:", "content/pages/about.md:3:1: audiense: unknown key 'audiense'. Did you mean 'audience'?", id="page-front-matter"),
-        pytest.param(SURVEY, "thank_you:", "thanks_you:", "surveys/after-visit.yaml:8:1: thanks_you: unknown key 'thanks_you'. Did you mean 'thank_you'?", id="survey"),
-        pytest.param(SURVEY, "    label: {lv: Cik apmierināts", "    lable: {lv: Cik apmierināts", "surveys/after-visit.yaml:22:5: questions[2].lable: unknown key 'lable'. Did you mean 'label'?", id="question"),
-        pytest.param(SURVEY, "    max_picks: 2", "    max_pick: 2", "surveys/after-visit.yaml:38:5: questions[6].max_pick: unknown key 'max_pick'. Did you mean 'max_picks'?", id="question-type-specific"),
-        pytest.param(SURVEY, "{id: cake, label:", "{id: cake, lable:", "surveys/after-visit.yaml:41:20: questions[6].choices[0].lable: unknown key 'lable'. Did you mean 'label'?", id="choice"),
-        pytest.param(SURVEY, "{question: recommend, lt: 9}", "{question: recommend, lt: 9, ltt: 3}", "surveys/after-visit.yaml:17:43: questions[1].show_if.ltt: unknown key 'ltt'. Did you mean 'lt'?", id="show_if"),
-        pytest.param(SCORECARD, "    question: recommend", "    questoin: recommend", "content/scorecards/customer-experience.yaml:8:5: metrics[0].questoin: unknown key 'questoin'. Did you mean 'question'?", id="scorecard-metric"),
-        pytest.param(SCORECARD, "{value: 50,", "{valeu: 50,", "content/scorecards/customer-experience.yaml:10:14: metrics[0].target.valeu: unknown key 'valeu'. Did you mean 'value'?", id="metric-target"),
+        pytest.param(
+            CONFIG,
+            "timezone:",
+            "timezon:",
+            "sitegen.yaml:4:1: timezon: unknown key 'timezon'. Did you mean 'timezone'?",
+            id="sitegen.yaml",
+        ),
+        pytest.param(
+            CONFIG,
+            "privacy: {min_group_size: 5}",
+            "privacy: {min_group: 5}",
+            "sitegen.yaml:5:11: privacy.min_group: unknown key 'min_group'. Did you mean 'min_group_size'?",
+            id="privacy",
+        ),
+        pytest.param(
+            VISION,
+            "values:",
+            "valuez:",
+            "content/vision.yaml:2:1: valuez: unknown key 'valuez'. Did you mean 'values'?",
+            id="vision",
+        ),
+        pytest.param(
+            STANDARD,
+            "dont:",
+            "dnot:",
+            "content/standards/greeting.yaml:9:1: dnot: unknown key 'dnot'. Did you mean 'dont'?",
+            id="standard",
+        ),
+        pytest.param(
+            GUIDE,
+            "    tasks:",
+            "    taks:",
+            "content/onboarding/barista.yaml:11:5: weeks[0].taks: unknown key 'taks'. Did you mean 'tasks'?",
+            id="guide-week",
+        ),
+        pytest.param(
+            GUIDE,
+            "    body:",
+            "    bdy:",
+            "content/onboarding/barista.yaml:8:5: modules[0].bdy: unknown key 'bdy'. Did you mean 'body'?",
+            id="guide-module",
+        ),
+        pytest.param(
+            PAGE,
+            "audience:",
+            "audiense:",
+            "content/pages/about.md:3:1: audiense: unknown key 'audiense'. Did you mean 'audience'?",
+            id="page-front-matter",
+        ),
+        pytest.param(
+            SURVEY,
+            "thank_you:",
+            "thanks_you:",
+            "surveys/after-visit.yaml:8:1: thanks_you: unknown key 'thanks_you'. Did you mean 'thank_you'?",
+            id="survey",
+        ),
+        pytest.param(
+            SURVEY,
+            "    label: {lv: Cik apmierināts",
+            "    lable: {lv: Cik apmierināts",
+            "surveys/after-visit.yaml:22:5: questions[2].lable: unknown key 'lable'. Did you mean 'label'?",
+            id="question",
+        ),
+        pytest.param(
+            SURVEY,
+            "    max_picks: 2",
+            "    max_pick: 2",
+            "surveys/after-visit.yaml:38:5: questions[6].max_pick: unknown key 'max_pick'. Did you mean 'max_picks'?",
+            id="question-type-specific",
+        ),
+        pytest.param(
+            SURVEY,
+            "{id: cake, label:",
+            "{id: cake, lable:",
+            "surveys/after-visit.yaml:41:20: questions[6].choices[0].lable: unknown key 'lable'. Did you mean 'label'?",
+            id="choice",
+        ),
+        pytest.param(
+            SURVEY,
+            "{question: recommend, lt: 9}",
+            "{question: recommend, lt: 9, ltt: 3}",
+            "surveys/after-visit.yaml:17:43: questions[1].show_if.ltt: unknown key 'ltt'. Did you mean 'lt'?",
+            id="show_if",
+        ),
+        pytest.param(
+            SCORECARD,
+            "    question: recommend",
+            "    questoin: recommend",
+            "content/scorecards/customer-experience.yaml:8:5: metrics[0].questoin: unknown key 'questoin'. Did you mean 'question'?",
+            id="scorecard-metric",
+        ),
+        pytest.param(
+            SCORECARD,
+            "{value: 50,",
+            "{valeu: 50,",
+            "content/scorecards/customer-experience.yaml:10:14: metrics[0].target.valeu: unknown key 'valeu'. Did you mean 'value'?",
+            id="metric-target",
+        ),
     ],
 )
 def test_an_unknown_key_is_named_where_it_is_spelled_with_the_closest_known_key(
@@ -66,7 +156,9 @@ def test_an_unknown_key_is_named_where_it_is_spelled_with_the_closest_known_key(
     assert problems(minimal_project, (file, old, new)) == [line]
 
 
-def test_a_misspelt_required_key_is_one_problem_not_also_a_missing_key(minimal_project: Path, problems: Problems) -> None:
+def test_a_misspelt_required_key_is_one_problem_not_also_a_missing_key(
+    minimal_project: Path, problems: Problems
+) -> None:
     lines = problems(minimal_project, (SURVEY, "    label: {lv: Cik apmierināts", "    lable: {lv: Cik apmierināts"))
     assert not [line for line in lines if "missing required key" in line]
 
@@ -82,7 +174,9 @@ def test_a_key_that_belongs_to_another_question_type_is_unknown(minimal_project:
 
 
 def test_a_key_that_belongs_to_another_metric_kind_is_unknown(minimal_project: Path, problems: Problems) -> None:
-    lines = problems(minimal_project, (SCORECARD, "    data: data/orders.csv", "    data: data/orders.csv\n    question: recommend"))
+    lines = problems(
+        minimal_project, (SCORECARD, "    data: data/orders.csv", "    data: data/orders.csv\n    question: recommend")
+    )
     assert lines == ["content/scorecards/customer-experience.yaml:14:5: metrics[1].question: unknown key 'question'"]
 
 
@@ -92,15 +186,69 @@ def test_a_key_that_belongs_to_another_metric_kind_is_unknown(minimal_project: P
 @pytest.mark.parametrize(
     ("file", "old", "new", "line"),
     [
-        pytest.param(SURVEY, "audience: customer\n", "", "surveys/after-visit.yaml:1:1: audience: missing required key 'audience'", id="survey-audience"),
-        pytest.param(CONFIG, "base_url: https://saulite.example\n", "", "sitegen.yaml:1:1: base_url: missing required key 'base_url'", id="config-base_url"),
-        pytest.param(STANDARD, "title: {lv: Noteikums 30/30, en: The 30/30 rule}\n", "", "content/standards/greeting.yaml:1:1: title: missing required key 'title'", id="standard-title"),
-        pytest.param(GUIDE, "    tasks:\n      - {lv: Seko savam mentoram, en: Shadow your mentor}\n", "", "content/onboarding/barista.yaml:10:5: weeks[0].tasks: missing required key 'tasks'", id="guide-week-tasks"),
-        pytest.param(SURVEY, "  - id: satisfaction\n    type: rating\n", "  - id: satisfaction\n", "surveys/after-visit.yaml:19:5: questions[2].type: missing required key 'type'", id="question-type"),
-        pytest.param(SURVEY, "      - {id: friends, label: {lv: No draugiem, en: From friends}}", "      - {id: friends}", "surveys/after-visit.yaml:30:9: questions[4].choices[0].label: missing required key 'label'", id="choice-label"),
-        pytest.param(SCORECARD, "    kind: nps\n", "", "content/scorecards/customer-experience.yaml:5:5: metrics[0].kind: missing required key 'kind'", id="metric-kind"),
-        pytest.param(SCORECARD, "    survey: after-visit\n    question: recommend\n    segments", "    question: recommend\n    segments", "content/scorecards/customer-experience.yaml:5:5: metrics[0].survey: missing required key 'survey'", id="metric-survey"),
-        pytest.param(PAGE, "title: {lv: Par mums, en: About us}\n", "", "content/pages/about.md:2:1: title: missing required key 'title'", id="page-title"),
+        pytest.param(
+            SURVEY,
+            "audience: customer\n",
+            "",
+            "surveys/after-visit.yaml:1:1: audience: missing required key 'audience'",
+            id="survey-audience",
+        ),
+        pytest.param(
+            CONFIG,
+            "base_url: https://saulite.example\n",
+            "",
+            "sitegen.yaml:1:1: base_url: missing required key 'base_url'",
+            id="config-base_url",
+        ),
+        pytest.param(
+            STANDARD,
+            "title: {lv: Noteikums 30/30, en: The 30/30 rule}\n",
+            "",
+            "content/standards/greeting.yaml:1:1: title: missing required key 'title'",
+            id="standard-title",
+        ),
+        pytest.param(
+            GUIDE,
+            "    tasks:\n      - {lv: Seko savam mentoram, en: Shadow your mentor}\n",
+            "",
+            "content/onboarding/barista.yaml:10:5: weeks[0].tasks: missing required key 'tasks'",
+            id="guide-week-tasks",
+        ),
+        pytest.param(
+            SURVEY,
+            "  - id: satisfaction\n    type: rating\n",
+            "  - id: satisfaction\n",
+            "surveys/after-visit.yaml:19:5: questions[2].type: missing required key 'type'",
+            id="question-type",
+        ),
+        pytest.param(
+            SURVEY,
+            "      - {id: friends, label: {lv: No draugiem, en: From friends}}",
+            "      - {id: friends}",
+            "surveys/after-visit.yaml:30:9: questions[4].choices[0].label: missing required key 'label'",
+            id="choice-label",
+        ),
+        pytest.param(
+            SCORECARD,
+            "    kind: nps\n",
+            "",
+            "content/scorecards/customer-experience.yaml:5:5: metrics[0].kind: missing required key 'kind'",
+            id="metric-kind",
+        ),
+        pytest.param(
+            SCORECARD,
+            "    survey: after-visit\n    question: recommend\n    segments",
+            "    question: recommend\n    segments",
+            "content/scorecards/customer-experience.yaml:5:5: metrics[0].survey: missing required key 'survey'",
+            id="metric-survey",
+        ),
+        pytest.param(
+            PAGE,
+            "title: {lv: Par mums, en: About us}\n",
+            "",
+            "content/pages/about.md:2:1: title: missing required key 'title'",
+            id="page-title",
+        ),
     ],
 )
 def test_a_missing_required_key_is_named_at_the_mapping_that_lacks_it(
@@ -116,7 +264,9 @@ def test_a_misspelt_type_key_is_named_as_a_typo(minimal_project: Path, problems:
 
 def test_a_misspelt_kind_key_is_named_as_a_typo(minimal_project: Path, problems: Problems) -> None:
     lines = problems(minimal_project, (SCORECARD, "    kind: nps", "    knid: nps"))
-    assert lines == ["content/scorecards/customer-experience.yaml:6:5: metrics[0].knid: unknown key 'knid'. Did you mean 'kind'?"]
+    assert lines == [
+        "content/scorecards/customer-experience.yaml:6:5: metrics[0].knid: unknown key 'knid'. Did you mean 'kind'?"
+    ]
 
 
 # Wrong types
@@ -132,18 +282,90 @@ def test_a_misspelt_kind_key_is_named_as_a_typo(minimal_project: Path, problems:
             "content/vision.yaml:2:9: values: must be a list (got 'Honest advice')",
             id="text-for-a-list",
         ),
-        pytest.param(SURVEY, "    points: 5\n    label: {lv: Cik", "    points: five\n    label: {lv: Cik", "surveys/after-visit.yaml:21:13: questions[2].points: must be a whole number (got 'five')", id="five-for-points"),
-        pytest.param(SURVEY, "    min: 0", "    min: none", "surveys/after-visit.yaml:46:10: questions[7].min: must be a number (got 'none')", id="text-for-a-number"),
-        pytest.param(SURVEY, "    required: true", "    required: always", "surveys/after-visit.yaml:12:15: questions[0].required: must be true or false (got 'always')", id="text-for-a-boolean"),
-        pytest.param(SURVEY, "  - id: satisfaction\n", "  - satisfaction\n  - id: satisfaction\n", "surveys/after-visit.yaml:19:5: questions[2]: must be a mapping of keys (got 'satisfaction')", id="text-for-a-mapping"),
-        pytest.param(SURVEY, "hidden: {location: [riga-centre, jelgava]}", "hidden: [location]", "surveys/after-visit.yaml:7:9: hidden: must be a mapping of keys (got a list)", id="list-for-a-mapping"),
-        pytest.param(STANDARD, "title: {lv: Noteikums 30/30, en: The 30/30 rule}", "title: [The 30/30 rule]", "content/standards/greeting.yaml:2:8: title: expected text, or a mapping of language to text such as {lv: ..., en: ...}", id="list-for-a-text"),
-        pytest.param(STANDARD, "  - {lv: Skaties acīs un smaidi, en: Make eye contact and smile}", "  - {lv: [Skaties acīs], en: Make eye contact}", "content/standards/greeting.yaml:8:6: do[0]: the 'lv' text must be plain text", id="list-for-a-translation"),
-        pytest.param(SURVEY, "    points: 5\n    label: {lv: Bija", "    points: 6\n    label: {lv: Bija", "surveys/after-visit.yaml:34:13: questions[5].points: expected one of 5, 7 (got 6)", id="likert-points"),
-        pytest.param(SURVEY, "    points: 5\n    label: {lv: Cik", "    points: 11\n    label: {lv: Cik", "surveys/after-visit.yaml:21:13: questions[2].points: must be at most 10 (got 11)", id="rating-points"),
-        pytest.param(CONFIG, "privacy: {min_group_size: 5}", "privacy: {min_group_size: 0}", "sitegen.yaml:5:27: privacy.min_group_size: must be at least 1 (got 0)", id="min_group_size"),
-        pytest.param(CONFIG, "base_url: https://saulite.example", "base_url: saulite.example", "sitegen.yaml:2:11: base_url: must be an http:// or https:// address (got 'saulite.example')", id="base_url"),
-        pytest.param(CONFIG, "timezone: Europe/Riga", "timezone: Europe/Riga\nstore: mysql://db", "sitegen.yaml:5:8: store: must be a sqlite:/// or postgresql:// database URL", id="store"),
+        pytest.param(
+            SURVEY,
+            "    points: 5\n    label: {lv: Cik",
+            "    points: five\n    label: {lv: Cik",
+            "surveys/after-visit.yaml:21:13: questions[2].points: must be a whole number (got 'five')",
+            id="five-for-points",
+        ),
+        pytest.param(
+            SURVEY,
+            "    min: 0",
+            "    min: none",
+            "surveys/after-visit.yaml:46:10: questions[7].min: must be a number (got 'none')",
+            id="text-for-a-number",
+        ),
+        pytest.param(
+            SURVEY,
+            "    required: true",
+            "    required: always",
+            "surveys/after-visit.yaml:12:15: questions[0].required: must be true or false (got 'always')",
+            id="text-for-a-boolean",
+        ),
+        pytest.param(
+            SURVEY,
+            "  - id: satisfaction\n",
+            "  - satisfaction\n  - id: satisfaction\n",
+            "surveys/after-visit.yaml:19:5: questions[2]: must be a mapping of keys (got 'satisfaction')",
+            id="text-for-a-mapping",
+        ),
+        pytest.param(
+            SURVEY,
+            "hidden: {location: [riga-centre, jelgava]}",
+            "hidden: [location]",
+            "surveys/after-visit.yaml:7:9: hidden: must be a mapping of keys (got a list)",
+            id="list-for-a-mapping",
+        ),
+        pytest.param(
+            STANDARD,
+            "title: {lv: Noteikums 30/30, en: The 30/30 rule}",
+            "title: [The 30/30 rule]",
+            "content/standards/greeting.yaml:2:8: title: expected text, or a mapping of language to text such as {lv: ..., en: ...}",
+            id="list-for-a-text",
+        ),
+        pytest.param(
+            STANDARD,
+            "  - {lv: Skaties acīs un smaidi, en: Make eye contact and smile}",
+            "  - {lv: [Skaties acīs], en: Make eye contact}",
+            "content/standards/greeting.yaml:8:6: do[0]: the 'lv' text must be plain text",
+            id="list-for-a-translation",
+        ),
+        pytest.param(
+            SURVEY,
+            "    points: 5\n    label: {lv: Bija",
+            "    points: 6\n    label: {lv: Bija",
+            "surveys/after-visit.yaml:34:13: questions[5].points: expected one of 5, 7 (got 6)",
+            id="likert-points",
+        ),
+        pytest.param(
+            SURVEY,
+            "    points: 5\n    label: {lv: Cik",
+            "    points: 11\n    label: {lv: Cik",
+            "surveys/after-visit.yaml:21:13: questions[2].points: must be at most 10 (got 11)",
+            id="rating-points",
+        ),
+        pytest.param(
+            CONFIG,
+            "privacy: {min_group_size: 5}",
+            "privacy: {min_group_size: 0}",
+            "sitegen.yaml:5:27: privacy.min_group_size: must be at least 1 (got 0)",
+            id="min_group_size",
+        ),
+        pytest.param(
+            CONFIG,
+            "base_url: https://saulite.example",
+            "base_url: saulite.example",
+            "sitegen.yaml:2:11: base_url: must be an http:// or https:// address (got 'saulite.example')",
+            id="base_url",
+        ),
+        pytest.param(
+            CONFIG,
+            "timezone: Europe/Riga",
+            "timezone: Europe/Riga\nstore: mysql://db",
+            "sitegen.yaml:5:8: store: must be a sqlite:/// or postgresql:// database URL",
+            id="store",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_type_says_what_was_expected_and_what_was_given(
@@ -165,11 +387,41 @@ def test_a_file_that_is_not_a_mapping_is_named(minimal_project: Path, problems: 
 @pytest.mark.parametrize(
     ("file", "old", "new", "line"),
     [
-        pytest.param(SURVEY, "id: after-visit", "id: After Visit", "surveys/after-visit.yaml:1:5: id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'After Visit')", id="survey"),
-        pytest.param(SURVEY, "  - id: visited_at", "  - id: visited at", "surveys/after-visit.yaml:50:9: questions[8].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'visited at')", id="question"),
-        pytest.param(SURVEY, "{id: online,", "{id: -online,", "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got '-online')", id="choice"),
-        pytest.param(SURVEY, "hidden: {location: [riga-centre, jelgava]}", "hidden: {location: [Riga Centre, jelgava]}", "surveys/after-visit.yaml:7:21: hidden.location[0]: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'Riga Centre')", id="hidden-value"),
-        pytest.param(STANDARD, "measured_by: customer-experience/nps", "measured_by: nps", "content/standards/greeting.yaml:11:14: measured_by: must be '<scorecard-id>/<metric-id>' (got 'nps')", id="measured_by"),
+        pytest.param(
+            SURVEY,
+            "id: after-visit",
+            "id: After Visit",
+            "surveys/after-visit.yaml:1:5: id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'After Visit')",
+            id="survey",
+        ),
+        pytest.param(
+            SURVEY,
+            "  - id: visited_at",
+            "  - id: visited at",
+            "surveys/after-visit.yaml:50:9: questions[8].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'visited at')",
+            id="question",
+        ),
+        pytest.param(
+            SURVEY,
+            "{id: online,",
+            "{id: -online,",
+            "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got '-online')",
+            id="choice",
+        ),
+        pytest.param(
+            SURVEY,
+            "hidden: {location: [riga-centre, jelgava]}",
+            "hidden: {location: [Riga Centre, jelgava]}",
+            "surveys/after-visit.yaml:7:21: hidden.location[0]: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'Riga Centre')",
+            id="hidden-value",
+        ),
+        pytest.param(
+            STANDARD,
+            "measured_by: customer-experience/nps",
+            "measured_by: nps",
+            "content/standards/greeting.yaml:11:14: measured_by: must be '<scorecard-id>/<metric-id>' (got 'nps')",
+            id="measured_by",
+        ),
     ],
 )
 def test_an_id_that_is_not_a_slug_is_refused(
@@ -198,10 +450,34 @@ def test_an_unknown_metric_kind_lists_the_kinds(minimal_project: Path, problems:
 @pytest.mark.parametrize(
     ("file", "old", "new", "line"),
     [
-        pytest.param(SURVEY, "audience: customer", "audience: customers", "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did you mean 'customer'?", id="audience"),
-        pytest.param(SURVEY, "stage: purchase", "stage: checkout", "surveys/after-visit.yaml:4:8: stage: expected one of awareness, research, choice, order, purchase, use, review, return (got 'checkout')", id="stage"),
-        pytest.param(PAGE, "audience: both", "audience: staff", "content/pages/about.md:3:11: audience: expected one of intranet, public, both (got 'staff')", id="page-audience"),
-        pytest.param(SCORECARD, "period: month", "period: monthly", "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got 'monthly'). Did you mean 'month'?", id="period"),
+        pytest.param(
+            SURVEY,
+            "audience: customer",
+            "audience: customers",
+            "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did you mean 'customer'?",
+            id="audience",
+        ),
+        pytest.param(
+            SURVEY,
+            "stage: purchase",
+            "stage: checkout",
+            "surveys/after-visit.yaml:4:8: stage: expected one of awareness, research, choice, order, purchase, use, review, return (got 'checkout')",
+            id="stage",
+        ),
+        pytest.param(
+            PAGE,
+            "audience: both",
+            "audience: staff",
+            "content/pages/about.md:3:11: audience: expected one of intranet, public, both (got 'staff')",
+            id="page-audience",
+        ),
+        pytest.param(
+            SCORECARD,
+            "period: month",
+            "period: monthly",
+            "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got 'monthly'). Did you mean 'month'?",
+            id="period",
+        ),
     ],
 )
 def test_a_value_outside_a_fixed_list_names_the_allowed_values(
@@ -213,13 +489,39 @@ def test_a_value_outside_a_fixed_list_names_the_allowed_values(
 @pytest.mark.parametrize(
     ("file", "old", "new", "line"),
     [
-        pytest.param(SURVEY, "opens: 2026-01-01", "opens: 2026-13-01", "surveys/after-visit.yaml:5:8: opens: must be a date written YYYY-MM-DD (got '2026-13-01')", id="no-such-month"),
-        pytest.param(SURVEY, "closes: 2026-12-31", "closes: next week", "surveys/after-visit.yaml:6:9: closes: must be a date written YYYY-MM-DD (got 'next week')", id="words"),
-        pytest.param(SURVEY, "closes: 2026-12-31", "closes: 31.12.2026", "surveys/after-visit.yaml:6:9: closes: must be a date written YYYY-MM-DD (got '31.12.2026')", id="day-first"),
-        pytest.param(SCORECARD, "by: 2027-06-30", "by: 2027-02-30", "content/scorecards/customer-experience.yaml:10:29: metrics[0].target.by: must be a date written YYYY-MM-DD (got '2027-02-30')", id="target-by"),
+        pytest.param(
+            SURVEY,
+            "opens: 2026-01-01",
+            "opens: 2026-13-01",
+            "surveys/after-visit.yaml:5:8: opens: must be a date written YYYY-MM-DD (got '2026-13-01')",
+            id="no-such-month",
+        ),
+        pytest.param(
+            SURVEY,
+            "closes: 2026-12-31",
+            "closes: next week",
+            "surveys/after-visit.yaml:6:9: closes: must be a date written YYYY-MM-DD (got 'next week')",
+            id="words",
+        ),
+        pytest.param(
+            SURVEY,
+            "closes: 2026-12-31",
+            "closes: 31.12.2026",
+            "surveys/after-visit.yaml:6:9: closes: must be a date written YYYY-MM-DD (got '31.12.2026')",
+            id="day-first",
+        ),
+        pytest.param(
+            SCORECARD,
+            "by: 2027-06-30",
+            "by: 2027-02-30",
+            "content/scorecards/customer-experience.yaml:10:29: metrics[0].target.by: must be a date written YYYY-MM-DD (got '2027-02-30')",
+            id="target-by",
+        ),
     ],
 )
-def test_a_bad_date_names_the_format(minimal_project: Path, problems: Problems, file: str, old: str, new: str, line: str) -> None:
+def test_a_bad_date_names_the_format(
+    minimal_project: Path, problems: Problems, file: str, old: str, new: str, line: str
+) -> None:
     assert problems(minimal_project, (file, old, new)) == [line]
 
 
@@ -243,7 +545,12 @@ def test_a_language_listed_twice_is_refused(minimal_project: Path, problems: Pro
 
 def test_an_unknown_time_zone_suggests_the_closest(minimal_project: Path, problems: Problems) -> None:
     lines = problems(minimal_project, (CONFIG, "timezone: Europe/Riga", "timezone: Europe/Rigga"))
-    assert lines == ["sitegen.yaml:4:11: timezone: 'Europe/Rigga' is not a time zone such as Europe/Riga or UTC. Did you mean 'Europe/Riga'?"]
+    assert lines == [
+        (
+            "sitegen.yaml:4:11: timezone: 'Europe/Rigga' is not a time zone such as Europe/Riga or UTC. Did you mean "
+            "'Europe/Riga'?"
+        )
+    ]
 
 
 def test_a_made_up_time_zone_gets_no_suggestion(minimal_project: Path, problems: Problems) -> None:
@@ -263,14 +570,26 @@ def test_a_comma_inside_braces_is_reported_at_the_cut_off_text(minimal_project: 
 
 
 def test_a_language_without_text_is_reported_at_its_key(minimal_project: Path, problems: Problems) -> None:
-    lines = problems(minimal_project, (SURVEY, "    label: {lv: Cik apmierināts esat, en: How satisfied are you}", "    label:\n      lv: Cik apmierināts esat\n      en:"))
+    lines = problems(
+        minimal_project,
+        (
+            SURVEY,
+            "    label: {lv: Cik apmierināts esat, en: How satisfied are you}",
+            "    label:\n      lv: Cik apmierināts esat\n      en:",
+        ),
+    )
     assert lines == [
-        "surveys/after-visit.yaml:24:7: questions[2].label: 'en' has no text (if a text inside {...} was cut at ', ', put it in quotes)"
+        (
+            "surveys/after-visit.yaml:24:7: questions[2].label: 'en' has no text (if a text inside {...} was cut at ', "
+            "', put it in quotes)"
+        )
     ]
 
 
 def test_a_number_is_read_as_text(minimal_project: Path) -> None:
-    (minimal_project / STANDARD).write_text("id: greeting\ntitle: 30\nrule: {lv: Sveicini, en: Greet}\n", encoding="utf-8")
+    (minimal_project / STANDARD).write_text(
+        "id: greeting\ntitle: 30\nrule: {lv: Sveicini, en: Greet}\n", encoding="utf-8"
+    )
     standard = load_site(minimal_project).standards[0].model
     assert standard.title.get("en", "lv") == "30"
 
@@ -293,10 +612,17 @@ def test_show_if_needs_exactly_one_test(minimal_project: Path, problems: Problem
 def test_a_share_metric_takes_equals_or_in_but_not_both(minimal_project: Path, problems: Problems) -> None:
     share = "  - id: exceeded\n    kind: share\n    survey: after-visit\n    question: expectations\n    equals: exceeded\n    in: [met]\n"
     lines = problems(minimal_project, (SCORECARD, "  - id: repeat-rate\n", share + "  - id: repeat-rate\n"))
-    assert lines == ["content/scorecards/customer-experience.yaml:11:5: metrics[1]: give either 'equals: <choice id>' or 'in: [<choice ids>]'"]
+    assert lines == [
+        (
+            "content/scorecards/customer-experience.yaml:11:5: metrics[1]: give either 'equals: <choice id>' or 'in: "
+            "[<choice ids>]'"
+        )
+    ]
 
 
-def test_a_question_needs_at_least_one_entry_in_lists_that_must_not_be_empty(minimal_project: Path, problems: Problems) -> None:
+def test_a_question_needs_at_least_one_entry_in_lists_that_must_not_be_empty(
+    minimal_project: Path, problems: Problems
+) -> None:
     lines = problems(
         minimal_project,
         (SURVEY, "      - {id: online, label: {lv: Internetā, en: Online}}\n", ""),
@@ -311,18 +637,101 @@ def test_a_question_needs_at_least_one_entry_in_lists_that_must_not_be_empty(min
 # Never a traceback
 
 
-SURVEY_KEYS = ["id", "title", "audience", "questions", "type", "label", "choices", "show_if", "question", "lt", "eq", "in",
-               "points", "min", "max", "max_picks", "hidden", "opens", "closes", "items", "en", "lv", "rid", "lang"]
-SURVEY_WORDS = ["nps", "rating", "likert", "single", "multiple", "matrix", "number", "yes_no", "customer", "employee",
-                "recommend", "after-visit", "2026-05-01", "2026-13-01", "yes", "No", "", "a: b", "{x", "?", "\t", "é"]
+SURVEY_KEYS = [
+    "id",
+    "title",
+    "audience",
+    "questions",
+    "type",
+    "label",
+    "choices",
+    "show_if",
+    "question",
+    "lt",
+    "eq",
+    "in",
+    "points",
+    "min",
+    "max",
+    "max_picks",
+    "hidden",
+    "opens",
+    "closes",
+    "items",
+    "en",
+    "lv",
+    "rid",
+    "lang",
+]
+SURVEY_WORDS = [
+    "nps",
+    "rating",
+    "likert",
+    "single",
+    "multiple",
+    "matrix",
+    "number",
+    "yes_no",
+    "customer",
+    "employee",
+    "recommend",
+    "after-visit",
+    "2026-05-01",
+    "2026-13-01",
+    "yes",
+    "No",
+    "",
+    "a: b",
+    "{x",
+    "?",
+    "\t",
+    "é",
+]
 
 yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 12) | st.floats(allow_nan=True) | st.sampled_from(SURVEY_WORDS) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(SURVEY_KEYS) | st.text(max_size=5), children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 12)
+    | st.floats(allow_nan=True)
+    | st.sampled_from(SURVEY_WORDS)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(SURVEY_KEYS) | st.text(max_size=5), children, max_size=5)
+    ),
     max_leaves=25,
 )
 yaml_texts = st.lists(
-    st.sampled_from(["id:", " ", "  ", "\t", "\n", "- ", "{", "}", "[", "]", ", ", ": ", "?", "&a", "*a", "!!int", "<<", "---", "#", '"', "'", "|", ">", "type: nps", "label: {en: x}", "questions:"])
+    st.sampled_from(
+        [
+            "id:",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "- ",
+            "{",
+            "}",
+            "[",
+            "]",
+            ", ",
+            ": ",
+            "?",
+            "&a",
+            "*a",
+            "!!int",
+            "<<",
+            "---",
+            "#",
+            '"',
+            "'",
+            "|",
+            ">",
+            "type: nps",
+            "label: {en: x}",
+            "questions:",
+        ]
+    )
     | st.sampled_from(SURVEY_WORDS),
     max_size=30,
 ).map("".join)
@@ -353,43 +762,93 @@ def test_any_yaml_like_text_as_a_survey_gives_site_errors_never_a_traceback(mini
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=st.dictionaries(st.sampled_from(SURVEY_KEYS), yaml_values, max_size=6))
-def test_any_question_in_a_valid_survey_gives_site_errors_never_a_traceback(minimal_project: Path, question: dict[str, object]) -> None:
-    survey = yaml.safe_load((MINIMAL_PROJECT / SURVEY).read_text(encoding="utf-8"))  # not the copy: examples overwrite it
+def test_any_question_in_a_valid_survey_gives_site_errors_never_a_traceback(
+    minimal_project: Path, question: dict[str, object]
+) -> None:
+    survey = yaml.safe_load(
+        (MINIMAL_PROJECT / SURVEY).read_text(encoding="utf-8")
+    )  # not the copy: examples overwrite it
     survey["questions"].append(question)
     assert_only_site_errors(minimal_project, yaml.safe_dump(survey, allow_unicode=True))
 
 
 QUESTION_IDS = ["recommend", "channel", "extras", "visits", "improve", "rid", "location", "new"]
-question_types = st.sampled_from(["nps", "rating", "likert", "expectations", "single", "multiple", "dropdown", "yes_no",
-                                  "text", "textarea", "number", "email", "date", "datetime", "matrix"])
+question_types = st.sampled_from(
+    [
+        "nps",
+        "rating",
+        "likert",
+        "expectations",
+        "single",
+        "multiple",
+        "dropdown",
+        "yes_no",
+        "text",
+        "textarea",
+        "number",
+        "email",
+        "date",
+        "datetime",
+        "matrix",
+    ]
+)
 numbers = st.integers(-2, 12) | st.floats(-2, 12, allow_nan=False)
 answers = numbers | st.sampled_from(["friends", "online", "cake", "yes", "below", "exceeded", "x"]) | st.booleans()
 conditions = st.fixed_dictionaries(
     {"question": st.sampled_from(QUESTION_IDS)},
     optional={"eq": answers, "lt": numbers, "ge": numbers, "in": st.lists(answers, max_size=3)},
 )
-choice_lists = st.lists(st.fixed_dictionaries({"id": st.sampled_from(["friends", "online", "cake", "x"]), "label": st.just("X")}), min_size=1, max_size=4)
+choice_lists = st.lists(
+    st.fixed_dictionaries({"id": st.sampled_from(["friends", "online", "cake", "x"]), "label": st.just("X")}),
+    min_size=1,
+    max_size=4,
+)
 questions = st.fixed_dictionaries(
     {"id": st.sampled_from(QUESTION_IDS), "type": question_types, "label": st.just({"lv": "X", "en": "X"})},
-    optional={"show_if": conditions, "choices": choice_lists, "items": choice_lists, "points": st.sampled_from([2, 5, 7, 10]),
-              "min": numbers, "max": numbers, "min_picks": st.integers(0, 5), "max_picks": st.integers(1, 5), "required": st.booleans()},
+    optional={
+        "show_if": conditions,
+        "choices": choice_lists,
+        "items": choice_lists,
+        "points": st.sampled_from([2, 5, 7, 10]),
+        "min": numbers,
+        "max": numbers,
+        "min_picks": st.integers(0, 5),
+        "max_picks": st.integers(1, 5),
+        "required": st.booleans(),
+    },
 )
 metrics = st.fixed_dictionaries(
-    {"id": st.sampled_from(["m1", "m2", "nps"]), "kind": st.sampled_from(["nps", "csat", "ces", "mean", "share", "count", "duration"]),
-     "survey": st.sampled_from(["after-visit", "other"])},
-    optional={"question": st.sampled_from(QUESTION_IDS), "equals": st.sampled_from(["friends", "yes", "x"]),
-              "in": st.lists(st.sampled_from(["friends", "cake", "met"]), min_size=1, max_size=2),
-              "start": st.sampled_from(QUESTION_IDS), "end": st.sampled_from(QUESTION_IDS),
-              "segments": st.lists(st.sampled_from(["location", "stage", "channel", "nope"]), max_size=2)},
+    {
+        "id": st.sampled_from(["m1", "m2", "nps"]),
+        "kind": st.sampled_from(["nps", "csat", "ces", "mean", "share", "count", "duration"]),
+        "survey": st.sampled_from(["after-visit", "other"]),
+    },
+    optional={
+        "question": st.sampled_from(QUESTION_IDS),
+        "equals": st.sampled_from(["friends", "yes", "x"]),
+        "in": st.lists(st.sampled_from(["friends", "cake", "met"]), min_size=1, max_size=2),
+        "start": st.sampled_from(QUESTION_IDS),
+        "end": st.sampled_from(QUESTION_IDS),
+        "segments": st.lists(st.sampled_from(["location", "stage", "channel", "nope"]), max_size=2),
+    },
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(survey_questions=st.lists(questions, min_size=1, max_size=5), scorecard_metrics=st.lists(metrics, min_size=1, max_size=3))
+@given(
+    survey_questions=st.lists(questions, min_size=1, max_size=5),
+    scorecard_metrics=st.lists(metrics, min_size=1, max_size=3),
+)
 def test_any_survey_logic_and_metric_references_give_site_errors_never_a_traceback(
     minimal_project: Path, survey_questions: list[dict[str, object]], scorecard_metrics: list[dict[str, object]]
 ) -> None:
     scorecard = {"id": "customer-experience", "title": "X", "metrics": scorecard_metrics}
     (minimal_project / SCORECARD).write_text(yaml.safe_dump(scorecard), encoding="utf-8")
-    survey = {"id": "after-visit", "title": "X", "audience": "customer", "hidden": {"location": ["riga"]}, "questions": survey_questions}
+    survey = {
+        "id": "after-visit",
+        "title": "X",
+        "audience": "customer",
+        "hidden": {"location": ["riga"]},
+        "questions": survey_questions,
+    }
     assert_only_site_errors(minimal_project, yaml.safe_dump(survey, allow_unicode=True))

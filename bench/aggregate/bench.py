@@ -35,7 +35,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
@@ -44,7 +43,20 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parents[1]
 PYTHON = Path(sys.executable)
-NOT_PROJECT = {".git", ".venv", "output", "bench", "sitegen", "sitegen.egg-info", "tests", "scripts", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+NOT_PROJECT = {
+    ".git",
+    ".venv",
+    "output",
+    "bench",
+    "sitegen",
+    "sitegen.egg-info",
+    "tests",
+    "scripts",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+}
 TARGET_SIZE = 1_000_000
 TARGET_SECONDS = 10.0
 TARGET_RSS_MB = 1024.0
@@ -121,7 +133,9 @@ def compare(plain: dict[str, Any], sitegen: dict[str, Any], minimum: int) -> lis
                 continue
             for key, cell in theirs.items():
                 mine = ours[key]
-                if mine["n"] != cell["n"] or not math.isclose(mine["value"], cell["value"], rel_tol=TOLERANCE, abs_tol=TOLERANCE):
+                if mine["n"] != cell["n"] or not math.isclose(
+                    mine["value"], cell["value"], rel_tol=TOLERANCE, abs_tol=TOLERANCE
+                ):
                     problems.append(f"{metric} {by} {key}: sitegen {mine}, plain {cell}")
     return problems
 
@@ -131,8 +145,15 @@ def measure(size: int, repeat: int, with_others: bool, keep: bool) -> Result:
     try:
         project = copy_project(folder)
         say(f"{size:,} after-visit responses: filling {project}")
-        filled = run_child([str(HERE / "fill.py"), str(project), str(size)] + ([] if with_others else ["--after-visit-only"]))
-        database, timezone, rows, fill_s = Path(filled["database"]), filled["timezone"], sum(filled["rows"].values()), filled["seconds"]
+        filled = run_child(
+            [str(HERE / "fill.py"), str(project), str(size)] + ([] if with_others else ["--after-visit-only"])
+        )
+        database, timezone, rows, fill_s = (
+            Path(filled["database"]),
+            filled["timezone"],
+            sum(filled["rows"].values()),
+            filled["seconds"],
+        )
         stored = ", ".join(f"{n:,} {survey}" for survey, n in filled["rows"].items())
         say(f"  {stored} stored in {fill_s:.1f} s ({database.stat().st_size / 2**20:,.0f} MB)")
         plains, pairs, fulls = [], [], []
@@ -140,7 +161,9 @@ def measure(size: int, repeat: int, with_others: bool, keep: bool) -> Result:
             plains.append(run_child([str(HERE / "plain.py"), str(database), timezone]))
             pairs.append(run_child([str(HERE / "step.py"), str(project), "pair"]))
             fulls.append(run_child([str(HERE / "step.py"), str(project), "full"]))
-            say(f"  run {run}: plain {plains[-1]['seconds']:.2f} s, sitegen NPS+CSAT {pairs[-1]['seconds']:.2f} s, scorecard step {fulls[-1]['seconds']:.2f} s")
+            say(
+                f"  run {run}: plain {plains[-1]['seconds']:.2f} s, sitegen NPS+CSAT {pairs[-1]['seconds']:.2f} s, scorecard step {fulls[-1]['seconds']:.2f} s"
+            )
         problems = compare(plains[0]["figures"], pairs[0]["figures"], filled["min_group_size"])
         if problems:
             raise BenchError("sitegen and plain pandas disagree:\n  " + "\n  ".join(problems[:20]))
@@ -179,12 +202,33 @@ def say(line: str) -> None:
 
 
 def table(results: list[Result]) -> str:
-    head = ("responses", "rows", "fill s", "sitegen NPS+CSAT s", "plain s", "ratio", "figures s", "charts s", "data files s", "step s", "peak RSS MB")
+    head = (
+        "responses",
+        "rows",
+        "fill s",
+        "sitegen NPS+CSAT s",
+        "plain s",
+        "ratio",
+        "figures s",
+        "charts s",
+        "data files s",
+        "step s",
+        "peak RSS MB",
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|"]
     for result in results:
         cells = (
-            f"{result.size:,}", f"{result.rows:,}", f"{result.fill_s:.1f}", f"{result.pair_s:.2f}", f"{result.plain_s:.2f}", f"{result.ratio:.2f}",
-            f"{result.figures_s:.2f}", f"{result.charts_s:.2f}", f"{result.files_s:.2f}", f"{result.step_s:.2f}", f"{result.step_rss_mb:,.0f}",
+            f"{result.size:,}",
+            f"{result.rows:,}",
+            f"{result.fill_s:.1f}",
+            f"{result.pair_s:.2f}",
+            f"{result.plain_s:.2f}",
+            f"{result.ratio:.2f}",
+            f"{result.figures_s:.2f}",
+            f"{result.charts_s:.2f}",
+            f"{result.files_s:.2f}",
+            f"{result.step_s:.2f}",
+            f"{result.step_rss_mb:,.0f}",
         )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -212,10 +256,25 @@ def sizes(text: str) -> list[int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("--sizes", type=sizes, default=[100_000, 1_000_000], help="after-visit responses per step, comma-separated (default 100000,1000000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the table shows medians (default 3)")
-    parser.add_argument("--after-visit-only", action="store_true", help="store no journey-order, complaint-log or employee-annual responses")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:]),
+    )
+    parser.add_argument(
+        "--sizes",
+        type=sizes,
+        default=[100_000, 1_000_000],
+        help="after-visit responses per step, comma-separated (default 100000,1000000)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per measurement; the table shows medians (default 3)"
+    )
+    parser.add_argument(
+        "--after-visit-only",
+        action="store_true",
+        help="store no journey-order, complaint-log or employee-annual responses",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the filled temporary projects")
     options = parser.parse_args()
     if options.repeat < 1:
@@ -231,10 +290,24 @@ def main() -> int:
     print()
     print(table(results))
     print()
-    print("sitegen NPS+CSAT: sitegen's figures for NPS and CSAT per month and per location; plain: the same from plain pandas (plain.py);")
-    print("ratio = sitegen / plain. figures, charts, data files: the scorecard step of a build for every scorecard of the example,")
-    print(f"{results[0].charts} charts (spec + SVG); data files include the Vega bundle. Times are medians of {options.repeat} fresh processes each;")
-    print(f"load average before the runs: {load[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine slows every column alike).")
+    print(
+        (
+            "sitegen NPS+CSAT: sitegen's figures for NPS and CSAT per month and per location; plain: the same from "
+            "plain pandas (plain.py);"
+        )
+    )
+    print(
+        (
+            "ratio = sitegen / plain. figures, charts, data files: the scorecard step of a build for every scorecard "
+            "of the example,"
+        )
+    )
+    print(
+        f"{results[0].charts} charts (spec + SVG); data files include the Vega bundle. Times are medians of {options.repeat} fresh processes each;"
+    )
+    print(
+        f"load average before the runs: {load[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine slows every column alike)."
+    )
     for result in results:
         print(
             f"{result.size:,}: peak RSS of the step {result.step_rss_mb:,.0f} MB ({result.baseline_rss_mb:,.0f} MB after imports and loading the project);"

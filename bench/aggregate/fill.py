@@ -61,22 +61,47 @@ STOOD_OUT_BAD = (
     ("Pusdienas gaidīju 25 minūtes.", "Обед ждал 25 минут.", "Waited 25 minutes for lunch."),
     ("Pasūtījums bija sajaukts.", "Заказ перепутали.", "My order was mixed up."),
 )
-ORDER_PROBLEMS = (("Trūka dzēriena.", "Не хватало напитка.", "A drink was missing."), ("Kūka bija sabojāta.", "Торт был помят.", "The cake was damaged."))
+ORDER_PROBLEMS = (
+    ("Trūka dzēriena.", "Не хватало напитка.", "A drink was missing."),
+    ("Kūka bija sabojāta.", "Торт был помят.", "The cake was damaged."),
+)
 WHAT_HAPPENED = (
     ("Viesis gaidīja kafiju 20 minūtes.", "Гость ждал кофе 20 минут.", "Guest waited 20 minutes for coffee."),
     ("Nepareizs piens kapučīno.", "Не то молоко в капучино.", "Wrong milk in a cappuccino."),
     ("Kanēļmaizīte bija sakaltusi.", "Булочка была чёрствой.", "Cinnamon bun was stale."),
 )
-ACTION_TAKEN = (("Atvainojāmies, kafija uz mājas rēķina.", "Извинились, кофе за счёт заведения.", "Apologised; coffee on the house."),)
+ACTION_TAKEN = (
+    (
+        "Atvainojāmies, kafija uz mājas rēķina.",
+        "Извинились, кофе за счёт заведения.",
+        "Apologised; coffee on the house.",
+    ),
+)
 IDEAS = (("Vairāk apmācību jaunajiem.", "Больше обучения для новичков.", "More training for new staff."),)
 
 REASONS = ("coffee-to-go", "breakfast", "lunch", "meeting", "work-study", "cake-pickup")
 LIKED = ("coffee", "pastries", "lunch", "atmosphere", "staff", "speed", "prices")
 ASPECTS = ("coffee", "food", "cleanliness", "speed", "friendliness")
 CHANNELS = ("in-person", "phone", "email", "social-media", "review-site", "survey")
-CAUSES = ("product-quality", "order-error", "wait-time", "staff-behaviour", "cleanliness", "equipment", "billing", "other")
+CAUSES = (
+    "product-quality",
+    "order-error",
+    "wait-time",
+    "staff-behaviour",
+    "cleanliness",
+    "equipment",
+    "billing",
+    "other",
+)
 ROLES = ("barista", "kitchen", "shift-lead", "manager", "other")
-EMPLOYEE_QUESTIONS = ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens")
+EMPLOYEE_QUESTIONS = (
+    "standards_clear",
+    "standards_possible",
+    "training",
+    "tools",
+    "management_feedback",
+    "management_listens",
+)
 
 Row = tuple[str, str, str, str, str, str, str]
 
@@ -105,7 +130,9 @@ def chance(rng: np.random.Generator, n: int, probability: float | np.ndarray) ->
 
 def local_to_utc(local: np.ndarray) -> np.ndarray:
     """Riga wall times (datetime64) as UTC instants (datetime64[us])."""
-    index = pd.DatetimeIndex(local).tz_localize(TIMEZONE, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+    index = pd.DatetimeIndex(local).tz_localize(
+        TIMEZONE, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
+    )
     return index.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[us]")
 
 
@@ -119,7 +146,11 @@ def visit_days(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray
 
 def _summer_dip(days: np.ndarray) -> np.ndarray:
     month = days.astype("datetime64[M]")
-    return np.select([month == np.datetime64("2025-06"), month == np.datetime64("2025-07"), month == np.datetime64("2025-08")], [0.4, 1.0, 0.6], 0.0)
+    return np.select(
+        [month == np.datetime64("2025-06"), month == np.datetime64("2025-07"), month == np.datetime64("2025-08")],
+        [0.4, 1.0, 0.6],
+        0.0,
+    )
 
 
 def _texts(table: tuple[tuple[str, str, str], ...], rng: np.random.Generator, lang: np.ndarray) -> list[str]:
@@ -133,12 +164,20 @@ def after_visit(rng: np.random.Generator, n: int) -> Drawn:
     lang = pick(rng, np.array([[0.62, 0.30, 0.08], [0.45, 0.45, 0.10], [0.80, 0.18, 0.02]])[location])
     dip = _summer_dip(days)
     nps = (30 + 15 * progress + np.array([0.0, -7.0, 8.0])[location] - 12 * dip) / 100
-    group = pick(rng, np.column_stack([(0.70 + nps) / 2, np.full(n, 0.30), (0.70 - nps) / 2]))  # promoter, passive, detractor
-    recommend = np.choose(group, [9 + chance(rng, n, 0.45), 7 + chance(rng, n, 0.55), pick(rng, np.tile([2, 1, 2, 3, 6, 10, 14], (n, 1)))])
+    group = pick(
+        rng, np.column_stack([(0.70 + nps) / 2, np.full(n, 0.30), (0.70 - nps) / 2])
+    )  # promoter, passive, detractor
+    recommend = np.choose(
+        group, [9 + chance(rng, n, 0.45), 7 + chance(rng, n, 0.55), pick(rng, np.tile([2, 1, 2, 3, 6, 10, 14], (n, 1)))]
+    )
     satisfaction = 1 + pick(rng, np.array([[0, 1, 4, 30, 65], [2, 6, 27, 50, 15], [15, 25, 35, 20, 5]])[group])
-    effort = 1 + pick(rng, np.array([[0, 0, 1, 3, 10, 36, 50], [1, 2, 5, 12, 30, 35, 15], [8, 12, 18, 22, 20, 14, 6]])[group])
+    effort = 1 + pick(
+        rng, np.array([[0, 0, 1, 3, 10, 36, 50], [1, 2, 5, 12, 30, 35, 15], [8, 12, 18, 22, 20, 14, 6]])[group]
+    )
     expectations = pick(rng, np.array([[1, 55, 44], [10, 80, 10], [55, 42, 3]])[group])  # below, met, exceeded
-    aspects = np.clip(np.rint(rng.normal(np.array([4.6, 3.9, 2.9])[group][:, None], 0.7, (n, len(ASPECTS)))), 1, 5).astype(int)
+    aspects = np.clip(
+        np.rint(rng.normal(np.array([4.6, 3.9, 2.9])[group][:, None], 0.7, (n, len(ASPECTS)))), 1, 5
+    ).astype(int)
     greeted = chance(rng, n, 0.80 + 0.12 * progress - 0.09 * dip + np.array([0.04, -0.02, -0.12])[group])
     reason = pick(rng, np.tile([30, 20, 22, 14, 10, 4], (n, 1)))
     liked = rng.random((n, len(LIKED))) < np.array([0.45, 0.35, 0.2, 0.25, 0.2, 0.08, 0.06])
@@ -147,10 +186,31 @@ def after_visit(rng: np.random.Generator, n: int) -> Drawn:
     stood = np.where((expectations != 1) & chance(rng, n, 0.35))[0]
     good, bad = _texts(STOOD_OUT_GOOD, rng, lang[stood]), _texts(STOOD_OUT_BAD, rng, lang[stood])
     stood_text = {i: good[k] if expectations[i] == 2 else bad[k] for k, i in enumerate(stood.tolist())}
-    keep = {name: chance(rng, n, p) for name, p in (("satisfaction", 0.97), ("greeted", 0.92), ("aspects", 0.82), ("expectations", 0.93), ("effort", 0.90), ("reason", 0.90), ("liked", 0.78))}
+    keep = {
+        name: chance(rng, n, p)
+        for name, p in (
+            ("satisfaction", 0.97),
+            ("greeted", 0.92),
+            ("aspects", 0.82),
+            ("expectations", 0.93),
+            ("effort", 0.90),
+            ("reason", 0.90),
+            ("liked", 0.78),
+        )
+    }
     hours = 8 + rng.random(n) * 14
     at = local_to_utc(days.astype("datetime64[us]") + (hours * 3_600_000_000).astype("timedelta64[us]"))
-    columns = {name: column.tolist() for name, column in (("recommend", recommend), ("satisfaction", satisfaction), ("effort", effort), ("expectations", expectations), ("greeted", greeted), ("reason", reason))}
+    columns = {
+        name: column.tolist()
+        for name, column in (
+            ("recommend", recommend),
+            ("satisfaction", satisfaction),
+            ("effort", effort),
+            ("expectations", expectations),
+            ("greeted", greeted),
+            ("reason", reason),
+        )
+    }
     keep = {name: column.tolist() for name, column in keep.items()}
     aspects, liked = aspects.tolist(), liked.tolist()
 
@@ -189,7 +249,9 @@ def journey_order(rng: np.random.Generator, n: int) -> Drawn:
     has_ok, has_date = chance(rng, n, 0.96).tolist(), chance(rng, n, 0.82).tolist()
     ordered = (days - rng.integers(1, 10, n).astype("timedelta64[D]")).astype(str).tolist()
     problems = _texts(ORDER_PROBLEMS, rng, lang)
-    at = local_to_utc(days.astype("datetime64[us]") + ((9 + rng.random(n) * 13) * 3_600_000_000).astype("timedelta64[us]"))
+    at = local_to_utc(
+        days.astype("datetime64[us]") + ((9 + rng.random(n) * 13) * 3_600_000_000).astype("timedelta64[us]")
+    )
 
     def answers(i: int) -> dict[str, Any]:
         row: dict[str, Any] = {"order_date": ordered[i]} if has_date[i] else {}
@@ -213,18 +275,36 @@ def complaint_log(rng: np.random.Generator, n: int) -> Drawn:
     hours = (9.0 - 4.5 * progress) * np.exp(rng.normal(0, 0.7, n)) * np.array([0.5, 0.8, 1.5, 1.3, 2.0, 1.8])[channel]
     resolved = opened + np.rint(np.clip(hours, 0.15, 72) * 60).astype("timedelta64[m]")
     is_resolved = chance(rng, n, 0.96)
-    logged = np.where(is_resolved, resolved, opened).astype("datetime64[us]") + (rng.random(n) * 170 + 10).astype("timedelta64[m]").astype("timedelta64[us]")
+    logged = np.where(is_resolved, resolved, opened).astype("datetime64[us]") + (rng.random(n) * 170 + 10).astype(
+        "timedelta64[m]"
+    ).astype("timedelta64[us]")
     cause = pick(rng, np.tile([20, 19, 23, 9, 9, 8, 7, 5], (n, 1)))
     severity = 1 + pick(rng, np.tile([30, 36, 20, 10, 3], (n, 1)))
-    opened_text, resolved_text = np.datetime_as_string(opened, unit="m").tolist(), np.datetime_as_string(resolved, unit="m").tolist()
+    opened_text, resolved_text = (
+        np.datetime_as_string(opened, unit="m").tolist(),
+        np.datetime_as_string(resolved, unit="m").tolist(),
+    )
     texts, actions = _texts(WHAT_HAPPENED, rng, lang), _texts(ACTION_TAKEN, rng, lang)
     contacted = chance(rng, n, 0.68 + 0.20 * progress).tolist()
-    keep = {name: chance(rng, n, p).tolist() for name, p in (("affected", 0.8), ("cause", 0.96), ("action", 0.88), ("contacted", 0.85))}
-    columns = {"channel": channel.tolist(), "cause": cause.tolist(), "severity": severity.tolist(), "affected": (1 + pick(rng, np.tile([82, 10, 5, 3], (n, 1)))).tolist()}
+    keep = {
+        name: chance(rng, n, p).tolist()
+        for name, p in (("affected", 0.8), ("cause", 0.96), ("action", 0.88), ("contacted", 0.85))
+    }
+    columns = {
+        "channel": channel.tolist(),
+        "cause": cause.tolist(),
+        "severity": severity.tolist(),
+        "affected": (1 + pick(rng, np.tile([82, 10, 5, 3], (n, 1)))).tolist(),
+    }
     is_resolved = is_resolved.tolist()
 
     def answers(i: int) -> dict[str, Any]:
-        row: dict[str, Any] = {"opened_at": opened_text[i], "channel": CHANNELS[columns["channel"][i]], "what_happened": texts[i], "severity": columns["severity"][i]}
+        row: dict[str, Any] = {
+            "opened_at": opened_text[i],
+            "channel": CHANNELS[columns["channel"][i]],
+            "what_happened": texts[i],
+            "severity": columns["severity"][i],
+        }
         if keep["affected"][i]:
             row["affected_customers"] = columns["affected"][i]
         if keep["cause"][i]:
@@ -243,15 +323,28 @@ def complaint_log(rng: np.random.Generator, n: int) -> Drawn:
 def employee_annual(rng: np.random.Generator, n: int) -> Drawn:
     """Two November waves; an anonymous survey keeps only the day (local midnight)."""
     wave = chance(rng, n, 0.5)
-    days = np.where(wave, np.datetime64("2026-11-02"), np.datetime64("2025-11-03")) + rng.integers(0, 18, n).astype("timedelta64[D]")
+    days = np.where(wave, np.datetime64("2026-11-02"), np.datetime64("2025-11-03")) + rng.integers(0, 18, n).astype(
+        "timedelta64[D]"
+    )
     location = pick(rng, np.tile([0.5, 0.35, 0.15], (n, 1)))
     lang = pick(rng, np.tile([0.65, 0.33, 0.02], (n, 1)))
     mood = rng.normal(0, 0.5, n)
-    scores = np.clip(np.rint(rng.normal((np.array([4.4, 3.6, 3.9, 3.5, 3.8, 3.7]) + 0.3 * wave[:, None]) + mood[:, None], 0.6)), 1, 5).astype(int).tolist()
+    scores = (
+        np.clip(
+            np.rint(rng.normal((np.array([4.4, 3.6, 3.9, 3.5, 3.8, 3.7]) + 0.3 * wave[:, None]) + mood[:, None], 0.6)),
+            1,
+            5,
+        )
+        .astype(int)
+        .tolist()
+    )
     role = pick(rng, np.tile([45, 25, 15, 8, 7], (n, 1))).tolist()
     years = rng.integers(0, 9, n).tolist()
     recommend = chance(rng, n, 0.68 + 0.3 * mood).tolist()
-    keep = {name: chance(rng, n, p).tolist() for name, p in (("role", 0.88), ("years", 0.85), ("recommend", 0.95), ("ideas", 0.45))}
+    keep = {
+        name: chance(rng, n, p).tolist()
+        for name, p in (("role", 0.88), ("years", 0.85), ("recommend", 0.95), ("ideas", 0.45))
+    }
     ideas = _texts(IDEAS, rng, lang)
 
     def answers(i: int) -> dict[str, Any]:
@@ -268,7 +361,12 @@ def employee_annual(rng: np.random.Generator, n: int) -> Drawn:
     return Drawn("employee-annual", local_to_utc(days.astype("datetime64[us]")), location, lang, answers)
 
 
-SURVEYS = {"after-visit": after_visit, "journey-order": journey_order, "complaint-log": complaint_log, "employee-annual": employee_annual}
+SURVEYS = {
+    "after-visit": after_visit,
+    "journey-order": journey_order,
+    "complaint-log": complaint_log,
+    "employee-annual": employee_annual,
+}
 
 
 def draw_all(after_visit_n: int, with_others: bool) -> list[Drawn]:
@@ -276,7 +374,9 @@ def draw_all(after_visit_n: int, with_others: bool) -> list[Drawn]:
     counts = {"after-visit": after_visit_n}
     if with_others:
         counts.update({survey: round(after_visit_n * share) for survey, share in OTHER_SURVEYS.items()})
-    return [SURVEYS[survey](np.random.default_rng([SEED, index]), n) for index, (survey, n) in enumerate(counts.items())]
+    return [
+        SURVEYS[survey](np.random.default_rng([SEED, index]), n) for index, (survey, n) in enumerate(counts.items())
+    ]
 
 
 def rows(drawn: list[Drawn], versions: dict[str, str], rng: np.random.Generator) -> Iterator[Row]:
@@ -286,12 +386,22 @@ def rows(drawn: list[Drawn], versions: dict[str, str], rng: np.random.Generator)
     at = np.concatenate([survey.at for survey in drawn])
     order = np.argsort(at, kind="stable")
     times = np.char.replace(np.datetime_as_string(at[order], unit="us"), "T", " ")
-    hexes = rng.bytes(16 * len(at)).hex()  # ids like the collector's uuid4().hex: random, so the primary key fills out of order
+    hexes = rng.bytes(
+        16 * len(at)
+    ).hex()  # ids like the collector's uuid4().hex: random, so the primary key fills out of order
     ids = [hexes[32 * k : 32 * k + 32] for k in range(len(at))]
     for position, (number, i) in enumerate(zip(which[order].tolist(), index[order].tolist())):
         survey = drawn[number]
         meta = encode_json({"location": LOCATIONS[survey.location[i]]})
-        yield (ids[position], survey.survey_id, versions[survey.survey_id], str(times[position]), LANGUAGES[survey.lang[i]], meta, encode_json(survey.answers(i)))
+        yield (
+            ids[position],
+            survey.survey_id,
+            versions[survey.survey_id],
+            str(times[position]),
+            LANGUAGES[survey.lang[i]],
+            meta,
+            encode_json(survey.answers(i)),
+        )
 
 
 def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
@@ -304,7 +414,13 @@ def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
         stream = rows(drawn, versions, np.random.default_rng([SEED, 99]))
         count = 0
         while batch := [row for _, row in zip(range(BATCH), stream)]:
-            connection.executemany("INSERT INTO responses (id, survey_id, survey_version, submitted_at, lang, meta, answers) VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+            connection.executemany(
+                (
+                    "INSERT INTO responses (id, survey_id, survey_version, submitted_at, lang, meta, answers) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?)"
+                ),
+                batch,
+            )
             count += len(batch)
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -329,7 +445,13 @@ def main() -> None:
     drawn = draw_all(size, with_others)
     fill(database, drawn, versions)
     seconds = time.perf_counter() - started
-    summary = {"database": str(database), "timezone": config.timezone, "min_group_size": config.privacy.min_group_size, "rows": describe(drawn), "seconds": seconds}
+    summary = {
+        "database": str(database),
+        "timezone": config.timezone,
+        "min_group_size": config.privacy.min_group_size,
+        "rows": describe(drawn),
+        "seconds": seconds,
+    }
     json.dump(summary, sys.stdout)
 
 

@@ -16,7 +16,6 @@ import sys
 import time
 
 import pandas as pd
-
 from peak_memory import peak_rss_mb
 
 QUERY = """

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from peak_memory import peak_rss_mb
+
 from sitegen.build import scorecard_files
 from sitegen.charts import prepare_vega_bundle, vega_bundle
 from sitegen.models.scorecard import Scorecard
@@ -34,7 +35,13 @@ PAIR = Scorecard.model_validate(
         "period": "month",
         "metrics": [
             {"id": "nps", "kind": "nps", "survey": "after-visit", "question": "recommend", "segments": ["location"]},
-            {"id": "csat", "kind": "csat", "survey": "after-visit", "question": "satisfaction", "segments": ["location"]},
+            {
+                "id": "csat",
+                "kind": "csat",
+                "survey": "after-visit",
+                "question": "satisfaction",
+                "segments": ["location"],
+            },
         ],
     }
 )
@@ -44,7 +51,9 @@ PAIR = Scorecard.model_validate(
 def published(metric: MetricFigures) -> dict[str, dict[str, dict[str, float]]]:
     """The published cells of a metric, shaped like plain.py's figures."""
     periods = {cell.key: {"value": cell.value, "n": cell.n} for cell in metric.periods if cell.is_published}
-    locations = {cell.key: {"value": cell.value, "n": cell.n} for cell in metric.segments["location"] if cell.is_published}
+    locations = {
+        cell.key: {"value": cell.value, "n": cell.n} for cell in metric.segments["location"] if cell.is_published
+    }
     return {"month": periods, "location": locations}
 
 
@@ -54,7 +63,9 @@ def measure_pair(site: Site) -> dict[str, Any]:
     surveys = {source.model.id: source.model for source in site.surveys}
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
         responses = read_frames(store, [PAIR], surveys)
-    figures = compute_scorecard(PAIR, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone)
+    figures = compute_scorecard(
+        PAIR, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone
+    )
     return {"figures": {metric.metric.id: published(metric) for metric in figures.metrics}}
 
 
@@ -96,7 +107,10 @@ def main() -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     result = measure_pair(site) if mode == "pair" else measure_full(site)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    json.dump({**result, "seconds": seconds, "cpu_s": cpu_seconds, "baseline_rss_mb": baseline, "peak_rss_mb": peak_rss_mb()}, sys.stdout)
+    json.dump(
+        {**result, "seconds": seconds, "cpu_s": cpu_seconds, "baseline_rss_mb": baseline, "peak_rss_mb": peak_rss_mb()},
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ at 5,000 pages a peak RSS under 500 MB and a one-file rebuild under 300 ms.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
 import pstats
 import shutil
@@ -48,7 +47,15 @@ TARGET_PEAK_MB = 500.0
 TARGET_REBUILD_S = 0.300
 TARGET_SIZE = 5000
 PROFILE_TOP = 15
-WRAPPERS = ("<built-in method builtins.exec>", "runpy", "click/", ".venv/bin/sitegen", "sitegen/cli.py", "importlib._bootstrap", "<method 'join' of 'str' objects>")
+WRAPPERS = (
+    "<built-in method builtins.exec>",
+    "runpy",
+    "click/",
+    ".venv/bin/sitegen",
+    "sitegen/cli.py",
+    "importlib._bootstrap",
+    "<method 'join' of 'str' objects>",
+)
 """Entry points and plumbing whose cumulative time only repeats their callee's."""
 PHASES = (
     ("imports (start-up)", "<frozen importlib._bootstrap>", "_find_and_load"),
@@ -76,7 +83,9 @@ def main() -> int:
     try:
         largest = None
         for size in options.sizes:
-            project, results = measure_size(workdir / str(size), size, options.repeat or (3 if size < TARGET_SIZE else 2))
+            project, results = measure_size(
+                workdir / str(size), size, options.repeat or (3 if size < TARGET_SIZE else 2)
+            )
             passed &= report_size(size, results)
             largest = project
         if largest is not None and options.profile:
@@ -96,9 +105,18 @@ def main() -> int:
 
 
 def parse_options() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=lambda text: [int(part) for part in text.split(",")], default=[1000, 5000], help="pages per project (default 1000,5000)")
-    parser.add_argument("--repeat", type=int, default=0, help="runs per tool, best kept (default 3 below 5,000 pages, 2 from there)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1000, 5000],
+        help="pages per project (default 1000,5000)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=0, help="runs per tool, best kept (default 3 below 5,000 pages, 2 from there)"
+    )
     parser.add_argument("--edits", type=int, default=3, help="one-file edits measured under serve (default 3)")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip the cProfile run")
     parser.add_argument("--no-serve", dest="serve", action="store_false", help="skip the rebuild under serve")
@@ -124,7 +142,10 @@ def measure_size(root: Path, size: int, repeat: int) -> tuple[Path, dict[str, Ru
         for builder in builders(project, root / "others"):
             run = run_build(builder)
             runs.setdefault(builder.name, []).append(run)
-            print(f"   run {attempt + 1} {builder.name:<10} {run.pages:>6} pages {run.seconds:7.2f} s {run.pages_per_second:7.0f} pages/s {run.peak_mb:7.0f} MB", flush=True)
+            print(
+                f"   run {attempt + 1} {builder.name:<10} {run.pages:>6} pages {run.seconds:7.2f} s {run.pages_per_second:7.0f} pages/s {run.peak_mb:7.0f} MB",
+                flush=True,
+            )
     best = {name: min(tool_runs, key=lambda run: run.seconds) for name, tool_runs in runs.items()}
     for name, tool_runs in runs.items():
         best[name] = Run(best[name].pages, best[name].seconds, max(run.peak_mb for run in tool_runs))
@@ -133,14 +154,29 @@ def measure_size(root: Path, size: int, repeat: int) -> tuple[Path, dict[str, Ru
 
 def report_size(size: int, results: dict[str, Run]) -> bool:
     """The table of one size and its targets; True when every target is met."""
-    print(f"\n| tool | pages | seconds | pages/s | peak MB |\n| --- | ---: | ---: | ---: | ---: |")
+    print("\n| tool | pages | seconds | pages/s | peak MB |\n| --- | ---: | ---: | ---: | ---: |")
     for name, run in results.items():
         print(f"| {name} | {run.pages} | {run.seconds:.2f} | {run.pages_per_second:.0f} | {run.peak_mb:.0f} |")
     speed = {name: run.pages_per_second for name, run in results.items()}
     checks = [
-        ("sitegen / Pelican pages/s", speed["sitegen"] / speed["pelican"], f">= {PELICAN_RATIO}", speed["sitegen"] / speed["pelican"] >= PELICAN_RATIO),
-        ("sitegen / bare loop pages/s", speed["sitegen"] / speed["bare loop"], f">= {BARE_RATIO}", speed["sitegen"] / speed["bare loop"] >= BARE_RATIO),
-        ("Hugo / sitegen pages/s", speed["hugo"] / speed["sitegen"], f"<= {HUGO_RATIO}", speed["hugo"] / speed["sitegen"] <= HUGO_RATIO),
+        (
+            "sitegen / Pelican pages/s",
+            speed["sitegen"] / speed["pelican"],
+            f">= {PELICAN_RATIO}",
+            speed["sitegen"] / speed["pelican"] >= PELICAN_RATIO,
+        ),
+        (
+            "sitegen / bare loop pages/s",
+            speed["sitegen"] / speed["bare loop"],
+            f">= {BARE_RATIO}",
+            speed["sitegen"] / speed["bare loop"] >= BARE_RATIO,
+        ),
+        (
+            "Hugo / sitegen pages/s",
+            speed["hugo"] / speed["sitegen"],
+            f"<= {HUGO_RATIO}",
+            speed["hugo"] / speed["sitegen"] <= HUGO_RATIO,
+        ),
         ("sitegen / MkDocs pages/s", speed["sitegen"] / speed["mkdocs"], "(no target)", None),
     ]
     if size >= TARGET_SIZE:
@@ -157,21 +193,33 @@ def profile_build(project: Path, output: Path) -> None:
     """`sitegen build` once under cProfile; the phases and the top functions by cumulative and own time."""
     shutil.rmtree(project / "output", ignore_errors=True)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(output), str(SITEGEN), "-C", str(project), "build"], check=True, capture_output=True)
-    print(f"\n== cProfile of `sitegen build` at {project.parent.name} pages ({time.perf_counter() - started:.1f} s under the profiler, which inflates Python-heavy parts)")
+    subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(output), str(SITEGEN), "-C", str(project), "build"],
+        check=True,
+        capture_output=True,
+    )
+    print(
+        f"\n== cProfile of `sitegen build` at {project.parent.name} pages ({time.perf_counter() - started:.1f} s under the profiler, which inflates Python-heavy parts)"
+    )
     stats = pstats.Stats(str(output))
     entries = stats.stats  # type: ignore[attr-defined]
     total = max(cumulative for _, _, _, cumulative, _ in entries.values())
     print(f"\nPhases (cumulative seconds, share of the {total:.1f} s run):")
     for label, file_part, function in PHASES:
-        cumulative = sum(entry[3] for (file, _, name), entry in entries.items() if name == function and (file == file_part or file.endswith("/" + file_part)))
+        cumulative = sum(
+            entry[3]
+            for (file, _, name), entry in entries.items()
+            if name == function and (file == file_part or file.endswith("/" + file_part))
+        )
         if cumulative:
             print(f"   {label:<62} {cumulative:7.2f} s {100 * cumulative / total:5.1f}%")
     for order, column in (("cumulative", 3), ("own (tottime)", 2)):
         print(f"\nTop {PROFILE_TOP} by {order} time:")
         print(f"   {'calls':>10} {'own s':>8} {'cum s':>8}  function")
         ranked = sorted(entries.items(), key=lambda item: item[1][column], reverse=True)
-        shown = [(key, entry) for key, entry in ranked if not any(wrapper in describe(key) for wrapper in WRAPPERS)][:PROFILE_TOP]
+        shown = [(key, entry) for key, entry in ranked if not any(wrapper in describe(key) for wrapper in WRAPPERS)][
+            :PROFILE_TOP
+        ]
         for key, (_, calls, own, cumulative, _) in shown:
             print(f"   {calls:>10} {own:8.2f} {cumulative:8.2f}  {describe(key)}")
 
@@ -180,24 +228,33 @@ def describe(key: tuple[str, int, str]) -> str:
     file, line, function = key
     if file == "~":
         return function
-    for prefix in (f"{sys.prefix}/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages", f"{sys.base_prefix}/lib/python{sys.version_info.major}.{sys.version_info.minor}", str(SITEGEN.parents[2])):
+    for prefix in (
+        f"{sys.prefix}/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages",
+        f"{sys.base_prefix}/lib/python{sys.version_info.major}.{sys.version_info.minor}",
+        str(SITEGEN.parents[2]),
+    ):
         file = file.removeprefix(prefix + "/")
     return f"{file}:{line}({function})"
 
 
 def report_rebuilds(project: Path, edits: int) -> bool:
     """The save-to-served time of one free page under `sitegen serve`; True when under the target."""
-    print(f"\n== One-file rebuild under `sitegen serve` at {project.parent.name} pages ({edits} edits of one page's translation)", flush=True)
+    print(
+        f"\n== One-file rebuild under `sitegen serve` at {project.parent.name} pages ({edits} edits of one page's translation)",
+        flush=True,
+    )
     rebuilds = measure_rebuilds(project, page_slug(0), edits, timeout=120.0)
     print(f"   preview up after {rebuilds.start_seconds:.1f} s (its first build)")
     if not rebuilds.seconds:
-        print(f"   no edit was served within 120 s: MISS")
+        print("   no edit was served within 120 s: MISS")
         return False
     shown = ", ".join(f"{seconds * 1000:.0f}" for seconds in rebuilds.seconds)
     best, middle = min(rebuilds.seconds), median(rebuilds.seconds)
     met = middle < TARGET_REBUILD_S and not rebuilds.timed_out
     timed_out = f", {rebuilds.timed_out} not served within 120 s" if rebuilds.timed_out else ""
-    print(f"   save -> rebuilt page served: {shown} ms (best {best * 1000:.0f}, median {middle * 1000:.0f}{timed_out})  target < {TARGET_REBUILD_S * 1000:.0f} ms  {'PASS' if met else 'MISS'}")
+    print(
+        f"   save -> rebuilt page served: {shown} ms (best {best * 1000:.0f}, median {middle * 1000:.0f}{timed_out})  target < {TARGET_REBUILD_S * 1000:.0f} ms  {'PASS' if met else 'MISS'}"
+    )
     return met
 
 

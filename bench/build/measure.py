@@ -40,11 +40,20 @@ def run_build(builder: Builder) -> Run:
     shutil.rmtree(builder.output, ignore_errors=True)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         started = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-v", "-o", report.name, *builder.command], cwd=builder.cwd, capture_output=True, text=True)
+        done = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", report.name, *builder.command],
+            cwd=builder.cwd,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - started
         if done.returncode != 0:
-            raise BuildFailed(f"{builder.name} failed ({done.returncode}):\n{(done.stderr or done.stdout).strip()[-3000:]}")
-        kilobytes = next(int(line.rsplit(":", 1)[1]) for line in report.read().splitlines() if "Maximum resident set size" in line)
+            raise BuildFailed(
+                f"{builder.name} failed ({done.returncode}):\n{(done.stderr or done.stdout).strip()[-3000:]}"
+            )
+        kilobytes = next(
+            int(line.rsplit(":", 1)[1]) for line in report.read().splitlines() if "Maximum resident set size" in line
+        )
     return Run(count_html(builder.output), seconds, kilobytes / 1024)
 
 

@@ -58,11 +58,18 @@ def measure_rebuilds(project: Path, slug: str, edits: int, timeout: float) -> Re
     original = source.read_text(encoding="utf-8")
     page_url = f"http://127.0.0.1:{port}/intranet/en/pages/{slug}/"
     started = time.perf_counter()
-    server = subprocess.Popen([str(SITEGEN), "-C", str(project), "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(SITEGEN), "-C", str(project), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while fetch(page_url) is None:
             if server.poll() is not None:
-                raise PreviewFailed(f"sitegen serve exited ({server.returncode}):\n{server.stderr.read().strip()[-3000:] if server.stderr else ''}")
+                raise PreviewFailed(
+                    f"sitegen serve exited ({server.returncode}):\n{server.stderr.read().strip()[-3000:] if server.stderr else ''}"
+                )
             if time.perf_counter() - started > START_TIMEOUT:
                 raise PreviewFailed(f"sitegen serve did not answer within {START_TIMEOUT:.0f} s")
             time.sleep(0.1)

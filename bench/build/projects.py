@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
-from text import LANGUAGES, body, localised, phrase, seeded, sentence, short_markdown, title
+from text import LANGUAGES, body, localised, phrase, sentence, short_markdown, title
 
 FIXED_PAGES = 2 + 4 * 3 + 6 * 3
 """Pages every project has: two root pages; public home, vision, page and survey lists; intranet home, vision and four lists."""
@@ -60,20 +59,30 @@ def write_yaml(path: Path, value: object) -> None:
 
 def write_sitegen_project(root: Path, mix: Mix) -> None:
     """A complete, valid sitegen project of `mix` in `root`."""
-    write_yaml(root / "sitegen.yaml", {
-        "title": {"lv": "Kafejnīca Etalons", "ru": "Кафе Эталон", "en": "Café Etalons"},
-        "description": {"lv": "Mūsu apkalpošanas programma.", "ru": "Наша программа обслуживания.", "en": "Our service program."},
-        "base_url": "https://bench.example",
-        "languages": list(LANGUAGES),
-        "store": "sqlite:///data/responses.sqlite3",
-        "timezone": "Europe/Riga",
-    })
+    write_yaml(
+        root / "sitegen.yaml",
+        {
+            "title": {"lv": "Kafejnīca Etalons", "ru": "Кафе Эталон", "en": "Café Etalons"},
+            "description": {
+                "lv": "Mūsu apkalpošanas programma.",
+                "ru": "Наша программа обслуживания.",
+                "en": "Our service program.",
+            },
+            "base_url": "https://bench.example",
+            "languages": list(LANGUAGES),
+            "store": "sqlite:///data/responses.sqlite3",
+            "timezone": "Europe/Riga",
+        },
+    )
     (root / "data").mkdir(exist_ok=True)
-    write_yaml(root / "content" / "vision.yaml", {
-        "statement": {"lv": "100% izpalīdzīgi.", "ru": "На 100% готовы помочь.", "en": "100% helpful."},
-        "intro": localised(short_markdown, "vision"),
-        "values": [localised(lambda rng, lang: phrase(rng, lang), "value", number) for number in range(4)],
-    })
+    write_yaml(
+        root / "content" / "vision.yaml",
+        {
+            "statement": {"lv": "100% izpalīdzīgi.", "ru": "На 100% готовы помочь.", "en": "100% helpful."},
+            "intro": localised(short_markdown, "vision"),
+            "values": [localised(lambda rng, lang: phrase(rng, lang), "value", number) for number in range(4)],
+        },
+    )
     for number in range(1, mix.standards + 1):
         write_yaml(root / "content" / "standards" / f"standard-{number:04}.yaml", standard(number))
     for number in range(1, mix.guides + 1):
@@ -84,8 +93,15 @@ def write_sitegen_project(root: Path, mix: Mix) -> None:
     pages.mkdir(parents=True, exist_ok=True)
     for number in range(mix.free_pages):
         audience = "both" if number % 10 == 9 else "intranet"
-        front = {"title": {lang: title("page", number, lang) for lang in LANGUAGES}, "audience": audience, "order": number}
-        (pages / f"{page_slug(number)}.md").write_text(f"---\n{yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)}---\n{body(number, 'lv')}", encoding="utf-8")
+        front = {
+            "title": {lang: title("page", number, lang) for lang in LANGUAGES},
+            "audience": audience,
+            "order": number,
+        }
+        (pages / f"{page_slug(number)}.md").write_text(
+            f"---\n{yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)}---\n{body(number, 'lv')}",
+            encoding="utf-8",
+        )
         for lang in LANGUAGES[1:]:
             (pages / f"{page_slug(number)}.{lang}.md").write_text(body(number, lang), encoding="utf-8")
 
@@ -113,11 +129,18 @@ def guide(number: int) -> dict[str, object]:
         "intro": localised(short_markdown, "intro", number),
         "mentor": localised(sentence, "mentor", number),
         "modules": [
-            {"id": f"module-{module}", "title": localised(phrase, "module", number, module), "body": localised(short_markdown, "module-body", number, module)}
+            {
+                "id": f"module-{module}",
+                "title": localised(phrase, "module", number, module),
+                "body": localised(short_markdown, "module-body", number, module),
+            }
             for module in range(1, 5)
         ],
         "weeks": [
-            {"title": {"lv": f"{week}. nedēļa", "ru": f"Неделя {week}", "en": f"Week {week}"}, "tasks": [localised(sentence, "task", number, week, task) for task in range(3)]}
+            {
+                "title": {"lv": f"{week}. nedēļa", "ru": f"Неделя {week}", "en": f"Week {week}"},
+                "tasks": [localised(sentence, "task", number, week, task) for task in range(3)],
+            }
             for week in range(1, 5)
         ],
     }
@@ -130,7 +153,10 @@ def survey(number: int) -> dict[str, object]:
         return localised(lambda rng, lang: sentence(rng, lang, 5, 10)[:-1] + "?", "label", number, *parts)
 
     def choices(name: str, count: int) -> list[dict[str, object]]:
-        return [{"id": f"{name}-{choice}", "label": localised(phrase, name, number, choice)} for choice in range(1, count + 1)]
+        return [
+            {"id": f"{name}-{choice}", "label": localised(phrase, name, number, choice)}
+            for choice in range(1, count + 1)
+        ]
 
     return {
         "id": f"survey-{number:03}",
@@ -140,12 +166,23 @@ def survey(number: int) -> dict[str, object]:
         "thank_you": localised(sentence, "thanks", number),
         "questions": [
             {"id": "recommend", "type": "nps", "required": True, "label": label("recommend")},
-            {"id": "improve", "type": "textarea", "show_if": {"question": "recommend", "lt": 9}, "label": label("improve")},
+            {
+                "id": "improve",
+                "type": "textarea",
+                "show_if": {"question": "recommend", "lt": 9},
+                "label": label("improve"),
+            },
             {"id": "satisfaction", "type": "rating", "points": 5, "style": "faces", "label": label("satisfaction")},
             {"id": "effort", "type": "likert", "points": 7, "label": label("effort")},
             {"id": "resolved", "type": "yes_no", "label": label("resolved")},
             {"id": "reason", "type": "single", "label": label("reason"), "choices": choices("reason", 4)},
-            {"id": "liked", "type": "multiple", "max_picks": 3, "label": label("liked"), "choices": choices("liked", 6)},
+            {
+                "id": "liked",
+                "type": "multiple",
+                "max_picks": 3,
+                "label": label("liked"),
+                "choices": choices("liked", 6),
+            },
             {"id": "aspects", "type": "matrix", "points": 5, "label": label("aspects"), "items": choices("aspect", 4)},
         ],
     }

@@ -60,7 +60,9 @@ def ensure_tools() -> dict[str, str]:
     if not TOOLS_PYTHON.exists():
         print(f"Installing {', '.join(TOOLS_PACKAGES)} into {TOOLS_VENV.relative_to(REPOSITORY)} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
-        installed = subprocess.run([str(TOOLS_PYTHON), "-m", "pip", "install", "--quiet", *TOOLS_PACKAGES], capture_output=True, text=True)
+        installed = subprocess.run(
+            [str(TOOLS_PYTHON), "-m", "pip", "install", "--quiet", *TOOLS_PACKAGES], capture_output=True, text=True
+        )
         if installed.returncode != 0:
             shutil.rmtree(TOOLS_VENV, ignore_errors=True)
             raise SetupError(f"pip install {' '.join(TOOLS_PACKAGES)} failed:\n{installed.stderr.strip()}")
@@ -85,7 +87,13 @@ def _version(python: str, package: str) -> str:
 def write_inputs(root: Path, count: int) -> None:
     """The `count` Markdown pages in each tool's format, with its configuration, under `root`."""
     hugo, pelican, mkdocs, bare = root / "hugo", root / "pelican", root / "mkdocs", root / "bare"
-    for folder in (hugo / "content", hugo / "layouts" / "_default", pelican / "content", mkdocs / "docs", bare / "content"):
+    for folder in (
+        hugo / "content",
+        hugo / "layouts" / "_default",
+        pelican / "content",
+        mkdocs / "docs",
+        bare / "content",
+    ):
         folder.mkdir(parents=True, exist_ok=True)
     (hugo / "config.toml").write_text(HUGO_CONFIG, encoding="utf-8")
     (hugo / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
@@ -95,7 +103,9 @@ def write_inputs(root: Path, count: int) -> None:
         quoted = title.replace('"', '\\"')
         (hugo / "content" / f"{name}.md").write_text(f'---\ntitle: "{quoted}"\n---\n{body}', encoding="utf-8")
         date = f"2026-01-{1 + number % 28:02} {number // 60 % 24:02}:{number % 60:02}"
-        (pelican / "content" / f"{name}.md").write_text(f"Title: {title}\nDate: {date}\nSlug: {name}\n\n{body}", encoding="utf-8")
+        (pelican / "content" / f"{name}.md").write_text(
+            f"Title: {title}\nDate: {date}\nSlug: {name}\n\n{body}", encoding="utf-8"
+        )
         (mkdocs / "docs" / f"{name}.md").write_text(f"# {title}\n\n{body}", encoding="utf-8")
         (bare / "content" / f"{name}.md").write_text(f"{title}\n\n{body}", encoding="utf-8")
         names.append(name)
@@ -106,11 +116,33 @@ def write_inputs(root: Path, count: int) -> None:
 def builders(sitegen_project: Path, root: Path) -> list[Builder]:
     """The five builds of one size, sitegen first."""
     return [
-        Builder("sitegen", [str(SITEGEN), "-C", str(sitegen_project), "build"], sitegen_project / "output", sitegen_project),
-        Builder("hugo", ["hugo", "--quiet", "--source", str(root / "hugo"), "--destination", str(root / "hugo" / "public")], root / "hugo" / "public", root / "hugo"),
-        Builder("pelican", [str(TOOLS_VENV / "bin" / "pelican"), "--quiet", "-s", "pelicanconf.py", "-o", "output", "content"], root / "pelican" / "output", root / "pelican"),
-        Builder("mkdocs", [str(TOOLS_VENV / "bin" / "mkdocs"), "build", "--quiet", "-f", "mkdocs.yml"], root / "mkdocs" / "site", root / "mkdocs"),
-        Builder("bare loop", [sys.executable, str(HERE / "bare.py"), str(root / "bare" / "content"), str(root / "bare" / "output")], root / "bare" / "output", root / "bare"),
+        Builder(
+            "sitegen", [str(SITEGEN), "-C", str(sitegen_project), "build"], sitegen_project / "output", sitegen_project
+        ),
+        Builder(
+            "hugo",
+            ["hugo", "--quiet", "--source", str(root / "hugo"), "--destination", str(root / "hugo" / "public")],
+            root / "hugo" / "public",
+            root / "hugo",
+        ),
+        Builder(
+            "pelican",
+            [str(TOOLS_VENV / "bin" / "pelican"), "--quiet", "-s", "pelicanconf.py", "-o", "output", "content"],
+            root / "pelican" / "output",
+            root / "pelican",
+        ),
+        Builder(
+            "mkdocs",
+            [str(TOOLS_VENV / "bin" / "mkdocs"), "build", "--quiet", "-f", "mkdocs.yml"],
+            root / "mkdocs" / "site",
+            root / "mkdocs",
+        ),
+        Builder(
+            "bare loop",
+            [sys.executable, str(HERE / "bare.py"), str(root / "bare" / "content"), str(root / "bare" / "output")],
+            root / "bare" / "output",
+            root / "bare",
+        ),
     ]
 
 

@@ -91,7 +91,7 @@ async def submit(request: Request) -> Response:
     row = (
         rid,
         survey_id,
-        dt.datetime.now(dt.timezone.utc).isoformat(),
+        dt.datetime.now(dt.UTC).isoformat(),
         lang,
         json.dumps({"location": location}, ensure_ascii=False),
         json.dumps(answers, ensure_ascii=False),

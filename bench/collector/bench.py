@@ -52,7 +52,18 @@ SURVEY_PATH = "/s/after-visit"
 STORED_STATUS = 303
 """The form path's answer once a submission is stored; the static pages post forms, so that is what is measured."""
 SERVERS = ("collector", "bare")
-NOT_PROJECT = {".git", ".venv", "output", "bench", "sitegen", "sitegen.egg-info", "tests", "scripts", "__pycache__", ".pytest_cache"}
+NOT_PROJECT = {
+    ".git",
+    ".venv",
+    "output",
+    "bench",
+    "sitegen",
+    "sitegen.egg-info",
+    "tests",
+    "scripts",
+    "__pycache__",
+    ".pytest_cache",
+}
 RATE_LIMIT = {"per_hour": 100_000_000, "burst": 10_000_000}
 MAX_DURATION = 120
 MAX_CONNECTIONS = 1024
@@ -108,13 +119,30 @@ def _parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/collector/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10, help=f"Seconds of submissions per step (1-{MAX_DURATION}; default 10).")
-    parser.add_argument("--connections", type=_numbers, default=[8, 32, 64], help="Connection counts, e.g. 8,32,64 (the default).")
-    parser.add_argument("--workers", type=_numbers, default=[1], help="Worker processes of both servers, e.g. 1 or 1,2 (default 1).")
-    parser.add_argument("--servers", default="collector,bare", help="Which servers to run: collector,bare (the default), or one.")
-    parser.add_argument("--repeat", type=int, default=1, help="Runs per step, interleaved; the table shows medians (1-5; default 1).")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2, one per core of the reference machine).")
-    parser.add_argument("--tmp", type=Path, default=None, help="Where the stores go (default: the system's temp dir; must be a real disk).")
+    parser.add_argument(
+        "--duration", type=int, default=10, help=f"Seconds of submissions per step (1-{MAX_DURATION}; default 10)."
+    )
+    parser.add_argument(
+        "--connections", type=_numbers, default=[8, 32, 64], help="Connection counts, e.g. 8,32,64 (the default)."
+    )
+    parser.add_argument(
+        "--workers", type=_numbers, default=[1], help="Worker processes of both servers, e.g. 1 or 1,2 (default 1)."
+    )
+    parser.add_argument(
+        "--servers", default="collector,bare", help="Which servers to run: collector,bare (the default), or one."
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Runs per step, interleaved; the table shows medians (1-5; default 1)."
+    )
+    parser.add_argument(
+        "--threads", type=int, default=2, help="wrk threads (default 2, one per core of the reference machine)."
+    )
+    parser.add_argument(
+        "--tmp",
+        type=Path,
+        default=None,
+        help="Where the stores go (default: the system's temp dir; must be a real disk).",
+    )
     parser.add_argument("--keep-logs", type=Path, default=None, help="Copy the servers' logs here after the run.")
     options = parser.parse_args()
     options.servers = [name.strip() for name in options.servers.split(",") if name.strip()]
@@ -147,10 +175,15 @@ def run(scratch: Path, options: argparse.Namespace) -> int:
     """Every step, then the table; 0 when every step stored exactly what it acknowledged."""
     steps_planned = len(options.workers) * len(options.connections) * len(options.servers) * options.repeat
     seconds = steps_planned * (WARMUP_SECONDS + GRACE_SECONDS + options.duration + GRACE_SECONDS + 3)
-    print(f"{steps_planned} steps of {options.duration} s, about {seconds // 60} min {seconds % 60} s; stores in {scratch}")
+    print(
+        f"{steps_planned} steps of {options.duration} s, about {seconds // 60} min {seconds % 60} s; stores in {scratch}"
+    )
     _warn_if_memory_backed(scratch)
     load = os.getloadavg()[0]
-    print(f"load average before the run: {load:.2f}" + (" (other work is running: figures will be low and noisy)" if load > 0.5 else ""))
+    print(
+        f"load average before the run: {load:.2f}"
+        + (" (other work is running: figures will be low and noisy)" if load > 0.5 else "")
+    )
     fsyncs = measure_fsync_rate(scratch)
     print(f"fsync rate of the store's disk: {fsyncs:,.0f}/s (4 KiB write + fsync, 2 s)")
     project = copy_project(scratch / "project")
@@ -218,7 +251,9 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def measure(server: str, workers: int, connections: int, attempt: int, project: Path, scratch: Path, options: argparse.Namespace) -> Step:
+def measure(
+    server: str, workers: int, connections: int, attempt: int, project: Path, scratch: Path, options: argparse.Namespace
+) -> Step:
     """Start `server` on a fresh store, warm it up, drive it for the step, count what it stored."""
     name = f"{server}-w{workers}-c{connections}-{attempt}"
     store = scratch / f"{name}.sqlite3"
@@ -243,7 +278,9 @@ def measure(server: str, workers: int, connections: int, attempt: int, project: 
         acknowledged=int(result["acknowledged"]),
         other=int(result["other"]),
         unanswered=int(result["sent"] - result["acknowledged"] - result["other"]),
-        socket_errors=int(result["errors_connect"] + result["errors_read"] + result["errors_write"] + result["errors_timeout"]),
+        socket_errors=int(
+            result["errors_connect"] + result["errors_read"] + result["errors_write"] + result["errors_timeout"]
+        ),
         rows=rows,
     )
 
@@ -255,12 +292,34 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _running(server: str, workers: int, port: int, project: Path, store: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def _running(
+    server: str, workers: int, port: int, project: Path, store: Path, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """The server as a child process of its own session, stopped with SIGINT (then SIGKILL) afterwards."""
     if server == "collector":
-        command = [str(SITEGEN), "-C", str(project), "collect", "--port", str(port), "--store", f"sqlite:///{store}", "--workers", str(workers)]
+        command = [
+            str(SITEGEN),
+            "-C",
+            str(project),
+            "collect",
+            "--port",
+            str(port),
+            "--store",
+            f"sqlite:///{store}",
+            "--workers",
+            str(workers),
+        ]
     else:
-        command = [str(PYTHON), str(HERE / "bare_app.py"), "--port", str(port), "--store", str(store), "--workers", str(workers)]
+        command = [
+            str(PYTHON),
+            str(HERE / "bare_app.py"),
+            "--port",
+            str(port),
+            "--store",
+            str(store),
+            "--workers",
+            str(workers),
+        ]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -274,7 +333,9 @@ def _wait_until_up(port: int, process: subprocess.Popen[bytes], log: Path) -> No
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchError(f"the server stopped on start (exit {process.returncode}); see {log}:\n{log.read_text()[-2000:]}")
+            raise BenchError(
+                f"the server stopped on start (exit {process.returncode}); see {log}:\n{log.read_text()[-2000:]}"
+            )
         try:
             with LOOPBACK.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
                 if answer.status == 200:
@@ -319,11 +380,25 @@ def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int) 
     """Submissions for `seconds`, then GRACE_SECONDS for the answers in flight; the figures of submit.lua's done()."""
     threads = max(1, min(threads, connections))
     command = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds + GRACE_SECONDS}s", "--latency", "--timeout", f"{GRACE_SECONDS}s",
-        "-s", str(SUBMIT_SCRIPT), f"http://127.0.0.1:{port}{SURVEY_PATH}", "--", str(seconds), tag, str(STORED_STATUS),
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds + GRACE_SECONDS}s",
+        "--latency",
+        "--timeout",
+        f"{GRACE_SECONDS}s",
+        "-s",
+        str(SUBMIT_SCRIPT),
+        f"http://127.0.0.1:{port}{SURVEY_PATH}",
+        "--",
+        str(seconds),
+        tag,
+        str(STORED_STATUS),
     ]
     try:
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + GRACE_SECONDS + 60, check=False)
+        finished = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + GRACE_SECONDS + 60, check=False
+        )
     except subprocess.TimeoutExpired:
         raise BenchError(f"wrk did not finish: {' '.join(command)}") from None
     for line in finished.stdout.splitlines():
@@ -343,11 +418,20 @@ _HEADER = f"{'server':<10}{'workers':>8}{'conns':>7}{'submissions/s':>15}{'p50 m
 
 def _row(step: Step) -> str:
     check = "OK" if step.is_consistent else "MISMATCH"
-    problems = [f"{label} {count}" for label, count in
-                (("other answers", step.other), ("unanswered", step.unanswered), ("socket errors", step.socket_errors)) if count]
-    return (f"{step.server:<10}{step.workers:>8}{step.connections:>7}{step.submissions_per_s:>15,.0f}{step.p50_ms:>9.1f}"
-            f"{step.p99_ms:>9.1f}{step.max_ms:>9.1f}{step.cpu_us:>8.0f}{step.acknowledged:>10}{step.rows:>10}  {check}"
-            + (f" ({', '.join(problems)})" if problems else ""))
+    problems = [
+        f"{label} {count}"
+        for label, count in (
+            ("other answers", step.other),
+            ("unanswered", step.unanswered),
+            ("socket errors", step.socket_errors),
+        )
+        if count
+    ]
+    return (
+        f"{step.server:<10}{step.workers:>8}{step.connections:>7}{step.submissions_per_s:>15,.0f}{step.p50_ms:>9.1f}"
+        f"{step.p99_ms:>9.1f}{step.max_ms:>9.1f}{step.cpu_us:>8.0f}{step.acknowledged:>10}{step.rows:>10}  {check}"
+        + (f" ({', '.join(problems)})" if problems else "")
+    )
 
 
 def summarise(steps: list[Step]) -> list[Step]:
@@ -387,11 +471,16 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
     print()
     for workers in options.workers:
         for connections in options.connections:
-            collector, bare = by_key.get(("collector", workers, connections)), by_key.get(("bare", workers, connections))
+            collector, bare = (
+                by_key.get(("collector", workers, connections)),
+                by_key.get(("bare", workers, connections)),
+            )
             if collector and bare and bare.submissions_per_s > 0:
                 ratio = collector.submissions_per_s / bare.submissions_per_s
                 verdict = "met" if ratio >= 0.6 else "missed"
-                print(f"ratio collector / bare, {workers} worker(s), {connections:>3} connections: {ratio:.2f} (target >= 0.6: {verdict})")
+                print(
+                    f"ratio collector / bare, {workers} worker(s), {connections:>3} connections: {ratio:.2f} (target >= 0.6: {verdict})"
+                )
     for step in summary:
         if step.server == "collector":
             verdict = "met" if step.submissions_per_s >= 2000 else "missed"
@@ -400,9 +489,14 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
                 line += f", p99 {step.p99_ms:.1f} ms (target < 50: {'met' if step.p99_ms < 50 else 'missed'})"
             print(line)
     print("cpu us: CPU time of the server's processes per stored submission (all threads, user + system)")
-    print(f"disk: {fsyncs:,.0f} fsyncs/s; durability: SQLite WAL, synchronous=FULL on both sides; {os.cpu_count()} cores")
+    print(
+        f"disk: {fsyncs:,.0f} fsyncs/s; durability: SQLite WAL, synchronous=FULL on both sides; {os.cpu_count()} cores"
+    )
     mismatches = [step for step in steps if not step.is_consistent]
-    print("rows stored == submissions acknowledged in every run: " + ("OK" if not mismatches else f"MISMATCH in {len(mismatches)} run(s)"))
+    print(
+        "rows stored == submissions acknowledged in every run: "
+        + ("OK" if not mismatches else f"MISMATCH in {len(mismatches)} run(s)")
+    )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,14 @@ from sitegen.answers import (
     read_form,
     read_json,
 )
-from sitegen.collector.guards import BodyTooLarge, RateLimiter, allowed_origins, is_origin_allowed, origin_of, read_limited
+from sitegen.collector.guards import (
+    BodyTooLarge,
+    RateLimiter,
+    allowed_origins,
+    is_origin_allowed,
+    origin_of,
+    read_limited,
+)
 from sitegen.collector.writer import BatchWriter
 from sitegen.i18n import UiText
 from sitegen.models.survey import Survey
@@ -60,7 +67,7 @@ Clock = Callable[[], dt.datetime]
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -125,8 +132,16 @@ def _wants_json(request: Request) -> bool:
     return content_type == JSON or ("application/json" in accept and "text/html" not in accept)
 
 
-def _page(collector: Collector, status: int, survey: Survey | None, lang: str, heading: str,
-          paragraphs: Sequence[str] = (), problems: Sequence[dict[str, str]] = (), headers: dict[str, str] | None = None) -> Response:
+def _page(
+    collector: Collector,
+    status: int,
+    survey: Survey | None,
+    lang: str,
+    heading: str,
+    paragraphs: Sequence[str] = (),
+    problems: Sequence[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
     """A page in the site's look and the respondent's language."""
     tree = survey_tree(survey) if survey else "public"
     base = collector.link_base(survey)
@@ -137,8 +152,13 @@ def _page(collector: Collector, status: int, survey: Survey | None, lang: str, h
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
-def _problem_json(status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None,
-                  headers: dict[str, str] | None = None) -> Response:
+def _problem_json(
+    status: int,
+    title: str,
+    detail: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """RFC 9457 problem details."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
@@ -148,8 +168,16 @@ def _problem_json(status: int, title: str, detail: str = "", errors: list[dict[s
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
-def _refuse(collector: Collector, request: Request, status: int, survey: Survey | None, title: str, detail: str,
-            headers: dict[str, str] | None = None, translate_detail: bool = True) -> Response:
+def _refuse(
+    collector: Collector,
+    request: Request,
+    status: int,
+    survey: Survey | None,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    translate_detail: bool = True,
+) -> Response:
     """An error answer in the form the client understands (`detail` may already be in the page's language)."""
     if _wants_json(request):
         return _problem_json(status, title, detail, headers=headers)
@@ -179,7 +207,9 @@ def _problem_rows(survey: Survey, lang: str, fallback: str, problems: list[Probl
     for problem in problems:
         question = survey.question(problem.field.split(".")[0])
         label = question.label.get(lang, fallback) if question and question.label else problem.field
-        rows.append({"field": problem.field, "label": label, "message": ui.gettext(MESSAGES[problem.code], **problem.params)})
+        rows.append(
+            {"field": problem.field, "label": label, "message": ui.gettext(MESSAGES[problem.code], **problem.params)}
+        )
     return rows
 
 
@@ -189,20 +219,52 @@ async def submit(request: Request) -> Response:
     if survey is None:
         return _refuse(collector, request, 404, None, N_("Survey not found"), N_("There is no survey at this address."))
     if request.method != "POST":
-        return _refuse(collector, request, 405, survey, N_("Method not allowed"), N_("Answers are sent with POST."), {"Allow": "POST"})
+        return _refuse(
+            collector,
+            request,
+            405,
+            survey,
+            N_("Method not allowed"),
+            N_("Answers are sent with POST."),
+            {"Allow": "POST"},
+        )
     own_origin = origin_of(str(request.base_url))
     if not is_origin_allowed(request.headers.get("origin"), own_origin, collector.origins):
-        return _refuse(collector, request, 403, survey, N_("Origin not allowed"), N_("Answers are only taken from this site's own pages."))
+        return _refuse(
+            collector,
+            request,
+            403,
+            survey,
+            N_("Origin not allowed"),
+            N_("Answers are only taken from this site's own pages."),
+        )
     wait = collector.limiter.check(request.client.host if request.client else "unknown")
     if wait:
-        return _refuse(collector, request, 429, survey, N_("Too many answers"), N_("Too many answers came from your network just now. Please try again in a few minutes."), {"Retry-After": str(int(wait))})
+        return _refuse(
+            collector,
+            request,
+            429,
+            survey,
+            N_("Too many answers"),
+            N_("Too many answers came from your network just now. Please try again in a few minutes."),
+            {"Retry-After": str(int(wait))},
+        )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in (FORM, JSON):
-        return _refuse(collector, request, 415, survey, N_("Unsupported media type"), N_("Send answers as a form or as JSON."))
+        return _refuse(
+            collector, request, 415, survey, N_("Unsupported media type"), N_("Send answers as a form or as JSON.")
+        )
     try:
         body = await read_limited(request.stream(), request.headers.get("content-length"), collector.max_body)
     except BodyTooLarge:
-        return _refuse(collector, request, 413, survey, N_("Too much data"), N_("The answers are larger than this survey can take."))
+        return _refuse(
+            collector,
+            request,
+            413,
+            survey,
+            N_("Too much data"),
+            N_("The answers are larger than this survey can take."),
+        )
     if collector.is_closed(survey):
         lang = _page_language(collector, request)
         detail = open_period(survey, lang)
@@ -229,7 +291,9 @@ async def _submit_form(collector: Collector, request: Request, survey: Survey, b
         heading = UiText(posted_lang).gettext("Please check your answers")
         return _page(collector, 422, survey, posted_lang, heading, problems=rows)
     await collector.writer.add(collector.stored_response(survey, submission, request.headers.get("user-agent")))
-    return RedirectResponse(f"{collector.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303)
+    return RedirectResponse(
+        f"{collector.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
+    )
 
 
 async def _submit_json(collector: Collector, request: Request, survey: Survey, body: bytes) -> Response:
@@ -242,7 +306,9 @@ async def _submit_json(collector: Collector, request: Request, survey: Survey, b
     except InvalidSubmission as invalid:
         errors = [{"field": p.field, "code": p.code, "message": p.message} for p in invalid.problems]
         return _problem_json(422, "Invalid answers", f"{len(errors)} answer(s) could not be accepted.", errors)
-    is_new = await collector.writer.add(collector.stored_response(survey, submission, request.headers.get("user-agent")))
+    is_new = await collector.writer.add(
+        collector.stored_response(survey, submission, request.headers.get("user-agent"))
+    )
     status = "stored" if is_new else "already stored"
     return JSONResponse({"id": submission.response_id, "status": status}, status_code=201)
 
@@ -251,7 +317,9 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(project: Path, store_url: str | None = None, clock: Clock = utc_now, limiter: RateLimiter | None = None) -> Starlette:
+def create_app(
+    project: Path, store_url: str | None = None, clock: Clock = utc_now, limiter: RateLimiter | None = None
+) -> Starlette:
     """The collector for the project in `project`; the store from sitegen.yaml unless `store_url`."""
 
     @contextlib.asynccontextmanager

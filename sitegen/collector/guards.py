@@ -70,7 +70,7 @@ class RateLimiter:
     per_hour: int
     burst: int
     clock: Callable[[], float] = time.monotonic
-    today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.timezone.utc).date()
+    today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
     _secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _day: dt.date | None = None

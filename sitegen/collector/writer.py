@@ -69,7 +69,7 @@ class BatchWriter:
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             stored = self.store.add([pending.response for pending in batch])
-        except Exception as problem:  # noqa: BLE001 - every waiting request must hear of it
+        except Exception as problem:
             for pending in batch:
                 pending.loop.call_soon_threadsafe(_fail, pending.future, problem)
             return

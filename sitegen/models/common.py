@@ -94,7 +94,9 @@ def _translation(lang: object, text: object) -> str:
         )
     if text is None:
         raise PydanticCustomError(
-            "text_empty", "'{lang}' has no text (if a text inside {...} was cut at ', ', put it in quotes)", {"lang": lang}
+            "text_empty",
+            "'{lang}' has no text (if a text inside {...} was cut at ', ', put it in quotes)",
+            {"lang": lang},
         )
     if isinstance(text, (str, int, float)) and not isinstance(text, bool):
         return str(text)

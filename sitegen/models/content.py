@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic.types import StringConstraints
-from typing_extensions import Annotated
 
 from sitegen.models.common import Slug, StrictModel, Text
 

@@ -7,7 +7,7 @@ One metric model per `kind`, so a key that makes no sense for a kind (a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -106,7 +106,7 @@ class RepeatRateMetric(BaseMetric):
 
 
 Metric = Annotated[
-    Union[NpsMetric, CsatMetric, CesMetric, MeanMetric, ShareMetric, CountMetric, DurationMetric, RepeatRateMetric],
+    NpsMetric | CsatMetric | CesMetric | MeanMetric | ShareMetric | CountMetric | DurationMetric | RepeatRateMetric,
     Field(discriminator="kind"),
 ]
 

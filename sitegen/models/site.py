@@ -96,7 +96,9 @@ class SiteConfig(StrictModel):
         except (ZoneInfoNotFoundError, ValueError):
             suggestion = did_you_mean(timezone, available_timezones())
             raise PydanticCustomError(
-                "timezone", "'{zone}' is not a time zone such as Europe/Riga or UTC{suggestion}", {"zone": timezone, "suggestion": suggestion}
+                "timezone",
+                "'{zone}' is not a time zone such as Europe/Riga or UTC{suggestion}",
+                {"zone": timezone, "suggestion": suggestion},
             )
         return timezone
 

@@ -153,23 +153,21 @@ class MatrixQuestion(BaseQuestion):
 
 
 Question = Annotated[
-    Union[
-        NpsQuestion,
-        RatingQuestion,
-        LikertQuestion,
-        ExpectationsQuestion,
-        SingleQuestion,
-        MultipleQuestion,
-        DropdownQuestion,
-        YesNoQuestion,
-        TextQuestion,
-        TextareaQuestion,
-        NumberQuestion,
-        EmailQuestion,
-        DateQuestion,
-        DatetimeQuestion,
-        MatrixQuestion,
-    ],
+    NpsQuestion
+    | RatingQuestion
+    | LikertQuestion
+    | ExpectationsQuestion
+    | SingleQuestion
+    | MultipleQuestion
+    | DropdownQuestion
+    | YesNoQuestion
+    | TextQuestion
+    | TextareaQuestion
+    | NumberQuestion
+    | EmailQuestion
+    | DateQuestion
+    | DatetimeQuestion
+    | MatrixQuestion,
     Field(discriminator="type"),
 ]
 

@@ -1,5 +1,7 @@
 """Phase two of a build: validated site -> pages (Jinja2) -> files on disk."""
 
+from __future__ import annotations
+
 PUBLIC = "public"
 INTRANET = "intranet"
 TREES = (PUBLIC, INTRANET)

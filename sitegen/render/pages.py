@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from sitegen.scorecards import ScorecardFigures
 
 
-
 @dataclass(frozen=True)
 class PagePlan:
     """One page to write: which tree, language, address and template, with its own values."""
@@ -74,7 +73,9 @@ def pages_for(site: Site, tree: str) -> list[Page]:
 
 
 def plan_pages(
-    site: Site, figures: Mapping[str, ScorecardFigures] | None = None, charts: dict[tuple[str, str], MetricCharts] | None = None
+    site: Site,
+    figures: Mapping[str, ScorecardFigures] | None = None,
+    charts: dict[tuple[str, str], MetricCharts] | None = None,
 ) -> list[PagePlan]:
     """Every page of the site, in a stable order; scorecard pages show `figures` (with `charts` kept from before)."""
     views = ScorecardViews(site, figures or {}, {} if charts is None else charts)
@@ -89,7 +90,9 @@ def plan_pages(
 class ScorecardViews:
     """Scorecard figures as pages show them; each metric's charts are built once for all languages."""
 
-    def __init__(self, site: Site, figures: Mapping[str, ScorecardFigures], charts: dict[tuple[str, str], MetricCharts]) -> None:
+    def __init__(
+        self, site: Site, figures: Mapping[str, ScorecardFigures], charts: dict[tuple[str, str], MetricCharts]
+    ) -> None:
         self.site = site
         self.figures = figures
         self._charts = charts
@@ -99,7 +102,10 @@ class ScorecardViews:
         figures = scorecard.metric(metric_id) if scorecard else None
         if figures is None:
             return None
-        from sitegen.render.scorecard_view import metric_charts, metric_view  # pandas and altair: only sites with scorecards
+        from sitegen.render.scorecard_view import (
+            metric_charts,
+            metric_view,
+        )  # pandas and altair: only sites with scorecards
 
         key = (scorecard_id, metric_id)
         if key not in self._charts:
@@ -114,7 +120,12 @@ class ScorecardViews:
         for scorecard in scorecards:
             figures = self.figures.get(scorecard.id)
             views = [self.metric(scorecard.id, metric.id, lang) for metric in scorecard.metrics] if figures else []
-            values = {"scorecard": scorecard, "metric_views": views, "responses": figures.responses if figures else 0, "data_path": f"scorecards/{scorecard.id}/"}
+            values = {
+                "scorecard": scorecard,
+                "metric_views": views,
+                "responses": figures.responses if figures else 0,
+                "data_path": f"scorecards/{scorecard.id}/",
+            }
             yield PagePlan(INTRANET, lang, f"scorecards/{scorecard.id}/", "scorecard.html", values)
 
 
@@ -134,7 +145,13 @@ def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews) -> Iter
         return
     yield PagePlan(tree, lang, "standards/", "standards.html")
     for standard in sorted_standards(site):
-        yield PagePlan(tree, lang, f"standards/{standard.id}/", "standard.html", {"standard": standard, "measure": _measure(site, standard, views, lang)})
+        yield PagePlan(
+            tree,
+            lang,
+            f"standards/{standard.id}/",
+            "standard.html",
+            {"standard": standard, "measure": _measure(site, standard, views, lang)},
+        )
     if site.guides:
         yield PagePlan(tree, lang, "onboarding/", "guides.html")
     for source in site.guides:
@@ -150,7 +167,10 @@ def surveys_for(site: Site, tree: str) -> list[Survey]:
 def qr_links(site: Site, survey: Survey, lang: str) -> dict[str, str]:
     """Location -> the survey's address with it filled in, where the survey's site address is known."""
     config = site.config.model
-    links = {location: survey_link(config, survey, lang, {"location": location}) for location in survey.hidden.get("location", [])}
+    links = {
+        location: survey_link(config, survey, lang, {"location": location})
+        for location in survey.hidden.get("location", [])
+    }
     return {location: link for location, link in links.items() if link is not None}
 
 
@@ -167,7 +187,12 @@ def _survey_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
         yield PagePlan(tree, lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
     for survey in listed if tree == INTRANET else []:
         for location, link in qr_pages[survey.id].items():
-            values = {"survey": survey, "location": location, "link": link, "qr_code": qr_code_svg(link, f"{survey.id} {location}")}
+            values = {
+                "survey": survey,
+                "location": location,
+                "link": link,
+                "qr_code": qr_code_svg(link, f"{survey.id} {location}"),
+            }
             yield PagePlan(tree, lang, f"surveys/{survey.id}/qr/{location}/", "qr.html", values)
 
 
@@ -177,7 +202,11 @@ def _measure(site: Site, standard: Standard, views: ScorecardViews, lang: str) -
         return None
     scorecard_id, metric_id = standard.measured_by.split("/")
     scorecard = next(source.model for source in site.scorecards if source.model.id == scorecard_id)
-    return {"scorecard": scorecard, "metric": scorecard.metric(metric_id), "view": views.metric(scorecard_id, metric_id, lang)}
+    return {
+        "scorecard": scorecard,
+        "metric": scorecard.metric(metric_id),
+        "view": views.metric(scorecard_id, metric_id, lang),
+    }
 
 
 def site_values(site: Site) -> dict[str, Any]:
@@ -245,7 +274,9 @@ class Digests:
         if isinstance(value, (list, tuple)):
             return _digest(type(value).__name__ + ",".join(self.of_value(item) for item in value))
         if isinstance(value, dict):
-            return _digest("dict" + ",".join(f"{self.of_value(key)}:{self.of_value(item)}" for key, item in value.items()))
+            return _digest(
+                "dict" + ",".join(f"{self.of_value(key)}:{self.of_value(item)}" for key, item in value.items())
+            )
         kept = self.remembered.get(id(value))
         digest = kept[1] if kept is not None and kept[0] is value else _digest(repr(value))
         self.used[id(value)] = (value, digest)
@@ -298,7 +329,9 @@ def render_page(
     try:
         html = environment.get_template(plan.template).render(values)
     except TemplateSyntaxError as problem:
-        raise ProjectInvalid([_template_error(problem.filename, problem.lineno, problem.message or str(problem), project_root)])
+        raise ProjectInvalid(
+            [_template_error(problem.filename, problem.lineno, problem.message or str(problem), project_root)]
+        )
     except TemplateError as problem:
         raise ProjectInvalid([_template_error(*_template_frame(problem), project_root)])
     return html.encode("utf-8")

@@ -35,8 +35,21 @@ STATUS_NAMES = {
 }
 UNIT_NAMES = {"minutes": N_("min"), "hours": N_("h"), "days": N_("days")}
 PERCENT_KINDS = ("csat", "share")
-AXIS_TITLES = {"nps": "NPS", "csat": "%", "share": "%", "ces": "1–7", "mean": "", "count": "n", "duration": "", "repeat_rate": ""}
-NPS_GROUPS = (("detractors", N_("Detractors (0–6)"), "#a3231b"), ("passives", N_("Passives (7–8)"), "#8a9699"), ("promoters", N_("Promoters (9–10)"), "#1d6b2c"))
+AXIS_TITLES = {
+    "nps": "NPS",
+    "csat": "%",
+    "share": "%",
+    "ces": "1–7",
+    "mean": "",
+    "count": "n",
+    "duration": "",
+    "repeat_rate": "",
+}
+NPS_GROUPS = (
+    ("detractors", N_("Detractors (0–6)"), "#a3231b"),
+    ("passives", N_("Passives (7–8)"), "#8a9699"),
+    ("promoters", N_("Promoters (9–10)"), "#1d6b2c"),
+)
 
 
 @dataclass(frozen=True)
@@ -74,12 +87,18 @@ def metric_charts(figures: MetricFigures) -> MetricCharts:
     kind = figures.metric.kind  # type: ignore[attr-defined]
     published = [_band(cell) for cell in figures.periods if cell.is_published]
     target = figures.metric.target.value if figures.metric.target is not None else None
-    trend = trend_chart(published, y_title=AXIS_TITLES[kind], target=target, description=f"{figures.metric.id} per period") if published else None
+    trend = (
+        trend_chart(published, y_title=AXIS_TITLES[kind], target=target, description=f"{figures.metric.id} per period")
+        if published
+        else None
+    )
     segments = {}
     for name, cells in figures.segments.items():
         rows = [{"key": cell.key, "value": cell.value} for cell in cells if cell.is_published]
         if rows:
-            segments[name] = segment_chart(rows, x_title=AXIS_TITLES[kind], description=f"{figures.metric.id} by {name}")
+            segments[name] = segment_chart(
+                rows, x_title=AXIS_TITLES[kind], description=f"{figures.metric.id} by {name}"
+            )
     return MetricCharts(trend, segments)
 
 
@@ -97,7 +116,12 @@ def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
         return None
     order = [ui.gettext(label) for _, label, _ in NPS_GROUPS]
     colours = [colour for _, _, colour in NPS_GROUPS]
-    return distribution_chart(rows, order=order, colours=colours, description=f"{figures.metric.id}: detractors, passives, promoters per period")
+    return distribution_chart(
+        rows,
+        order=order,
+        colours=colours,
+        description=f"{figures.metric.id}: detractors, passives, promoters per period",
+    )
 
 
 def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallback: str) -> dict[str, Any]:
@@ -120,7 +144,9 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "overall": shown(figures.overall.value),
         "latest": latest,
         "latest_value": shown(latest.value) if latest and latest.is_published else None,
-        "moe": format_decimal(latest.moe, format="#,##0.0", locale=lang) if latest and latest.is_published and latest.moe is not None else None,
+        "moe": format_decimal(latest.moe, format="#,##0.0", locale=lang)
+        if latest and latest.is_published and latest.moe is not None
+        else None,
         "target": shown(metric.target.value) if metric.target else None,
         "status": figures.status,
         "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,

@@ -9,6 +9,8 @@ SQLAlchemy Core, one schema for both back ends (DESIGN.md section 6)::
     store.close()
 """
 
+from __future__ import annotations
+
 from sitegen.store.engine import StoreError
 from sitegen.store.responses import Field, ResponseStore, StoredResponse, check_storable, survey_version
 

@@ -62,7 +62,9 @@ def create_store_engine(url: URL, *, synchronous: Synchronous = "FULL", busy_tim
         return create_engine(url, json_serializer=encode_json, pool_pre_ping=True)
     if is_memory(url):
         # One shared connection: a second one would open a second, empty database.
-        engine = create_engine(url, json_serializer=encode_json, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, json_serializer=encode_json, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
     else:
         try:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]

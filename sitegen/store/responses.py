@@ -21,7 +21,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
-
 from sqlalchemy import Engine, Text, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
@@ -70,7 +69,6 @@ def survey_version(survey: Survey) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-
 class ResponseStore:
     """The responses of one project, in SQLite or PostgreSQL; safe to share between threads."""
 
@@ -90,7 +88,9 @@ class ResponseStore:
         except DBAPIError as error:  # cannot connect, no such database, not a database file, ...
             engine.dispose()
             reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
-            raise StoreError(f"cannot open the response store {location.render_as_string(hide_password=True)}: {reason}") from None
+            raise StoreError(
+                f"cannot open the response store {location.render_as_string(hide_password=True)}: {reason}"
+            ) from None
         except BaseException:
             engine.dispose()
             raise
@@ -161,7 +161,9 @@ class ResponseStore:
         columns = [table.c.submitted_at]
         for field in fields:
             value = table.c[field.source][field.key]
-            extracted = {"number": value.as_float(), "text": value.as_string(), "json": cast(value.as_json(), Text)}[field.kind]
+            extracted = {"number": value.as_float(), "text": value.as_string(), "json": cast(value.as_json(), Text)}[
+                field.kind
+            ]
             columns.append(extracted.label(field.name))
         query = select(*columns).where(table.c.survey_id == survey_id).order_by(table.c.submitted_at, table.c.id)
         names = ["submitted_at", *(field.name for field in fields)]
@@ -172,7 +174,9 @@ class ResponseStore:
             cursor = connection.connection.cursor()
             try:
                 cursor.execute(sql)
-                batches = [_batch_frame(rows, names, fields) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])]
+                batches = [
+                    _batch_frame(rows, names, fields) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])
+                ]
             finally:
                 cursor.close()
         if not batches:
@@ -198,7 +202,9 @@ class ResponseStore:
     def __enter__(self) -> ResponseStore:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     @contextmanager

@@ -37,13 +37,13 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"a time without a time zone cannot be stored: {value.isoformat()}")
-        utc = value.astimezone(dt.timezone.utc)
+        utc = value.astimezone(dt.UTC)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -103,7 +103,9 @@ def migrate(engine: Engine) -> int:
             migration.apply(connection)
             connection.execute(
                 schema_version.insert().values(
-                    version=migration.version, description=migration.description, applied_at=dt.datetime.now(dt.timezone.utc)
+                    version=migration.version,
+                    description=migration.description,
+                    applied_at=dt.datetime.now(dt.UTC),
                 )
             )
     return int(current)
