@@ -1073,7 +1073,7 @@ def complaint_log(draw: Draw) -> list[dict]:
         causes["order-error"] *= 1 - 0.35 * fix
         causes = {cause: weight / sum(causes.values()) for cause, weight in causes.items()}
         drafts = []
-        for location, cause in zip(deck(COMPLAINT_SHARE, total, draw), deck(causes, total, draw)):
+        for location, cause in zip(deck(COMPLAINT_SHARE, total, draw), deck(causes, total, draw), strict=False):
             days = day_weights([day for day in month_days(year, month) if is_open(location, day)])
             drafts.append(complaint_draft(draw, location, days, cause, f))
         # The month's times to resolve are spread evenly around its typical time (9 hours falling to 4.5;
@@ -1338,7 +1338,10 @@ def main() -> None:
         print(f"{survey}: {counts[survey]} responses", file=sys.stderr)
     print(f"{RESPONSES_FILE.name}: {len(lines)} responses (synthetic)", file=sys.stderr)
     print(
-        f"{ORDERS_FILE.name}: {len(order_rows)} orders by {len({card for card, _ in order_rows})} card holders (synthetic)",
+        (
+            f"{ORDERS_FILE.name}: {len(order_rows)} orders by {len({card for card, _ in order_rows})} card holders "
+            "(synthetic)"
+        ),
         file=sys.stderr,
     )
 

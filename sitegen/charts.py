@@ -39,11 +39,12 @@ class Chart:
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (
+    configured: alt.TopLevelMixin = (
         chart.configure(font=FONT)
         .configure_axis(labelFontSize=12, titleFontSize=12, grid=True, gridColor="#e3e8e6")
         .configure_view(stroke=None)
     )
+    return configured
 
 
 def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:

@@ -92,7 +92,8 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
         if name in RESERVED_FIELD_NAMES or survey.question(name) is not None:
             yield source.error(
                 ("hidden", name),
-                f"the field name '{name}' is already taken by {'the form itself' if name in RESERVED_FIELD_NAMES else 'a question'}",
+                f"the field name '{name}' is already taken by "
+                + ("the form itself" if name in RESERVED_FIELD_NAMES else "a question"),
                 at_key=True,
             )
     if survey.opens and survey.closes and survey.closes < survey.opens:
@@ -217,12 +218,13 @@ def _check_metric_questions(
         elif question.type not in types:  # type: ignore[attr-defined]
             yield source.error(
                 (*loc, key),
-                f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",
-            )  # type: ignore[attr-defined]
+                f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",  # type: ignore[attr-defined]
+            )
         elif isinstance(metric, CesMetric) and question.points != 7:  # type: ignore[attr-defined]
             yield source.error(
-                (*loc, key), f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}"
-            )  # type: ignore[attr-defined]
+                (*loc, key),
+                f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}",  # type: ignore[attr-defined]
+            )
         elif isinstance(metric, ShareMetric):
             allowed = choice_ids(question)
             key = "equals" if metric.equals is not None else "in"
@@ -238,13 +240,14 @@ def _check_segments(
     source: Source[Scorecard], metric: SurveyMetric, survey: Survey, loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
     """A segment is `location`, `stage`, a hidden field or a choice question of the survey."""
-    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]  # type: ignore[attr-defined]
+    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]
     known = sorted({"stage", *survey.hidden, *choice_questions})
     for index, segment in enumerate(metric.segments):
         if segment not in known:
             yield source.error(
                 (*loc, "segments", index),
-                f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; expected one of {', '.join(known)}{did_you_mean(segment, known)}",
+                f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; "
+                f"expected one of {', '.join(known)}{did_you_mean(segment, known)}",
             )
 
 
@@ -286,7 +289,8 @@ def check_translations(site: Site) -> Iterator[SiteError]:
                 if lang not in languages:
                     yield source.error(
                         (*loc, lang),
-                        f"'{lang}' is not one of the site's languages ({', '.join(languages)}){did_you_mean(lang, languages)}",
+                        f"'{lang}' is not one of the site's languages ({', '.join(languages)})"
+                        + did_you_mean(lang, languages),
                         at_key=True,
                     )
             for lang in text.missing(languages):
@@ -297,7 +301,8 @@ def check_translations(site: Site) -> Iterator[SiteError]:
             if lang not in page.bodies:
                 yield page.meta.error(
                     (),
-                    f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); the {default} text is used",
+                    f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); "
+                    f"the {default} text is used",
                     warning=True,
                 )
 

@@ -202,7 +202,10 @@ def _explain(problem: yaml.MarkedYAMLError, path: str, first_line: int) -> SiteE
         position = _position(problem.context_mark, first_line)
         message = "this quoted text is never closed; end it with the same quote mark it starts with"
     elif text.startswith("expected <block end>"):
-        message = "this line is indented differently from the lines above it; line up the keys of one mapping and the '-' of one list"
+        message = (
+            "this line is indented differently from the lines above it; "
+            "line up the keys of one mapping and the '-' of one list"
+        )
     elif context.startswith("expected a single document"):
         message = (
             "a second YAML document; a file holds one, so remove this '---' line or move what follows it to a new file"

@@ -107,7 +107,7 @@ class Measure(ABC):
         """Per-response numbers, indexed like `frame`, that the summary aggregates."""
 
     @abstractmethod
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         """Per group: `value`, `n`, `moe`, then this kind's extra columns."""
 
 
@@ -134,7 +134,7 @@ class NpsMeasure(Measure):
         # Comparisons with NaN are False, so a skipped answer is neither promoter nor detractor.
         return pd.DataFrame({"n": scores.notna(), "promoters_n": scores >= 9, "detractors_n": scores <= 6})
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.sum()
         n = totals["n"]
         promoters, detractors = totals["promoters_n"] / n, totals["detractors_n"] / n
@@ -152,7 +152,7 @@ class NpsMeasure(Measure):
         )
 
 
-def _summarise_share(groups: DataFrameGroupBy) -> pd.DataFrame:
+def _summarise_share(groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
     """Percent of hits among answers, with the share margin."""
     totals = groups.sum()
     p = totals["hits"] / totals["n"]
@@ -171,7 +171,7 @@ class CsatMeasure(Measure):
         ratings = _numbers(frame[self.column])
         return pd.DataFrame({"n": ratings.notna(), "hits": ratings >= self.points - 1})
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         return _summarise_share(groups)
 
 
@@ -202,7 +202,7 @@ class ShareMeasure(Measure):
         answered, hit = _chosen(frame[self.column], list(self.choices))
         return pd.DataFrame({"n": answered, "hits": hit & answered})
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         return _summarise_share(groups)
 
 
@@ -216,7 +216,7 @@ class MeanMeasure(Measure):
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"x": _numbers(frame[self.column])})
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"))
         return _finish(totals["mean"], totals["n"], None, sd=totals["sd"])
 
@@ -232,7 +232,7 @@ class CesMeasure(Measure):
         scores = _numbers(frame[self.column])
         return pd.DataFrame({"x": scores, "top": scores >= 5})
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"), top=("top", "sum"))
         top = totals["top"] / totals["n"]
         return _finish(
@@ -254,7 +254,7 @@ class CountMeasure(Measure):
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"n": np.ones(len(frame), dtype=np.int64)}, index=frame.index)
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         n = groups.sum()["n"]
         return _finish(n.astype("float64"), n, None)
 
@@ -267,7 +267,8 @@ def moments(answers: pd.Series, timezone: str) -> pd.Series:
     is moved forward; unreadable or missing answers become NaT.
     """
     if isinstance(answers.dtype, pd.DatetimeTZDtype):
-        return answers.dt.tz_convert("UTC")
+        utc: pd.Series = answers.dt.tz_convert("UTC")
+        return utc
     if pd.api.types.is_datetime64_dtype(answers.dtype):
         wall = answers
         has_offset = pd.Series(False, index=answers.index)
@@ -304,7 +305,7 @@ class DurationMeasure(Measure):
             {"span": (seconds / SECONDS_PER_UNIT[self.unit]).where(seconds >= 0), "excluded": seconds < 0}
         )
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.agg(n=("span", "count"), median=("span", "median"), excluded=("excluded", "sum"))
         # pandas' default quantile interpolates linearly between the two nearest spans.
         p90 = groups["span"].quantile(0.9)
@@ -331,7 +332,7 @@ class RepeatRateMeasure(Measure):
         first = times.where(valid).groupby(customers.where(valid)).transform("min")
         return pd.DataFrame({"customer": customers.where(valid), "repeat": (times > first) & valid, "valid": valid})
 
-    def summarise(self, groups: DataFrameGroupBy) -> pd.DataFrame:
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.agg(n=("customer", "nunique"), repeats=("repeat", "sum"), orders=("valid", "sum"))
         return _finish(
             totals["repeats"] / totals["n"],
@@ -362,7 +363,7 @@ def summarise_by(measure: Measure, tally: pd.DataFrame, keys: Sequence[pd.Series
         groups = tally.groupby(list(keys), sort=True, observed=True, dropna=True)
         return measure.summarise(groups).reset_index()
     everything = pd.Categorical(np.zeros(len(tally), dtype=np.int8), categories=[0])
-    table = measure.summarise(tally.groupby(everything, observed=False))
+    table = measure.summarise(tally.groupby(everything, observed=False))  # type: ignore[call-overload]  # stubs lag
     return table.reset_index(drop=True)
 
 
@@ -450,7 +451,8 @@ def _iso_week_codes(days: np.ndarray) -> np.ndarray:
     thursday = days - weekday + 3
     year = thursday.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
     first_day = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-    return year * 100 + (thursday - first_day) // 7 + 1
+    week: np.ndarray = year * 100 + (thursday - first_day) // 7 + 1
+    return week
 
 
 def _label_of_code(code: int, period: Period) -> str:
@@ -490,7 +492,7 @@ def period_labels(timestamps: pd.Series, period: Period, timezone: str) -> pd.Se
     positions[valid] = rank[offsets]
     labels = [_label_of_code(int(offset) + lowest, period) for offset in np.flatnonzero(occurs)]
     return pd.Series(
-        pd.Categorical.from_codes(positions, categories=labels), index=timestamps.index, name=timestamps.name
+        pd.Categorical.from_codes(positions, categories=pd.Index(labels)), index=timestamps.index, name=timestamps.name
     )
 
 

@@ -42,6 +42,7 @@ from sitegen.models.scorecard import (
 from sitegen.models.survey import NUMERIC_TYPES, Survey
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
+from sitegen.store.responses import FieldKind
 
 COMMENTS_SHOWN = 10
 UNKNOWN = "\0unknown"
@@ -136,7 +137,7 @@ def suppress(cells: Sequence[Cell], minimum: int, *, complementary: bool, unknow
 # ---- reading responses ---------------------------------------------------------------------------
 
 
-def _field_kind(survey: Survey, question_id: str) -> str:
+def _field_kind(survey: Survey, question_id: str) -> FieldKind:
     question = survey.question(question_id)
     kind = getattr(question, "type", "")
     return "number" if kind in NUMERIC_TYPES else ("json" if kind == "multiple" else "text")
@@ -155,7 +156,7 @@ def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
         for question in survey.questions
         if question.type in ("text", "textarea")
         and question.show_if is not None
-        and question.show_if.question == metric.question  # type: ignore[attr-defined]
+        and question.show_if.question == metric.question
     ]
 
 
@@ -273,7 +274,7 @@ def _change(metric: BaseMetric, periods: list[Cell]) -> Change | None:
 
 
 def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: int) -> list[Comment]:
-    """The latest free-text comments of detractors (0-6), newest first; on anonymous surveys only when there are enough."""
+    """The latest free-text comments of detractors (0-6), newest first; on anonymous surveys only if enough."""
     columns = comment_questions(survey, metric)
     if not columns or frame.empty:
         return []
@@ -340,7 +341,7 @@ def compute_scorecard(
             frame = orders.assign(period=metrics.period_labels(orders["ordered_at"], scorecard.period, timezone))
             figures.append(compute_metric(metric, frame, None, minimum, timezone))
         else:
-            survey_id = metric.survey  # type: ignore[attr-defined]
+            survey_id = metric.survey
             figures.append(compute_metric(metric, frames[survey_id], surveys[survey_id], minimum, timezone))
     return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()))
 

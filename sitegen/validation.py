@@ -119,7 +119,8 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
         return f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}"
     if kind == "union_tag_invalid":
         tags = [tag.strip("' ") for tag in str(ctx.get("expected_tags", "")).split(",")]
-        return f"unknown {str(ctx.get('discriminator')).strip(chr(39))} '{ctx.get('tag')}'; expected one of {', '.join(tags)}{did_you_mean(str(ctx.get('tag')), tags)}"
+        discriminator, tag = str(ctx.get("discriminator")).strip("'"), str(ctx.get("tag"))
+        return f"unknown {discriminator} '{tag}'; expected one of {', '.join(tags)}{did_you_mean(tag, tags)}"
     if kind == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
         if "/" in str(ctx.get("pattern")):
             return f"must be '<scorecard-id>/<metric-id>' (got {given!r})"

@@ -81,55 +81,82 @@ def test_two_onboarding_modules_with_one_id_are_refused(minimal_project: Path, p
         pytest.param(
             "show_if: {question: recommend, lt: 9}",
             "show_if: {question: visits, lt: 9}",
-            "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'visits' comes later; show_if can only test earlier questions",
+            (
+                "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'visits' comes later; show_if can only "
+                "test earlier questions"
+            ),
             id="later-question",
         ),
         pytest.param(
             "show_if: {question: recommend, lt: 9}",
             "show_if: {question: recomend, lt: 9}",
-            "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'recomend' is not a question of this survey. Did you mean 'recommend'?",
+            (
+                "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'recomend' is not a question of this "
+                "survey. Did you mean 'recommend'?"
+            ),
             id="unknown-question",
         ),
         pytest.param(
             "show_if: {question: recommend, lt: 9}",
             "show_if: {question: improve, lt: 9}",
-            "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'improve' is this question itself; show_if can only test earlier questions",
+            (
+                "surveys/after-visit.yaml:17:25: questions[1].show_if.question: 'improve' is this question itself; "
+                "show_if can only test earlier questions"
+            ),
             id="itself",
         ),
         pytest.param(
             "show_if: {question: channel, eq: friends}",
             "show_if: {question: channel, eq: family}",
-            "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'family' is not an answer of 'channel'; expected one of friends, online",
+            (
+                "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'family' is not an answer of 'channel'; "
+                "expected one of friends, online"
+            ),
             id="unknown-choice",
         ),
         pytest.param(
             "show_if: {question: channel, eq: friends}",
             "show_if: {question: channel, in: [friends, family]}",
-            "surveys/after-visit.yaml:48:38: questions[7].show_if.in: 'family' is not an answer of 'channel'; expected one of friends, online",
+            (
+                "surveys/after-visit.yaml:48:38: questions[7].show_if.in: 'family' is not an answer of 'channel'; "
+                "expected one of friends, online"
+            ),
             id="unknown-choice-in-a-list",
         ),
         pytest.param(
             "show_if: {question: channel, eq: friends}",
             "show_if: {question: expectations, eq: exceed}",
-            "surveys/after-visit.yaml:48:43: questions[7].show_if.eq: 'exceed' is not an answer of 'expectations'; expected one of below, met, exceeded",
+            (
+                "surveys/after-visit.yaml:48:43: questions[7].show_if.eq: 'exceed' is not an answer of 'expectations'; "
+                "expected one of below, met, exceeded"
+            ),
             id="unknown-fixed-answer",
         ),
         pytest.param(
             "show_if: {question: channel, eq: friends}",
             "show_if: {question: channel, eq: true}",
-            "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'true' is not an answer of 'channel'; expected one of friends, online",
+            (
+                "surveys/after-visit.yaml:48:38: questions[7].show_if.eq: 'true' is not an answer of 'channel'; "
+                "expected one of friends, online"
+            ),
             id="boolean-for-a-choice",
         ),
         pytest.param(
             "show_if: {question: channel, eq: friends}",
             "show_if: {question: improve, lt: 3}",
-            "surveys/after-visit.yaml:48:38: questions[7].show_if.lt: 'lt' compares numbers, but 'improve' is a textarea question",
+            (
+                "surveys/after-visit.yaml:48:38: questions[7].show_if.lt: 'lt' compares numbers, but 'improve' is a "
+                "textarea question"
+            ),
             id="lt-on-text",
         ),
         pytest.param(
             "show_if: {question: channel, eq: friends}",
             "show_if: {question: recommend, eq: high}",
-            "surveys/after-visit.yaml:48:40: questions[7].show_if.eq: 'high' is not a number, but 'recommend' is a nps question",
+            (
+                "surveys/after-visit.yaml:48:40: questions[7].show_if.eq: 'high' is not a number, but 'recommend' is a "
+                "nps question"
+            ),
             id="text-for-a-number",
         ),
         pytest.param(
@@ -312,15 +339,16 @@ def test_a_share_metric_over_several_choices_names_the_unknown_one(minimal_proje
 def test_a_share_metric_needs_a_question_with_choices(minimal_project: Path, problems: Problems) -> None:
     metric = "  - id: visits\n    kind: share\n    survey: after-visit\n    question: visits\n    equals: many\n"
     assert problems(minimal_project, add_metric(metric)) == [
-        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a share metric needs a single or multiple "
-        "or dropdown or expectations or yes_no question; 'visits' is number"
+        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a share metric needs a single or "
+        "multiple or dropdown or expectations or yes_no question; 'visits' is number"
     ]
 
 
 def test_a_segment_must_be_a_hidden_field_or_a_choice_question(minimal_project: Path, problems: Problems) -> None:
     assert problems(minimal_project, (SCORECARD, "segments: [location]", "segments: [locaton]")) == [
-        "content/scorecards/customer-experience.yaml:9:16: metrics[0].segments[0]: 'locaton' is not a hidden field or choice "
-        "question of survey 'after-visit'; expected one of channel, expectations, extras, location, stage. Did you mean 'location'?"
+        "content/scorecards/customer-experience.yaml:9:16: metrics[0].segments[0]: 'locaton' is not a hidden field or "
+        "choice question of survey 'after-visit'; expected one of channel, expectations, extras, location, stage. "
+        "Did you mean 'location'?"
     ]
 
 
@@ -474,7 +502,10 @@ def test_a_misspelt_language_key_suggests_the_site_language(minimal_project: Pat
         (SURVEY, "thank_you: {lv: Paldies!, en: Thank you!}", "thank_you: {lv: Paldies!, eng: Thank you!}"),
     ) == [
         "surveys/after-visit.yaml:8:12: warning: thank_you: no 'en' translation; the lv text is used",
-        "surveys/after-visit.yaml:8:27: thank_you.eng: 'eng' is not one of the site's languages (lv, en). Did you mean 'en'?",
+        (
+            "surveys/after-visit.yaml:8:27: thank_you.eng: 'eng' is not one of the site's languages (lv, en). Did you "
+            "mean 'en'?"
+        ),
     ]
 
 
@@ -536,11 +567,20 @@ def test_all_problems_of_all_files_are_reported_at_once_sorted_by_file_and_line(
         (VISION, "values:", "valuez:"),
     )
     assert lines == [
-        "content/onboarding/barista.yaml:6:9: modules[0].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'Products')",
-        "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: survey 'after-visit' has no question 'recomend'. Did you mean 'recommend'?",
+        (
+            "content/onboarding/barista.yaml:6:9: modules[0].id: must be a slug: lowercase letters, digits, '-' and "
+            "'_', starting with a letter or digit (got 'Products')"
+        ),
+        (
+            "content/scorecards/customer-experience.yaml:8:15: metrics[0].question: survey 'after-visit' has no "
+            "question 'recomend'. Did you mean 'recommend'?"
+        ),
         "content/standards/greeting.yaml:9:1: dnot: unknown key 'dnot'. Did you mean 'dont'?",
         "content/vision.yaml:2:1: valuez: unknown key 'valuez'. Did you mean 'values'?",
-        "sitegen.yaml:4:11: timezone: 'Europe/Rigga' is not a time zone such as Europe/Riga or UTC. Did you mean 'Europe/Riga'?",
+        (
+            "sitegen.yaml:4:11: timezone: 'Europe/Rigga' is not a time zone such as Europe/Riga or UTC. Did you mean "
+            "'Europe/Riga'?"
+        ),
         "surveys/after-visit.yaml:47:10: questions[7].max: must be greater than min (got 0)",
     ]
 
@@ -612,7 +652,10 @@ def test_check_strict_fails_on_a_missing_translation(minimal_project: Path) -> N
     code, _, stderr = run_check(minimal_project, "--strict")
     assert code == 1
     assert stderr.splitlines() == [
-        "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); the lv text is used",
+        (
+            "content/pages/about.md:2:1: warning: no 'en' translation of the page body (content/pages/about.en.md); "
+            "the lv text is used"
+        ),
         "Stopped: 0 errors, 1 warning. Nothing was written.",
     ]
 
@@ -626,5 +669,6 @@ def test_check_outside_a_project_says_how_to_start_one(tmp_path: Path) -> None:
     assert code == 1
     assert (
         stderr
-        == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; run 'sitegen new DIR' to start a project, or pass -C DIR\n"
+        == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; "
+        "run 'sitegen new DIR' to start a project, or pass -C DIR\n"
     )

@@ -111,7 +111,10 @@ def test_a_page_without_front_matter_is_all_body() -> None:
 # Syntax errors, each with the place and the advice an owner needs
 
 
-QUOTE_ADVICE = "text inside {...} may not contain '?', ': ' or ', ' unless quoted; put the text in quotes, e.g. {en: \"How did we do?\"}"
+QUOTE_ADVICE = (
+    "text inside {...} may not contain '?', ': ' or ', ' unless quoted; "
+    'put the text in quotes, e.g. {en: "How did we do?"}'
+)
 
 
 def test_a_question_mark_inside_braces_asks_for_quotes() -> None:

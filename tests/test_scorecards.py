@@ -61,7 +61,12 @@ SCORECARD = """\
 id: experience
 title: {lv: Pieredze, en: Experience}
 metrics:
-  - {id: nps, kind: nps, survey: after-visit, question: recommend, segments: [location], target: {value: 50, by: 2026-12-31, baseline: 0}}
+  - id: nps
+    kind: nps
+    survey: after-visit
+    question: recommend
+    segments: [location]
+    target: {value: 50, by: 2026-12-31, baseline: 0}
   - {id: visits, kind: count, survey: after-visit}
   - {id: staff-nps, kind: nps, survey: staff, question: recommend, segments: [location]}
 """

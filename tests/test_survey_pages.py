@@ -32,7 +32,12 @@ questions:
   - {id: agree, type: likert, points: 7, label: "Agree?"}
   - {id: met, type: expectations, label: "Met?"}
   - {id: one, type: single, required: true, label: One, choices: [{id: a, label: A}, {id: b, label: B}]}
-  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Many, choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - id: many
+    type: multiple
+    min_picks: 1
+    max_picks: 2
+    label: Many
+    choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]
   - {id: pick, type: dropdown, label: Pick, choices: [{id: a, label: A}, {id: b, label: B}]}
   - {id: ok, type: yes_no, label: "OK?"}
   - {id: name, type: text, max_length: 80, label: Name}

@@ -138,14 +138,20 @@ def test_the_minimal_project_is_valid_and_complete(minimal_project: Path) -> Non
             SCORECARD,
             "    question: recommend",
             "    questoin: recommend",
-            "content/scorecards/customer-experience.yaml:8:5: metrics[0].questoin: unknown key 'questoin'. Did you mean 'question'?",
+            (
+                "content/scorecards/customer-experience.yaml:8:5: metrics[0].questoin: unknown key 'questoin'. Did you "
+                "mean 'question'?"
+            ),
             id="scorecard-metric",
         ),
         pytest.param(
             SCORECARD,
             "{value: 50,",
             "{valeu: 50,",
-            "content/scorecards/customer-experience.yaml:10:14: metrics[0].target.valeu: unknown key 'valeu'. Did you mean 'value'?",
+            (
+                "content/scorecards/customer-experience.yaml:10:14: metrics[0].target.valeu: unknown key 'valeu'. Did "
+                "you mean 'value'?"
+            ),
             id="metric-target",
         ),
     ],
@@ -277,7 +283,10 @@ def test_a_misspelt_kind_key_is_named_as_a_typo(minimal_project: Path, problems:
     [
         pytest.param(
             VISION,
-            "values:\n  - {lv: Uzmanība no pirmās sekundes, en: Attention from the first second}\n  - {lv: Godīgs padoms, en: Honest advice}",
+            (
+                "values:\n  - {lv: Uzmanība no pirmās sekundes, en: Attention from the first second}\n  - {lv: Godīgs "
+                "padoms, en: Honest advice}"
+            ),
             "values: Honest advice",
             "content/vision.yaml:2:9: values: must be a list (got 'Honest advice')",
             id="text-for-a-list",
@@ -321,7 +330,10 @@ def test_a_misspelt_kind_key_is_named_as_a_typo(minimal_project: Path, problems:
             STANDARD,
             "title: {lv: Noteikums 30/30, en: The 30/30 rule}",
             "title: [The 30/30 rule]",
-            "content/standards/greeting.yaml:2:8: title: expected text, or a mapping of language to text such as {lv: ..., en: ...}",
+            (
+                "content/standards/greeting.yaml:2:8: title: expected text, or a mapping of language to text such as "
+                "{lv: ..., en: ...}"
+            ),
             id="list-for-a-text",
         ),
         pytest.param(
@@ -391,28 +403,40 @@ def test_a_file_that_is_not_a_mapping_is_named(minimal_project: Path, problems: 
             SURVEY,
             "id: after-visit",
             "id: After Visit",
-            "surveys/after-visit.yaml:1:5: id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'After Visit')",
+            (
+                "surveys/after-visit.yaml:1:5: id: must be a slug: lowercase letters, digits, '-' and '_', starting "
+                "with a letter or digit (got 'After Visit')"
+            ),
             id="survey",
         ),
         pytest.param(
             SURVEY,
             "  - id: visited_at",
             "  - id: visited at",
-            "surveys/after-visit.yaml:50:9: questions[8].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'visited at')",
+            (
+                "surveys/after-visit.yaml:50:9: questions[8].id: must be a slug: lowercase letters, digits, '-' and "
+                "'_', starting with a letter or digit (got 'visited at')"
+            ),
             id="question",
         ),
         pytest.param(
             SURVEY,
             "{id: online,",
             "{id: -online,",
-            "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got '-online')",
+            (
+                "surveys/after-visit.yaml:31:14: questions[4].choices[1].id: must be a slug: lowercase letters, "
+                "digits, '-' and '_', starting with a letter or digit (got '-online')"
+            ),
             id="choice",
         ),
         pytest.param(
             SURVEY,
             "hidden: {location: [riga-centre, jelgava]}",
             "hidden: {location: [Riga Centre, jelgava]}",
-            "surveys/after-visit.yaml:7:21: hidden.location[0]: must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got 'Riga Centre')",
+            (
+                "surveys/after-visit.yaml:7:21: hidden.location[0]: must be a slug: lowercase letters, digits, '-' and "
+                "'_', starting with a letter or digit (got 'Riga Centre')"
+            ),
             id="hidden-value",
         ),
         pytest.param(
@@ -454,14 +478,20 @@ def test_an_unknown_metric_kind_lists_the_kinds(minimal_project: Path, problems:
             SURVEY,
             "audience: customer",
             "audience: customers",
-            "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did you mean 'customer'?",
+            (
+                "surveys/after-visit.yaml:3:11: audience: expected one of customer, employee (got 'customers'). Did "
+                "you mean 'customer'?"
+            ),
             id="audience",
         ),
         pytest.param(
             SURVEY,
             "stage: purchase",
             "stage: checkout",
-            "surveys/after-visit.yaml:4:8: stage: expected one of awareness, research, choice, order, purchase, use, review, return (got 'checkout')",
+            (
+                "surveys/after-visit.yaml:4:8: stage: expected one of awareness, research, choice, order, purchase, "
+                "use, review, return (got 'checkout')"
+            ),
             id="stage",
         ),
         pytest.param(
@@ -475,7 +505,10 @@ def test_an_unknown_metric_kind_lists_the_kinds(minimal_project: Path, problems:
             SCORECARD,
             "period: month",
             "period: monthly",
-            "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got 'monthly'). Did you mean 'month'?",
+            (
+                "content/scorecards/customer-experience.yaml:3:9: period: expected one of week, month, quarter (got "
+                "'monthly'). Did you mean 'month'?"
+            ),
             id="period",
         ),
     ],
@@ -514,7 +547,10 @@ def test_a_value_outside_a_fixed_list_names_the_allowed_values(
             SCORECARD,
             "by: 2027-06-30",
             "by: 2027-02-30",
-            "content/scorecards/customer-experience.yaml:10:29: metrics[0].target.by: must be a date written YYYY-MM-DD (got '2027-02-30')",
+            (
+                "content/scorecards/customer-experience.yaml:10:29: metrics[0].target.by: must be a date written "
+                "YYYY-MM-DD (got '2027-02-30')"
+            ),
             id="target-by",
         ),
     ],
@@ -604,13 +640,22 @@ def test_show_if_needs_exactly_one_test(minimal_project: Path, problems: Problem
         (SURVEY, "show_if: {question: channel, eq: friends}", "show_if: {question: channel, eq: friends, ne: online}"),
     )
     assert lines == [
-        "surveys/after-visit.yaml:17:14: questions[1].show_if: give exactly one test of eq, ne, lt, le, gt, ge, in beside 'question' (got 0)",
-        "surveys/after-visit.yaml:48:14: questions[7].show_if: give exactly one test of eq, ne, lt, le, gt, ge, in beside 'question' (got 2)",
+        (
+            "surveys/after-visit.yaml:17:14: questions[1].show_if: give exactly one test of eq, ne, lt, le, gt, ge, in "
+            "beside 'question' (got 0)"
+        ),
+        (
+            "surveys/after-visit.yaml:48:14: questions[7].show_if: give exactly one test of eq, ne, lt, le, gt, ge, in "
+            "beside 'question' (got 2)"
+        ),
     ]
 
 
 def test_a_share_metric_takes_equals_or_in_but_not_both(minimal_project: Path, problems: Problems) -> None:
-    share = "  - id: exceeded\n    kind: share\n    survey: after-visit\n    question: expectations\n    equals: exceeded\n    in: [met]\n"
+    share = (
+        "  - id: exceeded\n    kind: share\n    survey: after-visit\n    question: expectations\n"
+        "    equals: exceeded\n    in: [met]\n"
+    )
     lines = problems(minimal_project, (SCORECARD, "  - id: repeat-rate\n", share + "  - id: repeat-rate\n"))
     assert lines == [
         (

@@ -1,4 +1,4 @@
-"""The scorecard benchmark: the scorecard step of a build on 100,000 and 1,000,000 stored responses, against plain pandas.
+"""The scorecard benchmark: a build's scorecard step on 100,000 and 1,000,000 stored responses, against plain pandas.
 
 Usage (from anywhere; writes only to a temporary folder):
 
@@ -162,7 +162,8 @@ def measure(size: int, repeat: int, with_others: bool, keep: bool) -> Result:
             pairs.append(run_child([str(HERE / "step.py"), str(project), "pair"]))
             fulls.append(run_child([str(HERE / "step.py"), str(project), "full"]))
             say(
-                f"  run {run}: plain {plains[-1]['seconds']:.2f} s, sitegen NPS+CSAT {pairs[-1]['seconds']:.2f} s, scorecard step {fulls[-1]['seconds']:.2f} s"
+                f"  run {run}: plain {plains[-1]['seconds']:.2f} s, sitegen NPS+CSAT {pairs[-1]['seconds']:.2f} s, "
+                f"scorecard step {fulls[-1]['seconds']:.2f} s"
             )
         problems = compare(plains[0]["figures"], pairs[0]["figures"], filled["min_group_size"])
         if problems:
@@ -239,8 +240,14 @@ def verdicts(result: Result) -> list[str]:
         return "PASS" if passed else "MISS"
 
     return [
-        f"scorecard step {result.step_s:.2f} s (target < {TARGET_SECONDS:.0f} s): {verdict(result.step_s < TARGET_SECONDS)}",
-        f"scorecard step peak RSS {result.step_rss_mb:,.0f} MB (target < {TARGET_RSS_MB:,.0f} MB): {verdict(result.step_rss_mb < TARGET_RSS_MB)}",
+        (
+            f"scorecard step {result.step_s:.2f} s (target < {TARGET_SECONDS:.0f} s): "
+            f"{verdict(result.step_s < TARGET_SECONDS)}"
+        ),
+        (
+            f"scorecard step peak RSS {result.step_rss_mb:,.0f} MB (target < {TARGET_RSS_MB:,.0f} MB): "
+            f"{verdict(result.step_rss_mb < TARGET_RSS_MB)}"
+        ),
         f"sitegen / plain {result.ratio:.2f} (target < {TARGET_RATIO:.0f}): {verdict(result.ratio < TARGET_RATIO)}",
     ]
 
@@ -291,28 +298,28 @@ def main() -> int:
     print(table(results))
     print()
     print(
-        (
-            "sitegen NPS+CSAT: sitegen's figures for NPS and CSAT per month and per location; plain: the same from "
-            "plain pandas (plain.py);"
-        )
+        "sitegen NPS+CSAT: sitegen's figures for NPS and CSAT per month and per location; plain: the same from "
+        "plain pandas (plain.py);"
     )
     print(
-        (
-            "ratio = sitegen / plain. figures, charts, data files: the scorecard step of a build for every scorecard "
-            "of the example,"
-        )
+        "ratio = sitegen / plain. figures, charts, data files: the scorecard step of a build for every scorecard "
+        "of the example,"
     )
     print(
-        f"{results[0].charts} charts (spec + SVG); data files include the Vega bundle. Times are medians of {options.repeat} fresh processes each;"
+        f"{results[0].charts} charts (spec + SVG); data files include the Vega bundle. Times are medians of "
+        f"{options.repeat} fresh processes each;"
     )
     print(
-        f"load average before the runs: {load[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine slows every column alike)."
+        f"load average before the runs: {load[0]:.2f} on {os.cpu_count()} CPUs (other work on the machine slows "
+        "every column alike)."
     )
     for result in results:
         print(
-            f"{result.size:,}: peak RSS of the step {result.step_rss_mb:,.0f} MB ({result.baseline_rss_mb:,.0f} MB after imports and loading the project);"
+            f"{result.size:,}: peak RSS of the step {result.step_rss_mb:,.0f} MB "
+            f"({result.baseline_rss_mb:,.0f} MB after imports and loading the project);"
             f" sitegen NPS+CSAT {result.pair_rss_mb:,.0f} MB, plain {result.plain_rss_mb:,.0f} MB."
-            f" CPU s (less sensitive to other work): step {result.step_cpu_s:.2f}, sitegen NPS+CSAT {result.pair_cpu_s:.2f}, plain {result.plain_cpu_s:.2f}, ratio {result.cpu_ratio:.2f}"
+            f" CPU s (less sensitive to other work): step {result.step_cpu_s:.2f}, "
+            f"sitegen NPS+CSAT {result.pair_cpu_s:.2f}, plain {result.plain_cpu_s:.2f}, ratio {result.cpu_ratio:.2f}"
         )
     at_target = [result for result in results if result.size == TARGET_SIZE]
     for result in at_target:

@@ -155,7 +155,7 @@ def _summer_dip(days: np.ndarray) -> np.ndarray:
 
 def _texts(table: tuple[tuple[str, str, str], ...], rng: np.random.Generator, lang: np.ndarray) -> list[str]:
     which = rng.integers(0, len(table), len(lang))
-    return [table[i][j] for i, j in zip(which, lang)]
+    return [table[i][j] for i, j in zip(which, lang, strict=False)]
 
 
 def after_visit(rng: np.random.Generator, n: int) -> Drawn:
@@ -182,7 +182,7 @@ def after_visit(rng: np.random.Generator, n: int) -> Drawn:
     reason = pick(rng, np.tile([30, 20, 22, 14, 10, 4], (n, 1)))
     liked = rng.random((n, len(LIKED))) < np.array([0.45, 0.35, 0.2, 0.25, 0.2, 0.08, 0.06])
     improve = np.where((recommend < 9) & chance(rng, n, np.where(group == 2, 0.6, 0.28)))[0]
-    improve_text = dict(zip(improve.tolist(), _texts(IMPROVE, rng, lang[improve])))
+    improve_text = dict(zip(improve.tolist(), _texts(IMPROVE, rng, lang[improve]), strict=False))
     stood = np.where((expectations != 1) & chance(rng, n, 0.35))[0]
     good, bad = _texts(STOOD_OUT_GOOD, rng, lang[stood]), _texts(STOOD_OUT_BAD, rng, lang[stood])
     stood_text = {i: good[k] if expectations[i] == 2 else bad[k] for k, i in enumerate(stood.tolist())}
@@ -223,7 +223,7 @@ def after_visit(rng: np.random.Generator, n: int) -> Drawn:
         if keep["greeted"][i]:
             row["greeted"] = "yes" if columns["greeted"][i] else "no"
         if keep["aspects"][i]:
-            row["aspects"] = dict(zip(ASPECTS, aspects[i]))
+            row["aspects"] = dict(zip(ASPECTS, aspects[i], strict=False))
         if keep["expectations"][i]:
             row["expectations"] = ("below", "met", "exceeded")[columns["expectations"][i]]
             if i in stood_text:
@@ -233,7 +233,7 @@ def after_visit(rng: np.random.Generator, n: int) -> Drawn:
         if keep["reason"][i]:
             row["visit_reason"] = REASONS[columns["reason"][i]]
         if keep["liked"][i] and any(liked[i]):
-            row["liked"] = [choice for choice, chosen in zip(LIKED, liked[i]) if chosen]
+            row["liked"] = [choice for choice, chosen in zip(LIKED, liked[i], strict=False) if chosen]
         return row
 
     return Drawn("after-visit", at, location, lang, answers)
@@ -351,7 +351,7 @@ def employee_annual(rng: np.random.Generator, n: int) -> Drawn:
         row: dict[str, Any] = {"role": ROLES[role[i]]} if keep["role"][i] else {}
         if keep["years"][i]:
             row["years"] = years[i]
-        row.update(zip(EMPLOYEE_QUESTIONS, scores[i]))
+        row.update(zip(EMPLOYEE_QUESTIONS, scores[i], strict=False))
         if keep["recommend"][i]:
             row["recommend_workplace"] = "yes" if recommend[i] else "no"
         if keep["ideas"][i]:
@@ -390,7 +390,7 @@ def rows(drawn: list[Drawn], versions: dict[str, str], rng: np.random.Generator)
         16 * len(at)
     ).hex()  # ids like the collector's uuid4().hex: random, so the primary key fills out of order
     ids = [hexes[32 * k : 32 * k + 32] for k in range(len(at))]
-    for position, (number, i) in enumerate(zip(which[order].tolist(), index[order].tolist())):
+    for position, (number, i) in enumerate(zip(which[order].tolist(), index[order].tolist(), strict=False)):
         survey = drawn[number]
         meta = encode_json({"location": LOCATIONS[survey.location[i]]})
         yield (
@@ -413,7 +413,7 @@ def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
         connection.execute("BEGIN")
         stream = rows(drawn, versions, np.random.default_rng([SEED, 99]))
         count = 0
-        while batch := [row for _, row in zip(range(BATCH), stream)]:
+        while batch := [row for _, row in zip(range(BATCH), stream, strict=False)]:
             connection.executemany(
                 (
                     "INSERT INTO responses (id, survey_id, survey_version, submitted_at, lang, meta, answers) VALUES "

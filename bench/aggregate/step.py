@@ -70,7 +70,7 @@ def measure_pair(site: Site) -> dict[str, Any]:
 
 
 def measure_full(site: Site) -> dict[str, Any]:
-    """In `render_site`'s order: the chart script started, figures, every chart (specs, then their SVGs), the data files."""
+    """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files."""
     started = time.perf_counter()
     prepare_vega_bundle()
     figures = compute_scorecards(site)

@@ -132,7 +132,8 @@ def measure_size(root: Path, size: int, repeat: int) -> tuple[Path, dict[str, Ru
     write_sitegen_project(project, mix)
     write_inputs(root / "others", mix.html_pages)
     print(
-        f"\n== {mix.html_pages} pages: {mix.free_pages} free pages x 3 languages ({mix.shown_on_both} of them on both sites), "
+        f"\n== {mix.html_pages} pages: {mix.free_pages} free pages x 3 languages "
+        f"({mix.shown_on_both} of them on both sites), "
         f"{mix.standards} standards, {mix.guides} guides, {mix.surveys} surveys, no scorecards "
         f"(generated in {time.perf_counter() - started:.1f} s); best of {repeat} runs",
         flush=True,
@@ -143,7 +144,10 @@ def measure_size(root: Path, size: int, repeat: int) -> tuple[Path, dict[str, Ru
             run = run_build(builder)
             runs.setdefault(builder.name, []).append(run)
             print(
-                f"   run {attempt + 1} {builder.name:<10} {run.pages:>6} pages {run.seconds:7.2f} s {run.pages_per_second:7.0f} pages/s {run.peak_mb:7.0f} MB",
+                (
+                    f"   run {attempt + 1} {builder.name:<10} {run.pages:>6} pages {run.seconds:7.2f} s "
+                    f"{run.pages_per_second:7.0f} pages/s {run.peak_mb:7.0f} MB"
+                ),
                 flush=True,
             )
     best = {name: min(tool_runs, key=lambda run: run.seconds) for name, tool_runs in runs.items()}
@@ -199,7 +203,8 @@ def profile_build(project: Path, output: Path) -> None:
         capture_output=True,
     )
     print(
-        f"\n== cProfile of `sitegen build` at {project.parent.name} pages ({time.perf_counter() - started:.1f} s under the profiler, which inflates Python-heavy parts)"
+        f"\n== cProfile of `sitegen build` at {project.parent.name} pages ({time.perf_counter() - started:.1f} s "
+        "under the profiler, which inflates Python-heavy parts)"
     )
     stats = pstats.Stats(str(output))
     entries = stats.stats  # type: ignore[attr-defined]
@@ -240,7 +245,10 @@ def describe(key: tuple[str, int, str]) -> str:
 def report_rebuilds(project: Path, edits: int) -> bool:
     """The save-to-served time of one free page under `sitegen serve`; True when under the target."""
     print(
-        f"\n== One-file rebuild under `sitegen serve` at {project.parent.name} pages ({edits} edits of one page's translation)",
+        (
+            f"\n== One-file rebuild under `sitegen serve` at {project.parent.name} pages ({edits} edits of one page's "
+            "translation)"
+        ),
         flush=True,
     )
     rebuilds = measure_rebuilds(project, page_slug(0), edits, timeout=120.0)
@@ -253,7 +261,8 @@ def report_rebuilds(project: Path, edits: int) -> bool:
     met = middle < TARGET_REBUILD_S and not rebuilds.timed_out
     timed_out = f", {rebuilds.timed_out} not served within 120 s" if rebuilds.timed_out else ""
     print(
-        f"   save -> rebuilt page served: {shown} ms (best {best * 1000:.0f}, median {middle * 1000:.0f}{timed_out})  target < {TARGET_REBUILD_S * 1000:.0f} ms  {'PASS' if met else 'MISS'}"
+        f"   save -> rebuilt page served: {shown} ms (best {best * 1000:.0f}, median "
+        f"{middle * 1000:.0f}{timed_out})  target < {TARGET_REBUILD_S * 1000:.0f} ms  {'PASS' if met else 'MISS'}"
     )
     return met
 

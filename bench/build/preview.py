@@ -68,7 +68,8 @@ def measure_rebuilds(project: Path, slug: str, edits: int, timeout: float) -> Re
         while fetch(page_url) is None:
             if server.poll() is not None:
                 raise PreviewFailed(
-                    f"sitegen serve exited ({server.returncode}):\n{server.stderr.read().strip()[-3000:] if server.stderr else ''}"
+                    "sitegen serve exited "
+                    f"({server.returncode}):\n{server.stderr.read().strip()[-3000:] if server.stderr else ''}"
                 )
             if time.perf_counter() - started > START_TIMEOUT:
                 raise PreviewFailed(f"sitegen serve did not answer within {START_TIMEOUT:.0f} s")

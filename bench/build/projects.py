@@ -21,7 +21,7 @@ import yaml
 from text import LANGUAGES, body, localised, phrase, sentence, short_markdown, title
 
 FIXED_PAGES = 2 + 4 * 3 + 6 * 3
-"""Pages every project has: two root pages; public home, vision, page and survey lists; intranet home, vision and four lists."""
+"""Pages every project has: 2 root pages; public home, vision, page and survey lists; intranet home, vision, 4 lists."""
 
 
 @dataclass(frozen=True)

@@ -343,7 +343,8 @@ def table(rng: random.Random, lang: str) -> str:
     rows = [f"| {' | '.join(head)} |", "| --- | --- | ---: | --- |"]
     for _ in range(rng.randint(4, 6)):
         rows.append(
-            f"| {phrase(rng, lang, 1, 3)} | {words(rng, lang, 3, 6)} | {rng.randint(1, 30)} | {phrase(rng, lang, 1, 2)} |"
+            f"| {phrase(rng, lang, 1, 3)} | {words(rng, lang, 3, 6)} | {rng.randint(1, 30)} | "
+            f"{phrase(rng, lang, 1, 2)} |"
         )
     return "\n".join(rows)
 

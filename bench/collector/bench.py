@@ -1,4 +1,4 @@
-"""The collector benchmark: durable form submissions per second and latency, the collector against a bare Starlette route.
+"""The collector benchmark: durable form submissions per second and latency, against a bare Starlette route.
 
 Usage (from anywhere; loopback only, bounded in time and count):
 
@@ -176,7 +176,8 @@ def run(scratch: Path, options: argparse.Namespace) -> int:
     steps_planned = len(options.workers) * len(options.connections) * len(options.servers) * options.repeat
     seconds = steps_planned * (WARMUP_SECONDS + GRACE_SECONDS + options.duration + GRACE_SECONDS + 3)
     print(
-        f"{steps_planned} steps of {options.duration} s, about {seconds // 60} min {seconds % 60} s; stores in {scratch}"
+        f"{steps_planned} steps of {options.duration} s, about {seconds // 60} min {seconds % 60} s; stores in "
+        f"{scratch}"
     )
     _warn_if_memory_backed(scratch)
     load = os.getloadavg()[0]
@@ -413,7 +414,10 @@ def _count_rows(store: Path) -> int:
         return int(connection.execute("SELECT count(*) FROM responses").fetchone()[0])
 
 
-_HEADER = f"{'server':<10}{'workers':>8}{'conns':>7}{'submissions/s':>15}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cpu us':>8}{'303s':>10}{'rows':>10}  check"
+_HEADER = (
+    f"{'server':<10}{'workers':>8}{'conns':>7}{'submissions/s':>15}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    f"{'cpu us':>8}{'303s':>10}{'rows':>10}  check"
+)
 
 
 def _row(step: Step) -> str:
@@ -479,12 +483,16 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
                 ratio = collector.submissions_per_s / bare.submissions_per_s
                 verdict = "met" if ratio >= 0.6 else "missed"
                 print(
-                    f"ratio collector / bare, {workers} worker(s), {connections:>3} connections: {ratio:.2f} (target >= 0.6: {verdict})"
+                    f"ratio collector / bare, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
+                    f"(target >= 0.6: {verdict})"
                 )
     for step in summary:
         if step.server == "collector":
             verdict = "met" if step.submissions_per_s >= 2000 else "missed"
-            line = f"collector, {step.workers} worker(s), {step.connections:>3} connections: {step.submissions_per_s:,.0f}/s (target >= 2,000: {verdict})"
+            line = (
+                f"collector, {step.workers} worker(s), {step.connections:>3} connections: "
+                f"{step.submissions_per_s:,.0f}/s (target >= 2,000: {verdict})"
+            )
             if step.connections == 64:
                 line += f", p99 {step.p99_ms:.1f} ms (target < 50: {'met' if step.p99_ms < 50 else 'missed'})"
             print(line)

@@ -8,7 +8,7 @@ The shape here is checked by pydantic; the rules that need the whole survey
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -20,7 +20,7 @@ CONDITION_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in")
 RESERVED_FIELD_NAMES = ("rid", "lang")
 """Form fields the collector contract uses itself; no question or hidden field may take them."""
 
-Scalar = Union[bool, int, float, str]
+Scalar = bool | int | float | str
 """A value to compare an answer with; `bool` is listed so `true` stays true, not 1, and can be refused by name."""
 
 
