@@ -1,19 +1,25 @@
 # The two set-up commands of README.md. Both work on a fresh Debian machine with Python 3.11+.
 #   make site   install sitegen into .venv, import the synthetic sample responses, build the example site into output/
-#   make test   install the system packages the tests drive (Chromium, Java), then run the tests
+#   make test   install the system packages the tests drive (Chromium, Java, PostgreSQL), check lint, format
+#               and types, then run the tests on both cores
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: site test install install-test system-packages
+.PHONY: site test lint install install-test system-packages
 
 site: install
 	$(BIN)/sitegen responses import data/sample-responses.jsonl
 	$(BIN)/sitegen build
 
-test: system-packages install-test
-	$(BIN)/pytest
+test: system-packages install-test lint
+	$(BIN)/pytest -n 2
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 install:
 	$(PYTHON) -m venv $(VENV)

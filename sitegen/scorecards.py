@@ -363,7 +363,7 @@ def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
 
 
 def metric_json(figures: MetricFigures) -> dict[str, Any]:
-    """One metric of `scorecard.json`, shaped as DESIGN.md section 7 fixes it."""
+    """One metric of `scorecard.json`, shaped as docs/DESIGN.md section 7 fixes it."""
     metric = figures.metric
     kind = metric.kind  # type: ignore[attr-defined]
     entry: dict[str, Any] = {"id": metric.id, "kind": kind}

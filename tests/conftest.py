@@ -14,6 +14,12 @@ from sitegen.site import load_site
 
 pytest_plugins = ["browser_fixtures", "postgres_fixtures"]
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/ from what the build writes now (review it)"
+    )
+
 MINIMAL_PROJECT = Path(__file__).parent / "fixtures" / "minimal"
 
 Edit = tuple[str, str, str]

@@ -3,7 +3,7 @@
 Every survey of the example site is built once per module and served by a
 small recording endpoint that stands in for the collector: it serves the
 built tree and records each `POST /s/<id>` exactly as the form contract
-(DESIGN.md section 5) says it arrives, then answers like the collector
+(docs/DESIGN.md section 5) says it arrives, then answers like the collector
 does, with `303` to the thank-you page.
 """
 

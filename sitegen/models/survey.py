@@ -1,4 +1,4 @@
-"""Surveys and their question types, exactly as DESIGN.md section 4 shapes them.
+"""Surveys and their question types, exactly as docs/DESIGN.md section 4 shapes them.
 
 The shape here is checked by pydantic; the rules that need the whole survey
 (ids unique, `show_if` naming an earlier question, min below max) live in
