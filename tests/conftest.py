@@ -20,6 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-golden", action="store_true", help="rewrite tests/golden/ from what the build writes now (review it)"
     )
 
+
 MINIMAL_PROJECT = Path(__file__).parent / "fixtures" / "minimal"
 
 Edit = tuple[str, str, str]
