@@ -235,7 +235,8 @@ def _baseline(
 
     Without `last` (or without any declaration) the baseline is the first 12 periods with data.
     """
-    candidates = has_data & np.array([(first or start) <= start <= (last or start) for start in starts], dtype=bool)
+    in_range = np.array([(first or start) <= start <= (last or start) for start in starts], dtype=bool)
+    candidates: NDArray[np.bool_] = has_data & in_range
     return candidates if last is not None else candidates & (np.cumsum(candidates) <= BASELINE_PERIODS)
 
 
