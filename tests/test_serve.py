@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import watchfiles
+from playwright.sync_api import expect
 
 from sitegen.build import render_site
 from sitegen.scaffold import create_project
@@ -83,7 +84,9 @@ def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:
 
 
 @pytest.mark.browser
-def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, preview, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_open_tab_follows_edits_shows_errors_and_recovers(
+    browser_page, csp_violations, preview, project: Path
+) -> None:  # type: ignore[no-untyped-def]
     base, process = preview
     standard = project / "content/standards/greeting.yaml"
     original = standard.read_text(encoding="utf-8")
@@ -92,7 +95,7 @@ def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, previ
     browser_page.wait_for_timeout(300)  # the page's event stream is connected
 
     standard.write_text(original.replace("en: The 30/30 rule", "en: The 30-second rule"), encoding="utf-8")
-    browser_page.wait_for_function("document.querySelector('h1').textContent === 'The 30-second rule'", timeout=15000)
+    expect(browser_page.locator("h1")).to_have_text("The 30-second rule", timeout=15000)  # no eval under the CSP
 
     standard.write_text(original + "colour: red\n", encoding="utf-8")
     overlay = browser_page.locator("#sitegen-errors")
@@ -101,8 +104,9 @@ def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, previ
     assert browser_page.locator("h1").inner_text() == "The 30-second rule"  # the last good page stays
 
     standard.write_text(original, encoding="utf-8")
-    browser_page.wait_for_function("document.querySelector('h1').textContent === 'The 30/30 rule'", timeout=15000)
+    expect(browser_page.locator("h1")).to_have_text("The 30/30 rule", timeout=15000)
     assert browser_page.locator("#sitegen-errors").count() == 0
+    assert csp_violations() == []  # the reload script and the error overlay live with the pages' policy
 
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=30)

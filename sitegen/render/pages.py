@@ -23,6 +23,7 @@ from sitegen.models.content import Standard
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
+from sitegen.render.policy import page_policy
 from sitegen.render.surveys import qr_code_svg, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
 
@@ -213,6 +214,7 @@ def site_values(site: Site) -> dict[str, Any]:
     """Values every page can use, computed once per build."""
     return {
         "site": site.config.model,
+        "content_security_policy": page_policy(site.config.model),
         "vision": site.vision.model if site.vision else None,
         "standards": sorted_standards(site),
         "guides": [source.model for source in site.guides],
