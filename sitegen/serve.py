@@ -60,9 +60,12 @@ RELOAD_JS = """\
     shown = document.createElement("div");
     shown.id = "sitegen-errors";
     shown.setAttribute("role", "alert");
-    shown.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#fff;" +
-      "font:14px/1.5 monospace;padding:1rem 1.25rem;z-index:99999;border-top:4px solid #e5484d;white-space:pre-wrap";
-    shown.textContent = "sitegen: the last change broke the build; still showing the last good site.\\n\\n" + errors.join("\\n");
+    /* Styled through the CSSOM, which the pages' policy allows (a style= attribute it would refuse). */
+    shown.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;" +
+      "color:#fff;font:14px/1.5 monospace;padding:1rem 1.25rem;z-index:99999;border-top:4px solid #e5484d;" +
+      "white-space:pre-wrap";
+    shown.textContent = "sitegen: the last change broke the build; still showing the last good site.\\n\\n" +
+      errors.join("\\n");
     document.body.appendChild(shown);
   }
   var version = null;
@@ -120,6 +123,8 @@ class Preview:
         """The file a URL path asks for: `/intranet/...` from the intranet tree, anything else from the public one."""
         is_intranet = path == INTRANET_PREFIX or path.startswith(INTRANET_PREFIX + "/")
         tree, rest = (INTRANET, path[len(INTRANET_PREFIX) :]) if is_intranet else (PUBLIC, path)
+        if rest == "" and path != "/":
+            return None  # `/intranet` is redirected to `/intranet/`, where the intranet's relative links work
         rest = rest.lstrip("/")
         name = f"{rest}index.html" if rest == "" or rest.endswith("/") else rest
         content = self.files.get(f"{tree}/{name}")

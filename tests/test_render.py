@@ -135,7 +135,7 @@ def test_template_syntax_error_names_the_template_line(starter: Path) -> None:
     )
     with pytest.raises(ProjectInvalid) as raised:
         rendered(starter)
-    assert [str(error) for error in raised.value.errors][0].startswith("templates/page.html:3:1: template error:")
+    assert str(raised.value.errors[0]).startswith("templates/page.html:3:1: template error:")
 
 
 def test_undefined_variable_in_a_template_is_an_error_not_an_empty_string(starter: Path) -> None:
