@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import html5lib
@@ -11,6 +12,7 @@ import pytest
 from sitegen.build import render_site
 from sitegen.errors import ProjectInvalid
 from sitegen.render.pages import relative_url
+from sitegen.render.policy import page_policy
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
 
@@ -173,3 +175,64 @@ def test_no_page_refers_to_another_host(starter: Path) -> None:
 )
 def test_relative_url(source: str, target: str, expected: str) -> None:
     assert relative_url(source, target) == expected
+
+
+class _PolicyAudit(HTMLParser):
+    """What a page's policy has to allow: its CSP meta tags, inline scripts and styles, style= attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policies: list[str] = []
+        self.first_in_head: str | None = None
+        self.inline: list[str] = []
+        self._in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "head":
+            self._in_head = True
+        elif self._in_head and self.first_in_head is None and "charset" not in attributes:
+            self.first_in_head = attributes.get("http-equiv") or tag
+        if tag == "meta" and attributes.get("http-equiv") == "Content-Security-Policy":
+            self.policies.append(attributes.get("content") or "")
+        if "style" in attributes or any(name.startswith("on") for name in attributes):
+            self.inline.append(f"<{tag} {attrs}>")
+        if tag == "style" or (tag == "script" and "src" not in attributes):
+            self.inline.append(f"<{tag}>")
+
+
+def test_every_built_page_carries_one_policy_first_and_needs_no_inline_code(example_output: Path) -> None:
+    policy = page_policy(load_site(example_output.parent).config.model)
+    pages = sorted(example_output.rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        audit = _PolicyAudit()
+        audit.feed(page.read_text(encoding="utf-8"))
+        assert audit.policies == [policy], page
+        assert audit.first_in_head == "Content-Security-Policy", page  # before anything it governs
+        assert audit.inline == [], page
+    assert "unsafe" not in policy
+
+
+@pytest.mark.parametrize(
+    ("collector_url", "answers_to"),
+    [
+        (None, "'self'"),
+        ("https://collect.example.com/s/", "'self' https://collect.example.com"),
+        ("https://collect.example.com:8443", "'self' https://collect.example.com:8443"),
+        ("http://127.0.0.1:8001/s/", "'self' http://127.0.0.1:8001"),
+    ],
+)
+def test_forms_and_the_survey_script_may_reach_only_the_site_and_its_collector(
+    starter: Path, collector_url: str | None, answers_to: str
+) -> None:
+    if collector_url:
+        replace_in(starter / "sitegen.yaml", "base_url:", f"collector_url: {collector_url}\nbase_url:")
+    policy = page_policy(load_site(starter).config.model)
+    assert policy == (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"form-action {answers_to}; connect-src {answers_to}; base-uri 'none'; object-src 'none'"
+    )
+    audit = _PolicyAudit()
+    audit.feed(rendered(starter)["public/en/surveys/after-visit/index.html"])
+    assert audit.policies == [policy]
