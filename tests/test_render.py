@@ -8,9 +8,12 @@ from pathlib import Path
 
 import html5lib
 import pytest
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from sitegen.build import render_site
 from sitegen.errors import ProjectInvalid
+from sitegen.render import environment as environment_module
 from sitegen.render.pages import relative_url
 from sitegen.render.policy import page_policy
 from sitegen.scaffold import create_project
@@ -236,3 +239,14 @@ def test_forms_and_the_survey_script_may_reach_only_the_site_and_its_collector(
     audit = _PolicyAudit()
     audit.feed(rendered(starter)["public/en/surveys/after-visit/index.html"])
     assert audit.policies == [policy]
+
+
+def test_an_exception_raised_through_the_theme_alone_is_a_bug_and_keeps_its_traceback(
+    starter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(context: Context, text: object) -> str:
+        raise RuntimeError("a bug in sitegen")
+
+    monkeypatch.setattr(environment_module, "localise", pass_context(broken))
+    with pytest.raises(RuntimeError, match="a bug in sitegen"):
+        rendered(starter)
