@@ -131,7 +131,7 @@ def render_site(
     # Pages without Markdown first: they render while other processes convert the rest.
     ordered = sorted(signed, key=lambda entry: bool(entry[0].markdown))
     with prepared_markdown(text for plan, path in ordered if path in fresh for text in plan.markdown):
-        for plan, (_, path) in zip(progress([plan for plan, _ in ordered]), ordered):
+        for plan, (_, path) in zip(progress([plan for plan, _ in ordered]), ordered, strict=True):
             html = render_page(environment, shared, plan, site.files.root) if path in fresh else cache.pages[path][1]
             pages[path] = (signatures[path], html)
             files[path] = html

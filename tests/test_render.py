@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import html5lib
 import pytest
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from sitegen.build import render_site
 from sitegen.errors import ProjectInvalid
+from sitegen.render import environment as environment_module
 from sitegen.render.pages import relative_url
+from sitegen.render.policy import page_policy
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
 
@@ -135,7 +140,7 @@ def test_template_syntax_error_names_the_template_line(starter: Path) -> None:
     )
     with pytest.raises(ProjectInvalid) as raised:
         rendered(starter)
-    assert [str(error) for error in raised.value.errors][0].startswith("templates/page.html:3:1: template error:")
+    assert str(raised.value.errors[0]).startswith("templates/page.html:3:1: template error:")
 
 
 def test_undefined_variable_in_a_template_is_an_error_not_an_empty_string(starter: Path) -> None:
@@ -173,3 +178,75 @@ def test_no_page_refers_to_another_host(starter: Path) -> None:
 )
 def test_relative_url(source: str, target: str, expected: str) -> None:
     assert relative_url(source, target) == expected
+
+
+class _PolicyAudit(HTMLParser):
+    """What a page's policy has to allow: its CSP meta tags, inline scripts and styles, style= attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policies: list[str] = []
+        self.first_in_head: str | None = None
+        self.inline: list[str] = []
+        self._in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "head":
+            self._in_head = True
+        elif self._in_head and self.first_in_head is None and "charset" not in attributes:
+            self.first_in_head = attributes.get("http-equiv") or tag
+        if tag == "meta" and attributes.get("http-equiv") == "Content-Security-Policy":
+            self.policies.append(attributes.get("content") or "")
+        if "style" in attributes or any(name.startswith("on") for name in attributes):
+            self.inline.append(f"<{tag} {attrs}>")
+        if tag == "style" or (tag == "script" and "src" not in attributes):
+            self.inline.append(f"<{tag}>")
+
+
+def test_every_built_page_carries_one_policy_first_and_needs_no_inline_code(example_output: Path) -> None:
+    policy = page_policy(load_site(example_output.parent).config.model)
+    pages = sorted(example_output.rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        audit = _PolicyAudit()
+        audit.feed(page.read_text(encoding="utf-8"))
+        assert audit.policies == [policy], page
+        assert audit.first_in_head == "Content-Security-Policy", page  # before anything it governs
+        assert audit.inline == [], page
+    assert "unsafe" not in policy
+
+
+@pytest.mark.parametrize(
+    ("collector_url", "answers_to"),
+    [
+        (None, "'self'"),
+        ("https://collect.example.com/s/", "'self' https://collect.example.com"),
+        ("https://collect.example.com:8443", "'self' https://collect.example.com:8443"),
+        ("http://127.0.0.1:8001/s/", "'self' http://127.0.0.1:8001"),
+    ],
+)
+def test_forms_and_the_survey_script_may_reach_only_the_site_and_its_collector(
+    starter: Path, collector_url: str | None, answers_to: str
+) -> None:
+    if collector_url:
+        replace_in(starter / "sitegen.yaml", "base_url:", f"collector_url: {collector_url}\nbase_url:")
+    policy = page_policy(load_site(starter).config.model)
+    assert policy == (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"form-action {answers_to}; connect-src {answers_to}; base-uri 'none'; object-src 'none'"
+    )
+    audit = _PolicyAudit()
+    audit.feed(rendered(starter)["public/en/surveys/after-visit/index.html"])
+    assert audit.policies == [policy]
+
+
+def test_an_exception_raised_through_the_theme_alone_is_a_bug_and_keeps_its_traceback(
+    starter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(context: Context, text: object) -> str:
+        raise RuntimeError("a bug in sitegen")
+
+    monkeypatch.setattr(environment_module, "localise", pass_context(broken))
+    with pytest.raises(RuntimeError, match="a bug in sitegen"):
+        rendered(starter)

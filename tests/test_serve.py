@@ -8,16 +8,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import watchfiles
+from playwright.sync_api import expect
+from starlette.testclient import TestClient
 
 from sitegen.build import render_site
 from sitegen.scaffold import create_project
-from sitegen.serve import Preview, is_source_change, with_reload_script
+from sitegen.serve import Preview, create_preview_app, is_source_change, with_reload_script
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
 
@@ -83,7 +85,9 @@ def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:
 
 
 @pytest.mark.browser
-def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, preview, project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_open_tab_follows_edits_shows_errors_and_recovers(
+    browser_page, csp_violations, preview, project: Path
+) -> None:  # type: ignore[no-untyped-def]
     base, process = preview
     standard = project / "content/standards/greeting.yaml"
     original = standard.read_text(encoding="utf-8")
@@ -92,7 +96,7 @@ def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, previ
     browser_page.wait_for_timeout(300)  # the page's event stream is connected
 
     standard.write_text(original.replace("en: The 30/30 rule", "en: The 30-second rule"), encoding="utf-8")
-    browser_page.wait_for_function("document.querySelector('h1').textContent === 'The 30-second rule'", timeout=15000)
+    expect(browser_page.locator("h1")).to_have_text("The 30-second rule", timeout=15000)  # no eval under the CSP
 
     standard.write_text(original + "colour: red\n", encoding="utf-8")
     overlay = browser_page.locator("#sitegen-errors")
@@ -101,8 +105,9 @@ def test_an_open_tab_follows_edits_shows_errors_and_recovers(browser_page, previ
     assert browser_page.locator("h1").inner_text() == "The 30-second rule"  # the last good page stays
 
     standard.write_text(original, encoding="utf-8")
-    browser_page.wait_for_function("document.querySelector('h1').textContent === 'The 30/30 rule'", timeout=15000)
+    expect(browser_page.locator("h1")).to_have_text("The 30/30 rule", timeout=15000)
     assert browser_page.locator("#sitegen-errors").count() == 0
+    assert csp_violations() == []  # the reload script and the error overlay live with the pages' policy
 
     os.killpg(process.pid, signal.SIGINT)
     process.wait(timeout=30)
@@ -119,3 +124,96 @@ def test_a_survey_answered_in_the_preview_reaches_the_store(browser_page, previe
     browser_page.wait_for_url("**/en/surveys/after-visit/thanks/")
     with ResponseStore.open("sqlite:///data/responses.sqlite3", project) as store:
         assert [response.answers for response in store.responses("after-visit")] == [{"recommend": 10}]
+
+
+@pytest.fixture
+def preview_client(project: Path) -> Iterator[Callable[[str], TestClient]]:
+    """`preview_client(host)`: the preview app bound (by name) to `host`, started in-process."""
+    clients: list[TestClient] = []
+
+    def start(host: str) -> TestClient:
+        client = TestClient(create_preview_app(project, report=lambda _: None, host=host), follow_redirects=False)
+        clients.append(client.__enter__())
+        return client
+
+    yield start
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("bound", "host_header", "status"),
+    [
+        ("127.0.0.1", "127.0.0.1:8000", 200),
+        ("127.0.0.1", "127.0.0.1", 200),
+        ("127.0.0.1", "localhost:8000", 200),
+        ("127.0.0.1", "LOCALHOST", 200),
+        ("127.0.0.1", "attacker.example", 400),  # DNS rebinding: the attacker's name, resolving to 127.0.0.1
+        ("127.0.0.1", "attacker.example:8000", 400),
+        ("127.0.0.1", "127.0.0.1.attacker.example", 400),
+        ("127.0.0.1", "localhost.attacker.example:8000", 400),
+        ("127.0.0.1", "[::1]:8000", 400),
+        ("127.0.0.1", "127.0.0.1:8000@attacker.example", 400),
+        ("127.0.0.1", "", 400),
+        ("::1", "[::1]:8000", 200),
+        ("::1", "[::1]", 200),
+        ("::1", "[::2]:8000", 400),
+        ("preview.lan", "preview.lan:8000", 200),
+        ("preview.lan", "www.preview.lan", 400),
+    ],
+)
+def test_the_preview_answers_only_for_the_names_it_is_bound_to(
+    preview_client: Callable[[str], TestClient], bound: str, host_header: str, status: int
+) -> None:
+    answer = preview_client(bound).get("http://127.0.0.1:8000/en/", headers={"host": host_header})
+    assert answer.status_code == status
+    assert (b"<h1" in answer.content) == (status == 200)  # nothing of the site in a refusal
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("//en", "/en/"),
+        ("///en", "/en/"),
+        ("//en/", "/en/"),
+        ("//intranet", "/intranet/"),
+        ("/intranet//en", "/intranet/en/"),
+        ("//evil.example/x", None),
+        ("//evil.example", None),
+        ("/\\evil.example", None),
+        ("/%2F%2Fevil.example", None),
+        ("/%5Cevil.example/en", None),
+    ],
+)
+def test_no_path_is_redirected_to_another_host(
+    preview_client: Callable[[str], TestClient], path: str, location: str | None
+) -> None:
+    client = preview_client("127.0.0.1")
+    answer = client.get(f"http://127.0.0.1:8000{path}")
+    assert answer.headers.get("location") == location
+    if location is None:
+        assert answer.status_code == 404
+    else:
+        assert answer.status_code in (307, 308)
+        assert client.get(f"http://127.0.0.1:8000{location}").headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("path", "host_header"),
+    [
+        ("/en/", "127.0.0.1:8000"),
+        ("/intranet/en/standards/greeting/", "127.0.0.1:8000"),
+        ("/static/style.css", "127.0.0.1:8000"),
+        ("/no/such/page", "127.0.0.1:8000"),
+        ("/healthz", "127.0.0.1:8000"),
+        ("/_sitegen/reload.js", "127.0.0.1:8000"),
+        ("/en/", "attacker.example"),
+    ],
+)
+def test_every_answer_carries_the_security_headers(
+    preview_client: Callable[[str], TestClient], path: str, host_header: str
+) -> None:
+    answer = preview_client("127.0.0.1").get(f"http://127.0.0.1:8000{path}", headers={"host": host_header})
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] == "same-origin"
+    assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"

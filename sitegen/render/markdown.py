@@ -52,7 +52,7 @@ def render_markdown(text: str) -> Markup:
     if text not in _ready and text in _pending:
         future, chunk = _pending[text]
         try:
-            _ready.update((done, Markup(html)) for done, html in zip(chunk, future.result()))
+            _ready.update((done, Markup(html)) for done, html in zip(chunk, future.result(), strict=True))
         except BrokenProcessPool:  # workers could not start (a script without a main guard): convert here
             for done in chunk:
                 _pending.pop(done, None)

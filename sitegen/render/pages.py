@@ -23,6 +23,7 @@ from sitegen.models.content import Standard
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
+from sitegen.render.policy import page_policy
 from sitegen.render.surveys import qr_code_svg, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
 
@@ -213,6 +214,7 @@ def site_values(site: Site) -> dict[str, Any]:
     """Values every page can use, computed once per build."""
     return {
         "site": site.config.model,
+        "content_security_policy": page_policy(site.config.model),
         "vision": site.vision.model if site.vision else None,
         "standards": sorted_standards(site),
         "guides": [source.model for source in site.guides],
@@ -331,14 +333,19 @@ def render_page(
     except TemplateSyntaxError as problem:
         raise ProjectInvalid(
             [_template_error(problem.filename, problem.lineno, problem.message or str(problem), project_root)]
-        )
+        ) from None
     except TemplateError as problem:
-        raise ProjectInvalid([_template_error(*_template_frame(problem), project_root)])
+        raise ProjectInvalid([_template_error(*_template_frame(problem), project_root)]) from None
+    except Exception as problem:  # `{{ 1 / 0 }}` in an override: the owner's mistake, not a bug in sitegen
+        filename, line, message = _template_frame(problem)
+        if filename is None or not Path(filename).is_relative_to(project_root):
+            raise  # raised by the theme alone: a bug, which keeps its traceback
+        raise ProjectInvalid([_template_error(filename, line, message, project_root)]) from None
     return html.encode("utf-8")
 
 
-def _template_frame(problem: TemplateError) -> tuple[str | None, int, str]:
-    """The last template file and line in a rendering error's traceback."""
+def _template_frame(problem: Exception) -> tuple[str | None, int, str]:
+    """The last template file and line in a rendering error's traceback (Jinja2 rewrites it to template lines)."""
     filename, line = None, 1
     trace = problem.__traceback__
     while trace is not None:
@@ -346,7 +353,8 @@ def _template_frame(problem: TemplateError) -> tuple[str | None, int, str]:
         if code_file.endswith(".html"):
             filename, line = code_file, trace.tb_lineno
         trace = trace.tb_next
-    return filename, line, problem.message or str(problem)
+    message = problem.message if isinstance(problem, TemplateError) else None
+    return filename, line, message or str(problem) or type(problem).__name__
 
 
 def _template_error(filename: str | None, line: int | None, message: str, project_root: Path) -> SiteError:
