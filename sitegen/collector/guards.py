@@ -1,22 +1,32 @@
 """What keeps abuse out of the collector without losing a real response.
 
 Each guard is small and separately testable: the body-size limit, the
-allowed origins, and a per-client rate limit that never stores an address:
-it keys on a keyed hash of the address whose key changes every day and lives
-only in this process's memory.
+allowed origins, a per-client rate limit that never stores an address (it
+keys on a keyed hash of the client's network whose key changes every day and
+lives only in this process's memory, in a bounded number of buckets), the
+security headers of every answer, deadlines for slow headers and bodies, and
+a cap on connections that closes idle ones first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import math
+import os
+import resource
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Final
 from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sitegen.models.site import SiteConfig
 
@@ -57,7 +67,31 @@ def is_origin_allowed(origin: str | None, own_origin: str, allowed: frozenset[st
     return origin == own_origin.lower() or origin in allowed
 
 
-@dataclass
+# ---- rate limit ---------------------------------------------------------------------------
+
+IPV6_CLIENT_PREFIX: Final = 64
+"""One subscriber gets at least a /64 (RFC 6177, RIPE-690), so a /64 is one client, as an IPv4 address is."""
+
+
+def client_network(host: str) -> str:
+    """The part of a client address that one client cannot change: an IPv4 address or an IPv6 /64.
+
+    IPv4-mapped IPv6 (`::ffff:192.0.2.1`, a dual-stack socket's view of an
+    IPv4 client) counts as the IPv4 address. Anything that is not an address
+    (a test client's name, a Unix socket) is its own client.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False))
+    return str(address)
+
+
+@dataclass(slots=True)
 class _Bucket:
     tokens: float
     updated: float
@@ -65,33 +99,228 @@ class _Bucket:
 
 @dataclass
 class RateLimiter:
-    """A token bucket per client: `burst` at once, refilled at `per_hour`."""
+    """A token bucket per client network: `burst` at once, refilled at `per_hour`.
+
+    At most `max_clients` buckets are kept. The dict is kept in order of last
+    use, so the one dropped past the cap is the least recently seen: the
+    fullest, as buckets refill while unused, and the one whose loss matters least.
+    """
 
     per_hour: int
     burst: int
+    max_clients: int = 50_000
     clock: Callable[[], float] = time.monotonic
     today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
     _secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _buckets: dict[bytes, _Bucket] = field(default_factory=dict)
     _day: dt.date | None = None
 
-    def client_key(self, address: str) -> str:
-        """A keyed hash of the address that cannot be reversed and changes every day."""
+    @property
+    def client_count(self) -> int:
+        return len(self._buckets)
+
+    def client_key(self, address: str) -> bytes:
+        """A keyed hash of the client's network that cannot be reversed and changes every day."""
         day = self.today()
         if day != self._day:
             self._day, self._buckets = day, {}
-        return hmac.new(self._secret, f"{day.isoformat()}|{address}".encode(), hashlib.sha256).hexdigest()[:32]
+        message = f"{day.isoformat()}|{client_network(address)}".encode()
+        return hmac.digest(self._secret, message, hashlib.sha256)[:16]
 
     def check(self, address: str) -> float:
         """0 when the client may go on; otherwise the seconds until it may try again."""
         key = self.client_key(address)
         now = self.clock()
         rate = self.per_hour / 3600
-        bucket = self._buckets.get(key) or _Bucket(float(self.burst), now)
+        bucket = self._buckets.pop(key, None) or _Bucket(float(self.burst), now)
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
         self._buckets[key] = bucket
+        if len(self._buckets) > self.max_clients:
+            del self._buckets[next(iter(self._buckets))]
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             return 0.0
         return math.ceil((1 - bucket.tokens) / rate)
+
+
+# ---- response headers ---------------------------------------------------------------------
+
+SECURITY_HEADERS: Final[tuple[tuple[str, str], ...]] = (
+    ("X-Content-Type-Options", "nosniff"),  # no guessing a type the answer does not declare
+    ("Referrer-Policy", "same-origin"),  # addresses of survey pages stay on the site
+    ("Content-Security-Policy", "frame-ancestors 'none'"),  # no framing (clickjacking; OWASP Clickjacking Cheat Sheet)
+)
+"""Headers fit for every page of a sitegen site (OWASP HTTP Headers Cheat Sheet); the preview can send them too."""
+
+
+def error_page_policy(style_origins: Iterable[str]) -> str:
+    """The Content-Security-Policy of the collector's answers: nothing but the site's stylesheet.
+
+    Its pages are the site's templates with no script, image or form; the
+    stylesheet comes from the site's own origin, which may not be the collector's.
+    """
+    styles = " ".join(["'self'", *sorted(set(style_origins))])
+    return f"default-src 'none'; style-src {styles}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+def collector_headers(config: SiteConfig) -> tuple[tuple[str, str], ...]:
+    """`SECURITY_HEADERS` with the error pages' stricter policy."""
+    site_origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
+    policy = ("Content-Security-Policy", error_page_policy(site_origins))
+    return tuple(policy if name == policy[0] else (name, value) for name, value in SECURITY_HEADERS)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding `headers` to every HTTP answer that does not set them itself."""
+
+    def __init__(self, app: ASGIApp, headers: Sequence[tuple[str, str]] = SECURITY_HEADERS) -> None:
+        self.app = app
+        self.raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in own}
+                added = [header for header in self.raw_headers if header[0] not in present]
+                message = {**message, "headers": own + added}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ---- slow clients -------------------------------------------------------------------------
+
+
+class BodyTimeout(Exception):
+    """The request body did not arrive within the body deadline."""
+
+
+class BodyDeadline:
+    """Pure ASGI middleware: the whole body must arrive within `seconds` of the headers.
+
+    A deadline for the whole body, not per chunk, so a client trickling one
+    byte at a time cannot hold a connection (slowloris, CVE-2007-6750).
+    Reading past it raises `BodyTimeout`, which the app answers with 408.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        is_body_complete = False
+
+        async def receive_before_deadline() -> Message:
+            nonlocal is_body_complete
+            if is_body_complete:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout from None
+            is_body_complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, receive_before_deadline, send)
+
+
+HEADER_TIMEOUT_VARIABLE: Final = "SITEGEN_HEADER_TIMEOUT"
+"""How uvicorn's worker processes, which build the protocol themselves, learn the header deadline."""
+
+
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol with a header deadline, and idle connections closed first at the cap.
+
+    uvicorn has no header timeout (its keep-alive timer stops at the first
+    byte, and a connection that sends nothing is kept forever), so the request
+    line and headers must arrive within the deadline of the connection's
+    start or, on a kept-alive connection, of the request's first byte. At
+    `limit_concurrency` connections uvicorn answers every new request 503,
+    which lets idle sockets starve real posts: instead each new connection
+    past the cap closes the one that has waited longest without a request.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = float(os.environ.get(HEADER_TIMEOUT_VARIABLE, "10"))
+        self.header_deadline: asyncio.TimerHandle | None = None
+        self.waiting_since: float | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.waiting_since = self.loop.time()
+        self._arm_header_deadline()
+        self._close_longest_idle()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self.header_deadline is None:
+            self._arm_header_deadline()
+
+    def on_headers_complete(self) -> None:
+        self._disarm_header_deadline()
+        self.waiting_since = None
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self.waiting_since = self.loop.time()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def _arm_header_deadline(self) -> None:
+        self.header_deadline = self.loop.call_later(self.header_timeout, self.transport.close)
+
+    def _disarm_header_deadline(self) -> None:
+        if self.header_deadline is not None:
+            self.header_deadline.cancel()
+            self.header_deadline = None
+
+    def _close_longest_idle(self) -> None:
+        if self.limit_concurrency is None or len(self.connections) < self.limit_concurrency:
+            return
+        waiting = [
+            connection
+            for connection in self.connections
+            if isinstance(connection, GuardedHttpProtocol)
+            and connection is not self
+            and connection.waiting_since is not None
+        ]
+        if waiting:
+            min(waiting, key=lambda connection: connection.waiting_since or 0.0).transport.close()
+
+
+RESERVED_DESCRIPTORS: Final = 64
+"""File descriptors kept free of connections: the store, the logs, the listening sockets, pipes."""
+
+
+def raise_file_limit() -> int:
+    """Raise this process's soft limit of open files to the hard limit; the new soft limit.
+
+    Each connection is a file descriptor; at the usual soft limit of 1,024 a
+    few hundred idle sockets made accept() fail and every submission wait.
+    Worker processes inherit the limit.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return max(wanted, soft)
+
+
+def connection_cap(max_connections: int, file_limit: int) -> int:
+    """`max_connections`, or fewer when the open-file limit would run out first."""
+    return max(1, min(max_connections, file_limit - RESERVED_DESCRIPTORS))

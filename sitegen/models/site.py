@@ -7,7 +7,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, IPvAnyNetwork, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from sitegen.errors import did_you_mean
@@ -51,6 +51,20 @@ class RateLimit(StrictModel):
 
     per_hour: int = Field(default=1200, ge=1)
     burst: int = Field(default=120, ge=1)
+    max_clients: int = Field(default=50_000, ge=100)  # buckets kept; past it the least recently seen is dropped
+
+
+class Timeouts(StrictModel):
+    """Seconds a client may take, so slow or idle connections cannot hold the collector's sockets.
+
+    `header_s` runs from the connection (or the end of the previous answer) to
+    the last header line; `body_s` from the headers to the body's last byte;
+    `idle_s` is how long a kept-alive connection may wait for its next request.
+    """
+
+    header_s: int = Field(default=10, gt=0, le=300)
+    body_s: int = Field(default=30, gt=0, le=600)
+    idle_s: int = Field(default=5, gt=0, le=300)
 
 
 class Collector(StrictModel):
@@ -59,6 +73,11 @@ class Collector(StrictModel):
     allowed_origins: list[HttpUrl] = []  # besides base_url, intranet_url, collector_url and the collector itself
     max_body_kb: int = Field(default=256, ge=1, le=10_240)
     rate_limit: RateLimit = RateLimit()
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list
+    )  # proxies whose X-Forwarded-For is believed; none: it is ignored
+    max_connections: int = Field(default=4096, ge=16)  # past it the longest-idle connection is closed
+    timeouts: Timeouts = Timeouts()
 
 
 class SiteConfig(StrictModel):
