@@ -300,7 +300,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             and connection.waiting_since is not None
         ]
         if waiting:
-            min(waiting, key=lambda connection: connection.waiting_since or 0.0).transport.close()
+            longest_idle = min(waiting, key=lambda connection: connection.waiting_since or 0.0)
+            # Out of the count at once: uvicorn drops it only when the loop next runs, after more accepts may have
+            # come in, and until then it would count it against the cap (answering 503) and pick it again.
+            self.connections.discard(longest_idle)
+            longest_idle.transport.close()
 
 
 RESERVED_DESCRIPTORS: Final = 64
