@@ -28,7 +28,7 @@ UNLIMITED_RATE = "rate_limit: {per_hour: 10000000, burst: 100000}"  # all sender
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def start_collector(

@@ -1,34 +1,26 @@
 """The collector's guards on their own: who counts as one client, how much the limiter keeps, which headers go out.
 
-The same guards against slow and idle clients in a real `sitegen collect`
-process are in test_collector_process.py.
+The guards that live in uvicorn's protocol (header and body deadlines, the
+connection cap) are tested on a real `sitegen collect` in test_collector_process.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
 import resource
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import report_problems
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.testclient import TestClient
-from starlette.types import Message, Receive, Scope, Send
 
 from sitegen.collector.app import create_app
 from sitegen.collector.guards import (
     SECURITY_HEADERS,
-    BodyDeadline,
-    BodyTimeout,
     RateLimiter,
     client_network,
     connection_cap,
@@ -191,54 +183,3 @@ def test_the_policy_lets_an_error_page_load_the_stylesheet_it_links(
     allowed = style_sources.group(1).split()
     assert (f"{parts.scheme}://{parts.netloc}" in allowed) if parts.netloc else ("'self'" in allowed)
     assert "<script" not in page.text and "<img" not in page.text  # nothing else the policy would block
-
-
-# ---- the body deadline --------------------------------------------------------------------
-
-
-async def read_whole_body(scope: Scope, receive: Receive, send: Send) -> None:
-    body = await Request(scope, receive).body()
-    await Response(f"{len(body)} bytes")(scope, receive, send)
-
-
-def trickle(chunks: int, pause: float) -> Receive:
-    """A client sending one byte every `pause` seconds."""
-    sent = 0
-
-    async def receive() -> Message:
-        nonlocal sent
-        await asyncio.sleep(pause)
-        sent += 1
-        return {"type": "http.request", "body": b"x", "more_body": sent < chunks}
-
-    return receive
-
-
-async def answer(app: Any, receive: Receive) -> list[Message]:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app({"type": "http", "method": "POST", "path": "/", "headers": []}, receive, send)
-    return sent
-
-
-@pytest.mark.parametrize(
-    ("chunks", "pause", "is_in_time"),
-    [
-        (3, 0.01, True),  # a body in three chunks, well within the deadline
-        (100, 0.05, False),  # a byte every 50 ms: each chunk in time, the whole body not
-        (1, 5.0, False),  # one chunk that never comes
-    ],
-)
-def test_the_whole_body_must_arrive_within_the_deadline(chunks: int, pause: float, is_in_time: bool) -> None:
-    deadline = 0.5
-    started = time.monotonic()
-    if is_in_time:
-        sent = asyncio.run(answer(BodyDeadline(read_whole_body, deadline), trickle(chunks, pause)))
-        assert sent[-1]["body"] == f"{chunks} bytes".encode()
-    else:
-        with pytest.raises(BodyTimeout):
-            asyncio.run(answer(BodyDeadline(read_whole_body, deadline), trickle(chunks, pause)))
-        assert deadline <= time.monotonic() - started < deadline + 1

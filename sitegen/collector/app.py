@@ -42,9 +42,8 @@ from sitegen.answers import (
     read_json,
 )
 from sitegen.collector.guards import (
+    BODY_TIMEOUT_VARIABLE,
     HEADER_TIMEOUT_VARIABLE,
-    BodyDeadline,
-    BodyTimeout,
     BodyTooLarge,
     GuardedHttpProtocol,
     RateLimiter,
@@ -327,12 +326,6 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _answer_too_slow(request: Request, exc: Exception) -> Response:
-    """408 for a body that missed its deadline (RFC 9110, section 15.5.9), and the connection closed."""
-    detail = "The request body did not arrive in time."
-    return _problem_json(408, "Request timeout", detail, headers={"Connection": "close"})
-
-
 async def _forget_departed_client(request: Request, exc: Exception) -> Response:
     """A client that left mid-request hears nothing and is not worth a log line (let alone a traceback)."""
     return Response(status_code=400)
@@ -359,10 +352,8 @@ def create_app(
             store.close()
 
     routes = [Route("/s/{survey_id}", submit, methods=ALL_METHODS), Route("/healthz", health, methods=["GET", "HEAD"])]
-    answers_for = {BodyTimeout: _answer_too_slow, ClientDisconnect: _forget_departed_client}
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=answers_for)
-    # Outside Starlette's own error handling, so that its 500 answers carry the headers too.
-    return SecurityHeaders(BodyDeadline(app, config.collector.timeouts.body_s), collector_headers(config))
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ClientDisconnect: _forget_departed_client})
+    return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
 
 
 PROJECT_VARIABLE = "SITEGEN_PROJECT"
@@ -393,6 +384,7 @@ def serve(project: Path, host: str, port: int, store_url: str | None, workers: i
     os.environ[PROJECT_VARIABLE] = str(project.resolve())
     os.environ[STORE_VARIABLE] = store_url or ""
     os.environ[HEADER_TIMEOUT_VARIABLE] = str(limits.timeouts.header_s)
+    os.environ[BODY_TIMEOUT_VARIABLE] = str(limits.timeouts.body_s)
     trusted_proxies = [str(network) for network in limits.trusted_proxies]
     uvicorn.run(
         "sitegen.collector.app:app_from_environment",
