@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from sitegen.models.site import SiteConfig
+from sitegen.models.site import RateLimit, SiteConfig, Timeouts
 
 
 class BodyTooLarge(Exception):
@@ -110,7 +110,7 @@ class RateLimiter:
 
     per_hour: int
     burst: int
-    max_clients: int = 50_000
+    max_clients: int = RateLimit.model_fields["max_clients"].default
     clock: Callable[[], float] = time.monotonic
     today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()
     _secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
@@ -227,8 +227,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.header_timeout = float(os.environ.get(HEADER_TIMEOUT_VARIABLE, "10"))
-        self.body_timeout = float(os.environ.get(BODY_TIMEOUT_VARIABLE, "30"))
+        defaults = Timeouts()
+        self.header_timeout = float(os.environ.get(HEADER_TIMEOUT_VARIABLE, defaults.header_s))
+        self.body_timeout = float(os.environ.get(BODY_TIMEOUT_VARIABLE, defaults.body_s))
         self.deadline: asyncio.TimerHandle | None = None
         self.waiting_since: float | None = None
 

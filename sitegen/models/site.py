@@ -73,9 +73,8 @@ class Collector(StrictModel):
     allowed_origins: list[HttpUrl] = []  # besides base_url, intranet_url, collector_url and the collector itself
     max_body_kb: int = Field(default=256, ge=1, le=10_240)
     rate_limit: RateLimit = RateLimit()
-    trusted_proxies: list[IPvAnyNetwork] = Field(
-        default_factory=list
-    )  # proxies whose X-Forwarded-For is believed; none: it is ignored
+    # Proxies whose X-Forwarded-For is believed; with none it is ignored (a client could pick its own address).
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     max_connections: int = Field(default=4096, ge=16)  # past it the longest-idle connection is closed
     timeouts: Timeouts = Timeouts()
 
