@@ -329,3 +329,25 @@ def test_a_browser_answers_a_survey_and_the_row_is_stored_exactly(browser, live_
     assert answers == {"recommend": 6, "improve": "Warmer rolls", "greeted": "yes", "liked": ["coffee", "staff"]}
     assert meta.get("location") == ("riga-mall" if javascript else None)
     assert meta["stage"] == "purchase"
+
+
+@pytest.mark.browser
+def test_a_collector_error_page_gets_the_site_stylesheet_and_nothing_breaks_its_policy(browser, live_site) -> None:  # type: ignore[no-untyped-def]
+    _, _, collector_port = live_site
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(
+        "window.violations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective));"
+    )
+    stylesheets: list[int] = []
+    page.on("response", lambda response: stylesheets.append(response.status) if "style.css" in response.url else None)
+    answer = page.goto(f"http://127.0.0.1:{collector_port}/s/no-such-survey?lang=en")
+    page.wait_for_load_state("load")
+    violations = page.evaluate("window.violations")
+    background = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+    context.close()
+    assert answer is not None and answer.status == 404
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert stylesheets == [200] and violations == []
+    assert background != "rgba(0, 0, 0, 0)", "the site's stylesheet did not apply"
