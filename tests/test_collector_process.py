@@ -239,6 +239,7 @@ def test_slow_and_idle_clients_are_cut_off_at_their_deadline(
     finally:
         stop(collector)
     assert heard.startswith(answer), heard
+    assert not heard or b"x-content-type-options: nosniff" in heard.lower()
     assert deadline - 0.2 <= closed_after < deadline + 1.5
 
 

@@ -16,12 +16,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import report_problems
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from sitegen.collector.app import create_app
 from sitegen.collector.guards import (
     SECURITY_HEADERS,
     RateLimiter,
+    SecurityHeaders,
     client_network,
     connection_cap,
     raise_file_limit,
@@ -158,6 +163,31 @@ def test_every_answer_carries_the_security_headers(
     assert answer.headers["referrer-policy"] in ("same-origin", "no-referrer")
     policy = answer.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+
+
+async def crash(request: Request) -> Response:
+    raise RuntimeError("a bug")
+
+
+async def own_policy(request: Request) -> Response:
+    return Response("framed on purpose", headers={"content-security-policy": "frame-ancestors https://a.example"})
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "policy"),
+    [
+        ("/crash", 500, "frame-ancestors 'none'"),  # Starlette's own error answer, outside the routes
+        ("/own-policy", 200, "frame-ancestors https://a.example"),  # a header the app set is left alone
+    ],
+)
+def test_the_headers_reach_error_answers_and_never_override_the_apps_own(path: str, status: int, policy: str) -> None:
+    routes = [Route("/crash", crash), Route("/own-policy", own_policy)]
+    app = SecurityHeaders(Starlette(routes=routes))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get(path)
+    assert answer.status_code == status
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers.get_list("content-security-policy") == [policy]
 
 
 def test_the_shared_header_set_forbids_framing_and_sniffing() -> None:

@@ -166,11 +166,15 @@ def error_page_policy(style_origins: Iterable[str]) -> str:
     return f"default-src 'none'; style-src {styles}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
-def collector_headers(config: SiteConfig) -> tuple[tuple[str, str], ...]:
+def error_page_headers(style_origins: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """`SECURITY_HEADERS` with the error pages' stricter policy."""
-    site_origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
-    policy = ("Content-Security-Policy", error_page_policy(site_origins))
+    policy = ("Content-Security-Policy", error_page_policy(style_origins))
     return tuple(policy if name == policy[0] else (name, value) for name, value in SECURITY_HEADERS)
+
+
+def collector_headers(config: SiteConfig) -> tuple[tuple[str, str], ...]:
+    """The headers of every answer of this site's collector, whose pages take the site's stylesheet."""
+    return error_page_headers(origin_of(url) for url in (config.base_url, config.intranet_url) if url)
 
 
 class SecurityHeaders:
@@ -188,7 +192,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 own = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in own}
+                present = {name for name, _ in own}  # ASGI header names are lowercase
                 added = [header for header in self.raw_headers if header[0] not in present]
                 message = {**message, "headers": own + added}
             await send(message)
@@ -206,6 +210,16 @@ BODY_TIMEOUT_VARIABLE: Final = "SITEGEN_BODY_TIMEOUT"
 REQUEST_TIMEOUT_BODY: Final = json.dumps(
     {"type": "about:blank", "title": "Request timeout", "status": 408, "detail": "The request did not arrive in time."}
 ).encode()
+REQUEST_TIMEOUT_HEADERS: Final = b"".join(
+    f"{name}: {value}\r\n".encode("latin-1")
+    for name, value in [
+        ("Content-Type", "application/problem+json"),
+        ("Content-Length", str(len(REQUEST_TIMEOUT_BODY))),
+        ("Connection", "close"),
+        *error_page_headers(()),
+    ]
+)
+"""All but the date: a 408 (RFC 9110, section 15.5.9) in RFC 9457 problem details, with the collector's headers."""
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -255,7 +269,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self.waiting_since = self.loop.time()
+        if self.cycle.response_complete:  # not when it has started a pipelined request
+            self.waiting_since = self.loop.time()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._set_deadline(None)
@@ -268,17 +283,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.deadline = None if seconds is None else self.loop.call_later(seconds, action)
 
     def _answer_too_slow(self) -> None:
-        """408 if no answer has begun (RFC 9110, section 15.5.9), then close: the app hears that the client left."""
+        """408 if no answer has begun, then close: the app hears that the client left."""
         if self.cycle is not None and not self.cycle.response_started:
-            headers = [
-                *self.server_state.default_headers,
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(REQUEST_TIMEOUT_BODY)).encode()),
-                (b"connection", b"close"),
-                *((name.encode(), value.encode()) for name, value in SECURITY_HEADERS),
-            ]
-            head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\n" + head + b"\r\n" + REQUEST_TIMEOUT_BODY)
+            date = b"".join(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
+            status = b"HTTP/1.1 408 Request Timeout\r\n"
+            self.transport.write(status + date + REQUEST_TIMEOUT_HEADERS + b"\r\n" + REQUEST_TIMEOUT_BODY)
         self.transport.close()
 
     def _close_longest_idle(self) -> None:
