@@ -60,10 +60,14 @@ class Timeouts(StrictModel):
     `header_s` runs from the connection (or the end of the previous answer) to
     the last header line; `body_s` from the headers to the body's last byte;
     `idle_s` is how long a kept-alive connection may wait for its next request.
+    Apache's mod_reqtimeout starts from 20 s for headers and for the body
+    (https://httpd.apache.org/docs/2.4/mod/mod_reqtimeout.html); a form's
+    headers are small, so 10 s; 20 s for a body of up to 256 KB is 100 kbit/s,
+    slower than any phone that loaded the survey page.
     """
 
     header_s: int = Field(default=10, gt=0, le=300)
-    body_s: int = Field(default=30, gt=0, le=600)
+    body_s: int = Field(default=20, gt=0, le=600)
     idle_s: int = Field(default=5, gt=0, le=300)
 
 
