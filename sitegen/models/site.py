@@ -22,7 +22,9 @@ def _known_language(lang: str) -> str:
             raise ValueError(lang)
         Locale.parse(lang)
     except (ValueError, UnknownLocaleError):
-        raise PydanticCustomError("language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang})
+        raise PydanticCustomError(
+            "language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang}
+        ) from None
     return lang
 
 
@@ -74,7 +76,8 @@ class Timeouts(StrictModel):
 class Collector(StrictModel):
     """Limits of the collector endpoint (`sitegen collect`)."""
 
-    allowed_origins: list[HttpUrl] = []  # besides base_url, intranet_url, collector_url and the collector itself
+    # Besides base_url, intranet_url, collector_url and the collector itself.
+    allowed_origins: list[HttpUrl] = Field(default_factory=list)
     max_body_kb: int = Field(default=256, ge=1, le=10_240)
     rate_limit: RateLimit = RateLimit()
     # Proxies whose X-Forwarded-For is believed; with none it is ignored (a client could pick its own address).
@@ -121,7 +124,7 @@ class SiteConfig(StrictModel):
                 "timezone",
                 "'{zone}' is not a time zone such as Europe/Riga or UTC{suggestion}",
                 {"zone": timezone, "suggestion": suggestion},
-            )
+            ) from None
         return timezone
 
     @field_validator("store")
