@@ -21,6 +21,7 @@ import os
 import resource
 import secrets
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from sitegen.models.site import RateLimit, SiteConfig, Timeouts
 
@@ -222,6 +224,10 @@ REQUEST_TIMEOUT_HEADERS: Final = b"".join(
 """All but the date: a 408 (RFC 9110, section 15.5.9) in RFC 9457 problem details, with the collector's headers."""
 
 
+_WAITING: weakref.WeakKeyDictionary[ServerState, dict[GuardedHttpProtocol, None]] = weakref.WeakKeyDictionary()
+"""Per server, its connections waiting for a request, longest waiting first (a dict keeps insertion order)."""
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol with deadlines for headers and body, and idle connections closed first at the cap.
 
@@ -245,13 +251,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.header_timeout = float(os.environ.get(HEADER_TIMEOUT_VARIABLE, defaults.header_s))
         self.body_timeout = float(os.environ.get(BODY_TIMEOUT_VARIABLE, defaults.body_s))
         self.deadline: asyncio.TimerHandle | None = None
-        self.waiting_since: float | None = None
+        self.waiting = _WAITING.setdefault(self.server_state, {})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.waiting_since = self.loop.time()
-        self._set_deadline(self.header_timeout, self.transport.close)
         self._close_longest_idle()
+        self.waiting[self] = None
+        self._set_deadline(self.header_timeout, self.transport.close)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -259,7 +265,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._set_deadline(self.header_timeout, self.transport.close)
 
     def on_headers_complete(self) -> None:
-        self.waiting_since = None
+        self.waiting.pop(self, None)
         super().on_headers_complete()
         self._set_deadline(self.body_timeout, self._answer_too_slow)
 
@@ -269,10 +275,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self.cycle.response_complete:  # not when it has started a pipelined request
-            self.waiting_since = self.loop.time()
+        if self.cycle.response_complete and not self.transport.is_closing():  # not with a pipelined request started
+            self.waiting[self] = None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.waiting.pop(self, None)
         self._set_deadline(None)
         super().connection_lost(exc)
 
@@ -291,21 +298,15 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _close_longest_idle(self) -> None:
-        if self.limit_concurrency is None or len(self.connections) < self.limit_concurrency:
+        """At the cap, close the connection that has waited longest for a request: O(1), the dict is in that order."""
+        if self.limit_concurrency is None or len(self.connections) < self.limit_concurrency or not self.waiting:
             return
-        waiting = [
-            connection
-            for connection in self.connections
-            if isinstance(connection, GuardedHttpProtocol)
-            and connection is not self
-            and connection.waiting_since is not None
-        ]
-        if waiting:
-            longest_idle = min(waiting, key=lambda connection: connection.waiting_since or 0.0)
-            # Out of the count at once: uvicorn drops it only when the loop next runs, after more accepts may have
-            # come in, and until then it would count it against the cap (answering 503) and pick it again.
-            self.connections.discard(longest_idle)
-            longest_idle.transport.close()
+        longest_idle = next(iter(self.waiting))
+        del self.waiting[longest_idle]
+        # Out of the count at once: uvicorn drops it only when the loop next runs, after more accepts may have
+        # come in, and until then it would count it against the cap (answering 503) and pick it again.
+        self.connections.discard(longest_idle)
+        longest_idle.transport.close()
 
 
 RESERVED_DESCRIPTORS: Final = 64
