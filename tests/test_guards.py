@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import report_problems
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -213,3 +215,17 @@ def test_the_policy_lets_an_error_page_load_the_stylesheet_it_links(
     allowed = style_sources.group(1).split()
     assert (f"{parts.scheme}://{parts.netloc}" in allowed) if parts.netloc else ("'self'" in allowed)
     assert "<script" not in page.text and "<img" not in page.text  # nothing else the policy would block
+
+
+@settings(max_examples=200)
+@given(network=st.integers(0, 2**64 - 1), first=st.integers(0, 2**64 - 1), second=st.integers(0, 2**64 - 1))
+def test_any_two_addresses_of_one_ipv6_slash_64_are_one_client(network: int, first: int, second: int) -> None:
+    addresses = [ipaddress.IPv6Address(network << 64 | host) for host in (first, second)]
+    assume(all(address.ipv4_mapped is None for address in addresses))
+    assert client_network(str(addresses[0])) == client_network(str(addresses[1]))
+    assert client_network(str(addresses[0])) != client_network(str(ipaddress.IPv6Address((network ^ 1) << 64 | first)))
+
+
+@given(address=st.ip_addresses(v=4))
+def test_an_ipv4_address_is_the_same_client_seen_as_ipv4_mapped_ipv6(address: ipaddress.IPv4Address) -> None:
+    assert client_network(f"::ffff:{address}") == client_network(str(address)) == str(address)
