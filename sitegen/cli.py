@@ -163,9 +163,9 @@ def collect(project: Path, host: str, port: int, store_url: str | None, workers:
     """
     from sitegen.collector.app import serve  # the web stack loads only for this command
 
-    load_site(project)
+    site = load_site(project)
     try:
-        serve(project, host, port, store_url, workers)
+        serve(project, host, port, store_url, workers, site.config.model)
     except KeyboardInterrupt:
         pass  # uvicorn has shut down cleanly and re-raised Ctrl-C
     click.echo("Collector stopped.", err=True)

@@ -1,8 +1,9 @@
-"""The real `sitegen collect` process: killed mid-stream it loses nothing it acknowledged; a browser posts to it."""
+"""The real `sitegen collect`: nothing acknowledged is lost, slow and idle clients are cut off, a browser posts."""
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import sqlite3
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -18,28 +19,54 @@ import pytest
 from conftest import copy_example_project
 
 from sitegen.build import build_project
+from sitegen.collector.guards import RESERVED_DESCRIPTORS
 from sitegen.store import ResponseStore
+
+UNLIMITED_RATE = "rate_limit: {per_hour: 10000000, burst: 100000}"  # all senders share 127.0.0.1
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
-def start_collector(project: Path, port: int) -> subprocess.Popen[bytes]:
-    """`sitegen collect` in its own process group, once /healthz answers."""
+def start_collector(
+    project: Path, port: int, store_url: str | None = None, open_files: int | None = None
+) -> subprocess.Popen[bytes]:
+    """`sitegen collect` in its own process group, once /healthz answers; `open_files` lowers its open-file limit."""
     command = [sys.executable, "-m", "sitegen", "-C", str(project), "collect", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"the collector did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    if store_url:
+        command += ["--store", store_url]
+
+    def limit_open_files() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=limit_open_files
+    )
+    if not await_condition(lambda: is_healthy(port), timeout=30):
+        process.kill()
+        raise AssertionError(f"the collector did not start: {process.stdout.read().decode() if process.stdout else ''}")
+    return process
+
+
+def is_healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def await_condition(condition: Callable[[], bool], timeout: float) -> bool:
+    """Whether `condition` came true within `timeout` seconds (checked every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -48,14 +75,17 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
         process.wait(timeout=30)
 
 
+def configure(project: Path, collector_settings: str = UNLIMITED_RATE) -> Path:
+    """`project` storing in SQLite, with these `collector:` settings."""
+    config = project / "sitegen.yaml"
+    settings = f"store: sqlite:///data/responses.sqlite3\ncollector: {{{collector_settings}}}\n"
+    config.write_text(config.read_text(encoding="utf-8") + settings, encoding="utf-8")
+    return project
+
+
 @pytest.fixture
 def project(minimal_project: Path) -> Path:
-    config = minimal_project / "sitegen.yaml"
-    limits = "collector: {rate_limit: {per_hour: 10000000, burst: 100000}}\n"  # all senders share 127.0.0.1
-    config.write_text(
-        config.read_text(encoding="utf-8") + "store: sqlite:///data/responses.sqlite3\n" + limits, encoding="utf-8"
-    )
-    return minimal_project
+    return configure(minimal_project)
 
 
 def test_a_collector_killed_mid_stream_keeps_every_acknowledged_submission(project: Path) -> None:
@@ -109,13 +139,143 @@ def test_ctrl_c_stops_the_collector_cleanly_and_its_log_names_no_respondent(proj
     answer = httpx.post(
         f"http://127.0.0.1:{port}/s/after-visit", json={"rid": "log-check-0001", "answers": {"recommend": 9}}
     )
+    with socket.create_connection(("127.0.0.1", port)) as leaving:  # a client gone halfway through its body
+        leaving.sendall(POST_HEADERS + b'{"answers": {')
     stop(collector, signal.SIGINT)
     log = collector.stdout.read().decode() if collector.stdout else ""
     assert answer.status_code == 201
     assert collector.returncode == 0, log
-    assert "Traceback" not in log and "Collector stopped." in log
+    assert "Traceback" not in log and "Disconnect" not in log and "Collector stopped." in log, log
     assert "127.0.0.1:" in log  # where it listens, said once at start
     assert "POST" not in log and log.count("127.0.0.1:") == 1, log  # no access log: no respondent's address
+
+
+POST_HEADERS = (
+    b"POST /s/after-visit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+)
+IDLE_CONNECTIONS = 2000
+
+
+def open_descriptors(process: subprocess.Popen[bytes]) -> int:
+    return len(os.listdir(f"/proc/{process.pid}/fd"))
+
+
+@pytest.mark.parametrize("max_connections", [None, 100], ids=["default cap", "cap of 100"])
+def test_two_thousand_idle_connections_leave_healthz_and_posts_answering(
+    minimal_project: Path, store_url: str, max_connections: int | None
+) -> None:
+    cap = f", max_connections: {max_connections}" if max_connections else ""
+    project = configure(minimal_project, UNLIMITED_RATE + cap)
+    port = free_port()
+    collector = start_collector(
+        project, port, store_url, open_files=1024
+    )  # the usual soft limit: the collector raises it
+    idle: list[socket.socket] = []
+    try:
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(IDLE_CONNECTIONS)]
+        if max_connections is None:  # every one accepted and held open
+            assert await_condition(lambda: open_descriptors(collector) > IDLE_CONNECTIONS, timeout=10)
+        started = time.monotonic()
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        post = httpx.post(
+            f"http://127.0.0.1:{port}/s/after-visit", json={"rid": "idle-test-0001", "answers": {"recommend": 9}}
+        )
+        answered_in = time.monotonic() - started
+        if max_connections is not None:  # the longest idle closed to make room: the process stays within its cap
+            assert await_condition(
+                lambda: open_descriptors(collector) <= max_connections + RESERVED_DESCRIPTORS, timeout=10
+            )
+    finally:
+        for connection in idle:
+            connection.close()
+        stop(collector)
+    assert (health.status_code, post.status_code) == (200, 201)
+    assert answered_in < 2
+
+
+SLOW_CLIENT_LIMITS = "timeouts: {header_s: 2, body_s: 3, idle_s: 1}"
+SLOW_CLIENTS = [
+    # what the client sends at once, what it then sends every half second, how the collector answers, and after how long
+    pytest.param(b"", b"", b"", 2, id="connects and says nothing: closed at the header deadline"),
+    pytest.param(
+        b"POST /s/after-visit HTTP/1.1\r\nX-Slow: ", b"x", b"", 2, id="trickled headers: closed at the deadline"
+    ),
+    pytest.param(POST_HEADERS, b" ", b"HTTP/1.1 408 ", 3, id="trickled body: 408 at the body deadline"),
+    pytest.param(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", b"", b"HTTP/1.1 200 ", 1, id="kept alive, then idle"),
+]
+
+
+def talk_slowly(port: int, opening: bytes, drip: bytes) -> tuple[bytes, float]:
+    """Send `opening`, then `drip` every 0.5 s until the collector closes the connection: what it said, and when."""
+    heard = b""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.settimeout(0.5)
+        connection.sendall(opening)
+        started = time.monotonic()
+        while time.monotonic() - started < 30:
+            try:
+                chunk = connection.recv(65536)
+            except TimeoutError:
+                if drip:
+                    connection.sendall(drip)
+                continue
+            except ConnectionError:
+                break
+            if not chunk:
+                break
+            heard += chunk
+        return heard, time.monotonic() - started
+
+
+@pytest.mark.parametrize(("opening", "drip", "answer", "deadline"), SLOW_CLIENTS)
+def test_slow_and_idle_clients_are_cut_off_at_their_deadline(
+    minimal_project: Path, opening: bytes, drip: bytes, answer: bytes, deadline: int
+) -> None:
+    project = configure(minimal_project, f"{UNLIMITED_RATE}, {SLOW_CLIENT_LIMITS}")
+    port = free_port()
+    collector = start_collector(project, port)
+    try:
+        heard, closed_after = talk_slowly(port, opening, drip)
+    finally:
+        stop(collector)
+    assert heard.startswith(answer), heard
+    assert not heard or b"x-content-type-options: nosniff" in heard.lower()
+    assert deadline - 0.2 <= closed_after < deadline + 1.5
+
+
+FORWARDED = [
+    pytest.param("[]", ["203.0.113.1", "203.0.113.2"], [201, 429], id="no proxy trusted: X-Forwarded-For ignored"),
+    pytest.param("[127.0.0.1]", ["203.0.113.1", "203.0.113.2", "203.0.113.1"], [201, 201, 429], id="proxy trusted"),
+    pytest.param(
+        "[127.0.0.1]", ["198.51.100.1, 203.0.113.1", "198.51.100.2, 203.0.113.1"], [201, 429], id="right-most untrusted"
+    ),
+    pytest.param("['::1', 10.0.0.0/8]", ["203.0.113.1", "203.0.113.2"], [201, 429], id="another proxy trusted"),
+    pytest.param(
+        "[127.0.0.1, 10.0.0.0/8]", ["203.0.113.1, 10.1.1.1", "203.0.113.2, 10.1.1.1"], [201, 201], id="proxy chain"
+    ),
+    pytest.param("[127.0.0.1]", ["2001:db8::1", "2001:db8::2"], [201, 429], id="one IPv6 /64 is one client"),
+]
+
+
+@pytest.mark.parametrize(("trusted_proxies", "forwarded_for", "statuses"), FORWARDED)
+def test_the_rate_limit_believes_x_forwarded_for_only_from_trusted_proxies(
+    minimal_project: Path, trusted_proxies: str, forwarded_for: list[str], statuses: list[int]
+) -> None:
+    project = configure(minimal_project, f"rate_limit: {{per_hour: 1, burst: 1}}, trusted_proxies: {trusted_proxies}")
+    port = free_port()
+    collector = start_collector(project, port)
+    try:
+        answers = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/s/after-visit",
+                json={"rid": f"forwarded-{number:04d}", "answers": {"recommend": 9}},
+                headers={"x-forwarded-for": client},
+            )
+            for number, client in enumerate(forwarded_for)
+        ]
+    finally:
+        stop(collector)
+    assert [answer.status_code for answer in answers] == statuses
 
 
 @pytest.fixture
@@ -157,7 +317,7 @@ def fill_after_visit(page) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
 def test_a_browser_answers_a_survey_and_the_row_is_stored_exactly(browser, live_site, javascript: bool) -> None:  # type: ignore[no-untyped-def]
-    site_url, project, collector_port = live_site
+    site_url, project, _ = live_site
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     page.goto(f"{site_url}en/surveys/after-visit/?location=riga-mall")
@@ -170,3 +330,25 @@ def test_a_browser_answers_a_survey_and_the_row_is_stored_exactly(browser, live_
     assert answers == {"recommend": 6, "improve": "Warmer rolls", "greeted": "yes", "liked": ["coffee", "staff"]}
     assert meta.get("location") == ("riga-mall" if javascript else None)
     assert meta["stage"] == "purchase"
+
+
+@pytest.mark.browser
+def test_a_collector_error_page_gets_the_site_stylesheet_and_nothing_breaks_its_policy(browser, live_site) -> None:  # type: ignore[no-untyped-def]
+    _, _, collector_port = live_site
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(
+        "window.violations = [];"
+        "document.addEventListener('securitypolicyviolation', e => window.violations.push(e.violatedDirective));"
+    )
+    stylesheets: list[int] = []
+    page.on("response", lambda response: stylesheets.append(response.status) if "style.css" in response.url else None)
+    answer = page.goto(f"http://127.0.0.1:{collector_port}/s/no-such-survey?lang=en")
+    page.wait_for_load_state("load")
+    violations = page.evaluate("window.violations")
+    background = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+    context.close()
+    assert answer is not None and answer.status == 404
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert stylesheets == [200] and violations == []
+    assert background != "rgba(0, 0, 0, 0)", "the site's stylesheet did not apply"

@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from sitegen.answers import (
     CONTROL_CHARACTERS,
@@ -41,15 +42,23 @@ from sitegen.answers import (
     read_json,
 )
 from sitegen.collector.guards import (
+    BODY_TIMEOUT_VARIABLE,
+    HEADER_TIMEOUT_VARIABLE,
     BodyTooLarge,
+    GuardedHttpProtocol,
     RateLimiter,
+    SecurityHeaders,
     allowed_origins,
+    collector_headers,
+    connection_cap,
     is_origin_allowed,
     origin_of,
+    raise_file_limit,
     read_limited,
 )
 from sitegen.collector.writer import BatchWriter
 from sitegen.i18n import UiText
+from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.render.environment import create_environment
 from sitegen.render.pages import PagePlan, render_page, site_values
@@ -317,19 +326,25 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _forget_departed_client(request: Request, exc: Exception) -> Response:
+    """A client that left mid-request hears nothing and is not worth a log line (let alone a traceback)."""
+    return Response(status_code=400)
+
+
 def create_app(
     project: Path, store_url: str | None = None, clock: Clock = utc_now, limiter: RateLimiter | None = None
-) -> Starlette:
-    """The collector for the project in `project`; the store from sitegen.yaml unless `store_url`."""
+) -> ASGIApp:
+    """The collector for the project in `project`, with its guards; the store from sitegen.yaml unless `store_url`."""
+    site = load_site(project)
+    config = site.config.model
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        site = load_site(project)
-        config = site.config.model
         store = ResponseStore.open(store_url or config.store, site.files.root)
         writer = BatchWriter(store)
         rate = config.collector.rate_limit
-        app.state.collector = Collector(site, store, writer, limiter or RateLimiter(rate.per_hour, rate.burst), clock)
+        client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
+        app.state.collector = Collector(site, store, writer, client_limiter, clock)
         try:
             yield
         finally:
@@ -337,14 +352,15 @@ def create_app(
             store.close()
 
     routes = [Route("/s/{survey_id}", submit, methods=ALL_METHODS), Route("/healthz", health, methods=["GET", "HEAD"])]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ClientDisconnect: _forget_departed_client})
+    return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
 
 
 PROJECT_VARIABLE = "SITEGEN_PROJECT"
 STORE_VARIABLE = "SITEGEN_STORE"
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> ASGIApp:
     """The app for uvicorn's worker processes, which can only import it by name.
 
     The project's models, templates and libraries live as long as the process:
@@ -356,22 +372,31 @@ def app_from_environment() -> Starlette:
     return app
 
 
-def serve(project: Path, host: str, port: int, store_url: str | None, workers: int) -> None:
-    """Run the collector on uvicorn until interrupted.
+def serve(project: Path, host: str, port: int, store_url: str | None, workers: int, config: SiteConfig) -> None:
+    """Run the collector on uvicorn until interrupted, with the limits of `config.collector`.
 
     No access log: it would write every respondent's address to the server's
     logs, which the collector otherwise never keeps (and it costs a fifth of
-    the time per submission).
+    the time per submission). Forwarded headers only from `trusted_proxies`:
+    from anyone else they would let a client pick the address it is limited by.
     """
+    limits = config.collector
     os.environ[PROJECT_VARIABLE] = str(project.resolve())
     os.environ[STORE_VARIABLE] = store_url or ""
+    os.environ[HEADER_TIMEOUT_VARIABLE] = str(limits.timeouts.header_s)
+    os.environ[BODY_TIMEOUT_VARIABLE] = str(limits.timeouts.body_s)
+    trusted_proxies = [str(network) for network in limits.trusted_proxies]
     uvicorn.run(
         "sitegen.collector.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        http=GuardedHttpProtocol,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies,
+        limit_concurrency=connection_cap(limits.max_connections, raise_file_limit()),
+        timeout_keep_alive=limits.timeouts.idle_s,
         server_header=False,
         access_log=False,
         log_level="info",

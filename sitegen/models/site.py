@@ -7,7 +7,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, IPvAnyNetwork, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from sitegen.errors import did_you_mean
@@ -22,7 +22,9 @@ def _known_language(lang: str) -> str:
             raise ValueError(lang)
         Locale.parse(lang)
     except (ValueError, UnknownLocaleError):
-        raise PydanticCustomError("language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang})
+        raise PydanticCustomError(
+            "language", "'{lang}' is not a language code such as lv, ru or en", {"lang": lang}
+        ) from None
     return lang
 
 
@@ -51,14 +53,37 @@ class RateLimit(StrictModel):
 
     per_hour: int = Field(default=1200, ge=1)
     burst: int = Field(default=120, ge=1)
+    max_clients: int = Field(default=50_000, ge=100)  # buckets kept; past it the least recently seen is dropped
+
+
+class Timeouts(StrictModel):
+    """Seconds a client may take, so slow or idle connections cannot hold the collector's sockets.
+
+    `header_s` runs from the connection (or the end of the previous answer) to
+    the last header line; `body_s` from the headers to the body's last byte;
+    `idle_s` is how long a kept-alive connection may wait for its next request.
+    Apache's mod_reqtimeout starts from 20 s for headers and for the body
+    (https://httpd.apache.org/docs/2.4/mod/mod_reqtimeout.html); a form's
+    headers are small, so 10 s; 20 s for a body of up to 256 KB is 100 kbit/s,
+    slower than any phone that loaded the survey page.
+    """
+
+    header_s: int = Field(default=10, gt=0, le=300)
+    body_s: int = Field(default=20, gt=0, le=600)
+    idle_s: int = Field(default=5, gt=0, le=300)
 
 
 class Collector(StrictModel):
     """Limits of the collector endpoint (`sitegen collect`)."""
 
-    allowed_origins: list[HttpUrl] = []  # besides base_url, intranet_url, collector_url and the collector itself
+    # Besides base_url, intranet_url, collector_url and the collector itself.
+    allowed_origins: list[HttpUrl] = Field(default_factory=list)
     max_body_kb: int = Field(default=256, ge=1, le=10_240)
     rate_limit: RateLimit = RateLimit()
+    # Proxies whose X-Forwarded-For is believed; with none it is ignored (a client could pick its own address).
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    max_connections: int = Field(default=4096, ge=16)  # past it the longest-idle connection is closed
+    timeouts: Timeouts = Timeouts()
 
 
 class SiteConfig(StrictModel):
@@ -99,7 +124,7 @@ class SiteConfig(StrictModel):
                 "timezone",
                 "'{zone}' is not a time zone such as Europe/Riga or UTC{suggestion}",
                 {"zone": timezone, "suggestion": suggestion},
-            )
+            ) from None
         return timezone
 
     @field_validator("store")
