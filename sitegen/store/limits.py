@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String
 from sqlalchemy.exc import DataError, IntegrityError
 
-from sitegen.answers import NON_TEXT_CODE_POINTS
+from sitegen.answers import MAX_JSON_DEPTH, NON_TEXT_CODE_POINTS, is_nested_deeper
 from sitegen.store.schema import responses
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ TEXT_LENGTHS: dict[str, int] = {
     if isinstance(column.type, String) and column.type.length is not None
 }
 """Each length-limited text column and its limit, read from the schema once (PostgreSQL enforces them)."""
-MAX_JSON_DEPTH = 16
-"""Nesting of meta and answers: a matrix answer is 2 deep; deep nesting exhausts JSON encoders' stacks."""
 MAX_JSON_INTEGER = 2**53 - 1
 """RFC 7493 (I-JSON) section 2.2: integers beyond IEEE 754 double precision are not interoperable."""
 UNSTORABLE_CHARACTERS = re.compile(f"[\x00{NON_TEXT_CODE_POINTS}]")
@@ -53,7 +51,9 @@ def storable_problems(response: StoredResponse) -> list[str]:
     for name, document in (("meta", response.meta), ("answers", response.answers)):
         if not isinstance(document, dict):
             problems.append(f"{name} is not a JSON object")
-        elif (reason := _json_problem(document, 1)) is not None:
+        elif is_nested_deeper(document, MAX_JSON_DEPTH):  # before the walk below, which recurses
+            problems.append(f"{name} holds values nested more than {MAX_JSON_DEPTH} deep")
+        elif (reason := _json_problem(document)) is not None:
             problems.append(f"{name} holds {reason}")
     return problems
 
@@ -73,8 +73,8 @@ def _text_problem(text: str) -> str | None:
     return "a NUL character" if found.group() == "\x00" else f"the character U+{ord(found.group()):04X}"
 
 
-def _json_problem(value: Any, depth: int) -> str | None:
-    """What in `value` (at nesting `depth`) no back end can keep as JSON, if anything."""
+def _json_problem(value: Any) -> str | None:
+    """What in `value` no back end can keep as JSON, if anything."""
     if isinstance(value, str):
         return _text_problem(value)
     if isinstance(value, bool) or value is None:
@@ -85,12 +85,10 @@ def _json_problem(value: Any, depth: int) -> str | None:
         return None if math.isfinite(value) else f"the number {value}"
     if not isinstance(value, (list, dict)):
         return f"a {type(value).__name__}, which JSON cannot hold"
-    if depth > MAX_JSON_DEPTH:
-        return f"values nested more than {MAX_JSON_DEPTH} deep"
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             return "a key that is not text"
         items = [*value, *value.values()]
     else:
         items = value
-    return next((reason for item in items if (reason := _json_problem(item, depth + 1)) is not None), None)
+    return next((reason for item in items if (reason := _json_problem(item)) is not None), None)
