@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -67,6 +68,7 @@ MAX_USER_AGENT = 300
 CHARSETS = (None, "utf-8")
 """Form posts are UTF-8 (WHATWG URL Standard, application/x-www-form-urlencoded) and JSON is (RFC 8259 section 8.1)."""
 STORE_RETRY_SECONDS = 30
+"""The Retry-After (RFC 9110 section 10.2.3) of a 503 when the store fails."""
 
 Clock = Callable[[], dt.datetime]
 
@@ -116,6 +118,7 @@ class Collector:
         """The row to keep: anonymous surveys keep only the day and no user agent."""
         meta = dict(submission.meta)
         if user_agent and not survey.is_anonymous:
+            # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
             meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
         return StoredResponse(
             id=submission.response_id,
@@ -132,10 +135,16 @@ class Collector:
 
 
 def _media_type(request: Request) -> tuple[str, str | None]:
-    """The body's media type and charset, both lower case (RFC 9110 section 8.3), read by the standard library's
-    MIME header parser; a missing or unreadable Content-Type reads as text/plain (RFC 2045 section 5.2)."""
+    """The body's media type and charset, both lower case (RFC 9110 section 8.3)."""
+    return _parse_content_type(request.headers.get("content-type", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_content_type(value: str) -> tuple[str, str | None]:
+    """Read by the standard library's MIME header parser; a missing or unreadable Content-Type reads as text/plain
+    (RFC 2045 section 5.2). Posts repeat the same few values, so each is parsed once."""
     header = Message()
-    header["content-type"] = request.headers.get("content-type", "")
+    header["content-type"] = value
     return header.get_content_type(), header.get_content_charset()
 
 
