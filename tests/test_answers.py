@@ -35,7 +35,8 @@ questions:
   - {id: met, type: expectations, label: M}
   - {id: one, type: single, label: O, choices: [{id: a, label: A}, {id: b, label: B}]}
   - {id: why, type: text, show_if: {question: one, in: [b]}, label: W}
-  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Y, choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Y,
+     choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
   - {id: pick, type: dropdown, label: P, choices: [{id: a, label: A}, {id: b, label: B}]}
   - {id: ok, type: yes_no, label: K}
   - {id: name, type: text, max_length: 5, label: N}
