@@ -117,7 +117,8 @@ def _succeed(future: asyncio.Future[bool], is_new: bool) -> None:
 
 def _classified(response: StoredResponse, error: Exception) -> Exception:
     """The error a request hears: the response's own fault, or the store's (logged, for the operator)."""
-    reason = str(error).splitlines()[0]  # a database's further lines may quote the row, answers and all
+    # A database's further lines may quote the row, answers and all: only the first is kept.
+    reason = next(iter(str(error).splitlines()), type(error).__name__)
     if is_refusal(error):
         logger.warning("the store refused response %r: %s", response.id, reason)
         return ResponseRefused(response.id, [reason])

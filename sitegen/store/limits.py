@@ -38,7 +38,7 @@ UNSTORABLE_CHARACTERS = refused_characters("\x00")
 def storable_problems(response: StoredResponse) -> list[str]:
     """Everything in `response` that a back end would refuse or mangle; empty when it can be stored.
 
-    It runs on every submission, so it is one pass of plain loops (about 10 µs for a typical response).
+    It runs on every submission, so it is one pass of plain loops (about 4 µs for a typical response).
     """
     problems: list[str] = []
     if response.submitted_at.tzinfo is None or response.submitted_at.utcoffset() is None:
