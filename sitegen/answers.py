@@ -12,27 +12,66 @@ list of raw values (a matrix: a mapping item -> list), then read by type.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from sitegen.models.survey import BaseQuestion, Condition, Survey, choice_ids, scale_bounds
 
 HONEYPOT_FIELD = "_website"
 """A field hidden from people; a bot that fills it is refused (see collector)."""
-RESPONSE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RESPONSE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+"""The whole id (`fullmatch`: `$` would let a trailing line break through)."""
 EMAIL = re.compile(  # the HTML Standard's definition of a valid e-mail address, as browsers check it
-    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+    r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
 )
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Invisible characters no keyboard types (NUL cannot even be stored in PostgreSQL); tab and line breaks are fine."""
+NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+"""The HTML Standard's valid floating-point number (what `<input type=number>` sends): ASCII digits, no spaces."""
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?")
+"""What `<input type=date>` / `datetime-local` send; `fromisoformat` alone would also take `2026-W01-1`."""
+
+
+def refused_characters(also: str) -> re.Pattern[str]:
+    """A pattern of the characters `also` (a regex class body), lone surrogates and noncharacters, for
+    `first_refused_character`. Lone surrogates cannot be encoded as UTF-8; RFC 7493 (I-JSON) section 2.1 forbids both.
+
+    The class holds the whole astral range rather than its 32 noncharacters: listed one by one they make every
+    search about eight times slower; `first_refused_character` tests an astral character it finds.
+    """
+    return re.compile(f"[{also}\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U00010000-\U0010ffff]")
+
+
+def first_refused_character(characters: re.Pattern[str], text: str) -> str | None:
+    """The first character of `text` that a `refused_characters` pattern refuses, if any."""
+    position = 0
+    while (found := characters.search(text, position)) is not None:
+        character = found.group()
+        if character < "\U00010000" or ord(character) & 0xFFFE == 0xFFFE:
+            return character
+        position = found.end()
+    return None
+
+
+NON_TEXT = refused_characters("")
+"""Code points that are not text at all."""
+CONTROL_CHARACTERS = refused_characters("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f")
+"""Invisible characters no keyboard types: C0 and C1 controls (NUL cannot even be stored in PostgreSQL), and code
+points that are not characters at all. Tab and line breaks are fine."""
+LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
+"""Unicode's line and paragraph separators (pasted from word processors) become the plain line break they mean."""
 RECORDED_META = ("user_agent",)
 """Meta the collector records itself (never on anonymous surveys), not sent by the form."""
 MAX_EMAIL_LENGTH = 254
+MAX_JSON_DEPTH = 16
+"""How deep JSON may nest, in a body and in a stored value: a body's matrix answer is 3 deep. Python's parser itself
+fails with RecursionError somewhere near 1,000, depending on how deep the stack already is."""
 MAX_NUMBER = 10**15
 
 
@@ -68,13 +107,17 @@ MESSAGES = {
 }
 
 
+class MalformedJson(ValueError):
+    """A body that is not JSON as RFC 8259 and I-JSON (RFC 7493) define it; says why, in English."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a submission: which field, and a message code with values."""
 
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
 
     @property
     def message(self) -> str:
@@ -124,11 +167,12 @@ def _as_number(raw: Any) -> int | float:
         raise _Refused("not_a_number")
     if isinstance(raw, int):
         number: float = raw if abs(raw) <= MAX_NUMBER else math.inf
+    elif isinstance(raw, float):
+        number = raw
+    elif len(raw) <= 40 and NUMBER.fullmatch(raw):
+        number = float(raw)  # Python's float() would also take "1_0", " 7 " and Arabic-Indic digits
     else:
-        try:
-            number = float(raw) if len(str(raw)) <= 40 else math.inf
-        except ValueError:
-            raise _Refused("not_a_number") from None
+        raise _Refused("not_a_number")
     if not math.isfinite(number) or abs(number) > MAX_NUMBER:
         raise _Refused("not_a_number")
     return int(number) if float(number).is_integer() else float(number)
@@ -179,10 +223,10 @@ def _text(values: list[Any]) -> str:
     text = _single(values)
     if not isinstance(text, str):
         raise _Refused("not_text")
-    if CONTROL_CHARACTERS.search(text):
+    if first_refused_character(CONTROL_CHARACTERS, text) is not None:
         raise _Refused("control_characters")
     # Browsers send line breaks as CRLF but count them as one character for maxlength.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(LINE_BREAKS)
 
 
 def _read_text(question: BaseQuestion, values: list[Any]) -> str:
@@ -196,15 +240,15 @@ def _read_email(question: BaseQuestion, values: list[Any]) -> str:
     email = _text(values).strip()
     if len(email) > MAX_EMAIL_LENGTH:
         raise _Refused("too_long", num=MAX_EMAIL_LENGTH)
-    if not EMAIL.match(email):
+    if not EMAIL.fullmatch(email):
         raise _Refused("not_an_email")
     return email
 
 
 def _read_date(question: BaseQuestion, values: list[Any]) -> str:
-    text = _text(values).strip()
+    text = _text(values)
     try:
-        if len(text) != 10:
+        if not DATE.fullmatch(text):
             raise ValueError(text)
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
@@ -213,9 +257,9 @@ def _read_date(question: BaseQuestion, values: list[Any]) -> str:
 
 def _read_datetime(question: BaseQuestion, values: list[Any]) -> str:
     """`datetime-local` sends `2026-05-01T10:00` (seconds optional); kept as given, in ISO 8601."""
-    text = _text(values).strip()
+    text = _text(values)
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?", text):
+        if not DATETIME.fullmatch(text):
             raise ValueError(text)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -292,9 +336,12 @@ def condition_holds(condition: Condition, answer: Any) -> bool:
             return True
         if op == "in" and str(value) in {str(item) for item in expected}:  # type: ignore[union-attr]
             return True
-        if op in ("lt", "le", "gt", "ge") and isinstance(value, (int, float)):
-            if {"lt": value < expected, "le": value <= expected, "gt": value > expected, "ge": value >= expected}[op]:  # type: ignore[operator]
-                return True
+        if (
+            op in ("lt", "le", "gt", "ge")
+            and isinstance(value, (int, float))
+            and {"lt": value < expected, "le": value <= expected, "gt": value > expected, "ge": value >= expected}[op]  # type: ignore[operator]
+        ):
+            return True
     return False
 
 
@@ -313,7 +360,7 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
     for question in survey.questions:
         given = raw.get(question.id)
         is_asked = question.show_if is None or condition_holds(question.show_if, answers.get(question.show_if.question))
-        is_matrix = question.type == "matrix"  # type: ignore[attr-defined]
+        is_matrix = question.type == "matrix"
         if given is not None and isinstance(given, dict) != is_matrix:
             problems.append(Problem(question.id, "not_a_table" if is_matrix else "one_value"))
             continue
@@ -335,7 +382,7 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
             problems.append(Problem(question.id, "not_asked"))
             continue
         try:
-            answers[question.id] = READERS[question.type](question, values)  # type: ignore[attr-defined]
+            answers[question.id] = READERS[question.type](question, values)
         except _Refused as refused:
             problems.append(Problem(question.id, refused.code, refused.params))
     if problems:
@@ -346,7 +393,7 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
 def _response_id(given: Any, problems: list[Problem]) -> str:
     if _is_empty(given):
         return uuid.uuid4().hex
-    if not isinstance(given, str) or not RESPONSE_ID.match(given):
+    if not isinstance(given, str) or not RESPONSE_ID.fullmatch(given):
         problems.append(Problem("rid", "bad_response_id"))
         return ""
     return given
@@ -453,3 +500,50 @@ def read_json(survey: Survey, languages: list[str], document: Any) -> Submission
     if unknown:
         raise InvalidSubmission(unknown)
     return submission
+
+
+def parse_json(body: bytes) -> Any:
+    """A JSON body, strictly: UTF-8 only (RFC 8259 section 8.1), unique names, no lone surrogates in names and no
+    NaN or Infinity (RFC 7493 sections 2.1-2.3), nesting within what the parser can take."""
+    try:
+        document = json.loads(body.decode("utf-8"), object_pairs_hook=_unique_names, parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise MalformedJson("The body is not UTF-8") from None
+    except RecursionError:
+        raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} deep") from None
+    except MalformedJson:
+        raise
+    except ValueError as error:  # JSONDecodeError, or an integer of more than 4,300 digits
+        raise MalformedJson(f"The body is not valid JSON ({error})") from None
+    # Counting brackets (in C) spares the walk for every body that cannot be that deep.
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and is_nested_deeper(document, MAX_JSON_DEPTH):
+        raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} deep")
+    return document
+
+
+def is_nested_deeper(value: Any, limit: int) -> bool:
+    """Whether lists and objects in `value` nest more than `limit` deep (walked without recursion)."""
+    waiting = [(value, 1)]
+    while waiting:
+        item, depth = waiting.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return True
+            waiting.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose names are each given once (a duplicate would silently replace the first) and are text."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        names = [name for name, _ in pairs]
+        repeated = next(name for name in members if names.count(name) > 1)
+        raise MalformedJson(f"The name {json.dumps(repeated)} is given twice in one object")
+    if any(first_refused_character(NON_TEXT, name) is not None for name in members):
+        raise MalformedJson("A name holds a lone surrogate or a noncharacter, which are not text")
+    return members
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedJson(f"{name} is not a JSON number")

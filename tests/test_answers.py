@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.answers import InvalidSubmission, condition_holds, read_form, read_json, validate_answers
+from sitegen.answers import (
+    InvalidSubmission,
+    MalformedJson,
+    condition_holds,
+    parse_json,
+    read_form,
+    read_json,
+    validate_answers,
+)
 from sitegen.loading import parse_yaml
 from sitegen.models.survey import Condition, Survey
 from sitegen.validation import validate_document
@@ -27,7 +35,8 @@ questions:
   - {id: met, type: expectations, label: M}
   - {id: one, type: single, label: O, choices: [{id: a, label: A}, {id: b, label: B}]}
   - {id: why, type: text, show_if: {question: one, in: [b]}, label: W}
-  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Y, choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - {id: many, type: multiple, min_picks: 1, max_picks: 2, label: Y,
+     choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
   - {id: pick, type: dropdown, label: P, choices: [{id: a, label: A}, {id: b, label: B}]}
   - {id: ok, type: yes_no, label: K}
   - {id: name, type: text, max_length: 5, label: N}
@@ -231,10 +240,10 @@ def test_a_json_body_uses_typed_values_and_refuses_booleans_for_numbers(survey: 
     }
 
 
-def test_a_json_body_that_is_not_an_object_is_refused(survey: Survey) -> None:
-    for document in ([], "x", {"answers": []}, {"answers": {}, "meta": "x"}):
-        with pytest.raises(InvalidSubmission):
-            read_json(survey, LANGUAGES, document)
+@pytest.mark.parametrize("document", [[], "x", {"answers": []}, {"answers": {}, "meta": "x"}])
+def test_a_json_body_that_is_not_an_object_is_refused(survey: Survey, document: Any) -> None:
+    with pytest.raises(InvalidSubmission):
+        read_json(survey, LANGUAGES, document)
 
 
 @given(st.dictionaries(st.text(max_size=10), st.lists(st.text(max_size=12), max_size=3), max_size=8))
@@ -248,3 +257,96 @@ def test_any_form_either_passes_every_rule_or_is_refused_without_a_crash(raw: di
         return
     assert set(answers) <= {question.id for question in model.questions}
     assert 0 <= answers["recommend"] <= 10
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("years", "1_0", "not_a_number"),  # float() reads it as 10
+        ("years", "\u0661\u0660", "not_a_number"),  # Arabic-Indic 10
+        ("years", " 7 ", "not_a_number"),
+        ("years", "7\n", "not_a_number"),
+        ("years", "0x10", "not_a_number"),
+        ("years", "infinity", "not_a_number"),
+        ("stars", "\uff13", "not_a_number"),  # a full-width 3
+        ("day", "2026-W01-1", "not_a_date"),  # ISO week date: fromisoformat in 3.11 takes it
+        ("day", "20260601", "not_a_date"),
+        ("day", "2026-06-01\n", "not_a_date"),
+        ("day", "\u0662\u0660\u0662\u0666-06-01", "not_a_date"),
+        ("opened_at", "2026-06-01T09:15Z", "not_a_datetime"),
+        ("opened_at", "2026-06-01 09:15", "not_a_datetime"),
+        ("opened_at", "2026-W01-1T09:15", "not_a_datetime"),
+        ("name", "a\u0085b", "control_characters"),  # C1 NEXT LINE
+        ("name", "a\x9bb", "control_characters"),  # C1 CSI: terminal escapes
+        ("name", "a\ud800", "control_characters"),  # a lone surrogate
+        ("name", "a\udfff", "control_characters"),
+        ("name", "a\ufffe", "control_characters"),  # noncharacters
+        ("name", "a\ufdd0", "control_characters"),
+        ("name", "a\U0010ffff", "control_characters"),
+        ("email", "a@b.example\u0000", "control_characters"),
+    ],
+)
+def test_values_that_only_look_right_are_refused(survey: Survey, field: str, value: str, code: str) -> None:
+    assert (field, code) in problems(survey, {**BASE, field: [value]})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("years", "7", 7),
+        ("years", "-0.5e1", None),  # below min: refused for its range, not its form
+        ("years", ".5", 0.5),
+        ("years", "1e1", 10),
+        ("day", "2026-06-01", "2026-06-01"),
+        ("opened_at", "2026-06-01T09:15", "2026-06-01T09:15"),
+        ("opened_at", "2026-06-01T09:15:30", "2026-06-01T09:15:30"),
+        ("name", "a\u2028b", "a\nb"),  # Unicode's line separator is a line break
+        ("name", "\U0001f600\u00e9", "\U0001f600\u00e9"),  # astral characters and accents are text
+    ],
+)
+def test_well_formed_values_are_read_as_the_html_standard_writes_them(
+    survey: Survey, field: str, value: str, stored: Any
+) -> None:
+    if stored is None:
+        assert (field, "out_of_range") in problems(survey, {**BASE, field: [value]})
+    else:
+        assert validate_answers(survey, {**BASE, field: [value]})[field] == stored
+
+
+@pytest.mark.parametrize(
+    "rid",
+    ["abcdefgh\n", "abcdefgh\r\n", "b" * 64 + "\n", "b" * 65, "abcdefg", "abcdefgh ", "abc\u0430efgh", "ab/cdefgh"],
+)
+def test_a_response_id_must_match_the_documented_format_in_full(survey: Survey, rid: str) -> None:
+    with pytest.raises(InvalidSubmission) as refused:
+        read_json(survey, LANGUAGES, {"rid": rid, "answers": {"recommend": 9, "grid": {"coffee": 1, "tea": 1}}})
+    assert [(p.field, p.code) for p in refused.value.problems] == [("rid", "bad_response_id")]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"answers": {"recommend": 5, "recommend": 9}}', 'The name "recommend" is given twice'),
+        (b'{"rid": "abcdefgh", "rid": "abcdefgh"}', 'The name "rid" is given twice'),
+        (b'{"answers": {"recommend": NaN}}', "NaN is not a JSON number"),
+        (b'{"answers": {"recommend": -Infinity}}', "-Infinity is not a JSON number"),
+        (b'{"answers": {"\\ud800": 1}}', "A name holds a lone surrogate"),
+        (b"[" * 965 + b"]" * 965, "The body is nested more than 16 deep"),
+        (b"[" * 17 + b"]" * 17, "The body is nested more than 16 deep"),
+        (b"[" * 100_000, "The body is nested more than 16 deep"),
+        ('{"answers": {}}'.encode("utf-16"), "The body is not UTF-8"),
+        (b'\xef\xbb\xbf{"answers": {}}', "The body is not valid JSON"),  # RFC 8259 8.1: no byte order mark
+        (b'{"answers": {"recommend": 1' + b"0" * 5000 + b"}}", "The body is not valid JSON"),
+        (b"{'answers': {}}", "The body is not valid JSON"),
+    ],
+    ids=lambda value: value[:40] if isinstance(value, bytes) else None,
+)
+def test_json_is_read_strictly(body: bytes, reason: str) -> None:
+    with pytest.raises(MalformedJson, match=f"^{reason}"):
+        parse_json(body)
+
+
+def test_strict_json_still_reads_what_a_browser_sends() -> None:
+    body = b'{"rid": "abcdefgh", "answers": {"improve": "\\ud83d\\ude00 \\u00e9", "grid": {"a": 1}}}'
+    assert parse_json(body) == {"rid": "abcdefgh", "answers": {"improve": "\U0001f600 \u00e9", "grid": {"a": 1}}}
+    assert parse_json(b"[" * 16 + b"]" * 16) == [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]

@@ -245,10 +245,10 @@ def test_import_then_export_gives_the_same_file(
     assert export_text(site, store, file_format) == exported
 
 
-CONTROL = "".join(chr(code) for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+CONTROL = "".join(chr(code) for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 TEXT = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters=CONTROL), min_size=1, max_size=80
-)  # control characters are refused
+    st.characters(blacklist_categories=("Cs", "Cn", "Zl", "Zp"), blacklist_characters=CONTROL), min_size=1, max_size=80
+)  # control characters and noncharacters are refused, line separators become line breaks
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

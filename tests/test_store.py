@@ -152,12 +152,12 @@ def test_an_empty_batch_stores_nothing(store: ResponseStore) -> None:
     ("change", "reason"),
     [
         ({"submitted_at": dt.datetime(2026, 5, 1, 10, 0)}, "submitted_at has no time zone"),
-        ({"answers": {"aspects": {"coffee": ["a\x00b"]}}}, "it holds a NUL character"),
-        ({"meta": {"location\x00": "x"}}, "it holds a NUL character"),
-        ({"answers": {"visits": float("nan")}}, "it holds the number nan"),
-        ({"answers": {"visits": [float("-inf")]}}, "it holds the number -inf"),
-        ({"answers": {"when": MOMENT}}, "it holds a datetime, which JSON cannot hold"),
-        ({"answers": {1: "x"}}, "it holds a key that is not text"),
+        ({"answers": {"aspects": {"coffee": ["a\x00b"]}}}, "answers holds a NUL character"),
+        ({"meta": {"location\x00": "x"}}, "meta holds a NUL character"),
+        ({"answers": {"visits": float("nan")}}, "answers holds the number nan"),
+        ({"answers": {"visits": [float("-inf")]}}, "answers holds the number -inf"),
+        ({"answers": {"when": MOMENT}}, "answers holds a datetime, which JSON cannot hold"),
+        ({"answers": {1: "x"}}, "answers holds a key that is not text"),
     ],
     ids=["naive time", "NUL in text", "NUL in key", "NaN", "infinity", "not JSON", "number key"],
 )

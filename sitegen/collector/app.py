@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
-import json
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -35,9 +36,11 @@ from sitegen.answers import (
     MESSAGES,
     N_,
     InvalidSubmission,
+    MalformedJson,
     Problem,
     Submission,
     kept_moment,
+    parse_json,
     read_form,
     read_json,
 )
@@ -56,7 +59,7 @@ from sitegen.collector.guards import (
     raise_file_limit,
     read_limited,
 )
-from sitegen.collector.writer import BatchWriter
+from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
@@ -71,6 +74,10 @@ JSON = "application/json"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 MAX_FORM_FIELDS = 2000
 MAX_USER_AGENT = 300
+CHARSETS = (None, "utf-8")
+"""Form posts are UTF-8 (WHATWG URL Standard, application/x-www-form-urlencoded) and JSON is (RFC 8259 section 8.1)."""
+STORE_RETRY_SECONDS = 30
+"""The Retry-After (RFC 9110 section 10.2.3) of a 503 when the store fails."""
 
 Clock = Callable[[], dt.datetime]
 
@@ -120,6 +127,7 @@ class Collector:
         """The row to keep: anonymous surveys keep only the day and no user agent."""
         meta = dict(submission.meta)
         if user_agent and not survey.is_anonymous:
+            # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
             meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
         return StoredResponse(
             id=submission.response_id,
@@ -135,10 +143,23 @@ class Collector:
 # ---- answers ------------------------------------------------------------------------------
 
 
+def _media_type(request: Request) -> tuple[str, str | None]:
+    """The body's media type and charset, both lower case (RFC 9110 section 8.3)."""
+    return _parse_content_type(request.headers.get("content-type", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_content_type(value: str) -> tuple[str, str | None]:
+    """Read by the standard library's MIME header parser; a missing or unreadable Content-Type reads as text/plain
+    (RFC 2045 section 5.2). Posts repeat the same few values, so each is parsed once."""
+    header = Message()
+    header["content-type"] = value
+    return header.get_content_type(), header.get_content_charset()
+
+
 def _wants_json(request: Request) -> bool:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     accept = request.headers.get("accept", "")
-    return content_type == JSON or ("application/json" in accept and "text/html" not in accept)
+    return _media_type(request)[0] == JSON or ("application/json" in accept and "text/html" not in accept)
 
 
 def _page(
@@ -186,11 +207,15 @@ def _refuse(
     detail: str,
     headers: dict[str, str] | None = None,
     translate_detail: bool = True,
+    lang: str | None = None,
 ) -> Response:
-    """An error answer in the form the client understands (`detail` may already be in the page's language)."""
+    """An error answer in the form the client understands (`detail` may already be in the page's language).
+
+    A page is in `lang` (the language the respondent posted in) if given, else in the one the request asks for.
+    """
     if _wants_json(request):
         return _problem_json(status, title, detail, headers=headers)
-    lang = _page_language(collector, request)
+    lang = lang or _page_language(collector, request)
     ui = UiText(lang)
     paragraph = ui.gettext(detail) if translate_detail else detail
     return _page(collector, status, survey, lang, ui.gettext(title), [paragraph] if paragraph else [], headers=headers)
@@ -258,10 +283,15 @@ async def submit(request: Request) -> Response:
             N_("Too many answers came from your network just now. Please try again in a few minutes."),
             {"Retry-After": str(int(wait))},
         )
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in (FORM, JSON):
+    media_type, charset = _media_type(request)
+    submit_body = BODY_READERS.get(media_type)
+    if submit_body is None:
         return _refuse(
             collector, request, 415, survey, N_("Unsupported media type"), N_("Send answers as a form or as JSON.")
+        )
+    if charset not in CHARSETS:
+        return _refuse(
+            collector, request, 415, survey, N_("Unsupported media type"), N_("Send the answers encoded as UTF-8.")
         )
     try:
         body = await read_limited(request.stream(), request.headers.get("content-length"), collector.max_body)
@@ -278,14 +308,42 @@ async def submit(request: Request) -> Response:
         lang = _page_language(collector, request)
         detail = open_period(survey, lang)
         return _refuse(collector, request, 410, survey, N_("This survey is closed."), detail, translate_detail=False)
-    if content_type == JSON:
-        return await _submit_json(collector, request, survey, body)
-    return await _submit_form(collector, request, survey, body)
+    return await submit_body(collector, request, survey, body)
+
+
+async def _store(collector: Collector, request: Request, survey: Survey, submission: Submission) -> bool | Response:
+    """Store a checked submission (False: its id was stored already), or the error answer if the store cannot."""
+    response = collector.stored_response(survey, submission, request.headers.get("user-agent"))
+    try:
+        return await collector.writer.add(response)
+    except ResponseRefused:
+        return _refuse(
+            collector,
+            request,
+            422,
+            survey,
+            N_("Answers not stored"),
+            N_("Your answers could not be stored as they were sent. Please check them and send them again."),
+            lang=submission.lang,
+        )
+    except StoreUnavailable:
+        return _refuse(
+            collector,
+            request,
+            503,
+            survey,
+            N_("Answers not stored yet"),
+            N_("Your answers could not be stored just now. Please send them again in a minute."),
+            {"Retry-After": str(STORE_RETRY_SECONDS)},
+            lang=submission.lang,
+        )
 
 
 async def _submit_form(collector: Collector, request: Request, survey: Survey, body: bytes) -> Response:
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        text = body.decode("utf-8")
+        # errors="strict": a percent-encoded byte sequence that is not UTF-8 is refused, not turned into U+FFFD.
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError):
         return _refuse(collector, request, 400, survey, N_("Bad request"), N_("The form could not be read."))
     languages = collector.site.languages
@@ -299,7 +357,9 @@ async def _submit_form(collector: Collector, request: Request, survey: Survey, b
         rows = _problem_rows(survey, posted_lang, languages[0], invalid.problems)
         heading = UiText(posted_lang).gettext("Please check your answers")
         return _page(collector, 422, survey, posted_lang, heading, problems=rows)
-    await collector.writer.add(collector.stored_response(survey, submission, request.headers.get("user-agent")))
+    stored = await _store(collector, request, survey, submission)
+    if isinstance(stored, Response):
+        return stored
     return RedirectResponse(
         f"{collector.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
@@ -307,19 +367,26 @@ async def _submit_form(collector: Collector, request: Request, survey: Survey, b
 
 async def _submit_json(collector: Collector, request: Request, survey: Survey, body: bytes) -> Response:
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return _problem_json(400, "Malformed JSON", "The body is not valid JSON.")
+        document = parse_json(body)
+    except MalformedJson as malformed:
+        return _problem_json(400, "Malformed JSON", f"{malformed}.")
     try:
         submission = read_json(survey, collector.site.languages, document)
     except InvalidSubmission as invalid:
         errors = [{"field": p.field, "code": p.code, "message": p.message} for p in invalid.problems]
         return _problem_json(422, "Invalid answers", f"{len(errors)} answer(s) could not be accepted.", errors)
-    is_new = await collector.writer.add(
-        collector.stored_response(survey, submission, request.headers.get("user-agent"))
-    )
-    status = "stored" if is_new else "already stored"
+    stored = await _store(collector, request, survey, submission)
+    if isinstance(stored, Response):
+        return stored
+    status = "stored" if stored else "already stored"
     return JSONResponse({"id": submission.response_id, "status": status}, status_code=201)
+
+
+BODY_READERS: dict[str, Callable[[Collector, Request, Survey, bytes], Awaitable[Response]]] = {
+    FORM: _submit_form,
+    JSON: _submit_json,
+}
+"""Each media type a survey's answers may come in, and what reads, checks and stores them."""
 
 
 async def health(request: Request) -> Response:

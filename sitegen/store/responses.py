@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sitegen.models.survey import Survey
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
+from sitegen.store.limits import storable_problems
 from sitegen.store.schema import migrate
 from sitegen.store.schema import responses as table
 
@@ -264,32 +264,12 @@ def _response(row: RowMapping) -> StoredResponse:
 
 
 def check_storable(response: StoredResponse) -> None:
-    """Refuse what one back end would keep and another refuse: naive times, NUL characters (PostgreSQL), NaN.
+    """Refuse, with a ValueError naming every reason, a response that `storable_problems` finds a problem in.
 
     `add` calls it for the whole batch before writing; a caller that batches
-    other people's responses (the collector) can call it first, so that one
-    bad response cannot fail a batch.
+    other people's responses (the collector) calls `storable_problems` first,
+    so that one bad response cannot fail a batch.
     """
-    if response.submitted_at.tzinfo is None or response.submitted_at.utcoffset() is None:
-        raise ValueError(f"response {response.id!r} cannot be stored: submitted_at has no time zone")
-    values = (response.id, response.survey_id, response.survey_version, response.lang, response.meta, response.answers)
-    reason = next(filter(None, map(_unstorable, values)), None)
-    if reason is not None:
-        raise ValueError(f"response {response.id!r} cannot be stored: it holds {reason}")
-
-
-def _unstorable(value: Any) -> str | None:
-    """What in `value` no back end can keep as JSON text, if anything."""
-    if isinstance(value, str):
-        return "a NUL character" if "\x00" in value else None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"the number {value}"
-    if isinstance(value, (bool, int)) or value is None:
-        return None
-    if isinstance(value, list):
-        return next(filter(None, map(_unstorable, value)), None)
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            return "a key that is not text"
-        return next(filter(None, map(_unstorable, [*value, *value.values()])), None)
-    return f"a {type(value).__name__}, which JSON cannot hold"
+    problems = storable_problems(response)
+    if problems:
+        raise ValueError(f"response {response.id!r} cannot be stored: {'; '.join(problems)}")
