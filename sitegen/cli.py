@@ -6,11 +6,12 @@ lines and exit 1; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import click
 
@@ -164,10 +165,8 @@ def collect(project: Path, host: str, port: int, store_url: str | None, workers:
     from sitegen.collector.app import serve  # the web stack loads only for this command
 
     site = load_site(project)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
         serve(project, host, port, store_url, workers, site.config.model)
-    except KeyboardInterrupt:
-        pass  # uvicorn has shut down cleanly and re-raised Ctrl-C
     click.echo("Collector stopped.", err=True)
 
 
@@ -189,19 +188,17 @@ def serve(project: Path, host: str, port: int) -> None:
     click.echo(
         f"Previewing {project.resolve()} at http://{host}:{port}/ (intranet: /intranet/). Ctrl-C stops.", err=True
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
         run_preview(project, host, port, report=lambda message: click.echo(message, err=True))
-    except KeyboardInterrupt:
-        pass  # uvicorn has shut down cleanly and re-raised Ctrl-C
     click.echo("Preview stopped.", err=True)
 
 
-def _progress_bar(plans: list[PagePlan]) -> Iterable[PagePlan]:
+def _progress_bar(plans: Iterable[PagePlan]) -> Iterable[PagePlan]:
     """Show a progress bar on a terminal; stay quiet in logs and pipes."""
     if not sys.stderr.isatty():
         yield from plans
         return
-    with click.progressbar(plans, label="Rendering", file=sys.stderr, show_pos=True) as bar:
+    with click.progressbar(list(plans), label="Rendering", file=sys.stderr, show_pos=True) as bar:
         yield from bar
 
 
@@ -268,5 +265,5 @@ def export(project: Path, survey_id: str | None, file_format: Format, output: Pa
         open_store(site) as store,
         click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream,
     ):
-        written = export_responses(site, store, stream, survey_id=survey_id, file_format=file_format)
+        written = export_responses(site, store, cast(TextIO, stream), survey_id=survey_id, file_format=file_format)
     click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)

@@ -668,7 +668,6 @@ def test_check_outside_a_project_says_how_to_start_one(tmp_path: Path) -> None:
     code, _, stderr = run_check(tmp_path)
     assert code == 1
     assert (
-        stderr
-        == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; "
+        stderr == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; "
         "run 'sitegen new DIR' to start a project, or pass -C DIR\n"
     )

@@ -136,6 +136,7 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
 
     latest = figures.latest
     change = figures.change if figures.change is not None and figures.change.delta is not None else None
+    delta = change.delta if change else None
     return {
         "figures": figures,
         "kind": kind,
@@ -150,8 +151,8 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "target": shown(metric.target.value) if metric.target else None,
         "status": figures.status,
         "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,
-        "change": shown(change.delta).lstrip("-") if change else None,
-        "change_sign": ("+" if change.delta > 0 else "−" if change.delta < 0 else "±") if change else None,
+        "change": shown(delta).lstrip("-") if delta is not None else None,
+        "change_sign": ("+" if delta > 0 else "−" if delta < 0 else "±") if delta is not None else None,
         "change_is_real": change.is_significant if change else None,
         "charts": charts,
         "distribution": nps_distribution(figures, lang) if kind == "nps" else None,
