@@ -64,9 +64,9 @@ def test_first_use_creates_the_tables_and_records_the_schema_version(store_url: 
     tables = set(inspect(engine).get_table_names())
     indexes = {index["name"] for index in inspect(engine).get_indexes("responses")}
     engine.dispose()
-    assert {"responses", "schema_version"} <= tables
+    assert {"responses", "anonymous_responses", "schema_version"} <= tables
     assert {"ix_responses_survey_submitted", "ix_responses_submitted"} <= indexes
-    assert applied_versions(store_url, tmp_path) == [1] == [LATEST_VERSION]
+    assert applied_versions(store_url, tmp_path) == [1, 2] == list(range(1, LATEST_VERSION + 1))
 
 
 def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: str, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: s
         store.add([make_response()])
     with ResponseStore.open(store_url, tmp_path) as store:
         assert store.get("resp-0001") == make_response()
-    assert applied_versions(store_url, tmp_path) == [1]
+    assert applied_versions(store_url, tmp_path) == [1, 2]
 
 
 def test_a_store_from_a_newer_sitegen_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url:
     for thread in threads:
         thread.join()
     assert failures == []
-    assert applied_versions(store_url, tmp_path) == [1]
+    assert applied_versions(store_url, tmp_path) == [1, 2]
 
 
 # ---- adding, idempotently ------------------------------------------------------------------

@@ -6,6 +6,10 @@ processes starting at once cannot both create the tables. A migration
 describes a change, not the current shape: when a later version changes
 `responses`, write version 1's DDL out in full before changing the table
 below.
+
+Anonymous answers live apart, in `anonymous_responses` (DESIGN.md section 6,
+README "Anonymity in the store"): keyed by a hash of the response id, with no
+rowid on SQLite, so that nothing in the table follows the order they came in.
 """
 
 from __future__ import annotations
@@ -64,6 +68,22 @@ responses = Table(
     Index("ix_responses_submitted", "submitted_at", "id"),
 )
 
+anonymous_responses = Table(
+    "anonymous_responses",
+    metadata,
+    # A hash of the response id (see responses.anonymous_key): random order, and no time a client put into its id.
+    Column("key", String(64), primary_key=True),
+    Column("survey_id", String(200), nullable=False),
+    Column("survey_version", String(16), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("meta", Json, nullable=False),
+    Column("answers", Json, nullable=False),
+    Index("ix_anonymous_responses_survey_submitted", "survey_id", "submitted_at", "key"),
+    Index("ix_anonymous_responses_submitted", "submitted_at", "key"),
+    sqlite_with_rowid=False,  # a WITHOUT ROWID table is stored in key order: no rowid counts arrivals
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -84,6 +104,7 @@ class Migration:
 
 MIGRATIONS = [
     Migration(1, "create the responses table", lambda connection: responses.create(connection)),
+    Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
