@@ -24,6 +24,7 @@ from sitegen.interchange import Format, export_responses, import_responses, json
 from sitegen.models import survey as survey_models
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse, survey_version
+from sitegen.store.anonymity import anonymous_key
 
 REPOSITORY = Path(__file__).parent.parent
 EXAMPLE_FILES = ("sitegen.yaml", "surveys", "content", "data")
@@ -148,18 +149,22 @@ def project(example_project_files: Path, tmp_path: Path, store_url: str) -> Path
 
 
 def stored(site: Site, survey_id: str, submitted_at: str, document: dict[str, Any]) -> StoredResponse:
-    """A response as the collector would store it: through read_json, the one set of rules."""
+    """A response as the collector would store it (through read_json, the one set of rules) and reads it back.
+
+    An anonymous one reads back under its key (a hash of its id).
+    """
     survey = next(source.model for source in site.surveys if source.model.id == survey_id)
     submission = read_json(survey, site.languages, document)
     moment = dt.datetime.fromisoformat(submitted_at).astimezone(dt.UTC)
     return StoredResponse(
-        submission.response_id,
+        anonymous_key(submission.response_id) if survey.is_anonymous else submission.response_id,
         survey_id,
         survey_version(survey),
         moment,
         submission.lang,
         submission.meta,
         submission.answers,
+        is_anonymous=survey.is_anonymous,
     )
 
 
@@ -309,7 +314,7 @@ def test_export_is_deterministic(site: Site, memory_store: ResponseStore, sample
         "visit-0002",
         "complaint-01",
         "order-000001",
-        "employee-001",
+        anonymous_key("employee-001"),
     ]
 
 

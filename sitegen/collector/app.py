@@ -120,6 +120,7 @@ class Collector:
             lang=submission.lang,
             meta=meta,
             answers=submission.answers,
+            is_anonymous=survey.is_anonymous,
         )
 
 
@@ -326,7 +327,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         site = load_site(project)
         config = site.config.model
-        store = ResponseStore.open(store_url or config.store, site.files.root)
+        anonymous = [source.model.id for source in site.surveys if source.model.is_anonymous]
+        store = ResponseStore.open(store_url or config.store, site.files.root, anonymous_surveys=anonymous)
         writer = BatchWriter(store)
         rate = config.collector.rate_limit
         app.state.collector = Collector(site, store, writer, limiter or RateLimiter(rate.per_hour, rate.burst), clock)

@@ -13,6 +13,7 @@ SQLAlchemy Core, one schema for both back ends (DESIGN.md section 6)::
 
 from __future__ import annotations
 
+from sitegen.store.anonymity import is_anonymous_key
 from sitegen.store.engine import StoreError
 from sitegen.store.responses import (
     Field,
@@ -30,5 +31,6 @@ __all__ = [
     "StoredResponse",
     "UnstorableResponse",
     "check_storable",
+    "is_anonymous_key",
     "survey_version",
 ]

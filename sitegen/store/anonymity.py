@@ -34,12 +34,17 @@ Day = tuple[str, dt.datetime]
 """(survey id, the day a response is kept at): the rows that are rewritten together on PostgreSQL."""
 
 
+def is_anonymous_key(response_id: str) -> bool:
+    """Whether `response_id` is the key of an anonymous row (as export writes it), not a client's id."""
+    return bool(ANONYMOUS_KEY.match(response_id))
+
+
 def anonymous_key(response_id: str) -> str:
     """The key an anonymous response is stored under: a SHA-256 of its id, or the id if it is such a key already.
 
     A key stays a key, so an exported anonymous response imports back to the same row.
     """
-    if ANONYMOUS_KEY.match(response_id):
+    if is_anonymous_key(response_id):
         return response_id
     return "anon." + hashlib.sha256(KEY_DOMAIN + response_id.encode("utf-8")).hexdigest()[:40]
 

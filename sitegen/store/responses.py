@@ -15,7 +15,7 @@ import hashlib
 import heapq
 import json
 import math
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from sitegen.models.survey import Survey
-from sitegen.store.anonymity import ANONYMOUS_KEY, anonymous_key, insert_anonymous, set_apart
+from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymous_key, set_apart
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.schema import anonymous_responses, migrate
 from sitegen.store.schema import responses as table
@@ -78,7 +78,7 @@ class StoredResponse:
     @property
     def is_kept_apart(self) -> bool:
         """Anonymous, or read back from the anonymous rows (an id that is such a key stays anonymous)."""
-        return self.is_anonymous or bool(ANONYMOUS_KEY.match(self.id))
+        return self.is_anonymous or is_anonymous_key(self.id)
 
 
 class UnstorableResponse(StoreError):
@@ -356,7 +356,7 @@ def _frame_batches(
         cursor.close()
 
 
-def _batch_frame(rows: list[tuple[Any, ...]], names: list[str], fields: list[Field]) -> pd.DataFrame:
+def _batch_frame(rows: Sequence[Any], names: list[str], fields: list[Field]) -> pd.DataFrame:
     """One batch of driver rows as typed columns, before the next batch is fetched."""
     frame = pd.DataFrame.from_records(rows, columns=names)
     # The database's own time value (UTC text on SQLite), parsed in bulk rather than row by row.

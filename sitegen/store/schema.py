@@ -114,7 +114,7 @@ def migrate(engine: Engine) -> int:
     with engine.connect().execution_options(**WRITE) as connection, connection.begin():
         _lock(connection)
         schema_version.create(connection, checkfirst=True)
-        current = connection.scalar(select(func.coalesce(func.max(schema_version.c.version), 0)))
+        current = int(connection.scalar(select(func.coalesce(func.max(schema_version.c.version), 0))) or 0)
         if current > LATEST_VERSION:
             raise StoreError(
                 f"the response store has schema version {current}, newer than this sitegen knows ({LATEST_VERSION}); "
@@ -129,7 +129,7 @@ def migrate(engine: Engine) -> int:
                     applied_at=dt.datetime.now(dt.UTC),
                 )
             )
-    return int(current)
+    return current
 
 
 def _lock(connection: Connection) -> None:
