@@ -22,10 +22,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from sitegen.site import load_site
 from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, survey_version
 from sitegen.store import responses as responses_module
+from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import create_store_engine, database_url
 from sitegen.store.schema import LATEST_VERSION, schema_version
 
@@ -182,7 +185,7 @@ def test_concurrent_writers_store_each_id_exactly_once_without_deadlocks(store: 
                 ]
                 is_new = store.add(batch)
                 with lock:
-                    outcomes.extend((response.id, new) for response, new in zip(batch, is_new))
+                    outcomes.extend((response.id, new) for response, new in zip(batch, is_new, strict=True))
         except BaseException as error:
             failures.append(error)
 
@@ -202,7 +205,8 @@ def test_concurrent_writers_store_each_id_exactly_once_without_deadlocks(store: 
 
 def test_unicode_emoji_and_long_text_come_back_exactly(store: ResponseStore) -> None:
     answers = {
-        "improve": "Ļoti garšīga kafija, bet rinda bija gara. Очень вкусно! 👍🏽☕ \"quoted\" 'single' \\ back\nnew line\ttab",
+        "improve": "Ļoti garšīga kafija, bet rinda bija gara. Очень вкусно! 👍🏽☕ "
+        "\"quoted\" 'single' \\ back\nnew line\ttab",
         "long": "ā" * 100_000,
         "edge": "\u2028\u2029\x85 zero-width\u200b joiner👨‍👩‍👧",
     }
@@ -317,6 +321,123 @@ def test_a_half_read_stream_lets_others_write_and_closes_cleanly(store: Response
     assert store.add([make_response("resp-late")]) == [True]
     stream.close()
     assert store.count() == 4
+
+
+# ---- anonymity: nothing orders a day's anonymous answers by their arrival ----------------------
+
+DAY = dt.datetime(2026, 11, 19, 22, 0, tzinfo=UTC)  # midnight in Riga: all an anonymous response keeps of its time
+NEXT_DAY = DAY + dt.timedelta(days=1)
+
+
+def anonymous_response(response_id: str, submitted_at: dt.datetime = DAY) -> StoredResponse:
+    """An employee-survey response as the collector keeps it; every one alike but for its id."""
+    return make_response(
+        response_id,
+        survey_id="employee-annual",
+        submitted_at=submitted_at,
+        meta={},
+        answers={"training": 4},
+        is_anonymous=True,
+    )
+
+
+def raw(store_url: str, project_root: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on the database itself, past the store's API."""
+    engine = create_engine(database_url(store_url, project_root))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
+
+
+def arrive(store: ResponseStore, pattern: list[str]) -> list[str]:
+    """Post the pattern's batches, each one transaction (a group commit): C a customer answer a microsecond
+    after the last, A an anonymous one today, B one tomorrow; the anonymous ids in the order they arrived.
+
+    Anonymous ids count up with time, as a client's clock-based ids would.
+    """
+    clock = dt.datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    arrived: list[str] = []
+    for batch in pattern:
+        responses = []
+        for kind in batch:
+            clock += dt.timedelta(microseconds=1)
+            if kind == "C":
+                responses.append(make_response(f"customer-{clock:%H%M%S%f}", submitted_at=clock))
+            else:
+                arrived.append(f"{clock:%Y%m%dT%H%M%S%f}-{kind}")
+                responses.append(anonymous_response(arrived[-1], DAY if kind == "A" else NEXT_DAY))
+        store.add(responses)
+    return arrived
+
+
+ARRIVALS = {
+    "one at a time between customer answers": ["C", "A", "C", "A", "C", "A", "C", "A", "C", "A", "C", "A", "C"],
+    "a burst in one group commit": ["C", "AAAAAAA", "C"],
+    "group commits mixing both kinds": ["CA", "AC", "CAA", "A", "CC", "AAC", "A"],
+    "two days interleaved": ["A", "B", "CA", "B", "A", "BC", "A", "B", "A"],
+    "anonymous answers only": ["A"] * 8,
+}
+
+QUERIES = {
+    "sqlite": [
+        "SELECT key, submitted_at FROM anonymous_responses",
+        *(
+            f"SELECT key, submitted_at FROM anonymous_responses ORDER BY {column}, key"
+            for column in ("survey_id", "survey_version", "submitted_at", "lang", "meta", "answers")
+        ),
+    ],
+    "postgresql": [
+        "SELECT key, submitted_at FROM anonymous_responses",
+        "SELECT key, submitted_at FROM anonymous_responses ORDER BY ctid",
+        "SELECT key, submitted_at FROM anonymous_responses ORDER BY xmin::text::bigint, key",
+        *(
+            f"SELECT key, submitted_at FROM anonymous_responses ORDER BY {column}::text, key"
+            for column in ("survey_id", "survey_version", "submitted_at", "lang", "meta", "answers")
+        ),
+    ],
+}
+
+
+def day_orders(rows: list[tuple[Any, ...]]) -> dict[str, list[str]]:
+    """Per day, the keys in the order the query gave them."""
+    orders: dict[str, list[str]] = {}
+    for key, submitted_at in rows:
+        orders.setdefault(str(submitted_at)[:10], []).append(key)
+    return orders
+
+
+@pytest.mark.parametrize("pattern", ARRIVALS.values(), ids=ARRIVALS.keys())
+def test_no_query_orders_the_anonymous_answers_of_a_day_by_their_arrival(
+    store: ResponseStore, store_url: str, tmp_path: Path, pattern: list[str]
+) -> None:
+    arrived = arrive(store, pattern)
+    backend = make_url(store_url).get_backend_name()
+    keys = {anonymous_key(response_id) for response_id in arrived}
+    # Not among the customer answers (no neighbours with exact times), and under no id a client chose.
+    assert raw(store_url, tmp_path, "SELECT count(*) FROM responses WHERE survey_id = 'employee-annual'") == [(0,)]
+    assert {key for (key,) in raw(store_url, tmp_path, "SELECT key FROM anonymous_responses")} == keys
+    everything = str(raw(store_url, tmp_path, "SELECT * FROM anonymous_responses"))
+    assert not any(response_id in everything for response_id in arrived)
+    arrival_by_day = day_orders([(anonymous_key(i), DAY if i.endswith("-A") else NEXT_DAY) for i in arrived])
+    key_order = {day: sorted(day_keys) for day, day_keys in arrival_by_day.items()}
+    assert arrival_by_day != key_order  # the case means something: arrival order is not key order
+    for query in QUERIES[backend]:
+        assert day_orders(raw(store_url, tmp_path, query)) == key_order, query
+    through_the_api = [(r.id, r.submitted_at) for r in store.responses("employee-annual")]
+    assert day_orders(through_the_api) == key_order
+    assert [r.id for r in store.responses("employee-annual")] == [
+        key for day in sorted(key_order) for key in key_order[day]
+    ]
+    if backend == "postgresql":  # one rewrite per day: every row of a day from one transaction
+        per_day = raw(
+            store_url, tmp_path, "SELECT submitted_at, count(DISTINCT xmin::text) FROM anonymous_responses GROUP BY 1"
+        )
+        assert {count for _, count in per_day} == {1}
+    else:
+        with pytest.raises(OperationalError, match="no such column: rowid"):
+            raw(store_url, tmp_path, "SELECT rowid FROM anonymous_responses")
 
 
 # ---- where the store lives ---------------------------------------------------------------------
