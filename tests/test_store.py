@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from sitegen.site import load_site
-from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, survey_version
+from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, UnstorableResponse, schema, survey_version
 from sitegen.store import responses as responses_module
 from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import create_store_engine, database_url
@@ -438,6 +438,121 @@ def test_no_query_orders_the_anonymous_answers_of_a_day_by_their_arrival(
     else:
         with pytest.raises(OperationalError, match="no such column: rowid"):
             raw(store_url, tmp_path, "SELECT rowid FROM anonymous_responses")
+
+
+def test_an_anonymous_answer_posted_again_is_already_stored_and_found_by_its_id(store: ResponseStore) -> None:
+    assert store.add([anonymous_response("retry-0001")]) == [True]
+    assert store.add([anonymous_response("retry-0001"), anonymous_response("retry-0001")]) == [False, False]
+    stored = store.get("retry-0001")
+    assert stored is not None and stored.is_anonymous and stored.id == anonymous_key("retry-0001")
+    assert store.get(stored.id) == stored  # an exported key finds it too, and adds nothing again
+    assert store.add([stored]) == [False]
+    assert store.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        (make_response("flip-0001"), anonymous_response("flip-0001")),
+        (anonymous_response("flip-0001"), make_response("flip-0001")),
+    ],
+    ids=["made anonymous later", "anonymity dropped later"],
+)
+def test_an_id_is_stored_once_even_when_its_survey_changed_anonymity(
+    store: ResponseStore, first: StoredResponse, again: StoredResponse
+) -> None:
+    assert store.add([first]) == [True]
+    assert store.add([again]) == [False]
+    assert store.count() == 1
+
+
+def test_concurrent_anonymous_writers_of_one_day_lose_nothing_and_leave_key_order(
+    store: ResponseStore, store_url: str, tmp_path: Path
+) -> None:
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for n in range(25):
+                store.add([anonymous_response(f"worker{worker}-{n:04d}"), make_response(f"customer{worker}-{n:04d}")])
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert store.count("employee-annual") == 100 and store.count() == 200
+    keys = sorted(anonymous_key(f"worker{worker}-{n:04d}") for worker in range(4) for n in range(25))
+    physical = "ctid" if make_url(store_url).get_backend_name() == "postgresql" else "key"
+    assert [
+        key for (key,) in raw(store_url, tmp_path, f"SELECT key FROM anonymous_responses ORDER BY {physical}")
+    ] == keys
+
+
+def version_1_store(store_url: str, project_root: Path, rows: list[StoredResponse]) -> None:
+    """A store as sitegen wrote it before anonymous answers were kept apart: one table, every row in it."""
+    engine = create_store_engine(database_url(store_url, project_root))
+    with engine.begin() as connection:
+        schema_version.create(connection)
+        schema.responses.create(connection)
+        connection.execute(schema_version.insert(), [{"version": 1, "description": "v1", "applied_at": MOMENT}])
+        columns = [column.name for column in schema.responses.columns]
+        connection.execute(schema.responses.insert(), [{name: getattr(row, name) for name in columns} for row in rows])
+    engine.dispose()
+
+
+def test_opening_an_older_store_for_a_site_moves_its_anonymous_rows_apart(store_url: str, tmp_path: Path) -> None:
+    older = [
+        make_response("customer-0001"),
+        *(make_response(f"employee-{n:04d}", survey_id="employee-annual", submitted_at=DAY) for n in range(5)),
+    ]
+    version_1_store(store_url, tmp_path, older)
+    with ResponseStore.open(store_url, tmp_path) as store:  # a build: it reads, and knows no surveys
+        assert store.count() == 6 and store.get("employee-0000") == older[1]
+    with ResponseStore.open(store_url, tmp_path, anonymous_surveys=["employee-annual"]) as store:
+        assert store.count() == 6
+        moved = store.get("employee-0000")
+        assert moved is not None and moved.is_anonymous and moved.answers == older[1].answers
+        assert store.get("customer-0001") == older[0]
+    assert applied_versions(store_url, tmp_path) == [1, 2]
+    assert raw(store_url, tmp_path, "SELECT id FROM responses") == [("customer-0001",)]
+    physical = "ctid" if make_url(store_url).get_backend_name() == "postgresql" else "key"
+    keys = [key for (key,) in raw(store_url, tmp_path, f"SELECT key FROM anonymous_responses ORDER BY {physical}")]
+    assert keys == sorted(anonymous_key(f"employee-{n:04d}") for n in range(5))
+
+
+# ---- one transaction for many batches ------------------------------------------------------------
+
+
+def test_a_transaction_that_fails_keeps_none_of_its_batches(store: ResponseStore) -> None:
+    store.add([make_response("before-0001")])
+    with pytest.raises(RuntimeError), store.transaction() as add:
+        assert add([make_response("batch-0001"), anonymous_response("batch-0002")]) == [True, True]
+        assert add([make_response("batch-0003")]) == [True]
+        raise RuntimeError("the import stopped")
+    assert [response.id for response in store.responses()] == ["before-0001"]
+
+
+def test_a_response_the_database_refuses_is_named_and_nothing_of_its_transaction_is_kept(
+    store: ResponseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(responses_module, "check_storable", lambda response: None)  # let it reach the database
+    store.add([make_response("before-0001")])
+    refused = make_response("refused-0002", answers={"improve": "lone \ud800 surrogate"})
+    with pytest.raises(UnstorableResponse) as raised, store.transaction() as add:
+        add([make_response("batch-0001")])
+        add([make_response("batch-0002"), refused, make_response("batch-0003")])
+    assert raised.value.response is refused and "surrogate" in raised.value.reason
+    assert [response.id for response in store.responses()] == ["before-0001"]
+
+
+def test_a_lone_surrogate_is_refused_before_anything_is_written(store: ResponseStore) -> None:
+    with pytest.raises(ValueError, match=r"^response 'resp-0002' cannot be stored: it holds a lone surrogate"):
+        store.add([make_response("resp-0001"), make_response("resp-0002", meta={"note": "\udfff"})])
+    assert store.count() == 0
 
 
 # ---- where the store lives ---------------------------------------------------------------------
