@@ -5,8 +5,8 @@ the store must not give the rest back through the back door. So anonymous
 rows live in their own table (`schema.anonymous_responses`), apart from the
 customer rows whose exact times would place them among their neighbours,
 keyed by a hash of the response id (random order, and no time a client may
-have put into its id). SQLite keeps that table WITHOUT ROWID, i.e. in key
-order. PostgreSQL appends rows to its heap in arrival order (`ctid`) and
+have put into its id). SQLite keeps that table WITHOUT ROWID, i.e. in the
+order of its primary key: survey, day, key. PostgreSQL appends rows to its heap in arrival order (`ctid`) and
 stamps each with the inserting transaction (`xmin`), so every transaction
 that adds anonymous rows rewrites all rows of the same survey and day, in
 key order: afterwards they share one `ctid` run in key order and one `xmin`.

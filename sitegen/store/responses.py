@@ -41,6 +41,8 @@ STREAM_BATCH = 1000
 FRAME_BATCH = 50_000
 """Rows fetched at a time by `ResponseStore.frame`: big enough for pandas to be fast, small enough to bound memory."""
 
+ID_COLUMNS = {table.name: "id", anonymous_responses.name: "key"}
+"""The column that tells a table's rows apart: ties in time are ordered by it."""
 FieldKind = Literal["number", "text", "json"]
 Adding = Callable[[list["StoredResponse"]], list[bool]]
 """`add` inside an open transaction: store a batch, True per new id."""
@@ -326,7 +328,7 @@ def _in_time_order(query: Select[Any], kept: Table, survey_id: str | None) -> Se
     """`query` over `kept` (one survey's rows), oldest first, ties by id (by key for anonymous rows)."""
     if survey_id is not None:
         query = query.where(kept.c.survey_id == survey_id)
-    return query.order_by(kept.c.submitted_at, next(iter(kept.primary_key)))
+    return query.order_by(kept.c.submitted_at, kept.c[ID_COLUMNS[kept.name]])
 
 
 def _field_columns(kept: Table, fields: list[Field]) -> Select[Any]:

@@ -71,17 +71,19 @@ responses = Table(
 anonymous_responses = Table(
     "anonymous_responses",
     metadata,
-    # A hash of the response id (see responses.anonymous_key): random order, and no time a client put into its id.
+    # Stored in the order of its primary key on SQLite (WITHOUT ROWID): survey, day, then the key, so the rows a
+    # scorecard reads lie together, and within a day in key order, with no rowid counting arrivals.
+    Column("survey_id", String(200), primary_key=True),
+    Column("submitted_at", UtcDateTime(), primary_key=True),
+    # A hash of the response id (anonymity.anonymous_key): random order, and no time a client put into its id.
     Column("key", String(64), primary_key=True),
-    Column("survey_id", String(200), nullable=False),
     Column("survey_version", String(16), nullable=False),
-    Column("submitted_at", UtcDateTime(), nullable=False),
     Column("lang", String(16), nullable=False),
     Column("meta", Json, nullable=False),
     Column("answers", Json, nullable=False),
-    Index("ix_anonymous_responses_survey_submitted", "survey_id", "submitted_at", "key"),
+    Index("ux_anonymous_responses_key", "key", unique=True),  # one row per response id, whatever its survey
     Index("ix_anonymous_responses_submitted", "submitted_at", "key"),
-    sqlite_with_rowid=False,  # a WITHOUT ROWID table is stored in key order: no rowid counts arrivals
+    sqlite_with_rowid=False,
 )
 
 schema_version = Table(
