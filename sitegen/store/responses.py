@@ -15,7 +15,7 @@ import hashlib
 import heapq
 import json
 import math
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +209,7 @@ class ResponseStore:
             row = connection.execute(select(apart).where(apart.c.key == key)).mappings().first()
         return _response(row) if row is not None else None
 
-    def responses(self, survey_id: str | None = None) -> Iterator[StoredResponse]:
+    def responses(self, survey_id: str | None = None) -> Generator[StoredResponse, None, None]:
         """Every response (of one survey), oldest first, ties by id; fetched in batches, never all at once.
 
         The generator holds a database connection until it is exhausted or closed.
