@@ -14,6 +14,8 @@ form). An empty cell is an unanswered question. Numbers are written as JSON
 writes them, times as `2026-05-01T10:00:00Z` (UTC). A cell a spreadsheet
 would run as a formula is written with a `'` in front, and so is a cell that
 begins with `'` itself; import takes one `'` off again (see `neutralised`).
+An anonymous response is written under the key the store keeps it by (a
+hash of its id, `anon.…`), and a line with such an id imports under it.
 """
 
 from __future__ import annotations
@@ -364,7 +366,8 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
 def _storable_problems(response: StoredResponse) -> list[str]:
     """What the store cannot keep of a response that passed the survey's rules (read_json lets a NUL through).
 
-    Issue 11: `sitegen.store.limits.storable_problems(response)`, every limit of the schema, is called here.
+    Issue 11: the problems of `sitegen.store.limits.storable_problems(response)` (every limit of the schema)
+    join this list when that module is merged; whatever still slips through is named by line at store time.
     """
     try:
         check_storable(response)
