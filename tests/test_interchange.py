@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 
 from sitegen import interchange
 from sitegen.answers import read_json
@@ -29,6 +30,7 @@ from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse, survey_version
 from sitegen.store import responses as store_responses
 from sitegen.store.anonymity import anonymous_key
+from sitegen.store.engine import database_url
 
 REPOSITORY = Path(__file__).parent.parent
 EXAMPLE_FILES = ("sitegen.yaml", "surveys", "content", "data")
@@ -570,6 +572,27 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(
     )
     report = import_responses(site, memory_store, [path])
     assert [str(problem) for problem in report.problems] == [f"{path}:2: not UTF-8 text; save the file as UTF-8"]
+
+
+def test_an_imported_anonymous_answer_is_kept_apart_under_its_key_and_comes_back_to_it(
+    site: Site, store: ResponseStore, store_url: str, tmp_path: Path
+) -> None:
+    answers = dict.fromkeys(
+        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
+    )
+    path = write(tmp_path, "anon.jsonl", line(id="anon-000001", survey="employee-annual", meta={}, answers=answers))
+    assert import_responses(site, store, [path]).new == 1
+    [kept] = store.responses()
+    assert kept.is_anonymous and kept.id == anonymous_key("anon-000001")
+    engine = create_engine(database_url(store_url, tmp_path))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM responses").scalar() == 0
+    engine.dispose()
+    exported = write(tmp_path, "exported.jsonl", export_text(site, store))
+    for again in (path, exported):  # the client's id and the exported key are the same response
+        report = import_responses(site, store, [again])
+        assert (report.new, report.existing, report.problems) == (0, 1, [])
+    assert list(store.responses()) == [kept]
 
 
 # ---- import is one transaction -----------------------------------------------------------------
