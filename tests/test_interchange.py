@@ -597,8 +597,11 @@ def test_an_imported_anonymous_answer_is_kept_apart_under_its_key_and_comes_back
 
 # ---- import is one transaction -----------------------------------------------------------------
 
-SURROGATE_LINE = 701
-"""Where issue 11 found it: after the first batch of 500 was already stored."""
+FILE_LINES = 750
+REFUSED_LINES = [1, 500, 501, 701, 750]
+"""First and last lines, both sides of a batch boundary (500), and line 701, where issue 11 found one."""
+SURROGATE = "it holds a lone surrogate, which is not Unicode text"
+DRIVER_REFUSAL = "cannot be stored: 'utf-8' codec can't encode character '\\ud800'"
 
 
 def surrogate_line(response_id: str) -> str:
@@ -606,23 +609,14 @@ def surrogate_line(response_id: str) -> str:
     return line(id=response_id, answers={"recommend": 3, "improve": "lone SURROGATE"}).replace("SURROGATE", "\\ud800")
 
 
+@pytest.mark.parametrize("refused_line", REFUSED_LINES)
 @pytest.mark.parametrize(
     ("caught_by", "skip_invalid", "message", "imported"),
     [
-        (
-            "check",
-            False,
-            "response 'line-0701' cannot be stored: it holds a lone surrogate, which is not Unicode text",
-            0,
-        ),
-        (
-            "check",
-            True,
-            "response 'line-0701' cannot be stored: it holds a lone surrogate, which is not Unicode text",
-            749,
-        ),
-        ("store", False, "cannot be stored: 'utf-8' codec can't encode character '\\ud800'", 0),
-        ("store", True, "cannot be stored: 'utf-8' codec can't encode character '\\ud800'", 0),
+        ("check", False, SURROGATE, 0),
+        ("check", True, SURROGATE, FILE_LINES - 1),
+        ("store", False, DRIVER_REFUSAL, 0),
+        ("store", True, DRIVER_REFUSAL, 0),
     ],
     ids=["at check time", "at check time, skipped", "at store time", "at store time, not skippable"],
 )
@@ -636,18 +630,20 @@ def test_a_line_that_cannot_be_stored_leaves_the_store_as_it_was_and_is_named_by
     skip_invalid: bool,
     message: str,
     imported: int,
+    refused_line: int,
 ) -> None:
     if caught_by == "store":  # as if a check were missing: the database itself refuses the line
         monkeypatch.setattr(interchange, "check_storable", lambda response: None)
         monkeypatch.setattr(store_responses, "check_storable", lambda response: None)
     store.add(samples)
     before = export_text(site, store)
-    lines = [line(id=f"line-{number:04d}") for number in range(1, SURROGATE_LINE)]
-    lines.append(surrogate_line(f"line-{SURROGATE_LINE:04d}"))
-    lines += [line(id=f"line-{number:04d}") for number in range(SURROGATE_LINE + 1, 751)]
+    lines = [
+        surrogate_line(f"line-{number:04d}") if number == refused_line else line(id=f"line-{number:04d}")
+        for number in range(1, FILE_LINES + 1)
+    ]
     path = write(tmp_path, "surrogate.jsonl", "\n".join(lines) + "\n")
     report = import_responses(site, store, [path], skip_invalid=skip_invalid)
-    assert [(problem.path, problem.line) for problem in report.problems] == [(str(path), SURROGATE_LINE)]
+    assert [(problem.path, problem.line) for problem in report.problems] == [(str(path), refused_line)]
     assert message in report.problems[0].message
     assert report.is_refused == (imported == 0)
     assert store.count() == len(samples) + imported
