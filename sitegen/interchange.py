@@ -1,21 +1,27 @@
-"""Responses in and out of the store as JSON Lines or CSV (DESIGN.md section 6).
+"""Responses in and out of the store as JSON Lines or CSV (docs/DESIGN.md section 6).
 
 Every imported line goes through `sitegen.answers.read_json`, the rules the
 collector applies, so a file cannot put into the store what a form could
-not. Import is all or nothing unless asked to skip invalid lines, and
-idempotent by response id: importing a file twice adds nothing.
+not. Import is all or nothing (one transaction) unless asked to skip
+invalid lines, and idempotent by response id: importing a file twice adds
+nothing.
 
 The CSV shape, chosen so that importing an export gives back the same rows:
 columns `id, survey, submitted_at, lang`, then `meta.<key>` per meta key,
 then one column per question (`multiple`: choice ids joined by `;`, which no
 slug contains; `matrix`: one column `<question>.<item>` per item, as in the
 form). An empty cell is an unanswered question. Numbers are written as JSON
-writes them, times as `2026-05-01T10:00:00Z` (UTC).
+writes them, times as `2026-05-01T10:00:00Z` (UTC). A cell a spreadsheet
+would run as a formula is written with a `'` in front, and so is a cell that
+begins with `'` itself; import takes one `'` off again (see `neutralised`).
+An anonymous response is written under the key the store keeps it by (a
+hash of its id, `anon.…`), and a line with such an id imports under it.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -31,7 +37,14 @@ from sitegen.answers import RECORDED_META, InvalidSubmission, kept_moment, read_
 from sitegen.errors import SitegenError, did_you_mean
 from sitegen.models.survey import Survey
 from sitegen.site import Site
-from sitegen.store import ResponseStore, StoredResponse, check_storable, survey_version
+from sitegen.store import (
+    ResponseStore,
+    StoredResponse,
+    UnstorableResponse,
+    is_anonymous_key,
+    survey_version,
+)
+from sitegen.store.limits import storable_problems
 
 Format = Literal["jsonl", "csv"]
 FORMATS: dict[str, Format] = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}
@@ -41,6 +54,10 @@ CSV_COLUMNS = ("id", "survey", "submitted_at", "lang")
 META_PREFIX = "meta."
 CHOICE_SEPARATOR = ";"
 IMPORT_BATCH = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection": https://owasp.org/www-community/attacks/CSV_Injection)."""
+TEXT_MARK = "'"
+"""The prefix OWASP recommends: a spreadsheet shows the cell as text and hides the mark."""
 FIELD_NAMES = {"rid": "id"}
 """`read_json` names the response id as the collector's form does; a file calls it `id`."""
 """Meta the collector records itself (never for anonymous surveys), so no respondent sends it; kept as exported."""
@@ -72,13 +89,17 @@ class ImportReport:
     existing: int = 0
     invalid_lines: int = 0
     problems: list[LineProblem] = field(default_factory=list)
+    is_unstorable: bool = False
+    """The store refused a line that passed the checks: the whole import was undone, skipping or not."""
 
     @property
     def is_refused(self) -> bool:
-        """Nothing was imported because some line is invalid (and skipping was not asked for)."""
-        return bool(self.problems) and not self.skip_invalid
+        """Nothing was imported because some line is invalid (and skipping was not asked for) or unstorable."""
+        return self.is_unstorable or (bool(self.problems) and not self.skip_invalid)
 
     def refusal(self) -> str:
+        if self.is_unstorable:
+            return "Stopped: the store refused a line. Nothing was imported."
         return f"Stopped: {_count(self.invalid_lines, 'invalid line')}. Nothing was imported."
 
     def summary(self) -> str:
@@ -93,6 +114,8 @@ class ImportReport:
 class ReadLine:
     """One line of an import file: a response ready to store, or its problems."""
 
+    path: str
+    line: int
     response: StoredResponse | None
     problems: list[LineProblem]
 
@@ -107,8 +130,12 @@ def _count(number: int, noun: str) -> str:
 
 
 def open_store(site: Site) -> ResponseStore:
-    """The store named by the project's `sitegen.yaml` (a SQLite path is relative to the project)."""
-    return ResponseStore.open(site.config.model.store, site.files.root)
+    """The store named by the project's `sitegen.yaml` (a SQLite path is relative to the project).
+
+    Opening it for the site also moves apart the anonymous surveys' rows an older sitegen kept among the others.
+    """
+    anonymous = [source.model.id for source in site.surveys if source.model.is_anonymous]
+    return ResponseStore.open(site.config.model.store, site.files.root, anonymous_surveys=anonymous)
 
 
 # ---- import --------------------------------------------------------------------------------
@@ -120,8 +147,8 @@ def import_responses(
     """Check every line of `paths`, then store the valid responses (all of them, or none while any is invalid).
 
     The files are read twice, checking then storing, so memory stays flat
-    for large files. Storing goes in batches; a run stopped half-way can be
-    repeated, as stored ids are skipped.
+    for large files. Storing goes in batches of one transaction: a line the
+    store refuses undoes the whole import and is reported by file and line.
     """
     for path in paths:
         file_format(path)
@@ -131,11 +158,19 @@ def import_responses(
         report.invalid_lines += bool(line.problems)
     if report.is_refused:
         return report
-    valid = (line.response for line in read_responses(site, paths) if line.response is not None)
-    for batch in _batches(valid, IMPORT_BATCH):
-        is_new = store.add(batch)
-        report.new += sum(is_new)
-        report.existing += len(is_new) - sum(is_new)
+    valid = (line for line in read_responses(site, paths) if line.response is not None)
+    batch: list[ReadLine] = []
+    try:
+        with store.transaction() as add:
+            for batch in _batches(valid, IMPORT_BATCH):
+                is_new = add([line.response for line in batch if line.response is not None])
+                report.new += sum(is_new)
+                report.existing += len(is_new) - sum(is_new)
+    except UnstorableResponse as refused:
+        line = next(line for line in batch if line.response is refused.response)
+        report.problems.append(LineProblem(line.path, line.line, f"cannot be stored: {refused.reason}"))
+        report.new = report.existing = 0
+        report.is_unstorable = True
     return report
 
 
@@ -157,13 +192,14 @@ def read_responses(site: Site, paths: list[Path]) -> Iterator[ReadLine]:
             try:
                 if isinstance(record, str):
                     raise _Invalid([record])
-                yield ReadLine(_stored_response(record, known, copies), [])
+                yield ReadLine(str(path), number, _stored_response(record, known, copies), [])
             except _Invalid as invalid:
-                yield ReadLine(None, [LineProblem(str(path), number, message) for message in invalid.messages])
+                problems = [LineProblem(str(path), number, message) for message in invalid.messages]
+                yield ReadLine(str(path), number, None, problems)
 
 
-def _batches(responses: Iterable[StoredResponse], size: int) -> Iterator[list[StoredResponse]]:
-    iterator = iter(responses)
+def _batches(lines: Iterable[ReadLine], size: int) -> Iterator[list[ReadLine]]:
+    iterator = iter(lines)
     while batch := list(islice(iterator, size)):
         yield batch
 
@@ -195,7 +231,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 def _csv_records(path: Path, surveys: dict[str, Survey]) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number where the row starts, the row as a JSON Lines object, or what is wrong with it)."""
     with path.open(encoding="utf-8-sig", newline="") as text:
-        rows = csv.reader(text)
+        rows = map(_restored_row, reader := csv.reader(text))
         try:
             header = next(rows, None)
             if header is None or header == []:
@@ -205,15 +241,33 @@ def _csv_records(path: Path, surveys: dict[str, Survey]) -> Iterator[tuple[int, 
             if problem:
                 yield 1, problem
                 return
-            start = rows.line_num + 1
+            start = reader.line_num + 1
             for row in rows:
                 if any(cell.strip() for cell in row):
                     yield start, _csv_record(header, row, surveys)
-                start = rows.line_num + 1
+                start = reader.line_num + 1
         except UnicodeDecodeError:
-            yield rows.line_num + 1, "not UTF-8 text; save the file as UTF-8"
+            yield reader.line_num + 1, "not UTF-8 text; save the file as UTF-8"
         except csv.Error as error:
-            yield rows.line_num, f"not valid CSV: {error}"
+            yield reader.line_num, f"not valid CSV: {error}"
+
+
+def neutralised(cell: str) -> str:
+    """A cell no spreadsheet runs: `'` before one that starts a formula, and before one that starts with `'`.
+
+    Marking the mark too keeps it reversible: `restored` takes exactly one `'` off a cell that has one, so a
+    text answer that really begins with `'` or `'=` comes back as it was.
+    """
+    return TEXT_MARK + cell if cell.startswith((*FORMULA_STARTS, TEXT_MARK)) else cell
+
+
+def restored(cell: str) -> str:
+    """The cell `neutralised` was given."""
+    return cell.removeprefix(TEXT_MARK)
+
+
+def _restored_row(row: list[str]) -> list[str]:
+    return [restored(cell) for cell in row]
 
 
 def _header_problem(header: list[str]) -> str | None:
@@ -228,7 +282,7 @@ def _csv_record(header: list[str], row: list[str], surveys: dict[str, Survey]) -
     """A CSV row in the JSON Lines shape; `read_json` types the values (the number 9 arrives as "9")."""
     if len(row) != len(header):
         return f"this row has {len(row)} fields, the header {len(header)}"
-    cells = dict(zip(header, row))
+    cells = dict(zip(header, row, strict=True))
     survey = surveys.get(cells["survey"])
     record: dict[str, Any] = {name: cells[name] for name in CSV_COLUMNS if cells.get(name)}
     record.setdefault("submitted_at", None)
@@ -275,8 +329,10 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
     if survey is None:
         raise _Invalid(messages)
     given_meta, recorded = _set_recorded_meta_aside(survey, record.get("meta", {}), messages)
+    # An exported anonymous response carries the key it is stored under, not a client's id: it keeps it.
+    key = record["id"] if isinstance(record.get("id"), str) and is_anonymous_key(record["id"]) else None
     document = {
-        "rid": record.get("id"),
+        "rid": record.get("id") if key is None else None,
         "lang": record.get("lang"),
         "meta": given_meta,
         "answers": record.get("answers", {}),
@@ -291,18 +347,18 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
     if messages or submitted_at is None:
         raise _Invalid(messages)
     response = StoredResponse(
-        id=submission.response_id,
+        id=key or submission.response_id,
         survey_id=survey.id,
         survey_version=known.versions[survey.id],
         submitted_at=kept_moment(survey, submitted_at, known.zone),
         lang=submission.lang,
         meta={**submission.meta, **recorded},
         answers=submission.answers,
+        is_anonymous=survey.is_anonymous,
     )
-    try:
-        check_storable(response)  # read_json lets through a NUL character, which PostgreSQL cannot keep
-    except ValueError as unstorable:
-        raise _Invalid([str(unstorable)]) from None
+    unstorable = storable_problems(response)
+    if unstorable:
+        raise _Invalid([f"cannot be stored: {problem}" for problem in unstorable])
     has_id = isinstance(record.get("id"), str) and record["id"].strip() != ""
     return response if has_id else _with_derived_id(response, copies)
 
@@ -366,15 +422,7 @@ def _with_derived_id(response: StoredResponse, copies: Counter[str]) -> StoredRe
     copies[key] += 1
     if copies[key] > 1:
         key = _digest({**content, "copy": copies[key]})
-    return StoredResponse(
-        key,
-        response.survey_id,
-        response.survey_version,
-        response.submitted_at,
-        response.lang,
-        response.meta,
-        response.answers,
-    )
+    return dataclasses.replace(response, id=key)
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -410,7 +458,7 @@ def export_responses(
 
 
 def jsonl_line(response: StoredResponse) -> str:
-    """One response as DESIGN.md writes it: keys in FIELDS order, keys inside meta and answers sorted."""
+    """One response as docs/DESIGN.md writes it: keys in FIELDS order, keys inside meta and answers sorted."""
     line = {
         "id": response.id,
         "survey": response.survey_id,
@@ -442,7 +490,7 @@ def _write_csv(store: ResponseStore, output: TextIO, survey_id: str | None, surv
     columns = [*CSV_COLUMNS, *(META_PREFIX + key for key in sorted(meta_keys))]
     columns += _question_columns([survey for survey in surveys if survey.id in survey_ids], answer_columns)
     writer = csv.writer(output)
-    writer.writerow(columns)
+    writer.writerow(map(neutralised, columns))
     written = 0
     for response in store.responses(survey_id):
         cells = {
@@ -453,7 +501,7 @@ def _write_csv(store: ResponseStore, output: TextIO, survey_id: str | None, surv
             **{META_PREFIX + key: str(value) for key, value in response.meta.items()},
             **_answer_cells(response.answers),
         }
-        writer.writerow([cells.get(column, "") for column in columns])
+        writer.writerow([neutralised(cells.get(column, "")) for column in columns])
         written += 1
     return written
 

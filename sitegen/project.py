@@ -1,6 +1,6 @@
 """Find a site project on disk, list its source files by kind, and read them as text.
 
-This is the one place that knows the project layout of DESIGN.md section 3.
+This is the one place that knows the project layout of docs/DESIGN.md section 3.
 """
 
 from __future__ import annotations

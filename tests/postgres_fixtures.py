@@ -23,8 +23,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import create_engine
 
 from sitegen.store import ResponseStore
+from sitegen.store.engine import database_url
 
 POSTGRES_USER = "sitegen"
 """The superuser of the throwaway cluster (trust authentication on 127.0.0.1 only)."""
@@ -162,3 +164,27 @@ def store(store_url: str, tmp_path: Path) -> Iterator[ResponseStore]:
     opened = ResponseStore.open(store_url, tmp_path)
     yield opened
     opened.close()
+
+
+# ---- a rule of the database that sitegen does not know --------------------------------------------
+
+REFUSED_PREFIX = "store-refuses-"
+REFUSE_BY_ID = {
+    "sqlite": "CREATE TRIGGER refuse_by_id BEFORE INSERT ON responses "
+    f"WHEN substr(NEW.id, 1, {len(REFUSED_PREFIX)}) = '{REFUSED_PREFIX}' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    "postgresql": "ALTER TABLE responses ADD CONSTRAINT refuse_by_id "
+    f"CHECK (left(id, {len(REFUSED_PREFIX)}) <> '{REFUSED_PREFIX}')",
+}
+"""A rule of the database that `storable_problems` does not know: the case the writer's row-by-row retry is for."""
+
+
+def run_sql(store_url: str, project: Path, *statements: str) -> None:
+    engine = create_engine(database_url(store_url, project))
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def add_refusal_rule(store_url: str, project: Path) -> None:
+    run_sql(store_url, project, REFUSE_BY_ID[database_url(store_url, project).get_backend_name()])

@@ -232,6 +232,7 @@ def test_anonymous_surveys_keep_only_the_day_and_no_user_agent(minimal_project: 
     with client_for(minimal_project) as client:
         post_form(client, [("recommend", "9")], headers={"user-agent": "Firefox"})
     [row] = store_rows(minimal_project)
+    assert row.is_anonymous  # kept apart, under a hash of its rid (README: Anonymity in the store)
     assert "user_agent" not in row.meta
     assert row.submitted_at == dt.datetime(2026, 6, 1, 21, 0, tzinfo=dt.UTC)  # 2 June 00:00 in Riga
 

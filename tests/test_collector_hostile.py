@@ -23,7 +23,7 @@ import httpx2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine
+from postgres_fixtures import REFUSED_PREFIX, add_refusal_rule, run_sql
 from starlette.testclient import TestClient
 
 from sitegen.answers import read_json
@@ -32,7 +32,6 @@ from sitegen.collector.guards import RateLimiter
 from sitegen.collector.writer import BatchWriter, ResponseRefused
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse
-from sitegen.store.engine import database_url
 from sitegen.store.limits import storable_problems
 
 JUNE = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
@@ -114,16 +113,6 @@ def honest_json(number: int) -> Post:
     return document({"rid": f"honest-json-{number:05d}", "answers": {"recommend": 10, "extras": ["cake"]}})
 
 
-REFUSED_PREFIX = "store-refuses-"
-REFUSE_BY_ID = {
-    "sqlite": "CREATE TRIGGER refuse_by_id BEFORE INSERT ON responses "
-    f"WHEN substr(NEW.id, 1, {len(REFUSED_PREFIX)}) = '{REFUSED_PREFIX}' BEGIN SELECT RAISE(ABORT, 'refused'); END",
-    "postgresql": "ALTER TABLE responses ADD CONSTRAINT refuse_by_id "
-    f"CHECK (left(id, {len(REFUSED_PREFIX)}) <> '{REFUSED_PREFIX}')",
-}
-"""A rule of the database that `storable_problems` does not know: the case the writer's row-by-row retry is for."""
-
-
 def client_for(project: Path, store_url: str) -> TestClient:
     limiter = RateLimiter(per_hour=10**9, burst=10**9)  # every test client posts from one address
     return TestClient(create_app(project, store_url, clock=lambda: JUNE, limiter=limiter), follow_redirects=False)
@@ -138,18 +127,6 @@ def client(minimal_project: Path, store_url: str) -> Iterator[TestClient]:
 def stored_rows(store_url: str, project: Path) -> list[StoredResponse]:
     with ResponseStore.open(store_url, project) as store:
         return list(store.responses())
-
-
-def add_refusal_rule(store_url: str, project: Path) -> None:
-    run_sql(store_url, project, REFUSE_BY_ID[database_url(store_url, project).get_backend_name()])
-
-
-def run_sql(store_url: str, project: Path, *statements: str) -> None:
-    engine = create_engine(database_url(store_url, project))
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-    engine.dispose()
 
 
 @pytest.mark.parametrize("poison", POISONS, ids=[poison.name for poison in POISONS])

@@ -48,7 +48,7 @@ def start_collector(
     )
     if not await_condition(lambda: is_healthy(port), timeout=30):
         process.kill()
-        raise AssertionError(f"the collector did not start: {process.stdout.read().decode() if process.stdout else ''}")
+        raise AssertionError(f"the collector did not start: {process.communicate(timeout=30)[0].decode()}")
     return process
 
 
@@ -69,10 +69,11 @@ def await_condition(condition: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> str:
+    """Stop the collector's process group with `sig`; what it printed (its pipe closed)."""
     if process.poll() is None:
         os.killpg(process.pid, sig)
-        process.wait(timeout=30)
+    return process.communicate(timeout=30)[0].decode()
 
 
 def configure(project: Path, collector_settings: str = UNLIMITED_RATE) -> Path:
@@ -141,8 +142,7 @@ def test_ctrl_c_stops_the_collector_cleanly_and_its_log_names_no_respondent(proj
     )
     with socket.create_connection(("127.0.0.1", port)) as leaving:  # a client gone halfway through its body
         leaving.sendall(POST_HEADERS + b'{"answers": {')
-    stop(collector, signal.SIGINT)
-    log = collector.stdout.read().decode() if collector.stdout else ""
+    log = stop(collector, signal.SIGINT)
     assert answer.status_code == 201
     assert collector.returncode == 0, log
     assert "Traceback" not in log and "Disconnect" not in log and "Collector stopped." in log, log

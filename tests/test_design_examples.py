@@ -1,4 +1,4 @@
-"""A project written from DESIGN.md's examples, key for key, passes `sitegen check` and builds."""
+"""A project written from docs/DESIGN.md's examples, key for key, passes `sitegen check` and builds."""
 
 from __future__ import annotations
 

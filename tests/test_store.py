@@ -22,10 +22,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from sitegen.site import load_site
-from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, survey_version
+from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, UnstorableResponse, schema, survey_version
 from sitegen.store import responses as responses_module
+from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import create_store_engine, database_url
 from sitegen.store.schema import LATEST_VERSION, schema_version
 
@@ -64,9 +67,9 @@ def test_first_use_creates_the_tables_and_records_the_schema_version(store_url: 
     tables = set(inspect(engine).get_table_names())
     indexes = {index["name"] for index in inspect(engine).get_indexes("responses")}
     engine.dispose()
-    assert {"responses", "schema_version"} <= tables
+    assert {"responses", "anonymous_responses", "schema_version"} <= tables
     assert {"ix_responses_survey_submitted", "ix_responses_submitted"} <= indexes
-    assert applied_versions(store_url, tmp_path) == [1] == [LATEST_VERSION]
+    assert applied_versions(store_url, tmp_path) == [1, 2] == list(range(1, LATEST_VERSION + 1))
 
 
 def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: str, tmp_path: Path) -> None:
@@ -74,7 +77,7 @@ def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: s
         store.add([make_response()])
     with ResponseStore.open(store_url, tmp_path) as store:
         assert store.get("resp-0001") == make_response()
-    assert applied_versions(store_url, tmp_path) == [1]
+    assert applied_versions(store_url, tmp_path) == [1, 2]
 
 
 def test_a_store_from_a_newer_sitegen_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -102,7 +105,7 @@ def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url:
     for thread in threads:
         thread.join()
     assert failures == []
-    assert applied_versions(store_url, tmp_path) == [1]
+    assert applied_versions(store_url, tmp_path) == [1, 2]
 
 
 # ---- adding, idempotently ------------------------------------------------------------------
@@ -182,7 +185,7 @@ def test_concurrent_writers_store_each_id_exactly_once_without_deadlocks(store: 
                 ]
                 is_new = store.add(batch)
                 with lock:
-                    outcomes.extend((response.id, new) for response, new in zip(batch, is_new))
+                    outcomes.extend((response.id, new) for response, new in zip(batch, is_new, strict=True))
         except BaseException as error:
             failures.append(error)
 
@@ -202,7 +205,8 @@ def test_concurrent_writers_store_each_id_exactly_once_without_deadlocks(store: 
 
 def test_unicode_emoji_and_long_text_come_back_exactly(store: ResponseStore) -> None:
     answers = {
-        "improve": "Ļoti garšīga kafija, bet rinda bija gara. Очень вкусно! 👍🏽☕ \"quoted\" 'single' \\ back\nnew line\ttab",
+        "improve": "Ļoti garšīga kafija, bet rinda bija gara. Очень вкусно! 👍🏽☕ "
+        "\"quoted\" 'single' \\ back\nnew line\ttab",
         "long": "ā" * 100_000,
         "edge": "\u2028\u2029\x85 zero-width\u200b joiner👨‍👩‍👧",
     }
@@ -236,7 +240,9 @@ def test_json_types_come_back_as_the_same_types(store: ResponseStore) -> None:
     }
 
 
-JSON_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+JSON_TEXT = st.text(  # what the store keeps: no NUL, surrogates or noncharacters (Cn holds the noncharacters)
+    st.characters(codec="utf-8", blacklist_characters="\x00", blacklist_categories=("Cn",)), max_size=40
+)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**15), 10**15) | st.floats(-1e15, 1e15) | JSON_TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(JSON_TEXT, children, max_size=4),
@@ -317,6 +323,238 @@ def test_a_half_read_stream_lets_others_write_and_closes_cleanly(store: Response
     assert store.add([make_response("resp-late")]) == [True]
     stream.close()
     assert store.count() == 4
+
+
+# ---- anonymity: nothing orders a day's anonymous answers by their arrival ----------------------
+
+DAY = dt.datetime(2026, 11, 19, 22, 0, tzinfo=UTC)  # midnight in Riga: all an anonymous response keeps of its time
+NEXT_DAY = DAY + dt.timedelta(days=1)
+
+
+def anonymous_response(response_id: str, submitted_at: dt.datetime = DAY) -> StoredResponse:
+    """An employee-survey response as the collector keeps it; every one alike but for its id."""
+    return make_response(
+        response_id,
+        survey_id="employee-annual",
+        submitted_at=submitted_at,
+        meta={},
+        answers={"training": 4},
+        is_anonymous=True,
+    )
+
+
+def raw(store_url: str, project_root: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on the database itself, past the store's API."""
+    engine = create_engine(database_url(store_url, project_root))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
+
+
+def arrive(store: ResponseStore, pattern: list[str]) -> list[str]:
+    """Post the pattern's batches, each one transaction (a group commit): C a customer answer a microsecond
+    after the last, A an anonymous one today, B one tomorrow; the anonymous ids in the order they arrived.
+
+    Anonymous ids count up with time, as a client's clock-based ids would.
+    """
+    clock = dt.datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    arrived: list[str] = []
+    for batch in pattern:
+        responses = []
+        for kind in batch:
+            clock += dt.timedelta(microseconds=1)
+            if kind == "C":
+                responses.append(make_response(f"customer-{clock:%H%M%S%f}", submitted_at=clock))
+            else:
+                arrived.append(f"{clock:%Y%m%dT%H%M%S%f}-{kind}")
+                responses.append(anonymous_response(arrived[-1], DAY if kind == "A" else NEXT_DAY))
+        store.add(responses)
+    return arrived
+
+
+ARRIVALS = {
+    "one at a time between customer answers": ["C", "A", "C", "A", "C", "A", "C", "A", "C", "A", "C", "A", "C"],
+    "a burst in one group commit": ["C", "AAAAAAA", "C"],
+    "group commits mixing both kinds": ["CA", "AC", "CAA", "A", "CC", "AAC", "A"],
+    "two days interleaved": ["A", "B", "CA", "B", "A", "BC", "A", "B", "A"],
+    "anonymous answers only": ["A"] * 8,
+}
+
+QUERIES = {
+    "sqlite": [
+        "SELECT key, submitted_at FROM anonymous_responses",
+        *(
+            f"SELECT key, submitted_at FROM anonymous_responses ORDER BY {column}, key"
+            for column in ("survey_id", "survey_version", "submitted_at", "lang", "meta", "answers")
+        ),
+    ],
+    "postgresql": [
+        "SELECT key, submitted_at FROM anonymous_responses",
+        "SELECT key, submitted_at FROM anonymous_responses ORDER BY ctid",
+        "SELECT key, submitted_at FROM anonymous_responses ORDER BY xmin::text::bigint, key",
+        *(
+            f"SELECT key, submitted_at FROM anonymous_responses ORDER BY {column}::text, key"
+            for column in ("survey_id", "survey_version", "submitted_at", "lang", "meta", "answers")
+        ),
+    ],
+}
+
+
+def day_orders(rows: list[tuple[Any, ...]]) -> dict[str, list[str]]:
+    """Per day, the keys in the order the query gave them."""
+    orders: dict[str, list[str]] = {}
+    for key, submitted_at in rows:
+        orders.setdefault(str(submitted_at)[:10], []).append(key)
+    return orders
+
+
+@pytest.mark.parametrize("pattern", ARRIVALS.values(), ids=ARRIVALS.keys())
+def test_no_query_orders_the_anonymous_answers_of_a_day_by_their_arrival(
+    store: ResponseStore, store_url: str, tmp_path: Path, pattern: list[str]
+) -> None:
+    arrived = arrive(store, pattern)
+    backend = make_url(store_url).get_backend_name()
+    keys = {anonymous_key(response_id) for response_id in arrived}
+    # Not among the customer answers (no neighbours with exact times), and under no id a client chose.
+    assert raw(store_url, tmp_path, "SELECT count(*) FROM responses WHERE survey_id = 'employee-annual'") == [(0,)]
+    assert {key for (key,) in raw(store_url, tmp_path, "SELECT key FROM anonymous_responses")} == keys
+    everything = str(raw(store_url, tmp_path, "SELECT * FROM anonymous_responses"))
+    assert not any(response_id in everything for response_id in arrived)
+    arrival_by_day = day_orders([(anonymous_key(i), DAY if i.endswith("-A") else NEXT_DAY) for i in arrived])
+    key_order = {day: sorted(day_keys) for day, day_keys in arrival_by_day.items()}
+    assert arrival_by_day != key_order  # the case means something: arrival order is not key order
+    for query in QUERIES[backend]:
+        assert day_orders(raw(store_url, tmp_path, query)) == key_order, query
+    through_the_api = [(r.id, r.submitted_at) for r in store.responses("employee-annual")]
+    assert day_orders(through_the_api) == key_order
+    assert [r.id for r in store.responses("employee-annual")] == [
+        key for day in sorted(key_order) for key in key_order[day]
+    ]
+    if backend == "postgresql":  # one rewrite per day: every row of a day from one transaction
+        per_day = raw(
+            store_url, tmp_path, "SELECT submitted_at, count(DISTINCT xmin::text) FROM anonymous_responses GROUP BY 1"
+        )
+        assert {count for _, count in per_day} == {1}
+    else:
+        with pytest.raises(OperationalError, match="no such column: rowid"):
+            raw(store_url, tmp_path, "SELECT rowid FROM anonymous_responses")
+
+
+def test_an_anonymous_answer_posted_again_is_already_stored_and_found_by_its_id(store: ResponseStore) -> None:
+    assert store.add([anonymous_response("retry-0001")]) == [True]
+    assert store.add([anonymous_response("retry-0001"), anonymous_response("retry-0001")]) == [False, False]
+    stored = store.get("retry-0001")
+    assert stored is not None and stored.is_anonymous and stored.id == anonymous_key("retry-0001")
+    assert store.get(stored.id) == stored  # an exported key finds it too, and adds nothing again
+    assert store.add([stored]) == [False]
+    assert store.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        (make_response("flip-0001"), anonymous_response("flip-0001")),
+        (anonymous_response("flip-0001"), make_response("flip-0001")),
+    ],
+    ids=["made anonymous later", "anonymity dropped later"],
+)
+def test_an_id_is_stored_once_even_when_its_survey_changed_anonymity(
+    store: ResponseStore, first: StoredResponse, again: StoredResponse
+) -> None:
+    assert store.add([first]) == [True]
+    assert store.add([again]) == [False]
+    assert store.count() == 1
+
+
+def test_concurrent_anonymous_writers_of_one_day_lose_nothing_and_leave_key_order(
+    store: ResponseStore, store_url: str, tmp_path: Path
+) -> None:
+    failures: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for n in range(25):
+                store.add([anonymous_response(f"worker{worker}-{n:04d}"), make_response(f"customer{worker}-{n:04d}")])
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert store.count("employee-annual") == 100 and store.count() == 200
+    keys = sorted(anonymous_key(f"worker{worker}-{n:04d}") for worker in range(4) for n in range(25))
+    physical = "ctid" if make_url(store_url).get_backend_name() == "postgresql" else "key"
+    assert [
+        key for (key,) in raw(store_url, tmp_path, f"SELECT key FROM anonymous_responses ORDER BY {physical}")
+    ] == keys
+
+
+def version_1_store(store_url: str, project_root: Path, rows: list[StoredResponse]) -> None:
+    """A store as sitegen wrote it before anonymous answers were kept apart: one table, every row in it."""
+    engine = create_store_engine(database_url(store_url, project_root))
+    with engine.begin() as connection:
+        schema_version.create(connection)
+        schema.responses.create(connection)
+        connection.execute(schema_version.insert(), [{"version": 1, "description": "v1", "applied_at": MOMENT}])
+        columns = [column.name for column in schema.responses.columns]
+        connection.execute(schema.responses.insert(), [{name: getattr(row, name) for name in columns} for row in rows])
+    engine.dispose()
+
+
+def test_opening_an_older_store_for_a_site_moves_its_anonymous_rows_apart(store_url: str, tmp_path: Path) -> None:
+    older = [
+        make_response("customer-0001"),
+        *(make_response(f"employee-{n:04d}", survey_id="employee-annual", submitted_at=DAY) for n in range(5)),
+    ]
+    version_1_store(store_url, tmp_path, older)
+    with ResponseStore.open(store_url, tmp_path) as store:  # a build: it reads, and knows no surveys
+        assert store.count() == 6 and store.get("employee-0000") == older[1]
+    with ResponseStore.open(store_url, tmp_path, anonymous_surveys=["employee-annual"]) as store:
+        assert store.count() == 6
+        moved = store.get("employee-0000")
+        assert moved is not None and moved.is_anonymous and moved.answers == older[1].answers
+        assert store.get("customer-0001") == older[0]
+    assert applied_versions(store_url, tmp_path) == [1, 2]
+    assert raw(store_url, tmp_path, "SELECT id FROM responses") == [("customer-0001",)]
+    physical = "ctid" if make_url(store_url).get_backend_name() == "postgresql" else "key"
+    keys = [key for (key,) in raw(store_url, tmp_path, f"SELECT key FROM anonymous_responses ORDER BY {physical}")]
+    assert keys == sorted(anonymous_key(f"employee-{n:04d}") for n in range(5))
+
+
+# ---- one transaction for many batches ------------------------------------------------------------
+
+
+def test_a_transaction_that_fails_keeps_none_of_its_batches(store: ResponseStore) -> None:
+    store.add([make_response("before-0001")])
+    with pytest.raises(RuntimeError), store.transaction() as add:
+        assert add([make_response("batch-0001"), anonymous_response("batch-0002")]) == [True, True]
+        assert add([make_response("batch-0003")]) == [True]
+        raise RuntimeError("the import stopped")
+    assert [response.id for response in store.responses()] == ["before-0001"]
+
+
+def test_a_response_the_database_refuses_is_named_and_nothing_of_its_transaction_is_kept(
+    store: ResponseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(responses_module, "check_storable", lambda response: None)  # let it reach the database
+    store.add([make_response("before-0001")])
+    refused = make_response("refused-0002", answers={"improve": "lone \ud800 surrogate"})
+    with pytest.raises(UnstorableResponse) as raised, store.transaction() as add:
+        add([make_response("batch-0001")])
+        add([make_response("batch-0002"), refused, make_response("batch-0003")])
+    assert raised.value.response is refused and "surrogate" in raised.value.reason
+    assert [response.id for response in store.responses()] == ["before-0001"]
+
+
+def test_a_lone_surrogate_is_refused_before_anything_is_written(store: ResponseStore) -> None:
+    with pytest.raises(ValueError, match=r"^response 'resp-0002' cannot be stored: meta holds the character U\+DFFF"):
+        store.add([make_response("resp-0001"), make_response("resp-0002", meta={"note": "\udfff"})])
+    assert store.count() == 0
 
 
 # ---- where the store lives ---------------------------------------------------------------------

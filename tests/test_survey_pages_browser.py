@@ -142,7 +142,10 @@ def sites(served_trees: dict[str, ServedTree]) -> dict[str, ServedTree]:
 
 @pytest.fixture
 def open_page(browser: Browser, requested_urls: list[str]) -> Iterator[Callable[..., Page]]:
-    """Open a URL in a fresh context (JavaScript on or off, survey.js kept out, a viewport width); afterwards, no request may have left 127.0.0.1."""
+    """Open a URL in a fresh context (JavaScript on or off, survey.js kept out, a viewport width).
+
+    Afterwards, no request may have left 127.0.0.1.
+    """
     contexts = []
 
     def open_(url: str, *, javascript: bool = True, survey_script: bool = True, width: int = 1280) -> Page:
@@ -498,9 +501,8 @@ def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_
         expect(note).to_be_visible()
         expect(note).to_contain_text(str(numbers[question["show_if"]["question"]]))
         if respondent.lang == "en":
-            expect(note).to_have_text(
-                f"Optional follow-up to question {numbers[question['show_if']['question']]}: answer it if it applies to you."
-            )
+            asked_after = numbers[question["show_if"]["question"]]
+            expect(note).to_have_text(f"Optional follow-up to question {asked_after}: answer it if it applies to you.")
     answer(page, respondent.answers)
     submit_and_land_on_thanks(page, respondent.survey, respondent.lang)
 
@@ -720,7 +722,8 @@ def test_clicking_send_again_while_the_answers_are_on_their_way_posts_once(
     # The button as the respondent sees it once the answers are sent, kept where the next page can read it.
     page.evaluate("""() => document.querySelector('form').addEventListener('submit', () => {
         const button = document.querySelector('button[type=submit]');
-        sessionStorage.setItem('test-sending', JSON.stringify([button.disabled, button.getAttribute('aria-busy'), button.textContent]));
+        sessionStorage.setItem('test-sending',
+            JSON.stringify([button.disabled, button.getAttribute('aria-busy'), button.textContent]));
     })""")
     button = page.locator("button[type=submit]")
     button.scroll_into_view_if_needed()
@@ -838,7 +841,7 @@ def pages_to_check() -> Iterator[tuple[str, str]]:
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.2 AA violations on the page as it is now (axe comes from the installed package, not the network)."""
+    """axe-core's WCAG 2.2 AA violations on the page as it is now (axe comes from the installed package, not a CDN)."""
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;0")  # a <script> tag would break the page's policy
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
@@ -850,7 +853,10 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 
 def describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at {[node['target'] for node in violation['nodes']]}"
+        (
+            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+            f"{[node['target'] for node in violation['nodes']]}"
+        )
         for violation in violations
     )
 
@@ -874,7 +880,8 @@ SMALL_CONTROLS = """() => {
     const label = control.closest('label');
     const target = label ? label.getBoundingClientRect() : box;
     const width = Math.max(box.width, target.width), height = Math.max(box.height, target.height);
-    if (width < 24 || height < 24) small.push(`${control.outerHTML.slice(0, 100)}: ${width.toFixed(1)} x ${height.toFixed(1)}`);
+    if (width < 24 || height < 24)
+      small.push(`${control.outerHTML.slice(0, 100)}: ${width.toFixed(1)} x ${height.toFixed(1)}`);
   }
   return small;
 }"""

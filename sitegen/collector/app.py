@@ -104,7 +104,9 @@ class Collector:
         self.max_body = config.collector.max_body_kb * 1024
         self.zone = ZoneInfo(config.timezone)
         self.environment = create_environment(self.site.files.templates)
-        self.shared = site_values(self.site)
+        # The collector's pages come from its own origin and carry its own policy as a header (which lets in the
+        # site's stylesheet); the built pages' meta policy, whose 'self' is the site, would block it.
+        self.shared = {**site_values(self.site), "content_security_policy": None}
         self.tree_prefixes = {"public": "", "intranet": ""}
         """Where each tree is served on the collector's own origin (the preview serves the intranet below /intranet)."""
 
@@ -137,6 +139,7 @@ class Collector:
             lang=submission.lang,
             meta=meta,
             answers=submission.answers,
+            is_anonymous=survey.is_anonymous,
         )
 
 
@@ -407,7 +410,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = ResponseStore.open(store_url or config.store, site.files.root)
+        anonymous = [source.model.id for source in site.surveys if source.model.is_anonymous]
+        store = ResponseStore.open(store_url or config.store, site.files.root, anonymous_surveys=anonymous)
         writer = BatchWriter(store)
         rate = config.collector.rate_limit
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)

@@ -20,8 +20,8 @@ import queue
 import threading
 from dataclasses import dataclass
 
-from sitegen.store import ResponseStore, StoredResponse
-from sitegen.store.limits import is_refusal, storable_problems
+from sitegen.store import ResponseStore, StoredResponse, is_refusal
+from sitegen.store.limits import storable_problems
 
 MAX_BATCH = 256
 logger = logging.getLogger("sitegen.collector")

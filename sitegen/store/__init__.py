@@ -1,9 +1,11 @@
 """The response store: every survey response kept once, durably, in SQLite or PostgreSQL.
 
-SQLAlchemy Core, one schema for both back ends (DESIGN.md section 6)::
+SQLAlchemy Core, one schema for both back ends (docs/DESIGN.md section 6)::
 
     store = ResponseStore.open(site.config.model.store, site.files.root)
     store.add([StoredResponse(...), ...])      # one transaction; True per new id
+    with store.transaction() as add:           # one transaction for many batches
+        add([...]); add([...])
     for response in store.responses("after-visit"):
         ...
     store.close()
@@ -11,7 +13,26 @@ SQLAlchemy Core, one schema for both back ends (DESIGN.md section 6)::
 
 from __future__ import annotations
 
+from sitegen.store.anonymity import is_anonymous_key
 from sitegen.store.engine import StoreError
-from sitegen.store.responses import Field, ResponseStore, StoredResponse, check_storable, survey_version
+from sitegen.store.responses import (
+    Field,
+    ResponseStore,
+    StoredResponse,
+    UnstorableResponse,
+    check_storable,
+    is_refusal,
+    survey_version,
+)
 
-__all__ = ["Field", "ResponseStore", "StoreError", "StoredResponse", "check_storable", "survey_version"]
+__all__ = [
+    "Field",
+    "ResponseStore",
+    "StoreError",
+    "StoredResponse",
+    "UnstorableResponse",
+    "check_storable",
+    "is_anonymous_key",
+    "is_refusal",
+    "survey_version",
+]

@@ -3,8 +3,7 @@
 The collector batches many people's responses into one transaction, so a
 response the database would refuse must be found before it joins a batch
 (one bad row would fail everyone's). `storable_problems` is that check, for
-the collector and for `responses import`; `is_refusal` tells a database error
-that a response caused (refuse it) from one that the store itself has (an outage).
+the collector and for `responses import`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String
-from sqlalchemy.exc import DataError, IntegrityError
 
 from sitegen.answers import MAX_JSON_DEPTH, first_refused_character, refused_characters
 from sitegen.store.schema import responses
@@ -57,14 +55,6 @@ def storable_problems(response: StoredResponse) -> list[str]:
         elif (reason := _json_problem(document, 1)) is not None:
             problems.append(f"{name} holds {reason}")
     return problems
-
-
-def is_refusal(error: BaseException) -> bool:
-    """Whether a failed `add` was caused by the rows written (a constraint, a value out of range), not the store.
-
-    ValueError is what `add` raises, before writing, for a response that `storable_problems` finds fault with.
-    """
-    return isinstance(error, (IntegrityError, DataError, ValueError))
 
 
 def _text_problem(text: str) -> str | None:

@@ -1,16 +1,20 @@
 """Keep responses: add them idempotently and durably, read them back in order.
 
-The collector and `responses import` write through `ResponseStore.add`;
-metrics and `responses export` read through `ResponseStore.responses`.
-Nothing here updates or deletes a stored response.
+The collector writes through `ResponseStore.add`, `responses import` through
+`ResponseStore.transaction` (one transaction for a whole file); metrics and
+`responses export` read through `ResponseStore.frame` and `.responses`.
+Anonymous responses are kept apart (`sitegen.store.anonymity`); reads give
+both kinds back together. Nothing here updates or deletes a stored response.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import heapq
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,15 +24,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, Select, Table, Text, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from sitegen.models.survey import Survey
+from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymous_key, set_apart
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.limits import storable_problems
-from sitegen.store.schema import migrate
+from sitegen.store.schema import anonymous_responses, migrate
 from sitegen.store.schema import responses as table
 
 STREAM_BATCH = 1000
@@ -36,7 +41,11 @@ STREAM_BATCH = 1000
 FRAME_BATCH = 50_000
 """Rows fetched at a time by `ResponseStore.frame`: big enough for pandas to be fast, small enough to bound memory."""
 
+ID_COLUMNS = {table.name: "id", anonymous_responses.name: "key"}
+"""The column that tells a table's rows apart: ties in time are ordered by it."""
 FieldKind = Literal["number", "text", "json"]
+Adding = Callable[[list["StoredResponse"]], list[bool]]
+"""`add` inside an open transaction: store a batch, True per new id."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,48 @@ class StoredResponse:
     lang: str
     meta: dict[str, Any]
     answers: dict[str, Any]
+    is_anonymous: bool = False
+    """Kept apart, under a hash of its id (`anonymity.anonymous_key`), which is then its `id` when read back."""
+
+    @property
+    def key(self) -> str:
+        """The id it is stored under: its own, or the hash an anonymous response is kept by."""
+        return anonymous_key(self.id) if self.is_kept_apart else self.id
+
+    @property
+    def is_kept_apart(self) -> bool:
+        """Anonymous, or read back from the anonymous rows (an id that is such a key stays anonymous)."""
+        return self.is_anonymous or is_anonymous_key(self.id)
+
+
+class UnstorableResponse(StoreError):
+    """The database refused one response of a batch; nothing of the transaction was kept."""
+
+    def __init__(self, response: StoredResponse, reason: str) -> None:
+        super().__init__(f"response {response.id!r} cannot be stored: {reason}")
+        self.response = response
+        self.reason = reason
+
+
+ROW_REFUSALS = (IntegrityError, DataError, UnicodeError)
+"""What a database raises for a row it will not keep (a constraint, a value out of range, text it cannot encode)."""
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether a failed `add` was caused by the rows written (a constraint, a value out of range), not the store.
+
+    ValueError is what `add` raises, before writing, for a response that `storable_problems` finds fault with;
+    UnstorableResponse names the one response of a batch that the database refused on its own.
+    """
+    return isinstance(error, (UnstorableResponse, ValueError, *ROW_REFUSALS))
+
+
+class _StoringFailed(Exception):
+    """A batch the database refused, carried out of its transaction to be diagnosed once it is rolled back."""
+
+    def __init__(self, batch: list[StoredResponse], error: Exception) -> None:
+        self.batch = batch
+        self.error = error
 
 
 def survey_version(survey: Survey) -> str:
@@ -76,15 +127,26 @@ class ResponseStore:
         self._engine = engine
 
     @classmethod
-    def open(cls, url: str, project_root: Path, *, synchronous: Synchronous = "FULL") -> ResponseStore:
+    def open(
+        cls,
+        url: str,
+        project_root: Path,
+        *,
+        synchronous: Synchronous = "FULL",
+        anonymous_surveys: Collection[str] = (),
+    ) -> ResponseStore:
         """Connect to the store at `url` (SQLite paths relative to `project_root`), creating or migrating its schema.
 
         `synchronous="NORMAL"` trades SQLite's durability on power loss for speed (bulk loads, tests).
+        Rows of `anonymous_surveys` that an older sitegen kept among the others are moved apart.
         """
         location = database_url(url, project_root)
         engine = create_store_engine(location, synchronous=synchronous)
         try:
             migrate(engine)
+            if anonymous_surveys:
+                with engine.connect().execution_options(**WRITE) as connection, connection.begin():
+                    set_apart(connection, anonymous_surveys)
         except DBAPIError as error:  # cannot connect, no such database, not a database file, ...
             engine.dispose()
             reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
@@ -105,95 +167,116 @@ class ResponseStore:
         return cls.open(url, project_root)
 
     def add(self, batch: list[StoredResponse]) -> list[bool]:
-        """Store new responses in one durable transaction; per response, True if new, False if its id was stored already.
+        """Store new responses in one durable transaction; per response, True if new, False if stored already.
 
         A stored response is never changed: a second one with the same id
         (in the store or earlier in `batch`) is left out, whatever its
         answers. Raises ValueError, before writing anything, for a response
-        no back end can keep (a time without a time zone, a NUL character, NaN).
+        no back end can keep (a time without a time zone, a NUL character, NaN),
+        and UnstorableResponse, having written nothing, for one the database refuses.
         """
-        for response in batch:
-            check_storable(response)
-        first: dict[str, StoredResponse] = {}
-        for response in batch:
-            first.setdefault(response.id, response)
-        if not first:
-            return []
-        # Rows in id order: concurrent PostgreSQL writers then lock ids in one order and cannot deadlock.
-        rows = [_row(first[response_id]) for response_id in sorted(first)]
-        with self._writing() as connection:
-            statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
-            stored = set(connection.scalars(statement, rows))
-        seen: set[str] = set()
-        is_new = []
-        for response in batch:
-            is_new.append(response.id in stored and response.id not in seen)
-            seen.add(response.id)
-        return is_new
+        with self.transaction() as add:
+            return add(batch)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Adding]:
+        """One durable write transaction for many batches (`responses import`): all of them kept, or none.
+
+        On SQLite it holds the write lock until it ends, so collectors on the same file wait for it.
+        """
+        try:
+            with self._writing() as connection:
+                yield functools.partial(_add, connection)
+        except _StoringFailed as failed:
+            raise self._diagnosed(failed) from None
+
+    def _diagnosed(self, failed: _StoringFailed) -> Exception:
+        """The response of a refused batch that the database refuses on its own, tried one by one and rolled back.
+
+        Without one (the server went away, say), the original error.
+        """
+        try:
+            with self._engine.connect().execution_options(**WRITE) as connection:
+                trial = connection.begin()
+                try:
+                    for response in failed.batch:
+                        try:
+                            with connection.begin_nested():
+                                _add(connection, [response])
+                        except _StoringFailed as alone:
+                            if not isinstance(alone.error, ROW_REFUSALS):
+                                break  # the store itself fails (a table gone, the server away), not this row
+                            return UnstorableResponse(response, _reason(alone.error))
+                finally:
+                    trial.rollback()
+        except SQLAlchemyError:
+            pass
+        return failed.error
 
     def get(self, response_id: str) -> StoredResponse | None:
-        """The response stored under `response_id`, if any."""
+        """The response stored under `response_id` (an anonymous one also under its key), if any."""
         with self._engine.connect() as connection:
             row = connection.execute(select(table).where(table.c.id == response_id)).mappings().first()
+            if row is not None:
+                return _response(row)
+            key = anonymous_key(response_id)
+            apart = anonymous_responses
+            row = connection.execute(select(apart).where(apart.c.key == key)).mappings().first()
         return _response(row) if row is not None else None
 
-    def responses(self, survey_id: str | None = None) -> Iterator[StoredResponse]:
+    def responses(self, survey_id: str | None = None) -> Generator[StoredResponse, None, None]:
         """Every response (of one survey), oldest first, ties by id; fetched in batches, never all at once.
 
         The generator holds a database connection until it is exhausted or closed.
         """
-        query = select(table).order_by(table.c.submitted_at, table.c.id)
-        if survey_id is not None:
-            query = query.where(table.c.survey_id == survey_id)
         with self._engine.connect() as connection:
-            result = connection.execution_options(yield_per=STREAM_BATCH).execute(query).mappings()
-            for row in result:
-                yield _response(row)
+            streaming = connection.execution_options(yield_per=STREAM_BATCH)
+            results = [
+                streaming.execute(_in_time_order(select(kept), kept, survey_id))
+                for kept in (table, anonymous_responses)
+            ]
+            try:
+                both = [map(_response, result.mappings()) for result in results]
+                yield from heapq.merge(*both, key=lambda response: (response.submitted_at, response.id))
+            finally:
+                for result in results:  # a server-side cursor left open warns when collected (PostgreSQL)
+                    result.close()
 
     def frame(self, survey_id: str, fields: list[Field]) -> pd.DataFrame:
-        """The responses of one survey as a table, oldest first (ties by id): `submitted_at` (UTC) and one column per field.
+        """One survey's responses as a table, oldest first (ties by id): `submitted_at` (UTC) and a column per field.
 
         The database picks the values out of the JSON itself (json_extract on
         SQLite, ->> on PostgreSQL) and the driver's rows go to pandas a batch
         at a time, so a million responses are never decoded one by one in
         Python nor held as a million tuples at once.
         """
-        columns = [table.c.submitted_at]
-        for field in fields:
-            value = table.c[field.source][field.key]
-            extracted = {"number": value.as_float(), "text": value.as_string(), "json": cast(value.as_json(), Text)}[
-                field.kind
-            ]
-            columns.append(extracted.label(field.name))
-        query = select(*columns).where(table.c.survey_id == survey_id).order_by(table.c.submitted_at, table.c.id)
         names = ["submitted_at", *(field.name for field in fields)]
         with self._engine.connect() as connection:
-            # SQLAlchemy writes the SQL (the ids and keys inlined, quoted by the dialect);
-            # the driver's own cursor fetches it as plain tuples, without a Row object each.
-            sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-            cursor = connection.connection.cursor()
-            try:
-                cursor.execute(sql)
-                batches = [
-                    _batch_frame(rows, names, fields) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])
-                ]
-            finally:
-                cursor.close()
+            parts = [
+                _frame_batches(connection, _in_time_order(_field_columns(kept, fields), kept, survey_id), names, fields)
+                for kept in (table, anonymous_responses)
+            ]
+        batches = [batch for part in parts for batch in part]
         if not batches:
             return _batch_frame([], names, fields)
         frame = pd.concat(batches, ignore_index=True)
         for field in fields:
             if field.kind == "text":  # batches found different values: one set of categories for all
                 frame[field.name] = union_categoricals([batch[field.name] for batch in batches], sort_categories=True)
+        if all(parts):  # a survey made anonymous later has rows in both tables: one time order for all
+            frame = frame.sort_values("submitted_at", kind="stable", ignore_index=True)
         return frame
 
     def count(self, survey_id: str | None = None) -> int:
         """How many responses are stored (for one survey)."""
-        query = select(func.count()).select_from(table)
-        if survey_id is not None:
-            query = query.where(table.c.survey_id == survey_id)
+        total = 0
         with self._engine.connect() as connection:
-            return int(connection.scalar(query) or 0)
+            for kept in (table, anonymous_responses):
+                query = select(func.count()).select_from(kept)
+                if survey_id is not None:
+                    query = query.where(kept.c.survey_id == survey_id)
+                total += int(connection.scalar(query) or 0)
+        return total
 
     def close(self) -> None:
         """Close every connection (an in-memory store is gone with it)."""
@@ -213,7 +296,89 @@ class ResponseStore:
             yield connection
 
 
-def _batch_frame(rows: list[tuple[Any, ...]], names: list[str], fields: list[Field]) -> pd.DataFrame:
+def _add(connection: Connection, batch: list[StoredResponse]) -> list[bool]:
+    """`add` on an open write transaction; a refusal by the database comes out as _StoringFailed."""
+    for response in batch:
+        check_storable(response)
+    first: dict[str, StoredResponse] = {}
+    for response in batch:
+        first.setdefault(response.key, response)
+    if not first:
+        return []
+    try:
+        stored = _insert_new(connection, first)
+    except (SQLAlchemyError, UnicodeError) as error:
+        raise _StoringFailed(batch, error) from error
+    seen: set[str] = set()
+    is_new = []
+    for response in batch:
+        is_new.append(response.key in stored and response.key not in seen)
+        seen.add(response.key)
+    return is_new
+
+
+def _insert_new(connection: Connection, by_key: dict[str, StoredResponse]) -> set[str]:
+    """Insert the responses whose id neither table holds; the keys that were new.
+
+    Rows in key order: concurrent PostgreSQL writers then lock ids in one order and cannot deadlock.
+    """
+    apart = [by_key[key] for key in sorted(by_key) if by_key[key].is_kept_apart]
+    among = [by_key[key] for key in sorted(by_key) if not by_key[key].is_kept_apart]
+    # The same id can come to both tables only if a survey's anonymity changed; it is still stored once.
+    clear_ids = [response.id for response in apart if response.id != response.key]
+    taken = set(connection.scalars(select(table.c.id).where(table.c.id.in_(clear_ids)))) if clear_ids else set()
+    keys = [anonymous_key(response.id) for response in among]
+    apart_column = anonymous_responses.c.key
+    taken_keys = set(connection.scalars(select(apart_column).where(apart_column.in_(keys)))) if among else set()
+    stored = insert_anonymous(connection, [_row(response) for response in apart if response.id not in taken])
+    rows = [_row(response) for response in among if anonymous_key(response.id) not in taken_keys]
+    if rows:
+        statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+        stored |= set(connection.scalars(statement, rows))
+    return stored
+
+
+def _reason(error: Exception) -> str:
+    """The first line of what the driver said."""
+    orig = getattr(error, "orig", None)
+    return str(orig if orig is not None else error).strip().splitlines()[0]
+
+
+def _in_time_order(query: Select[Any], kept: Table, survey_id: str | None) -> Select[Any]:
+    """`query` over `kept` (one survey's rows), oldest first, ties by id (by key for anonymous rows)."""
+    if survey_id is not None:
+        query = query.where(kept.c.survey_id == survey_id)
+    return query.order_by(kept.c.submitted_at, kept.c[ID_COLUMNS[kept.name]])
+
+
+def _field_columns(kept: Table, fields: list[Field]) -> Select[Any]:
+    """`submitted_at` and each field picked out of the JSON by the database."""
+    columns = [kept.c.submitted_at]
+    for field in fields:
+        value = kept.c[field.source][field.key]
+        extracted = {"number": value.as_float(), "text": value.as_string(), "json": cast(value.as_json(), Text)}[
+            field.kind
+        ]
+        columns.append(extracted.label(field.name))
+    return select(*columns)
+
+
+def _frame_batches(
+    connection: Connection, query: Select[Any], names: list[str], fields: list[Field]
+) -> list[pd.DataFrame]:
+    """The rows of `query` as typed frames, a batch at a time."""
+    # SQLAlchemy writes the SQL (the ids and keys inlined, quoted by the dialect);
+    # the driver's own cursor fetches it as plain tuples, without a Row object each.
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return [_batch_frame(rows, names, fields) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])]
+    finally:
+        cursor.close()
+
+
+def _batch_frame(rows: Sequence[Any], names: list[str], fields: list[Field]) -> pd.DataFrame:
     """One batch of driver rows as typed columns, before the next batch is fetched."""
     frame = pd.DataFrame.from_records(rows, columns=names)
     # The database's own time value (UTC text on SQLite), parsed in bulk rather than row by row.
@@ -248,8 +413,9 @@ def _insert(connection: Connection) -> Any:
 
 
 def _row(response: StoredResponse) -> dict[str, Any]:
+    """The row of `response`, in the table it is kept in."""
     return {
-        "id": response.id,
+        ("key" if response.is_kept_apart else "id"): response.key,
         "survey_id": response.survey_id,
         "survey_version": response.survey_version,
         "submitted_at": response.submitted_at,
@@ -260,6 +426,9 @@ def _row(response: StoredResponse) -> dict[str, Any]:
 
 
 def _response(row: RowMapping) -> StoredResponse:
+    if "key" in row:
+        fields = {name: value for name, value in row.items() if name != "key"}
+        return StoredResponse(id=row["key"], **fields, is_anonymous=True)
     return StoredResponse(**row)
 
 

@@ -6,6 +6,10 @@ processes starting at once cannot both create the tables. A migration
 describes a change, not the current shape: when a later version changes
 `responses`, write version 1's DDL out in full before changing the table
 below.
+
+Anonymous answers live apart, in `anonymous_responses` (docs/DESIGN.md section 6,
+README "Anonymity in the store"): keyed by a hash of the response id, with no
+rowid on SQLite, so that nothing in the table follows the order they came in.
 """
 
 from __future__ import annotations
@@ -64,6 +68,24 @@ responses = Table(
     Index("ix_responses_submitted", "submitted_at", "id"),
 )
 
+anonymous_responses = Table(
+    "anonymous_responses",
+    metadata,
+    # Stored in the order of its primary key on SQLite (WITHOUT ROWID): survey, day, then the key, so the rows a
+    # scorecard reads lie together, and within a day in key order, with no rowid counting arrivals.
+    Column("survey_id", String(200), primary_key=True),
+    Column("submitted_at", UtcDateTime(), primary_key=True),
+    # A hash of the response id (anonymity.anonymous_key): random order, and no time a client put into its id.
+    Column("key", String(64), primary_key=True),
+    Column("survey_version", String(16), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("meta", Json, nullable=False),
+    Column("answers", Json, nullable=False),
+    Index("ux_anonymous_responses_key", "key", unique=True),  # one row per response id, whatever its survey
+    Index("ix_anonymous_responses_submitted", "submitted_at", "key"),
+    sqlite_with_rowid=False,
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -84,6 +106,7 @@ class Migration:
 
 MIGRATIONS = [
     Migration(1, "create the responses table", lambda connection: responses.create(connection)),
+    Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -93,7 +116,7 @@ def migrate(engine: Engine) -> int:
     with engine.connect().execution_options(**WRITE) as connection, connection.begin():
         _lock(connection)
         schema_version.create(connection, checkfirst=True)
-        current = connection.scalar(select(func.coalesce(func.max(schema_version.c.version), 0)))
+        current = int(connection.scalar(select(func.coalesce(func.max(schema_version.c.version), 0))) or 0)
         if current > LATEST_VERSION:
             raise StoreError(
                 f"the response store has schema version {current}, newer than this sitegen knows ({LATEST_VERSION}); "
@@ -108,7 +131,7 @@ def migrate(engine: Engine) -> int:
                     applied_at=dt.datetime.now(dt.UTC),
                 )
             )
-    return int(current)
+    return current
 
 
 def _lock(connection: Connection) -> None:
