@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     options = parser.parse_args()
     os.environ[STORE_VARIABLE] = str(options.store.resolve())
-    # The same uvicorn settings as `sitegen collect` (sitegen/collector/app.py: serve).
+    # uvicorn as `sitegen collect` runs it, less its guards (sitegen/collector/app.py: serve): the floor to measure by.
     uvicorn.run(
         "bare_app:create_app",
         factory=True,
