@@ -455,15 +455,18 @@ def test_an_anonymous_answer_posted_again_is_already_stored_and_found_by_its_id(
 @pytest.mark.parametrize(
     ("first", "again"),
     [
-        (make_response("flip-0001"), anonymous_response("flip-0001")),
-        (anonymous_response("flip-0001"), make_response("flip-0001")),
+        (make_response("flip-0001", survey_id="employee-annual"), anonymous_response("flip-0001")),
+        (anonymous_response("flip-0001"), make_response("flip-0001", survey_id="employee-annual")),
     ],
     ids=["made anonymous later", "anonymity dropped later"],
 )
 def test_an_id_is_stored_once_even_when_its_survey_changed_anonymity(
-    store: ResponseStore, first: StoredResponse, again: StoredResponse
+    store: ResponseStore, store_url: str, tmp_path: Path, first: StoredResponse, again: StoredResponse
 ) -> None:
+    """A form re-sent after its survey's `anonymous` changed, also by a store opened after the first answer."""
     assert store.add([first]) == [True]
+    with ResponseStore.open(store_url, tmp_path) as reopened:
+        assert reopened.add([again]) == [False]
     assert store.add([again]) == [False]
     assert store.count() == 1
 
