@@ -25,11 +25,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sitegen.build import RenderCache, render_site
 from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_now
-from sitegen.collector.guards import RateLimiter
+from sitegen.collector.guards import RateLimiter, SecurityHeaders
 from sitegen.collector.writer import BatchWriter
 from sitegen.errors import ProjectInvalid
 from sitegen.project import OUTPUT_DIR
@@ -42,12 +41,6 @@ from sitegen.store.engine import database_url
 INTRANET_PREFIX = "/intranet"
 RELOAD_SCRIPT = b'<script src="/_sitegen/reload.js"></script>'
 IGNORED_PARTS = {OUTPUT_DIR, ".git", ".venv", "__pycache__", "node_modules"}
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),  # no guessing a CSV or JSON file into a script (OWASP Secure Headers)
-    (b"referrer-policy", b"same-origin"),  # survey links carry locations in their query; keep them on the site
-    (b"content-security-policy", b"frame-ancestors 'none'"),  # no framing (clickjacking); ignored in a meta tag
-]
-"""Headers on every preview answer; the pages' own policy is in their meta tag (`sitegen.render.policy`)."""
 _REPEATED_SLASHES = re.compile(r"/{2,}")
 RELOAD_JS = """\
 /* sitegen serve: reload on rebuild, show build errors over the page (injected in preview only). */
@@ -129,25 +122,6 @@ class Preview:
         name = f"{rest}index.html" if rest == "" or rest.endswith("/") else rest
         content = self.files.get(f"{tree}/{name}")
         return None if content is None else (content, mimetypes.guess_type(name)[0] or "application/octet-stream")
-
-
-class SecurityHeaders:
-    """ASGI middleware adding SECURITY_HEADERS to every HTTP answer, pages, collector and reload stream alike."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def allowed_hosts(host: str) -> list[str]:
@@ -284,7 +258,7 @@ def create_preview_app(
         Route("/_sitegen/reload.js", reload_js),
         Route("/{path:path}", page, methods=["GET", "HEAD"]),
     ]
-    middleware = [  # outermost first: a refused host's 400 carries the headers too
+    middleware = [  # outermost first: a refused host's 400 carries the headers too (guards.SECURITY_HEADERS)
         Middleware(SecurityHeaders),
         Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host), www_redirect=False),
     ]

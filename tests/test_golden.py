@@ -3,7 +3,8 @@
 Any change to what a build writes shows up here as a diff to review. When
 the change is meant, run `pytest tests/test_golden.py --update-golden` and
 commit the new tree with the change that made it. Large third-party files
-(the Vega bundle) are kept as a digest in `MANIFEST`, not as copies.
+(the Vega bundle) and the theme's static files, copied as they are, are kept as a digest
+in `MANIFEST`, not as copies.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
 GOLDEN = Path(__file__).parent / "golden" / "minimal"
 MANIFEST = "MANIFEST"
 DIGEST_ONLY_BYTES = 100_000
-"""Files larger than this are kept in the manifest only."""
+"""Files larger than this are kept in the manifest only, and so are copies of the theme's static files."""
 
 
 def _manifest(tree: Path) -> dict[str, str]:
@@ -39,7 +40,7 @@ def _write_golden(output: Path) -> None:
     manifest = _manifest(output)
     for name in manifest:
         source = output / name
-        if source.stat().st_size <= DIGEST_ONLY_BYTES:
+        if source.stat().st_size <= DIGEST_ONLY_BYTES and "static" not in source.relative_to(output).parts:
             target = GOLDEN / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
