@@ -8,13 +8,17 @@ import random
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from sitegen.build import render_site
+from sitegen.cli import main
 from sitegen.scorecards import Cell, compute_scorecards, metric_csv, scorecard_json, suppress
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 
 MIN = 5
+AS_OF = dt.date(2026, 6, 1)
+"""June has begun: May is the latest complete period, June the running one."""
 
 
 def cells(*sizes: int) -> list[Cell]:
@@ -134,10 +138,11 @@ def project(minimal_project: Path) -> Path:
 
 
 def test_figures_are_computed_per_period_and_segment(project: Path) -> None:
-    figures = compute_scorecards(load_site(project))["customer-experience"]
+    figures = compute_scorecards(load_site(project), AS_OF)["customer-experience"]
     nps = figures.metric("nps")
     assert nps is not None
-    assert [cell.key for cell in nps.periods] == ["2026-03", "2026-04", "2026-05"]
+    assert [cell.key for cell in nps.periods] == ["2026-03", "2026-04", "2026-05", "2026-06"]
+    assert [cell.partial for cell in nps.periods] == [False, False, False, True]
     assert sum(cell.n for cell in nps.periods) == nps.overall.n == 120
     assert {cell.key for cell in nps.segments["location"]} == {"jelgava", "riga-centre"}
     assert nps.status in ("met", "on_track", "off_track")
@@ -145,7 +150,7 @@ def test_figures_are_computed_per_period_and_segment(project: Path) -> None:
 
 
 def test_an_anonymous_breakdown_hides_the_small_group_and_its_complement(project: Path) -> None:
-    staff = compute_scorecards(load_site(project))["customer-experience"].metric("staff-nps")
+    staff = compute_scorecards(load_site(project), AS_OF)["customer-experience"].metric("staff-nps")
     assert staff is not None
     by_location = {cell.key: cell for cell in staff.segments["location"]}
     # ogre has 2 responses; riga (6) and jelgava (5) are published only if ogre cannot be derived:
@@ -156,7 +161,7 @@ def test_an_anonymous_breakdown_hides_the_small_group_and_its_complement(project
 
 def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     site = load_site(project)
-    figures = compute_scorecards(site)["customer-experience"]
+    figures = compute_scorecards(site, AS_OF)["customer-experience"]
     document = json.loads(scorecard_json(figures, "Experience"))
     assert document["id"] == "customer-experience" and document["generated_from"] == {"responses": 133}
     staff = next(metric for metric in document["metrics"] if metric["id"] == "staff-nps")
@@ -166,17 +171,17 @@ def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"}
     assert set(nps["overall"]) == {"value", "n", "moe"} and nps["target"]["by"] == "2026-12-31"
     csv_text = metric_csv(figures.metric("staff-nps")).decode()  # type: ignore[arg-type]
-    assert "location,ogre,,,,,yes" in csv_text
+    assert "location,ogre,,,,,yes," in csv_text
 
 
 def test_a_count_on_a_survey_that_is_not_anonymous_is_never_hidden(project: Path) -> None:
     site = load_site(project)
-    visits = compute_scorecards(site)["customer-experience"].metric("visits")
+    visits = compute_scorecards(site, AS_OF)["customer-experience"].metric("visits")
     assert visits is not None and all(not cell.suppressed for cell in visits.periods)
 
 
 def test_the_page_escapes_comments_and_shows_no_hidden_figure(project: Path) -> None:
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = {path: content.decode() for path, content in render_site(load_site(project), as_of=AS_OF).items()}
     page = files["intranet/en/scorecards/customer-experience/index.html"]
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; faster" in page
     assert '<th scope="row">ogre</th><td colspan="2">too few responses</td>' in page
@@ -196,6 +201,63 @@ def test_a_standard_shows_its_metrics_latest_value(project: Path) -> None:
     standard = project / "content/standards/greeting.yaml"
     text = standard.read_text(encoding="utf-8")
     assert "measured_by:" in text
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = {path: content.decode() for path, content in render_site(load_site(project), as_of=AS_OF).items()}
     page = files["intranet/en/standards/greeting/index.html"]
     assert "How we are doing" in page
+
+
+@pytest.fixture
+def autumn(minimal_project: Path) -> Path:
+    """After-visit answers for September to 1 December 2026 (Riga time): 40 a month, 7 detractors on 1 December."""
+    visits = []
+    for month in (9, 10, 11):
+        for day in range(1, 31):  # 30 days, some promoters every day
+            for number, score in enumerate([10, 9, 10, 6] if day % 3 else [10, 8]):
+                moment = dt.datetime(2026, month, day, 10 + number, tzinfo=dt.UTC)
+                visits.append((moment, score))
+    visits += [(dt.datetime(2026, 12, 1, 8, number, tzinfo=dt.UTC), 3) for number in range(7)]
+    responses = [
+        StoredResponse(
+            f"autumn-{index:04d}", "after-visit", "v", moment, "en", {"location": "riga-centre"}, {"recommend": score}
+        )
+        for index, (moment, score) in enumerate(visits)
+    ]
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
+        store.add(responses)
+    return minimal_project
+
+
+def test_the_headline_and_status_speak_of_the_latest_complete_period(autumn: Path) -> None:
+    files = render_site(load_site(autumn), as_of=dt.date(2026, 12, 1))
+    document = json.loads(files["intranet/scorecards/customer-experience/scorecard.json"])
+    assert document["as_of"] == "2026-12-01" and document["latest_complete"] == "2026-11"
+    nps = document["metrics"][0]
+    november, december = nps["periods"][-2:]
+    assert november == {"period": "2026-11", "value": pytest.approx(50), "n": 100, "moe": pytest.approx(15.8, abs=0.1)}
+    assert december == {"period": "2026-12", "value": -100.0, "n": 7, "moe": 0.0, "partial": True}
+    assert nps["target"]["status"] == "met"  # November's 50 meets the target of 50; December's -100 is not judged
+    page = files["intranet/en/scorecards/customer-experience/index.html"].decode()
+    assert '<span class="headline-value">50</span>' in page and "2026-11 · n = 100" in page
+    assert "As of December 1, 2026" in page and '2026-12 <span class="partial">(so far)</span>' in page
+    standard = files["intranet/en/standards/greeting/index.html"].decode()
+    assert "in 2026-11" in standard and "Target met" in standard
+
+
+def test_an_earlier_as_of_day_rebuilds_that_day_without_later_answers(autumn: Path) -> None:
+    figures = compute_scorecards(load_site(autumn), dt.date(2026, 10, 15))["customer-experience"]
+    nps = figures.metric("nps")
+    assert nps is not None and nps.latest is not None
+    assert nps.latest.key == "2026-09" and nps.latest.n == 100 and nps.status == "met"
+    october = nps.periods[-1]
+    assert october.key == "2026-10" and october.partial and october.n == 50
+    assert figures.responses == nps.overall.n == 150
+
+
+def test_two_builds_as_of_the_same_day_are_byte_identical(autumn: Path) -> None:
+    def build() -> dict[str, bytes]:
+        CliRunner().invoke(main, ["-C", str(autumn), "build", "--as-of", "2026-10-15"], catch_exceptions=False)
+        return {path.relative_to(autumn).as_posix(): path.read_bytes() for path in (autumn / "output").rglob("*.*")}
+
+    first, second = build(), build()
+    assert first == second
+    assert json.loads(first["output/intranet/scorecards/customer-experience/scorecard.json"])["as_of"] == "2026-10-15"
