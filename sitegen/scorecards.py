@@ -62,10 +62,13 @@ class Cell:
     suppressed: bool = False
     partial: bool = False
     """The running period: shown and charted, never judged (no status, no change)."""
+    low: float | None = None
+    high: float | None = None
+    """The 95% interval of `sitegen.intervals` for the kind, where it is defined."""
 
     @classmethod
     def of(cls, key: str, figure: Figure) -> Cell:
-        return cls(key, figure.value, figure.n, figure.moe, dict(figure.extra))
+        return cls(key, figure.value, figure.n, figure.moe, dict(figure.extra), low=figure.low, high=figure.high)
 
     def hidden(self) -> Cell:
         """The cell as the privacy rule publishes it: nothing but its key (and whether it is still running)."""
@@ -389,6 +392,8 @@ def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
     row: dict[str, Any] = {**head, "value": cell.value, "n": cell.n}
     if cell.moe is not None:
         row["moe"] = cell.moe
+    if cell.low is not None and cell.high is not None:
+        row["low"], row["high"] = cell.low, cell.high
     if kind == "duration" and "p90" in cell.extra:
         row["p90"] = cell.extra["p90"]
     return {**row, **tail}
@@ -431,14 +436,14 @@ def metric_csv(figures: MetricFigures) -> bytes:
     kind = figures.metric.kind  # type: ignore[attr-defined]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["breakdown", "key", "value", "n", "moe", "p90", "suppressed", "partial"])
+    writer.writerow(["breakdown", "key", "value", "n", "moe", "low", "high", "p90", "suppressed", "partial"])
     rows = [("overall", figures.overall)] + [("period", cell) for cell in figures.periods]
     rows += [(name, cell) for name, cells in figures.segments.items() for cell in cells]
     for breakdown, cell in rows:
         published = _published(cell, None, kind)
         writer.writerow(
             [breakdown, cell.key]
-            + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "p90")]
+            + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "low", "high", "p90")]
             + ["yes" if cell.suppressed else "", "yes" if cell.partial else ""]
         )
     return buffer.getvalue().encode("utf-8")
