@@ -18,6 +18,7 @@ from sitegen import intervals
 from sitegen.build import render_site
 from sitegen.cli import main
 from sitegen.intervals import Interval
+from sitegen.render.scorecard_view import metric_charts
 from sitegen.scorecards import Cell, compute_scorecards, metric_csv, scorecard_json, suppress
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
@@ -385,3 +386,12 @@ def test_intervals_at_the_edges_on_a_scorecard(checks: Path) -> None:
     assert "2026-04 · n = 12 · 95% interval 39 % to 86 %" in page  # the headline: April's 8 of 12, Wilson
     assert "<td>100 %</td><td>72 % to 100 %</td><td>10</td>" in page  # February in the period table
     assert "95% intervāls no 39 % līdz 86 %" in latvian
+
+
+def test_the_trend_band_is_the_interval_even_at_zero_percent(checks: Path) -> None:
+    share = compute_scorecards(load_site(checks), dt.date(2026, 5, 1))["checks"].metric("share")
+    assert share is not None
+    trend = metric_charts(share).trend
+    assert trend is not None
+    points = {point["period"]: point for dataset in json.loads(trend.spec)["datasets"].values() for point in dataset}
+    assert (points["2026-03"]["low"], points["2026-03"]["high"]) == (0.0, pytest.approx(27.75, abs=0.01))

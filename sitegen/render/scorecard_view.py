@@ -84,10 +84,8 @@ def format_interval(cell: Cell, kind: str, lang: str, unit: str = "") -> str | N
 
 
 def _band(cell: Cell) -> dict[str, Any]:
-    point: dict[str, Any] = {"period": cell.key, "value": cell.value, "low": None, "high": None}
-    if cell.moe is not None and cell.value is not None:
-        point["low"], point["high"] = cell.value - cell.moe, cell.value + cell.moe
-    return point
+    """A trend point with its 95% interval as the band (not value ± moe, which is empty at 0 % and 100 %)."""
+    return {"period": cell.key, "value": cell.value, "low": cell.low, "high": cell.high}
 
 
 def metric_charts(figures: MetricFigures) -> MetricCharts:
