@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 
@@ -68,7 +70,7 @@ class RenderCache:
             )
         return self.environment
 
-    def scorecard_figures(self, site: Site) -> dict[str, ScorecardFigures]:
+    def scorecard_figures(self, site: Site, as_of: dt.date) -> dict[str, ScorecardFigures]:
         if not site.scorecards:
             self.figures_key, self.figures, self.charts = "", {}, {}
             return self.figures
@@ -77,10 +79,10 @@ class RenderCache:
         from sitegen.render.scorecard_view import metric_charts
         from sitegen.scorecards import compute_scorecards, scorecards_key
 
-        key = scorecards_key(site)
+        key = scorecards_key(site, as_of)
         if key != self.figures_key:
             prepare_vega_bundle()
-            figures = compute_scorecards(site)
+            figures = compute_scorecards(site, as_of)
             # Built now, their SVGs are drawn in the background while the other pages render.
             charts = {
                 (scorecard_id, metric.metric.id): metric_charts(metric)
@@ -101,21 +103,30 @@ def template_stamp(project_templates: Path) -> tuple[tuple[str, int], ...]:
     )
 
 
+def today_in(timezone: str) -> dt.date:
+    """The calendar day it is now in the site's timezone: the default as-of day of a build."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
 def render_site(
-    site: Site, progress: Progress = lambda plans: plans, cache: RenderCache | None = None
+    site: Site,
+    progress: Progress = lambda plans: plans,
+    cache: RenderCache | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, bytes]:
     """Every output file of a site, by path relative to `output/`, in memory.
 
-    With a `cache` (`sitegen serve`), only pages whose signature changed since
-    the last call are rendered; without one, every page is, and no
-    signatures are worked out.
+    Scorecards count the responses up to the `as_of` day (default: today in
+    the site's timezone). With a `cache` (`sitegen serve`), only pages whose
+    signature changed since the last call are rendered; without one, every
+    page is, and no signatures are worked out.
     """
     is_incremental = cache is not None
     cache = cache if cache is not None else RenderCache()
     environment = cache.prepare(site)
     shared = site_values(site)
     digests = Digests(shared, cache.digests)
-    figures = cache.scorecard_figures(site)
+    figures = cache.scorecard_figures(site, as_of or today_in(site.config.model.timezone))
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
     signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, figures, cache.charts)]
@@ -186,16 +197,19 @@ def static_files(project_templates: Path) -> dict[str, bytes]:
     return files
 
 
-def build_project(directory: Path, progress: Progress = lambda plans: plans, strict: bool = False) -> BuildReport:
+def build_project(
+    directory: Path, progress: Progress = lambda plans: plans, strict: bool = False, as_of: dt.date | None = None
+) -> BuildReport:
     """Check, render and write a whole site; nothing is written if anything fails.
 
-    With `strict`, warnings (a missing translation) fail the build too.
+    With `strict`, warnings (a missing translation) fail the build too;
+    `as_of` rebuilds the scorecards as they stood at the end of that day.
     """
     started = time.perf_counter()
     site = load_site(directory)
     if strict and site.warnings:
         raise ProjectInvalid(site.warnings)
-    files = render_site(site, progress)
+    files = render_site(site, progress, as_of=as_of)
     write_output(site.files.output, files)
     pages = sum(1 for path in files if path.endswith(".html"))
     return BuildReport(pages, len(files), time.perf_counter() - started, site.files.output, site.warnings)

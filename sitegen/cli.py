@@ -7,6 +7,7 @@ lines and exit 1; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable, Iterable
@@ -122,15 +123,22 @@ def check(project: Path, strict: bool) -> None:
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Scorecards as they stood at the end of this day, YYYY-MM-DD (default: today in the site's timezone).",
+)
 @click.pass_obj
 @handle_user_errors
-def build(project: Path, strict: bool) -> None:
+def build(project: Path, strict: bool, as_of: dt.datetime | None) -> None:
     """Build the whole site into output/public and output/intranet.
 
     The project is checked first; if anything is wrong, nothing is written
     and the previous output stays as it was.
     """
-    report = build_project(project, progress=_progress_bar, strict=strict)
+    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of.date() if as_of else None)
     _report(report.warnings)
     click.echo(
         f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from pandas.core.groupby import DataFrameGroupBy
 
+from sitegen import intervals
+
 Z95 = 1.96
 """The normal quantile of a two-sided 95% interval, used for every margin and test below."""
 
@@ -31,23 +33,29 @@ Status = Literal["met", "on_track", "off_track", "insufficient_data"]
 Unit = Literal["minutes", "hours", "days"]
 
 SECONDS_PER_UNIT: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
-FIGURE_COLUMNS = ("value", "n", "moe")
+FIGURE_COLUMNS = ("value", "n", "moe", "low", "high")
+CES_SCALE = (1.0, 7.0)
+"""The CES likert's ends: its mean's interval stays within them."""
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One cell of a scorecard: a value, the n it stands on, and its 95% margin in points.
+    """One cell of a scorecard: a value, the n it stands on, its 95% margin in points and its 95% interval.
 
     `value` is None when there is nothing to compute it from (n == 0), `moe`
     is None where DESIGN gives none (means, counts, durations, ratios).
-    `extra` holds the figures shown beside the value (NPS groups, p90, sd);
-    one that cannot be computed (the sd of a single answer) is left out.
+    `low`/`high` is the interval of `sitegen.intervals` for the kind (None
+    where it is undefined: a mean of one answer, a median of fewer than 6,
+    a ratio). `extra` holds the figures shown beside the value (NPS groups,
+    p90, sd); one that cannot be computed (the sd of a single answer) is left out.
     """
 
     value: float | None
     n: int
     moe: float | None = None
     extra: Mapping[str, float] = field(default_factory=dict)
+    low: float | None = None
+    high: float | None = None
 
 
 # Margins of error -------------------------------------------------------------
@@ -111,14 +119,30 @@ class Measure(ABC):
         """Per group: `value`, `n`, `moe`, then this kind's extra columns."""
 
 
-def _finish(value: pd.Series, n: pd.Series, moe: pd.Series | None, **extra: pd.Series) -> pd.DataFrame:
-    """The summary columns in their fixed order; a value with no answers behind it is NaN.
+def _finish(
+    value: pd.Series,
+    n: pd.Series,
+    moe: pd.Series | None,
+    interval: tuple[Any, Any] | None,
+    **extra: pd.Series,
+) -> pd.DataFrame:
+    """The summary columns in their fixed order; a value (and interval) with no answers behind it is NaN.
 
-    Extras are kept as computed: shares of nothing are NaN by themselves,
-    while counts such as `excluded` stay meaningful when n is 0.
+    `interval` is the kind's (low, high) arrays from `sitegen.intervals`, or
+    None where the kind has none. Extras are kept as computed: shares of
+    nothing are NaN by themselves, while counts such as `excluded` stay
+    meaningful when n is 0.
     """
     n = n.astype("int64")
-    columns = {"value": value.where(n > 0), "n": n, "moe": (moe if moe is not None else value * np.nan).where(n > 0)}
+    nothing = value * np.nan
+    low, high = (nothing, nothing) if interval is None else (pd.Series(bound, index=value.index) for bound in interval)
+    columns = {
+        "value": value.where(n > 0),
+        "n": n,
+        "moe": (moe if moe is not None else nothing).where(n > 0),
+        "low": low.where(n > 0),
+        "high": high.where(n > 0),
+    }
     return pd.DataFrame({**columns, **extra})
 
 
@@ -143,6 +167,7 @@ class NpsMeasure(Measure):
             100 * (promoters - detractors),
             n,
             _nps_moe(promoters, detractors, n),
+            intervals.nps_intervals(totals["promoters_n"], totals["detractors_n"], n),
             promoters=100 * promoters,
             passives=100 * passives_n / n,
             detractors=100 * detractors,
@@ -153,10 +178,12 @@ class NpsMeasure(Measure):
 
 
 def _summarise_share(groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
-    """Percent of hits among answers, with the share margin."""
+    """Percent of hits among answers, with the share margin and the Wilson interval."""
     totals = groups.sum()
     p = totals["hits"] / totals["n"]
-    return _finish(100 * p, totals["n"], _share_moe(p, totals["n"]))
+    return _finish(
+        100 * p, totals["n"], _share_moe(p, totals["n"]), intervals.share_intervals(totals["hits"], totals["n"])
+    )
 
 
 @dataclass(frozen=True)
@@ -218,7 +245,8 @@ class MeanMeasure(Measure):
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"))
-        return _finish(totals["mean"], totals["n"], None, sd=totals["sd"])
+        interval = intervals.mean_intervals(totals["mean"], totals["sd"], totals["n"])
+        return _finish(totals["mean"], totals["n"], None, interval, sd=totals["sd"])
 
 
 @dataclass(frozen=True)
@@ -239,6 +267,7 @@ class CesMeasure(Measure):
             totals["mean"],
             totals["n"],
             None,
+            intervals.mean_intervals(totals["mean"], totals["sd"], totals["n"], CES_SCALE),
             share_top=100 * top,
             share_top_moe=_share_moe(top, totals["n"]),
             sd=totals["sd"],
@@ -256,7 +285,7 @@ class CountMeasure(Measure):
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         n = groups.sum()["n"]
-        return _finish(n.astype("float64"), n, None)
+        return _finish(n.astype("float64"), n, None, intervals.count_intervals(n))
 
 
 def moments(answers: pd.Series, timezone: str) -> pd.Series:
@@ -280,6 +309,16 @@ def moments(answers: pd.Series, timezone: str) -> pd.Series:
         wall = pd.to_datetime(text.where(~has_offset), format="ISO8601", errors="coerce")
     local = wall.dt.tz_localize(timezone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward")
     return aware.where(has_offset, local.dt.tz_convert("UTC"))
+
+
+def _median_bound(spans: pd.Series, side: int) -> float:
+    """One end of a group's order-statistic median interval (NaN below 6 spans).
+
+    Order statistics need each group's sorted spans, so this runs per group;
+    groups are periods and segments, a few hundred at most.
+    """
+    interval = intervals.median_interval(spans.tolist())
+    return np.nan if interval is None else interval[side]
 
 
 @dataclass(frozen=True)
@@ -309,7 +348,10 @@ class DurationMeasure(Measure):
         totals = groups.agg(n=("span", "count"), median=("span", "median"), excluded=("excluded", "sum"))
         # pandas' default quantile interpolates linearly between the two nearest spans.
         p90 = groups["span"].quantile(0.9)
-        return _finish(totals["median"], totals["n"], None, p90=p90, excluded=totals["excluded"].astype("float64"))
+        interval = (groups["span"].agg(_median_bound, side=0), groups["span"].agg(_median_bound, side=1))
+        return _finish(
+            totals["median"], totals["n"], None, interval, p90=p90, excluded=totals["excluded"].astype("float64")
+        )
 
 
 @dataclass(frozen=True)
@@ -337,6 +379,7 @@ class RepeatRateMeasure(Measure):
         return _finish(
             totals["repeats"] / totals["n"],
             totals["n"],
+            None,
             None,
             repeat_orders=totals["repeats"].astype("float64"),
             orders=totals["orders"].astype("float64"),
@@ -378,7 +421,14 @@ def to_figure(row: Mapping[str, Any] | pd.Series, keys: Sequence[str] = ()) -> F
         for name, number in dict(row).items()
         if name not in FIGURE_COLUMNS and name not in keys and present(number) is not None
     }
-    return Figure(value=present(row["value"]), n=int(row["n"]), moe=present(row["moe"]), extra=extra)
+    return Figure(
+        value=present(row["value"]),
+        n=int(row["n"]),
+        moe=present(row["moe"]),
+        extra=extra,
+        low=present(row["low"]),
+        high=present(row["high"]),
+    )
 
 
 def compute(frame: pd.DataFrame, measure: Measure) -> Figure:

@@ -12,11 +12,12 @@ on surveys that are not anonymous and figures from data files are exempt.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +60,19 @@ class Cell:
     moe: float | None = None
     extra: Mapping[str, float] = field(default_factory=dict)
     suppressed: bool = False
+    partial: bool = False
+    """The running period: shown and charted, never judged (no status, no change)."""
+    low: float | None = None
+    high: float | None = None
+    """The 95% interval of `sitegen.intervals` for the kind, where it is defined."""
 
     @classmethod
     def of(cls, key: str, figure: Figure) -> Cell:
-        return cls(key, figure.value, figure.n, figure.moe, dict(figure.extra))
+        return cls(key, figure.value, figure.n, figure.moe, dict(figure.extra), low=figure.low, high=figure.high)
 
     def hidden(self) -> Cell:
-        """The cell as the privacy rule publishes it: nothing but its key."""
-        return Cell(self.key, None, 0, None, {}, True)
+        """The cell as the privacy rule publishes it: nothing but its key (and whether it is still running)."""
+        return Cell(self.key, None, 0, None, {}, True, self.partial)
 
     @property
     def is_published(self) -> bool:
@@ -95,16 +101,23 @@ class MetricFigures:
 
     @property
     def latest(self) -> Cell | None:
-        return self.periods[-1] if self.periods else None
+        """The latest complete period (the headline's), not the one still running."""
+        return next((cell for cell in reversed(self.periods) if not cell.partial), None)
 
 
 @dataclass(frozen=True)
 class ScorecardFigures:
-    """A scorecard's metrics computed from `responses` stored responses."""
+    """A scorecard's metrics computed from `responses` stored responses submitted up to the `as_of` day."""
 
     scorecard: Scorecard
     metrics: list[MetricFigures]
     responses: int
+    as_of: dt.date
+
+    @property
+    def latest_complete(self) -> str:
+        """The label of the period before the one `as_of` is in: the period headlines and targets speak of."""
+        return metrics.previous_period(metrics.period_label(self.as_of, self.scorecard.period))
 
     def metric(self, metric_id: str) -> MetricFigures | None:
         return next((figures for figures in self.metrics if figures.metric.id == metric_id), None)
@@ -253,6 +266,7 @@ def _is_exempt(metric: BaseMetric, survey: Survey | None) -> bool:
 
 
 def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
+    """The target's status from the latest of `periods` (complete ones: a running period is never judged)."""
     if metric.target is None:
         return None
     with_data = [cell for cell in periods if cell.n > 0 or cell.suppressed]
@@ -266,7 +280,7 @@ def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
 
 
 def _change(metric: BaseMetric, periods: list[Cell]) -> Change | None:
-    """Latest period against the one before, when both are published and the kind has a test."""
+    """The latest of `periods` (complete ones) against the one before, when both are published and testable."""
     if len(periods) < 2 or not (periods[-1].is_published and periods[-2].is_published):
         return None
     current, previous = (Figure(cell.value, cell.n, cell.moe, cell.extra) for cell in periods[-2:][::-1])
@@ -289,15 +303,21 @@ def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: i
 
 
 def compute_metric(
-    metric: BaseMetric, frame: pd.DataFrame, survey: Survey | None, minimum: int, timezone: str
+    metric: BaseMetric, frame: pd.DataFrame, survey: Survey | None, minimum: int, timezone: str, running: str
 ) -> MetricFigures:
-    """One metric's published figures from its survey's (or data file's) table."""
+    """One metric's published figures from its survey's (or data file's) table, up to the `running` period.
+
+    Periods run from the first with data to `running` (the one the as-of day
+    is in), which is kept but marked partial.
+    """
     measure = measure_for(metric, survey, timezone)
     labels = sorted(str(label) for label in frame["period"].dropna().unique())
-    periods = metrics.periods_between(labels[0], labels[-1]) if labels else []
+    periods = metrics.periods_between(labels[0], running) if labels else []
     tally = measure.tally(frame)
     overall = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally).iloc[0]))
-    period_cells = _period_cells(frame, measure, tally, periods)
+    period_cells = [
+        replace(cell, partial=cell.key == running) for cell in _period_cells(frame, measure, tally, periods)
+    ]
     segments = {segment: _segment_cells(frame, measure, tally, segment) for segment in getattr(metric, "segments", [])}
     if not _is_exempt(metric, survey):
         complementary = survey is not None and survey.is_anonymous
@@ -308,15 +328,22 @@ def compute_metric(
             for name, (cells, unknown) in segments.items()
         }
     comments = _comments(frame, metric, survey, minimum) if isinstance(metric, NpsMetric) and survey is not None else []
+    complete = [cell for cell in period_cells if not cell.partial]
     return MetricFigures(
         metric=metric,
         overall=overall,
         periods=period_cells,
         segments={name: cells for name, (cells, _) in segments.items()},
-        status=_status(metric, period_cells),
-        change=_change(metric, period_cells),
+        status=_status(metric, complete),
+        change=_change(metric, complete),
         comments=comments,
     )
+
+
+def _until(frame: pd.DataFrame, column: str, as_of: dt.date, timezone: str) -> pd.DataFrame:
+    """The rows whose `column` instant falls on or before the `as_of` day in `timezone`, so a past day rebuilds."""
+    midnight = pd.Timestamp(as_of + dt.timedelta(days=1)).tz_localize(timezone).tz_convert("UTC")
+    return frame[(frame[column] < midnight).to_numpy()]
 
 
 def compute_scorecard(
@@ -326,24 +353,31 @@ def compute_scorecard(
     project_root: Path,
     minimum: int,
     timezone: str,
+    as_of: dt.date,
 ) -> ScorecardFigures:
-    """Every metric of a scorecard, from the surveys' tables (`read_frames`) and the project's data files."""
+    """Every metric of a scorecard as of a day, from the surveys' tables (`read_frames`) and the data files.
+
+    Responses (and orders) after the `as_of` day are left out of every figure.
+    """
     used = {metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)}
+    running = metrics.period_label(as_of, scorecard.period)
+
+    def with_periods(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        frame = _until(frame, column, as_of, timezone)
+        return frame.assign(period=metrics.period_labels(frame[column], scorecard.period, timezone))
+
     frames = {
-        survey_id: frame.assign(period=metrics.period_labels(frame["submitted_at"], scorecard.period, timezone))
-        for survey_id, frame in responses.items()
-        if survey_id in used
+        survey_id: with_periods(frame, "submitted_at") for survey_id, frame in responses.items() if survey_id in used
     }
     figures = []
     for metric in scorecard.metrics:
         if isinstance(metric, RepeatRateMetric):
-            orders = read_orders(project_root / metric.data, timezone)
-            frame = orders.assign(period=metrics.period_labels(orders["ordered_at"], scorecard.period, timezone))
-            figures.append(compute_metric(metric, frame, None, minimum, timezone))
+            orders = with_periods(read_orders(project_root / metric.data, timezone), "ordered_at")
+            figures.append(compute_metric(metric, orders, None, minimum, timezone, running))
         else:
             survey_id = metric.survey
-            figures.append(compute_metric(metric, frames[survey_id], surveys[survey_id], minimum, timezone))
-    return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()))
+            figures.append(compute_metric(metric, frames[survey_id], surveys[survey_id], minimum, timezone, running))
+    return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()), as_of)
 
 
 # ---- data files ------------------------------------------------------------------------------
@@ -352,14 +386,17 @@ def compute_scorecard(
 def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
     """A cell as the data files show it: a suppressed cell keeps only its key."""
     head = {key_name: cell.key} if key_name else {}
+    tail = {"partial": True} if cell.partial else {}
     if cell.suppressed:
-        return {**head, "value": None, "suppressed": True}
+        return {**head, "value": None, "suppressed": True, **tail}
     row: dict[str, Any] = {**head, "value": cell.value, "n": cell.n}
     if cell.moe is not None:
         row["moe"] = cell.moe
+    if cell.low is not None and cell.high is not None:
+        row["low"], row["high"] = cell.low, cell.high
     if kind == "duration" and "p90" in cell.extra:
         row["p90"] = cell.extra["p90"]
-    return row
+    return {**row, **tail}
 
 
 def metric_json(figures: MetricFigures) -> dict[str, Any]:
@@ -386,6 +423,8 @@ def scorecard_json(figures: ScorecardFigures, title: str) -> bytes:
     document = {
         "id": figures.scorecard.id,
         "title": title,
+        "as_of": figures.as_of.isoformat(),
+        "latest_complete": figures.latest_complete,
         "generated_from": {"responses": figures.responses},
         "metrics": [metric_json(metric) for metric in figures.metrics],
     }
@@ -397,15 +436,15 @@ def metric_csv(figures: MetricFigures) -> bytes:
     kind = figures.metric.kind  # type: ignore[attr-defined]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["breakdown", "key", "value", "n", "moe", "p90", "suppressed"])
+    writer.writerow(["breakdown", "key", "value", "n", "moe", "low", "high", "p90", "suppressed", "partial"])
     rows = [("overall", figures.overall)] + [("period", cell) for cell in figures.periods]
     rows += [(name, cell) for name, cells in figures.segments.items() for cell in cells]
     for breakdown, cell in rows:
         published = _published(cell, None, kind)
         writer.writerow(
             [breakdown, cell.key]
-            + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "p90")]
-            + ["yes" if cell.suppressed else ""]
+            + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "low", "high", "p90")]
+            + ["yes" if cell.suppressed else "", "yes" if cell.partial else ""]
         )
     return buffer.getvalue().encode("utf-8")
 
@@ -414,8 +453,8 @@ def _csv_number(number: Any) -> str:
     return "" if number is None else repr(float(number)) if isinstance(number, float) else str(number)
 
 
-def compute_scorecards(site: Site) -> dict[str, ScorecardFigures]:
-    """The figures of every scorecard of a site, by scorecard id, from its store."""
+def compute_scorecards(site: Site, as_of: dt.date) -> dict[str, ScorecardFigures]:
+    """The figures of every scorecard of a site as of a day (in the site's timezone), by scorecard id."""
     if not site.scorecards:
         return {}
     config = site.config.model
@@ -425,19 +464,19 @@ def compute_scorecards(site: Site) -> dict[str, ScorecardFigures]:
         responses = read_frames(store, scorecards, surveys)
     return {
         scorecard.id: compute_scorecard(
-            scorecard, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone
+            scorecard, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone, as_of
         )
         for scorecard in scorecards
     }
 
 
-def scorecards_key(site: Site) -> str:
-    """What the figures are made from: scorecards, their surveys, data files, settings, and how many responses."""
+def scorecards_key(site: Site, as_of: dt.date) -> str:
+    """What the figures are made from: scorecards, surveys, data files, settings, the day, how many responses."""
     if not site.scorecards:
         return ""
     config = site.config.model
     parts = [repr([source.model for source in site.scorecards]), repr([source.model for source in site.surveys])]
-    parts += [config.store, config.timezone, str(config.privacy.min_group_size)]
+    parts += [config.store, config.timezone, str(config.privacy.min_group_size), as_of.isoformat()]
     for source in site.scorecards:
         for metric in source.model.metrics:
             if isinstance(metric, RepeatRateMetric):

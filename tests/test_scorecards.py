@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import math
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from sitegen import intervals
 from sitegen.build import render_site
+from sitegen.cli import main
+from sitegen.intervals import Interval
+from sitegen.render.scorecard_view import metric_charts
 from sitegen.scorecards import Cell, compute_scorecards, metric_csv, scorecard_json, suppress
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 
 MIN = 5
+AS_OF = dt.date(2026, 6, 1)
+"""June has begun: May is the latest complete period, June the running one."""
 
 
 def cells(*sizes: int) -> list[Cell]:
@@ -134,10 +145,11 @@ def project(minimal_project: Path) -> Path:
 
 
 def test_figures_are_computed_per_period_and_segment(project: Path) -> None:
-    figures = compute_scorecards(load_site(project))["customer-experience"]
+    figures = compute_scorecards(load_site(project), AS_OF)["customer-experience"]
     nps = figures.metric("nps")
     assert nps is not None
-    assert [cell.key for cell in nps.periods] == ["2026-03", "2026-04", "2026-05"]
+    assert [cell.key for cell in nps.periods] == ["2026-03", "2026-04", "2026-05", "2026-06"]
+    assert [cell.partial for cell in nps.periods] == [False, False, False, True]
     assert sum(cell.n for cell in nps.periods) == nps.overall.n == 120
     assert {cell.key for cell in nps.segments["location"]} == {"jelgava", "riga-centre"}
     assert nps.status in ("met", "on_track", "off_track")
@@ -145,7 +157,7 @@ def test_figures_are_computed_per_period_and_segment(project: Path) -> None:
 
 
 def test_an_anonymous_breakdown_hides_the_small_group_and_its_complement(project: Path) -> None:
-    staff = compute_scorecards(load_site(project))["customer-experience"].metric("staff-nps")
+    staff = compute_scorecards(load_site(project), AS_OF)["customer-experience"].metric("staff-nps")
     assert staff is not None
     by_location = {cell.key: cell for cell in staff.segments["location"]}
     # ogre has 2 responses; riga (6) and jelgava (5) are published only if ogre cannot be derived:
@@ -156,7 +168,7 @@ def test_an_anonymous_breakdown_hides_the_small_group_and_its_complement(project
 
 def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     site = load_site(project)
-    figures = compute_scorecards(site)["customer-experience"]
+    figures = compute_scorecards(site, AS_OF)["customer-experience"]
     document = json.loads(scorecard_json(figures, "Experience"))
     assert document["id"] == "customer-experience" and document["generated_from"] == {"responses": 133}
     staff = next(metric for metric in document["metrics"] if metric["id"] == "staff-nps")
@@ -164,22 +176,22 @@ def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     assert ogre == {"key": "ogre", "value": None, "suppressed": True}
     nps = document["metrics"][0]
     assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"}
-    assert set(nps["overall"]) == {"value", "n", "moe"} and nps["target"]["by"] == "2026-12-31"
+    assert set(nps["overall"]) == {"value", "n", "moe", "low", "high"} and nps["target"]["by"] == "2026-12-31"
     csv_text = metric_csv(figures.metric("staff-nps")).decode()  # type: ignore[arg-type]
-    assert "location,ogre,,,,,yes" in csv_text
+    assert "location,ogre,,,,,,,yes," in csv_text
 
 
 def test_a_count_on_a_survey_that_is_not_anonymous_is_never_hidden(project: Path) -> None:
     site = load_site(project)
-    visits = compute_scorecards(site)["customer-experience"].metric("visits")
+    visits = compute_scorecards(site, AS_OF)["customer-experience"].metric("visits")
     assert visits is not None and all(not cell.suppressed for cell in visits.periods)
 
 
 def test_the_page_escapes_comments_and_shows_no_hidden_figure(project: Path) -> None:
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = {path: content.decode() for path, content in render_site(load_site(project), as_of=AS_OF).items()}
     page = files["intranet/en/scorecards/customer-experience/index.html"]
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; faster" in page
-    assert '<th scope="row">ogre</th><td colspan="2">too few responses</td>' in page
+    assert '<th scope="row">ogre</th><td colspan="3">too few responses</td>' in page
     spec_texts = [json.loads(spec.replace("&#34;", '"').replace("&amp;", "&")) for spec in _specs(page)]
     assert all("ogre" not in json.dumps(spec) for spec in spec_texts)
     assert "intranet/scorecards/customer-experience/scorecard.json" in files
@@ -196,6 +208,190 @@ def test_a_standard_shows_its_metrics_latest_value(project: Path) -> None:
     standard = project / "content/standards/greeting.yaml"
     text = standard.read_text(encoding="utf-8")
     assert "measured_by:" in text
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = {path: content.decode() for path, content in render_site(load_site(project), as_of=AS_OF).items()}
     page = files["intranet/en/standards/greeting/index.html"]
     assert "How we are doing" in page
+
+
+@pytest.fixture
+def autumn(minimal_project: Path) -> Path:
+    """After-visit answers for September to 1 December 2026 (Riga time): 40 a month, 7 detractors on 1 December."""
+    visits = []
+    for month in (9, 10, 11):
+        for day in range(1, 31):  # 30 days, some promoters every day
+            for number, score in enumerate([10, 9, 10, 6] if day % 3 else [10, 8]):
+                moment = dt.datetime(2026, month, day, 10 + number, tzinfo=dt.UTC)
+                visits.append((moment, score))
+    visits += [(dt.datetime(2026, 12, 1, 8, number, tzinfo=dt.UTC), 3) for number in range(7)]
+    responses = [
+        StoredResponse(
+            f"autumn-{index:04d}", "after-visit", "v", moment, "en", {"location": "riga-centre"}, {"recommend": score}
+        )
+        for index, (moment, score) in enumerate(visits)
+    ]
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
+        store.add(responses)
+    return minimal_project
+
+
+def test_the_headline_and_status_speak_of_the_latest_complete_period(autumn: Path) -> None:
+    files = render_site(load_site(autumn), as_of=dt.date(2026, 12, 1))
+    document = json.loads(files["intranet/scorecards/customer-experience/scorecard.json"])
+    assert document["as_of"] == "2026-12-01" and document["latest_complete"] == "2026-11"
+    nps = document["metrics"][0]
+    november, december = nps["periods"][-2:]
+    assert (november["period"], november["value"], november["n"]) == ("2026-11", pytest.approx(50), 100)
+    assert november["moe"] == pytest.approx(15.8, abs=0.1) and "partial" not in november
+    assert (december["period"], december["value"], december["n"], december["partial"]) == ("2026-12", -100, 7, True)
+    assert nps["target"]["status"] == "met"  # November's 50 meets the target of 50; December's -100 is not judged
+    page = files["intranet/en/scorecards/customer-experience/index.html"].decode()
+    assert '<span class="headline-value">50</span>' in page and "2026-11 · n = 100" in page
+    assert "As of December 1, 2026" in page and '2026-12 <span class="partial">(so far)</span>' in page
+    standard = files["intranet/en/standards/greeting/index.html"].decode()
+    assert "in 2026-11" in standard and "Target met" in standard
+
+
+def test_an_earlier_as_of_day_rebuilds_that_day_without_later_answers(autumn: Path) -> None:
+    figures = compute_scorecards(load_site(autumn), dt.date(2026, 10, 15))["customer-experience"]
+    nps = figures.metric("nps")
+    assert nps is not None and nps.latest is not None
+    assert nps.latest.key == "2026-09" and nps.latest.n == 100 and nps.status == "met"
+    october = nps.periods[-1]
+    assert october.key == "2026-10" and october.partial and october.n == 50
+    assert figures.responses == nps.overall.n == 150
+
+
+def test_two_builds_as_of_the_same_day_are_byte_identical(autumn: Path) -> None:
+    def build() -> dict[str, bytes]:
+        CliRunner().invoke(main, ["-C", str(autumn), "build", "--as-of", "2026-10-15"], catch_exceptions=False)
+        return {path.relative_to(autumn).as_posix(): path.read_bytes() for path in (autumn / "output").rglob("*.*")}
+
+    first, second = build(), build()
+    assert first == second
+    assert json.loads(first["output/intranet/scorecards/customer-experience/scorecard.json"])["as_of"] == "2026-10-15"
+
+
+CHECKS_SURVEY = """\
+id: checks
+title: Checks
+audience: customer
+questions:
+  - {id: score, type: nps, label: Recommend}
+  - {id: rating, type: rating, points: 5, label: Satisfied}
+  - {id: effort, type: likert, points: 7, label: Easy}
+  - id: pick
+    type: single
+    label: Again
+    choices: [{id: "yes", label: "Yes"}, {id: "no", label: "No"}]
+  - {id: amount, type: number, min: 0, max: 100, label: Amount}
+  - {id: start, type: datetime, label: Start}
+  - {id: end, type: datetime, label: End}
+"""
+CHECKS_SCORECARD = """\
+id: checks
+title: Checks
+period: month
+metrics:
+  - {id: nps, kind: nps, survey: checks, question: score}
+  - {id: csat, kind: csat, survey: checks, question: rating}
+  - {id: ces, kind: ces, survey: checks, question: effort}
+  - {id: mean, kind: mean, survey: checks, question: amount}
+  - {id: share, kind: share, survey: checks, question: pick, equals: "yes"}
+  - {id: count, kind: count, survey: checks}
+  - {id: duration, kind: duration, survey: checks, start: start, end: end, unit: hours}
+"""
+CHECK_ANSWERS = {  # per month: (score, rating, effort, pick, amount, hours)
+    "2026-01": [(10, 5, 7, "yes", 3, 2.0)],  # n = 1
+    "2026-02": [(10, 5, 7, "yes", number, number + 1.0) for number in range(10)],  # 100 %
+    "2026-03": [(0, 1, 1, "no", 5, 2.0 + number / 4) for number in range(10)],  # 0 %
+    "2026-04": [
+        (score, 1 + number % 5, 1 + number % 7, "yes" if number % 3 else "no", number * 2, 0.5 * number)
+        for number, score in enumerate([10, 9, 8, 7, 6, 3, 10, 9, 10, 5, 8, 9])
+    ],
+}
+
+
+def _expected_interval(metric_id: str, answers: list[tuple[int, int, int, str, int, float]]) -> Interval | None:
+    """The interval `sitegen.intervals` gives for one period's answers, counted here from the answers themselves."""
+    scores, ratings, efforts, picks, amounts, hours = (list(column) for column in zip(*answers, strict=True))
+    n = len(answers)
+
+    def spread(values: list[int]) -> tuple[float, float]:
+        return float(np.mean(values)), float(np.std(values, ddof=1)) if n > 1 else math.nan
+
+    return {
+        "nps": lambda: intervals.nps_interval(sum(s >= 9 for s in scores), sum(s <= 6 for s in scores), n),
+        "csat": lambda: intervals.share_interval(sum(r >= 4 for r in ratings), n),
+        "ces": lambda: intervals.mean_interval(*spread(efforts), n, (1, 7)),
+        "mean": lambda: intervals.mean_interval(*spread(amounts), n),
+        "share": lambda: intervals.share_interval(picks.count("yes"), n),
+        "count": lambda: intervals.count_interval(n),
+        "duration": lambda: intervals.median_interval(hours),
+    }[metric_id]()
+
+
+@pytest.fixture
+def checks(minimal_project: Path) -> Path:
+    """A scorecard of every kind with intervals over months of 1 answer, all top, all bottom, and a mix."""
+    config = minimal_project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("min_group_size: 5", "min_group_size: 1"))
+    (minimal_project / "surveys/checks.yaml").write_text(CHECKS_SURVEY, encoding="utf-8")
+    (minimal_project / "content/scorecards/checks.yaml").write_text(CHECKS_SCORECARD, encoding="utf-8")
+    responses = []
+    for month, answers in CHECK_ANSWERS.items():
+        for number, (score, rating, effort, pick, amount, hours) in enumerate(answers):
+            start = dt.datetime.fromisoformat(f"{month}-10T09:00") + dt.timedelta(days=number)
+            values = {"score": score, "rating": rating, "effort": effort, "pick": pick, "amount": amount}
+            values |= {"start": start.isoformat(), "end": (start + dt.timedelta(hours=hours)).isoformat()}
+            moment = start.replace(tzinfo=dt.UTC)
+            responses.append(StoredResponse(f"{month}-{number}", "checks", "v", moment, "en", {}, values))
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
+        store.add(responses)
+    return minimal_project
+
+
+@pytest.mark.parametrize("metric_id", ["nps", "csat", "ces", "mean", "share", "count", "duration"])
+def test_each_published_cell_has_the_interval_of_its_kind(checks: Path, metric_id: str) -> None:
+    files = render_site(load_site(checks), as_of=dt.date(2026, 5, 1))
+    document = json.loads(files["intranet/scorecards/checks/scorecard.json"])
+    metric = next(entry for entry in document["metrics"] if entry["id"] == metric_id)
+    rows = {row["period"]: row for row in metric["periods"]}
+    csv_rows = {
+        row["key"]: row
+        for row in csv.DictReader(io.StringIO(files[f"intranet/scorecards/checks/{metric_id}.csv"].decode()))
+    }
+    for month, answers in CHECK_ANSWERS.items():
+        expected = _expected_interval(metric_id, answers)
+        published = (rows[month]["low"], rows[month]["high"]) if "low" in rows[month] else None
+        assert published == (None if expected is None else pytest.approx(expected)), (month, rows[month])
+        in_csv = (float(csv_rows[month]["low"]), float(csv_rows[month]["high"])) if csv_rows[month]["low"] else None
+        assert in_csv == published
+
+
+def test_intervals_at_the_edges_on_a_scorecard(checks: Path) -> None:
+    figures = compute_scorecards(load_site(checks), dt.date(2026, 5, 1))["checks"]
+
+    def interval(metric_id: str, month: str) -> tuple[float | None, float | None]:
+        cell = next(cell for cell in figures.metric(metric_id).periods if cell.key == month)  # type: ignore[union-attr]
+        return cell.low, cell.high
+
+    assert interval("share", "2026-02") == (pytest.approx(72.25, abs=0.01), 100.0)  # 10 of 10
+    assert interval("share", "2026-03") == (0.0, pytest.approx(27.75, abs=0.01))  # 0 of 10
+    assert interval("share", "2026-01") == (pytest.approx(20.65, abs=0.01), 100.0)  # 1 of 1
+    assert interval("nps", "2026-01") == (pytest.approx(-48.5, abs=0.1), 100.0)
+    assert interval("mean", "2026-01") == (None, None) and interval("duration", "2026-01") == (None, None)
+    assert interval("count", "2026-01") == (pytest.approx(0.0253, abs=1e-4), pytest.approx(5.572, abs=1e-3))
+    files = render_site(load_site(checks), as_of=dt.date(2026, 5, 1))
+    page, latvian = (files[f"intranet/{lang}/scorecards/checks/index.html"].decode() for lang in ("en", "lv"))
+    assert "2026-04 · n = 12 · 95% interval 39 % to 86 %" in page  # the headline: April's 8 of 12, Wilson
+    assert "<td>100 %</td><td>72 % to 100 %</td><td>10</td>" in page  # February in the period table
+    assert "95% intervāls no 39 % līdz 86 %" in latvian
+
+
+def test_the_trend_band_is_the_interval_even_at_zero_percent(checks: Path) -> None:
+    share = compute_scorecards(load_site(checks), dt.date(2026, 5, 1))["checks"].metric("share")
+    assert share is not None
+    trend = metric_charts(share).trend
+    assert trend is not None
+    points = {point["period"]: point for dataset in json.loads(trend.spec)["datasets"].values() for point in dataset}
+    assert (points["2026-03"]["low"], points["2026-03"]["high"]) == (0.0, pytest.approx(27.75, abs=0.01))

@@ -12,6 +12,7 @@ the project is not timed: a build does it once for every page.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
@@ -27,6 +28,9 @@ from sitegen.render.scorecard_view import metric_charts, nps_distribution
 from sitegen.scorecards import MetricFigures, compute_scorecard, compute_scorecards, read_frames
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore
+
+AS_OF = dt.date(2026, 11, 30)
+"""After the last filled day (`fill.LAST_DAY`): every response counts, whatever day the bench runs."""
 
 PAIR = Scorecard.model_validate(
     {
@@ -64,7 +68,7 @@ def measure_pair(site: Site) -> dict[str, Any]:
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
         responses = read_frames(store, [PAIR], surveys)
     figures = compute_scorecard(
-        PAIR, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone
+        PAIR, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone, AS_OF
     )
     return {"figures": {metric.metric.id: published(metric) for metric in figures.metrics}}
 
@@ -73,7 +77,7 @@ def measure_full(site: Site) -> dict[str, Any]:
     """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files."""
     started = time.perf_counter()
     prepare_vega_bundle()
-    figures = compute_scorecards(site)
+    figures = compute_scorecards(site, AS_OF)
     computed = time.perf_counter()
     charts = []
     for scorecard in figures.values():

@@ -37,6 +37,7 @@ def create_environment(project_templates: Path) -> Environment:
     environment.filters["markdown"] = markdown_filter
     environment.filters["zip"] = zip
     environment.filters["figure"] = figure_filter
+    environment.filters["interval"] = interval_filter
     return environment
 
 
@@ -56,6 +57,14 @@ def figure_filter(context: Context, value: float | None, kind: str, unit: str = 
     from sitegen.render.scorecard_view import format_value  # the view imports charts; keep this module light
 
     return format_value(value, kind, context["lang"], unit)
+
+
+@pass_context
+def interval_filter(context: Context, cell: Any, kind: str, unit: str = "") -> str:
+    """A scorecard cell's 95% interval for the page's language ("" where it has none)."""
+    from sitegen.render.scorecard_view import format_interval
+
+    return format_interval(cell, kind, context["lang"], unit) or ""
 
 
 def markdown_filter(text: Any) -> Markup:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from sitegen.errors import ProjectInvalid, SiteError
@@ -125,6 +126,8 @@ class ScorecardViews:
                 "scorecard": scorecard,
                 "metric_views": views,
                 "responses": figures.responses if figures else 0,
+                "as_of": format_date(figures.as_of, format="long", locale=lang) if figures else None,
+                "latest_complete": figures.latest_complete if figures else None,
                 "data_path": f"scorecards/{scorecard.id}/",
             }
             yield PagePlan(INTRANET, lang, f"scorecards/{scorecard.id}/", "scorecard.html", values)

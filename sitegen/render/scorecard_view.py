@@ -75,11 +75,17 @@ def format_value(value: float | None, kind: str, lang: str, unit: str = "") -> s
     return format_decimal(value, format="#,##0.00", locale=lang)
 
 
+def format_interval(cell: Cell, kind: str, lang: str, unit: str = "") -> str | None:
+    """A published cell's 95% interval as "41 to 58" in the page's language; None where it has none."""
+    if not cell.is_published or cell.low is None or cell.high is None:
+        return None
+    low, high = (format_value(bound, kind, lang, unit) for bound in (cell.low, cell.high))
+    return UiText(lang).gettext("%(low)s to %(high)s", low=low, high=high)
+
+
 def _band(cell: Cell) -> dict[str, Any]:
-    point: dict[str, Any] = {"period": cell.key, "value": cell.value, "low": None, "high": None}
-    if cell.moe is not None and cell.value is not None:
-        point["low"], point["high"] = cell.value - cell.moe, cell.value + cell.moe
-    return point
+    """A trend point with its 95% interval as the band (not value ± moe, which is empty at 0 % and 100 %)."""
+    return {"period": cell.key, "value": cell.value, "low": cell.low, "high": cell.high}
 
 
 def metric_charts(figures: MetricFigures) -> MetricCharts:
@@ -148,6 +154,7 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "moe": format_decimal(latest.moe, format="#,##0.0", locale=lang)
         if latest and latest.is_published and latest.moe is not None
         else None,
+        "interval": format_interval(latest, kind, lang, unit) if latest else None,
         "target": shown(metric.target.value) if metric.target else None,
         "status": figures.status,
         "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,
