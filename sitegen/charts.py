@@ -124,6 +124,8 @@ def _period_axis(periods: Sequence[str]) -> alt.Axis:
         labelOverlap="parity",
         labelSeparation=6,
         labelFlush=PERIOD_LABEL_FLUSH,
+        # A little further down than usual, so the first label never touches the lowest value label beside it.
+        labelPadding=5,
         labelLimit=90,
         **extra,
     )
