@@ -31,6 +31,8 @@ MOST_PERIOD_LABELS = 8
 # Steps between labelled periods, each a calendar unit (a quarter of months, a quarter of weeks, a year of quarters).
 PERIOD_STEPS = {"W": (1, 2, 4, 13, 26, 52), "M": (1, 2, 3, 6, 12), "Q": (1, 2, 4)}
 PERIOD_LABEL = re.compile(r"^\d{4}-(?:(?P<W>W\d{2})|(?P<M>\d{2})|(?P<Q>Q\d))$")
+# A value axis across the page gets a tick every 80 px or so (Vega-Lite's default, every 40 px, crowds it).
+VALUE_TICKS = "ceil(width / 80)"
 WEEK_LABEL = re.compile(r"^\d{4}-W\d{2}$")
 # Labels this close (px) to an end of the axis are aligned to that end instead of centred, so none sticks out.
 PERIOD_LABEL_FLUSH = 8
@@ -166,7 +168,7 @@ def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: 
         .mark_bar(color=BRAND)
         .encode(
             y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
-            x=alt.X("value:Q", title=x_title),
+            x=alt.X("value:Q", title=x_title, axis=alt.Axis(tickCount=alt.ExprRef(VALUE_TICKS))),
             tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
         )
     )

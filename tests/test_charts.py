@@ -162,3 +162,8 @@ def test_every_segment_label_of_the_example_appears_whole_in_the_svg(segment: st
     texts = svg_texts(chart)
     assert set(keys) <= set(texts)
     assert not [text for text in texts if "…" in text]
+
+
+def test_a_segment_value_axis_gets_a_tick_every_80_px_or_so() -> None:
+    chart = segment_chart([{"key": "jelgava", "value": 43.0}], x_title="NPS", description="by location")
+    assert spec(chart)["encoding"]["x"]["axis"]["tickCount"] == {"expr": "ceil(width / 80)"}
