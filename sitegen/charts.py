@@ -31,11 +31,11 @@ MOST_PERIOD_LABELS = 8
 # Steps between labelled periods, each a calendar unit (a quarter of months, a quarter of weeks, a year of quarters).
 PERIOD_STEPS = {"W": (1, 2, 4, 13, 26, 52), "M": (1, 2, 3, 6, 12), "Q": (1, 2, 4)}
 PERIOD_LABEL = re.compile(r"^\d{4}-(?:(?P<W>W\d{2})|(?P<M>\d{2})|(?P<Q>Q\d))$")
-# A value axis across the page gets a tick every 80 px or so (Vega-Lite's default, every 40 px, crowds it).
-VALUE_TICKS = "ceil(width / 80)"
 WEEK_LABEL = re.compile(r"^\d{4}-W\d{2}$")
 # Labels this close (px) to an end of the axis are aligned to that end instead of centred, so none sticks out.
 PERIOD_LABEL_FLUSH = 8
+# A value axis across the page gets a tick every 80 px or so (Vega-Lite's default, every 40 px, crowds it).
+VALUE_TICKS = "ceil(width / 80)"
 # Legend entries side by side where the plot is wide enough for three of them, one under the other where not.
 LEGEND_COLUMNS = "width < 420 ? 1 : 3"
 # The printed SVG is measured with vl-convert's fonts but drawn with the reader's, maybe wider: room at the edges.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,6 @@ from sitegen.site import load_site
 from sitegen.store import ResponseStore
 
 SCORECARDS = ["customer-experience", "complaints", "employee-survey"]
-# Where the chart tests leave their screenshots, to look at.
-SCREENSHOTS = Path(tempfile.gettempdir())
 
 pytestmark = pytest.mark.browser
 
@@ -140,13 +137,20 @@ def test_a_scorecard_page_has_no_axe_violations_and_fits_the_screen(browser_page
     ("period", "scorecard"), [*(("as built", scorecard) for scorecard in SCORECARDS), ("week", SCORECARDS[0])]
 )
 def test_drawn_charts_show_axis_labels_that_never_overlap_and_cut_no_text(
-    browser_page, intranet: Path, weekly_intranet: Path, serve_directory, period: str, scorecard: str, width: int
+    browser_page,
+    intranet: Path,
+    weekly_intranet: Path,
+    serve_directory,
+    period: str,
+    scorecard: str,
+    width: int,
+    tmp_path: Path,
 ) -> None:  # type: ignore[no-untyped-def]
     served = serve_directory(weekly_intranet if period == "week" else intranet)
     browser_page.set_viewport_size({"width": width, "height": 900})
     browser_page.goto(f"{served}en/scorecards/{scorecard}/")
     browser_page.locator("figure.chart:not(.is-live)").first.wait_for(state="detached")
-    browser_page.screenshot(path=str(SCREENSHOTS / f"scorecard-{scorecard}-{period.replace(' ', '-')}-{width}.png"))
+    browser_page.screenshot(path=str(tmp_path / f"scorecard-{scorecard}-{period.replace(' ', '-')}-{width}.png"))
     for drawing in chart_texts(browser_page, "figure.chart .chart-live svg"):
         labels = [text for text in drawing["texts"] if text["axis"] and text["drawn"]]
         assert labels
