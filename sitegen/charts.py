@@ -9,6 +9,8 @@ stands in for readers without JavaScript and for printing.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +26,20 @@ BRAND = "#0b5f55"
 TARGET = "#9c4a00"
 BAND = "#9fd8cd"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
+# At most this many period labels on a time axis; `labelOverlap` drops every other one where even these do not fit.
+MOST_PERIOD_LABELS = 8
+# Steps between labelled periods, each a calendar unit (a quarter of months, a quarter of weeks, a year of quarters).
+PERIOD_STEPS = {"W": (1, 2, 4, 13, 26, 52), "M": (1, 2, 3, 6, 12), "Q": (1, 2, 4)}
+PERIOD_LABEL = re.compile(r"^\d{4}-(?:(?P<W>W\d{2})|(?P<M>\d{2})|(?P<Q>Q\d))$")
+WEEK_LABEL = re.compile(r"^\d{4}-W\d{2}$")
+# Labels this close (px) to an end of the axis are aligned to that end instead of centred, so none sticks out.
+PERIOD_LABEL_FLUSH = 8
+# A value axis across the page gets a tick every 80 px or so (Vega-Lite's default, every 40 px, crowds it).
+VALUE_TICKS = "ceil(width / 80)"
+# Legend entries side by side where the plot is wide enough for three of them, one under the other where not.
+LEGEND_COLUMNS = "width < 420 ? 1 : 3"
+# The printed SVG is measured with vl-convert's fonts but drawn with the reader's, maybe wider: room at the edges.
+SVG_PADDING = {"left": 24, "right": 24, "top": 8, "bottom": 8}
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:
     )
     spec = _config(fitted).to_dict(validate=False)
     spec_text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    printable = dict(spec, width=560, autosize={"type": "fit", "contains": "padding"})
+    printable = dict(spec, width=560, padding=SVG_PADDING)
     return Chart(spec_text, _drawing(json.dumps(printable, sort_keys=True)))
 
 
@@ -73,6 +89,50 @@ def _drawing(spec_text: str) -> Future[str]:
     )
 
 
+def labelled_periods(periods: Sequence[str]) -> list[str]:
+    """The periods that carry a label on a time axis: at most MOST_PERIOD_LABELS, on calendar steps.
+
+    Weekly labels fall on every 1st, 2nd, 4th, 13th ... week of the year,
+    monthly ones on every 1st, 2nd, 3rd ... month, so a thinned axis still
+    reads as a calendar. Labels of another shape are thinned from the latest.
+    """
+    matches = [PERIOD_LABEL.match(period) for period in periods]
+    kinds = {match.lastgroup for match in matches if match}
+    if len(kinds) == 1 and all(matches):
+        kind = kinds.pop() or "M"
+        indices = [int(str(match[kind]).lstrip("WQ")) for match in matches if match]
+        for step in PERIOD_STEPS[kind]:
+            chosen = [period for period, index in zip(periods, indices, strict=True) if (index - 1) % step == 0]
+            if len(chosen) <= MOST_PERIOD_LABELS:
+                return chosen
+        return chosen[:: math.ceil(len(chosen) / MOST_PERIOD_LABELS)]
+    step = max(1, math.ceil(len(periods) / MOST_PERIOD_LABELS))
+    return list(periods[::-1][::step][::-1])
+
+
+def _period_axis(periods: Sequence[str]) -> alt.Axis:
+    """A time axis that stays legible from 360 px up: few labels, level, end labels kept inside the chart."""
+    values = labelled_periods(periods)
+    extra: dict[str, Any] = {}
+    if values and all(WEEK_LABEL.match(period) for period in values):
+        # Weekly labels are long: a year's first week reads "2026", the rest "W14" (the first label stays whole).
+        extra["labelExpr"] = (
+            f"indexof(datum.label, '-W01') > 0 ? slice(datum.label, 0, 4)"
+            f" : datum.label == {json.dumps(values[0])} ? datum.label : slice(datum.label, 5)"
+        )
+    return alt.Axis(
+        values=values,
+        labelAngle=0,
+        labelOverlap="parity",
+        labelSeparation=6,
+        labelFlush=PERIOD_LABEL_FLUSH,
+        # A little further down than usual, so the first label never touches the lowest value label beside it.
+        labelPadding=5,
+        labelLimit=90,
+        **extra,
+    )
+
+
 def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float | None, description: str) -> Chart:
     """Value per period as a line, its 95% margin of error as a band, the target as a dashed rule.
 
@@ -80,7 +140,8 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
     suppressed periods are simply absent.
     """
     frame = pd.DataFrame(list(points), columns=["period", "value", "low", "high"])
-    base = alt.Chart(frame).encode(x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)))
+    axis = _period_axis(list(frame["period"]))
+    base = alt.Chart(frame).encode(x=alt.X("period:O", title=None, axis=axis))
     layers: list[Any] = []
     if frame["low"].notna().any():
         layers.append(base.mark_area(opacity=0.35, color=BAND).encode(y=alt.Y("low:Q", title=y_title), y2="high:Q"))
@@ -106,8 +167,8 @@ def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: 
         alt.Chart(frame)
         .mark_bar(color=BRAND)
         .encode(
-            y=alt.Y("key:N", title=None, sort="-x"),
-            x=alt.X("value:Q", title=x_title),
+            y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
+            x=alt.X("value:Q", title=x_title, axis=alt.Axis(tickCount=alt.ExprRef(VALUE_TICKS))),
             tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
         )
     )
@@ -123,13 +184,20 @@ def distribution_chart(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)),
+            x=alt.X("period:O", title=None, axis=_period_axis(list(dict.fromkeys(frame["period"])))),
             y=alt.Y("share:Q", title="%", stack="normalize", axis=alt.Axis(format="%")),
             color=alt.Color(
                 "group:N",
                 sort=list(order),
                 scale=alt.Scale(domain=list(order), range=list(colours)),
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=alt.Legend(
+                    title=None,
+                    orient="bottom",
+                    direction="horizontal",
+                    columns=alt.ExprRef(LEGEND_COLUMNS),
+                    labelLimit=260,
+                    symbolType="square",
+                ),
             ),
             order=alt.Order("group_order:Q"),
             tooltip=["period:O", "group:N", alt.Tooltip("share:Q", format=".1f")],
