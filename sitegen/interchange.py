@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
-from sitegen.answers import RECORDED_META, InvalidSubmission, kept_moment, read_json
+from sitegen.answers import RECORDED_META, InvalidSubmission, MalformedJson, kept_moment, parse_json, read_json
 from sitegen.errors import SitegenError, did_you_mean
 from sitegen.models.survey import Survey
 from sitegen.site import Site
@@ -215,10 +215,11 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 continue
             if not text.strip():
                 continue
+            line = text.rstrip("\r\n")
             try:
-                record = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as error:
-                yield number, f"not valid JSON: {error.msg} (column {error.colno})"
+                record = parse_json(line.encode("utf-8"))  # as strictly as the collector reads a JSON body
+            except MalformedJson as malformed:
+                yield number, _malformed_line(line, malformed)
                 continue
             yield (
                 number,
@@ -226,6 +227,17 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 if isinstance(record, dict)
                 else 'expected one JSON object per line: {"survey": ..., "answers": {...}}',
             )
+
+
+def _malformed_line(line: str, malformed: MalformedJson) -> str:
+    """What is wrong with a line that is not strict JSON; a syntax error with the column it is in."""
+    try:
+        json.loads(line)
+    except json.JSONDecodeError as error:
+        return f"not valid JSON: {error.msg} (column {error.colno})"
+    except RecursionError:
+        pass
+    return f"not valid JSON: {malformed}"
 
 
 def _csv_records(path: Path, surveys: dict[str, Survey]) -> Iterator[tuple[int, dict[str, Any] | str]]:

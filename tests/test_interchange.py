@@ -479,6 +479,24 @@ def test_every_bad_line_is_reported_by_file_and_line_and_nothing_is_imported(
     assert memory_store.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"survey": "after-visit", "answers": ' + "[" * 1200 + "]" * 1200 + "}", "nested more than 16 deep"),
+        ('{"survey": "after-visit", "answers": {"recommend": 5, "recommend": 9}}', '"recommend" is given twice'),
+        ('{"survey": "after-visit", "answers": {"recommend": NaN}}', "NaN is not a JSON number"),
+    ],
+    ids=["nested 1,200 deep", "a name given twice", "NaN"],
+)
+def test_a_line_is_read_as_strictly_as_the_collector_reads_a_body(
+    site: Site, memory_store: ResponseStore, tmp_path: Path, text: str, problem: str
+) -> None:
+    path = write(tmp_path, "strict.jsonl", text + "\n")
+    report = import_responses(site, memory_store, [path])
+    assert report.is_refused and [(item.line, problem in item.message) for item in report.problems] == [(1, True)]
+    assert memory_store.count() == 0
+
+
 def test_text_no_back_end_can_keep_is_a_line_problem_not_a_crash(
     site: Site, memory_store: ResponseStore, tmp_path: Path
 ) -> None:
