@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import gammaln
 
 from sitegen.metrics import period_start
 
@@ -38,13 +39,16 @@ class Observation:
     """One period's figure as the chart needs it.
 
     `value` is the figure (None when empty or suppressed): a percent for the
-    p chart, a count for the c and u charts. `n` is the answers behind a
-    share (p chart) or the exposure a count is divided by (u chart).
+    p chart, a count for the c and u charts. `n` is the answers behind the
+    figure (p and x-bar charts) or the exposure a count is divided by (u
+    chart). `variance` is the variance of one answer within the period
+    (divisor n, in the figure's units squared), which the x-bar chart pools.
     """
 
     period: str
     value: float | None
     n: float = 0.0
+    variance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,13 +100,13 @@ class ChartPoint:
 class Chart:
     """One kind of control chart: what it plots, and its centre and sigma per period from the baseline.
 
-    `spread(plotted, n, base)` returns the centre and each period's sigma;
+    `spread(plotted, n, base, variance)` returns the centre and each period's sigma;
     limits are centre +- 3 sigma, clipped to `floor` and `ceiling`.
     """
 
     name: str
     plotted: Callable[[Floats, Floats], Floats]
-    spread: Callable[[Floats, Floats, NDArray[np.bool_]], tuple[float, Floats]]
+    spread: Callable[[Floats, Floats, NDArray[np.bool_], Floats], tuple[float, Floats]]
     floor: float = -np.inf
     ceiling: float = np.inf
 
@@ -116,37 +120,61 @@ def _per_exposure(values: Floats, n: Floats) -> Floats:
         return np.where(n > 0, values / n, np.nan)
 
 
-def _xmr_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_]) -> tuple[float, Floats]:
+def _xmr_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_], _variance: Floats) -> tuple[float, Floats]:
     """Individuals chart: mean of the baseline, sigma from its mean moving range (successive periods with data)."""
     baseline = plotted[base]
     mean_moving_range = float(np.mean(np.abs(np.diff(baseline))))
     return float(np.mean(baseline)), np.full(len(plotted), XMR_SCALE * mean_moving_range / 3)
 
 
-def _p_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_]) -> tuple[float, Floats]:
+def _p_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_], _variance: Floats) -> tuple[float, Floats]:
     """p chart (in percent): p-bar = sum of hits / sum of n over the baseline, sigma from each period's own n."""
     centre = float(np.sum(plotted[base] * n[base]) / np.sum(n[base]))
     with np.errstate(divide="ignore", invalid="ignore"):
         return centre, np.where(n > 0, np.sqrt(centre * (100 - centre) / n), np.nan)
 
 
-def _c_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_]) -> tuple[float, Floats]:
+def _c_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_], _variance: Floats) -> tuple[float, Floats]:
     """c chart: counts are Poisson, so sigma is the square root of the baseline's mean count."""
     centre = float(np.mean(plotted[base]))
     return centre, np.full(len(plotted), np.sqrt(centre))
 
 
-def _u_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_]) -> tuple[float, Floats]:
+def _u_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_], _variance: Floats) -> tuple[float, Floats]:
     """u chart: u-bar = sum of counts / sum of exposure over the baseline, sigma = sqrt(u-bar / exposure)."""
     centre = float(np.sum(plotted[base] * n[base]) / np.sum(n[base]))
     with np.errstate(divide="ignore", invalid="ignore"):
         return centre, np.where(n > 0, np.sqrt(centre / n), np.nan)
 
 
+def c4_constant(n: Floats) -> Floats:
+    """The bias of a sample sd at n answers, E[s] = c4 sigma: sqrt(2 / (n - 1)) Gamma(n / 2) / Gamma((n - 1) / 2)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 1, np.sqrt(2 / (n - 1)) * np.exp(gammaln(n / 2) - gammaln((n - 1) / 2)), np.nan)
+
+
+def _xbar_spread(plotted: Floats, n: Floats, base: NDArray[np.bool_], variance: Floats) -> tuple[float, Floats]:
+    """x-bar chart with variable n: the n-weighted mean, sigma from the baseline's pooled within-period sd.
+
+    Montgomery, section 6.3.2 (x-bar and s charts with variable sample size):
+    x-double-bar = sum n_i x_i / sum n_i, s-bar^2 = sum (n_i - 1) s_i^2 / sum (n_i - 1),
+    limits x-double-bar +- 3 s-bar / (c4(n_i) sqrt(n_i)). `variance` is each
+    period's variance with divisor n, so (n_i - 1) s_i^2 = n_i variance_i.
+    An NPS is the mean of scores +100, 0 and -100 (Rocks 2016), so it takes
+    this chart too: its within-period sd is known from each period's answers,
+    where the XmR chart must guess it from 11 moving ranges.
+    """
+    centre = float(np.sum(plotted[base] * n[base]) / np.sum(n[base]))
+    pooled = float(np.sum(n[base] * variance[base]) / np.sum(n[base] - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return centre, np.where(n > 1, np.sqrt(pooled) / (c4_constant(n) * np.sqrt(n)), np.nan)
+
+
 CHARTS: Mapping[str, Chart] = {
     chart.name: chart
     for chart in (
         Chart("xmr", _as_is, _xmr_spread),
+        Chart("xbar", _as_is, _xbar_spread),
         Chart("p", _as_is, _p_spread, floor=0.0, ceiling=100.0),
         Chart("c", _as_is, _c_spread, floor=0.0),
         Chart("u", _per_exposure, _u_spread, floor=0.0),
@@ -155,14 +183,21 @@ CHARTS: Mapping[str, Chart] = {
 """The chart kinds by name (Montgomery, chapters 6 and 7)."""
 
 CHART_OF_METRIC: Mapping[str, str] = {
-    "nps": "xmr",
-    "mean": "xmr",
-    "ces": "xmr",
+    "nps": "xbar",
+    "mean": "xbar",
+    "ces": "xbar",
     "csat": "p",
     "share": "p",
     "count": "c",
 }
-"""The chart each metric kind is drawn on; a count with an exposure goes on the `u` chart instead."""
+"""The chart each metric kind is drawn on; a count with an exposure goes on the `u` chart instead.
+
+NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
+12-period baseline the XmR chart flagged 28-33% of stable series in
+`bench/signals` (goal 25%), the x-bar chart 20-21% (docs/statistics.md).
+A metric may still ask for `xmr` (`control: {chart: xmr}`) where its
+periods vary more than their answers explain.
+"""
 
 
 # Signal rules -------------------------------------------------------------------------------------------
@@ -241,10 +276,10 @@ def _baseline(
 
 
 def _judge_segment(
-    chart: Chart, plotted: Floats, n: Floats, has_data: NDArray[np.bool_], base: NDArray[np.bool_]
+    chart: Chart, plotted: Floats, n: Floats, variance: Floats, has_data: NDArray[np.bool_], base: NDArray[np.bool_]
 ) -> list[tuple[Limits | None, Signal | None]]:
     """Limits and signal of each period of one segment, from its baseline `base`."""
-    centre, sigma = chart.spread(plotted, n, base)
+    centre, sigma = chart.spread(plotted, n, base, variance)
     lower = np.clip(centre - 3 * sigma, chart.floor, chart.ceiling)
     upper = np.clip(centre + 3 * sigma, chart.floor, chart.ceiling)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -276,6 +311,7 @@ def control_chart(
     starts = [period_start(observation.period) for observation in observations]
     values = np.array([np.nan if o.value is None else o.value for o in observations], dtype=np.float64)
     n = np.array([o.n for o in observations], dtype=np.float64)
+    variance = np.array([np.nan if o.variance is None else o.variance for o in observations], dtype=np.float64)
     plotted = chart.plotted(values, n)
     is_partial = np.array([o.period == partial for o in observations], dtype=bool)
     segment_of = _segments(starts, control)
@@ -292,7 +328,7 @@ def control_chart(
         base = _baseline(seg_starts, has_data, first, last)
         if np.count_nonzero(base) < MIN_BASELINE_PERIODS:
             continue
-        points = _judge_segment(chart, plotted[where], n[where], has_data, base)
+        points = _judge_segment(chart, plotted[where], n[where], variance[where], has_data, base)
         for index, (point_limits, signal) in zip(where, points, strict=True):
             limits[index], signals[index] = point_limits, signal
     return tuple(

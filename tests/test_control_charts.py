@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import random
+import statistics
+
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.control_charts import CHARTS, ChartPoint, Control, Observation, Signal, control_chart
+from sitegen.control_charts import CHARTS, ChartPoint, Control, Observation, Signal, c4_constant, control_chart
 from sitegen.metrics import periods_between
 
 MONTHS = periods_between("2024-01", "2027-12")
@@ -192,3 +197,49 @@ def test_p_chart_limits_bracket_the_centre_within_0_and_100_and_gaps_are_never_j
             assert 0 <= point.limits.lower <= point.limits.centre <= point.limits.upper <= 100
         if point.value is None or size == 0:
             assert point.signal is None
+
+
+# The x-bar chart with variable n (Montgomery, section 6.3.2) -------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "c4"), [(2, 0.7979), (5, 0.9400), (10, 0.9727), (25, 0.9896)])
+def test_c4_matches_montgomerys_table(n: int, c4: float) -> None:
+    """Appendix VI of Montgomery tabulates c4; the x-bar chart divides the pooled sd by it."""
+    assert c4_constant(np.array([float(n)]))[0] == pytest.approx(c4, abs=5e-5)
+
+
+def test_xbar_chart_pools_the_answers_of_the_baseline_as_plain_python_does() -> None:
+    """Centre: the mean of every baseline answer; sigma: the pooled within-period sd over c4(n) sqrt(n)."""
+    rng = random.Random(12)
+    periods = [[rng.randint(1, 7) for _ in range(rng.randint(20, 60))] for _ in range(14)]
+    observed = [
+        Observation(month, statistics.fmean(answers), len(answers), statistics.pvariance(answers))
+        for month, answers in zip(MONTHS, periods, strict=False)
+    ]
+    points = control_chart(observed, CHARTS["xbar"])
+    baseline = periods[:12]
+    centre = statistics.fmean(answer for answers in baseline for answer in answers)
+    within = sum((len(a) - 1) * statistics.variance(a) for a in baseline) / sum(len(a) - 1 for a in baseline)
+    for point, answers in zip(points, periods, strict=True):
+        n = len(answers)
+        c4 = math.sqrt(2 / (n - 1)) * math.gamma(n / 2) / math.gamma((n - 1) / 2)
+        sigma = math.sqrt(within) / (c4 * math.sqrt(n))
+        assert point.limits is not None
+        assert (point.limits.centre, point.limits.lower, point.limits.upper) == pytest.approx(
+            (centre, centre - 3 * sigma, centre + 3 * sigma)
+        )
+
+
+def test_xbar_chart_takes_an_nps_as_the_mean_of_scores_100_0_and_minus_100() -> None:
+    """Twelve months of 9 promoters, 3 passives and 2 detractors a month, then one of 14 detractors."""
+    month = [100] * 9 + [0] * 3 + [-100] * 2
+    scores = [month] * 12 + [[-100] * 14]
+    observed = [
+        Observation(label, statistics.fmean(s), len(s), statistics.pvariance(s))
+        for label, s in zip(MONTHS, scores, strict=False)
+    ]
+    points = control_chart(observed, CHARTS["xbar"])
+    limits = points[-1].limits
+    assert limits is not None and limits.centre == pytest.approx(100 * 7 / 14)
+    assert points[-1].signal == Signal("down", "beyond_limits")
+    assert all(point.signal is None for point in points[:12])

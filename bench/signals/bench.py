@@ -9,8 +9,10 @@ Simulated monthly series of 24 periods, at the example site's after-visit
 sample sizes (the answers to `recommend` per month in
 data/sample-responses.jsonl) and at 150 answers every month:
 
-- NPS series (promoters 45%, detractors 15%: NPS 30), charted on the XmR
-  chart, and share series (80%, as CSAT), charted on the p chart;
+- NPS series (promoters 45%, detractors 15%: NPS 30) and mean series (a
+  1-7 likert, mean 4.95, as CES), each charted on the XmR chart (the chart
+  issue 12 named) and on the x-bar chart (the one scorecards use), and share
+  series (80%, as CSAT), charted on the p chart;
 - stable: the same process all 24 periods; the share of series flagged at
   least once, by `sitegen.metrics.change_significance` (each period against
   the one before, as the scorecards do today) and by the control charts
@@ -22,7 +24,7 @@ data/sample-responses.jsonl) and at 150 answers every month:
   Goal: at most 3.
 
 Prints a table of both methods, the share of stable series each control
-rule trips, then PASS/MISS for each goal of the control charts.
+rule trips, then PASS/MISS for each goal of the charts scorecards use.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ STEP_AT = 12
 STEP_SIGMAS = 2.0
 PROMOTERS, DETRACTORS = 0.45, 0.15
 SHARE = 0.80
+LIKERT = np.array([0.03, 0.05, 0.10, 0.17, 0.25, 0.25, 0.15])
+"""Answer shares of the points 1-7 of the simulated likert (mean 4.95)."""
+POINTS = np.arange(1, 8)
 SEED = 20261201
 FALSE_ALARM_GOAL = 0.25
 DELAY_GOAL = 3.0
@@ -80,9 +85,11 @@ def draw_nps(rng: np.random.Generator, sizes: NDArray[np.int64], step: float, se
     promoters = rng.binomial(n, PROMOTERS + shift)
     detractors = rng.binomial(n - promoters, (DETRACTORS - shift) / (1 - PROMOTERS - shift))
     p, d = promoters / n, detractors / n
+    value = 100 * (p - d)
+    variance = 100 * 100 * (p + d) - value**2
     return [
         [
-            Figure(100 * (p[s, t] - d[s, t]), int(n[s, t]), moe_nps(p[s, t], d[s, t], int(n[s, t])))
+            Figure(value[s, t], int(n[s, t]), moe_nps(p[s, t], d[s, t], int(n[s, t])), {"variance": variance[s, t]})
             for t in range(PERIODS)
         ]
         for s in range(series)
@@ -99,6 +106,34 @@ def draw_share(rng: np.random.Generator, sizes: NDArray[np.int64], step: float, 
     ]
 
 
+def _tilted(step: float) -> NDArray[np.float64]:
+    """The likert's shares tilted (p_k proportional to p_k e^(theta k)) so that its mean rises by `step`."""
+    target = float(LIKERT @ POINTS) + step
+    low, high = -5.0, 5.0
+    for _ in range(60):
+        theta = (low + high) / 2
+        shares = LIKERT * np.exp(theta * POINTS)
+        shares /= shares.sum()
+        low, high = (theta, high) if shares @ POINTS < target else (low, theta)
+    return shares
+
+
+def draw_mean(rng: np.random.Generator, sizes: NDArray[np.int64], step: float, series: int) -> list[list[Figure]]:
+    """Means of likert answers, with each period's sd and variance; from period 13 the shares are `_tilted`."""
+    figures = []
+    for _ in range(series):
+        row = []
+        for t in range(PERIODS):
+            shares = LIKERT if t < STEP_AT or step == 0 else _tilted(step)
+            counts = rng.multinomial(int(sizes[t]), shares)
+            n = int(sizes[t])
+            mean = float(counts @ POINTS / n)
+            variance = float(counts @ (POINTS - mean) ** 2 / n)
+            row.append(Figure(mean, n, None, {"sd": math.sqrt(variance * n / (n - 1)), "variance": variance}))
+        figures.append(row)
+    return figures
+
+
 def nps_sigma(n: float) -> float:
     """The sd of one period's NPS, in points, at n answers."""
     return 100 * math.sqrt((PROMOTERS + DETRACTORS - (PROMOTERS - DETRACTORS) ** 2) / n)
@@ -109,8 +144,16 @@ def share_sigma(n: float) -> float:
     return 100 * math.sqrt(SHARE * (1 - SHARE) / n)
 
 
-DRAWS = {"nps": draw_nps, "share": draw_share}
-SIGMAS = {"nps": nps_sigma, "share": share_sigma}
+def mean_sigma(n: float) -> float:
+    """The sd of one period's likert mean at n answers."""
+    mean = float(LIKERT @ POINTS)
+    return math.sqrt(float(LIKERT @ (POINTS - mean) ** 2) / n)
+
+
+DRAWS = {"nps": draw_nps, "share": draw_share, "mean": draw_mean}
+SIGMAS = {"nps": nps_sigma, "share": share_sigma, "mean": mean_sigma}
+CASES = (("nps", "xmr"), ("nps", "xbar"), ("share", "p"), ("mean", "xmr"), ("mean", "xbar"))
+"""(metric kind, chart) pairs measured: the XmR rows are the chart issue 12 named for NPS and means."""
 
 
 def pairwise_flags(figures: list[Figure], kind: str) -> list[bool]:
@@ -120,10 +163,12 @@ def pairwise_flags(figures: list[Figure], kind: str) -> list[bool]:
     ]
 
 
-def chart_points(figures: list[Figure], kind: str) -> tuple[ChartPoint, ...]:
-    """The control chart of a series, on the chart its metric kind is drawn on."""
-    chart = CHARTS[CHART_OF_METRIC[kind]]
-    return control_chart([Observation(month, f.value, f.n) for month, f in zip(MONTHS, figures, strict=False)], chart)
+def chart_points(figures: list[Figure], chart: str) -> tuple[ChartPoint, ...]:
+    """The control chart of a series on the named chart."""
+    observations = [
+        Observation(month, f.value, f.n, f.extra.get("variance")) for month, f in zip(MONTHS, figures, strict=False)
+    ]
+    return control_chart(observations, CHARTS[chart])
 
 
 def delay(flags: list[bool]) -> float:
@@ -136,6 +181,7 @@ class Row:
     """One line of the table."""
 
     kind: str
+    chart: str
     sizes: str
     pairwise_alarms: float
     chart_alarms: float
@@ -146,7 +192,7 @@ class Row:
     rules: Counter[str]
 
 
-def measure(kind: str, label: str, sizes: NDArray[np.int64], series: int, rng: np.random.Generator) -> Row:
+def measure(kind: str, chart: str, label: str, sizes: NDArray[np.int64], series: int, rng: np.random.Generator) -> Row:
     """False alarms on stable series and delays on stepped ones, for both methods."""
     step = STEP_SIGMAS * SIGMAS[kind](float(np.mean(sizes)))
     stable = DRAWS[kind](rng, sizes, 0.0, series)
@@ -155,13 +201,14 @@ def measure(kind: str, label: str, sizes: NDArray[np.int64], series: int, rng: n
     pairwise_alarms = chart_alarms = 0
     for figures in stable:
         pairwise_alarms += any(pairwise_flags(figures, kind))
-        fired = {point.signal.rule for point in chart_points(figures, kind) if point.signal}
+        fired = {point.signal.rule for point in chart_points(figures, chart) if point.signal}
         chart_alarms += bool(fired)
         rules.update(fired)
     pairwise_delays = [delay(pairwise_flags(figures, kind)) for figures in stepped]
-    chart_delays = [delay([p.signal is not None for p in chart_points(figures, kind)]) for figures in stepped]
+    chart_delays = [delay([p.signal is not None for p in chart_points(figures, chart)]) for figures in stepped]
     return Row(
         kind,
+        chart,
         label,
         pairwise_alarms / series,
         chart_alarms / series,
@@ -184,24 +231,27 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
     example = example_sizes()
     sizes = {f"example ({example.min()}-{example.max()}/month)": example, "150/month": np.full(PERIODS, 150)}
-    rows = [measure(kind, label, n, series, rng) for kind in DRAWS for label, n in sizes.items()]
+    rows = [measure(kind, chart, label, n, series, rng) for kind, chart in CASES for label, n in sizes.items()]
     print(f"{series} series of {PERIODS} periods per case; step of {STEP_SIGMAS:g} sigma from period {STEP_AT + 1}\n")
     print(
-        "| metric | sample sizes | stable: flagged at least once, pairwise | control chart "
+        "| metric | chart | sample sizes | stable: flagged at least once, pairwise | control chart "
         "| step: median periods to flag, pairwise | control chart | step flagged within 12, pairwise | control chart |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         alarms = f"{row.pairwise_alarms:.1%} | {row.chart_alarms:.1%}"
         delays = f"{_periods(row.pairwise_delay)} | {_periods(row.chart_delay)}"
-        print(f"| {row.kind} | {row.sizes} | {alarms} | {delays} | {row.pairwise_found:.1%} | {row.chart_found:.1%} |")
+        found = f"{row.pairwise_found:.1%} | {row.chart_found:.1%}"
+        print(f"| {row.kind} | {row.chart} | {row.sizes} | {alarms} | {delays} | {found} |")
     print("\nStable series tripping each control rule at least once:")
     for row in rows:
         shares = ", ".join(f"{rule} {share:.1%}" for rule, share in sorted(row.rules.items()))
-        print(f"  {row.kind}, {row.sizes}: {shares}")
+        print(f"  {row.kind} on {row.chart}, {row.sizes}: {shares}")
     print()
     for row in rows:
-        case = f"{row.kind}, {row.sizes}"
+        if CHART_OF_METRIC[row.kind] != row.chart:
+            continue
+        case = f"{row.kind} on {row.chart}, {row.sizes}"
         alarms = "PASS" if row.chart_alarms <= FALSE_ALARM_GOAL else "MISS"
         print(f"{alarms} {case}: stable series flagged {row.chart_alarms:.1%} (goal <= {FALSE_ALARM_GOAL:.0%})")
         speed = "PASS" if row.chart_delay <= DELAY_GOAL else "MISS"
