@@ -25,6 +25,8 @@ VEGA_LITE_VERSION = "6.4"
 BRAND = "#0b5f55"
 TARGET = "#9c4a00"
 BAND = "#9fd8cd"
+LIMITS = "#5c6b68"
+SIGNAL = "#a3231b"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
 # At most this many period labels on a time axis; `labelOverlap` drops every other one where even these do not fit.
 MOST_PERIOD_LABELS = 8
@@ -134,22 +136,43 @@ def _period_axis(periods: Sequence[str]) -> alt.Axis:
 
 
 def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float | None, description: str) -> Chart:
-    """Value per period as a line, its 95% margin of error as a band, the target as a dashed rule.
+    """Value per period as a line, its 95% interval as a band, control limits, signals and the target.
 
-    `points` holds `period`, `value`, and `low`/`high` where a margin is known;
-    suppressed periods are simply absent.
+    `points` holds `period`, `value`, and `low`/`high` where an interval is
+    known, `centre`/`lower`/`upper` where the period has control limits and
+    `signal` (a rule id) where a rule fired; suppressed periods are absent.
+    The limits are thin grey lines (dotted, the centre solid), a signal a
+    red diamond, the target a dashed rule, so no meaning rests on colour alone.
     """
-    frame = pd.DataFrame(list(points), columns=["period", "value", "low", "high"])
+    columns = ["period", "value", "low", "high", "centre", "lower", "upper", "signal"]
+    frame = pd.DataFrame(list(points), columns=columns)
     axis = _period_axis(list(frame["period"]))
     base = alt.Chart(frame).encode(x=alt.X("period:O", title=None, axis=axis))
     layers: list[Any] = []
     if frame["low"].notna().any():
         layers.append(base.mark_area(opacity=0.35, color=BAND).encode(y=alt.Y("low:Q", title=y_title), y2="high:Q"))
+    if frame["centre"].notna().any():
+        for column, dash in (("upper", [2, 3]), ("lower", [2, 3]), ("centre", [1, 0])):
+            layers.append(
+                base.mark_line(color=LIMITS, strokeWidth=1, strokeDash=dash, interpolate="step").encode(
+                    y=alt.Y(f"{column}:Q", title=y_title)
+                )
+            )
     layers.append(
         base.mark_line(point=alt.OverlayMarkDef(color=BRAND), color=BRAND).encode(
             y=alt.Y("value:Q", title=y_title), tooltip=["period:O", alt.Tooltip("value:Q", format=".1f")]
         )
     )
+    if frame["signal"].notna().any():
+        signals = base.transform_filter("isValid(datum.signal)").mark_point(
+            shape="diamond", size=140, filled=True, color=SIGNAL, opacity=1
+        )
+        layers.append(
+            signals.encode(
+                y=alt.Y("value:Q", title=y_title),
+                tooltip=["period:O", alt.Tooltip("value:Q", format=".1f"), "signal:N"],
+            )
+        )
     if target is not None:
         rule = (
             alt.Chart(pd.DataFrame({"target": [target]}))

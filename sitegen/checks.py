@@ -6,13 +6,16 @@ that breaks it, so `sitegen check` can list every problem at once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from sitegen.control_charts import CHART_OF_METRIC
 from sitegen.errors import SiteError, did_you_mean
+from sitegen.metrics import period_kind, period_label, period_start
 from sitegen.models.common import Text
 from sitegen.models.scorecard import (
     BaseMetric,
@@ -178,6 +181,7 @@ def check_scorecard(
     yield from check_unique_ids(source.model.metrics, source, ("metrics",))
     for index, metric in enumerate(source.model.metrics):
         loc = ("metrics", index)
+        yield from _check_control(source, metric, loc)
         if isinstance(metric, RepeatRateMetric):
             data = (root / metric.data).resolve()
             if not data.is_relative_to(root.resolve()):
@@ -198,6 +202,34 @@ def check_scorecard(
             continue
         yield from _check_metric_questions(source, metric, survey, loc)
         yield from _check_segments(source, metric, survey, loc)
+
+
+EXAMPLE_DAY = dt.date(2026, 5, 4)
+"""A day whose period labels show owners the form expected (2026-W19, 2026-05, 2026-Q2)."""
+
+
+def _check_control(source: Source[Scorecard], metric: BaseMetric, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    """`control:` needs a metric drawn on a control chart, and periods of the scorecard's kind, in order."""
+    control = metric.control
+    if control is None:
+        return
+    if CHART_OF_METRIC.get(metric.kind) is None:  # type: ignore[attr-defined]
+        kind = metric.kind  # type: ignore[attr-defined]
+        yield source.error((*loc, "control"), f"a {kind} metric is not drawn on a control chart: remove 'control'")
+        return
+    period = source.model.period
+    named: list[tuple[tuple[Any, ...], str | None]] = [(("from",), control.from_), (("to",), control.to)]
+    named += [(("breaks", index), label) for index, label in enumerate(control.breaks)]
+    for key, label in named:
+        if label is not None and period_kind(label) != period:
+            yield source.error(
+                (*loc, "control", *key),
+                f"'{label}' is not a {period}: this scorecard's periods look like {period_label(EXAMPLE_DAY, period)}",
+            )
+    if control.from_ and control.to and period_start(control.to) < period_start(control.from_):
+        yield source.error(
+            (*loc, "control", "to"), f"the baseline ends ({control.to}) before it starts ({control.from_})"
+        )
 
 
 def _check_metric_questions(

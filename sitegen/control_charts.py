@@ -91,6 +91,8 @@ class ChartPoint:
     value: float | None
     limits: Limits | None
     signal: Signal | None
+    in_baseline: bool = False
+    """Whether the period is one of those its limits were computed from."""
 
 
 # Chart kinds ------------------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ CHART_OF_METRIC: Mapping[str, str] = {
     "share": "p",
     "count": "c",
 }
-"""The chart each metric kind is drawn on; a count with an exposure goes on the `u` chart instead.
+"""The chart each metric kind is drawn on by default; a count with an exposure goes on the `u` chart instead.
 
 NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
 12-period baseline the XmR chart flagged 28-33% of stable series in
@@ -198,6 +200,34 @@ NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
 A metric may still ask for `xmr` (`control: {chart: xmr}`) where its
 periods vary more than their answers explain.
 """
+
+
+def _nps_variance(value: float, extra: Mapping[str, float]) -> float | None:
+    """An NPS is the mean of scores 100, 0 and -100: E[s^2] - NPS^2 = 100 (promoters % + detractors %) - NPS^2."""
+    if "promoters" not in extra or "detractors" not in extra:
+        return None
+    return max(100 * (extra["promoters"] + extra["detractors"]) - value**2, 0.0)
+
+
+def _mean_variance(value: float, n: int, extra: Mapping[str, float]) -> float | None:
+    """A mean's within-period variance with divisor n, from its sample sd (divisor n - 1)."""
+    return extra["sd"] ** 2 * (n - 1) / n if "sd" in extra and n > 1 else None
+
+
+VARIANCE_OF_METRIC: Mapping[str, Callable[[float, int, Mapping[str, float]], float | None]] = {
+    "nps": lambda value, _n, extra: _nps_variance(value, extra),
+    "mean": _mean_variance,
+    "ces": _mean_variance,
+}
+"""How a kind drawn on the x-bar chart gives the variance of one answer from its published figure."""
+
+
+def observation(kind: str, period: str, value: float | None, n: int, extra: Mapping[str, float]) -> Observation:
+    """A period's figure as its kind's chart takes it; a period without a value is a gap with no n."""
+    if value is None:
+        return Observation(period, None)
+    variance = VARIANCE_OF_METRIC[kind](value, n, extra) if kind in VARIANCE_OF_METRIC else None
+    return Observation(period, value, float(n), variance)
 
 
 # Signal rules -------------------------------------------------------------------------------------------
@@ -318,6 +348,7 @@ def control_chart(
     declared_segment = _segments([period_start(control.baseline_from)], control)[0] if control.baseline_from else None
     limits: list[Limits | None] = [None] * len(observations)
     signals: list[Signal | None] = [None] * len(observations)
+    in_baseline = np.zeros(len(observations), dtype=bool)
     for segment in np.unique(segment_of):
         where = np.flatnonzero(segment_of == segment)
         seg_starts = [starts[i] for i in where]
@@ -328,10 +359,11 @@ def control_chart(
         base = _baseline(seg_starts, has_data, first, last)
         if np.count_nonzero(base) < MIN_BASELINE_PERIODS:
             continue
+        in_baseline[where] = base
         points = _judge_segment(chart, plotted[where], n[where], variance[where], has_data, base)
         for index, (point_limits, signal) in zip(where, points, strict=True):
             limits[index], signals[index] = point_limits, signal
     return tuple(
-        ChartPoint(o.period, None if np.isnan(plotted[i]) else float(plotted[i]), limits[i], signals[i])
+        ChartPoint(o.period, None if np.isnan(plotted[i]) else float(plotted[i]), limits[i], signals[i], in_baseline[i])
         for i, o in enumerate(observations)
     )

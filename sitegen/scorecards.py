@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sitegen import metrics
-from sitegen.metrics import Change, Figure, Measure
+from sitegen import control_charts, metrics
+from sitegen.control_charts import ChartPoint
+from sitegen.metrics import Figure, Measure
 from sitegen.models.scorecard import (
     BaseMetric,
     CesMetric,
@@ -96,13 +97,38 @@ class MetricFigures:
     periods: list[Cell]
     segments: dict[str, list[Cell]]
     status: str | None
-    change: Change | None
+    control: tuple[ChartPoint, ...] = ()
+    """The control chart of `periods`, point for point (empty for kinds not drawn on one)."""
     comments: list[Comment] = field(default_factory=list)
 
     @property
     def latest(self) -> Cell | None:
         """The latest complete period (the headline's), not the one still running."""
         return next((cell for cell in reversed(self.periods) if not cell.partial), None)
+
+    @property
+    def latest_point(self) -> ChartPoint | None:
+        """The control chart's point of the latest complete period."""
+        latest = self.latest
+        return next((point for point in self.control if latest and point.period == latest.key), None)
+
+    @property
+    def assessment(self) -> str | None:
+        """What the control chart says of the latest complete period, in the metric's own direction.
+
+        `improving` or `worsening` when a signal rule fires there, `no_signal`
+        when it lies within ordinary variation, `no_limits` while there are
+        fewer than 8 baseline periods; None for a kind with no chart or a
+        latest period with no published figure.
+        """
+        point = self.latest_point
+        if point is None or point.value is None:
+            return None
+        if point.limits is None:
+            return "no_limits"
+        if point.signal is None:
+            return "no_signal"
+        return "improving" if point.signal.direction == self.metric.direction else "worsening"
 
 
 @dataclass(frozen=True)
@@ -279,12 +305,32 @@ def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
     )
 
 
-def _change(metric: BaseMetric, periods: list[Cell]) -> Change | None:
-    """The latest of `periods` (complete ones) against the one before, when both are published and testable."""
-    if len(periods) < 2 or not (periods[-1].is_published and periods[-2].is_published):
-        return None
-    current, previous = (Figure(cell.value, cell.n, cell.moe, cell.extra) for cell in periods[-2:][::-1])
-    return metrics.change_significance(current, previous, metric.kind)  # type: ignore[attr-defined]
+def chart_name(metric: BaseMetric) -> str | None:
+    """The control chart a metric is judged on: its kind's, unless `control: {chart: ...}` names another."""
+    settings = metric.control
+    if settings is not None and settings.chart is not None:
+        return settings.chart
+    return control_charts.CHART_OF_METRIC.get(metric.kind)  # type: ignore[attr-defined]
+
+
+def control_points(metric: BaseMetric, periods: Sequence[Cell]) -> tuple[ChartPoint, ...]:
+    """The control chart of a metric's published periods (suppressed ones are gaps), as `metric.control` sets it."""
+    kind = metric.kind  # type: ignore[attr-defined]
+    settings = metric.control
+    chart = chart_name(metric)
+    if chart is None:
+        return ()
+    observations = [
+        control_charts.observation(kind, cell.key, cell.value if cell.is_published else None, cell.n, cell.extra)
+        for cell in periods
+    ]
+    control = (
+        control_charts.Control(settings.from_, settings.to, tuple(settings.breaks))
+        if settings
+        else control_charts.Control()
+    )
+    partial = next((cell.key for cell in periods if cell.partial), None)
+    return control_charts.control_chart(observations, control_charts.CHARTS[chart], control, partial)
 
 
 def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: int) -> list[Comment]:
@@ -335,7 +381,7 @@ def compute_metric(
         periods=period_cells,
         segments={name: cells for name, (cells, _) in segments.items()},
         status=_status(metric, complete),
-        change=_change(metric, complete),
+        control=control_points(metric, period_cells),
         comments=comments,
     )
 
@@ -399,6 +445,27 @@ def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
     return {**row, **tail}
 
 
+def _period_json(cell: Cell, point: ChartPoint | None, kind: str) -> dict[str, Any]:
+    """A period as the data files show it, with its control limits and signal where it is published."""
+    row = _published(cell, "period", kind)
+    if point is None or cell.suppressed:
+        return row
+    limits = point.limits
+    row["limits"] = None if limits is None else {"centre": limits.centre, "lower": limits.lower, "upper": limits.upper}
+    signal = point.signal
+    row["signal"] = None if signal is None else {"direction": signal.direction, "rule": signal.rule}
+    return row
+
+
+def _control_json(figures: MetricFigures) -> dict[str, Any]:
+    """The chart a metric is judged on, the periods its limits come from, and the verdict on the latest one."""
+    return {
+        "chart": chart_name(figures.metric),
+        "baseline": [point.period for point in figures.control if point.in_baseline],
+        "assessment": figures.assessment,
+    }
+
+
 def metric_json(figures: MetricFigures) -> dict[str, Any]:
     """One metric of `scorecard.json`, shaped as docs/DESIGN.md section 7 fixes it."""
     metric = figures.metric
@@ -411,7 +478,10 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     if metric.target is not None:
         by = metric.target.by.isoformat() if metric.target.by else None
         entry["target"] = {"value": metric.target.value, "by": by, "status": figures.status}
-    entry["periods"] = [_published(cell, "period", kind) for cell in figures.periods]
+    points = figures.control or (None,) * len(figures.periods)
+    entry["periods"] = [_period_json(cell, point, kind) for cell, point in zip(figures.periods, points, strict=True)]
+    if figures.control:
+        entry["control"] = _control_json(figures)
     entry["segments"] = {
         name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.segments.items()
     }
@@ -431,20 +501,30 @@ def scorecard_json(figures: ScorecardFigures, title: str) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+CSV_FIGURES = ("value", "n", "moe", "low", "high", "p90")
+CSV_LIMITS = ("centre", "lower", "upper")
+
+
 def metric_csv(figures: MetricFigures) -> bytes:
     """`scorecards/<id>/<metric>.csv`: one row per published cell (overall, periods, segments)."""
     kind = figures.metric.kind  # type: ignore[attr-defined]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["breakdown", "key", "value", "n", "moe", "low", "high", "p90", "suppressed", "partial"])
-    rows = [("overall", figures.overall)] + [("period", cell) for cell in figures.periods]
-    rows += [(name, cell) for name, cells in figures.segments.items() for cell in cells]
-    for breakdown, cell in rows:
-        published = _published(cell, None, kind)
+    writer.writerow(["breakdown", "key", *CSV_FIGURES, "suppressed", "partial", *CSV_LIMITS, "signal"])
+    points = figures.control or (None,) * len(figures.periods)
+    rows = [("overall", _published(figures.overall, None, kind), figures.overall)]
+    rows += [
+        ("period", _period_json(cell, point, kind), cell) for cell, point in zip(figures.periods, points, strict=True)
+    ]
+    rows += [(name, _published(cell, None, kind), cell) for name, cells in figures.segments.items() for cell in cells]
+    for breakdown, published, cell in rows:
+        limits, signal = published.get("limits") or {}, published.get("signal") or {}
         writer.writerow(
             [breakdown, cell.key]
-            + [_csv_number(published.get(name)) for name in ("value", "n", "moe", "low", "high", "p90")]
+            + [_csv_number(published.get(name)) for name in CSV_FIGURES]
             + ["yes" if cell.suppressed else "", "yes" if cell.partial else ""]
+            + [_csv_number(limits.get(name)) for name in CSV_LIMITS]
+            + [f"{signal['direction']} {signal['rule']}" if signal else ""]
         )
     return buffer.getvalue().encode("utf-8")
 

@@ -127,6 +127,8 @@ def _message(detail: Any, loc: tuple[Any, ...], holder: type[BaseModel] | None) 
         return (
             f"must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit (got {given!r})"
         )
+    if kind == "string_pattern_mismatch" and "Q[1-4]" in str(ctx.get("pattern", "")):
+        return f"must be a period such as 2026-W18, 2026-05 or 2026-Q2 (got {given!r})"
     if kind == "string_pattern_mismatch":
         return f"must be an http:// or https:// address (got {given!r})"
     if kind == "literal_error":

@@ -175,10 +175,10 @@ def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     ogre = next(row for row in staff["segments"]["location"] if row["key"] == "ogre")
     assert ogre == {"key": "ogre", "value": None, "suppressed": True}
     nps = document["metrics"][0]
-    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"}
+    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments", "control"}
     assert set(nps["overall"]) == {"value", "n", "moe", "low", "high"} and nps["target"]["by"] == "2026-12-31"
     csv_text = metric_csv(figures.metric("staff-nps")).decode()  # type: ignore[arg-type]
-    assert "location,ogre,,,,,,,yes," in csv_text
+    assert "location,ogre,,,,,,,yes,,,,," in csv_text
 
 
 def test_a_count_on_a_survey_that_is_not_anonymous_is_never_hidden(project: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from sitegen.models.common import Slug, StrictModel, Text
@@ -24,6 +24,30 @@ class Target(StrictModel):
     direction: Literal["up", "down"] | None = None
 
 
+PeriodLabel = Annotated[str, StringConstraints(pattern=r"^\d{4}-(?:W(?:0[1-9]|[1-4]\d|5[0-3])|0[1-9]|1[0-2]|Q[1-4])$")]
+"""A period as scorecards label it: 2026-W18, 2026-05 or 2026-Q2."""
+
+
+class ControlSettings(StrictModel):
+    """`control:` of a metric: the baseline its control-chart limits come from, and where the process changed.
+
+    Not a target's `baseline` (a value): this is a range of periods. Without
+    it, the limits come from the first 12 periods with data.
+    """
+
+    from_: PeriodLabel | None = Field(default=None, alias="from")
+    to: PeriodLabel | None = None
+    breaks: list[PeriodLabel] = []
+    chart: Literal["xmr"] | None = None
+    """`xmr` takes sigma from the periods' moving ranges instead of from their answers (see docs/statistics.md)."""
+
+    @model_validator(mode="after")
+    def _to_needs_from(self) -> ControlSettings:
+        if self.to is not None and self.from_ is None:
+            raise PydanticCustomError("control", "'to' needs a 'from': give the baseline's first period too")
+        return self
+
+
 class BaseMetric(StrictModel):
     """Keys every metric has."""
 
@@ -31,6 +55,7 @@ class BaseMetric(StrictModel):
     title: Text | None = None
     description: Text | None = None
     target: Target | None = None
+    control: ControlSettings | None = None
 
     default_direction: ClassVar[str] = "up"
 

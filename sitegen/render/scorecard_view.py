@@ -7,6 +7,7 @@ three language versions share them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from babel.numbers import format_decimal
 
 from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
+from sitegen.control_charts import ChartPoint
 from sitegen.i18n import UiText
 from sitegen.scorecards import Cell, MetricFigures
 
@@ -32,6 +34,30 @@ STATUS_NAMES = {
     "on_track": N_("On track"),
     "off_track": N_("Off track"),
     "insufficient_data": N_("Too few responses to tell"),
+}
+ASSESSMENT_NAMES = {
+    "improving": N_("Improving"),
+    "worsening": N_("Worsening"),
+    "no_signal": N_("No signal"),
+    "no_limits": N_("Too early to judge"),
+}
+SIGNAL_TEXTS = {
+    ("beyond_limits", "up"): N_("%(period)s is above the range ordinary variation gives (%(lower)s to %(upper)s)."),
+    ("beyond_limits", "down"): N_("%(period)s is below the range ordinary variation gives (%(lower)s to %(upper)s)."),
+    ("run_of_8", "up"): N_("8 periods in a row, up to %(period)s, are above the usual level (%(centre)s)."),
+    ("run_of_8", "down"): N_("8 periods in a row, up to %(period)s, are below the usual level (%(centre)s)."),
+    ("trend_of_6", "up"): N_("6 periods in a row, up to %(period)s, each rose above the one before."),
+    ("trend_of_6", "down"): N_("6 periods in a row, up to %(period)s, each fell below the one before."),
+    ("two_of_three", "up"): N_("2 of the 3 periods up to %(period)s are far above the usual level (%(centre)s)."),
+    ("two_of_three", "down"): N_("2 of the 3 periods up to %(period)s are far below the usual level (%(centre)s)."),
+}
+"""One line per signal rule and direction (the rules are `sitegen.control_charts.RULES`), for the page."""
+QUIET_TEXTS = {
+    "no_signal": N_(
+        "%(period)s is within the range ordinary variation gives (%(lower)s to %(upper)s): "
+        "its difference from earlier periods is noise, not a change."
+    ),
+    "no_limits": N_("Change is judged once 8 periods have published figures to set the usual range from."),
 }
 UNIT_NAMES = {"minutes": N_("min"), "hours": N_("h"), "days": N_("days")}
 PERCENT_KINDS = ("csat", "share")
@@ -83,15 +109,23 @@ def format_interval(cell: Cell, kind: str, lang: str, unit: str = "") -> str | N
     return UiText(lang).gettext("%(low)s to %(high)s", low=low, high=high)
 
 
-def _band(cell: Cell) -> dict[str, Any]:
-    """A trend point with its 95% interval as the band (not value ± moe, which is empty at 0 % and 100 %)."""
-    return {"period": cell.key, "value": cell.value, "low": cell.low, "high": cell.high}
+def _trend_point(cell: Cell, point: ChartPoint | None) -> dict[str, Any]:
+    """A trend point: its 95% interval as the band (not value ± moe, empty at 0 % and 100 %), its limits and signal."""
+    row: dict[str, Any] = {"period": cell.key, "value": cell.value, "low": cell.low, "high": cell.high}
+    if point is not None and point.limits is not None:
+        row |= {"centre": point.limits.centre, "lower": point.limits.lower, "upper": point.limits.upper}
+    if point is not None and point.signal is not None:
+        row["signal"] = point.signal.rule
+    return row
 
 
 def metric_charts(figures: MetricFigures) -> MetricCharts:
     """The charts of one metric, the same in every language (build them once)."""
     kind = figures.metric.kind  # type: ignore[attr-defined]
-    published = [_band(cell) for cell in figures.periods if cell.is_published]
+    points = figures.control or (None,) * len(figures.periods)
+    published = [
+        _trend_point(cell, point) for cell, point in zip(figures.periods, points, strict=True) if cell.is_published
+    ]
     target = figures.metric.target.value if figures.metric.target is not None else None
     trend = (
         trend_chart(published, y_title=AXIS_TITLES[kind], target=target, description=f"{figures.metric.id} per period")
@@ -130,6 +164,23 @@ def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
     )
 
 
+def assessment_text(figures: MetricFigures, lang: str, shown: Callable[[float | None], str]) -> str | None:
+    """The one-line reason for the latest period's verdict, in words a shop manager reads."""
+    point, assessment = figures.latest_point, figures.assessment
+    if point is None or assessment is None:
+        return None
+    ui = UiText(lang)
+    if assessment == "no_limits":
+        return ui.gettext(QUIET_TEXTS["no_limits"])
+    limits = point.limits
+    assert limits is not None
+    values = {"period": point.period, "centre": shown(limits.centre)}
+    values |= {"lower": shown(limits.lower), "upper": shown(limits.upper)}
+    if point.signal is None:
+        return ui.gettext(QUIET_TEXTS["no_signal"], **values)
+    return ui.gettext(SIGNAL_TEXTS[point.signal.rule, point.signal.direction], **values)
+
+
 def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallback: str) -> dict[str, Any]:
     """Everything the scorecard template needs about one metric, in `lang`."""
     ui = UiText(lang)
@@ -141,8 +192,6 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         return format_value(value, kind, lang, unit)
 
     latest = figures.latest
-    change = figures.change if figures.change is not None and figures.change.delta is not None else None
-    delta = change.delta if change else None
     return {
         "figures": figures,
         "kind": kind,
@@ -158,9 +207,9 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "target": shown(metric.target.value) if metric.target else None,
         "status": figures.status,
         "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,
-        "change": shown(delta).lstrip("-") if delta is not None else None,
-        "change_sign": ("+" if delta > 0 else "−" if delta < 0 else "±") if delta is not None else None,
-        "change_is_real": change.is_significant if change else None,
+        "assessment": figures.assessment,
+        "assessment_name": ui.gettext(ASSESSMENT_NAMES[figures.assessment]) if figures.assessment else None,
+        "assessment_text": assessment_text(figures, lang, shown),
         "charts": charts,
         "distribution": nps_distribution(figures, lang) if kind == "nps" else None,
         "unit": unit,
