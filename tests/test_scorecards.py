@@ -18,8 +18,9 @@ from sitegen import intervals
 from sitegen.build import render_site
 from sitegen.cli import main
 from sitegen.intervals import Interval
+from sitegen.privacy import Cell, suppress
 from sitegen.render.scorecard_view import metric_charts
-from sitegen.scorecards import Cell, compute_scorecards, metric_csv, scorecard_json, suppress
+from sitegen.scorecards import compute_scorecards, metric_csv, scorecard_json
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 
@@ -59,9 +60,14 @@ def test_responses_outside_every_segment_count_as_a_hidden_group() -> None:
     assert hidden(suppress(cells(8, 12, 30), MIN, complementary=True, unknown_n=0)) == []
 
 
-def test_empty_cells_do_not_force_others_into_hiding() -> None:
-    # Three empty quarters between two survey waves hide nobody.
-    assert hidden(suppress(cells(23, 0, 0, 0, 25), MIN, complementary=True)) == ["g1", "g2", "g3"]
+def test_empty_cells_are_not_hidden_and_do_not_force_others_into_hiding() -> None:
+    # Three empty quarters between two survey waves hide nobody: they say "no answers".
+    assert hidden(suppress(cells(23, 0, 0, 0, 25), MIN, complementary=True)) == []
+
+
+def test_an_empty_cell_is_no_company_for_a_hidden_one() -> None:
+    # Hiding the empty g1 beside g0 would hide nothing more: the next smallest group with answers goes instead.
+    assert hidden(suppress(cells(3, 0, 9, 30), MIN, complementary=True)) == ["g0", "g2"]
 
 
 def test_nothing_more_is_hidden_when_nothing_is_small() -> None:
@@ -175,7 +181,11 @@ def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     ogre = next(row for row in staff["segments"]["location"] if row["key"] == "ogre")
     assert ogre == {"key": "ogre", "value": None, "suppressed": True}
     nps = document["metrics"][0]
-    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"}
+    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"} | {
+        "latest_period",
+        "latest_segments",
+        "anonymous",
+    }
     assert set(nps["overall"]) == {"value", "n", "moe", "low", "high"} and nps["target"]["by"] == "2026-12-31"
     csv_text = metric_csv(figures.metric("staff-nps")).decode()  # type: ignore[arg-type]
     assert "location,ogre,,,,,,,yes," in csv_text

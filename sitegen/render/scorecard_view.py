@@ -15,7 +15,8 @@ from babel.numbers import format_decimal
 from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
 from sitegen.i18n import UiText
-from sitegen.scorecards import Cell, MetricFigures
+from sitegen.privacy import Cell
+from sitegen.scorecards import MetricFigures
 
 KIND_NAMES = {
     "nps": N_("Net Promoter Score"),
