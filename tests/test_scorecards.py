@@ -201,7 +201,8 @@ def test_the_page_escapes_comments_and_shows_no_hidden_figure(project: Path) -> 
     files = {path: content.decode() for path, content in render_site(load_site(project), as_of=AS_OF).items()}
     page = files["intranet/en/scorecards/customer-experience/index.html"]
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; faster" in page
-    assert '<th scope="row">ogre</th><td colspan="3">too few responses</td>' in page
+    hidden_text = "Hidden to protect anonymity: fewer than 5 answers here or in a group it would reveal"
+    assert f'<th scope="row">ogre</th><td colspan="3">{hidden_text}</td>' in page
     spec_texts = [json.loads(spec.replace("&#34;", '"').replace("&amp;", "&")) for spec in _specs(page)]
     assert all("ogre" not in json.dumps(spec) for spec in spec_texts)
     assert "intranet/scorecards/customer-experience/scorecard.json" in files
