@@ -147,7 +147,7 @@ def _unit_keys(frame: pd.DataFrame, segments: Sequence[str]) -> pd.Series:
 
     keys = pd.Series("", index=frame.index)
     for name in segments:
-        keys = keys + SEPARATOR + frame[name].map(key)
+        keys = keys + SEPARATOR + frame[name].astype(object).map(key)
     return keys
 
 
