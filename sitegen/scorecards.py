@@ -1,11 +1,9 @@
 """Scorecard definitions + stored responses -> published figures: overall, per period, per segment.
 
 For each metric: read only the columns it needs (`ResponseStore.frame`),
-compute with `sitegen.metrics`, then apply the privacy rule before anything
-leaves this module. A cell with fewer responses than
-`privacy.min_group_size` is suppressed (no value, no n); on an anonymous
-survey, further cells of the same breakdown are suppressed until no hidden
-group can be worked out from the total (complementary suppression). Counts
+compute with `sitegen.metrics` under the rule of `sitegen.privacy` (small
+groups hidden; on an anonymous survey, only complete periods, frozen when
+they close), so nothing leaves this module that the rule would hide. Counts
 on surveys that are not anonymous and figures from data files are exempt.
 """
 
@@ -17,14 +15,14 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sitegen import control_charts, metrics
+from sitegen import control_charts, metrics, privacy
 from sitegen.control_charts import ChartPoint
 from sitegen.metrics import Figure, Measure
 from sitegen.models.scorecard import (
@@ -42,42 +40,12 @@ from sitegen.models.scorecard import (
     SurveyMetric,
 )
 from sitegen.models.survey import NUMERIC_TYPES, Survey
+from sitegen.privacy import Cell
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
 from sitegen.store.responses import FieldKind
 
 COMMENTS_SHOWN = 10
-UNKNOWN = "\0unknown"
-"""The group of responses without a segment value: never published, but counted when closing gaps."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One published (or suppressed) figure of a breakdown: a period, a segment value, or everything."""
-
-    key: str
-    value: float | None
-    n: int
-    moe: float | None = None
-    extra: Mapping[str, float] = field(default_factory=dict)
-    suppressed: bool = False
-    partial: bool = False
-    """The running period: shown and charted, never judged (no status, no change)."""
-    low: float | None = None
-    high: float | None = None
-    """The 95% interval of `sitegen.intervals` for the kind, where it is defined."""
-
-    @classmethod
-    def of(cls, key: str, figure: Figure) -> Cell:
-        return cls(key, figure.value, figure.n, figure.moe, dict(figure.extra), low=figure.low, high=figure.high)
-
-    def hidden(self) -> Cell:
-        """The cell as the privacy rule publishes it: nothing but its key (and whether it is still running)."""
-        return Cell(self.key, None, 0, None, {}, True, self.partial)
-
-    @property
-    def is_published(self) -> bool:
-        return not self.suppressed and self.value is not None
 
 
 @dataclass(frozen=True)
@@ -100,6 +68,11 @@ class MetricFigures:
     control: tuple[ChartPoint, ...] = ()
     """The control chart of `periods`, point for point (empty for kinds not drawn on one)."""
     comments: list[Comment] = field(default_factory=list)
+    latest_period: str = ""
+    latest_segments: dict[str, list[Cell]] = field(default_factory=dict)
+    """The breakdowns of `latest_period` (the latest complete period) alone, beside `segments` over all periods."""
+    is_anonymous: bool = False
+    """Its survey is anonymous: all-periods figures are made only of published complete periods (`sitegen.privacy`)."""
 
     @property
     def latest(self) -> Cell | None:
@@ -147,30 +120,6 @@ class ScorecardFigures:
 
     def metric(self, metric_id: str) -> MetricFigures | None:
         return next((figures for figures in self.metrics if figures.metric.id == metric_id), None)
-
-
-# ---- privacy ----------------------------------------------------------------------------------
-
-
-def suppress(cells: Sequence[Cell], minimum: int, *, complementary: bool, unknown_n: int = 0) -> list[Cell]:
-    """Hide cells under `minimum`; with `complementary`, also the fewest others that close the gap.
-
-    The hidden set must never be worked out from the total: it needs at least
-    two cells and at least `minimum` responses together. Responses outside
-    every cell (`unknown_n`, e.g. without a location) count as hidden too.
-    """
-    hidden = {index for index, cell in enumerate(cells) if cell.n < minimum}
-    if complementary:
-        # An empty cell hides nobody, so it does not need company.
-        hidden_n = unknown_n + sum(cells[index].n for index in hidden)
-        hidden_groups = sum(1 for index in hidden if cells[index].n > 0) + (1 if unknown_n else 0)
-        candidates = sorted((cell.n, index) for index, cell in enumerate(cells) if index not in hidden)
-        while hidden_groups and (hidden_groups == 1 or hidden_n < minimum) and candidates:
-            n, index = candidates.pop(0)
-            hidden.add(index)
-            hidden_n += n
-            hidden_groups += 1
-    return [cell.hidden() if index in hidden else cell for index, cell in enumerate(cells)]
 
 
 # ---- reading responses ---------------------------------------------------------------------------
@@ -263,27 +212,6 @@ def measure_for(metric: BaseMetric, survey: Survey | None, timezone: str) -> Mea
     raise TypeError(f"no measure for {type(metric).__name__}")
 
 
-def _cells(table: pd.DataFrame, key: str) -> list[Cell]:
-    return [Cell.of(str(row[key]), metrics.to_figure(row, [key])) for _, row in table.iterrows()]
-
-
-def _period_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, periods: list[str]) -> list[Cell]:
-    """One cell per period from the first to the last with data; empty periods have n 0."""
-    by_period = {cell.key: cell for cell in _cells(metrics.summarise_by(measure, tally, [frame["period"]]), "period")}
-    return [by_period.get(label, Cell(label, None, 0)) for label in periods]
-
-
-def _segment_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, segment: str) -> tuple[list[Cell], int]:
-    """Cells per segment value, and how many responses had none (a list answer counts under each choice)."""
-    column = frame[segment]
-    if pd.api.types.is_object_dtype(column) and column.map(lambda value: isinstance(value, list)).any():
-        column = column.explode()
-        tally = tally.reindex(column.index)
-    unknown = int(metrics.summarise_by(measure, tally[column.isna().to_numpy()])["n"].iloc[0])
-    table = metrics.summarise_by(measure, tally, [column])
-    return _cells(table, segment), unknown
-
-
 def _is_exempt(metric: BaseMetric, survey: Survey | None) -> bool:
     """Counts about the business (not anonymous) and data-file metrics are never suppressed."""
     return isinstance(metric, RepeatRateMetric) or (
@@ -359,30 +287,33 @@ def compute_metric(
     measure = measure_for(metric, survey, timezone)
     labels = sorted(str(label) for label in frame["period"].dropna().unique())
     periods = metrics.periods_between(labels[0], running) if labels else []
-    tally = measure.tally(frame)
-    overall = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally).iloc[0]))
-    period_cells = [
-        replace(cell, partial=cell.key == running) for cell in _period_cells(frame, measure, tally, periods)
-    ]
-    segments = {segment: _segment_cells(frame, measure, tally, segment) for segment in getattr(metric, "segments", [])}
-    if not _is_exempt(metric, survey):
-        complementary = survey is not None and survey.is_anonymous
-        overall = suppress([overall], minimum, complementary=False)[0]
-        period_cells = suppress(period_cells, minimum, complementary=complementary)
-        segments = {
-            name: (suppress(cells, minimum, complementary=complementary, unknown_n=unknown), unknown)
-            for name, (cells, unknown) in segments.items()
-        }
+    anonymous = survey is not None and survey.is_anonymous
+    rule: privacy.Rule = "exempt" if _is_exempt(metric, survey) else "anonymous" if anonymous else "small_groups"
+    cells = privacy.publish(
+        frame,
+        measure,
+        measure.tally(frame),
+        periods=periods,
+        running=running,
+        segments=getattr(metric, "segments", []),
+        minimum=minimum,
+        rule=rule,
+    )
+    if anonymous:  # comments too wait for their period to close
+        frame = frame[(frame["period"] != running).to_numpy()]
     comments = _comments(frame, metric, survey, minimum) if isinstance(metric, NpsMetric) and survey is not None else []
-    complete = [cell for cell in period_cells if not cell.partial]
+    complete = [cell for cell in cells.periods if not cell.partial]
     return MetricFigures(
         metric=metric,
-        overall=overall,
-        periods=period_cells,
-        segments={name: cells for name, (cells, _) in segments.items()},
+        overall=cells.overall,
+        periods=cells.periods,
+        segments=cells.segments,
         status=_status(metric, complete),
-        control=control_points(metric, period_cells),
+        control=control_points(metric, cells.periods),
         comments=comments,
+        latest_period=cells.latest_period,
+        latest_segments=cells.latest_segments,
+        is_anonymous=anonymous,
     )
 
 
@@ -430,11 +361,13 @@ def compute_scorecard(
 
 
 def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
-    """A cell as the data files show it: a suppressed cell keeps only its key."""
+    """A cell as the data files show it: a suppressed or pending cell keeps only its key; no answers is n 0."""
     head = {key_name: cell.key} if key_name else {}
     tail = {"partial": True} if cell.partial else {}
     if cell.suppressed:
         return {**head, "value": None, "suppressed": True, **tail}
+    if cell.pending:
+        return {**head, "value": None, **tail, "pending": True}
     row: dict[str, Any] = {**head, "value": cell.value, "n": cell.n}
     if cell.moe is not None:
         row["moe"] = cell.moe
@@ -448,7 +381,7 @@ def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
 def _period_json(cell: Cell, point: ChartPoint | None, kind: str) -> dict[str, Any]:
     """A period as the data files show it, with its control limits and signal where it is published."""
     row = _published(cell, "period", kind)
-    if point is None or cell.suppressed:
+    if point is None or cell.suppressed or cell.pending:
         return row
     limits = point.limits
     row["limits"] = None if limits is None else {"centre": limits.centre, "lower": limits.lower, "upper": limits.upper}
@@ -485,6 +418,11 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     entry["segments"] = {
         name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.segments.items()
     }
+    entry["latest_period"] = figures.latest_period
+    entry["latest_segments"] = {
+        name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.latest_segments.items()
+    }
+    entry["anonymous"] = figures.is_anonymous
     return entry
 
 
@@ -506,23 +444,29 @@ CSV_LIMITS = ("centre", "lower", "upper")
 
 
 def metric_csv(figures: MetricFigures) -> bytes:
-    """`scorecards/<id>/<metric>.csv`: one row per published cell (overall, periods, segments)."""
+    """`scorecards/<id>/<metric>.csv`: one row per cell (overall, periods, segments, `segment@latest period`)."""
     kind = figures.metric.kind  # type: ignore[attr-defined]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["breakdown", "key", *CSV_FIGURES, "suppressed", "partial", *CSV_LIMITS, "signal"])
+    writer.writerow(["breakdown", "key", *CSV_FIGURES, "suppressed", "partial", "pending", *CSV_LIMITS, "signal"])
     points = figures.control or (None,) * len(figures.periods)
     rows = [("overall", _published(figures.overall, None, kind), figures.overall)]
     rows += [
         ("period", _period_json(cell, point, kind), cell) for cell, point in zip(figures.periods, points, strict=True)
     ]
     rows += [(name, _published(cell, None, kind), cell) for name, cells in figures.segments.items() for cell in cells]
+    latest = figures.latest_period
+    rows += [
+        (f"{name}@{latest}", _published(cell, None, kind), cell)
+        for name, cells in figures.latest_segments.items()
+        for cell in cells
+    ]
     for breakdown, published, cell in rows:
         limits, signal = published.get("limits") or {}, published.get("signal") or {}
         writer.writerow(
             [breakdown, cell.key]
             + [_csv_number(published.get(name)) for name in CSV_FIGURES]
-            + ["yes" if cell.suppressed else "", "yes" if cell.partial else ""]
+            + ["yes" if flag else "" for flag in (cell.suppressed, cell.partial, cell.pending)]
             + [_csv_number(limits.get(name)) for name in CSV_LIMITS]
             + [f"{signal['direction']} {signal['rule']}" if signal else ""]
         )

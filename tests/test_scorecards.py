@@ -18,8 +18,9 @@ from sitegen import intervals
 from sitegen.build import render_site
 from sitegen.cli import main
 from sitegen.intervals import Interval
+from sitegen.privacy import Cell, suppress
 from sitegen.render.scorecard_view import metric_charts
-from sitegen.scorecards import Cell, compute_scorecards, metric_csv, scorecard_json, suppress
+from sitegen.scorecards import compute_scorecards, metric_csv, scorecard_json
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 
@@ -59,9 +60,14 @@ def test_responses_outside_every_segment_count_as_a_hidden_group() -> None:
     assert hidden(suppress(cells(8, 12, 30), MIN, complementary=True, unknown_n=0)) == []
 
 
-def test_empty_cells_do_not_force_others_into_hiding() -> None:
-    # Three empty quarters between two survey waves hide nobody.
-    assert hidden(suppress(cells(23, 0, 0, 0, 25), MIN, complementary=True)) == ["g1", "g2", "g3"]
+def test_empty_cells_are_not_hidden_and_do_not_force_others_into_hiding() -> None:
+    # Three empty quarters between two survey waves hide nobody: they say "no answers".
+    assert hidden(suppress(cells(23, 0, 0, 0, 25), MIN, complementary=True)) == []
+
+
+def test_an_empty_cell_is_no_company_for_a_hidden_one() -> None:
+    # Hiding the empty g1 beside g0 would hide nothing more: the next smallest group with answers goes instead.
+    assert hidden(suppress(cells(3, 0, 9, 30), MIN, complementary=True)) == ["g0", "g2"]
 
 
 def test_nothing_more_is_hidden_when_nothing_is_small() -> None:
@@ -175,10 +181,15 @@ def test_the_data_file_keeps_no_figure_of_a_hidden_cell(project: Path) -> None:
     ogre = next(row for row in staff["segments"]["location"] if row["key"] == "ogre")
     assert ogre == {"key": "ogre", "value": None, "suppressed": True}
     nps = document["metrics"][0]
-    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments", "control"}
+    assert set(nps) == {"id", "kind", "survey", "question", "overall", "target", "periods", "segments"} | {
+        "latest_period",
+        "latest_segments",
+        "anonymous",
+        "control",
+    }
     assert set(nps["overall"]) == {"value", "n", "moe", "low", "high"} and nps["target"]["by"] == "2026-12-31"
     csv_text = metric_csv(figures.metric("staff-nps")).decode()  # type: ignore[arg-type]
-    assert "location,ogre,,,,,,,yes,,,,," in csv_text
+    assert "location,ogre,,,,,,,yes,,,,,," in csv_text
 
 
 def test_a_count_on_a_survey_that_is_not_anonymous_is_never_hidden(project: Path) -> None:
@@ -191,7 +202,8 @@ def test_the_page_escapes_comments_and_shows_no_hidden_figure(project: Path) -> 
     files = {path: content.decode() for path, content in render_site(load_site(project), as_of=AS_OF).items()}
     page = files["intranet/en/scorecards/customer-experience/index.html"]
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; faster" in page
-    assert '<th scope="row">ogre</th><td colspan="3">too few responses</td>' in page
+    hidden_text = "Hidden to protect anonymity: fewer than 5 answers here or in a group it would reveal"
+    assert f'<th scope="row">ogre</th><td colspan="3">{hidden_text}</td>' in page
     spec_texts = [json.loads(spec.replace("&#34;", '"').replace("&amp;", "&")) for spec in _specs(page)]
     assert all("ogre" not in json.dumps(spec) for spec in spec_texts)
     assert "intranet/scorecards/customer-experience/scorecard.json" in files

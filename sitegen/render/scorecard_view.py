@@ -7,8 +7,8 @@ three language versions share them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -17,7 +17,8 @@ from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
 from sitegen.control_charts import ChartPoint
 from sitegen.i18n import UiText
-from sitegen.scorecards import Cell, MetricFigures
+from sitegen.privacy import Cell
+from sitegen.scorecards import MetricFigures
 
 KIND_NAMES = {
     "nps": N_("Net Promoter Score"),
@@ -80,10 +81,11 @@ NPS_GROUPS = (
 
 @dataclass(frozen=True)
 class MetricCharts:
-    """A metric's charts: its trend, one per segment breakdown, and (NPS) the answer groups."""
+    """A metric's charts: its trend, one per segment breakdown (all periods, and the latest complete period)."""
 
     trend: Chart | None
     segments: dict[str, Chart]
+    latest_segments: dict[str, Chart] = field(default_factory=dict)
 
 
 def format_value(value: float | None, kind: str, lang: str, unit: str = "") -> str:
@@ -132,14 +134,19 @@ def metric_charts(figures: MetricFigures) -> MetricCharts:
         if published
         else None
     )
-    segments = {}
-    for name, cells in figures.segments.items():
+    segments = _segment_charts(figures.segments, AXIS_TITLES[kind], f"{figures.metric.id} by {{}}")
+    latest = f"{figures.metric.id} by {{}} in {figures.latest_period}"
+    return MetricCharts(trend, segments, _segment_charts(figures.latest_segments, AXIS_TITLES[kind], latest))
+
+
+def _segment_charts(breakdowns: Mapping[str, Sequence[Cell]], x_title: str, description: str) -> dict[str, Chart]:
+    """A bar chart per breakdown of its published cells; `description` names the segment at `{}`."""
+    charts = {}
+    for name, cells in breakdowns.items():
         rows = [{"key": cell.key, "value": cell.value} for cell in cells if cell.is_published]
         if rows:
-            segments[name] = segment_chart(
-                rows, x_title=AXIS_TITLES[kind], description=f"{figures.metric.id} by {name}"
-            )
-    return MetricCharts(trend, segments)
+            charts[name] = segment_chart(rows, x_title=x_title, description=description.format(name))
+    return charts
 
 
 def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
