@@ -13,41 +13,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from sitegen.errors import SiteError, did_you_mean
+from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
-from sitegen.models.scorecard import (
-    BaseMetric,
-    CesMetric,
-    CsatMetric,
-    DurationMetric,
-    MeanMetric,
-    NpsMetric,
-    QuestionMetric,
-    RepeatRateMetric,
-    Scorecard,
-    ShareMetric,
-    SurveyMetric,
-)
-from sitegen.models.survey import (
-    CHOICE_TYPES,
-    NUMERIC_TYPES,
-    RESERVED_FIELD_NAMES,
-    BaseQuestion,
-    Survey,
-    choice_ids,
-    scale_bounds,
-)
+from sitegen.models.scorecard import BaseMetric, DataFileMetric, Scorecard, SurveyMetric
+from sitegen.models.survey import NUMERIC_TYPES, RESERVED_FIELD_NAMES, BaseQuestion, Survey, choice_ids, scale_bounds
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
     from sitegen.site import Site
-
-QUESTION_TYPES_FOR_KIND: dict[type[QuestionMetric], tuple[str, ...]] = {
-    NpsMetric: ("nps",),
-    CsatMetric: ("rating",),
-    CesMetric: ("likert",),
-    MeanMetric: NUMERIC_TYPES,
-    ShareMetric: CHOICE_TYPES,
-}
 
 
 def check_site(site: Site) -> list[SiteError]:
@@ -171,46 +144,58 @@ def _check_condition(
 def check_scorecard(
     source: Source[Scorecard], surveys: dict[str, Survey], root: Path, invalid_surveys: Collection[str] = ()
 ) -> Iterator[SiteError]:
-    """Each metric names a survey, questions of the right type and a data file that exist.
+    """Each metric names a survey, questions of the right type and a data file that exist, and meets its kind's rules.
 
     A metric on one of `invalid_surveys` (whose own errors are reported) is not checked further.
     """
     yield from check_unique_ids(source.model.metrics, source, ("metrics",))
     for index, metric in enumerate(source.model.metrics):
         loc = ("metrics", index)
-        if isinstance(metric, RepeatRateMetric):
-            data = (root / metric.data).resolve()
-            if not data.is_relative_to(root.resolve()):
+        kind = kind_of(metric)
+        if isinstance(metric, DataFileMetric):
+            problems = list(_check_data_file(source, metric, root, loc))
+            yield from problems
+            if problems:
+                continue
+        survey = None
+        if isinstance(metric, SurveyMetric):
+            survey = surveys.get(metric.survey)
+            if survey is None and metric.survey in invalid_surveys:
+                continue
+            if survey is None:
                 yield source.error(
-                    (*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv"
+                    (*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}"
                 )
-            elif not data.is_file():
-                yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
-            continue
-        assert isinstance(metric, SurveyMetric)
-        survey = surveys.get(metric.survey)
-        if survey is None and metric.survey in invalid_surveys:
-            continue
-        if survey is None:
-            yield source.error(
-                (*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}"
-            )
-            continue
-        yield from _check_metric_questions(source, metric, survey, loc)
-        yield from _check_segments(source, metric, survey, loc)
+                continue
+            problems = list(_check_metric_questions(source, metric, kind, survey, loc))
+            yield from problems
+            yield from _check_segments(source, metric, kind, survey, loc)
+            if problems:
+                continue
+        for problem in kind.check(metric, survey, root):
+            yield source.error((*loc, *problem.key), problem.message) if isinstance(problem, Problem) else problem
+
+
+def _check_data_file(
+    source: Source[Scorecard], metric: DataFileMetric, root: Path, loc: tuple[Any, ...]
+) -> Iterator[SiteError]:
+    data = (root / metric.data).resolve()
+    if not data.is_relative_to(root.resolve()):
+        yield source.error(
+            (*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv"
+        )
+    elif not data.is_file():
+        yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
 
 
 def _check_metric_questions(
-    source: Source[Scorecard], metric: BaseMetric, survey: Survey, loc: tuple[Any, ...]
+    source: Source[Scorecard], metric: BaseMetric, kind: MetricKind, survey: Survey, loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
-    wanted: list[tuple[str, str, tuple[str, ...]]] = []
-    if isinstance(metric, QuestionMetric):
-        wanted.append(("question", metric.question, QUESTION_TYPES_FOR_KIND[type(metric)]))
-    if isinstance(metric, DurationMetric):
-        wanted += [("start", metric.start, ("datetime", "date")), ("end", metric.end, ("datetime", "date"))]
-    for key, question_id, types in wanted:
+    """Each key of the metric that names a question names one of the survey's, of a type the kind reads."""
+    known = [q.id for q in survey.questions]
+    for key, types in kind.questions.items():
+        question_id = getattr(metric, key)
         question = survey.question(question_id)
-        known = [q.id for q in survey.questions]
         if question is None:
             yield source.error(
                 (*loc, key), f"survey '{survey.id}' has no question '{question_id}'{did_you_mean(question_id, known)}"
@@ -218,35 +203,20 @@ def _check_metric_questions(
         elif question.type not in types:  # type: ignore[attr-defined]
             yield source.error(
                 (*loc, key),
-                f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",  # type: ignore[attr-defined]
+                f"a {kind.name} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",  # type: ignore[attr-defined]
             )
-        elif isinstance(metric, CesMetric) and question.points != 7:  # type: ignore[attr-defined]
-            yield source.error(
-                (*loc, key),
-                f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}",  # type: ignore[attr-defined]
-            )
-        elif isinstance(metric, ShareMetric):
-            allowed = choice_ids(question)
-            key = "equals" if metric.equals is not None else "in"
-            for choice in metric.counted_choices:
-                if choice not in allowed:
-                    yield source.error(
-                        (*loc, key),
-                        f"'{choice}' is not an answer of '{question_id}'; expected one of {', '.join(allowed)}",
-                    )
 
 
 def _check_segments(
-    source: Source[Scorecard], metric: SurveyMetric, survey: Survey, loc: tuple[Any, ...]
+    source: Source[Scorecard], metric: SurveyMetric, kind: MetricKind, survey: Survey, loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
-    """A segment is `location`, `stage`, a hidden field or a choice question of the survey."""
-    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]
-    known = sorted({"stage", *survey.hidden, *choice_questions})
+    """A segment is one the kind can break down by: `stage`, a hidden field or a choice question of the survey."""
+    known = kind.segments.known(survey)
     for index, segment in enumerate(metric.segments):
         if segment not in known:
             yield source.error(
                 (*loc, "segments", index),
-                f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; "
+                f"'{segment}' is not {kind.segments.described} of survey '{survey.id}'; "
                 f"expected one of {', '.join(known)}{did_you_mean(segment, known)}",
             )
 

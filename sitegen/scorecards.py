@@ -5,8 +5,9 @@ compute with `sitegen.metrics`, then apply the privacy rule before anything
 leaves this module. A cell with fewer responses than
 `privacy.min_group_size` is suppressed (no value, no n); on an anonymous
 survey, further cells of the same breakdown are suppressed until no hidden
-group can be worked out from the total (complementary suppression). Counts
-on surveys that are not anonymous and figures from data files are exempt.
+group can be worked out from the total (complementary suppression). Which
+kinds are exempt (counts and response rates on surveys that are not
+anonymous, figures from data files) their `sitegen.metric_kinds` entry says.
 """
 
 from __future__ import annotations
@@ -25,21 +26,9 @@ import numpy as np
 import pandas as pd
 
 from sitegen import metrics
+from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Change, Figure, Measure
-from sitegen.models.scorecard import (
-    BaseMetric,
-    CesMetric,
-    CountMetric,
-    CsatMetric,
-    DurationMetric,
-    MeanMetric,
-    NpsMetric,
-    QuestionMetric,
-    RepeatRateMetric,
-    Scorecard,
-    ShareMetric,
-    SurveyMetric,
-)
+from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import NUMERIC_TYPES, Survey
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
@@ -77,6 +66,12 @@ class Cell:
     @property
     def is_published(self) -> bool:
         return not self.suppressed and self.value is not None
+
+    @property
+    def responses(self) -> int:
+        """The responses behind the cell, which the privacy rule counts: its n, unless n counts something else
+        (a response rate's n is its receipts, and its `responses` extra the answers)."""
+        return int(self.extra.get("responses", self.n))
 
 
 @dataclass(frozen=True)
@@ -133,12 +128,12 @@ def suppress(cells: Sequence[Cell], minimum: int, *, complementary: bool, unknow
     two cells and at least `minimum` responses together. Responses outside
     every cell (`unknown_n`, e.g. without a location) count as hidden too.
     """
-    hidden = {index for index, cell in enumerate(cells) if cell.n < minimum}
+    hidden = {index for index, cell in enumerate(cells) if cell.responses < minimum}
     if complementary:
         # An empty cell hides nobody, so it does not need company.
-        hidden_n = unknown_n + sum(cells[index].n for index in hidden)
-        hidden_groups = sum(1 for index in hidden if cells[index].n > 0) + (1 if unknown_n else 0)
-        candidates = sorted((cell.n, index) for index, cell in enumerate(cells) if index not in hidden)
+        hidden_n = unknown_n + sum(cells[index].responses for index in hidden)
+        hidden_groups = sum(1 for index in hidden if cells[index].responses > 0) + (1 if unknown_n else 0)
+        candidates = sorted((cell.responses, index) for index, cell in enumerate(cells) if index not in hidden)
         while hidden_groups and (hidden_groups == 1 or hidden_n < minimum) and candidates:
             n, index = candidates.pop(0)
             hidden.add(index)
@@ -162,32 +157,13 @@ def _segment_field(survey: Survey, segment: str) -> Field:
     return Field(segment, "meta", segment, "text")
 
 
-def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
-    """Free-text follow-ups asked of low scorers (`show_if` on the NPS question)."""
-    return [
-        question.id
-        for question in survey.questions
-        if question.type in ("text", "textarea")
-        and question.show_if is not None
-        and question.show_if.question == metric.question
-    ]
-
-
 def fields_for(metric: SurveyMetric, survey: Survey) -> list[Field]:
     """The columns a metric reads from its survey's responses."""
     wanted: list[Field] = [_segment_field(survey, segment) for segment in metric.segments]
-    if isinstance(metric, QuestionMetric):
-        wanted.append(Field(metric.question, "answers", metric.question, _field_kind(survey, metric.question)))
-    if isinstance(metric, DurationMetric):
-        wanted += [
-            Field(metric.start, "answers", metric.start, "text"),
-            Field(metric.end, "answers", metric.end, "text"),
-        ]
-    if isinstance(metric, NpsMetric):
-        wanted += [
-            Field(question_id, "answers", question_id, "text") for question_id in comment_questions(survey, metric)
-        ]
-    return wanted
+    return wanted + [
+        Field(question_id, "answers", question_id, _field_kind(survey, question_id))
+        for question_id in kind_of(metric).answers_read(metric, survey)
+    ]
 
 
 def read_frames(
@@ -206,35 +182,12 @@ def read_frames(
     }
 
 
-def read_orders(path: Path, timezone: str) -> pd.DataFrame:
-    """An orders file (`customer`, `ordered_at`); times without an offset are the site's local time."""
-    orders = pd.read_csv(path, dtype={"customer": "string", "ordered_at": "string"})
-    orders["ordered_at"] = metrics.moments(orders["ordered_at"], timezone)
-    return orders
-
-
 # ---- computing --------------------------------------------------------------------------------
 
 
 def measure_for(metric: BaseMetric, survey: Survey | None, timezone: str) -> Measure:
     """The metrics module's measure for a scorecard metric."""
-    if isinstance(metric, NpsMetric):
-        return metrics.NpsMeasure(metric.question)
-    if isinstance(metric, CsatMetric):
-        return metrics.CsatMeasure(metric.question, getattr(survey.question(metric.question), "points", 5))  # type: ignore[union-attr]
-    if isinstance(metric, CesMetric):
-        return metrics.CesMeasure(metric.question)
-    if isinstance(metric, MeanMetric):
-        return metrics.MeanMeasure(metric.question)
-    if isinstance(metric, ShareMetric):
-        return metrics.ShareMeasure(metric.question, tuple(metric.counted_choices))
-    if isinstance(metric, CountMetric):
-        return metrics.CountMeasure()
-    if isinstance(metric, DurationMetric):
-        return metrics.DurationMeasure(metric.start, metric.end, metric.unit, timezone)
-    if isinstance(metric, RepeatRateMetric):
-        return metrics.RepeatRateMeasure()
-    raise TypeError(f"no measure for {type(metric).__name__}")
+    return kind_of(metric).measure(metric, survey, timezone)
 
 
 def _cells(table: pd.DataFrame, key: str) -> list[Cell]:
@@ -260,9 +213,7 @@ def _segment_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, s
 
 def _is_exempt(metric: BaseMetric, survey: Survey | None) -> bool:
     """Counts about the business (not anonymous) and data-file metrics are never suppressed."""
-    return isinstance(metric, RepeatRateMetric) or (
-        isinstance(metric, CountMetric) and survey is not None and not survey.is_anonymous
-    )
+    return kind_of(metric).is_exempt(survey)
 
 
 def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
@@ -369,14 +320,12 @@ def compute_scorecard(
     frames = {
         survey_id: with_periods(frame, "submitted_at") for survey_id, frame in responses.items() if survey_id in used
     }
+    tables = Tables(frames, project_root, timezone, with_periods)
     figures = []
     for metric in scorecard.metrics:
-        if isinstance(metric, RepeatRateMetric):
-            orders = with_periods(read_orders(project_root / metric.data, timezone), "ordered_at")
-            figures.append(compute_metric(metric, orders, None, minimum, timezone, running))
-        else:
-            survey_id = metric.survey
-            figures.append(compute_metric(metric, frames[survey_id], surveys[survey_id], minimum, timezone, running))
+        table = kind_of(metric).table(metric, tables)
+        survey = surveys[metric.survey] if isinstance(metric, SurveyMetric) else None
+        figures.append(compute_metric(metric, table, survey, minimum, timezone, running))
     return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()), as_of)
 
 
@@ -394,15 +343,14 @@ def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
         row["moe"] = cell.moe
     if cell.low is not None and cell.high is not None:
         row["low"], row["high"] = cell.low, cell.high
-    if kind == "duration" and "p90" in cell.extra:
-        row["p90"] = cell.extra["p90"]
+    row.update({name: cell.extra[name] for name in KINDS[kind].published_extras if name in cell.extra})
     return {**row, **tail}
 
 
 def metric_json(figures: MetricFigures) -> dict[str, Any]:
     """One metric of `scorecard.json`, shaped as docs/DESIGN.md section 7 fixes it."""
     metric = figures.metric
-    kind = metric.kind  # type: ignore[attr-defined]
+    kind = kind_of(metric).name
     entry: dict[str, Any] = {"id": metric.id, "kind": kind}
     for key in ("survey", "question", "data"):
         if getattr(metric, key, None) is not None:
@@ -433,7 +381,7 @@ def scorecard_json(figures: ScorecardFigures, title: str) -> bytes:
 
 def metric_csv(figures: MetricFigures) -> bytes:
     """`scorecards/<id>/<metric>.csv`: one row per published cell (overall, periods, segments)."""
-    kind = figures.metric.kind  # type: ignore[attr-defined]
+    kind = kind_of(figures.metric).name
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["breakdown", "key", "value", "n", "moe", "low", "high", "p90", "suppressed", "partial"])
@@ -479,7 +427,7 @@ def scorecards_key(site: Site, as_of: dt.date) -> str:
     parts += [config.store, config.timezone, str(config.privacy.min_group_size), as_of.isoformat()]
     for source in site.scorecards:
         for metric in source.model.metrics:
-            if isinstance(metric, RepeatRateMetric):
+            if isinstance(metric, DataFileMetric):
                 status = (site.files.root / metric.data).stat()
                 parts.append(f"{metric.data}:{status.st_mtime_ns}:{status.st_size}")
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:

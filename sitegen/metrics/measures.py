@@ -181,6 +181,22 @@ def _summarise_share(groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class TopBoxMeasure(Measure):
+    """% of answers in the top `top` points of a scale that ends at `highest` (9-10 of 0-10 for the top two)."""
+
+    column: str
+    highest: float
+    top: int = 2
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        answers = _numbers(frame[self.column])
+        return pd.DataFrame({"n": answers.notna(), "hits": answers >= self.highest - self.top + 1})
+
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
+        return _summarise_share(groups)
+
+
+@dataclass(frozen=True)
 class CsatMeasure(Measure):
     """Customer satisfaction: % of answers in the top two points of a 1..points rating."""
 
@@ -188,8 +204,7 @@ class CsatMeasure(Measure):
     points: int = 5
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
-        ratings = _numbers(frame[self.column])
-        return pd.DataFrame({"n": ratings.notna(), "hits": ratings >= self.points - 1})
+        return TopBoxMeasure(self.column, self.points, 2).tally(frame)
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         return _summarise_share(groups)
@@ -370,6 +385,32 @@ class RepeatRateMeasure(Measure):
             repeat_orders=totals["repeats"].astype("float64"),
             orders=totals["orders"].astype("float64"),
         )
+
+
+@dataclass(frozen=True)
+class ResponseRateMeasure(Measure):
+    """Responses per count (receipts, invitations), in percent; n is the count, so a share of it.
+
+    Each row of the frame is a response (`responses` 1, `count` 0) or a
+    count (`responses` 0, `count` c), so one groupby sums both per period and
+    segment. A group with counts but no responses is 0 %; one with responses
+    but no count has no value (n 0). More responses than counts (a counts
+    file that misses days) gives a value above 100 with no margin and no
+    interval, since no share of the count can be above it.
+    """
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[["responses", "count"]].astype("int64")
+
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
+        totals = groups.sum()
+        responses, counts = totals["responses"], totals["count"]
+        p = responses / counts
+        impossible = responses > counts
+        low, high = intervals.share_intervals(responses, counts)
+        interval = (np.where(impossible, np.nan, low), np.where(impossible, np.nan, high))
+        moe = pd.Series(_share_moe(p, counts), index=p.index).mask(impossible)
+        return _finish(100 * p, counts, moe, interval, responses=responses.astype("float64"))
 
 
 # Grouped computation ------------------------------------------------------------------
