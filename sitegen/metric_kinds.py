@@ -63,6 +63,8 @@ class ValueFormat:
 
 WHOLE = ValueFormat("#,##0", rounds=True)
 PERCENT = ValueFormat("#,##0", " %")
+RATE = ValueFormat("#,##0.0", " %")
+"""A percent with a decimal: response rates are a few percent, where a whole number says little."""
 DECIMAL = ValueFormat("#,##0.00")
 DURATION = ValueFormat("#,##0.0", with_unit=True)
 
@@ -391,7 +393,7 @@ KINDS: Mapping[str, MetricKind] = {
             ResponseRateMetric,
             N_("Response rate"),
             "%",
-            PERCENT,
+            RATE,
             _response_rate_measure,
             "p",
             check=_response_rate_check,
