@@ -206,9 +206,9 @@ def _segment_cells(frame: pd.DataFrame, measure: Measure, tally: pd.DataFrame, s
     if pd.api.types.is_object_dtype(column) and column.map(lambda value: isinstance(value, list)).any():
         column = column.explode()
         tally = tally.reindex(column.index)
-    unknown = int(metrics.summarise_by(measure, tally[column.isna().to_numpy()])["n"].iloc[0])
+    unknown = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally[column.isna().to_numpy()]).iloc[0]))
     table = metrics.summarise_by(measure, tally, [column])
-    return _cells(table, segment), unknown
+    return _cells(table, segment), unknown.responses
 
 
 def _is_exempt(metric: BaseMetric, survey: Survey | None) -> bool:
