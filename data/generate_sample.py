@@ -13,8 +13,9 @@ Run it from the project directory:
     .venv/bin/python data/generate_sample.py
 
 It rewrites `data/sample-responses.jsonl` (the responses, in sitegen's JSON
-Lines interchange format) and `data/orders.csv` (loyalty-card orders for the
-repeat-rate metric), then prints how many it wrote to stderr. Load the
+Lines interchange format), `data/orders.csv` (loyalty-card orders for the
+repeat-rate metric) and `data/receipts.csv` (receipts printed per café and
+day, for the QR response rate), then prints how many it wrote to stderr. Load the
 responses into the store with:
 
     .venv/bin/sitegen responses import data/sample-responses.jsonl
@@ -55,6 +56,11 @@ The story built in (the figures the scorecards should show):
   have few repeat orders); a stamp card from March 2026 makes card holders
   come back more often (0.5-1.1 repeat orders per customer a month in
   2025, 1.0-1.2 in 2026).
+- receipts.csv: the tills' receipts per café and day (about 3,000 a month in
+  Rīga centre, 2,300 in the mall, 1,500 in Jelgava; more at weekends and in
+  summer, none on closed days). Every receipt carries the survey's QR code, so
+  answers per receipt is the QR response rate: about 2.5 %, but near 0 % in
+  Jelgava in January 2026, when the new till printed receipts without it.
 
 The last month, November 2026, holds only 20 days, so its counts (and
 repeat orders) are lower than a full month's.
@@ -82,6 +88,7 @@ LOCATIONS = ("riga-centre", "riga-mall", "jelgava")
 HERE = Path(__file__).resolve().parent
 RESPONSES_FILE = HERE / "sample-responses.jsonl"
 ORDERS_FILE = HERE / "orders.csv"
+RECEIPTS_FILE = HERE / "receipts.csv"
 
 # Days a café was closed, or handed out receipts without the survey's QR code.
 JELGAVA_RENOVATION = (dt.date(2025, 2, 3), dt.date(2025, 2, 26))
@@ -1286,6 +1293,22 @@ def orders(draw: Draw) -> list[tuple[str, dt.datetime]]:
     return rows
 
 
+RECEIPTS_BASE = {"riga-centre": 92, "riga-mall": 72, "jelgava": 47}
+"""Receipts on an ordinary weekday, before the season and the growth of the business."""
+
+
+def receipts(draw: Draw) -> list[tuple[dt.date, str, int]]:
+    """(day, café, receipts printed) for every day of the sample, 0 on days a café was closed."""
+    rows = []
+    for year, month in MONTHS:
+        growth = 1 + 0.10 * progress(year, month)
+        for day in month_days(year, month):
+            for location in LOCATIONS:
+                mean = RECEIPTS_BASE[location] * SEASON[month] * growth * (1.35 if day.weekday() >= 5 else 1.0)
+                rows.append((day, location, draw.poisson(mean) if is_open(location, day) else 0))
+    return rows
+
+
 # ---- output --------------------------------------------------------------------------
 
 
@@ -1334,6 +1357,13 @@ def main() -> None:
     writer.writerows((card, moment.strftime("%Y-%m-%dT%H:%M:%S")) for card, moment in order_rows)
     ORDERS_FILE.write_bytes(text.getvalue().encode("utf-8"))
 
+    receipt_rows = receipts(Draw("receipts"))
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(("date", "location", "count"))
+    writer.writerows((day.isoformat(), location, count) for day, location, count in receipt_rows)
+    RECEIPTS_FILE.write_bytes(text.getvalue().encode("utf-8"))
+
     for survey in generators:
         print(f"{survey}: {counts[survey]} responses", file=sys.stderr)
     print(f"{RESPONSES_FILE.name}: {len(lines)} responses (synthetic)", file=sys.stderr)
@@ -1344,6 +1374,7 @@ def main() -> None:
         ),
         file=sys.stderr,
     )
+    print(f"{RECEIPTS_FILE.name}: {sum(row[2] for row in receipt_rows)} receipts (synthetic)", file=sys.stderr)
 
 
 if __name__ == "__main__":

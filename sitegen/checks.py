@@ -6,51 +6,21 @@ that breaks it, so `sitegen check` can list every problem at once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from sitegen.control_charts import CHART_OF_METRIC
 from sitegen.errors import SiteError, did_you_mean
-from sitegen.metrics import period_kind, period_label, period_start
+from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
-from sitegen.models.scorecard import (
-    BaseMetric,
-    CesMetric,
-    CsatMetric,
-    DurationMetric,
-    MeanMetric,
-    NpsMetric,
-    QuestionMetric,
-    RepeatRateMetric,
-    Scorecard,
-    ShareMetric,
-    SurveyMetric,
-)
-from sitegen.models.survey import (
-    CHOICE_TYPES,
-    NUMERIC_TYPES,
-    RESERVED_FIELD_NAMES,
-    BaseQuestion,
-    Survey,
-    choice_ids,
-    scale_bounds,
-)
+from sitegen.models.scorecard import BaseMetric, DataFileMetric, Scorecard, SurveyMetric, period_kind_of
+from sitegen.models.survey import NUMERIC_TYPES, RESERVED_FIELD_NAMES, BaseQuestion, Survey, choice_ids, scale_bounds
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
     from sitegen.site import Site
-
-QUESTION_TYPES_FOR_KIND: dict[type[QuestionMetric], tuple[str, ...]] = {
-    NpsMetric: ("nps",),
-    CsatMetric: ("rating",),
-    CesMetric: ("likert",),
-    MeanMetric: NUMERIC_TYPES,
-    ShareMetric: CHOICE_TYPES,
-}
 
 
 def check_site(site: Site) -> list[SiteError]:
@@ -174,38 +144,53 @@ def _check_condition(
 def check_scorecard(
     source: Source[Scorecard], surveys: dict[str, Survey], root: Path, invalid_surveys: Collection[str] = ()
 ) -> Iterator[SiteError]:
-    """Each metric names a survey, questions of the right type and a data file that exist.
+    """Each metric names a survey, questions of the right type and a data file that exist, and meets its kind's rules.
 
     A metric on one of `invalid_surveys` (whose own errors are reported) is not checked further.
     """
     yield from check_unique_ids(source.model.metrics, source, ("metrics",))
     for index, metric in enumerate(source.model.metrics):
         loc = ("metrics", index)
+        kind = kind_of(metric)
         yield from _check_control(source, metric, loc)
-        if isinstance(metric, RepeatRateMetric):
-            data = (root / metric.data).resolve()
-            if not data.is_relative_to(root.resolve()):
+        if isinstance(metric, DataFileMetric):
+            problems = list(_check_data_file(source, metric, root, loc))
+            yield from problems
+            if problems:
+                continue
+        survey = None
+        if isinstance(metric, SurveyMetric):
+            survey = surveys.get(metric.survey)
+            if survey is None and metric.survey in invalid_surveys:
+                continue
+            if survey is None:
                 yield source.error(
-                    (*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv"
+                    (*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}"
                 )
-            elif not data.is_file():
-                yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
-            continue
-        assert isinstance(metric, SurveyMetric)
-        survey = surveys.get(metric.survey)
-        if survey is None and metric.survey in invalid_surveys:
-            continue
-        if survey is None:
-            yield source.error(
-                (*loc, "survey"), f"no survey with id '{metric.survey}'{did_you_mean(metric.survey, surveys)}"
-            )
-            continue
-        yield from _check_metric_questions(source, metric, survey, loc)
-        yield from _check_segments(source, metric, survey, loc)
+                continue
+            problems = list(_check_metric_questions(source, metric, kind, survey, loc))
+            yield from problems
+            yield from _check_segments(source, metric, kind, survey, loc)
+            if problems:
+                continue
+        for problem in kind.check(metric, survey, root):
+            yield source.error((*loc, *problem.key), problem.message) if isinstance(problem, Problem) else problem
 
 
-EXAMPLE_DAY = dt.date(2026, 5, 4)
-"""A day whose period labels show owners the form expected (2026-W19, 2026-05, 2026-Q2)."""
+def _check_data_file(
+    source: Source[Scorecard], metric: DataFileMetric, root: Path, loc: tuple[Any, ...]
+) -> Iterator[SiteError]:
+    data = (root / metric.data).resolve()
+    if not data.is_relative_to(root.resolve()):
+        yield source.error(
+            (*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv"
+        )
+    elif not data.is_file():
+        yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
+
+
+PERIOD_EXAMPLES = {"week": "2026-W19", "month": "2026-05", "quarter": "2026-Q2"}
+"""Labels that show owners the form each kind of period takes."""
 
 
 def _check_control(source: Source[Scorecard], metric: BaseMetric, loc: tuple[Any, ...]) -> Iterator[SiteError]:
@@ -213,36 +198,35 @@ def _check_control(source: Source[Scorecard], metric: BaseMetric, loc: tuple[Any
     control = metric.control
     if control is None:
         return
-    if CHART_OF_METRIC.get(metric.kind) is None:  # type: ignore[attr-defined]
-        kind = metric.kind  # type: ignore[attr-defined]
-        yield source.error((*loc, "control"), f"a {kind} metric is not drawn on a control chart: remove 'control'")
+    if kind_of(metric).control_chart is None:
+        yield source.error(
+            (*loc, "control"), f"a {kind_of(metric).name} metric is not drawn on a control chart: remove 'control'"
+        )
         return
     period = source.model.period
     named: list[tuple[tuple[Any, ...], str | None]] = [(("from",), control.from_), (("to",), control.to)]
     named += [(("breaks", index), label) for index, label in enumerate(control.breaks)]
     for key, label in named:
-        if label is not None and period_kind(label) != period:
+        if label is not None and period_kind_of(label) != period:
             yield source.error(
                 (*loc, "control", *key),
-                f"'{label}' is not a {period}: this scorecard's periods look like {period_label(EXAMPLE_DAY, period)}",
+                f"'{label}' is not a {period}: this scorecard's periods look like {PERIOD_EXAMPLES[period]}",
             )
-    if control.from_ and control.to and period_start(control.to) < period_start(control.from_):
+    # Labels of one kind are zero-padded, so they sort as their periods do.
+    if control.from_ and control.to and control.to < control.from_:
         yield source.error(
             (*loc, "control", "to"), f"the baseline ends ({control.to}) before it starts ({control.from_})"
         )
 
 
 def _check_metric_questions(
-    source: Source[Scorecard], metric: BaseMetric, survey: Survey, loc: tuple[Any, ...]
+    source: Source[Scorecard], metric: BaseMetric, kind: MetricKind, survey: Survey, loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
-    wanted: list[tuple[str, str, tuple[str, ...]]] = []
-    if isinstance(metric, QuestionMetric):
-        wanted.append(("question", metric.question, QUESTION_TYPES_FOR_KIND[type(metric)]))
-    if isinstance(metric, DurationMetric):
-        wanted += [("start", metric.start, ("datetime", "date")), ("end", metric.end, ("datetime", "date"))]
-    for key, question_id, types in wanted:
+    """Each key of the metric that names a question names one of the survey's, of a type the kind reads."""
+    known = [q.id for q in survey.questions]
+    for key, types in kind.questions.items():
+        question_id = getattr(metric, key)
         question = survey.question(question_id)
-        known = [q.id for q in survey.questions]
         if question is None:
             yield source.error(
                 (*loc, key), f"survey '{survey.id}' has no question '{question_id}'{did_you_mean(question_id, known)}"
@@ -250,35 +234,20 @@ def _check_metric_questions(
         elif question.type not in types:  # type: ignore[attr-defined]
             yield source.error(
                 (*loc, key),
-                f"a {metric.kind} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",  # type: ignore[attr-defined]
+                f"a {kind.name} metric needs a {' or '.join(types)} question; '{question_id}' is {question.type}",  # type: ignore[attr-defined]
             )
-        elif isinstance(metric, CesMetric) and question.points != 7:  # type: ignore[attr-defined]
-            yield source.error(
-                (*loc, key),
-                f"a ces metric needs a 7-point likert question; '{question_id}' has {question.points}",  # type: ignore[attr-defined]
-            )
-        elif isinstance(metric, ShareMetric):
-            allowed = choice_ids(question)
-            key = "equals" if metric.equals is not None else "in"
-            for choice in metric.counted_choices:
-                if choice not in allowed:
-                    yield source.error(
-                        (*loc, key),
-                        f"'{choice}' is not an answer of '{question_id}'; expected one of {', '.join(allowed)}",
-                    )
 
 
 def _check_segments(
-    source: Source[Scorecard], metric: SurveyMetric, survey: Survey, loc: tuple[Any, ...]
+    source: Source[Scorecard], metric: SurveyMetric, kind: MetricKind, survey: Survey, loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
-    """A segment is `location`, `stage`, a hidden field or a choice question of the survey."""
-    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]
-    known = sorted({"stage", *survey.hidden, *choice_questions})
+    """A segment is one the kind can break down by: `stage`, a hidden field or a choice question of the survey."""
+    known = kind.segments.known(survey)
     for index, segment in enumerate(metric.segments):
         if segment not in known:
             yield source.error(
                 (*loc, "segments", index),
-                f"'{segment}' is not a hidden field or choice question of survey '{survey.id}'; "
+                f"'{segment}' is not {kind.segments.described} of survey '{survey.id}'; "
                 f"expected one of {', '.join(known)}{did_you_mean(segment, known)}",
             )
 

@@ -184,23 +184,6 @@ CHARTS: Mapping[str, Chart] = {
 }
 """The chart kinds by name (Montgomery, chapters 6 and 7)."""
 
-CHART_OF_METRIC: Mapping[str, str] = {
-    "nps": "xbar",
-    "mean": "xbar",
-    "ces": "xbar",
-    "csat": "p",
-    "share": "p",
-    "count": "c",
-}
-"""The chart each metric kind is drawn on by default; a count with an exposure goes on the `u` chart instead.
-
-NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
-12-period baseline the XmR chart flagged 28-33% of stable series in
-`bench/signals` (goal 25%), the x-bar chart 20-21% (docs/statistics.md).
-A metric may still ask for `xmr` (`control: {chart: xmr}`) where its
-periods vary more than their answers explain.
-"""
-
 
 def _nps_variance(value: float, extra: Mapping[str, float]) -> float | None:
     """An NPS is the mean of scores 100, 0 and -100: E[s^2] - NPS^2 = 100 (promoters % + detractors %) - NPS^2."""

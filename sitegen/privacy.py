@@ -70,6 +70,14 @@ class Cell:
         """Nobody answered: not a secret, and not to be confused with a hidden cell."""
         return self.n == 0 and not self.suppressed and not self.pending
 
+    @property
+    def responses(self) -> int:
+        """The answers behind the cell, which the rule counts: its n, unless n counts something else.
+
+        A response rate's n is its receipts, and its `responses` extra the answers.
+        """
+        return int(self.extra.get("responses", self.n))
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -90,11 +98,13 @@ def suppress(cells: Sequence[Cell], minimum: int, *, complementary: bool, unknow
     every cell (`unknown_n`, e.g. without a location) count as hidden too. An
     empty cell hides nobody: it is neither hidden nor counted as company.
     """
-    hidden = {index for index, cell in enumerate(cells) if 0 < cell.n < minimum}
+    hidden = {index for index, cell in enumerate(cells) if 0 < cell.responses < minimum}
     if complementary:
-        hidden_n = unknown_n + sum(cells[index].n for index in hidden)
+        hidden_n = unknown_n + sum(cells[index].responses for index in hidden)
         hidden_groups = len(hidden) + (1 if unknown_n else 0)
-        candidates = sorted((cell.n, index) for index, cell in enumerate(cells) if index not in hidden and cell.n)
+        candidates = sorted(
+            (cell.responses, index) for index, cell in enumerate(cells) if index not in hidden and cell.responses
+        )
         while hidden_groups and (hidden_groups == 1 or hidden_n < minimum) and candidates:
             n, index = candidates.pop(0)
             hidden.add(index)
@@ -129,8 +139,8 @@ class _Segment:
             values, tally = self.values, self.tally
         else:
             values, tally = self.values[rows.to_numpy()], self.tally[rows.to_numpy()]
-        unknown = int(metrics.summarise_by(measure, tally[values.isna().to_numpy()])["n"].iloc[0])
-        return _cells(metrics.summarise_by(measure, tally, [values]), str(values.name)), unknown
+        unknown = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally[values.isna().to_numpy()]).iloc[0]))
+        return _cells(metrics.summarise_by(measure, tally, [values]), str(values.name)), unknown.responses
 
 
 def _cells(table: pd.DataFrame, key: str) -> list[Cell]:
@@ -207,7 +217,7 @@ def _publish_anonymous(
     overall = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally[rows]).iloc[0]))
     if not published and any(cell.suppressed for cell in periods):
         overall = overall.hidden()
-    elif not published and any(cell.n for cell in period_cells if cell.partial):
+    elif not published and any(cell.responses for cell in period_cells if cell.partial):
         overall = overall.withheld()
     breakdowns = _period_breakdowns(frame, measure, tally, columns, minimum, complete)
     segments, latest_segments = {}, {}
@@ -226,12 +236,12 @@ def _union_of_published(
     published = {
         f"{label}{SEPARATOR}{cell.key}" for label, cells in shown.items() for cell in cells if cell.is_published
     }
-    answered = {cell.key for cells in shown.values() for cell in cells if cell.n or cell.suppressed}
+    answered = {cell.key for cells in shown.values() for cell in cells if cell.responses or cell.suppressed}
     cell_keys = segment.period.astype(str) + SEPARATOR + segment.values.astype(str)
     union = {cell.key: cell for cell in segment.cells(measure, cell_keys.isin(published) & segment.values.notna())[0]}
     empty = {key: Cell(key, None, 0) for key in keys}
     return [
-        union[key] if key in union and union[key].n else empty[key].hidden() if key in answered else empty[key]
+        union[key] if key in union and union[key].responses else empty[key].hidden() if key in answered else empty[key]
         for key in keys
     ]
 
@@ -257,7 +267,8 @@ def _period_breakdowns(
     safe = set(complete)
     if overlapping:
         units = metrics.summarise_by(measure, tally, [frame["period"], _unit_keys(frame, list(columns))])
-        small = units[(units["n"] > 0) & (units["n"] < minimum)]
+        answers = units["responses"] if "responses" in units else units["n"]
+        small = units[(answers > 0) & (answers < minimum)]
         safe -= {str(label) for label in small["period"]}
     breakdowns: dict[str, dict[str, list[Cell]]] = {}
     for name, segment in columns.items():
@@ -265,7 +276,7 @@ def _period_breakdowns(
         for label in complete:
             cells, unknown = segment.cells(measure, segment.period == label)
             if overlapping:
-                hidden = [cell.hidden() if cell.n else cell for cell in cells]
+                hidden = [cell.hidden() if cell.responses else cell for cell in cells]
                 breakdowns[name][label] = cells if label in safe else hidden
             else:
                 breakdowns[name][label] = suppress(cells, minimum, complementary=True, unknown_n=unknown)

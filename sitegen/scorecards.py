@@ -3,8 +3,9 @@
 For each metric: read only the columns it needs (`ResponseStore.frame`),
 compute with `sitegen.metrics` under the rule of `sitegen.privacy` (small
 groups hidden; on an anonymous survey, only complete periods, frozen when
-they close), so nothing leaves this module that the rule would hide. Counts
-on surveys that are not anonymous and figures from data files are exempt.
+they close), so nothing leaves this module that the rule would hide. Which
+kinds are exempt (counts and response rates on surveys that are not
+anonymous, figures from data files) their `sitegen.metric_kinds` entry says.
 """
 
 from __future__ import annotations
@@ -24,21 +25,9 @@ import pandas as pd
 
 from sitegen import control_charts, metrics, privacy
 from sitegen.control_charts import ChartPoint
+from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure
-from sitegen.models.scorecard import (
-    BaseMetric,
-    CesMetric,
-    CountMetric,
-    CsatMetric,
-    DurationMetric,
-    MeanMetric,
-    NpsMetric,
-    QuestionMetric,
-    RepeatRateMetric,
-    Scorecard,
-    ShareMetric,
-    SurveyMetric,
-)
+from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import NUMERIC_TYPES, Survey
 from sitegen.privacy import Cell
 from sitegen.site import Site
@@ -137,32 +126,13 @@ def _segment_field(survey: Survey, segment: str) -> Field:
     return Field(segment, "meta", segment, "text")
 
 
-def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
-    """Free-text follow-ups asked of low scorers (`show_if` on the NPS question)."""
-    return [
-        question.id
-        for question in survey.questions
-        if question.type in ("text", "textarea")
-        and question.show_if is not None
-        and question.show_if.question == metric.question
-    ]
-
-
 def fields_for(metric: SurveyMetric, survey: Survey) -> list[Field]:
     """The columns a metric reads from its survey's responses."""
     wanted: list[Field] = [_segment_field(survey, segment) for segment in metric.segments]
-    if isinstance(metric, QuestionMetric):
-        wanted.append(Field(metric.question, "answers", metric.question, _field_kind(survey, metric.question)))
-    if isinstance(metric, DurationMetric):
-        wanted += [
-            Field(metric.start, "answers", metric.start, "text"),
-            Field(metric.end, "answers", metric.end, "text"),
-        ]
-    if isinstance(metric, NpsMetric):
-        wanted += [
-            Field(question_id, "answers", question_id, "text") for question_id in comment_questions(survey, metric)
-        ]
-    return wanted
+    return wanted + [
+        Field(question_id, "answers", question_id, _field_kind(survey, question_id))
+        for question_id in kind_of(metric).answers_read(metric, survey)
+    ]
 
 
 def read_frames(
@@ -181,42 +151,17 @@ def read_frames(
     }
 
 
-def read_orders(path: Path, timezone: str) -> pd.DataFrame:
-    """An orders file (`customer`, `ordered_at`); times without an offset are the site's local time."""
-    orders = pd.read_csv(path, dtype={"customer": "string", "ordered_at": "string"})
-    orders["ordered_at"] = metrics.moments(orders["ordered_at"], timezone)
-    return orders
-
-
 # ---- computing --------------------------------------------------------------------------------
 
 
 def measure_for(metric: BaseMetric, survey: Survey | None, timezone: str) -> Measure:
     """The metrics module's measure for a scorecard metric."""
-    if isinstance(metric, NpsMetric):
-        return metrics.NpsMeasure(metric.question)
-    if isinstance(metric, CsatMetric):
-        return metrics.CsatMeasure(metric.question, getattr(survey.question(metric.question), "points", 5))  # type: ignore[union-attr]
-    if isinstance(metric, CesMetric):
-        return metrics.CesMeasure(metric.question)
-    if isinstance(metric, MeanMetric):
-        return metrics.MeanMeasure(metric.question)
-    if isinstance(metric, ShareMetric):
-        return metrics.ShareMeasure(metric.question, tuple(metric.counted_choices))
-    if isinstance(metric, CountMetric):
-        return metrics.CountMeasure()
-    if isinstance(metric, DurationMetric):
-        return metrics.DurationMeasure(metric.start, metric.end, metric.unit, timezone)
-    if isinstance(metric, RepeatRateMetric):
-        return metrics.RepeatRateMeasure()
-    raise TypeError(f"no measure for {type(metric).__name__}")
+    return kind_of(metric).measure(metric, survey, timezone)
 
 
 def _is_exempt(metric: BaseMetric, survey: Survey | None) -> bool:
     """Counts about the business (not anonymous) and data-file metrics are never suppressed."""
-    return isinstance(metric, RepeatRateMetric) or (
-        isinstance(metric, CountMetric) and survey is not None and not survey.is_anonymous
-    )
+    return kind_of(metric).is_exempt(survey)
 
 
 def _status(metric: BaseMetric, periods: list[Cell]) -> str | None:
@@ -238,7 +183,7 @@ def chart_name(metric: BaseMetric) -> str | None:
     settings = metric.control
     if settings is not None and settings.chart is not None:
         return settings.chart
-    return control_charts.CHART_OF_METRIC.get(metric.kind)  # type: ignore[attr-defined]
+    return kind_of(metric).control_chart
 
 
 def control_points(metric: BaseMetric, periods: Sequence[Cell]) -> tuple[ChartPoint, ...]:
@@ -346,14 +291,12 @@ def compute_scorecard(
     frames = {
         survey_id: with_periods(frame, "submitted_at") for survey_id, frame in responses.items() if survey_id in used
     }
+    tables = Tables(frames, project_root, timezone, with_periods)
     figures = []
     for metric in scorecard.metrics:
-        if isinstance(metric, RepeatRateMetric):
-            orders = with_periods(read_orders(project_root / metric.data, timezone), "ordered_at")
-            figures.append(compute_metric(metric, orders, None, minimum, timezone, running))
-        else:
-            survey_id = metric.survey
-            figures.append(compute_metric(metric, frames[survey_id], surveys[survey_id], minimum, timezone, running))
+        table = kind_of(metric).table(metric, tables)
+        survey = surveys[metric.survey] if isinstance(metric, SurveyMetric) else None
+        figures.append(compute_metric(metric, table, survey, minimum, timezone, running))
     return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()), as_of)
 
 
@@ -373,8 +316,7 @@ def _published(cell: Cell, key_name: str | None, kind: str) -> dict[str, Any]:
         row["moe"] = cell.moe
     if cell.low is not None and cell.high is not None:
         row["low"], row["high"] = cell.low, cell.high
-    if kind == "duration" and "p90" in cell.extra:
-        row["p90"] = cell.extra["p90"]
+    row.update({name: cell.extra[name] for name in KINDS[kind].published_extras if name in cell.extra})
     return {**row, **tail}
 
 
@@ -402,7 +344,7 @@ def _control_json(figures: MetricFigures) -> dict[str, Any]:
 def metric_json(figures: MetricFigures) -> dict[str, Any]:
     """One metric of `scorecard.json`, shaped as docs/DESIGN.md section 7 fixes it."""
     metric = figures.metric
-    kind = metric.kind  # type: ignore[attr-defined]
+    kind = kind_of(metric).name
     entry: dict[str, Any] = {"id": metric.id, "kind": kind}
     for key in ("survey", "question", "data"):
         if getattr(metric, key, None) is not None:
@@ -445,7 +387,7 @@ CSV_LIMITS = ("centre", "lower", "upper")
 
 def metric_csv(figures: MetricFigures) -> bytes:
     """`scorecards/<id>/<metric>.csv`: one row per cell (overall, periods, segments, `segment@latest period`)."""
-    kind = figures.metric.kind  # type: ignore[attr-defined]
+    kind = kind_of(figures.metric).name
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["breakdown", "key", *CSV_FIGURES, "suppressed", "partial", "pending", *CSV_LIMITS, "signal"])
@@ -503,7 +445,7 @@ def scorecards_key(site: Site, as_of: dt.date) -> str:
     parts += [config.store, config.timezone, str(config.privacy.min_group_size), as_of.isoformat()]
     for source in site.scorecards:
         for metric in source.model.metrics:
-            if isinstance(metric, RepeatRateMetric):
+            if isinstance(metric, DataFileMetric):
                 status = (site.files.root / metric.data).stat()
                 parts.append(f"{metric.data}:{status.st_mtime_ns}:{status.st_size}")
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:

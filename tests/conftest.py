@@ -7,10 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from sitegen.build import build_project
 from sitegen.errors import ProjectInvalid
 from sitegen.site import load_site
+
+# Hypothesis' per-example deadline is a timing assertion, and on two shared cores it fails at random; speed is
+# measured in bench/, never in unit tests.
+settings.register_profile("sitegen", deadline=None)
+settings.load_profile("sitegen")
 
 pytest_plugins = ["browser_fixtures", "postgres_fixtures"]
 

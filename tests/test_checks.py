@@ -384,6 +384,111 @@ def test_a_repeat_rate_reads_only_files_inside_the_project(minimal_project: Path
     ]
 
 
+# New kinds: top_box and response_rate
+
+TOP_BOX = "  - {id: top, kind: top_box, survey: after-visit, question: %s%s}\n"
+RESPONSE_RATE = "  - {id: rate, kind: response_rate, survey: after-visit, data: data/receipts.csv%s}\n"
+RECEIPTS = "date,location,count\n2026-05-01,riga-centre,120\n2026-05-01,jelgava,40\n"
+
+
+@pytest.mark.parametrize(("question", "top"), [("recommend", ""), ("satisfaction", ", top: 4"), ("effort", "")])
+def test_a_top_box_takes_any_scale_question(minimal_project: Path, problems: Problems, question: str, top: str) -> None:
+    assert problems(minimal_project, add_metric(TOP_BOX % (question, top))) == []
+
+
+def test_a_top_box_of_a_question_without_a_scale_is_refused(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, add_metric(TOP_BOX % ("channel", ""))) == [
+        (
+            "content/scorecards/customer-experience.yaml:11:61: metrics[1].question: a top_box metric needs a nps or "
+            "rating or likert or number question; 'channel' is single"
+        )
+    ]
+
+
+def test_a_top_box_must_leave_points_below_the_top(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, add_metric(TOP_BOX % ("satisfaction", ", top: 5"))) == [
+        "content/scorecards/customer-experience.yaml:11:80: metrics[1].top: must be smaller than the 5 points of "
+        "'satisfaction' (got 5)"
+    ]
+
+
+def test_a_top_box_of_a_number_needs_whole_number_ends(minimal_project: Path, problems: Problems) -> None:
+    edits = [(SURVEY, "    min: 0\n    max: 100\n", "    min: 0\n"), add_metric(TOP_BOX % ("visits", ""))]
+    assert problems(minimal_project, *edits) == [
+        (
+            "content/scorecards/customer-experience.yaml:11:61: metrics[1].question: a top_box metric needs a scale; "
+            "give the number question 'visits' whole-number min and max"
+        )
+    ]
+
+
+def test_a_response_rate_reads_a_counts_file_by_hidden_field(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / "data/receipts.csv").write_text(RECEIPTS, encoding="utf-8")
+    assert problems(minimal_project, add_metric(RESPONSE_RATE % ", segments: [location]")) == []
+
+
+def test_a_response_rate_needs_its_data_file(minimal_project: Path, problems: Problems) -> None:
+    assert problems(minimal_project, add_metric(RESPONSE_RATE % "")) == [
+        (
+            "content/scorecards/customer-experience.yaml:11:64: metrics[1].data: no such file 'data/receipts.csv' in "
+            "the project"
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("receipts", "line"),
+    [
+        pytest.param(
+            "day,count\n2026-05-01,3\n",
+            "data/receipts.csv:1:1: date: no column 'date' (it has: day, count)",
+            id="missing-column",
+        ),
+        pytest.param(
+            "date,count\n2026-05-01,3\n2026-05-32,4\n",
+            "data/receipts.csv:3:1: date: '2026-05-32' is not a date such as 2026-05-31",
+            id="bad-date",
+        ),
+        pytest.param(
+            "date,count\n01.05.2026,3\n",
+            "data/receipts.csv:2:1: date: '01.05.2026' is not a date such as 2026-05-31",
+            id="other-date-format",
+        ),
+        pytest.param(
+            "date,count\n2026-05-01,-3\n",
+            "data/receipts.csv:2:1: count: '-3' is not a whole number of at least 0",
+            id="negative-count",
+        ),
+        pytest.param(
+            "date,count\n2026-05-01,3\n2026-05-02,2.5\n2026-05-03,\n",
+            "data/receipts.csv:3:1: count: '2.5' is not a whole number of at least 0",
+            id="fractional-count",
+        ),
+    ],
+)
+def test_a_bad_counts_file_is_refused_at_its_line(
+    minimal_project: Path, problems: Problems, receipts: str, line: str
+) -> None:
+    (minimal_project / "data/receipts.csv").write_text(receipts, encoding="utf-8")
+    assert problems(minimal_project, add_metric(RESPONSE_RATE % ""))[0] == line
+
+
+def test_an_empty_count_is_refused_too(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / "data/receipts.csv").write_text("date,count\n2026-05-03,\n", encoding="utf-8")
+    assert problems(minimal_project, add_metric(RESPONSE_RATE % "")) == [
+        "data/receipts.csv:2:1: count: '' is not a whole number of at least 0"
+    ]
+
+
+def test_a_response_rate_segment_is_a_hidden_field_and_a_column(minimal_project: Path, problems: Problems) -> None:
+    (minimal_project / "data/receipts.csv").write_text("date,count,channel\n2026-05-01,3,friends\n", encoding="utf-8")
+    assert problems(minimal_project, add_metric(RESPONSE_RATE % ", segments: [channel, location]")) == [
+        "content/scorecards/customer-experience.yaml:11:94: metrics[1].segments[0]: 'channel' is not a hidden "
+        "field of survey 'after-visit'; expected one of location",
+        "data/receipts.csv:1:1: location: no column 'location' (it has: date, count, channel)",
+    ]
+
+
 # Standards -> scorecards
 
 

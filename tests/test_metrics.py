@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportion_confint
 
 from sitegen.metrics import (
     CesMeasure,
@@ -21,7 +22,9 @@ from sitegen.metrics import (
     MeanMeasure,
     NpsMeasure,
     RepeatRateMeasure,
+    ResponseRateMeasure,
     ShareMeasure,
+    TopBoxMeasure,
     ces,
     change_significance,
     compute,
@@ -606,3 +609,77 @@ def test_repeat_rate_measure_needs_the_whole_history() -> None:
     # Computing May alone would forget a's April order: its May orders would look like one first + one repeat.
     may_only = ORDERS[ORDERS["ordered_at"] >= pd.Timestamp("2026-05-01", tz="UTC")]
     assert compute(may_only, RepeatRateMeasure()).value == pytest.approx(1 / 2)  # a3 only, over a and b
+
+
+# Top box and response rate --------------------------------------------------------------------------------
+
+
+def _wilson_percent(successes: int, n: int) -> tuple[float, float]:
+    low, high = proportion_confint(successes, n, alpha=0.05, method="wilson")
+    return 100 * low, 100 * high
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=1, max_size=60),
+    st.integers(1, 10),
+)
+def test_top_box_is_the_share_of_the_top_points_counted_by_hand(answers: list[int | None], top: int) -> None:
+    figure = compute(pd.Series(answers, dtype="object").to_frame("answer"), TopBoxMeasure("answer", 10, top))
+    given_answers = [answer for answer in answers if answer is not None]
+    hits = sum(1 for answer in given_answers if answer > 10 - top)
+    assert figure.n == len(given_answers)
+    if not given_answers:
+        assert figure.value is None and figure.low is None
+        return
+    assert figure.value == pytest.approx(100 * hits / len(given_answers))
+    assert (figure.low, figure.high) == pytest.approx(_wilson_percent(hits, len(given_answers)), abs=1e-9)
+
+
+def test_top_box_at_0_and_100_percent_and_of_one_answer() -> None:
+    def top_two(*answers: int) -> Figure:
+        return compute(pd.Series(answers).to_frame("answer"), TopBoxMeasure("answer", 5))
+
+    none, every, one = top_two(1, 2, 3, 3), top_two(4, 5, 5), top_two(5)
+    assert (none.value, none.low, none.high) == (0.0, 0.0, pytest.approx(_wilson_percent(0, 4)[1]))
+    assert (every.value, every.high) == (100.0, 100.0) and every.low == pytest.approx(_wilson_percent(3, 3)[0])
+    assert (one.value, one.n) == (100.0, 1) and one.low == pytest.approx(20.654, abs=1e-3)
+
+
+def test_csat_is_the_top_box_of_two_points() -> None:
+    ratings = pd.Series([1, 4, 5, 3, 5, None, 2]).to_frame("answer")
+    assert compute(ratings, CsatMeasure("answer", 5)) == compute(ratings, TopBoxMeasure("answer", 5, 2))
+
+
+def _rate_rows(responses: dict[str, int], counts: dict[str, int]) -> pd.DataFrame:
+    """A response-rate frame: one row per response, one per count, with their period."""
+    rows = [{"period": period, "responses": 1, "count": 0} for period, n in responses.items() for _ in range(n)]
+    rows += [{"period": period, "responses": 0, "count": count} for period, count in counts.items()]
+    return pd.DataFrame(rows, columns=["period", "responses", "count"])
+
+
+def test_response_rate_is_responses_per_count_by_period_with_the_wilson_interval_of_the_count() -> None:
+    frame = _rate_rows({"2026-04": 30, "2026-05": 12, "2026-06": 3}, {"2026-04": 400, "2026-05": 150, "2026-07": 90})
+    table = compute_by(frame, ResponseRateMeasure(), ["period"]).set_index("period")
+    assert table.loc["2026-04", "value"] == pytest.approx(7.5) and table.loc["2026-04", "n"] == 400
+    assert table.loc["2026-04", "responses"] == 30
+    assert (table.loc["2026-05", "low"], table.loc["2026-05", "high"]) == pytest.approx(_wilson_percent(12, 150))
+    assert table.loc["2026-04", "moe"] == pytest.approx(moe_share(0.075, 400))
+    # Answers but no receipts: no value. Receipts but no answers: 0 %, with an interval above it.
+    assert table.loc["2026-06", "n"] == 0 and math.isnan(table.loc["2026-06", "value"])
+    assert table.loc["2026-07", "value"] == 0.0 and table.loc["2026-07", "low"] == 0.0
+    assert table.loc["2026-07", "high"] == pytest.approx(_wilson_percent(0, 90)[1])
+    overall = compute(frame, ResponseRateMeasure())
+    assert (overall.value, overall.n) == (pytest.approx(100 * 45 / 640), 640)
+
+
+def test_a_response_rate_above_100_percent_has_no_interval() -> None:
+    figure = compute(_rate_rows({"2026-05": 5}, {"2026-05": 4}), ResponseRateMeasure())
+    assert figure.value == pytest.approx(125.0) and figure.n == 4
+    assert (figure.low, figure.high, figure.moe) == (None, None, None)
+
+
+def test_a_response_rate_of_one_count() -> None:
+    figure = compute(_rate_rows({"2026-05": 1}, {"2026-05": 1}), ResponseRateMeasure())
+    assert (figure.value, figure.n, figure.high) == (100.0, 1, 100.0)
+    assert figure.low == pytest.approx(_wilson_percent(1, 1)[0])

@@ -407,3 +407,79 @@ def test_the_trend_band_is_the_interval_even_at_zero_percent(checks: Path) -> No
     assert trend is not None
     points = {point["period"]: point for dataset in json.loads(trend.spec)["datasets"].values() for point in dataset}
     assert (points["2026-03"]["low"], points["2026-03"]["high"]) == (0.0, pytest.approx(27.75, abs=0.01))
+
+
+# Response rate: answers per receipts of a data file -----------------------------------------------------------
+
+RATE_SCORECARD = """\
+id: customer-experience
+title: {lv: Pieredze, en: Experience}
+metrics:
+  - {id: nps, kind: nps, survey: after-visit, question: recommend}
+  - {id: rate, kind: response_rate, survey: after-visit, data: data/receipts.csv, segments: [location]}
+  - {id: top, kind: top_box, survey: after-visit, question: satisfaction, top: 1}
+"""
+
+
+def _rate_project(project: Path, *, anonymous: bool = False) -> Path:
+    """Receipts for 1 April - 1 June 2026 at two cafés; answers in Riga only, the last of them after the as-of day."""
+    (project / "content/scorecards/customer-experience.yaml").write_text(RATE_SCORECARD, encoding="utf-8")
+    if anonymous:
+        survey = project / "surveys/after-visit.yaml"
+        survey.write_text(survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"))
+    days = [dt.date(2026, 4, 1) + dt.timedelta(days=number) for number in range(62)]
+    lines = ["date,location,count"] + [f"{day},{place},10" for day in days for place in ("riga-centre", "jelgava")]
+    (project / "data/receipts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Riga: 1 answer a day in April (30 of 300 receipts), 3 in May (of 310); one more late on 1 June, Riga time.
+    moments = [dt.datetime(2026, 4, 1, 10, tzinfo=dt.UTC) + dt.timedelta(days=number) for number in range(30)]
+    moments += [dt.datetime(2026, 5, 10, 10, tzinfo=dt.UTC) + dt.timedelta(days=number) for number in range(3)]
+    moments += [dt.datetime(2026, 6, 1, 21, 30, tzinfo=dt.UTC)]  # 00:30 on 2 June in Riga: after the as-of day
+    responses = [
+        StoredResponse(f"r{number}", "after-visit", "v", moment, "en", {"location": "riga-centre"}, {"satisfaction": 5})
+        for number, moment in enumerate(moments)
+    ]
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", project) as store:
+        store.add(responses)
+    return project
+
+
+def test_a_response_rate_divides_answers_by_receipts_per_period_and_location(minimal_project: Path) -> None:
+    rate = compute_scorecards(load_site(_rate_project(minimal_project)), AS_OF)["customer-experience"].metric("rate")
+    assert rate is not None
+    by_period = {cell.key: cell for cell in rate.periods}
+    assert (by_period["2026-04"].value, by_period["2026-04"].n) == (pytest.approx(100 * 30 / 600), 600)
+    assert (by_period["2026-05"].value, by_period["2026-05"].n) == (pytest.approx(100 * 3 / 620), 620)
+    # The as-of day (1 June) counts its receipts; the answer of 2 June (Riga time) is not counted yet.
+    assert by_period["2026-06"].partial and (by_period["2026-06"].value, by_period["2026-06"].n) == (0.0, 20)
+    by_location = {cell.key: cell for cell in rate.segments["location"]}
+    assert by_location["jelgava"].value == 0.0 and by_location["jelgava"].n == 620
+    assert by_location["riga-centre"].value == pytest.approx(100 * 33 / 620)
+    assert (by_location["riga-centre"].low, by_location["riga-centre"].high) == pytest.approx(
+        intervals.share_interval(33, 620)
+    )
+    document = json.loads(
+        scorecard_json(compute_scorecards(load_site(minimal_project), AS_OF)["customer-experience"], "x")
+    )
+    overall = document["metrics"][1]["overall"]
+    assert (document["metrics"][1]["data"], overall["n"], overall["responses"]) == ("data/receipts.csv", 1240, 33)
+
+
+def test_a_response_rate_on_an_anonymous_survey_hides_groups_with_few_answers(minimal_project: Path) -> None:
+    site = load_site(_rate_project(minimal_project, anonymous=True))
+    rate = compute_scorecards(site, AS_OF)["customer-experience"].metric("rate")
+    assert rate is not None
+    by_period = {cell.key: cell for cell in rate.periods}
+    # May's 3 answers (of 620 receipts) are too few to show, like a count of 3, though 620 receipts stand behind
+    # them; April's 30 are published, and "all periods" is April alone, so it does not give May away either.
+    assert by_period["2026-05"].suppressed and by_period["2026-04"].value == pytest.approx(100 * 30 / 600)
+    assert by_period["2026-06"].pending and rate.overall.value == pytest.approx(100 * 30 / 600)
+    by_location = {cell.key: cell for cell in rate.segments["location"]}
+    # Riga's all-periods figure is its April cell; Jelgava never had an answer, which hides nobody.
+    assert by_location["riga-centre"].value == pytest.approx(100 * 30 / 300) and by_location["jelgava"].has_no_answers
+    latest = {cell.key: cell for cell in rate.latest_segments["location"]}
+    assert latest["riga-centre"].suppressed and latest["jelgava"].value == 0.0
+
+
+def test_a_top_box_counts_the_top_points_of_the_question_scale(minimal_project: Path) -> None:
+    top = compute_scorecards(load_site(_rate_project(minimal_project)), AS_OF)["customer-experience"].metric("top")
+    assert top is not None and (top.overall.value, top.overall.n) == (100.0, 33)

@@ -40,7 +40,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from sitegen.control_charts import CHART_OF_METRIC, CHARTS, ChartPoint, Observation, control_chart
+from sitegen.control_charts import CHARTS, ChartPoint, Observation, control_chart
+from sitegen.metric_kinds import KINDS
 from sitegen.metrics import Figure, change_significance, moe_nps, moe_share, periods_between
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -249,7 +250,7 @@ def main() -> None:
         print(f"  {row.kind} on {row.chart}, {row.sizes}: {shares}")
     print()
     for row in rows:
-        if CHART_OF_METRIC[row.kind] != row.chart:
+        if KINDS[row.kind].control_chart != row.chart:
             continue
         case = f"{row.kind} on {row.chart}, {row.sizes}"
         alarms = "PASS" if row.chart_alarms <= FALSE_ALARM_GOAL else "MISS"

@@ -28,6 +28,11 @@ PeriodLabel = Annotated[str, StringConstraints(pattern=r"^\d{4}-(?:W(?:0[1-9]|[1
 """A period as scorecards label it: 2026-W18, 2026-05 or 2026-Q2."""
 
 
+def period_kind_of(label: str) -> Literal["week", "month", "quarter"]:
+    """Which kind of period a valid `PeriodLabel` names, told by its form alone."""
+    return "week" if "W" in label else "quarter" if "Q" in label else "month"
+
+
 class ControlSettings(StrictModel):
     """`control:` of a metric: the baseline its control-chart limits come from, and where the process changed.
 
@@ -112,6 +117,11 @@ class ShareMetric(QuestionMetric):
         return [self.equals] if self.equals is not None else list(self.in_ or [])
 
 
+class TopBoxMetric(QuestionMetric):
+    kind: Literal["top_box"]
+    top: int = Field(default=2, ge=1)
+
+
 class CountMetric(SurveyMetric):
     kind: Literal["count"]
     default_direction: ClassVar[str] = "down"
@@ -125,15 +135,36 @@ class DurationMetric(SurveyMetric):
     default_direction: ClassVar[str] = "down"
 
 
-class RepeatRateMetric(BaseMetric):
-    kind: Literal["repeat_rate"]
+class DataFileMetric(BaseMetric):
+    """A metric that reads a CSV file of the project (`data`), checked to exist inside it."""
+
     data: str
 
 
+class RepeatRateMetric(DataFileMetric):
+    kind: Literal["repeat_rate"]
+
+
+class ResponseRateMetric(SurveyMetric, DataFileMetric):
+    """Responses per count of a data file (receipts per location and day); segments are hidden fields."""
+
+    kind: Literal["response_rate"]
+
+
 Metric = Annotated[
-    NpsMetric | CsatMetric | CesMetric | MeanMetric | ShareMetric | CountMetric | DurationMetric | RepeatRateMetric,
+    NpsMetric
+    | CsatMetric
+    | CesMetric
+    | MeanMetric
+    | ShareMetric
+    | TopBoxMetric
+    | CountMetric
+    | DurationMetric
+    | RepeatRateMetric
+    | ResponseRateMetric,
     Field(discriminator="kind"),
 ]
+"""Every metric model; `sitegen.metric_kinds` holds one entry per member, and a test keeps the two in step."""
 
 
 class Scorecard(StrictModel):

@@ -17,19 +17,10 @@ from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
 from sitegen.control_charts import ChartPoint
 from sitegen.i18n import UiText
+from sitegen.metric_kinds import KINDS, kind_of
 from sitegen.privacy import Cell
 from sitegen.scorecards import MetricFigures
 
-KIND_NAMES = {
-    "nps": N_("Net Promoter Score"),
-    "csat": N_("Customer satisfaction (CSAT)"),
-    "ces": N_("Customer effort (CES)"),
-    "mean": N_("Average"),
-    "share": N_("Share"),
-    "count": N_("Count"),
-    "duration": N_("Median time"),
-    "repeat_rate": N_("Repeat orders per customer"),
-}
 STATUS_NAMES = {
     "met": N_("Target met"),
     "on_track": N_("On track"),
@@ -61,17 +52,6 @@ QUIET_TEXTS = {
     "no_limits": N_("Change is judged once 8 periods have published figures to set the usual range from."),
 }
 UNIT_NAMES = {"minutes": N_("min"), "hours": N_("h"), "days": N_("days")}
-PERCENT_KINDS = ("csat", "share")
-AXIS_TITLES = {
-    "nps": "NPS",
-    "csat": "%",
-    "share": "%",
-    "ces": "1–7",
-    "mean": "",
-    "count": "n",
-    "duration": "",
-    "repeat_rate": "",
-}
 NPS_GROUPS = (
     ("detractors", N_("Detractors (0–6)"), "#a3231b"),
     ("passives", N_("Passives (7–8)"), "#8a9699"),
@@ -89,18 +69,12 @@ class MetricCharts:
 
 
 def format_value(value: float | None, kind: str, lang: str, unit: str = "") -> str:
-    """A figure as a reader sees it: NPS and percentages whole, means to two places."""
+    """A figure as a reader sees it, in its kind's format: NPS and percentages whole, means to two places."""
     if value is None:
         return "—"
-    if kind == "nps":
-        return format_decimal(round(value), format="#,##0", locale=lang)
-    if kind in PERCENT_KINDS:
-        return format_decimal(value, format="#,##0", locale=lang) + " %"
-    if kind == "count":
-        return format_decimal(value, format="#,##0", locale=lang)
-    if kind == "duration":
-        return format_decimal(value, format="#,##0.0", locale=lang) + (f" {unit}" if unit else "")
-    return format_decimal(value, format="#,##0.00", locale=lang)
+    shape = KINDS[kind].value_format
+    text = format_decimal(round(value) if shape.rounds else value, format=shape.pattern, locale=lang) + shape.suffix
+    return text + (f" {unit}" if shape.with_unit and unit else "")
 
 
 def format_interval(cell: Cell, kind: str, lang: str, unit: str = "") -> str | None:
@@ -123,20 +97,20 @@ def _trend_point(cell: Cell, point: ChartPoint | None) -> dict[str, Any]:
 
 def metric_charts(figures: MetricFigures) -> MetricCharts:
     """The charts of one metric, the same in every language (build them once)."""
-    kind = figures.metric.kind  # type: ignore[attr-defined]
+    axis_title = kind_of(figures.metric).axis_title
     points = figures.control or (None,) * len(figures.periods)
     published = [
         _trend_point(cell, point) for cell, point in zip(figures.periods, points, strict=True) if cell.is_published
     ]
     target = figures.metric.target.value if figures.metric.target is not None else None
     trend = (
-        trend_chart(published, y_title=AXIS_TITLES[kind], target=target, description=f"{figures.metric.id} per period")
+        trend_chart(published, y_title=axis_title, target=target, description=f"{figures.metric.id} per period")
         if published
         else None
     )
-    segments = _segment_charts(figures.segments, AXIS_TITLES[kind], f"{figures.metric.id} by {{}}")
+    segments = _segment_charts(figures.segments, axis_title, f"{figures.metric.id} by {{}}")
     latest = f"{figures.metric.id} by {{}} in {figures.latest_period}"
-    return MetricCharts(trend, segments, _segment_charts(figures.latest_segments, AXIS_TITLES[kind], latest))
+    return MetricCharts(trend, segments, _segment_charts(figures.latest_segments, axis_title, latest))
 
 
 def _segment_charts(breakdowns: Mapping[str, Sequence[Cell]], x_title: str, description: str) -> dict[str, Chart]:
@@ -192,8 +166,9 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
     """Everything the scorecard template needs about one metric, in `lang`."""
     ui = UiText(lang)
     metric = figures.metric
-    kind = metric.kind  # type: ignore[attr-defined]
-    unit = ui.gettext(UNIT_NAMES[metric.unit]) if kind == "duration" else ""  # type: ignore[attr-defined]
+    entry = kind_of(metric)
+    kind = entry.name
+    unit = ui.gettext(UNIT_NAMES[metric.unit]) if entry.value_format.with_unit else ""  # type: ignore[attr-defined]
 
     def shown(value: float | None) -> str:
         return format_value(value, kind, lang, unit)
@@ -202,7 +177,7 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
     return {
         "figures": figures,
         "kind": kind,
-        "title": metric.title.get(lang, fallback) if metric.title else ui.gettext(KIND_NAMES[kind]),
+        "title": metric.title.get(lang, fallback) if metric.title else ui.gettext(entry.title),
         "description": metric.description.get(lang, fallback) if metric.description else "",
         "overall": shown(figures.overall.value),
         "latest": latest,
@@ -218,6 +193,6 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "assessment_name": ui.gettext(ASSESSMENT_NAMES[figures.assessment]) if figures.assessment else None,
         "assessment_text": assessment_text(figures, lang, shown),
         "charts": charts,
-        "distribution": nps_distribution(figures, lang) if kind == "nps" else None,
+        "distribution": nps_distribution(figures, lang) if entry.shows_answer_groups else None,
         "unit": unit,
     }

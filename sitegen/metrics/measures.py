@@ -1,4 +1,4 @@
-"""Metrics: scorecard figures (value, n, margin of error) from answers, per period and segment.
+"""Measures: scorecard figures (value, n, margin, interval) from answers, per period and segment.
 
 Everything here is a pure function of pandas objects and plain values, as
 DESIGN section 7 defines the metrics; `scorecards` loads the answers,
@@ -11,25 +11,22 @@ one pandas groupby instead of a loop over responses.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pandas.core.groupby import DataFrameGroupBy
 
 from sitegen import intervals
+from sitegen.metrics.periods import Period, period_labels
 
 Z95 = 1.96
 """The normal quantile of a two-sided 95% interval, used for every margin and test below."""
 
-Period = Literal["week", "month", "quarter"]
-Status = Literal["met", "on_track", "off_track", "insufficient_data"]
 Unit = Literal["minutes", "hours", "days"]
 
 SECONDS_PER_UNIT: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
@@ -108,8 +105,6 @@ def _numbers(answers: pd.Series) -> pd.Series:
 class Measure(ABC):
     """How one metric kind turns responses into figures; see `compute_by`."""
 
-    kind: ClassVar[str]
-
     @abstractmethod
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per-response numbers, indexed like `frame`, that the summary aggregates."""
@@ -151,7 +146,6 @@ class NpsMeasure(Measure):
     """Net Promoter Score of a 0-10 question: 100 x (promoters 9-10 - detractors 0-6) / n."""
 
     column: str
-    kind: ClassVar[str] = "nps"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         scores = _numbers(frame[self.column])
@@ -187,16 +181,30 @@ def _summarise_share(groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class TopBoxMeasure(Measure):
+    """% of answers in the top `top` points of a scale that ends at `highest` (9-10 of 0-10 for the top two)."""
+
+    column: str
+    highest: float
+    top: int = 2
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        answers = _numbers(frame[self.column])
+        return pd.DataFrame({"n": answers.notna(), "hits": answers >= self.highest - self.top + 1})
+
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
+        return _summarise_share(groups)
+
+
+@dataclass(frozen=True)
 class CsatMeasure(Measure):
     """Customer satisfaction: % of answers in the top two points of a 1..points rating."""
 
     column: str
     points: int = 5
-    kind: ClassVar[str] = "csat"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
-        ratings = _numbers(frame[self.column])
-        return pd.DataFrame({"n": ratings.notna(), "hits": ratings >= self.points - 1})
+        return TopBoxMeasure(self.column, self.points, 2).tally(frame)
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         return _summarise_share(groups)
@@ -223,7 +231,6 @@ class ShareMeasure(Measure):
 
     column: str
     choices: tuple[str, ...]
-    kind: ClassVar[str] = "share"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         answered, hit = _chosen(frame[self.column], list(self.choices))
@@ -238,7 +245,6 @@ class MeanMeasure(Measure):
     """The mean of a numeric, rating or likert question; `sd` beside it for the change test."""
 
     column: str
-    kind: ClassVar[str] = "mean"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"x": _numbers(frame[self.column])})
@@ -254,7 +260,6 @@ class CesMeasure(Measure):
     """Customer effort: the mean of a 1-7 likert, and the % of 5-7 (`share_top`, with its margin)."""
 
     column: str
-    kind: ClassVar[str] = "ces"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         scores = _numbers(frame[self.column])
@@ -277,8 +282,6 @@ class CesMeasure(Measure):
 @dataclass(frozen=True)
 class CountMeasure(Measure):
     """The number of responses (complaints per month); value = n."""
-
-    kind: ClassVar[str] = "count"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"n": np.ones(len(frame), dtype=np.int64)}, index=frame.index)
@@ -334,7 +337,6 @@ class DurationMeasure(Measure):
     end: str
     unit: Unit = "hours"
     timezone: str = "UTC"
-    kind: ClassVar[str] = "duration"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         seconds = (
@@ -366,7 +368,6 @@ class RepeatRateMeasure(Measure):
 
     customer: str = "customer"
     ordered_at: str = "ordered_at"
-    kind: ClassVar[str] = "repeat_rate"
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         customers, times = frame[self.customer], frame[self.ordered_at]
@@ -384,6 +385,32 @@ class RepeatRateMeasure(Measure):
             repeat_orders=totals["repeats"].astype("float64"),
             orders=totals["orders"].astype("float64"),
         )
+
+
+@dataclass(frozen=True)
+class ResponseRateMeasure(Measure):
+    """Responses per count (receipts, invitations), in percent; n is the count, so a share of it.
+
+    Each row of the frame is a response (`responses` 1, `count` 0) or a
+    count (`responses` 0, `count` c), so one groupby sums both per period and
+    segment. A group with counts but no responses is 0 %; one with responses
+    but no count has no value (n 0). More responses than counts (a counts
+    file that misses days) gives a value above 100 with no margin and no
+    interval, since no share of the count can be above it.
+    """
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[["responses", "count"]].astype("int64")
+
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
+        totals = groups.sum()
+        responses, counts = totals["responses"], totals["count"]
+        p = responses / counts
+        impossible = responses > counts
+        low, high = intervals.share_intervals(responses, counts)
+        interval = (np.where(impossible, np.nan, low), np.where(impossible, np.nan, high))
+        moe = pd.Series(_share_moe(p, counts), index=p.index).mask(impossible)
+        return _finish(100 * p, counts, moe, interval, responses=responses.astype("float64"))
 
 
 # Grouped computation ------------------------------------------------------------------
@@ -485,221 +512,3 @@ def repeat_rate_by_period(orders: pd.DataFrame, period: Period, timezone: str) -
     """
     with_period = orders.assign(period=period_labels(orders["ordered_at"], period, timezone))
     return compute_by(with_period, RepeatRateMeasure(), ["period"])
-
-
-# Periods -------------------------------------------------------------------------------
-
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_THURSDAY = 3  # 1970-01-01, day 0 of numpy's calendar, was a Thursday (Monday = 0)
-
-
-def _iso_week_codes(days: np.ndarray) -> np.ndarray:
-    """ISO year * 100 + ISO week for day numbers since 1970-01-01: a week belongs to the year of its Thursday."""
-    weekday = (days + _THURSDAY) % 7
-    thursday = days - weekday + 3
-    year = thursday.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-    first_day = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-    week: np.ndarray = year * 100 + (thursday - first_day) // 7 + 1
-    return week
-
-
-def _label_of_code(code: int, period: Period) -> str:
-    if period == "week":
-        return f"{code // 100}-W{code % 100:02d}"
-    if period == "quarter":
-        return f"{code // 4 + 1970}-Q{code % 4 + 1}"
-    return f"{code // 12 + 1970}-{code % 12 + 1:02d}"
-
-
-def period_labels(timestamps: pd.Series, period: Period, timezone: str) -> pd.Series:
-    """The period label (`2026-W18`, `2026-05`, `2026-Q2`) of each instant, on the site's calendar.
-
-    Instants are first converted to `timezone`: 2026-03-31T22:30Z is April in
-    Riga. The result is a categorical of str labels whose categories are the
-    periods that occur, in time order, so grouping by it is fast and sorts
-    chronologically; compare it with strings as usual. Missing instants get
-    a missing label. Labels are made once per period, not per row.
-    """
-    if not isinstance(timestamps.dtype, pd.DatetimeTZDtype):
-        raise ValueError("period_labels needs time-zone-aware instants (the store keeps UTC)")
-    wall = timestamps.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy()
-    valid = ~np.isnat(wall)
-    days = wall[valid].astype("datetime64[D]")
-    if period == "week":
-        codes = _iso_week_codes(days.astype(np.int64))
-    else:
-        months = days.astype("datetime64[M]").astype(np.int64)
-        codes = months // 3 if period == "quarter" else months
-    # Codes span few values, so a lookup table ranks them in linear time (np.unique would sort 1M rows).
-    lowest = int(codes.min()) if len(codes) else 0
-    offsets = codes - lowest
-    occurs = np.zeros(int(offsets.max()) + 1 if len(codes) else 0, dtype=bool)
-    occurs[offsets] = True
-    rank = np.cumsum(occurs) - 1
-    positions = np.full(len(wall), -1, dtype=np.int64)
-    positions[valid] = rank[offsets]
-    labels = [_label_of_code(int(offset) + lowest, period) for offset in np.flatnonzero(occurs)]
-    return pd.Series(
-        pd.Categorical.from_codes(positions, categories=pd.Index(labels)), index=timestamps.index, name=timestamps.name
-    )
-
-
-def period_label(day: dt.date, period: Period) -> str:
-    """The label of the period a calendar day is in."""
-    if period == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year}-{day.month:02d}"
-
-
-def period_kind(label: str) -> Period:
-    """Which kind of period a label names."""
-    if _WEEK.match(label):
-        return "week"
-    if _QUARTER.match(label):
-        return "quarter"
-    if _MONTH.match(label):
-        return "month"
-    raise ValueError(f"{label!r} is not a period such as 2026-W18, 2026-05 or 2026-Q2")
-
-
-def period_start(label: str) -> dt.date:
-    """The first day of a period."""
-    kind = period_kind(label)
-    if kind == "week":
-        year, week = map(int, _WEEK.match(label).groups())  # type: ignore[union-attr]
-        return dt.date.fromisocalendar(year, week, 1)
-    if kind == "quarter":
-        year, quarter = map(int, _QUARTER.match(label).groups())  # type: ignore[union-attr]
-        return dt.date(year, 3 * quarter - 2, 1)
-    year, month = map(int, _MONTH.match(label).groups())  # type: ignore[union-attr]
-    return dt.date(year, month, 1)
-
-
-def next_period(label: str) -> str:
-    """The label of the period after this one."""
-    kind = period_kind(label)
-    start = period_start(label)
-    if kind == "week":
-        return period_label(start + dt.timedelta(days=7), kind)
-    step = 3 if kind == "quarter" else 1
-    months = start.year * 12 + start.month - 1 + step
-    return period_label(dt.date(months // 12, months % 12 + 1, 1), kind)
-
-
-def previous_period(label: str) -> str:
-    """The label of the period before this one (2027-W01 -> 2026-W53, 2026-01 -> 2025-12)."""
-    return period_label(period_start(label) - dt.timedelta(days=1), period_kind(label))
-
-
-def period_end(label: str) -> dt.date:
-    """The last day of a period (inclusive)."""
-    return period_start(next_period(label)) - dt.timedelta(days=1)
-
-
-def periods_between(first: str, last: str) -> list[str]:
-    """Every period from `first` to `last` inclusive, so charts can show the empty ones as gaps."""
-    labels = []
-    label = first
-    while period_start(label) <= period_start(last):
-        labels.append(label)
-        label = next_period(label)
-    return labels
-
-
-# Targets and change ----------------------------------------------------------------------
-
-
-def _reaches(value: float, mark: float, direction: str) -> bool:
-    """Whether value is at or beyond mark in the direction (with float rounding forgiven)."""
-    if math.isclose(value, mark, rel_tol=1e-9, abs_tol=1e-9):
-        return True
-    return value > mark if direction == "up" else value < mark
-
-
-def target_status(
-    latest: Figure | None,
-    latest_period: str | None,
-    first_period: str | None,
-    target: float,
-    by: dt.date | None = None,
-    baseline: float | None = None,
-    direction: str = "up",
-) -> Status:
-    """A target's status from the latest period's figure, per DESIGN section 7.
-
-    `met`: the latest value is at or beyond the target in its direction.
-    `on_track`: not met, but at or beyond the straight line from the
-    baseline to the target. The line runs from the last day of the first
-    period with data (the baseline stands for where the program began) to
-    the `by` date, and is read at the last day of the latest period
-    (clipped to `by`; past `by` the line is the target itself), so both
-    ends of the comparison are whole periods. Without `by` or `baseline`
-    there is no line, and a target not met is `off_track`.
-    `insufficient_data`: the latest period is empty or suppressed (no value).
-    """
-    if latest is None or latest.value is None or latest_period is None:
-        return "insufficient_data"
-    if _reaches(latest.value, target, direction):
-        return "met"
-    if by is None or baseline is None or first_period is None:
-        return "off_track"
-    begin = period_end(first_period)
-    read_at = min(period_end(latest_period), by)
-    span = (by - begin).days
-    progress = 1.0 if span <= 0 else (read_at - begin).days / span
-    expected = baseline + (target - baseline) * progress
-    return "on_track" if _reaches(latest.value, expected, direction) else "off_track"
-
-
-class Change(NamedTuple):
-    """A figure's change since the previous period, and whether chance alone is unlikely to explain it."""
-
-    delta: float | None
-    is_significant: bool | None
-
-
-def _beyond_chance(delta: float, standard_error: float) -> bool:
-    """Two-sided test at 95%: |delta| > 1.96 se (a zero se makes any non-zero delta significant)."""
-    return abs(delta) > Z95 * standard_error and not math.isclose(delta, 0.0, abs_tol=1e-12)
-
-
-def change_significance(current: Figure, previous: Figure, kind: str) -> Change:
-    """The change from `previous` to `current` and whether it is larger than chance, at 95%.
-
-    - `csat`, `share`: two-proportion z-test with the pooled share.
-    - `nps`: the difference against the combined standard error
-      sqrt(se1^2 + se2^2), each se = moe / 1.96.
-    - `mean`, `ces`: Welch's test from each figure's `sd` extra, with the
-      normal quantile (no t table: this errs towards "significant" for very
-      small groups, which privacy suppression keeps off the pages anyway).
-    - `count`: two Poisson counts differ when |c1 - c2| > 1.96 sqrt(c1 + c2).
-    - `duration`, `repeat_rate`: no test; `is_significant` is None.
-
-    Without both values the delta is None; without what a test needs
-    (n below 2 for a mean) `is_significant` is None.
-    """
-    if current.value is None or previous.value is None:
-        return Change(None, None)
-    delta = current.value - previous.value
-    if kind in ("csat", "share"):
-        n1, n2 = current.n, previous.n
-        pooled = (current.value / 100 * n1 + previous.value / 100 * n2) / (n1 + n2)
-        se = math.sqrt(max(pooled * (1 - pooled), 0.0) * (1 / n1 + 1 / n2)) * 100
-        return Change(delta, _beyond_chance(delta, se))
-    if kind == "nps":
-        if current.moe is None or previous.moe is None:
-            return Change(delta, None)
-        return Change(delta, _beyond_chance(delta, math.hypot(current.moe / Z95, previous.moe / Z95)))
-    if kind in ("mean", "ces"):
-        sd1, sd2 = current.extra.get("sd"), previous.extra.get("sd")
-        if sd1 is None or sd2 is None or current.n < 2 or previous.n < 2:
-            return Change(delta, None)
-        return Change(delta, _beyond_chance(delta, math.sqrt(sd1**2 / current.n + sd2**2 / previous.n)))
-    if kind == "count":
-        return Change(delta, _beyond_chance(delta, math.sqrt(current.value + previous.value)))
-    return Change(delta, None)

@@ -1,0 +1,423 @@
+"""Metric kinds: one entry per `kind:` of a scorecard metric, holding everything the rest of the code asks of it.
+
+An entry names the kind's model, the questions it reads and the rules they
+must meet, how its figures are measured and from which table, whether the
+privacy rule exempts it, how pages name, format and chart it. `checks`,
+`scorecards` and `render.scorecard_view` look the entry up (`kind_of`);
+none of them matches a kind's name. It sits between the models and the
+metrics: `sitegen check` reads it without loading pandas, so the measures
+and data files are imported only where a figure is computed.
+
+Adding a kind: its model in `models/scorecard.py` (and the `Metric` union),
+its measure in `metrics/measures.py`, one entry in `KINDS` below, its name
+in the catalogs (`scripts/update-catalogs`) and a row in README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from sitegen.answers import N_
+from sitegen.errors import ProjectInvalid, SiteError
+from sitegen.models.scorecard import (
+    BaseMetric,
+    CesMetric,
+    CountMetric,
+    CsatMetric,
+    DurationMetric,
+    MeanMetric,
+    NpsMetric,
+    RepeatRateMetric,
+    ResponseRateMetric,
+    ShareMetric,
+    SurveyMetric,
+    TopBoxMetric,
+)
+from sitegen.models.survey import CHOICE_TYPES, NUMERIC_TYPES, SCALE_TYPES, Survey, choice_ids, scale_bounds
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sitegen.metrics import Measure
+
+ChartName = Literal["xmr", "xbar", "p", "c", "u"]
+"""A chart kind of `sitegen.control_charts.CHARTS`.
+
+NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
+12-period baseline the XmR chart flagged 28-33% of stable series in
+`bench/signals` (goal 25%), the x-bar chart 20-21% (docs/statistics.md).
+A metric may still ask for `xmr` (`control: {chart: xmr}`) where its
+periods vary more than their answers explain.
+"""
+DATE_TYPES = ("datetime", "date")
+
+
+@dataclass(frozen=True)
+class ValueFormat:
+    """How a kind's values read on a page: a Babel number pattern, then a suffix or the metric's unit.
+
+    `rounds` rounds before formatting, so an NPS of -0.4 reads 0, not -0.
+    """
+
+    pattern: str
+    suffix: str = ""
+    rounds: bool = False
+    with_unit: bool = False
+
+
+WHOLE = ValueFormat("#,##0", rounds=True)
+PERCENT = ValueFormat("#,##0", " %")
+RATE = ValueFormat("#,##0.0", " %")
+"""A percent with a decimal: response rates are a few percent, where a whole number says little."""
+DECIMAL = ValueFormat("#,##0.00")
+DURATION = ValueFormat("#,##0.0", with_unit=True)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A kind's own rule that a metric breaks: the key below the metric it points at, and why."""
+
+    key: tuple[str | int, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    """What a kind's metric may break down by: `described` for messages, `known` the names a survey offers."""
+
+    described: str
+    known: Callable[[Survey], list[str]]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """What a metric's table is made from: the surveys' responses and the project's data files.
+
+    Responses are cut at the as-of day and carry their `period`; `dated`
+    does the same to a data file's frame by one of its instant columns.
+    """
+
+    responses: Mapping[str, pd.DataFrame]
+    root: Path
+    timezone: str
+    dated: Callable[[pd.DataFrame, str], pd.DataFrame]
+
+
+def _survey_segments(survey: Survey) -> list[str]:
+    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]
+    return sorted({"stage", *survey.hidden, *choice_questions})
+
+
+def _never(_survey: Survey | None) -> bool:
+    return False
+
+
+def _always(_survey: Survey | None) -> bool:
+    return True
+
+
+def _unless_anonymous(survey: Survey | None) -> bool:
+    """A count about the business (complaints) is published whole; on an anonymous survey it is about people."""
+    return survey is not None and not survey.is_anonymous
+
+
+def _survey_responses(metric: SurveyMetric, tables: Tables) -> pd.DataFrame:
+    return tables.responses[metric.survey]
+
+
+def _no_checks(_metric: Any, _survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
+    yield from ()
+
+
+SURVEY_SEGMENTS = SegmentRule("a hidden field or choice question", _survey_segments)
+
+
+@dataclass(frozen=True)
+class MetricKind:
+    """Everything one metric kind is: see the module docstring for who asks what.
+
+    `questions` maps the metric's keys that name a question to the question
+    types they accept; `check` adds the kind's own rules once those hold.
+    `measure(metric, survey, timezone)` builds the kind's measure, `table`
+    the frame it is computed from. `follow_ups` names further questions whose
+    answers are read (the comments of NPS detractors). `published_extras`
+    go into `scorecard.json` beside value and n.
+    """
+
+    model: type[BaseMetric]
+    title: str
+    axis_title: str
+    value_format: ValueFormat
+    measure: Callable[[Any, Survey | None, str], Measure]
+    control_chart: ChartName | None = None
+    questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    check: Callable[[Any, Survey | None, Path], Iterator[Problem | SiteError]] = _no_checks
+    segments: SegmentRule = SURVEY_SEGMENTS
+    is_exempt: Callable[[Survey | None], bool] = _never
+    table: Callable[[Any, Tables], pd.DataFrame] = _survey_responses
+    follow_ups: Callable[[Survey, Any], list[str]] | None = None
+    published_extras: tuple[str, ...] = ()
+    shows_answer_groups: bool = False
+
+    @property
+    def name(self) -> str:
+        """The kind as scorecards spell it (`nps`): the model's `kind` literal."""
+        literal: str = get_args(self.model.model_fields["kind"].annotation)[0]
+        return literal
+
+    def answers_read(self, metric: BaseMetric, survey: Survey) -> list[str]:
+        """The question ids whose answers a metric of this kind reads, besides its segments."""
+        named = [getattr(metric, key) for key in self.questions]
+        return named + (self.follow_ups(survey, metric) if self.follow_ups else [])
+
+
+# Measures (imported here, not above: `sitegen check` reads this module without pandas) -------------
+
+
+def _nps_measure(metric: NpsMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import NpsMeasure
+
+    return NpsMeasure(metric.question)
+
+
+def _csat_measure(metric: CsatMetric, survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import CsatMeasure
+
+    return CsatMeasure(metric.question, getattr(survey.question(metric.question), "points", 5))  # type: ignore[union-attr]
+
+
+def _ces_measure(metric: CesMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import CesMeasure
+
+    return CesMeasure(metric.question)
+
+
+def _mean_measure(metric: MeanMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import MeanMeasure
+
+    return MeanMeasure(metric.question)
+
+
+def _share_measure(metric: ShareMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import ShareMeasure
+
+    return ShareMeasure(metric.question, tuple(metric.counted_choices))
+
+
+def _top_box_measure(metric: TopBoxMetric, survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import TopBoxMeasure
+
+    bounds = scale_bounds(survey.question(metric.question))  # type: ignore[union-attr,arg-type]
+    assert bounds is not None, "checked: a top_box question has a scale"
+    return TopBoxMeasure(metric.question, bounds[1], metric.top)
+
+
+def _count_measure(_metric: CountMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import CountMeasure
+
+    return CountMeasure()
+
+
+def _duration_measure(metric: DurationMetric, _survey: Survey | None, timezone: str) -> Measure:
+    from sitegen.metrics import DurationMeasure
+
+    return DurationMeasure(metric.start, metric.end, metric.unit, timezone)
+
+
+def _repeat_rate_measure(_metric: RepeatRateMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import RepeatRateMeasure
+
+    return RepeatRateMeasure()
+
+
+def _response_rate_measure(_metric: ResponseRateMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import ResponseRateMeasure
+
+    return ResponseRateMeasure()
+
+
+# Tables -------------------------------------------------------------------------------------------------
+
+
+def _orders(metric: RepeatRateMetric, tables: Tables) -> pd.DataFrame:
+    from sitegen.data_files import read_orders
+
+    return tables.dated(read_orders(tables.root / metric.data, tables.timezone), "ordered_at")
+
+
+def _responses_and_counts(metric: ResponseRateMetric, tables: Tables) -> pd.DataFrame:
+    """The survey's responses (1 each) and the data file's counts, as rows of one frame by period and segment.
+
+    The counts come from `data` today; invitations (a later issue) would be
+    one more source of the same rows (day, count, segments).
+    """
+    import pandas as pd
+
+    from sitegen.data_files import read_counts
+
+    counts = read_counts(tables.root / metric.data, metric.data, tables.timezone, metric.segments)
+    keys = ["period", *metric.segments]
+    parts = [
+        tables.responses[metric.survey][keys].assign(responses=1, count=0),
+        tables.dated(counts, "at")[[*keys, "count"]].assign(responses=0),
+    ]
+    return pd.concat([part.astype(dict.fromkeys(keys, object)) for part in parts], ignore_index=True)
+
+
+# Checks ---------------------------------------------------------------------------------------------------
+
+
+def _ces_check(metric: CesMetric, survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
+    points = getattr(survey.question(metric.question), "points", None)  # type: ignore[union-attr]
+    if points != 7:
+        yield Problem(("question",), f"a ces metric needs a 7-point likert question; '{metric.question}' has {points}")
+
+
+def _share_check(metric: ShareMetric, survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
+    allowed = choice_ids(survey.question(metric.question))  # type: ignore[union-attr,arg-type]
+    key = "equals" if metric.equals is not None else "in"
+    for choice in metric.counted_choices:
+        if choice not in allowed:
+            yield Problem(
+                (key,), f"'{choice}' is not an answer of '{metric.question}'; expected one of {', '.join(allowed)}"
+            )
+
+
+def _top_box_check(metric: TopBoxMetric, survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
+    """The question has whole-number ends, and more points than the top counts."""
+    bounds = scale_bounds(survey.question(metric.question))  # type: ignore[union-attr,arg-type]
+    if bounds is None or not all(float(end).is_integer() for end in bounds):
+        yield Problem(
+            ("question",),
+            f"a top_box metric needs a scale; give the number question '{metric.question}' whole-number min and max",
+        )
+        return
+    size = int(bounds[1] - bounds[0]) + 1
+    if metric.top >= size:
+        yield Problem(("top",), f"must be smaller than the {size} points of '{metric.question}' (got {metric.top})")
+
+
+def _response_rate_check(
+    metric: ResponseRateMetric, _survey: Survey | None, root: Path
+) -> Iterator[Problem | SiteError]:
+    """The counts file reads: its columns, dates and counts (the timezone does not matter to that)."""
+    from sitegen.data_files import read_counts
+
+    try:
+        read_counts(root / metric.data, metric.data, "UTC", metric.segments)
+    except ProjectInvalid as invalid:
+        yield from invalid.errors
+
+
+def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
+    """Free-text follow-ups asked of low scorers (`show_if` on the NPS question)."""
+    return [
+        question.id
+        for question in survey.questions
+        if question.type in ("text", "textarea")
+        and question.show_if is not None
+        and question.show_if.question == metric.question
+    ]
+
+
+KINDS: Mapping[str, MetricKind] = {
+    kind.name: kind
+    for kind in (
+        MetricKind(
+            NpsMetric,
+            N_("Net Promoter Score"),
+            "NPS",
+            WHOLE,
+            _nps_measure,
+            "xbar",
+            questions={"question": ("nps",)},
+            follow_ups=comment_questions,
+            shows_answer_groups=True,
+        ),
+        MetricKind(
+            CsatMetric,
+            N_("Customer satisfaction (CSAT)"),
+            "%",
+            PERCENT,
+            _csat_measure,
+            "p",
+            questions={"question": ("rating",)},
+        ),
+        MetricKind(
+            CesMetric,
+            N_("Customer effort (CES)"),
+            "1–7",
+            DECIMAL,
+            _ces_measure,
+            "xbar",
+            questions={"question": ("likert",)},
+            check=_ces_check,
+        ),
+        MetricKind(
+            MeanMetric, N_("Average"), "", DECIMAL, _mean_measure, "xbar", questions={"question": NUMERIC_TYPES}
+        ),
+        MetricKind(
+            ShareMetric,
+            N_("Share"),
+            "%",
+            PERCENT,
+            _share_measure,
+            "p",
+            questions={"question": CHOICE_TYPES},
+            check=_share_check,
+        ),
+        MetricKind(
+            TopBoxMetric,
+            N_("Top-box share"),
+            "%",
+            PERCENT,
+            _top_box_measure,
+            "p",
+            questions={"question": (*SCALE_TYPES, "number")},
+            check=_top_box_check,
+        ),
+        MetricKind(CountMetric, N_("Count"), "n", WHOLE, _count_measure, "c", is_exempt=_unless_anonymous),
+        MetricKind(
+            DurationMetric,
+            N_("Median time"),
+            "",
+            DURATION,
+            _duration_measure,
+            questions={"start": DATE_TYPES, "end": DATE_TYPES},
+            published_extras=("p90",),
+        ),
+        MetricKind(
+            RepeatRateMetric,
+            N_("Repeat orders per customer"),
+            "",
+            DECIMAL,
+            _repeat_rate_measure,
+            is_exempt=_always,
+            table=_orders,
+        ),
+        MetricKind(
+            ResponseRateMetric,
+            N_("Response rate"),
+            "%",
+            RATE,
+            _response_rate_measure,
+            "p",
+            check=_response_rate_check,
+            segments=SegmentRule("a hidden field", lambda survey: sorted(survey.hidden)),
+            is_exempt=_unless_anonymous,
+            table=_responses_and_counts,
+            published_extras=("responses",),
+        ),
+    )
+}
+"""Every metric kind by its name, in the order the docs list them."""
+
+_BY_MODEL = {kind.model: kind for kind in KINDS.values()}
+
+
+def kind_of(metric: BaseMetric) -> MetricKind:
+    """The entry of a metric's kind."""
+    return _BY_MODEL[type(metric)]
