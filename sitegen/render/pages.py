@@ -173,7 +173,7 @@ def qr_links(site: Site, survey: Survey, lang: str) -> dict[str, str]:
     config = site.config.model
     links = {
         location: survey_link(config, survey, lang, {"location": location})
-        for location in survey.hidden.get("location", [])
+        for location in (survey.hidden["location"].ids if "location" in survey.hidden else [])
     }
     return {location: link for location, link in links.items() if link is not None}
 
