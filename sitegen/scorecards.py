@@ -410,7 +410,13 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     entry["overall"] = _published(figures.overall, None, kind)
     if metric.target is not None:
         by = metric.target.by.isoformat() if metric.target.by else None
-        entry["target"] = {"value": metric.target.value, "by": by, "status": figures.status}
+        entry["target"] = {
+            "value": metric.target.value,
+            "by": by,
+            "baseline": metric.target.baseline,
+            "direction": metric.direction,
+            "status": figures.status,
+        }
     entry["periods"] = [_published(cell, "period", kind) for cell in figures.periods]
     entry["segments"] = {
         name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.segments.items()

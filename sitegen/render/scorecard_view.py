@@ -1,20 +1,25 @@
 """Scorecard figures -> what a scorecard page shows: names, formatted numbers, status words, charts.
 
-Numbers are formatted in the page's language (Babel); charts are built once
-per metric from published cells only, with language-neutral axes, so the
-three language versions share them.
+Numbers and dates are formatted in the page's language (Babel); charts are
+built once per metric from published cells only. A trend has
+language-neutral axes, so the three language versions share it; segment
+charts name their bars in words, so each language has its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
 from sitegen.i18n import UiText
+from sitegen.models.scorecard import Target
+from sitegen.render.segments import SegmentWords
 from sitegen.scorecards import Cell, MetricFigures
 
 KIND_NAMES = {
@@ -33,6 +38,7 @@ STATUS_NAMES = {
     "off_track": N_("Off track"),
     "insufficient_data": N_("Too few responses to tell"),
 }
+DIRECTION_NAMES = {"up": N_("higher is better"), "down": N_("lower is better")}
 UNIT_NAMES = {"minutes": N_("min"), "hours": N_("h"), "days": N_("days")}
 PERCENT_KINDS = ("csat", "share")
 AXIS_TITLES = {
@@ -54,10 +60,11 @@ NPS_GROUPS = (
 
 @dataclass(frozen=True)
 class MetricCharts:
-    """A metric's charts: its trend, one per segment breakdown, and (NPS) the answer groups."""
+    """A metric's charts: its trend, shared by all languages, and per language one per segment breakdown."""
 
     trend: Chart | None
-    segments: dict[str, Chart]
+    segments: Mapping[str, Mapping[str, Chart]]
+    """Language -> segment -> chart; a language is present even where no segment has a published cell."""
 
 
 def format_value(value: float | None, kind: str, lang: str, unit: str = "") -> str:
@@ -88,8 +95,13 @@ def _band(cell: Cell) -> dict[str, Any]:
     return {"period": cell.key, "value": cell.value, "low": cell.low, "high": cell.high}
 
 
-def metric_charts(figures: MetricFigures) -> MetricCharts:
-    """The charts of one metric, the same in every language (build them once)."""
+def metric_charts(
+    figures: MetricFigures, words: Mapping[str, Mapping[str, SegmentWords]] | None = None
+) -> MetricCharts:
+    """The charts of one metric (build them once), with segment charts in each language of `words`.
+
+    `words` names each segment's values per language and segment (`sitegen.render.segments`).
+    """
     kind = figures.metric.kind  # type: ignore[attr-defined]
     published = [_band(cell) for cell in figures.periods if cell.is_published]
     target = figures.metric.target.value if figures.metric.target is not None else None
@@ -98,14 +110,35 @@ def metric_charts(figures: MetricFigures) -> MetricCharts:
         if published
         else None
     )
-    segments = {}
-    for name, cells in figures.segments.items():
-        rows = [{"key": cell.key, "value": cell.value} for cell in cells if cell.is_published]
-        if rows:
-            segments[name] = segment_chart(
-                rows, x_title=AXIS_TITLES[kind], description=f"{figures.metric.id} by {name}"
-            )
+    segments = {lang: segment_charts(figures, by_segment) for lang, by_segment in (words or {}).items()}
     return MetricCharts(trend, segments)
+
+
+def segment_charts(figures: MetricFigures, words: Mapping[str, SegmentWords]) -> dict[str, Chart]:
+    """One bar chart per segment breakdown with a published cell, each bar named by its value's label."""
+    kind = figures.metric.kind  # type: ignore[attr-defined]
+    charts = {}
+    for name, cells in figures.segments.items():
+        named = words.get(name, SegmentWords(name))
+        rows = [{"key": named.label(cell.key), "value": cell.value} for cell in cells if cell.is_published]
+        if rows:
+            charts[name] = segment_chart(
+                rows, x_title=AXIS_TITLES[kind], description=f"{figures.metric.id}: {named.title}"
+            )
+    return charts
+
+
+def target_text(target: Target, direction: str, shown: Callable[[float], str], lang: str) -> str:
+    """A target as a page states it: "50 by June 30, 2027 · from 30 · higher is better", in `lang`."""
+    ui = UiText(lang)
+    value = shown(target.value)
+    if target.by is not None:
+        value = ui.gettext("%(value)s by %(date)s", value=value, date=format_date(target.by, "long", locale=lang))
+    parts = [value]
+    if target.baseline is not None:
+        parts.append(ui.gettext("from %(baseline)s", baseline=shown(target.baseline)))
+    parts.append(ui.gettext(DIRECTION_NAMES[direction]))
+    return " · ".join(parts)
 
 
 def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
@@ -130,8 +163,14 @@ def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
     )
 
 
-def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallback: str) -> dict[str, Any]:
-    """Everything the scorecard template needs about one metric, in `lang`."""
+def metric_view(
+    figures: MetricFigures,
+    charts: MetricCharts,
+    lang: str,
+    fallback: str,
+    words: Mapping[str, SegmentWords] | None = None,
+) -> dict[str, Any]:
+    """Everything the scorecard template needs about one metric, in `lang` (`words` names its segments)."""
     ui = UiText(lang)
     metric = figures.metric
     kind = metric.kind  # type: ignore[attr-defined]
@@ -156,6 +195,7 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         else None,
         "interval": format_interval(latest, kind, lang, unit) if latest else None,
         "target": shown(metric.target.value) if metric.target else None,
+        "target_text": target_text(metric.target, metric.direction, shown, lang) if metric.target else None,
         "status": figures.status,
         "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,
         "change": shown(delta).lstrip("-") if delta is not None else None,
@@ -164,4 +204,6 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "charts": charts,
         "distribution": nps_distribution(figures, lang) if kind == "nps" else None,
         "unit": unit,
+        "segment_words": {name: (words or {}).get(name, SegmentWords(name)) for name in figures.segments},
+        "segment_charts": charts.segments.get(lang, {}),
     }
