@@ -227,6 +227,11 @@ def _hidden_field(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """`location: [riga-centre, jelgava]` is the short form of a field without labels."""
     if isinstance(value, list):
         return HiddenField(values=dict.fromkeys(_SLUGS.validate_python(value)))
+    if not isinstance(value, dict):
+        raise PydanticCustomError(
+            "hidden_field",
+            "expected a list of values such as [riga-centre, jelgava], or a mapping with 'label' and 'values'",
+        )
     return handler(value)
 
 
