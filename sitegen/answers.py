@@ -417,7 +417,7 @@ def _meta(survey: Survey, given: dict[str, Any], problems: list[Problem]) -> dic
         if name not in survey.hidden:
             problems.append(Problem(name, "unknown_field"))
         elif not _is_empty(value):
-            if not isinstance(value, str) or value not in survey.hidden[name]:
+            if not isinstance(value, str) or value not in survey.hidden[name].values:
                 problems.append(Problem(name, "not_allowed"))
             else:
                 meta[name] = value

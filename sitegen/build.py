@@ -77,6 +77,7 @@ class RenderCache:
         # pandas, altair and the store load only for sites with scorecards: a second off every other build.
         from sitegen.charts import prepare_vega_bundle
         from sitegen.render.scorecard_view import metric_charts
+        from sitegen.render.segments import metric_words
         from sitegen.scorecards import compute_scorecards, scorecards_key
 
         key = scorecards_key(site, as_of)
@@ -85,7 +86,7 @@ class RenderCache:
             figures = compute_scorecards(site, as_of)
             # Built now, their SVGs are drawn in the background while the other pages render.
             charts = {
-                (scorecard_id, metric.metric.id): metric_charts(metric)
+                (scorecard_id, metric.metric.id): metric_charts(metric, metric_words(site, metric.metric))
                 for scorecard_id, scorecard in figures.items()
                 for metric in scorecard.metrics
             }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ PERIOD_LABEL_FLUSH = 8
 VALUE_TICKS = "ceil(width / 80)"
 # Legend entries side by side where the plot is wide enough for three of them, one under the other where not.
 LEGEND_COLUMNS = "width < 420 ? 1 : 3"
+# Bar labels longer than this (characters) are drawn on several lines, so none is cut short with "…" at 360 px.
+BAR_LABEL_LINE = 24
 # The printed SVG is measured with vl-convert's fonts but drawn with the reader's, maybe wider: room at the edges.
 SVG_PADDING = {"left": 24, "right": 24, "top": 8, "bottom": 8}
 
@@ -184,13 +187,17 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
 
 
 def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: str) -> Chart:
-    """One horizontal bar per published segment (location, channel, ...)."""
+    """One horizontal bar per published segment (location, channel, ...), a long label broken into lines."""
     frame = pd.DataFrame(list(rows), columns=["key", "value"])
+    lines = {key: textwrap.wrap(key, BAR_LABEL_LINE) for key in frame["key"] if len(key) > BAR_LABEL_LINE}
+    extra: dict[str, Any] = {}
+    if lines:
+        extra["labelExpr"] = f"{json.dumps(lines, ensure_ascii=False, sort_keys=True)}[datum.label] || datum.label"
     chart = (
         alt.Chart(frame)
         .mark_bar(color=BRAND)
         .encode(
-            y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
+            y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200, **extra)),
             x=alt.X("value:Q", title=x_title, axis=alt.Axis(tickCount=alt.ExprRef(VALUE_TICKS))),
             tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
         )

@@ -69,6 +69,7 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
                 + ("the form itself" if name in RESERVED_FIELD_NAMES else "a question"),
                 at_key=True,
             )
+    yield from _check_hidden_labels(source)
     if survey.opens and survey.closes and survey.closes < survey.opens:
         yield source.error(("closes",), f"must not be before opens ({survey.opens.isoformat()})")
     earlier: dict[str, BaseQuestion] = {}
@@ -84,6 +85,20 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
         if question.show_if is not None:
             yield from _check_condition(source, question, earlier, loc)
         earlier[question.id] = question
+
+
+def _check_hidden_labels(source: Source[Survey]) -> Iterator[SiteError]:
+    """A hidden field written with labels has one for each value; the short list form has none, by choice."""
+    for name, field in source.model.hidden.items():
+        labelled = field.label is not None or any(label is not None for label in field.values.values())
+        for value, label in field.values.items() if labelled else ():
+            if label is None:
+                yield source.error(
+                    ("hidden", name, "values", value),
+                    f"the value '{value}' has no label; scorecards show its id instead",
+                    at_key=True,
+                    warning=True,
+                )
 
 
 def _check_question(source: Source[Survey], question: BaseQuestion, loc: tuple[Any, ...]) -> Iterator[SiteError]:

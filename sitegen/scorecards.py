@@ -352,7 +352,13 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     entry["overall"] = _published(figures.overall, None, kind)
     if metric.target is not None:
         by = metric.target.by.isoformat() if metric.target.by else None
-        entry["target"] = {"value": metric.target.value, "by": by, "status": figures.status}
+        entry["target"] = {
+            "value": metric.target.value,
+            "by": by,
+            "baseline": metric.target.baseline,
+            "direction": metric.direction,
+            "status": figures.status,
+        }
     points = figures.control or (None,) * len(figures.periods)
     entry["periods"] = [_period_json(cell, point, kind) for cell, point in zip(figures.periods, points, strict=True)]
     if figures.control:

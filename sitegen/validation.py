@@ -98,7 +98,8 @@ def _translate(invalid: ValidationError, document: Document, model: type[BaseMod
             if (loc[:-1], loc[-1]) not in misspelt:
                 errors.append(error_at(document, loc, f"missing required key '{loc[-1]}'", point_at=loc[:-1]))
             continue
-        at_key = detail["type"] == "extra_forbidden"
+        # A key that is not a slug (`hidden: {Location: ...}`) is pointed at itself, not at its value.
+        at_key = detail["type"] == "extra_forbidden" or tuple(detail["loc"][-1:]) == ("[key]",)
         message = _message(detail, loc, holder)
         point_at = None
         if detail["type"] == "union_tag_invalid":

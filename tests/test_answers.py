@@ -219,6 +219,28 @@ def test_form_fields_beside_the_answers_are_checked(
     assert (field, code) in {(p.field, p.code) for p in refused.value.problems}
 
 
+LABELLED_HIDDEN = """\
+hidden:
+  location:
+    label: {lv: Kafejnīca, en: Café}
+    values: {riga-centre: {lv: Rīgas centrs, en: Riga centre}, jelgava: Jelgava}"""
+
+
+@pytest.mark.parametrize("labelled", [False, True], ids=["list-of-ids", "labelled"])
+def test_a_hidden_field_takes_exactly_its_declared_ids_never_their_labels(labelled: bool) -> None:
+    text = (
+        SURVEY_YAML.replace("hidden: {location: [riga-centre, jelgava]}", LABELLED_HIDDEN) if labelled else SURVEY_YAML
+    )
+    survey, errors = validate_document(parse_yaml(text, "all-types.yaml"), Survey)
+    assert not errors and survey is not None
+    answers = [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4")]
+    assert read_form(survey, LANGUAGES, [*answers, ("location", "riga-centre")]).meta["location"] == "riga-centre"
+    for value in ("Riga centre", "Rīgas centrs", "Jelgava", "ogre"):
+        with pytest.raises(InvalidSubmission) as refused:
+            read_form(survey, LANGUAGES, [*answers, ("location", value)])
+        assert ("location", "not_allowed") in {(p.field, p.code) for p in refused.value.problems}
+
+
 def test_a_json_body_uses_typed_values_and_refuses_booleans_for_numbers(survey: Survey) -> None:
     document = {
         "rid": "abcdefgh1234",

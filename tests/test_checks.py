@@ -234,6 +234,29 @@ def test_a_hidden_field_cannot_share_a_name_with_a_question(minimal_project: Pat
     ]
 
 
+def test_a_labelled_hidden_field_warns_of_each_value_without_a_label(minimal_project: Path, problems: Problems) -> None:
+    edit = (
+        SURVEY,
+        "hidden: {location: [riga-centre, jelgava]}",
+        "hidden: {location: {label: {lv: Kafejnīca, en: Café}, values: {riga-centre: Riga centre, jelgava: }}}",
+    )
+    assert problems(minimal_project, edit) == [
+        "surveys/after-visit.yaml:7:90: warning: hidden.location.values.jelgava: the value 'jelgava' has no label; "
+        "scorecards show its id instead"
+    ]
+
+
+def test_a_hidden_field_label_without_a_translation_warns(minimal_project: Path, problems: Problems) -> None:
+    edit = (
+        SURVEY,
+        "hidden: {location: [riga-centre, jelgava]}",
+        "hidden: {location: {label: {lv: Kafejnīca}, values: {riga-centre: {lv: Centrs, en: Centre}, jelgava: J}}}",
+    )
+    assert problems(minimal_project, edit) == [
+        "surveys/after-visit.yaml:7:28: warning: hidden.location.label: no 'en' translation; the lv text is used"
+    ]
+
+
 @pytest.mark.parametrize("name", ["rid", "lang"])
 def test_a_hidden_field_cannot_take_a_reserved_form_field_name(
     minimal_project: Path, problems: Problems, name: str

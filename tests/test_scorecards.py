@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
 import math
@@ -483,3 +484,141 @@ def test_a_response_rate_on_an_anonymous_survey_hides_groups_with_few_answers(mi
 def test_a_top_box_counts_the_top_points_of_the_question_scale(minimal_project: Path) -> None:
     top = compute_scorecards(load_site(_rate_project(minimal_project)), AS_OF)["customer-experience"].metric("top")
     assert top is not None and (top.overall.value, top.overall.n) == (100.0, 33)
+
+
+# ---- words, not ids ----------------------------------------------------------------------------------
+
+LABELLED_LOCATION = """\
+hidden:
+  location:
+    label: {lv: Kafejnīca, ru: Кафе, en: Café}
+    values:
+      riga-centre: {lv: Rīgas centrs, ru: Центр Риги, en: Riga centre}
+      jelgava:"""
+"""`jelgava` has no label: pages fall back to its id."""
+WORDS_SCORECARD = """\
+id: customer-experience
+title: {lv: Klientu pieredze, ru: Клиентский опыт, en: Customer experience}
+metrics:
+  - id: nps
+    kind: nps
+    survey: after-visit
+    question: recommend
+    segments: [location, channel]
+    target: {value: 50, by: 2026-12-31, baseline: 20}
+  - {id: visits, kind: count, survey: after-visit, target: {value: 30}}
+"""
+
+
+@pytest.fixture
+def words(minimal_project: Path) -> Path:
+    """The minimal site in lv, ru and en; location and channel labelled (but not jelgava); 40 answers in May."""
+    config = minimal_project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[lv, en]", "[lv, ru, en]"), encoding="utf-8")
+    survey = minimal_project / "surveys/after-visit.yaml"
+    text = survey.read_text(encoding="utf-8").replace("hidden: {location: [riga-centre, jelgava]}", LABELLED_LOCATION)
+    text = text.replace("{lv: No draugiem, en: From friends}", "{lv: No draugiem, ru: От друзей, en: From friends}")
+    text = text.replace("{lv: Kā jūs mūs atradāt, en:", "{lv: Kā jūs mūs atradāt, ru: Как вы нас нашли, en:")
+    survey.write_text(text, encoding="utf-8")
+    (minimal_project / "content/scorecards/customer-experience.yaml").write_text(WORDS_SCORECARD, encoding="utf-8")
+    responses = [
+        StoredResponse(
+            f"words-{number:04d}",
+            "after-visit",
+            "v",
+            dt.datetime(2026, 5, 1 + number % 28, 9, tzinfo=dt.UTC),
+            "en",
+            {"location": "riga-centre" if number % 2 else "jelgava"},
+            {"recommend": 9 if number % 3 else 6, "channel": "friends" if number % 4 else "online"},
+        )
+        for number in range(40)
+    ]
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
+        store.add(responses)
+    return minimal_project
+
+
+def _scorecard_pages(project: Path) -> dict[str, str]:
+    files = render_site(load_site(project), as_of=AS_OF)
+    return {lang: files[f"intranet/{lang}/scorecards/customer-experience/index.html"].decode() for lang in LANGS}
+
+
+LANGS = ("lv", "ru", "en")
+
+
+@pytest.mark.parametrize(
+    ("lang", "location_heading", "channel_heading", "riga", "friends"),
+    [
+        (
+            "lv",
+            "Visi periodi pēc pazīmes „kafejnīca”",
+            "Visi periodi pēc atbildes uz jautājumu „Kā jūs mūs atradāt”",
+            "Rīgas centrs",
+            "No draugiem",
+        ),
+        (
+            "ru",
+            "Все периоды по признаку «кафе»",
+            "Все периоды по ответу на вопрос «Как вы нас нашли»",
+            "Центр Риги",
+            "От друзей",
+        ),
+        (
+            "en",
+            "All periods by café",
+            "All periods by the answer to “How did you find us”",
+            "Riga centre",
+            "From friends",
+        ),
+    ],
+)
+def test_a_breakdown_is_titled_and_its_rows_named_by_labels_in_each_language(
+    words: Path, lang: str, location_heading: str, channel_heading: str, riga: str, friends: str
+) -> None:
+    page = html.unescape(_scorecard_pages(words)[lang])
+    assert f"<h3>{location_heading}</h3>" in page and f"<h3>{channel_heading}</h3>" in page
+    assert f'<th scope="row">{riga}</th>' in page and f'<th scope="row">{friends}</th>' in page
+    assert '<th scope="row">riga-centre</th>' not in page and '<th scope="row">friends</th>' not in page
+    specs = [json.loads(html.unescape(spec)) for spec in _specs(_scorecard_pages(words)[lang])]
+    bars = [spec for spec in specs if spec.get("encoding", {}).get("y", {}).get("field") == "key"]
+    keys = {row["key"] for spec in bars for row in next(iter(spec["datasets"].values()))}
+    assert {riga, friends} <= keys and not {"riga-centre", "friends"} & keys
+
+
+def test_a_value_without_a_label_is_shown_by_its_id(words: Path) -> None:
+    for page in _scorecard_pages(words).values():
+        assert '<th scope="row">jelgava</th>' in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "nps_target", "visits_target"),
+    [
+        (
+            "lv",
+            "50, termiņš — 2026. gada 31. decembris · sākotnēji 20 · jo augstāk, jo labāk",
+            "30 · jo zemāk, jo labāk",
+        ),
+        ("ru", "50 к 31 декабря 2026\u202fг. · исходно 20 · чем выше, тем лучше", "30 · чем ниже, тем лучше"),
+        ("en", "50 by December 31, 2026 · from 20 · higher is better", "30 · lower is better"),
+    ],
+)
+def test_a_target_states_its_date_baseline_and_direction(
+    words: Path, lang: str, nps_target: str, visits_target: str
+) -> None:
+    page = _scorecard_pages(words)[lang]
+    assert f"<dd>{nps_target} — " in page and f"<dd>{visits_target} — " in page
+
+
+def test_the_data_file_gives_a_target_its_baseline_and_effective_direction(words: Path) -> None:
+    figures = compute_scorecards(load_site(words), AS_OF)["customer-experience"]
+    targets = {metric["id"]: metric["target"] for metric in json.loads(scorecard_json(figures, "X"))["metrics"]}
+    assert targets["nps"] == {
+        "value": 50.0,
+        "by": "2026-12-31",
+        "baseline": 20.0,
+        "direction": "up",
+        "status": targets["nps"]["status"],
+    }
+    assert targets["visits"]["baseline"] is None and targets["visits"]["direction"] == "down"
+    segments = json.loads(scorecard_json(figures, "X"))["metrics"][0]["segments"]
+    assert {row["key"] for row in segments["location"]} == {"riga-centre", "jelgava"}

@@ -836,7 +836,8 @@ def pages_to_check() -> Iterator[tuple[str, str]]:
             yield tree_of(survey_id), f"{lang}/surveys/{survey_id}/thanks/"
             # The example sets no intranet_url, so only public surveys have QR codes.
             if tree_of(survey_id) == "public":
-                for location in survey.get("hidden", {}).get("location", []):
+                locations = survey.get("hidden", {}).get("location", [])  # a list of ids, or {label, values}
+                for location in locations["values"] if isinstance(locations, dict) else locations:
                     yield "intranet", f"{lang}/surveys/{survey_id}/qr/{location}/"
 
 

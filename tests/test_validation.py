@@ -440,6 +440,16 @@ def test_a_file_that_is_not_a_mapping_is_named(minimal_project: Path, problems: 
             id="hidden-value",
         ),
         pytest.param(
+            SURVEY,
+            "hidden: {location: [riga-centre, jelgava]}",
+            "hidden: {location: {label: Café, values: {riga-centre: Riga centre, Jelgava: Jelgava}}}",
+            (
+                "surveys/after-visit.yaml:7:69: hidden.location.values.Jelgava: must be a slug: lowercase letters, "
+                "digits, '-' and '_', starting with a letter or digit (got 'Jelgava')"
+            ),
+            id="labelled-hidden-value",
+        ),
+        pytest.param(
             STANDARD,
             "measured_by: customer-experience/nps",
             "measured_by: nps",
@@ -452,6 +462,51 @@ def test_an_id_that_is_not_a_slug_is_refused(
     minimal_project: Path, problems: Problems, file: str, old: str, new: str, line: str
 ) -> None:
     assert problems(minimal_project, (file, old, new)) == [line]
+
+
+def test_a_hidden_field_written_as_a_list_of_ids_still_loads_without_labels(minimal_project: Path) -> None:
+    field = load_site(minimal_project).surveys[0].model.hidden["location"]
+    assert field.label is None and field.values == {"riga-centre": None, "jelgava": None}
+    assert field.ids == ["riga-centre", "jelgava"]
+
+
+def test_a_hidden_field_and_its_values_may_carry_labels_in_each_language(minimal_project: Path) -> None:
+    labelled = (
+        "hidden:\n  location:\n    label: {lv: Kafejnīca, en: Café}\n"
+        "    values: {riga-centre: {lv: Rīgas centrs, en: Riga centre}, jelgava: Jelgava}"
+    )
+    (minimal_project / SURVEY).write_text(
+        (minimal_project / SURVEY)
+        .read_text(encoding="utf-8")
+        .replace("hidden: {location: [riga-centre, jelgava]}", labelled),
+        encoding="utf-8",
+    )
+    site = load_site(minimal_project)
+    field = site.surveys[0].model.hidden["location"]
+    assert site.warnings == []
+    assert field.label is not None and field.label.get("lv", "lv") == "Kafejnīca"
+    assert field.ids == ["riga-centre", "jelgava"]
+    assert [label.get("en", "lv") for label in field.values.values() if label] == ["Riga centre", "Jelgava"]
+
+
+def test_a_labelled_hidden_field_may_list_its_values_without_labels(minimal_project: Path, problems: Problems) -> None:
+    edit = (
+        SURVEY,
+        "hidden: {location: [riga-centre, jelgava]}",
+        "hidden: {location: {values: [riga-centre, Jelgava]}}",
+    )
+    assert problems(minimal_project, edit) == [
+        "surveys/after-visit.yaml:7:43: hidden.location.values[1]: must be a slug: lowercase letters, digits, '-' and "
+        "'_', starting with a letter or digit (got 'Jelgava')"
+    ]
+
+
+def test_a_hidden_field_is_a_list_or_a_mapping(minimal_project: Path, problems: Problems) -> None:
+    edit = (SURVEY, "hidden: {location: [riga-centre, jelgava]}", "hidden: {location: riga-centre}")
+    assert problems(minimal_project, edit) == [
+        "surveys/after-visit.yaml:7:20: hidden.location: expected a list of values such as [riga-centre, jelgava], "
+        "or a mapping with 'label' and 'values'"
+    ]
 
 
 def test_an_unknown_question_type_lists_the_types_and_suggests_one(minimal_project: Path, problems: Problems) -> None:

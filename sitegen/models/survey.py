@@ -8,9 +8,9 @@ The shape here is checked by pydantic; the rules that need the whole survey
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from sitegen.models.common import Slug, StrictModel, Text
@@ -197,6 +197,44 @@ def scale_bounds(question: BaseQuestion) -> tuple[float, float] | None:
     return None
 
 
+_SLUGS: TypeAdapter[list[str]] = TypeAdapter(list[Slug])
+
+
+def _ids_without_labels(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A list of ids is the short form of a mapping of id to label without labels."""
+    if isinstance(value, list):
+        return dict.fromkeys(_SLUGS.validate_python(value))
+    return handler(value)
+
+
+class HiddenField(StrictModel):
+    """A form field filled from the survey's address (`?location=riga-centre`): its label and accepted values.
+
+    Each value may carry a label, so pages name it in words (`riga-mall` reads
+    "Riga Mall"); the field's label titles its breakdown on a scorecard.
+    """
+
+    label: Text | None = None
+    values: Annotated[dict[Slug, Text | None], WrapValidator(_ids_without_labels)]
+
+    @property
+    def ids(self) -> list[str]:
+        """The values the collector accepts, in the order written."""
+        return list(self.values)
+
+
+def _hidden_field(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """`location: [riga-centre, jelgava]` is the short form of a field without labels."""
+    if isinstance(value, list):
+        return HiddenField(values=dict.fromkeys(_SLUGS.validate_python(value)))
+    if not isinstance(value, dict):
+        raise PydanticCustomError(
+            "hidden_field",
+            "expected a list of values such as [riga-centre, jelgava], or a mapping with 'label' and 'values'",
+        )
+    return handler(value)
+
+
 class Survey(StrictModel):
     """`surveys/<id>.yaml`: one survey, its audience, its dates and its questions."""
 
@@ -210,7 +248,7 @@ class Survey(StrictModel):
     thank_you: Text | None = None
     incentive: Text | None = None
     stage: Literal[JOURNEY_STAGES] | None = None  # type: ignore[valid-type]
-    hidden: dict[Slug, list[Slug]] = {}
+    hidden: dict[Slug, Annotated[HiddenField, WrapValidator(_hidden_field)]] = {}
     questions: list[Question] = Field(min_length=1)
 
     @property

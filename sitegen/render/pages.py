@@ -90,7 +90,7 @@ def plan_pages(
 
 
 class ScorecardViews:
-    """Scorecard figures as pages show them; each metric's charts are built once for all languages."""
+    """Scorecard figures as pages show them; each metric's charts are built once for all languages together."""
 
     def __init__(
         self, site: Site, figures: Mapping[str, ScorecardFigures], charts: dict[tuple[str, str], MetricCharts]
@@ -108,11 +108,13 @@ class ScorecardViews:
             metric_charts,
             metric_view,
         )  # pandas and altair: only sites with scorecards
+        from sitegen.render.segments import metric_words
 
         key = (scorecard_id, metric_id)
-        if key not in self._charts:
-            self._charts[key] = metric_charts(figures)
-        return metric_view(figures, self._charts[key], lang, self.site.default_language)
+        words = metric_words(self.site, figures.metric)
+        if key not in self._charts or lang not in self._charts[key].segments:
+            self._charts[key] = metric_charts(figures, words)
+        return metric_view(figures, self._charts[key], lang, self.site.default_language, words[lang])
 
     def pages(self, lang: str) -> Iterator[PagePlan]:
         """The scorecards index and one page per scorecard (intranet)."""
@@ -173,7 +175,7 @@ def qr_links(site: Site, survey: Survey, lang: str) -> dict[str, str]:
     config = site.config.model
     links = {
         location: survey_link(config, survey, lang, {"location": location})
-        for location in survey.hidden.get("location", [])
+        for location in (survey.hidden["location"].ids if "location" in survey.hidden else [])
     }
     return {location: link for location, link in links.items() if link is not None}
 

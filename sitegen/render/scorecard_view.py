@@ -1,8 +1,9 @@
 """Scorecard figures -> what a scorecard page shows: names, formatted numbers, status words, charts.
 
-Numbers are formatted in the page's language (Babel); charts are built once
-per metric from published cells only, with language-neutral axes, so the
-three language versions share them.
+Numbers and dates are formatted in the page's language (Babel); charts are
+built once per metric from published cells only. A trend has
+language-neutral axes, so the three language versions share it; segment
+charts name their bars in words, so each language has its own.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from sitegen.answers import N_
@@ -18,7 +20,9 @@ from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
 from sitegen.control_charts import ChartPoint
 from sitegen.i18n import UiText
 from sitegen.metric_kinds import KINDS, kind_of
+from sitegen.models.scorecard import Target
 from sitegen.privacy import Cell
+from sitegen.render.segments import SegmentWords
 from sitegen.scorecards import MetricFigures
 
 STATUS_NAMES = {
@@ -27,6 +31,7 @@ STATUS_NAMES = {
     "off_track": N_("Off track"),
     "insufficient_data": N_("Too few responses to tell"),
 }
+DIRECTION_NAMES = {"up": N_("higher is better"), "down": N_("lower is better")}
 ASSESSMENT_NAMES = {
     "improving": N_("Improving"),
     "worsening": N_("Worsening"),
@@ -61,11 +66,15 @@ NPS_GROUPS = (
 
 @dataclass(frozen=True)
 class MetricCharts:
-    """A metric's charts: its trend, one per segment breakdown (all periods, and the latest complete period)."""
+    """A metric's charts: its trend, shared by all languages, and per language one per segment breakdown.
+
+    `segments` and `latest_segments` (the latest complete period's) map language -> segment -> chart; a
+    language is present even where no segment has a published cell.
+    """
 
     trend: Chart | None
-    segments: dict[str, Chart]
-    latest_segments: dict[str, Chart] = field(default_factory=dict)
+    segments: Mapping[str, Mapping[str, Chart]]
+    latest_segments: Mapping[str, Mapping[str, Chart]] = field(default_factory=dict)
 
 
 def format_value(value: float | None, kind: str, lang: str, unit: str = "") -> str:
@@ -95,8 +104,13 @@ def _trend_point(cell: Cell, point: ChartPoint | None) -> dict[str, Any]:
     return row
 
 
-def metric_charts(figures: MetricFigures) -> MetricCharts:
-    """The charts of one metric, the same in every language (build them once)."""
+def metric_charts(
+    figures: MetricFigures, words: Mapping[str, Mapping[str, SegmentWords]] | None = None
+) -> MetricCharts:
+    """The charts of one metric (build them once), with segment charts in each language of `words`.
+
+    `words` names each segment's values per language and segment (`sitegen.render.segments`).
+    """
     axis_title = kind_of(figures.metric).axis_title
     points = figures.control or (None,) * len(figures.periods)
     published = [
@@ -108,19 +122,41 @@ def metric_charts(figures: MetricFigures) -> MetricCharts:
         if published
         else None
     )
-    segments = _segment_charts(figures.segments, axis_title, f"{figures.metric.id} by {{}}")
-    latest = f"{figures.metric.id} by {{}} in {figures.latest_period}"
-    return MetricCharts(trend, segments, _segment_charts(figures.latest_segments, axis_title, latest))
+    metric_id, latest = figures.metric.id, figures.latest_period
+    segments = {
+        lang: segment_charts(figures.segments, named, axis_title, metric_id) for lang, named in (words or {}).items()
+    }
+    latest_segments = {
+        lang: segment_charts(figures.latest_segments, named, axis_title, f"{metric_id} in {latest}")
+        for lang, named in (words or {}).items()
+    }
+    return MetricCharts(trend, segments, latest_segments)
 
 
-def _segment_charts(breakdowns: Mapping[str, Sequence[Cell]], x_title: str, description: str) -> dict[str, Chart]:
-    """A bar chart per breakdown of its published cells; `description` names the segment at `{}`."""
+def segment_charts(
+    breakdowns: Mapping[str, Sequence[Cell]], words: Mapping[str, SegmentWords], x_title: str, subject: str
+) -> dict[str, Chart]:
+    """One bar chart per breakdown with a published cell, each bar named by its value's label."""
     charts = {}
     for name, cells in breakdowns.items():
-        rows = [{"key": cell.key, "value": cell.value} for cell in cells if cell.is_published]
+        named = words.get(name, SegmentWords(name))
+        rows = [{"key": named.label(cell.key), "value": cell.value} for cell in cells if cell.is_published]
         if rows:
-            charts[name] = segment_chart(rows, x_title=x_title, description=description.format(name))
+            charts[name] = segment_chart(rows, x_title=x_title, description=f"{subject}: {named.title}")
     return charts
+
+
+def target_text(target: Target, direction: str, shown: Callable[[float], str], lang: str) -> str:
+    """A target as a page states it: "50 by June 30, 2027 · from 30 · higher is better", in `lang`."""
+    ui = UiText(lang)
+    value = shown(target.value)
+    if target.by is not None:
+        value = ui.gettext("%(value)s by %(date)s", value=value, date=format_date(target.by, "long", locale=lang))
+    parts = [value]
+    if target.baseline is not None:
+        parts.append(ui.gettext("from %(baseline)s", baseline=shown(target.baseline)))
+    parts.append(ui.gettext(DIRECTION_NAMES[direction]))
+    return " · ".join(parts)
 
 
 def nps_distribution(figures: MetricFigures, lang: str) -> Chart | None:
@@ -162,8 +198,14 @@ def assessment_text(figures: MetricFigures, lang: str, shown: Callable[[float | 
     return ui.gettext(SIGNAL_TEXTS[point.signal.rule, point.signal.direction], **values)
 
 
-def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallback: str) -> dict[str, Any]:
-    """Everything the scorecard template needs about one metric, in `lang`."""
+def metric_view(
+    figures: MetricFigures,
+    charts: MetricCharts,
+    lang: str,
+    fallback: str,
+    words: Mapping[str, SegmentWords] | None = None,
+) -> dict[str, Any]:
+    """Everything the scorecard template needs about one metric, in `lang` (`words` names its segments)."""
     ui = UiText(lang)
     metric = figures.metric
     entry = kind_of(metric)
@@ -187,6 +229,7 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         else None,
         "interval": format_interval(latest, kind, lang, unit) if latest else None,
         "target": shown(metric.target.value) if metric.target else None,
+        "target_text": target_text(metric.target, metric.direction, shown, lang) if metric.target else None,
         "status": figures.status,
         "status_name": ui.gettext(STATUS_NAMES[figures.status]) if figures.status else None,
         "assessment": figures.assessment,
@@ -195,4 +238,7 @@ def metric_view(figures: MetricFigures, charts: MetricCharts, lang: str, fallbac
         "charts": charts,
         "distribution": nps_distribution(figures, lang) if entry.shows_answer_groups else None,
         "unit": unit,
+        "segment_words": {name: (words or {}).get(name, SegmentWords(name)) for name in figures.segments},
+        "segment_charts": charts.segments.get(lang, {}),
+        "latest_segment_charts": charts.latest_segments.get(lang, {}),
     }
