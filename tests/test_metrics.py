@@ -26,7 +26,6 @@ from sitegen.metrics import (
     ShareMeasure,
     TopBoxMeasure,
     ces,
-    change_significance,
     compute,
     compute_by,
     count,
@@ -566,43 +565,6 @@ def test_the_line_starts_at_the_baseline_in_the_first_period_and_ends_at_the_tar
 def test_an_empty_or_suppressed_latest_period_is_insufficient_data() -> None:
     assert target_status(None, "2026-05", "2026-01", 50) == "insufficient_data"
     assert target_status(at(None), "2026-05", "2026-01", 50, by=dt.date(2027, 1, 1), baseline=30) == "insufficient_data"
-
-
-# Change since the previous period ---------------------------------------------------------------
-
-
-def test_a_big_change_in_a_share_is_significant_and_a_small_one_not() -> None:
-    # 80% vs 50% of 200 each: pooled .65, se = sqrt(.65 * .35 * (2 / 200)) * 100 = 4.77; 30 > 1.96 * 4.77 = 9.35
-    assert change_significance(Figure(80.0, 200), Figure(50.0, 200), "csat") == (pytest.approx(30.0), True)
-    # 52% vs 50% of 100 each: pooled .51, se = sqrt(.2499 * .02) * 100 = 7.07; 2 < 13.86
-    assert change_significance(Figure(52.0, 100), Figure(50.0, 100), "share") == (pytest.approx(2.0), False)
-
-
-def test_nps_change_uses_the_combined_standard_error() -> None:
-    # se = sqrt(2) * 10 / 1.96 = 7.215 -> 1.96 * se = 14.14: a change of 20 is significant, 10 is not
-    assert change_significance(Figure(40.0, 100, 10.0), Figure(20.0, 100, 10.0), "nps").is_significant is True
-    assert change_significance(Figure(30.0, 100, 10.0), Figure(20.0, 100, 10.0), "nps").is_significant is False
-
-
-def test_mean_change_uses_each_periods_sd() -> None:
-    # se = sqrt(1 / 100 + 1 / 100) = .1414 -> 1.96 * se = .277: .5 is significant, .1 is not
-    def with_sd(value: float) -> Figure:
-        return Figure(value, 100, extra={"sd": 1.0})
-
-    assert change_significance(with_sd(4.0), with_sd(3.5), "mean").is_significant is True
-    assert change_significance(with_sd(3.9), with_sd(4.0), "ces").is_significant is False
-    assert change_significance(Figure(3.9, 1), Figure(4.0, 100, extra={"sd": 1.0}), "mean").is_significant is None
-
-
-def test_count_change_is_a_poisson_test() -> None:
-    # 40 vs 20: 1.96 * sqrt(60) = 15.18 < 20, significant; 22 vs 20: 1.96 * sqrt(42) = 12.70 > 2, not
-    assert change_significance(count(40), count(20), "count") == (20.0, True)
-    assert change_significance(count(22), count(20), "count") == (2.0, False)
-
-
-def test_no_change_test_for_durations_and_none_without_both_values() -> None:
-    assert change_significance(Figure(5.0, 10), Figure(4.0, 10), "duration") == (1.0, None)
-    assert change_significance(Figure(None, 0), Figure(4.0, 10), "nps") == (None, None)
 
 
 def test_repeat_rate_measure_needs_the_whole_history() -> None:

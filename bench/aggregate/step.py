@@ -23,8 +23,10 @@ from peak_memory import peak_rss_mb
 
 from sitegen.build import scorecard_files
 from sitegen.charts import prepare_vega_bundle, vega_bundle
+from sitegen.metric_kinds import kind_of
 from sitegen.models.scorecard import Scorecard
 from sitegen.render.scorecard_view import metric_charts, nps_distribution
+from sitegen.render.segments import metric_words
 from sitegen.scorecards import MetricFigures, compute_scorecard, compute_scorecards, read_frames
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore
@@ -82,9 +84,11 @@ def measure_full(site: Site) -> dict[str, Any]:
     charts = []
     for scorecard in figures.values():
         for metric in scorecard.metrics:
-            built = metric_charts(metric)
-            charts += [chart for chart in (built.trend, *built.segments.values()) if chart is not None]
-            if metric.metric.kind == "nps":  # type: ignore[attr-defined]
+            built = metric_charts(metric, metric_words(site, metric.metric))
+            charts += [built.trend] if built.trend is not None else []
+            for by_language in (built.segments, built.latest_segments):
+                charts += [chart for by_segment in by_language.values() for chart in by_segment.values()]
+            if kind_of(metric.metric).shows_answer_groups:
                 charts += [chart for lang in site.languages if (chart := nps_distribution(metric, lang)) is not None]
     svg_bytes = sum(len(chart.svg) for chart in charts)  # waits for every drawing
     drawn = time.perf_counter()

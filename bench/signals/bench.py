@@ -14,7 +14,7 @@ data/sample-responses.jsonl) and at 150 answers every month:
   issue 12 named) and on the x-bar chart (the one scorecards use), and share
   series (80%, as CSAT), charted on the p chart;
 - stable: the same process all 24 periods; the share of series flagged at
-  least once, by `sitegen.metrics.change_significance` (each period against
+  least once, by `pairwise.change_significance` (each period against
   the one before, as the scorecards do today) and by the control charts
   (default baseline: the first 12 periods). Goal: at most 25%;
 - step: from period 13 the process is better by 2 sigma of a period's
@@ -39,10 +39,11 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from pairwise import change_significance
 
 from sitegen.control_charts import CHARTS, ChartPoint, Observation, control_chart
 from sitegen.metric_kinds import KINDS
-from sitegen.metrics import Figure, change_significance, moe_nps, moe_share, periods_between
+from sitegen.metrics import Figure, moe_nps, moe_share, periods_between
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SAMPLE = REPOSITORY / "data" / "sample-responses.jsonl"

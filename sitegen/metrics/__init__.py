@@ -57,7 +57,7 @@ from sitegen.metrics.periods import (
     periods_between,
     previous_period,
 )
-from sitegen.metrics.targets import Change, Status, change_significance, target_status
+from sitegen.metrics.targets import Status, target_status
 
 __all__ = [
     "CES_SCALE",
@@ -65,7 +65,6 @@ __all__ = [
     "SECONDS_PER_UNIT",
     "Z95",
     "CesMeasure",
-    "Change",
     "CountMeasure",
     "CsatMeasure",
     "DurationMeasure",
@@ -81,7 +80,6 @@ __all__ = [
     "TopBoxMeasure",
     "Unit",
     "ces",
-    "change_significance",
     "compute",
     "compute_by",
     "count",
