@@ -49,14 +49,18 @@ SVG_PADDING = {"left": 24, "right": 24, "top": 8, "bottom": 8}
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart as a Vega-Lite spec (JSON text) and as SVG markup, drawn in the background until asked for."""
+    """A chart as a Vega-Lite spec (JSON text) and as SVG markup, drawn in the background until asked for.
+
+    A chart without a `drawing` has no static SVG: its figures are in the table beside it, so readers without
+    JavaScript lose nothing, and a build does not draw three languages' bar charts that nobody prints.
+    """
 
     spec: str
-    drawing: Future[str] = field(repr=False, compare=False)
+    drawing: Future[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def svg(self) -> str:
-        return self.drawing.result()
+        return "" if self.drawing is None else self.drawing.result()
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -68,7 +72,7 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return configured
 
 
-def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:
+def _finish(chart: alt.TopLevelMixin, description: str, *, drawn: bool = True) -> Chart:
     fitted = chart.properties(
         width="container",
         height=220,
@@ -77,6 +81,8 @@ def _finish(chart: alt.TopLevelMixin, description: str) -> Chart:
     )
     spec = _config(fitted).to_dict(validate=False)
     spec_text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if not drawn:
+        return Chart(spec_text)
     printable = dict(spec, width=560, padding=SVG_PADDING)
     return Chart(spec_text, _drawing(json.dumps(printable, sort_keys=True)))
 
@@ -187,7 +193,10 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
 
 
 def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: str) -> Chart:
-    """One horizontal bar per published segment (location, channel, ...), a long label broken into lines."""
+    """One horizontal bar per published segment (location, channel, ...), a long label broken into lines.
+
+    Spec only, no static SVG: the breakdown's table beside it holds the same figures for readers without JavaScript.
+    """
     frame = pd.DataFrame(list(rows), columns=["key", "value"])
     lines = {key: textwrap.wrap(key, BAR_LABEL_LINE) for key in frame["key"] if len(key) > BAR_LABEL_LINE}
     extra: dict[str, Any] = {}
@@ -202,7 +211,7 @@ def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: 
             tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
         )
     )
-    return _finish(chart, description)
+    return _finish(chart, description, drawn=False)
 
 
 def distribution_chart(

@@ -374,9 +374,14 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     return entry
 
 
+SCHEMA_VERSION = 2
+"""The shape of `scorecard.json`: sitegen/schemas/scorecard.schema.json, described in docs/scorecard-json.md."""
+
+
 def scorecard_json(figures: ScorecardFigures, title: str) -> bytes:
     """`scorecards/<id>/scorecard.json`: every published figure, nothing suppressed."""
     document = {
+        "schema": SCHEMA_VERSION,
         "id": figures.scorecard.id,
         "title": title,
         "as_of": figures.as_of.isoformat(),

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scorecard_schema import assert_valid
 
 from sitegen.build import render_site
 from sitegen.privacy import Cell, suppress
@@ -76,7 +77,9 @@ def store(project: Path, *answers: Answer) -> None:
 
 def document(site: Site, as_of: dt.date) -> dict[str, Any]:
     figures = compute_scorecards(site, as_of)["team"]
-    return dict(json.loads(scorecard_json(figures, "Team")))
+    built = dict(json.loads(scorecard_json(figures, "Team")))
+    assert_valid(built)  # every build of the one-answer-at-a-time runs keeps to the published schema
+    return built
 
 
 def nps(answers: frozenset[Answer]) -> float:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from scorecard_schema import assert_valid
 
 from sitegen.build import render_site
 from sitegen.metrics import periods_between
@@ -53,6 +54,7 @@ def store_scores(project: Path, months: dict[str, list[int]]) -> None:
 def nps_metric(project: Path) -> dict[str, object]:
     figures = compute_scorecards(load_site(project), AS_OF)["customer-experience"]
     document = json.loads(scorecard_json(figures, "Experience"))
+    assert_valid(document)
     return next(metric for metric in document["metrics"] if metric["id"] == "nps")  # type: ignore[no-any-return]
 
 

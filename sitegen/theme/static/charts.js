@@ -15,11 +15,13 @@
     if (!window.vegaEmbed) return;
     document.querySelectorAll("figure.chart[data-spec]").forEach(function (figure) {
       var holder = document.createElement("div");
+      var unseen = figure.hidden;
       holder.className = "chart-live";
       figure.insertBefore(holder, figure.firstChild);
+      figure.hidden = false; /* shown before drawing: a hidden container has no width to fit */
       window.vegaEmbed(holder, JSON.parse(figure.getAttribute("data-spec")), OPTIONS)
         .then(function () { figure.classList.add("is-live"); })
-        .catch(function () { holder.remove(); });
+        .catch(function () { holder.remove(); figure.hidden = unseen; });
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
