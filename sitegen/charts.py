@@ -151,7 +151,8 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
     known, `centre`/`lower`/`upper` where the period has control limits and
     `signal` (a rule id) where a rule fired; suppressed periods are absent.
     The limits are thin grey lines (dotted, the centre solid), a signal a
-    red diamond, the target a dashed rule, so no meaning rests on colour alone.
+    red diamond ring around its point, the target a dashed rule, so no
+    meaning rests on colour alone.
     """
     columns = ["period", "value", "low", "high", "centre", "lower", "upper", "signal"]
     frame = pd.DataFrame(list(points), columns=columns)
@@ -161,9 +162,9 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
     if frame["low"].notna().any():
         layers.append(base.mark_area(opacity=0.35, color=BAND).encode(y=alt.Y("low:Q", title=y_title), y2="high:Q"))
     if frame["centre"].notna().any():
-        for column, dash in (("upper", [2, 3]), ("lower", [2, 3]), ("centre", [1, 0])):
+        for column, dash in (("upper", [2, 2]), ("lower", [2, 2]), ("centre", [1, 0])):
             layers.append(
-                base.mark_line(color=LIMITS, strokeWidth=1, strokeDash=dash, interpolate="step").encode(
+                base.mark_line(color=LIMITS, strokeWidth=1.5, strokeDash=dash, interpolate="step").encode(
                     y=alt.Y(f"{column}:Q", title=y_title)
                 )
             )
@@ -173,8 +174,9 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
         )
     )
     if frame["signal"].notna().any():
+        # A ring around the period's point, not a filled mark over it: the point and the line stay readable.
         signals = base.transform_filter("isValid(datum.signal)").mark_point(
-            shape="diamond", size=140, filled=True, color=SIGNAL, opacity=1
+            shape="diamond", size=190, filled=False, color=SIGNAL, strokeWidth=2, opacity=1
         )
         layers.append(
             signals.encode(
