@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from sitegen.metrics import Measure
 
 ChartName = Literal["xmr", "xbar", "p", "c", "u"]
-"""A chart kind of `sitegen.control_charts.CHARTS`.
+"""A chart kind of `sitegen.metrics.control_charts.CHARTS`.
 
 NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
 12-period baseline the XmR chart flagged 28-33% of stable series in

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sitegen import control_charts, metrics, privacy
-from sitegen.control_charts import ChartPoint
+from sitegen import metrics, privacy
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
-from sitegen.metrics import Figure, Measure
+from sitegen.metrics import Figure, Measure, control_charts
+from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import NUMERIC_TYPES, Survey
 from sitegen.privacy import Cell

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.control_charts import CHARTS, ChartPoint, Control, Observation, Signal, c4_constant, control_chart
 from sitegen.metrics import periods_between
+from sitegen.metrics.control_charts import CHARTS, ChartPoint, Control, Observation, Signal, c4_constant, control_chart
 
 MONTHS = periods_between("2024-01", "2027-12")
 

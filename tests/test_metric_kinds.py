@@ -6,8 +6,8 @@ from typing import get_args
 
 import pytest
 
-from sitegen.control_charts import CHARTS
 from sitegen.metric_kinds import KINDS, kind_of
+from sitegen.metrics.control_charts import CHARTS
 from sitegen.models.scorecard import Metric, TopBoxMetric
 from sitegen.render.scorecard_view import format_value
 

@@ -13,8 +13,8 @@ import pytest
 from scorecard_schema import SCHEMA, assert_valid, problems
 from test_scorecard_control import AS_OF, scores_by_month, store_scores
 
-from sitegen.control_charts import CHARTS, RULES
 from sitegen.metric_kinds import KINDS
+from sitegen.metrics.control_charts import CHARTS, RULES
 from sitegen.scorecards import SCHEMA_VERSION, compute_scorecards, scorecard_json
 from sitegen.site import load_site
 

@@ -41,9 +41,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pairwise import change_significance
 
-from sitegen.control_charts import CHARTS, ChartPoint, Observation, control_chart
 from sitegen.metric_kinds import KINDS
 from sitegen.metrics import Figure, moe_nps, moe_share, periods_between
+from sitegen.metrics.control_charts import CHARTS, ChartPoint, Observation, control_chart
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SAMPLE = REPOSITORY / "data" / "sample-responses.jsonl"

@@ -17,9 +17,9 @@ from babel.numbers import format_decimal
 
 from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
-from sitegen.control_charts import ChartPoint
 from sitegen.i18n import UiText
 from sitegen.metric_kinds import KINDS, kind_of
+from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import Target
 from sitegen.privacy import Cell
 from sitegen.render.segments import SegmentWords
@@ -48,7 +48,7 @@ SIGNAL_TEXTS = {
     ("two_of_three", "up"): N_("2 of the 3 periods up to %(period)s are far above the usual level (%(centre)s)."),
     ("two_of_three", "down"): N_("2 of the 3 periods up to %(period)s are far below the usual level (%(centre)s)."),
 }
-"""One line per signal rule and direction (the rules are `sitegen.control_charts.RULES`), for the page."""
+"""One line per signal rule and direction (the rules are `sitegen.metrics.control_charts.RULES`), for the page."""
 QUIET_TEXTS = {
     "no_signal": N_(
         "%(period)s is within the range ordinary variation gives (%(lower)s to %(upper)s): "

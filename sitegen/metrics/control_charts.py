@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
-from sitegen.metrics import period_start
+from sitegen.metrics.periods import period_start
 
 Direction = Literal["up", "down"]
 Floats = NDArray[np.float64]
