@@ -22,7 +22,7 @@ from sitegen.site import Site, load_site
 
 if TYPE_CHECKING:
     from sitegen.render.scorecard_view import MetricCharts
-    from sitegen.scorecards import ScorecardFigures
+    from sitegen.scorecards import MetricFigures, ScorecardFigures
 
 Progress = Callable[[Iterable[PagePlan]], Iterable[PagePlan]]
 
@@ -83,13 +83,14 @@ class RenderCache:
         key = scorecards_key(site, as_of)
         if key != self.figures_key:
             prepare_vega_bundle()
-            figures = compute_scorecards(site, as_of)
-            # Built now, their SVGs are drawn in the background while the other pages render.
-            charts = {
-                (scorecard_id, metric.metric.id): metric_charts(metric, metric_words(site, metric.metric))
-                for scorecard_id, scorecard in figures.items()
-                for metric in scorecard.metrics
-            }
+            charts: dict[tuple[str, str], MetricCharts] = {}
+
+            def draw(scorecard_id: str, metric: MetricFigures) -> None:
+                # Built as each metric is ready, its SVGs are drawn in the background while the next metrics are
+                # computed and the other pages render.
+                charts[scorecard_id, metric.metric.id] = metric_charts(metric, metric_words(site, metric.metric))
+
+            figures = compute_scorecards(site, as_of, draw)
             self.figures_key, self.figures, self.charts = key, figures, charts
         return self.figures
 

@@ -8,6 +8,7 @@ stands in for readers without JavaScript and for printing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -198,22 +199,35 @@ def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: 
     """One horizontal bar per published segment (location, channel, ...), a long label broken into lines.
 
     Spec only, no static SVG: the breakdown's table beside it holds the same figures for readers without JavaScript.
+    A build makes one per segment, language and span (a hundred or more), so altair builds the spec once per axis
+    title and each chart fills in its data, labels and description, as altair itself would name them.
     """
-    frame = pd.DataFrame(list(rows), columns=["key", "value"])
-    lines = {key: textwrap.wrap(key, BAR_LABEL_LINE) for key in frame["key"] if len(key) > BAR_LABEL_LINE}
-    extra: dict[str, Any] = {}
+    keys = [str(row["key"]) for row in rows]
+    values = [{"key": key, "value": float(row["value"])} for key, row in zip(keys, rows, strict=True)]
+    spec = json.loads(_segment_template(x_title))
+    lines = {key: textwrap.wrap(key, BAR_LABEL_LINE) for key in keys if len(key) > BAR_LABEL_LINE}
     if lines:
-        extra["labelExpr"] = f"{json.dumps(lines, ensure_ascii=False, sort_keys=True)}[datum.label] || datum.label"
+        label_expr = f"{json.dumps(lines, ensure_ascii=False, sort_keys=True)}[datum.label] || datum.label"
+        spec["encoding"]["y"]["axis"]["labelExpr"] = label_expr
+    # altair's own dataset name: "data-" and the first 32 hex digits of the values' SHA-256 as JSON.
+    name = "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    spec |= {"data": {"name": name}, "datasets": {name: values}, "description": description}
+    return Chart(json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
+@cache
+def _segment_template(x_title: str) -> str:
+    """The bar chart's spec for one axis title, with placeholder data (JSON text, so each use gets a fresh copy)."""
     chart = (
-        alt.Chart(frame)
+        alt.Chart(pd.DataFrame({"key": ["-"], "value": [0.0]}))
         .mark_bar(color=BRAND)
         .encode(
-            y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200, **extra)),
+            y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
             x=alt.X("value:Q", title=x_title, axis=alt.Axis(tickCount=alt.ExprRef(VALUE_TICKS))),
             tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
         )
     )
-    return _finish(chart, description, drawn=False)
+    return _finish(chart, "", drawn=False).spec
 
 
 def distribution_chart(

@@ -69,8 +69,10 @@ class ValueFormat:
 
 
 WHOLE = ValueFormat("#,##0", rounds=True)
-PERCENT = ValueFormat("#,##0", " %")
-RATE = ValueFormat("#,##0.0", " %")
+NBSP = "\u00a0"
+"""Between a number and its "%": a line never breaks there, leaving "%" alone on the next line."""
+PERCENT = ValueFormat("#,##0", f"{NBSP}%")
+RATE = ValueFormat("#,##0.0", f"{NBSP}%")
 """A percent with a decimal: response rates are a few percent, where a whole number says little."""
 DECIMAL = ValueFormat("#,##0.00")
 DURATION = ValueFormat("#,##0.0", with_unit=True)

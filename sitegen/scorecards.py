@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,10 @@ class MetricFigures:
         if point.signal is None:
             return "no_signal"
         return "improving" if point.signal.direction == self.metric.direction else "worsening"
+
+
+MetricReady = Callable[[str, MetricFigures], None]
+"""Told (scorecard id, figures) of each metric as soon as it is computed."""
 
 
 @dataclass(frozen=True)
@@ -276,10 +280,12 @@ def compute_scorecard(
     minimum: int,
     timezone: str,
     as_of: dt.date,
+    on_metric: MetricReady | None = None,
 ) -> ScorecardFigures:
     """Every metric of a scorecard as of a day, from the surveys' tables (`read_frames`) and the data files.
 
-    Responses (and orders) after the `as_of` day are left out of every figure.
+    Responses (and orders) after the `as_of` day are left out of every figure. `on_metric` is told of each
+    metric as soon as its figures are ready, so its charts are drawn while the next metrics are computed.
     """
     used = {metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)}
     running = metrics.period_label(as_of, scorecard.period)
@@ -297,6 +303,8 @@ def compute_scorecard(
         table = kind_of(metric).table(metric, tables)
         survey = surveys[metric.survey] if isinstance(metric, SurveyMetric) else None
         figures.append(compute_metric(metric, table, survey, minimum, timezone, running))
+        if on_metric is not None:
+            on_metric(scorecard.id, figures[-1])
     return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()), as_of)
 
 
@@ -430,7 +438,7 @@ def _csv_number(number: Any) -> str:
     return "" if number is None else repr(float(number)) if isinstance(number, float) else str(number)
 
 
-def compute_scorecards(site: Site, as_of: dt.date) -> dict[str, ScorecardFigures]:
+def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None = None) -> dict[str, ScorecardFigures]:
     """The figures of every scorecard of a site as of a day (in the site's timezone), by scorecard id."""
     if not site.scorecards:
         return {}
@@ -441,7 +449,14 @@ def compute_scorecards(site: Site, as_of: dt.date) -> dict[str, ScorecardFigures
         responses = read_frames(store, scorecards, surveys)
     return {
         scorecard.id: compute_scorecard(
-            scorecard, responses, surveys, site.files.root, config.privacy.min_group_size, config.timezone, as_of
+            scorecard,
+            responses,
+            surveys,
+            site.files.root,
+            config.privacy.min_group_size,
+            config.timezone,
+            as_of,
+            on_metric,
         )
         for scorecard in scorecards
     }

@@ -32,9 +32,9 @@ def test_each_control_chart_named_is_a_chart_and_agrees_with_the_charts_module()
     ("kind", "value", "unit", "shown"),
     [
         ("nps", -0.4, "", "0"),
-        ("csat", 84.6, "", "85 %"),
-        ("top_box", 84.6, "", "85 %"),
-        ("response_rate", 2.36, "", "2.4 %"),
+        ("csat", 84.6, "", "85\u00a0%"),
+        ("top_box", 84.6, "", "85\u00a0%"),
+        ("response_rate", 2.36, "", "2.4\u00a0%"),
         ("count", 1234.0, "", "1,234"),
         ("duration", 4.25, "h", "4.2 h"),
         ("mean", 4.256, "", "4.26"),

@@ -396,9 +396,9 @@ def test_intervals_at_the_edges_on_a_scorecard(checks: Path) -> None:
     assert interval("count", "2026-01") == (pytest.approx(0.0253, abs=1e-4), pytest.approx(5.572, abs=1e-3))
     files = render_site(load_site(checks), as_of=dt.date(2026, 5, 1))
     page, latvian = (files[f"intranet/{lang}/scorecards/checks/index.html"].decode() for lang in ("en", "lv"))
-    assert "2026-04 · n = 12 · 95% interval 39 % to 86 %" in page  # the headline: April's 8 of 12, Wilson
-    assert "<td>100 %</td><td>72 % to 100 %</td><td>10</td>" in page  # February in the period table
-    assert "95% intervāls no 39 % līdz 86 %" in latvian
+    assert "2026-04 · n = 12 · 95% interval 39\u00a0% to 86\u00a0%" in page  # the headline: April's 8 of 12, Wilson
+    assert "<td>100\u00a0%</td><td>72\u00a0% to 100\u00a0%</td><td>10</td>" in page  # February in the period table
+    assert "95% intervāls no 39\u00a0% līdz 86\u00a0%" in latvian
 
 
 def test_the_trend_band_is_the_interval_even_at_zero_percent(checks: Path) -> None:

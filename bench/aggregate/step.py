@@ -22,7 +22,7 @@ from typing import Any
 from peak_memory import peak_rss_mb
 
 from sitegen.build import scorecard_files
-from sitegen.charts import prepare_vega_bundle, vega_bundle
+from sitegen.charts import Chart, prepare_vega_bundle, vega_bundle
 from sitegen.metric_kinds import kind_of
 from sitegen.models.scorecard import Scorecard
 from sitegen.render.scorecard_view import metric_charts, nps_distribution
@@ -79,17 +79,19 @@ def measure_full(site: Site) -> dict[str, Any]:
     """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files."""
     started = time.perf_counter()
     prepare_vega_bundle()
-    figures = compute_scorecards(site, AS_OF)
+    charts: list[Chart] = []
+
+    def draw(_scorecard_id: str, metric: MetricFigures) -> None:
+        """As the build does: each metric's charts start drawing as soon as its figures are ready."""
+        built = metric_charts(metric, metric_words(site, metric.metric))
+        charts.extend([built.trend] if built.trend is not None else [])
+        for by_language in (built.segments, built.latest_segments):
+            charts.extend(chart for by_segment in by_language.values() for chart in by_segment.values())
+        if kind_of(metric.metric).shows_answer_groups:
+            charts.extend(chart for lang in site.languages if (chart := nps_distribution(metric, lang)) is not None)
+
+    figures = compute_scorecards(site, AS_OF, draw)
     computed = time.perf_counter()
-    charts = []
-    for scorecard in figures.values():
-        for metric in scorecard.metrics:
-            built = metric_charts(metric, metric_words(site, metric.metric))
-            charts += [built.trend] if built.trend is not None else []
-            for by_language in (built.segments, built.latest_segments):
-                charts += [chart for by_segment in by_language.values() for chart in by_segment.values()]
-            if kind_of(metric.metric).shows_answer_groups:
-                charts += [chart for lang in site.languages if (chart := nps_distribution(metric, lang)) is not None]
     svg_bytes = sum(len(chart.svg) for chart in charts)  # waits for every drawing
     drawn = time.perf_counter()
     vega_bundle()  # made in the background since the start; what is left of it is timed here
