@@ -17,7 +17,8 @@ run, each in a fresh process and `--repeat` times, interleaved:
   honest pandas script, reading the same store (the floor);
 - `step.py pair`: sitegen's figures for exactly those two metrics;
 - `step.py full`: the scorecard step of a build, every scorecard of the
-  example: figures, charts (spec + SVG) and data files (JSON, CSV, the
+  example: figures, charts (specs, and SVGs of trends and distributions,
+  drawn as each metric is ready) and data files (JSON, CSV, the
   Vega bundle).
 
 Both sides' figures must agree (exit status 1 otherwise). The table gives
@@ -89,6 +90,7 @@ class Result:
     pair_rss_mb: float
     plain_rss_mb: float
     charts: int
+    svgs: int
 
     @property
     def ratio(self) -> float:
@@ -195,6 +197,7 @@ def measure(size: int, repeat: int, with_others: bool, keep: bool) -> Result:
         pair_rss_mb=max(run["peak_rss_mb"] for run in pairs),
         plain_rss_mb=max(run["peak_rss_mb"] for run in plains),
         charts=fulls[0]["charts"],
+        svgs=fulls[0]["svgs"],
     )
 
 
@@ -306,7 +309,8 @@ def main() -> int:
         "of the example,"
     )
     print(
-        f"{results[0].charts} charts (spec + SVG); data files include the Vega bundle. Times are medians of "
+        f"{results[0].charts} charts (specs; {results[0].svgs} also drawn as SVG); data files include the Vega "
+        "bundle; charts: the drawing still running once the figures are done. Times are medians of "
         f"{options.repeat} fresh processes each;"
     )
     print(

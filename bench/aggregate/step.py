@@ -104,6 +104,7 @@ def measure_full(site: Site) -> dict[str, Any]:
         "bundle_s": bundled - drawn,
         "files_s": written - bundled,
         "charts": len(charts),
+        "svgs": sum(chart.drawing is not None for chart in charts),
         "svg_bytes": svg_bytes,
         "files": len(files),
         "responses": {scorecard_id: scorecard.responses for scorecard_id, scorecard in figures.items()},

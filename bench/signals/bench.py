@@ -80,9 +80,16 @@ def _shifts(series: int, step: float) -> NDArray[np.float64]:
     return shift
 
 
-def draw_nps(rng: np.random.Generator, sizes: NDArray[np.int64], step: float, series: int) -> list[list[Figure]]:
-    """NPS figures; a step of `step` points moves half from detractors to passives, half from passives to promoters."""
-    shift = _shifts(series, step) / 200
+def draw_nps(
+    rng: np.random.Generator, sizes: NDArray[np.int64], step: float, series: int, drift: float = 0.0
+) -> list[list[Figure]]:
+    """NPS figures; a step of `step` points moves half from detractors to passives, half from passives to promoters.
+
+    `drift` > 0 moves the true NPS of every period by a normal amount of that sd in points, as real months
+    differ by more than their answers alone explain (a new barista, the weather).
+    """
+    wobble = rng.normal(0.0, drift, (series, PERIODS)) if drift else 0.0
+    shift = (_shifts(series, step) + wobble) / 200
     n = np.broadcast_to(sizes, (series, PERIODS))
     promoters = rng.binomial(n, PROMOTERS + shift)
     detractors = rng.binomial(n - promoters, (DETRACTORS - shift) / (1 - PROMOTERS - shift))
@@ -226,6 +233,23 @@ def _periods(value: float) -> str:
     return "never" if math.isinf(value) else f"{value:g}"
 
 
+DRIFT_SIGMAS = 0.5
+"""The drifting case: true NPS moves month to month by half a period's sampling sd (3.3 points at 150 answers)."""
+
+
+def print_drift(series: int, rng: np.random.Generator) -> None:
+    """What the x-bar chart pays for its precision: stable-but-drifting NPS series flagged, on both charts."""
+    sizes = np.full(PERIODS, 150)
+    drift = DRIFT_SIGMAS * nps_sigma(150.0)
+    stable = draw_nps(rng, sizes, 0.0, series, drift)
+    flagged = {
+        chart: sum(any(point.signal for point in chart_points(figures, chart)) for figures in stable) / series
+        for chart in ("xmr", "xbar")
+    }
+    print(f"\nNPS at 150/month whose true value drifts by sd {drift:.1f} points a month (no step; information only):")
+    print(f"  flagged at least once: xmr {flagged['xmr']:.1%}, xbar {flagged['xbar']:.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000, help="series per case (default 1000)")
@@ -249,6 +273,7 @@ def main() -> None:
     for row in rows:
         shares = ", ".join(f"{rule} {share:.1%}" for rule, share in sorted(row.rules.items()))
         print(f"  {row.kind} on {row.chart}, {row.sizes}: {shares}")
+    print_drift(series, rng)
     print()
     for row in rows:
         if KINDS[row.kind].control_chart != row.chart:
