@@ -23,17 +23,17 @@ pytestmark = pytest.mark.browser
 COLLECTOR = "http://collector.localhost:8999"
 """A collector on another origin than the pages: the policy must let the forms post there, and only there."""
 
+A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CHECKED_KINDS = {"scorecard.html", "survey.html", "qr.html"}
 """Templates whose every page is visited (in one language); of the others, one page per tree is enough."""
 PAGE_KINDS = sorted(
     {
         (plan.tree, plan.template, plan.key if plan.template in CHECKED_KINDS else ""): plan.path
-        for plan in reversed(plan_pages(load_site(REPOSITORY)))
+        for plan in reversed(plan_pages(load_site(REPOSITORY), A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN.date()))
         if plan.lang in ("", "en")
     }.items()
 )
 """Pages of the example site by `(tree, template, key)`, e.g. `(("intranet", "qr.html", ...), "en/surveys/...")`."""
-A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
