@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -78,7 +79,8 @@ def the_survey_follows_up_and_posts(page: Any, base: str) -> None:
 
     def collect(route: Any) -> None:
         posted.append(route.request.post_data or "")
-        route.fulfill(status=303, headers={"location": page.url + "thanks/"})
+        # Like the collector: to the survey's thank-you page, also from a location's own page.
+        route.fulfill(status=303, headers={"location": re.sub(r"at/[^/]+/$", "", page.url) + "thanks/"})
 
     page.route(f"{COLLECTOR}/**", collect)
     page.locator("button[type=submit]").click()

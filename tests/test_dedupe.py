@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sitegen.answers import Submission
 from sitegen.collector.dedupe import WINDOW_SECONDS, RecentPosts, post_key
+
+T = TypeVar("T")
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a loop of its own thread (a browser test's Playwright may hold this thread's loop)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, scenario).result()
+
 
 SUBMISSION = Submission("after-visit", "made-up-1", "en", {"location": "jelgava"}, {"recommend": 9}, False)
 
@@ -36,7 +48,7 @@ def test_a_post_that_arrives_while_the_first_is_being_stored_waits_for_it_and_ge
         recent.settle(b"key", outcome, "made-up-1")
         return is_first, is_second_first, await waiting
 
-    assert asyncio.run(scenario()) == (True, False, "made-up-1")
+    assert run(scenario()) == (True, False, "made-up-1")
 
 
 def test_a_first_post_that_could_not_be_stored_is_forgotten_so_the_next_one_is_stored() -> None:
@@ -47,7 +59,7 @@ def test_a_first_post_that_could_not_be_stored_is_forgotten_so_the_next_one_is_s
         recent.settle(b"key", outcome, None)
         return await waiting, recent.claim(b"key")[0]
 
-    assert asyncio.run(scenario()) == (None, True)
+    assert run(scenario()) == (None, True)
 
 
 def test_a_post_is_remembered_for_the_window_only_and_the_oldest_go_past_the_cap() -> None:
@@ -64,4 +76,4 @@ def test_a_post_is_remembered_for_the_window_only_and_the_oldest_go_past_the_cap
         recent.claim(b"c")  # three remembered: "a" (the oldest) goes
         return [within, after, recent.claim(b"a")[0], recent.claim(b"c")[0]]
 
-    assert asyncio.run(scenario()) == [False, True, True, False]
+    assert run(scenario()) == [False, True, True, False]
