@@ -98,7 +98,6 @@ MESSAGES = {
     "not_a_datetime": N_("Enter a valid date and time."),
     "unknown_item": N_("This row is not part of the question."),
     "not_a_table": N_("Answer each row of the table."),
-    "not_asked": N_("This question was not asked, given your earlier answers; leave it empty."),
     "unknown_field": N_("This is not a field of this survey."),
     "not_allowed": N_("This value is not allowed here."),
     "bad_response_id": N_("The response id is not valid."),
@@ -150,6 +149,8 @@ class Submission:
     lang: str
     meta: dict[str, str]
     answers: dict[str, Any]
+    has_client_id: bool = True
+    """False: the post carried no `rid` (a page without JavaScript), so `response_id` was made up here."""
 
 
 # ---- reading one answer, by question type -------------------------------------------
@@ -349,8 +350,11 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
     """Read every answer of `raw` (question id -> list of values, matrix -> item -> list).
 
     Raises InvalidSubmission with every problem: wrong types and values,
-    required questions unanswered, answers to questions that `show_if` hid,
-    and answers to questions the survey does not have.
+    required questions unanswered, and answers to questions the survey does
+    not have. An answer to a follow-up whose `show_if` does not hold is checked
+    like any other, then left out: without JavaScript every follow-up is on
+    the page, and a respondent who answers one that does not apply has done
+    nothing wrong.
     """
     problems: list[Problem] = []
     answers: dict[str, Any] = {}
@@ -366,10 +370,10 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
             continue
         if is_matrix:
             rows = {item: values for item, values in (given or {}).items() if not all(_is_empty(v) for v in values)}
-            if rows and not is_asked:
-                problems.append(Problem(question.id, "not_asked"))
-            elif rows:
-                answers[question.id] = _read_matrix(question, rows, problems)
+            if rows:
+                table = _read_matrix(question, rows, problems)
+                if is_asked:
+                    answers[question.id] = table
             elif question.required and is_asked:
                 problems.append(Problem(question.id, "required"))
             continue
@@ -378,11 +382,10 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
             if question.required and is_asked:
                 problems.append(Problem(question.id, "required"))
             continue
-        if not is_asked:
-            problems.append(Problem(question.id, "not_asked"))
-            continue
         try:
-            answers[question.id] = READERS[question.type](question, values)
+            answer = READERS[question.type](question, values)
+            if is_asked:
+                answers[question.id] = answer
         except _Refused as refused:
             problems.append(Problem(question.id, refused.code, refused.params))
     if problems:
@@ -439,7 +442,7 @@ def _submission(
         problems += invalid.problems
     if problems:
         raise InvalidSubmission(problems)
-    return Submission(survey.id, response_id, language, meta, answers)
+    return Submission(survey.id, response_id, language, meta, answers, has_client_id=not _is_empty(rid))
 
 
 def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, str]]) -> Submission:

@@ -128,10 +128,11 @@ def render_site(
     environment = cache.prepare(site)
     shared = site_values(site)
     digests = Digests(shared, cache.digests)
-    figures = cache.scorecard_figures(site, as_of or today_in(site.config.model.timezone))
+    day = as_of or today_in(site.config.model.timezone)
+    figures = cache.scorecard_figures(site, day)
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
-    signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, figures, cache.charts)]
+    signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, day, figures, cache.charts)]
     signatures = {
         path: page_signature(plan, digests, _names(cache, environment, shared, plan, site)) if is_incremental else ""
         for plan, path in signed

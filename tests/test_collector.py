@@ -94,6 +94,16 @@ def test_a_resubmitted_response_id_stores_nothing_new_and_gets_the_same_answer(
     assert row.answers["recommend"] == 6
 
 
+def test_a_promoter_who_answers_the_follow_up_meant_for_others_is_thanked_and_the_follow_up_left_out(
+    client: TestClient, minimal_project: Path
+) -> None:
+    # Without JavaScript every follow-up is on the page; "what would make it a 9 or 10?" is only asked below 9.
+    answer = post_form(client, [("recommend", "10"), ("improve", "Nothing, all good"), ("lang", "en")])
+    assert answer.status_code == 303 and answer.headers["location"] == "/en/surveys/after-visit/thanks/"
+    [row] = store_rows(minimal_project)
+    assert row.answers == {"recommend": 10}
+
+
 def test_a_json_post_answers_201_with_the_id_and_is_idempotent(client: TestClient, minimal_project: Path) -> None:
     body = {
         "rid": "json-0001-abcdef",
@@ -108,10 +118,51 @@ def test_a_json_post_answers_201_with_the_id_and_is_idempotent(client: TestClien
     assert len(store_rows(minimal_project)) == 1
 
 
-def test_a_post_without_rid_gets_a_new_id(client: TestClient, minimal_project: Path) -> None:
+def test_posts_without_rid_get_a_new_id_each(client: TestClient, minimal_project: Path) -> None:
     post_form(client, [("recommend", "9")])
-    post_form(client, [("recommend", "9")])
+    post_form(client, [("recommend", "8")])
     assert len({row.id for row in store_rows(minimal_project)}) == 2
+
+
+def test_the_same_answers_sent_again_without_rid_are_thanked_and_stored_once(minimal_project: Path) -> None:
+    # Without JavaScript: Back from the thank-you page and Send again, or a second click on Send.
+    moments = [JUNE]
+    app = create_app(minimal_project, f"sqlite:///{minimal_project / 'responses.sqlite3'}", clock=lambda: moments[-1])
+    form = [(name, value) for name, value in VALID_FORM if name != "rid"]
+    with TestClient(app, follow_redirects=False) as client:
+        first = post_form(client, form)
+        moments.append(JUNE + dt.timedelta(minutes=9))
+        again = post_form(client, form)
+        assert (again.status_code, again.headers["location"]) == (first.status_code, first.headers["location"])
+        assert len(store_rows(minimal_project)) == 1
+        moments.append(JUNE + dt.timedelta(minutes=10, seconds=1))
+        post_form(client, form)  # ten minutes after the first: a new answer
+        assert len(store_rows(minimal_project)) == 2
+
+
+def test_the_same_answers_without_rid_from_another_network_or_with_another_hidden_field_are_new(
+    minimal_project: Path,
+) -> None:
+    database = f"sqlite:///{minimal_project / 'responses.sqlite3'}"
+    form = [(name, value) for name, value in VALID_FORM if name != "rid"]
+    with TestClient(create_app(minimal_project, database, clock=lambda: JUNE), follow_redirects=False) as client:
+        post_form(client, form)
+        post_form(client, [(name, "riga-centre" if name == "location" else value) for name, value in form])
+        post_form(client, [*form, ("effort", "4")])
+        assert post_form(client, form).status_code == 303
+        assert len(store_rows(minimal_project)) == 3
+    app = create_app(minimal_project, database, clock=lambda: JUNE)
+    with TestClient(app, follow_redirects=False, client=("192.0.2.7", 50000)) as client:
+        post_form(client, form)
+    assert len(store_rows(minimal_project)) == 4
+
+
+def test_a_json_post_without_rid_sent_again_gets_the_first_id(client: TestClient, minimal_project: Path) -> None:
+    body = {"lang": "en", "answers": {"recommend": 7}}
+    first = client.post("/s/after-visit", json=body)
+    again = client.post("/s/after-visit", json=body)
+    assert first.json()["status"] == "stored" and again.json() == {"id": first.json()["id"], "status": "already stored"}
+    assert len(store_rows(minimal_project)) == 1
 
 
 def test_invalid_form_answers_get_a_422_page_in_the_respondents_language(
@@ -144,7 +195,7 @@ def test_invalid_json_answers_get_problem_details(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("pairs", "field"),
     [
-        ([("recommend", "10"), ("improve", "x")], "improve"),  # show_if hid it
+        ([("recommend", "10"), ("improve", "x" * 2001)], "improve"),  # over max_length, where show_if hid it
         ([("recommend", "8"), ("location", "evil")], "location"),  # an undeclared hidden value
         ([("recommend", "8"), ("colour", "red")], "colour"),  # an unknown field
         ([("recommend", "8"), ("improve", "x" * 2001)], "improve"),  # over max_length
@@ -201,7 +252,7 @@ def test_posts_from_other_sites_are_refused_but_the_sites_own_pages_are_welcome(
 
 def test_the_rate_limit_answers_429_with_retry_after(minimal_project: Path) -> None:
     with client_for(minimal_project, limiter=RateLimiter(per_hour=60, burst=2)) as client:
-        statuses = [post_form(client, [("recommend", "9")]).status_code for _ in range(3)]
+        statuses = [post_form(client, [("recommend", str(score))]).status_code for score in (9, 8, 7)]
         refused = post_form(client, [("recommend", "9")])
     assert statuses == [303, 303, 429]
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1

@@ -333,6 +333,55 @@ def test_a_browser_answers_a_survey_and_the_row_is_stored_exactly(browser, live_
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_a_locations_own_page_the_qr_code_opens_stores_its_location_with_or_without_javascript(  # type: ignore[no-untyped-def]
+    browser, live_site, javascript: bool
+) -> None:
+    site_url, project, _ = live_site
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{site_url}en/surveys/after-visit/at/jelgava/")
+    fill_after_visit(page)
+    page.wait_for_url("**/en/surveys/after-visit/thanks/")
+    context.close()
+    [(_, meta, _)] = stored_answers(project)
+    assert meta["location"] == "jelgava"
+
+
+@pytest.mark.browser
+def test_without_javascript_back_from_the_thank_you_page_and_send_again_stores_the_answers_once(  # type: ignore[no-untyped-def]
+    browser, live_site
+) -> None:
+    site_url, project, _ = live_site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site_url}en/surveys/after-visit/at/riga-mall/")
+    fill_after_visit(page)
+    page.wait_for_url("**/en/surveys/after-visit/thanks/")
+    page.go_back()
+    page.wait_for_url("**/en/surveys/after-visit/at/riga-mall/")
+    page.get_by_role("button", name="Send answers").click()
+    page.wait_for_url("**/en/surveys/after-visit/thanks/")
+    context.close()
+    assert len(stored_answers(project)) == 1
+
+
+@pytest.mark.browser
+def test_without_javascript_a_promoter_who_fills_in_the_follow_up_for_others_is_thanked(browser, live_site) -> None:  # type: ignore[no-untyped-def]
+    site_url, project, _ = live_site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site_url}en/surveys/after-visit/")
+    page.locator("#q-recommend label", has_text="10").first.click()
+    page.locator("#input-improve").fill("Nothing, it was perfect")  # asked only below 9
+    page.get_by_role("button", name="Send answers").click()
+    page.wait_for_url("**/en/surveys/after-visit/thanks/")
+    context.close()
+    [(_, _, answers)] = stored_answers(project)
+    assert answers == {"recommend": 10}
+
+
+@pytest.mark.browser
 def test_a_collector_error_page_gets_the_site_stylesheet_and_nothing_breaks_its_policy(browser, live_site) -> None:  # type: ignore[no-untyped-def]
     _, _, collector_port = live_site
     context = browser.new_context()

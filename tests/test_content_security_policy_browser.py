@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,17 +24,17 @@ pytestmark = pytest.mark.browser
 COLLECTOR = "http://collector.localhost:8999"
 """A collector on another origin than the pages: the policy must let the forms post there, and only there."""
 
+A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CHECKED_KINDS = {"scorecard.html", "survey.html", "qr.html"}
 """Templates whose every page is visited (in one language); of the others, one page per tree is enough."""
 PAGE_KINDS = sorted(
     {
         (plan.tree, plan.template, plan.key if plan.template in CHECKED_KINDS else ""): plan.path
-        for plan in reversed(plan_pages(load_site(REPOSITORY)))
+        for plan in reversed(plan_pages(load_site(REPOSITORY), A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN.date()))
         if plan.lang in ("", "en")
     }.items()
 )
 """Pages of the example site by `(tree, template, key)`, e.g. `(("intranet", "qr.html", ...), "en/surveys/...")`."""
-A_DAY_WHEN_ALL_SURVEYS_ARE_OPEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,8 @@ def the_survey_follows_up_and_posts(page: Any, base: str) -> None:
 
     def collect(route: Any) -> None:
         posted.append(route.request.post_data or "")
-        route.fulfill(status=303, headers={"location": page.url + "thanks/"})
+        # Like the collector: to the survey's thank-you page, also from a location's own page.
+        route.fulfill(status=303, headers={"location": re.sub(r"at/[^/]+/$", "", page.url) + "thanks/"})
 
     page.route(f"{COLLECTOR}/**", collect)
     page.locator("button[type=submit]").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -63,9 +64,16 @@ def project(minimal_project: Path) -> Path:
     return minimal_project
 
 
+A_DAY_WHEN_VISIT_IS_OPEN = dt.date(2026, 11, 20)
+
+
+def built(project: Path, as_of: dt.date = A_DAY_WHEN_VISIT_IS_OPEN) -> dict[str, str]:
+    return {path: content.decode() for path, content in render_site(load_site(project), as_of=as_of).items()}
+
+
 @pytest.fixture
 def files(project: Path) -> dict[str, str]:
-    return {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    return built(project)
 
 
 @pytest.fixture
@@ -191,7 +199,7 @@ def test_each_survey_has_a_thank_you_page_per_language(files: dict[str, str]) ->
 
 def test_the_intranet_has_a_qr_page_per_location_linking_to_the_public_survey(files: dict[str, str]) -> None:
     page = files["intranet/en/surveys/visit/qr/jelgava/index.html"]
-    assert "https://saulite.example/en/surveys/visit/?location=jelgava" in page
+    assert "https://saulite.example/en/surveys/visit/at/jelgava/" in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'class="qr-code"' in page
     assert "intranet/en/surveys/visit/qr/riga-centre/index.html" in files
     assert "public/en/surveys/visit/qr/jelgava/index.html" not in files
@@ -202,7 +210,7 @@ def test_employee_surveys_live_on_the_intranet_and_are_marked_anonymous(project:
     survey.write_text(
         survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8"
     )
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = built(project)
     assert "intranet/en/surveys/visit/index.html" in files and "public/en/surveys/visit/index.html" not in files
     assert "This survey is anonymous." in files["intranet/en/surveys/visit/index.html"]
 
@@ -217,17 +225,17 @@ def test_the_surveys_list_links_only_to_qr_pages_that_exist(project: Path) -> No
     survey.write_text(
         survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8"
     )
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = built(project)
     assert "/qr/" not in files["intranet/en/surveys/index.html"]  # no intranet_url: no QR pages for employee surveys
     assert not [path for path in files if "/qr/" in path]
     config = project / "sitegen.yaml"
     config.write_text(
         config.read_text(encoding="utf-8") + "intranet_url: https://intranet.saulite.example\n", encoding="utf-8"
     )
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = built(project)
     assert 'href="visit/qr/jelgava/"' in files["intranet/en/surveys/index.html"]
     assert (
-        "https://intranet.saulite.example/en/surveys/visit/?location=jelgava"
+        "https://intranet.saulite.example/en/surveys/visit/at/jelgava/"
         in files["intranet/en/surveys/visit/qr/jelgava/index.html"]
     )
 
@@ -240,7 +248,7 @@ def test_the_thank_you_page_repeats_the_incentive_to_show_at_the_till(project: P
         ),
         encoding="utf-8",
     )
-    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    files = built(project)
     assert '<p class="incentive">A free coffee</p>' in files["public/en/surveys/visit/thanks/index.html"]
 
 
@@ -248,3 +256,47 @@ def test_the_form_carries_an_empty_labelled_honeypot_out_of_the_tab_order(form: 
     trap = form.find("input", attrs={"name": "_website"})
     assert trap["value"] == "" and trap["tabindex"] == "-1" and trap["autocomplete"] == "off"
     assert form.find("label", attrs={"for": trap["id"]}).get_text() == "Leave this field empty"
+
+
+def test_each_location_has_its_own_survey_page_carrying_the_location_in_the_form(files: dict[str, str]) -> None:
+    page = BeautifulSoup(files["public/lv/surveys/visit/at/jelgava/index.html"], "html.parser")
+    field = page.select_one('form.survey-form input[name="location"]')
+    assert field is not None and field.get("value") == "jelgava" and not field.has_attr("disabled")
+    assert page.select("form.survey-form fieldset.question")  # the whole survey, not a stub
+    assert "public/en/surveys/visit/at/riga-centre/index.html" in files
+    assert not [path for path in files if "/at/" in path and not path.startswith("public/")]
+    plain = BeautifulSoup(files["public/lv/surveys/visit/index.html"], "html.parser")
+    assert plain.select_one('input[name="location"]').has_attr("disabled")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "is_closed"),
+    [
+        (dt.date(2026, 10, 31), True),
+        (dt.date(2026, 11, 1), False),
+        (dt.date(2026, 12, 15), False),
+        (dt.date(2026, 12, 16), True),
+    ],
+)
+def test_the_build_day_decides_whether_the_closed_notice_or_the_form_is_shown_in_the_html(
+    project: Path, as_of: dt.date, is_closed: bool
+) -> None:
+    for path in ("public/en/surveys/visit/index.html", "public/en/surveys/visit/at/jelgava/index.html"):
+        page = BeautifulSoup(built(project, as_of)[path], "html.parser")
+        notice, form = page.select_one(".notice-closed"), page.select_one("form.survey-form")
+        assert notice is not None and form is not None
+        assert notice.has_attr("hidden") is not is_closed and form.has_attr("hidden") is is_closed
+        assert "This survey is closed." in notice.get_text()
+
+
+def test_only_a_survey_that_allows_it_offers_to_answer_again(project: Path, files: dict[str, str]) -> None:
+    page = BeautifulSoup(files["public/en/surveys/visit/index.html"], "html.parser")
+    notice = page.select_one(".notice-answered")
+    assert notice is not None and notice.has_attr("hidden")
+    assert "You have already answered this survey." in notice.get_text() and notice.select_one(".answer-again")
+    survey = project / "surveys/visit.yaml"
+    survey.write_text(
+        survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee"), encoding="utf-8"
+    )
+    staff = BeautifulSoup(built(project)["intranet/en/surveys/visit/index.html"], "html.parser")
+    assert staff.select_one(".notice-answered") is not None and staff.select_one(".answer-again") is None

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
+
+from sitegen.build import build_project
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SURVEYS = {
@@ -784,6 +786,56 @@ def test_a_survey_outside_its_dates_shows_that_it_is_closed_instead_of_the_form(
         expect(page.locator(".survey-form")).to_be_hidden()
         expect(page.locator(".notice-closed")).to_be_visible()
         expect(page.locator(".notice-closed")).to_contain_text("This survey is closed.")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_a_page_built_before_the_survey_opened_says_closed_without_javascript_and_opens_with_it(
+    browser: Browser, minimal_project: Path, serve_directory: Callable[[Path], str], javascript: bool
+) -> None:
+    build_project(minimal_project, as_of=date(2025, 12, 31))  # after-visit opens on 1 January 2026
+    base = serve_directory(minimal_project / "output/public")
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.clock.set_fixed_time(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    page.goto(f"{base}en/surveys/after-visit/")
+    expect(page.locator(".survey-form")).to_be_visible(visible=javascript)
+    expect(page.locator(".notice-closed")).to_be_visible(visible=not javascript)
+    context.close()
+
+
+def test_back_after_the_thank_you_page_says_already_answered_and_answering_again_gets_a_new_rid(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
+    page = open_page(survey_url(sites, "after-visit", "en"))
+    first = page.locator('[name="rid"]').input_value()
+    answer(page, (("recommend", "9"),))
+    submit_and_land_on_thanks(page, "after-visit", "en")
+    page.go_back()
+    notice = page.locator(".notice-answered")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("You have already answered this survey.")
+    expect(page.locator(".survey-form")).to_be_hidden()
+    page.get_by_role("button", name="Answer again").click()
+    expect(page.locator(".survey-form")).to_be_visible()
+    expect(notice).to_be_hidden()
+    expect(page.locator('[name="recommend"]:checked')).to_have_count(0)
+    second = page.locator('[name="rid"]').input_value()
+    assert RESPONSE_ID.fullmatch(second) and second != first
+    answer(page, (("recommend", "7"),))
+    submit_and_land_on_thanks(page, "after-visit", "en")
+    assert [dict(post.fields)["rid"] for post in sites["public"].posts] == [first, second]
+
+
+def test_an_employee_survey_answered_in_this_tab_offers_no_second_answer(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
+    page = open_page(survey_url(sites, "employee-annual", "lv"))
+    page.evaluate("sessionStorage.setItem('sitegen-answered-employee-annual', 'true')")
+    page.reload()
+    expect(page.locator(".notice-answered")).to_be_visible()
+    expect(page.locator(".notice-answered")).to_contain_text("Jūs jau esat atbildējuši uz šo aptauju.")
+    expect(page.locator(".answer-again")).to_have_count(0)
+    expect(page.locator(".survey-form")).to_be_hidden()
 
 
 # ---- keyboard ----

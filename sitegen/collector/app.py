@@ -10,13 +10,14 @@ The collector never serves response data.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import functools
 import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from sitegen.answers import (
     read_form,
     read_json,
 )
+from sitegen.collector.dedupe import RecentPosts, post_key
 from sitegen.collector.guards import (
     BODY_TIMEOUT_VARIABLE,
     HEADER_TIMEOUT_VARIABLE,
@@ -65,7 +67,7 @@ from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.render.environment import create_environment
 from sitegen.render.pages import PagePlan, render_page, site_values
-from sitegen.render.surveys import open_period, survey_tree, tree_url
+from sitegen.render.surveys import is_closed_on, open_period, survey_tree, tree_url
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse, survey_version
 
@@ -95,9 +97,12 @@ class Collector:
     writer: BatchWriter
     limiter: RateLimiter
     clock: Clock
+    recent: RecentPosts = field(init=False)
+    """Posts without a rid of the last minutes (`sitegen.collector.dedupe`), by the collector's own clock."""
 
     def __post_init__(self) -> None:
         config = self.site.config.model
+        self.recent = RecentPosts(clock=lambda: self.clock().timestamp())
         self.surveys: dict[str, Survey] = {source.model.id: source.model for source in self.site.surveys}
         self.versions = {survey_id: survey_version(survey) for survey_id, survey in self.surveys.items()}
         self.origins = allowed_origins(config)
@@ -122,8 +127,7 @@ class Collector:
         return tree_url(config, tree) or tree_url(config, "public") or ""
 
     def is_closed(self, survey: Survey) -> bool:
-        today = self.today()
-        return bool((survey.opens and today < survey.opens) or (survey.closes and today > survey.closes))
+        return is_closed_on(survey, self.today())
 
     def stored_response(self, survey: Survey, submission: Submission, user_agent: str | None) -> StoredResponse:
         """The row to keep: anonymous surveys keep only the day and no user agent."""
@@ -275,7 +279,7 @@ async def submit(request: Request) -> Response:
             N_("Origin not allowed"),
             N_("Answers are only taken from this site's own pages."),
         )
-    wait = collector.limiter.check(request.client.host if request.client else "unknown")
+    wait = collector.limiter.check(_client_address(request))
     if wait:
         return _refuse(
             collector,
@@ -312,6 +316,37 @@ async def submit(request: Request) -> Response:
         detail = open_period(survey, lang)
         return _refuse(collector, request, 410, survey, N_("This survey is closed."), detail, translate_detail=False)
     return await submit_body(collector, request, survey, body)
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _store_once(
+    collector: Collector, request: Request, survey: Survey, submission: Submission
+) -> tuple[str, bool] | Response:
+    """Store a checked submission once: the id it is stored under and whether it is new, or the error answer.
+
+    A post without a rid that repeats one of the last minutes is not stored again (`sitegen.collector.dedupe`).
+    """
+    result: bool | Response | None = None
+    if submission.has_client_id:
+        result = await _store(collector, request, survey, submission)
+        return result if isinstance(result, Response) else (submission.response_id, result)
+    key = post_key(collector.limiter.client_key(_client_address(request)), submission)
+    while True:
+        is_first, outcome = collector.recent.claim(key)
+        if is_first:
+            break
+        earlier_id = await asyncio.shield(outcome)
+        if earlier_id is not None:
+            return earlier_id, False
+    try:
+        result = await _store(collector, request, survey, submission)
+    finally:  # also when the client leaves: the posts waiting for this one must hear
+        is_kept = isinstance(result, bool)
+        collector.recent.settle(key, outcome, submission.response_id if is_kept else None)
+    return result if isinstance(result, Response) else (submission.response_id, result)
 
 
 async def _store(collector: Collector, request: Request, survey: Survey, submission: Submission) -> bool | Response:
@@ -360,7 +395,7 @@ async def _submit_form(collector: Collector, request: Request, survey: Survey, b
         rows = _problem_rows(survey, posted_lang, languages[0], invalid.problems)
         heading = UiText(posted_lang).gettext("Please check your answers")
         return _page(collector, 422, survey, posted_lang, heading, problems=rows)
-    stored = await _store(collector, request, survey, submission)
+    stored = await _store_once(collector, request, survey, submission)
     if isinstance(stored, Response):
         return stored
     return RedirectResponse(
@@ -378,11 +413,11 @@ async def _submit_json(collector: Collector, request: Request, survey: Survey, b
     except InvalidSubmission as invalid:
         errors = [{"field": p.field, "code": p.code, "message": p.message} for p in invalid.problems]
         return _problem_json(422, "Invalid answers", f"{len(errors)} answer(s) could not be accepted.", errors)
-    stored = await _store(collector, request, survey, submission)
+    stored = await _store_once(collector, request, survey, submission)
     if isinstance(stored, Response):
         return stored
-    status = "stored" if stored else "already stored"
-    return JSONResponse({"id": submission.response_id, "status": status}, status_code=201)
+    response_id, is_new = stored
+    return JSONResponse({"id": response_id, "status": "stored" if is_new else "already stored"}, status_code=201)
 
 
 BODY_READERS: dict[str, Callable[[Collector, Request, Survey, bytes], Awaitable[Response]]] = {

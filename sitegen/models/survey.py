@@ -256,5 +256,10 @@ class Survey(StrictModel):
         """Employee surveys are anonymous unless the owner says otherwise."""
         return self.anonymous if self.anonymous is not None else self.audience == "employee"
 
+    @property
+    def allows_answering_again(self) -> bool:
+        """A customer answers about one visit, so may answer again (a later visit, a shared tablet); staff once."""
+        return self.audience == "customer"
+
     def question(self, question_id: str) -> BaseQuestion | None:
         return next((q for q in self.questions if q.id == question_id), None)

@@ -7,6 +7,7 @@ are relative, so each tree works wherever it is deployed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import posixpath
 from collections.abc import Iterator, Mapping
@@ -25,7 +26,7 @@ from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
 from sitegen.render.policy import page_policy
-from sitegen.render.surveys import qr_code_svg, survey_link, survey_tree, survey_values
+from sitegen.render.surveys import qr_code_svg, survey_key, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
 
 if TYPE_CHECKING:
@@ -76,16 +77,20 @@ def pages_for(site: Site, tree: str) -> list[Page]:
 
 def plan_pages(
     site: Site,
+    build_day: dt.date,
     figures: Mapping[str, ScorecardFigures] | None = None,
     charts: dict[tuple[str, str], MetricCharts] | None = None,
 ) -> list[PagePlan]:
-    """Every page of the site, in a stable order; scorecard pages show `figures` (with `charts` kept from before)."""
+    """Every page of the site, in a stable order; scorecard pages show `figures` (with `charts` kept from before).
+
+    `build_day` decides which surveys the pages show as closed.
+    """
     views = ScorecardViews(site, figures or {}, {} if charts is None else charts)
     plans: list[PagePlan] = []
     for tree in TREES:
         plans.append(PagePlan(tree, "", "", "language.html"))
         for lang in site.languages:
-            plans += _tree_pages(site, tree, lang, views)
+            plans += _tree_pages(site, tree, lang, views, build_day)
     return plans
 
 
@@ -135,7 +140,7 @@ class ScorecardViews:
             yield PagePlan(INTRANET, lang, f"scorecards/{scorecard.id}/", "scorecard.html", values)
 
 
-def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews) -> Iterator[PagePlan]:
+def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt.date) -> Iterator[PagePlan]:
     vision = site.vision.model if site.vision else None
     yield PagePlan(tree, lang, "", "home.html")
     if vision is not None and (tree == INTRANET or site.config.model.public.vision):
@@ -146,7 +151,7 @@ def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews) -> Iter
     for page in tree_pages:
         body = page.bodies.get(lang, page.bodies[site.default_language])
         yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": body}, markdown=(body,))
-    yield from _survey_pages(site, tree, lang)
+    yield from _survey_pages(site, tree, lang, day)
     if tree == PUBLIC:
         return
     yield PagePlan(tree, lang, "standards/", "standards.html")
@@ -171,17 +176,19 @@ def surveys_for(site: Site, tree: str) -> list[Survey]:
 
 
 def qr_links(site: Site, survey: Survey, lang: str) -> dict[str, str]:
-    """Location -> the survey's address with it filled in, where the survey's site address is known."""
+    """Location -> the address of the survey's page for it, where the survey's site address is known."""
     config = site.config.model
-    links = {
-        location: survey_link(config, survey, lang, {"location": location})
-        for location in (survey.hidden["location"].ids if "location" in survey.hidden else [])
-    }
+    links = {location: survey_link(config, survey, lang, location) for location in locations_of(survey)}
     return {location: link for location, link in links.items() if link is not None}
 
 
-def _survey_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
-    """Each survey's form and thank-you page; on the intranet, QR codes for every location."""
+def locations_of(survey: Survey) -> list[str]:
+    """The values of a survey's hidden `location` field, each of which gets its own page."""
+    return survey.hidden["location"].ids if "location" in survey.hidden else []
+
+
+def _survey_pages(site: Site, tree: str, lang: str, day: dt.date) -> Iterator[PagePlan]:
+    """Each survey's form (also one per location) and thank-you page; on the intranet, QR codes for every location."""
     config = site.config.model
     hosted = surveys_for(site, tree)
     listed = [source.model for source in site.surveys] if tree == INTRANET else hosted
@@ -189,7 +196,9 @@ def _survey_pages(site: Site, tree: str, lang: str) -> Iterator[PagePlan]:
     if listed:
         yield PagePlan(tree, lang, "surveys/", "surveys.html", {"listed_surveys": listed, "qr_pages": qr_pages})
     for survey in hosted:
-        yield PagePlan(tree, lang, f"surveys/{survey.id}/", "survey.html", survey_values(config, survey, lang))
+        for location in [None, *locations_of(survey)]:
+            values = survey_values(config, survey, lang, day, location)
+            yield PagePlan(tree, lang, survey_key(survey, location), "survey.html", values)
         yield PagePlan(tree, lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
     for survey in listed if tree == INTRANET else []:
         for location, link in qr_pages[survey.id].items():

@@ -7,9 +7,9 @@ collector check the same values.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
-from urllib.parse import urlencode
 
 import segno
 from babel.dates import format_date
@@ -38,13 +38,20 @@ def form_action(config: SiteConfig, survey: Survey) -> str:
     return f"{collector}/s/{survey.id}"
 
 
-def survey_link(config: SiteConfig, survey: Survey, lang: str, hidden: dict[str, str] | None = None) -> str | None:
-    """The absolute address of a survey page, with hidden fields in the query."""
+def survey_key(survey: Survey, location: str | None = None) -> str:
+    """A survey page's address in its language: `surveys/<id>/`, or `surveys/<id>/at/<location>/` for one location.
+
+    A location's own page carries the location in its HTML, so a QR code pointing at it works without JavaScript.
+    """
+    return f"surveys/{survey.id}/at/{location}/" if location else f"surveys/{survey.id}/"
+
+
+def survey_link(config: SiteConfig, survey: Survey, lang: str, location: str | None = None) -> str | None:
+    """The absolute address of a survey page (a location's own page with `location`), where the tree's is known."""
     base = tree_url(config, survey_tree(survey))
     if base is None:
         return None
-    query = f"?{urlencode(hidden)}" if hidden else ""
-    return f"{base}/{lang}/surveys/{survey.id}/{query}"
+    return f"{base}/{lang}/{survey_key(survey, location)}"
 
 
 def qr_code_svg(url: str, title: str) -> Markup:
@@ -86,10 +93,23 @@ def form_messages(lang: str) -> dict[str, str]:
     }
 
 
-def survey_values(config: SiteConfig, survey: Survey, lang: str) -> dict[str, Any]:
-    """The values a survey page's template uses besides the survey."""
+def is_closed_on(survey: Survey, day: dt.date) -> bool:
+    """Whether `day` is outside the survey's `opens`/`closes` (the collector refuses answers then)."""
+    return bool((survey.opens and day < survey.opens) or (survey.closes and day > survey.closes))
+
+
+def survey_values(
+    config: SiteConfig, survey: Survey, lang: str, build_day: dt.date, location: str | None = None
+) -> dict[str, Any]:
+    """The values a survey page's template uses besides the survey; `location` for a location's own page.
+
+    `is_closed` is decided by the build's day, so the closed notice is in the HTML; the page's script decides
+    again by the reader's day, for a page built before the survey opened or closed.
+    """
     return {
         "survey": survey,
+        "location": location,
+        "is_closed": is_closed_on(survey, build_day),
         "form_action": form_action(config, survey),
         "open_period": open_period(survey, lang),
         "form_messages": form_messages(lang),

@@ -4,15 +4,21 @@
  *   disabled, so they are never posted);
  * - a response id (rid) is set once per page view and kept until the answers
  *   arrive, so a double click, a reload or the back button cannot double-submit;
- * - hidden fields are filled from the page URL, only with declared values;
+ * - once the answers have arrived (the thank-you page was shown), the form, and
+ *   Back to it, says "you have already answered", with "Answer again" where the
+ *   survey allows it;
+ * - hidden fields the page leaves empty are filled from the page URL, only with
+ *   declared values;
  * - answers are checked before sending, with messages in the page's language
  *   tied to their question, and a summary that is announced;
- * - the submit button is disabled while sending.
+ * - the submit button is disabled while sending;
+ * - the closed notice is decided again by today's date, for a page built earlier.
  */
 (function () {
   "use strict";
 
   var RID_KEY = "sitegen-rid-";
+  var ANSWERED_KEY = "sitegen-answered-";
   document.documentElement.classList.add("js");
 
   function newId() {
@@ -179,7 +185,7 @@
 
   function fillHiddenFields(form) {
     var params = new URLSearchParams(window.location.search);
-    form.querySelectorAll("input[type=hidden][data-allowed]").forEach(function (field) {
+    form.querySelectorAll("input[type=hidden][data-allowed]:disabled").forEach(function (field) {
       var allowed = JSON.parse(field.getAttribute("data-allowed"));
       var value = params.get(field.name);
       if (value !== null && allowed.indexOf(value) !== -1) {
@@ -224,10 +230,35 @@
     var today = siteToday(article.getAttribute("data-timezone"));
     var opens = article.getAttribute("data-opens");
     var closes = article.getAttribute("data-closes");
-    var closed = (opens && today < opens) || (closes && today > closes);
-    if (!closed) return;
-    article.querySelector(".notice-closed").hidden = false;
-    article.querySelector(".survey-form").hidden = true;
+    var closed = Boolean((opens && today < opens) || (closes && today > closes));
+    article.querySelector(".notice-closed").hidden = !closed;
+    article.querySelector(".survey-form").hidden = closed;
+    return closed;
+  }
+
+  function isAnswered(surveyId) {
+    var store = storage();
+    return store !== null && store.getItem(ANSWERED_KEY + surveyId) === "true";
+  }
+
+  /* After the thank-you page (Back, or the address again in this tab): say so instead of a fresh form. */
+  function showIfAnswered(article, form, surveyId) {
+    if (showIfClosed(article)) return;
+    var answered = isAnswered(surveyId);
+    article.querySelector(".notice-answered").hidden = !answered;
+    form.hidden = answered;
+  }
+
+  function answerAgain(article, form, surveyId) {
+    var store = storage();
+    if (store) store.removeItem(ANSWERED_KEY + surveyId);
+    form.reset();
+    setResponseId(form, surveyId);
+    updateFollowUps(form);
+    article.querySelector(".notice-answered").hidden = true;
+    form.hidden = false;
+    var first = form.querySelector("input:not([type=hidden]):not([disabled]), select, textarea");
+    if (first) first.focus();
   }
 
   function enhance(form) {
@@ -239,7 +270,9 @@
     fillHiddenFields(form);
     updateFollowUps(form);
     watchCounters(form);
-    showIfClosed(article);
+    showIfAnswered(article, form, surveyId);
+    var again = article.querySelector(".answer-again");
+    if (again) again.addEventListener("click", function () { answerAgain(article, form, surveyId); });
     form.addEventListener("change", function (event) {
       updateFollowUps(form);
       var question = event.target.closest(".question");
@@ -258,17 +291,21 @@
     var label = button.textContent;
     window.addEventListener("pageshow", function (event) {
       if (!event.persisted) return;
+      showIfAnswered(article, form, surveyId);
       button.disabled = false;
       button.removeAttribute("aria-busy");
       button.textContent = label;
     });
   }
 
-  function forgetAnsweredSurvey(thanks) {
+  /* The answers arrived: the next form gets a new rid, and says they were sent. */
+  function rememberAnsweredSurvey(thanks) {
     var store = storage();
-    if (store) store.removeItem(RID_KEY + thanks.getAttribute("data-survey"));
+    if (!store) return;
+    store.removeItem(RID_KEY + thanks.getAttribute("data-survey"));
+    store.setItem(ANSWERED_KEY + thanks.getAttribute("data-survey"), "true");
   }
 
+  document.querySelectorAll(".thanks[data-survey]").forEach(rememberAnsweredSurvey);
   document.querySelectorAll("form.survey-form").forEach(enhance);
-  document.querySelectorAll(".thanks[data-survey]").forEach(forgetAnsweredSurvey);
 })();
