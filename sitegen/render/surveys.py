@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import urlencode
 
 import segno
 from babel.dates import format_date
@@ -38,20 +37,24 @@ def form_action(config: SiteConfig, survey: Survey) -> str:
     return f"{collector}/s/{survey.id}"
 
 
-def survey_link(config: SiteConfig, survey: Survey, lang: str, hidden: dict[str, str] | None = None) -> str | None:
-    """The absolute address of a survey page, with hidden fields in the query."""
+def location_link(config: SiteConfig, survey: Survey, lang: str, location: str) -> str | None:
+    """The absolute address of a survey's page for one location, which a poster's QR code encodes."""
     base = tree_url(config, survey_tree(survey))
-    if base is None:
-        return None
-    query = f"?{urlencode(hidden)}" if hidden else ""
-    return f"{base}/{lang}/surveys/{survey.id}/{query}"
+    return f"{base}/{lang}/surveys/{survey.id}/at/{location}/" if base else None
+
+
+def short_link(url: str) -> str:
+    """An address as a poster prints it, without the scheme a guest need not type."""
+    return url.split("://", 1)[-1]
 
 
 def qr_code_svg(url: str, title: str) -> Markup:
     """A QR code of `url` as inline SVG, made locally (segno), sized for print."""
     code = segno.make(url, error="m")
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", scale=6, border=4, xmldecl=False, svgclass="qr-code", title=title, nl=False)
+    code.save(
+        buffer, kind="svg", scale=6, border=4, xmldecl=False, svgclass="qr-code", title=title, nl=False, omitsize=True
+    )
     return Markup(buffer.getvalue().decode("utf-8"))
 
 
