@@ -294,3 +294,16 @@ def test_the_form_carries_an_empty_labelled_honeypot_out_of_the_tab_order(form: 
     trap = form.find("input", attrs={"name": "_website"})
     assert trap["value"] == "" and trap["tabindex"] == "-1" and trap["autocomplete"] == "off"
     assert form.find("label", attrs={"for": trap["id"]}).get_text() == "Leave this field empty"
+
+
+@pytest.mark.parametrize(("lang", "hint"), [("lv", "Formāts: dd.mm.gggg"), ("en", "Format: mm/dd/yyyy")])
+def test_a_date_field_shows_the_page_languages_format_and_announces_it(
+    files: dict[str, str], lang: str, hint: str
+) -> None:
+    form = BeautifulSoup(files[f"public/{lang}/surveys/visit/index.html"], "html.parser")
+    field = form.select_one("#input-day")
+    assert isinstance(field, Tag)
+    described = str(field["aria-describedby"]).split()
+    assert described[0] == "format-day"
+    assert form.select_one("#format-day").get_text() == hint  # type: ignore[union-attr]
+    assert "hh:mm" in form.select_one("#format-opened_at").get_text()  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ import segno
 from babel.dates import format_date
 from markupsafe import Markup
 
+from sitegen.date_formats import date_format, datetime_format
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
@@ -95,6 +96,7 @@ def survey_values(config: SiteConfig, survey: Survey, lang: str) -> dict[str, An
         "survey": survey,
         "form_action": form_action(config, survey),
         "open_period": open_period(survey, lang),
+        "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
         "question_numbers": {question.id: number for number, question in enumerate(survey.questions, start=1)},
     }
