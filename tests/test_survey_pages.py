@@ -307,3 +307,20 @@ def test_a_date_field_shows_the_page_languages_format_and_announces_it(
     assert described[0] == "format-day"
     assert form.select_one("#format-day").get_text() == hint  # type: ignore[union-attr]
     assert "hh:mm" in form.select_one("#format-opened_at").get_text()  # type: ignore[union-attr]
+
+
+def test_the_sites_logo_is_copied_to_both_trees_and_heads_each_poster(project: Path) -> None:
+    (project / "assets").mkdir()
+    (project / "assets/Logo.SVG").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    config = project / "sitegen.yaml"
+    config.write_text("logo: assets/Logo.SVG\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    built = render_site(load_site(project))
+    assert (
+        built["public/static/logo.svg"]
+        == built["intranet/static/logo.svg"]
+        == (project / "assets/Logo.SVG").read_bytes()
+    )
+    poster = BeautifulSoup(built["intranet/en/surveys/visit/qr/jelgava/a6/index.html"].decode(), "html.parser")
+    logo = poster.select_one("article.poster img.poster-logo")
+    assert isinstance(logo, Tag)
+    assert (logo["src"], logo["alt"]) == ("../../../../../../static/logo.svg", "")
