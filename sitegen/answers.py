@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+from sitegen.date_formats import LocalFormat, date_format, datetime_format
 from sitegen.models.survey import BaseQuestion, Condition, Survey, choice_ids, scale_bounds
 
 HONEYPOT_FIELD = "_website"
@@ -286,6 +287,23 @@ READERS: dict[str, Callable[[BaseQuestion, list[Any]], Any]] = {
 }
 
 
+LOCAL_FORMATS: dict[str, Callable[[str], LocalFormat]] = {"date": date_format, "datetime": datetime_format}
+"""Types a person may also type as the page's hint shows (`31.12.2026`), where a browser gives a text box."""
+
+
+def _local_as_iso(survey: Survey, raw: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Dates and times written in the page language's short form, as the ISO 8601 a native input sends."""
+    converted = dict(raw)
+    for question in survey.questions:
+        local = LOCAL_FORMATS.get(question.type)
+        values = raw.get(question.id)
+        if local is not None and isinstance(values, list):
+            converted[question.id] = [
+                (local(lang).read(value) or value) if isinstance(value, str) else value for value in values
+            ]
+    return converted
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -437,7 +455,7 @@ def _submission(
     language = _language(lang, languages, problems)
     meta = _meta(survey, hidden, problems)
     try:
-        answers = validate_answers(survey, raw)
+        answers = validate_answers(survey, _local_as_iso(survey, raw, language))
     except InvalidSubmission as invalid:
         problems += invalid.problems
     if problems:

@@ -153,6 +153,10 @@ def render_site(
     for name, content in static_files(site.files.templates).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content
+    config = site.config.model
+    if config.logo and config.logo_asset:
+        for tree in TREES:
+            files[f"{tree}/static/{config.logo_asset}"] = (site.files.root / config.logo).read_bytes()
     files.update(scorecard_files(site, figures))
     return files
 

@@ -16,6 +16,7 @@ from sitegen.errors import SiteError, did_you_mean
 from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, Scorecard, SurveyMetric, period_kind_of
+from sitegen.models.site import SiteConfig
 from sitegen.models.survey import NUMERIC_TYPES, RESERVED_FIELD_NAMES, BaseQuestion, Survey, choice_ids, scale_bounds
 from sitegen.validation import Source, format_field
 
@@ -38,6 +39,7 @@ def check_site(site: Site) -> list[SiteError]:
         problems += check_unique_ids(guide.model.modules, guide, ("modules",))
     if site.config is not None:  # the site's languages are known
         problems += check_translations(site)
+        problems += check_logo(site.config, site.files.root)
     return problems
 
 
@@ -202,6 +204,18 @@ def _check_data_file(
         )
     elif not data.is_file():
         yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
+
+
+def check_logo(source: Source[SiteConfig], root: Path) -> Iterator[SiteError]:
+    """The logo `sitegen.yaml` names is a file inside the project."""
+    logo = source.model.logo
+    if logo is None:
+        return
+    path = (root / logo).resolve()
+    if not path.is_relative_to(root.resolve()):
+        yield source.error(("logo",), f"'{logo}' is outside the project; give a path such as assets/logo.svg")
+    elif not path.is_file():
+        yield source.error(("logo",), f"no such file '{logo}' in the project")
 
 
 PERIOD_EXAMPLES = {"week": "2026-W19", "month": "2026-05", "quarter": "2026-Q2"}

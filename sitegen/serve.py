@@ -31,6 +31,7 @@ from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_no
 from sitegen.collector.guards import RateLimiter, SecurityHeaders
 from sitegen.collector.writer import BatchWriter
 from sitegen.errors import ProjectInvalid
+from sitegen.language_choice import CHOICE_COOKIE, preferred_language
 from sitegen.project import OUTPUT_DIR
 from sitegen.render import INTRANET, PUBLIC
 from sitegen.render.write import STAGING_PREFIX
@@ -174,6 +175,12 @@ def create_preview_app(
 
     async def page(request: Request) -> Response:
         path = canonical_path(request.url.path)
+        if path in ("/", INTRANET_PREFIX + "/") and preview.site is not None:
+            lang = preferred_language(
+                preview.site.languages, request.cookies.get(CHOICE_COOKIE), request.headers.get("accept-language")
+            )
+            headers = {"location": f"{path}{lang}/", "vary": "Accept-Language, Cookie", "cache-control": "no-store"}
+            return Response(status_code=302, headers=headers)
         found = preview.file(path)
         if found is None and preview.file(path + "/") is not None:
             return Response(status_code=307, headers={"location": path + "/"})

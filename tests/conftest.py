@@ -66,7 +66,7 @@ def problems() -> Callable[..., list[str]]:
 
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-EXAMPLE_PARTS = ("sitegen.yaml", "content", "surveys", "templates", "data")
+EXAMPLE_PARTS = ("sitegen.yaml", "assets", "content", "surveys", "templates", "data")
 """The example site project at the repository root: just its sources, no store, no output, no tools."""
 
 

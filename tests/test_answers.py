@@ -381,3 +381,22 @@ def test_strict_json_still_reads_what_a_browser_sends() -> None:
     body = b'{"rid": "abcdefgh", "answers": {"improve": "\\ud83d\\ude00 \\u00e9", "grid": {"a": 1}}}'
     assert parse_json(body) == {"rid": "abcdefgh", "answers": {"improve": "\U0001f600 \u00e9", "grid": {"a": 1}}}
     assert parse_json(b"[" * 16 + b"]" * 16) == [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]
+
+
+@pytest.mark.parametrize(
+    ("lang", "day", "opened_at"),
+    [("lv", "31.12.2026", "31.12.2026 14:30"), ("en", "12/31/2026", "12/31/2026, 2:30 PM")],
+)
+def test_a_form_may_send_dates_as_its_language_hints_them_where_the_browser_gave_a_text_box(
+    survey: Survey, lang: str, day: str, opened_at: str
+) -> None:
+    pairs = [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4"), ("lang", lang)]
+    submission = read_form(survey, LANGUAGES, [*pairs, ("day", day), ("opened_at", opened_at)])
+    assert submission.answers["day"] == "2026-12-31" and submission.answers["opened_at"] == "2026-12-31T14:30"
+
+
+def test_a_date_in_another_languages_form_is_refused(survey: Survey) -> None:
+    pairs = [("recommend", "9"), ("grid.coffee", "3"), ("grid.tea", "4"), ("lang", "en"), ("day", "31.12.2026")]
+    with pytest.raises(InvalidSubmission) as refused:
+        read_form(survey, LANGUAGES, pairs)
+    assert [(problem.field, problem.code) for problem in refused.value.problems] == [("day", "not_a_date")]

@@ -43,9 +43,9 @@ def test_new_then_build_writes_both_trees_and_a_summary(project: Path) -> None:
     assert result.exit_code == 0, result.output
     # public: root + 3 languages x (home, vision, pages index, about, surveys index, survey, thanks) = 22;
     # intranet: root + 3 x (home, vision, pages index, about, standards index, greeting, onboarding index,
-    # guide, surveys index, scorecards index, scorecard) = 34; files: 56 pages + style.css, survey.js and
-    # charts.js per tree, vega.js, and the scorecard's JSON and one CSV.
-    assert result.stdout.startswith("Built 56 pages (65 files) into ")
+    # guide, surveys index, scorecards index, scorecard) = 34; files: 56 pages + style.css, survey.js,
+    # charts.js and language.js per tree, vega.js, and the scorecard's JSON and one CSV.
+    assert result.stdout.startswith("Built 56 pages (67 files) into ")
     assert (project / "output/public/lv/index.html").is_file()
     assert (project / "output/intranet/en/standards/greeting/index.html").is_file()
 

@@ -799,3 +799,26 @@ def test_check_outside_a_project_says_how_to_start_one(tmp_path: Path) -> None:
         stderr == f"Error: {tmp_path.resolve()}: no sitegen.yaml here; "
         "run 'sitegen new DIR' to start a project, or pass -C DIR\n"
     )
+
+
+# The site's logo
+
+
+def test_a_logo_must_be_a_file_of_the_project(minimal_project: Path, problems: Problems) -> None:
+    base = "base_url: https://saulite.example\n"
+    assert problems(minimal_project, (CONFIG, base, "logo: assets/logo.svg\n" + base)) == [
+        "sitegen.yaml:2:7: logo: no such file 'assets/logo.svg' in the project"
+    ]
+    assert problems(minimal_project, (CONFIG, "logo: assets/logo.svg\n", "logo: ../logo.svg\n")) == [
+        "sitegen.yaml:2:7: logo: '../logo.svg' is outside the project; give a path such as assets/logo.svg"
+    ]
+    (minimal_project / "assets").mkdir()
+    (minimal_project / "assets/logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    assert problems(minimal_project, (CONFIG, "logo: ../logo.svg\n", "logo: assets/logo.svg\n")) == []
+
+
+def test_a_logo_is_an_image_a_browser_shows(minimal_project: Path, problems: Problems) -> None:
+    base = "base_url: https://saulite.example\n"
+    assert problems(minimal_project, (CONFIG, base, "logo: assets/logo.pdf\n" + base)) == [
+        "sitegen.yaml:2:7: logo: 'assets/logo.pdf' is not an image a browser shows; use .svg, .png, .jpg, .jpeg, .webp"
+    ]

@@ -32,7 +32,7 @@ from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import database_url
 
 REPOSITORY = Path(__file__).parent.parent
-EXAMPLE_FILES = ("sitegen.yaml", "surveys", "content", "data")
+EXAMPLE_FILES = ("sitegen.yaml", "assets", "surveys", "content", "data")
 EXTENSIONS: dict[Format, str] = {"jsonl": ".jsonl", "csv": ".csv"}
 
 SAMPLES: list[tuple[str, str, dict[str, Any]]] = [

@@ -36,10 +36,39 @@ def test_the_language_switcher_opens_the_same_page_in_russian(browser_page, intr
     assert browser_page.locator("h1").inner_text() == "Правило 30/30"
 
 
-def test_the_site_root_leads_to_the_default_language(browser_page, intranet: str) -> None:  # type: ignore[no-untyped-def]
-    browser_page.goto(intranet)
-    browser_page.wait_for_url("**/lv/")
-    assert browser_page.locator("html").get_attribute("lang") == "lv"
+@pytest.mark.parametrize(
+    ("browser_languages", "opened"), [("ru-RU", "ru"), ("en-GB", "en"), ("de-DE", "lv"), ("lv", "lv")]
+)
+def test_the_site_root_opens_the_language_the_browser_asks_for_if_the_site_has_it(
+    browser, intranet: str, browser_languages: str, opened: str
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale=browser_languages)
+    page = context.new_page()
+    page.goto(intranet)
+    page.wait_for_url(f"**/{opened}/")
+    assert page.locator("html").get_attribute("lang") == opened
+    context.close()
+
+
+def test_a_language_chosen_on_the_site_root_before_wins_over_the_browsers(browser, intranet: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="ru-RU")
+    context.add_cookies([{"name": "sitegen_lang", "value": "en", "url": intranet}])  # what a click on "English" sets
+    page = context.new_page()
+    page.goto(intranet)
+    page.wait_for_url("**/en/")
+    context.close()
+
+
+def test_without_javascript_the_site_root_links_to_every_language_in_its_own_words(browser, intranet: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="ru-RU", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(intranet)
+    assert page.url == intranet
+    links = page.locator(".language-choice a")
+    assert links.all_inner_texts() == ["Latviešu", "Русский", "English"]
+    links.nth(1).click()
+    page.wait_for_url("**/ru/")
+    context.close()
 
 
 def test_the_first_tab_reaches_the_skip_link_and_it_moves_focus_to_the_content(browser_page, intranet: str) -> None:  # type: ignore[no-untyped-def]

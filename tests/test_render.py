@@ -72,10 +72,13 @@ def test_language_switcher_links_to_the_same_page_in_each_language(starter: Path
     assert 'aria-current="true">Latviešu' in switcher.group(0)
 
 
-def test_root_page_leads_to_the_default_language(starter: Path) -> None:
+def test_root_page_links_every_language_and_leaves_the_choice_to_its_script(starter: Path) -> None:
     root = rendered(starter)["public/index.html"]
-    assert '<meta http-equiv="refresh" content="0; url=lv/">' in root
-    assert '<html lang="lv">' in root
+    assert 'http-equiv="refresh"' not in root  # it would send every visitor to the default language
+    assert '<html lang="lv" data-default-language="lv">' in root
+    assert '<script src="static/language.js" defer></script>' in root
+    for lang in ("lv", "ru", "en"):
+        assert f'<a href="{lang}/" hreflang="{lang}" lang="{lang}">' in root
 
 
 def test_missing_translation_falls_back_to_the_default_language(starter: Path) -> None:

@@ -194,7 +194,8 @@ def test_no_path_is_redirected_to_another_host(
         assert answer.status_code == 404
     else:
         assert answer.status_code in (307, 308)
-        assert client.get(f"http://127.0.0.1:8000{location}").headers["content-type"].startswith("text/html")
+        landed = client.get(f"http://127.0.0.1:8000{location}", follow_redirects=True)  # a tree's root: its language
+        assert landed.url.host == "127.0.0.1" and landed.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize(
@@ -216,3 +217,30 @@ def test_every_answer_carries_the_security_headers(
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["referrer-policy"] == "same-origin"
     assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize(
+    ("path", "cookie", "accept_language", "location"),
+    [
+        ("/", None, "en-GB,en;q=0.9,lv;q=0.5", "/en/"),
+        ("/", None, "de-DE,de;q=0.9", "/lv/"),
+        ("/", None, None, "/lv/"),
+        ("/intranet/", None, "de;q=1, en;q=0.8", "/intranet/en/"),
+        ("/", "lv", "en", "/lv/"),  # a choice made on the root page before wins
+        ("/", "xx", "en", "/en/"),
+    ],
+)
+def test_the_site_roots_open_the_language_a_visitor_chose_or_their_browser_asks_for(
+    preview_client: Callable[[str], TestClient],
+    path: str,
+    cookie: str | None,
+    accept_language: str | None,
+    location: str,
+) -> None:
+    client = preview_client("127.0.0.1")
+    if cookie:
+        client.cookies.set("sitegen_lang", cookie)
+    headers = {"accept-language": accept_language} if accept_language else {}
+    answer = client.get(f"http://127.0.0.1:8000{path}", headers=headers)
+    assert (answer.status_code, answer.headers["location"]) == (302, location)
+    assert answer.headers["vary"] == "Accept-Language, Cookie"

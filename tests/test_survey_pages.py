@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+import segno
 from bs4 import BeautifulSoup, Tag
 
 from sitegen.build import render_site
-from sitegen.render.surveys import form_action, open_period
+from sitegen.render.surveys import form_action, open_period, qr_code_svg
 from sitegen.site import load_site
 
 SURVEY = """\
@@ -197,12 +198,57 @@ def test_each_survey_has_a_thank_you_page_per_language(files: dict[str, str]) ->
     assert '<html lang="lv">' in files["public/lv/surveys/visit/thanks/index.html"]
 
 
-def test_the_intranet_has_a_qr_page_per_location_linking_to_the_public_survey(files: dict[str, str]) -> None:
+def test_the_intranet_has_a_qr_poster_per_location_linking_to_its_public_page(files: dict[str, str]) -> None:
     page = files["intranet/en/surveys/visit/qr/jelgava/index.html"]
-    assert "https://saulite.example/en/surveys/visit/at/jelgava/" in page
+    assert "saulite.example/en/surveys/visit/at/jelgava/" in page
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'class="qr-code"' in page
     assert "intranet/en/surveys/visit/qr/riga-centre/index.html" in files
     assert "public/en/surveys/visit/qr/jelgava/index.html" not in files
+
+
+def qr_svg(page: str) -> str:
+    found = re.search(r"<svg .*?</svg>", page, re.S)
+    assert found is not None
+    return found.group(0)
+
+
+@pytest.mark.parametrize("paper", ["", "a6/"])
+def test_a_poster_encodes_the_location_page_of_its_language(files: dict[str, str], paper: str) -> None:
+    page = files[f"intranet/lv/surveys/visit/qr/jelgava/{paper}index.html"]
+    url = "https://saulite.example/lv/surveys/visit/at/jelgava/"
+    assert qr_svg(page) == qr_code_svg(url, "visit jelgava")
+    assert segno.make(url, error="m").designator in ("4-M", "5-M")  # a short address: few, large modules
+
+
+@pytest.mark.parametrize("paper", ["", "a6/"])
+def test_a_poster_shows_the_site_title_incentive_and_short_address_in_the_page_language(
+    project: Path, paper: str
+) -> None:
+    survey = project / "surveys/visit.yaml"
+    survey.write_text(
+        survey.read_text(encoding="utf-8").replace(
+            "audience: customer", "audience: customer\nincentive: {lv: Bezmaksas kafija, en: A free coffee}"
+        ),
+        encoding="utf-8",
+    )
+    files = {path: content.decode() for path, content in render_site(load_site(project)).items()}
+    poster = BeautifulSoup(files[f"intranet/lv/surveys/visit/qr/jelgava/{paper}index.html"], "html.parser")
+    article = poster.select_one("article.poster")
+    assert isinstance(article, Tag)
+    assert [text.get_text(" ", strip=True) for text in article.select(".poster-site, h1, .poster-incentive")] == [
+        "Kafejnīca Saulīte",
+        "Apmeklējums",
+        "Bezmaksas kafija",
+    ]
+    assert article.select_one(".qr-link").get_text() == "saulite.example/lv/surveys/visit/at/jelgava/"  # type: ignore[union-attr]
+    assert f"poster-{paper.strip('/') or 'a4'}" in article["class"]
+
+
+def test_each_poster_links_to_its_other_paper_size(files: dict[str, str]) -> None:
+    a4 = BeautifulSoup(files["intranet/en/surveys/visit/qr/jelgava/index.html"], "html.parser")
+    a6 = BeautifulSoup(files["intranet/en/surveys/visit/qr/jelgava/a6/index.html"], "html.parser")
+    assert [link["href"] for link in a4.select(".poster-tools a")] == ["a6/"]
+    assert [link["href"] for link in a6.select(".poster-tools a")] == ["../"]
 
 
 def test_employee_surveys_live_on_the_intranet_and_are_marked_anonymous(project: Path) -> None:
@@ -235,7 +281,7 @@ def test_the_surveys_list_links_only_to_qr_pages_that_exist(project: Path) -> No
     files = built(project)
     assert 'href="visit/qr/jelgava/"' in files["intranet/en/surveys/index.html"]
     assert (
-        "https://intranet.saulite.example/en/surveys/visit/at/jelgava/"
+        "intranet.saulite.example/en/surveys/visit/at/jelgava/"
         in files["intranet/en/surveys/visit/qr/jelgava/index.html"]
     )
 
@@ -300,3 +346,33 @@ def test_only_a_survey_that_allows_it_offers_to_answer_again(project: Path, file
     )
     staff = BeautifulSoup(built(project)["intranet/en/surveys/visit/index.html"], "html.parser")
     assert staff.select_one(".notice-answered") is not None and staff.select_one(".answer-again") is None
+
+
+@pytest.mark.parametrize(("lang", "hint"), [("lv", "Formāts: dd.mm.gggg"), ("en", "Format: mm/dd/yyyy")])
+def test_a_date_field_shows_the_page_languages_format_and_announces_it(
+    files: dict[str, str], lang: str, hint: str
+) -> None:
+    form = BeautifulSoup(files[f"public/{lang}/surveys/visit/index.html"], "html.parser")
+    field = form.select_one("#input-day")
+    assert isinstance(field, Tag)
+    described = str(field["aria-describedby"]).split()
+    assert described[0] == "format-day"
+    assert form.select_one("#format-day").get_text() == hint  # type: ignore[union-attr]
+    assert "hh:mm" in form.select_one("#format-opened_at").get_text()  # type: ignore[union-attr]
+
+
+def test_the_sites_logo_is_copied_to_both_trees_and_heads_each_poster(project: Path) -> None:
+    (project / "assets").mkdir()
+    (project / "assets/Logo.SVG").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    config = project / "sitegen.yaml"
+    config.write_text("logo: assets/Logo.SVG\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    built = render_site(load_site(project))
+    assert (
+        built["public/static/logo.svg"]
+        == built["intranet/static/logo.svg"]
+        == (project / "assets/Logo.SVG").read_bytes()
+    )
+    poster = BeautifulSoup(built["intranet/en/surveys/visit/qr/jelgava/a6/index.html"].decode(), "html.parser")
+    logo = poster.select_one("article.poster img.poster-logo")
+    assert isinstance(logo, Tag)
+    assert (logo["src"], logo["alt"]) == ("../../../../../../static/logo.svg", "")

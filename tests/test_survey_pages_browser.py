@@ -879,7 +879,7 @@ def test_the_nps_scale_and_text_fields_work_from_the_keyboard_with_visible_focus
 
 
 def pages_to_check() -> Iterator[tuple[str, str]]:
-    """Every survey page, thank-you page, surveys index and QR page of the example site, as (tree, path)."""
+    """Every survey page, thank-you page, surveys index and QR poster (A4, A6) of the example site, as (tree, path)."""
     for lang in LANGUAGES:
         yield "public", f"{lang}/surveys/"
         yield "intranet", f"{lang}/surveys/"
@@ -891,6 +891,7 @@ def pages_to_check() -> Iterator[tuple[str, str]]:
                 locations = survey.get("hidden", {}).get("location", [])  # a list of ids, or {label, values}
                 for location in locations["values"] if isinstance(locations, dict) else locations:
                     yield "intranet", f"{lang}/surveys/{survey_id}/qr/{location}/"
+                    yield "intranet", f"{lang}/surveys/{survey_id}/qr/{location}/a6/"
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -13,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from sitegen.errors import did_you_mean
 from sitegen.models.common import LANGUAGE_PATTERN, StrictModel, Text
 
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
 
 
@@ -91,6 +93,8 @@ class SiteConfig(StrictModel):
 
     title: Text
     description: Text | None = None
+    # A project file such as assets/logo.svg, shown on the QR posters (checked to exist, copied to static/).
+    logo: str | None = None
     base_url: HttpUrl
     languages: list[LanguageCode] = Field(min_length=1)
     intranet_url: HttpUrl | None = None
@@ -105,6 +109,11 @@ class SiteConfig(StrictModel):
     def default_language(self) -> str:
         return self.languages[0]
 
+    @property
+    def logo_asset(self) -> str | None:
+        """The logo's name under `static/` in the built trees, e.g. `logo.svg`."""
+        return f"logo{PurePosixPath(self.logo).suffix.lower()}" if self.logo else None
+
     @field_validator("languages")
     @classmethod
     def _unique_languages(cls, languages: list[str]) -> list[str]:
@@ -112,6 +121,17 @@ class SiteConfig(StrictModel):
         if duplicates:
             raise PydanticCustomError("language", "'{lang}' is listed twice", {"lang": duplicates[0]})
         return languages
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_image(cls, logo: str | None) -> str | None:
+        if logo is not None and PurePosixPath(logo).suffix.lower() not in LOGO_SUFFIXES:
+            raise PydanticCustomError(
+                "logo",
+                "'{logo}' is not an image a browser shows; use {suffixes}",
+                {"logo": logo, "suffixes": ", ".join(LOGO_SUFFIXES)},
+            )
+        return logo
 
     @field_validator("timezone")
     @classmethod

@@ -26,7 +26,7 @@ from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
 from sitegen.render.environment import THEME_DIR
 from sitegen.render.policy import page_policy
-from sitegen.render.surveys import qr_code_svg, survey_key, survey_link, survey_tree, survey_values
+from sitegen.render.surveys import qr_code_svg, short_link, survey_key, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
 
 if TYPE_CHECKING:
@@ -187,6 +187,10 @@ def locations_of(survey: Survey) -> list[str]:
     return survey.hidden["location"].ids if "location" in survey.hidden else []
 
 
+POSTER_PAPERS = {"a4": "", "a6": "a6/"}
+"""Each location's poster comes in A4 (for a wall or window) and A6 (a table tent), by address suffix."""
+
+
 def _survey_pages(site: Site, tree: str, lang: str, day: dt.date) -> Iterator[PagePlan]:
     """Each survey's form (also one per location) and thank-you page; on the intranet, QR codes for every location."""
     config = site.config.model
@@ -202,13 +206,17 @@ def _survey_pages(site: Site, tree: str, lang: str, day: dt.date) -> Iterator[Pa
         yield PagePlan(tree, lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
     for survey in listed if tree == INTRANET else []:
         for location, link in qr_pages[survey.id].items():
+            poster = f"surveys/{survey.id}/qr/{location}/"
             values = {
                 "survey": survey,
                 "location": location,
                 "link": link,
+                "short_link": short_link(link),
                 "qr_code": qr_code_svg(link, f"{survey.id} {location}"),
+                "poster_keys": {paper: poster + suffix for paper, suffix in POSTER_PAPERS.items()},
             }
-            yield PagePlan(tree, lang, f"surveys/{survey.id}/qr/{location}/", "qr.html", values)
+            for paper, suffix in POSTER_PAPERS.items():
+                yield PagePlan(tree, lang, poster + suffix, "qr.html", values | {"paper": paper})
 
 
 def _measure(site: Site, standard: Standard, views: ScorecardViews, lang: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ import segno
 from babel.dates import format_date
 from markupsafe import Markup
 
+from sitegen.date_formats import date_format, datetime_format
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
@@ -54,11 +55,18 @@ def survey_link(config: SiteConfig, survey: Survey, lang: str, location: str | N
     return f"{base}/{lang}/{survey_key(survey, location)}"
 
 
+def short_link(url: str) -> str:
+    """An address as a poster prints it, without the scheme a guest need not type."""
+    return url.split("://", 1)[-1]
+
+
 def qr_code_svg(url: str, title: str) -> Markup:
     """A QR code of `url` as inline SVG, made locally (segno), sized for print."""
     code = segno.make(url, error="m")
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", scale=6, border=4, xmldecl=False, svgclass="qr-code", title=title, nl=False)
+    code.save(
+        buffer, kind="svg", scale=6, border=4, xmldecl=False, svgclass="qr-code", title=title, nl=False, omitsize=True
+    )
     return Markup(buffer.getvalue().decode("utf-8"))
 
 
@@ -112,6 +120,7 @@ def survey_values(
         "is_closed": is_closed_on(survey, build_day),
         "form_action": form_action(config, survey),
         "open_period": open_period(survey, lang),
+        "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
         "question_numbers": {question.id: number for number, question in enumerate(survey.questions, start=1)},
     }
