@@ -163,6 +163,8 @@ class MetricKind:
     follow_ups: Callable[[Survey, Any], list[str]] | None = None
     published_extras: tuple[str, ...] = ()
     shows_answer_groups: bool = False
+    answer_variance: Callable[[float, int, Mapping[str, float]], float | None] | None = None
+    """For a kind on the x-bar chart: the variance of one answer from a period's figure (`control_charts`)."""
 
     @property
     def name(self) -> str:
@@ -174,6 +176,21 @@ class MetricKind:
         """The question ids whose answers a metric of this kind reads, besides its segments."""
         named = [getattr(metric, key) for key in self.questions]
         return named + (self.follow_ups(survey, metric) if self.follow_ups else [])
+
+
+# Answer variances for the x-bar chart, imported when asked for, as the measures below are -------------
+
+
+def _nps_variance(value: float, n: int, extra: Mapping[str, float]) -> float | None:
+    from sitegen.metrics.control_charts import nps_variance
+
+    return nps_variance(value, n, extra)
+
+
+def _mean_variance(value: float, n: int, extra: Mapping[str, float]) -> float | None:
+    from sitegen.metrics.control_charts import mean_variance
+
+    return mean_variance(value, n, extra)
 
 
 # Measures (imported here, not above: `sitegen check` reads this module without pandas) -------------
@@ -338,6 +355,7 @@ KINDS: Mapping[str, MetricKind] = {
             questions={"question": ("nps",)},
             follow_ups=comment_questions,
             shows_answer_groups=True,
+            answer_variance=_nps_variance,
         ),
         MetricKind(
             CsatMetric,
@@ -357,9 +375,17 @@ KINDS: Mapping[str, MetricKind] = {
             "xbar",
             questions={"question": ("likert",)},
             check=_ces_check,
+            answer_variance=_mean_variance,
         ),
         MetricKind(
-            MeanMetric, N_("Average"), "", DECIMAL, _mean_measure, "xbar", questions={"question": NUMERIC_TYPES}
+            MeanMetric,
+            N_("Average"),
+            "",
+            DECIMAL,
+            _mean_measure,
+            "xbar",
+            questions={"question": NUMERIC_TYPES},
+            answer_variance=_mean_variance,
         ),
         MetricKind(
             ShareMetric,

@@ -192,13 +192,14 @@ def chart_name(metric: BaseMetric) -> str | None:
 
 def control_points(metric: BaseMetric, periods: Sequence[Cell]) -> tuple[ChartPoint, ...]:
     """The control chart of a metric's published periods (suppressed ones are gaps), as `metric.control` sets it."""
-    kind = metric.kind  # type: ignore[attr-defined]
-    settings = metric.control
+    entry, settings = kind_of(metric), metric.control
     chart = chart_name(metric)
     if chart is None:
         return ()
     observations = [
-        control_charts.observation(kind, cell.key, cell.value if cell.is_published else None, cell.n, cell.extra)
+        control_charts.observation(
+            cell.key, cell.value if cell.is_published else None, cell.n, cell.extra, entry.answer_variance
+        )
         for cell in periods
     ]
     control = (

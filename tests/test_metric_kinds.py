@@ -26,6 +26,8 @@ def test_an_entry_is_named_by_its_models_kind() -> None:
 def test_each_control_chart_named_is_a_chart_and_agrees_with_the_charts_module() -> None:
     assert all(kind.control_chart in (None, *CHARTS) for kind in KINDS.values())
     assert KINDS["nps"].control_chart == KINDS["mean"].control_chart == "xbar" and KINDS["count"].control_chart == "c"
+    # The x-bar chart pools each period's answer variance: every kind on it says how to get one, and no other does.
+    assert all((kind.control_chart == "xbar") == (kind.answer_variance is not None) for kind in KINDS.values())
 
 
 @pytest.mark.parametrize(

@@ -185,32 +185,32 @@ CHARTS: Mapping[str, Chart] = {
 """The chart kinds by name (Montgomery, chapters 6 and 7)."""
 
 
-def _nps_variance(value: float, extra: Mapping[str, float]) -> float | None:
+AnswerVariance = Callable[[float, int, Mapping[str, float]], float | None]
+"""(value, n, extras) of a published figure -> the variance of one answer in its period, for the x-bar chart."""
+
+
+def nps_variance(value: float, _n: int, extra: Mapping[str, float]) -> float | None:
     """An NPS is the mean of scores 100, 0 and -100: E[s^2] - NPS^2 = 100 (promoters % + detractors %) - NPS^2."""
     if "promoters" not in extra or "detractors" not in extra:
         return None
     return max(100 * (extra["promoters"] + extra["detractors"]) - value**2, 0.0)
 
 
-def _mean_variance(value: float, n: int, extra: Mapping[str, float]) -> float | None:
+def mean_variance(_value: float, n: int, extra: Mapping[str, float]) -> float | None:
     """A mean's within-period variance with divisor n, from its sample sd (divisor n - 1)."""
     return extra["sd"] ** 2 * (n - 1) / n if "sd" in extra and n > 1 else None
 
 
-VARIANCE_OF_METRIC: Mapping[str, Callable[[float, int, Mapping[str, float]], float | None]] = {
-    "nps": lambda value, _n, extra: _nps_variance(value, extra),
-    "mean": _mean_variance,
-    "ces": _mean_variance,
-}
-"""How a kind drawn on the x-bar chart gives the variance of one answer from its published figure."""
+def observation(
+    period: str, value: float | None, n: int, extra: Mapping[str, float], variance: AnswerVariance | None
+) -> Observation:
+    """A period's figure as its kind's chart takes it (`variance` from its metric kind's entry, for x-bar charts).
 
-
-def observation(kind: str, period: str, value: float | None, n: int, extra: Mapping[str, float]) -> Observation:
-    """A period's figure as its kind's chart takes it; a period without a value is a gap with no n."""
+    A period without a value is a gap with no n.
+    """
     if value is None:
         return Observation(period, None)
-    variance = VARIANCE_OF_METRIC[kind](value, n, extra) if kind in VARIANCE_OF_METRIC else None
-    return Observation(period, value, float(n), variance)
+    return Observation(period, value, float(n), variance(value, n, extra) if variance else None)
 
 
 # Signal rules -------------------------------------------------------------------------------------------
