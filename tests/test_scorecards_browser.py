@@ -20,17 +20,22 @@ SCORECARDS = ["customer-experience", "complaints", "employee-survey"]
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def intranet(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example site with its synthetic sample imported, built."""
-    project = tmp_path_factory.mktemp("scorecards") / "site"
-    copy_example_project(project)
+def built_example(project: Path, *, copied: bool = False) -> Path:
+    """The example site (copied to `project` unless it already is) with its synthetic sample imported, built."""
+    if not copied:
+        copy_example_project(project)
     site = load_site(project)
     with ResponseStore.open(site.config.model.store, project) as store:
         report = import_responses(site, store, [project / "data/sample-responses.jsonl"])
     assert not report.problems
     build_project(project)
     return project / "output/intranet"
+
+
+@pytest.fixture(scope="module")
+def intranet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site with its synthetic sample imported, built."""
+    return built_example(tmp_path_factory.mktemp("scorecards") / "site")
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +47,7 @@ def weekly_intranet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scorecard.write_text(
         scorecard.read_text(encoding="utf-8").replace("period: month", "period: week"), encoding="utf-8"
     )
-    site = load_site(project)
-    with ResponseStore.open(site.config.model.store, project) as store:
-        report = import_responses(site, store, [project / "data/sample-responses.jsonl"])
-    assert not report.problems
-    build_project(project)
-    return project / "output/intranet"
+    return built_example(project, copied=True)
 
 
 @pytest.fixture
