@@ -376,10 +376,10 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
     """
     problems: list[Problem] = []
     answers: dict[str, Any] = {}
-    for name in raw:
-        if survey.question(name) is None:
-            problems.append(Problem(name, "unknown_field"))
-    for question in survey.questions:
+    asked = survey.asked
+    known = {question.id for question in asked}
+    problems += [Problem(name, "unknown_field") for name in raw if name not in known]
+    for question in asked:
         given = raw.get(question.id)
         is_asked = question.show_if is None or condition_holds(question.show_if, answers.get(question.show_if.question))
         is_matrix = question.type == "matrix"

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from sitegen.answers import RECORDED_META, InvalidSubmission, MalformedJson, kept_moment, parse_json, read_json
 from sitegen.errors import SitegenError, did_you_mean
 from sitegen.models.survey import Survey
@@ -42,15 +44,18 @@ from sitegen.store import (
     StoredResponse,
     UnstorableResponse,
     is_anonymous_key,
-    survey_version,
 )
 from sitegen.store.limits import storable_problems
+from sitegen.versions import SurveyVersion, survey_version, version_of
 
 Format = Literal["jsonl", "csv"]
 FORMATS: dict[str, Format] = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}
-FIELDS = ("id", "survey", "submitted_at", "lang", "meta", "answers")
+FIELDS = ("id", "survey", "version", "submitted_at", "lang", "meta", "answers")
 """The keys of a JSON Lines response, in the order they are written."""
-CSV_COLUMNS = ("id", "survey", "submitted_at", "lang")
+CSV_COLUMNS = ("id", "survey", "version", "submitted_at", "lang")
+VERSION_KEY = "survey_version"
+"""The key of a JSON Lines line that describes a survey version (`sitegen.versions.SurveyVersion`), not a response."""
+VERSION_FIELDS = ("survey", "version", "first_seen", "definition")
 META_PREFIX = "meta."
 CHOICE_SEPARATOR = ";"
 IMPORT_BATCH = 500
@@ -118,6 +123,10 @@ class ReadLine:
     line: int
     response: StoredResponse | None
     problems: list[LineProblem]
+    version: SurveyVersion | None = None
+    """A line describing a survey version, to keep beside the responses of it."""
+    answered: SurveyVersion | None = None
+    """The version `response` answered."""
 
 
 class _Invalid(Exception):
@@ -153,12 +162,13 @@ def import_responses(
     for path in paths:
         file_format(path)
     report = ImportReport(files=len(paths), skip_invalid=skip_invalid)
-    for line in read_responses(site, paths):
+    for line in read_responses(site, paths, store):
         report.problems += line.problems
         report.invalid_lines += bool(line.problems)
     if report.is_refused:
         return report
-    valid = (line for line in read_responses(site, paths) if line.response is not None)
+    versions: dict[tuple[str, str], SurveyVersion] = {}
+    valid = _kept_versions(read_responses(site, paths, store), versions)
     batch: list[ReadLine] = []
     try:
         with store.transaction() as add:
@@ -171,7 +181,25 @@ def import_responses(
         report.problems.append(LineProblem(line.path, line.line, f"cannot be stored: {refused.reason}"))
         report.new = report.existing = 0
         report.is_unstorable = True
+        return report
+    store.record_versions(list(versions.values()))
     return report
+
+
+def _kept_versions(lines: Iterable[ReadLine], versions: dict[tuple[str, str], SurveyVersion]) -> Iterator[ReadLine]:
+    """The valid responses of `lines`, noting into `versions` each version a line describes or a response answered,
+    first seen no later than its earliest response."""
+    for line in lines:
+        if line.version is not None:
+            versions.setdefault((line.version.survey_id, line.version.version), line.version)
+        response = line.response
+        if response is None:
+            continue
+        key = (response.survey_id, response.survey_version)
+        version = versions.get(key) or line.answered
+        if version is not None and response.submitted_at < version.first_seen:
+            versions[key] = dataclasses.replace(version, first_seen=response.submitted_at)
+        yield line
 
 
 def file_format(path: Path) -> Format:
@@ -182,9 +210,9 @@ def file_format(path: Path) -> Format:
         raise InterchangeError(f"{path}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv") from None
 
 
-def read_responses(site: Site, paths: list[Path]) -> Iterator[ReadLine]:
-    """Every line of every file, read and checked against its survey, in file order."""
-    known = _Known(site)
+def read_responses(site: Site, paths: list[Path], store: ResponseStore) -> Iterator[ReadLine]:
+    """Every line of every file, read and checked against its survey and version, in file order."""
+    known = _Known(site, store)
     for path in paths:
         copies: Counter[str] = Counter()
         records = _jsonl_records(path) if file_format(path) == "jsonl" else _csv_records(path, known.surveys)
@@ -192,7 +220,11 @@ def read_responses(site: Site, paths: list[Path]) -> Iterator[ReadLine]:
             try:
                 if isinstance(record, str):
                     raise _Invalid([record])
-                yield ReadLine(str(path), number, _stored_response(record, known, copies), [])
+                if VERSION_KEY in record and len(record) == 1:
+                    yield ReadLine(str(path), number, None, [], version=known.add_version(record))
+                    continue
+                response, answered = _stored_response(record, known, copies)
+                yield ReadLine(str(path), number, response, [], answered=answered)
             except _Invalid as invalid:
                 problems = [LineProblem(str(path), number, message) for message in invalid.messages]
                 yield ReadLine(str(path), number, None, problems)
@@ -324,21 +356,71 @@ def _put_answer(answers: dict[str, Any], column: str, value: str, survey: Survey
 
 
 class _Known:
-    """The site's surveys, their versions (hashed once, not per line) and languages."""
+    """The site's surveys, the versions a line may answer (the files', the store's, the import's) and languages."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, store: ResponseStore) -> None:
         self.surveys = {source.model.id: source.model for source in site.surveys}
-        self.versions = {survey_id: survey_version(survey) for survey_id, survey in self.surveys.items()}
+        unseen = dt.datetime.max.replace(tzinfo=dt.UTC)  # first seen: the earliest response that answers it
+        current = [version_of(survey, unseen) for survey in self.surveys.values()]
+        self.current = {version.survey_id: version for version in current}
+        self.versions = {(version.survey_id, version.version): version for version in store.versions()}
+        self.versions.update({(version.survey_id, version.version): version for version in current})
+        self.checked: dict[tuple[str, str], Survey] = {}
         self.languages = site.languages
         self.zone = ZoneInfo(site.config.model.timezone)
 
+    def answered(self, survey: Survey, version: Any, messages: list[str]) -> tuple[SurveyVersion | None, Survey]:
+        """The version a line answered (the file's when it names none) and the survey to check it against."""
+        if version is None or version == "":
+            return self.current[survey.id], survey
+        known = self.versions.get((survey.id, version)) if isinstance(version, str) else None
+        if known is None:
+            messages.append(
+                f"version: {json.dumps(version)} is not a version of survey '{survey.id}' that the files, the store "
+                "or a survey_version line before it describe; import the JSON Lines export that holds it"
+            )
+            return None, survey
+        if (survey.id, version) not in self.checked:
+            self.checked[survey.id, version] = survey if known is self.current[survey.id] else known.survey()
+        return known, self.checked[survey.id, version]
 
-def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]) -> StoredResponse:
-    """One line's response, checked by the collector's rules; raises _Invalid with every problem."""
+    def add_version(self, record: dict[str, Any]) -> SurveyVersion:
+        """A `survey_version` line, checked: a survey of the site whose definition has the version it claims."""
+        described = record[VERSION_KEY]
+        if not isinstance(described, dict) or set(described) != set(VERSION_FIELDS):
+            raise _Invalid([f"{VERSION_KEY}: give an object with {', '.join(VERSION_FIELDS)}"])
+        survey_id, version = described["survey"], described["version"]
+        if survey_id not in self.surveys:
+            raise _Invalid([f"{VERSION_KEY}: survey {json.dumps(survey_id)} does not exist"])
+        messages: list[str] = []
+        first_seen = _submitted_at(described["first_seen"], messages)
+        try:
+            survey = Survey.model_validate(described["definition"])
+        except ValidationError as invalid:
+            raise _Invalid(
+                [f"{VERSION_KEY}: the definition is not a survey ({invalid.error_count()} problems)"]
+            ) from None
+        if survey.id != survey_id or survey_version(survey) != version or first_seen is None:
+            raise _Invalid(
+                messages or [f"{VERSION_KEY}: the definition is not of survey {survey_id} version {version}"]
+            )
+        kept = version_of(survey, first_seen)
+        self.versions[survey_id, version] = kept
+        return kept
+
+
+def _stored_response(
+    record: dict[str, Any], known: _Known, copies: Counter[str]
+) -> tuple[StoredResponse, SurveyVersion]:
+    """One line's response and the version it answered, checked by the collector's rules against that version;
+    raises _Invalid with every problem."""
     messages = [f"{key}: unknown key; a line holds {', '.join(FIELDS)}" for key in record if key not in FIELDS]
     survey = _survey(record.get("survey"), known.surveys, messages)
     submitted_at = _submitted_at(record.get("submitted_at"), messages)
     if survey is None:
+        raise _Invalid(messages)
+    answered, survey = known.answered(survey, record.get("version"), messages)
+    if answered is None:
         raise _Invalid(messages)
     given_meta, recorded = _set_recorded_meta_aside(survey, record.get("meta", {}), messages)
     # An exported anonymous response carries the key it is stored under, not a client's id: it keeps it.
@@ -361,7 +443,7 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
     response = StoredResponse(
         id=key or submission.response_id,
         survey_id=survey.id,
-        survey_version=known.versions[survey.id],
+        survey_version=answered.version,
         submitted_at=kept_moment(survey, submitted_at, known.zone),
         lang=submission.lang,
         meta={**submission.meta, **recorded},
@@ -372,7 +454,7 @@ def _stored_response(record: dict[str, Any], known: _Known, copies: Counter[str]
     if unstorable:
         raise _Invalid([f"cannot be stored: {problem}" for problem in unstorable])
     has_id = isinstance(record.get("id"), str) and record["id"].strip() != ""
-    return response if has_id else _with_derived_id(response, copies)
+    return (response if has_id else _with_derived_id(response, copies)), answered
 
 
 def _set_recorded_meta_aside(survey: Survey, meta: Any, messages: list[str]) -> tuple[Any, dict[str, str]]:
@@ -462,6 +544,8 @@ def export_responses(
         )
     if file_format == "csv":
         return _write_csv(store, output, survey_id, surveys)
+    for version in store.versions(survey_id):
+        output.write(version_line(version) + "\n")
     written = 0
     for response in store.responses(survey_id):
         output.write(jsonl_line(response) + "\n")
@@ -469,11 +553,23 @@ def export_responses(
     return written
 
 
+def version_line(version: SurveyVersion) -> str:
+    """A survey version as a JSON Lines line, written before the responses so that import knows what they meant."""
+    described = {
+        "survey": version.survey_id,
+        "version": version.version,
+        "first_seen": format_moment(version.first_seen),
+        "definition": _sorted(version.definition),
+    }
+    return json.dumps({VERSION_KEY: described}, ensure_ascii=False)
+
+
 def jsonl_line(response: StoredResponse) -> str:
     """One response as docs/DESIGN.md writes it: keys in FIELDS order, keys inside meta and answers sorted."""
     line = {
         "id": response.id,
         "survey": response.survey_id,
+        "version": response.survey_version,
         "submitted_at": format_moment(response.submitted_at),
         "lang": response.lang,
         "meta": _sorted(response.meta),
@@ -508,6 +604,7 @@ def _write_csv(store: ResponseStore, output: TextIO, survey_id: str | None, surv
         cells = {
             "id": response.id,
             "survey": response.survey_id,
+            "version": response.survey_version,
             "submitted_at": format_moment(response.submitted_at),
             "lang": response.lang,
             **{META_PREFIX + key: str(value) for key, value in response.meta.items()},

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from sitegen.checks import check_site
+from sitegen.edits import check_edits
 from sitegen.errors import ProjectInvalid, Severity, SiteError
 from sitegen.loading import Document, parse_markdown_file, parse_yaml
 from sitegen.models.content import Guide, PageMeta, Standard, Vision
@@ -299,6 +300,9 @@ def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
             )
         )
     problems += check_site(site)
+    survey_paths = {source.path for source in site.surveys}
+    if not any(problem.path in survey_paths for problem in problems if not problem.is_warning):
+        problems += check_edits(site)  # judged once the survey files themselves hold
     errors = [problem for problem in problems if not problem.is_warning]
     site.warnings = sorted(problem for problem in problems if problem.is_warning)
     if errors:

@@ -27,9 +27,10 @@ from sitegen.cli import main
 from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
 from sitegen.models import survey as survey_models
 from sitegen.site import Site, load_site
-from sitegen.store import ResponseStore, StoredResponse, survey_version
+from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import database_url
+from sitegen.versions import survey_version, version_of
 
 REPOSITORY = Path(__file__).parent.parent
 EXAMPLE_FILES = ("sitegen.yaml", "assets", "surveys", "content", "data")
@@ -189,6 +190,20 @@ def memory_store(tmp_path: Path) -> Iterator[ResponseStore]:
         yield opened
 
 
+def keep(site: Site, store: ResponseStore, responses: list[StoredResponse]) -> None:
+    """Store responses as the collector does: each survey's version kept, first seen at its first response."""
+    surveys = {source.model.id: source.model for source in site.surveys}
+    firsts: dict[str, dt.datetime] = {}
+    for response in responses:
+        firsts[response.survey_id] = min(firsts.get(response.survey_id, response.submitted_at), response.submitted_at)
+    store.record_versions([version_of(surveys[survey_id], first) for survey_id, first in firsts.items()])
+    store.add(responses)
+
+
+def version_in(site: Site, survey_id: str) -> str:
+    return survey_version(next(source.model for source in site.surveys if source.model.id == survey_id))
+
+
 def export_text(site: Site, store: ResponseStore, file_format: Format = "jsonl", survey_id: str | None = None) -> str:
     output = io.StringIO()
     export_responses(site, store, output, file_format=file_format, survey_id=survey_id)
@@ -249,10 +264,11 @@ def test_import_then_export_gives_the_same_file(
     tmp_path: Path,
     file_format: Format,
 ) -> None:
-    memory_store.add(samples)
+    keep(site, memory_store, samples)
     exported = export_text(site, memory_store, file_format)
     import_responses(site, store, [write(tmp_path, "in" + EXTENSIONS[file_format], exported)])
     assert export_text(site, store, file_format) == exported
+    assert store.versions() == memory_store.versions()
 
 
 CONTROL = "".join(chr(code) for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
@@ -285,11 +301,13 @@ def test_a_json_lines_export_is_the_design_documents_shape(
 ) -> None:
     memory_store.add(samples[:2])
     assert export_text(site, memory_store, survey_id="after-visit").splitlines()[1] == (
-        '{"id": "visit-0002", "survey": "after-visit", "submitted_at": "2026-05-01T10:00:00.250000Z", "lang": "ru", '
+        f'{{"id": "visit-0002", "survey": "after-visit", "version": "{version_in(site, "after-visit")}", '
+        '"submitted_at": "2026-05-01T10:00:00.250000Z", "lang": "ru", '
         '"meta": {"stage": "purchase"}, "answers": {"aspects": {"coffee": 1}, "recommend": 10}}'
     )
     assert jsonl_line(samples[4]).startswith(
-        '{"id": "order-000001", "survey": "journey-order", "submitted_at": "2026-05-03T12:00:00Z", "lang": "en", '
+        f'{{"id": "order-000001", "survey": "journey-order", "version": "{version_in(site, "journey-order")}", '
+        '"submitted_at": "2026-05-03T12:00:00Z", "lang": "en", '
     )
 
 
@@ -299,15 +317,17 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
     memory_store.add(samples)
     lines = export_text(site, memory_store, "csv", survey_id="after-visit").splitlines()
     assert lines[0] == (
-        "id,survey,submitted_at,lang,meta.location,meta.stage,meta.user_agent,recommend,improve,satisfaction,greeted,"
+        "id,survey,version,submitted_at,lang,meta.location,meta.stage,meta.user_agent,recommend,improve,satisfaction,"
+        "greeted,"
         "aspects.coffee,aspects.food,aspects.cleanliness,aspects.speed,aspects.friendliness,"
         "expectations,stood_out,effort,visit_reason,liked,email"
     )
+    version = version_in(site, "after-visit")
     assert lines[1].startswith(
-        "visit-0001,after-visit,2026-05-01T10:00:00Z,lv,riga-centre,purchase,"
+        f"visit-0001,after-visit,{version},2026-05-01T10:00:00Z,lv,riga-centre,purchase,"
         'Mozilla/5.0 (Android 14; Mobile),6,"Rinda bija gara;'
     )
-    assert lines[-1] == "visit-0002,after-visit,2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
+    assert lines[-1] == f"visit-0002,after-visit,{version},2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
     assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
 
 
@@ -338,8 +358,8 @@ def test_responses_of_a_survey_the_site_no_longer_has_are_still_exported(
     )
     memory_store.add([old])
     assert export_text(site, memory_store, "csv", "retired").splitlines() == [
-        "id,survey,submitted_at,lang,a.x,b",
-        "retired-1,retired,2026-05-01T10:00:00Z,lv,1,1;2",
+        "id,survey,version,submitted_at,lang,a.x,b",
+        f"retired-1,retired,{'0' * 16},2026-05-01T10:00:00Z,lv,1,1;2",
     ]
 
 
@@ -468,7 +488,7 @@ def test_every_bad_line_is_reported_by_file_and_line_and_nothing_is_imported(
         f"{path}:6: submitted_at: missing; give the date and time such as 2026-05-01T10:00:00Z",
         f'{path}:7: submitted_at: "1 May 2026" is not an ISO 8601 date and time such as 2026-05-01T10:00:00Z',
         f"{path}:8: submitted_at: '2026-05-01' has no time zone; add Z (UTC) or an offset such as +03:00",
-        f"{path}:9: extra: unknown key; a line holds id, survey, submitted_at, lang, meta, answers",
+        f"{path}:9: extra: unknown key; a line holds id, survey, version, submitted_at, lang, meta, answers",
         f"{path}:9: survey: missing; name the survey id, such as after-visit",
         f"{path}:10: id: The response id is not valid.",
         f"{path}:11: lang: This language is not offered.",
@@ -551,7 +571,7 @@ def test_csv_problems_name_the_line_where_the_row_starts(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "expected a header row: id, survey, submitted_at, lang, then meta.<key> and question columns"),
+        ("", "expected a header row: id, survey, version, submitted_at, lang, then meta.<key> and question columns"),
         ("survey,recommend\n", "missing column 'submitted_at'"),
         ("survey,submitted_at,recommend,recommend\n", "column 'recommend' appears more than once"),
     ],
@@ -778,7 +798,7 @@ def test_cli_import_then_export_round_trips_through_the_projects_store(
     project: Path, site: Site, samples: list[StoredResponse], tmp_path: Path
 ) -> None:
     with ResponseStore.open("sqlite://", tmp_path) as source:
-        source.add(samples)
+        keep(site, source, samples)
         exported = export_text(site, source)
     path = write(tmp_path, "in.jsonl", exported)
     imported = run("-C", str(project), "responses", "import", str(path))
@@ -845,8 +865,9 @@ def test_cli_export_writes_csv_of_one_survey_to_a_file(project: Path, tmp_path: 
     )
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"Exported 1 response to {output}.\n")
     rows = output.read_text(encoding="utf-8").splitlines()
-    assert rows[0].startswith("id,survey,submitted_at,lang,meta.location,meta.stage,recommend,improve,")
-    assert rows[1:] == ["one-response,after-visit,2026-05-01T10:00:00Z,lv,jelgava,purchase,9" + "," * 14]
+    assert rows[0].startswith("id,survey,version,submitted_at,lang,meta.location,meta.stage,recommend,improve,")
+    version = version_in(load_site(project), "after-visit")
+    assert rows[1:] == [f"one-response,after-visit,{version},2026-05-01T10:00:00Z,lv,jelgava,purchase,9" + "," * 14]
 
 
 def test_cli_export_of_an_unknown_survey_is_an_error(project: Path) -> None:

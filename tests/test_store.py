@@ -26,11 +26,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from sitegen.site import load_site
-from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, UnstorableResponse, schema, survey_version
+from sitegen.store import Field, ResponseStore, StoredResponse, StoreError, UnstorableResponse, schema
 from sitegen.store import responses as responses_module
 from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import create_store_engine, database_url
 from sitegen.store.schema import LATEST_VERSION, schema_version
+from sitegen.versions import survey_version, version_of
 
 UTC = dt.UTC
 MOMENT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
@@ -69,7 +70,7 @@ def test_first_use_creates_the_tables_and_records_the_schema_version(store_url: 
     engine.dispose()
     assert {"responses", "anonymous_responses", "schema_version"} <= tables
     assert {"ix_responses_survey_submitted", "ix_responses_submitted"} <= indexes
-    assert applied_versions(store_url, tmp_path) == [1, 2] == list(range(1, LATEST_VERSION + 1))
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3] == list(range(1, LATEST_VERSION + 1))
 
 
 def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: str, tmp_path: Path) -> None:
@@ -77,7 +78,7 @@ def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: s
         store.add([make_response()])
     with ResponseStore.open(store_url, tmp_path) as store:
         assert store.get("resp-0001") == make_response()
-    assert applied_versions(store_url, tmp_path) == [1, 2]
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3]
 
 
 def test_a_store_from_a_newer_sitegen_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -105,7 +106,7 @@ def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url:
     for thread in threads:
         thread.join()
     assert failures == []
-    assert applied_versions(store_url, tmp_path) == [1, 2]
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3]
 
 
 # ---- adding, idempotently ------------------------------------------------------------------
@@ -522,7 +523,7 @@ def test_opening_an_older_store_for_a_site_moves_its_anonymous_rows_apart(store_
         moved = store.get("employee-0000")
         assert moved is not None and moved.is_anonymous and moved.answers == older[1].answers
         assert store.get("customer-0001") == older[0]
-    assert applied_versions(store_url, tmp_path) == [1, 2]
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3]
     assert raw(store_url, tmp_path, "SELECT id FROM responses") == [("customer-0001",)]
     physical = "ctid" if make_url(store_url).get_backend_name() == "postgresql" else "key"
     keys = [key for (key,) in raw(store_url, tmp_path, f"SELECT key FROM anonymous_responses ORDER BY {physical}")]
@@ -633,13 +634,31 @@ def socket_nobody_listens_on() -> Iterator[int]:
 # ---- survey versions ---------------------------------------------------------------------------
 
 
-def test_survey_version_is_a_stable_short_hash_that_changes_with_the_definition(minimal_project: Path) -> None:
+def test_survey_version_is_a_digest_of_meanings_kept_through_label_edits(minimal_project: Path) -> None:
     survey = load_site(minimal_project).surveys[0].model
     version = survey_version(survey)
     assert len(version) == 16 and int(version, 16) >= 0
     assert survey_version(load_site(minimal_project).surveys[0].model) == version
     relabelled = survey.model_copy(update={"title": survey.questions[0].label})
-    assert survey_version(relabelled) != version
+    assert survey_version(relabelled) == version
+    first = survey.questions[0]
+    helped = first.model_copy(update={"help": first.label, "label": survey.title})
+    assert survey_version(survey.model_copy(update={"questions": [helped, *survey.questions[1:]]})) == version
+    reordered = survey.model_copy(update={"questions": list(reversed(survey.questions))})
+    assert survey_version(reordered) == version
+    renamed = first.model_copy(update={"id": "renamed"})
+    assert survey_version(survey.model_copy(update={"questions": [renamed, *survey.questions[1:]]})) != version
+
+
+def test_a_store_keeps_each_version_once_with_its_first_definition(store: ResponseStore, minimal_project: Path) -> None:
+    survey = load_site(minimal_project).surveys[0].model
+    first = version_of(survey, dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    relabelled = survey.model_copy(update={"title": survey.questions[0].label})
+    later = version_of(relabelled, dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    store.record_versions([first])
+    store.record_versions([later])
+    assert store.versions() == [first]
+    assert store.versions(survey.id)[0].survey() == survey
 
 
 # ---- a process killed while writing ------------------------------------------------------------

@@ -32,7 +32,7 @@ import pandas as pd
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
 from sitegen.store.engine import database_url, encode_json
-from sitegen.store.responses import survey_version
+from sitegen.versions import survey_version
 
 SEED = 20261120
 FIRST_DAY = np.datetime64("2024-12-01")

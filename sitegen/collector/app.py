@@ -69,7 +69,8 @@ from sitegen.render.environment import create_environment
 from sitegen.render.pages import PagePlan, render_page, site_values
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree, tree_url
 from sitegen.site import Site, load_site
-from sitegen.store import ResponseStore, StoredResponse, survey_version
+from sitegen.store import ResponseStore, StoredResponse
+from sitegen.versions import survey_version, version_of
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -447,6 +448,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anonymous = [source.model.id for source in site.surveys if source.model.is_anonymous]
         store = ResponseStore.open(store_url or config.store, site.files.root, anonymous_surveys=anonymous)
+        store.record_versions([version_of(source.model, clock()) for source in site.surveys])
         writer = BatchWriter(store)
         rate = config.collector.rate_limit
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)

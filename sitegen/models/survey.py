@@ -68,14 +68,25 @@ class Choice(StrictModel):
     label: Text
 
 
+RecodedValue = int | Slug | None
+"""What an old answer becomes: a scale point, a choice or item id, or None (left out of figures)."""
+
+
 class BaseQuestion(StrictModel):
-    """Keys every question has."""
+    """Keys every question has, and the keys that say what answers of an earlier version mean (`was`, `recode`,
+    `retired`: docs/survey-versions.md)."""
 
     id: Slug
     label: Text | None = None  # without one the form shows the id, with a warning
     help: Text | None = None
     required: bool = False
     show_if: Condition | None = None
+    was: Slug | None = None
+    """The id this question had before a rename: its stored answers are this question's."""
+    recode: dict[int | Slug, RecodedValue] | Literal["none"] | None = None
+    """What each old scale point, choice or item now is; `none`: answers of an earlier meaning leave the figures."""
+    retired: bool = False
+    """No longer asked, kept so that its stored answers keep their meaning and their figures."""
 
 
 class NpsQuestion(BaseQuestion):
@@ -260,6 +271,11 @@ class Survey(StrictModel):
     def allows_answering_again(self) -> bool:
         """A customer answers about one visit, so may answer again (a later visit, a shared tablet); staff once."""
         return self.audience == "customer"
+
+    @property
+    def asked(self) -> list[Question]:
+        """The questions its form shows and the collector takes: all but those kept only for their history."""
+        return [question for question in self.questions if not question.retired]
 
     def question(self, question_id: str) -> BaseQuestion | None:
         return next((q for q in self.questions if q.id == question_id), None)

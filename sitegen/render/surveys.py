@@ -122,5 +122,5 @@ def survey_values(
         "open_period": open_period(survey, lang),
         "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
-        "question_numbers": {question.id: number for number, question in enumerate(survey.questions, start=1)},
+        "question_numbers": {question.id: number for number, question in enumerate(survey.asked, start=1)},
     }

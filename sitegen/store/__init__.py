@@ -22,7 +22,6 @@ from sitegen.store.responses import (
     UnstorableResponse,
     check_storable,
     is_refusal,
-    survey_version,
 )
 
 __all__ = [
@@ -34,5 +33,4 @@ __all__ = [
     "check_storable",
     "is_anonymous_key",
     "is_refusal",
-    "survey_version",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import heapq
 import json
 from collections.abc import Callable, Collection, Generator, Iterator, Sequence
@@ -29,12 +28,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
-from sitegen.models.survey import Survey
 from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymous_key, set_apart
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.limits import storable_problems
-from sitegen.store.schema import anonymous_responses, migrate
+from sitegen.store.schema import anonymous_responses, migrate, survey_versions
 from sitegen.store.schema import responses as table
+from sitegen.versions import SurveyVersion
 
 STREAM_BATCH = 1000
 """Rows fetched at a time by `ResponseStore.responses`."""
@@ -50,10 +49,11 @@ Adding = Callable[[list["StoredResponse"]], list[bool]]
 
 @dataclass(frozen=True)
 class Field:
-    """One column to read for figures: an answer or a meta value, as a number, text or JSON text."""
+    """One column to read for figures: an answer or a meta value, as a number, text or JSON text, or the version of
+    the survey a response answered (`source` "version")."""
 
     name: str
-    source: Literal["answers", "meta"]
+    source: Literal["answers", "meta", "version"]
     key: str
     kind: FieldKind
 
@@ -81,6 +81,29 @@ class StoredResponse:
     def is_kept_apart(self) -> bool:
         """Anonymous, or read back from the anonymous rows (an id that is such a key stays anonymous)."""
         return self.is_anonymous or is_anonymous_key(self.id)
+
+
+@dataclass(frozen=True)
+class VersionCount:
+    """How many stored responses answered one version of a survey, and when the first and the last came."""
+
+    survey_id: str
+    version: str
+    count: int
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+
+    def plus(self, count: int, first: dt.datetime, last: dt.datetime) -> VersionCount:
+        """Counted together with more responses of the same version (the other table's)."""
+        firsts = [moment for moment in (self.first, first) if moment is not None]
+        lasts = [moment for moment in (self.last, last) if moment is not None]
+        return VersionCount(self.survey_id, self.version, self.count + count, min(firsts), max(lasts))
+
+
+def _utc(moment: Any) -> dt.datetime:
+    """A moment from an aggregate, which skips the column's type: SQLite gives UTC text, PostgreSQL a datetime."""
+    value = moment if isinstance(moment, dt.datetime) else dt.datetime.fromisoformat(str(moment))
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class UnstorableResponse(StoreError):
@@ -111,13 +134,6 @@ class _StoringFailed(Exception):
     def __init__(self, batch: list[StoredResponse], error: Exception) -> None:
         self.batch = batch
         self.error = error
-
-
-def survey_version(survey: Survey) -> str:
-    """A short hash of the survey's definition: which version of the questions a response answered."""
-    definition = survey.model_dump(mode="json", by_alias=True)
-    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 class ResponseStore:
@@ -282,6 +298,64 @@ class ResponseStore:
                 total += int(connection.scalar(query) or 0)
         return total
 
+    def record_versions(self, versions: Collection[SurveyVersion]) -> None:
+        """Keep what each version's answers mean, once: a version already kept keeps its first definition."""
+        rows = [
+            {
+                "survey_id": version.survey_id,
+                "version": version.version,
+                "questions": version.questions,
+                "definition": version.definition,
+                "first_seen": version.first_seen,
+            }
+            for version in versions
+        ]
+        if not rows:
+            return
+        with self._writing() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(dialect.insert(survey_versions).on_conflict_do_nothing(), rows)
+
+    def versions(self, survey_id: str | None = None) -> list[SurveyVersion]:
+        """The kept versions (of one survey), oldest first."""
+        query = select(survey_versions).order_by(survey_versions.c.first_seen, survey_versions.c.version)
+        if survey_id is not None:
+            query = query.where(survey_versions.c.survey_id == survey_id)
+        with self._engine.connect() as connection:
+            return [SurveyVersion(**row) for row in connection.execute(query).mappings()]
+
+    def version_counts(self, survey_id: str | None = None) -> list[VersionCount]:
+        """How many responses each stored survey version has, with its first and last (by survey, then first)."""
+        found: dict[tuple[str, str], VersionCount] = {}
+        with self._engine.connect() as connection:
+            for kept in (table, anonymous_responses):
+                query = select(
+                    kept.c.survey_id,
+                    kept.c.survey_version,
+                    func.count(),
+                    func.min(kept.c.submitted_at),
+                    func.max(kept.c.submitted_at),
+                ).group_by(kept.c.survey_id, kept.c.survey_version)
+                if survey_id is not None:
+                    query = query.where(kept.c.survey_id == survey_id)
+                for survey, version, count, first, last in connection.execute(query):
+                    found[survey, version] = found.get((survey, version), VersionCount(survey, version, 0)).plus(
+                        count, _utc(first), _utc(last)
+                    )
+        return sorted(found.values(), key=lambda counted: (counted.survey_id, counted.first, counted.version))
+
+    def answer_count(self, survey_id: str, versions: Collection[str], question_id: str) -> int:
+        """How many responses of these versions of a survey answered a question."""
+        total = 0
+        with self._engine.connect() as connection:
+            for kept in (table, anonymous_responses):
+                answered = kept.c.answers[question_id].as_string().is_not(None)
+                query = select(func.count()).where(
+                    kept.c.survey_id == survey_id, kept.c.survey_version.in_(sorted(versions)), answered
+                )
+                total += int(connection.scalar(query) or 0)
+        return total
+
     def close(self) -> None:
         """Close every connection (an in-memory store is gone with it)."""
         self._engine.dispose(close=True)
@@ -364,8 +438,11 @@ def _in_time_order(query: Select[Any], kept: Table, survey_id: str | None) -> Se
 
 def _field_columns(kept: Table, fields: list[Field]) -> Select[Any]:
     """`submitted_at` and each field picked out of the JSON by the database."""
-    columns = [kept.c.submitted_at]
+    columns: list[Any] = [kept.c.submitted_at]
     for field in fields:
+        if field.source == "version":
+            columns.append(kept.c.survey_version.label(field.name))
+            continue
         value = kept.c[field.source][field.key]
         extracted = {"number": value.as_float(), "text": value.as_string(), "json": cast(value.as_json(), Text)}[
             field.kind

@@ -86,6 +86,17 @@ anonymous_responses = Table(
     sqlite_with_rowid=False,
 )
 
+survey_versions = Table(
+    "survey_versions",
+    metadata,
+    # One row per version of a survey's meaning (sitegen.versions), written once by whoever first stores it.
+    Column("survey_id", String(200), primary_key=True),
+    Column("version", String(16), primary_key=True),
+    Column("questions", Json, nullable=False),
+    Column("definition", Json, nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -107,6 +118,7 @@ class Migration:
 MIGRATIONS = [
     Migration(1, "create the responses table", lambda connection: responses.create(connection)),
     Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
+    Migration(3, "keep what each survey version's answers mean", lambda connection: survey_versions.create(connection)),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 

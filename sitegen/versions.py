@@ -1,0 +1,83 @@
+"""Versions of a survey as meanings: what an answer meant when it was given (docs/survey-versions.md).
+
+A question's *meaning* is what gives its answers their sense: its type, its scale, its choice and matrix-item ids,
+its limits and its `show_if`. Labels, help, order, translations and presentation are not: fixing a typo keeps the
+version. A survey's version is the digest of its asked questions' versions, so every stored answer names, through
+its response's `survey_version`, the meaning of each question it answered. `SurveyVersion` is what the store's
+`survey_versions` table keeps of each version: the meanings, and the whole definition, so that a form of a previous
+version can still be checked against the questions it showed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sitegen.models.survey import BaseQuestion, Survey
+
+HISTORY_KEYS = ("was", "recode", "retired")
+"""Keys that say what stored answers mean after an edit; they came after the legacy version digest."""
+NOT_MEANING = frozenset({"id", "label", "help", "required", "style", *HISTORY_KEYS})
+"""Keys of a question that do not change what its answers mean (`required` decides who answers, not what)."""
+LISTS_OF_IDS = ("choices", "items")
+"""Keys holding labelled ids: only the ids carry meaning, and not their order."""
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def question_meaning(question: BaseQuestion) -> dict[str, Any]:
+    """The meaning of a question as plain JSON: its model without labels, help and presentation."""
+    dumped = question.model_dump(mode="json", by_alias=True, exclude_none=True)
+    meaning: dict[str, Any] = {}
+    for key, value in dumped.items():
+        if key in NOT_MEANING:
+            continue
+        meaning[key] = sorted(entry["id"] for entry in value) if key in LISTS_OF_IDS else value
+    return meaning
+
+
+def question_meanings(survey: Survey) -> dict[str, dict[str, Any]]:
+    """Each asked question's meaning, by id."""
+    return {question.id: question_meaning(question) for question in survey.asked}
+
+
+def survey_version(survey: Survey) -> str:
+    """16 hex digits naming what the survey's answers mean: the same after a label edit, new after a scale change."""
+    return _digest(question_meanings(survey))
+
+
+def legacy_version(survey: Survey) -> str:
+    """The version sitegen stored before versions were meanings: a digest of the whole definition, labels too.
+
+    A store written then holds it; when it equals the current file's, those answers are of the current meaning.
+    """
+    return _digest(survey.model_dump(mode="json", by_alias=True, exclude={"questions": {"__all__": set(HISTORY_KEYS)}}))
+
+
+@dataclass(frozen=True)
+class SurveyVersion:
+    """One version of a survey as the store keeps it: each question's meaning and the whole definition."""
+
+    survey_id: str
+    version: str
+    questions: dict[str, dict[str, Any]]
+    """Question id -> meaning."""
+    definition: dict[str, Any]
+    """The survey as the first file of this version had it (labels may since have changed)."""
+    first_seen: dt.datetime
+
+    def survey(self) -> Survey:
+        """The survey of this version, to check a form built from it."""
+        return Survey.model_validate(self.definition)
+
+
+def version_of(survey: Survey, seen: dt.datetime) -> SurveyVersion:
+    """The survey's current version, first seen at `seen`."""
+    definition = survey.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return SurveyVersion(survey.id, survey_version(survey), question_meanings(survey), definition, seen)
