@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -275,3 +276,32 @@ def export(project: Path, survey_id: str | None, file_format: Format, output: Pa
     ):
         written = export_responses(site, store, cast(TextIO, stream), survey_id=survey_id, file_format=file_format)
     click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)
+
+
+@responses.command("versions")
+@click.option("--survey", "survey_id", metavar="ID", help="Only this survey's questions.")
+@click.pass_obj
+@handle_user_errors
+def versions(project: Path, survey_id: str | None) -> None:
+    """List, per survey and question, each version of its meaning the stored answers have, with their count and the
+    days of the first and last of them (the site's timezone)."""
+    from sitegen.edits import question_histories
+    from sitegen.interchange import open_store
+
+    site = load_site(project)
+    zone = ZoneInfo(site.config.model.timezone)
+    surveys = [survey_id] if survey_id else [source.model.id for source in site.surveys]
+    with open_store(site) as store:
+        rows = question_histories(store, surveys)
+    table = [("survey", "question", "version", "answers", "first", "last")]
+    table += [
+        (row.survey_id, row.question_id, row.version, f"{row.answers}", _day(row.first, zone), _day(row.last, zone))
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+def _day(moment: dt.datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).date().isoformat() if moment else "-"

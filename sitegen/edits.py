@@ -23,7 +23,7 @@ from sitegen.errors import SiteError
 from sitegen.models.survey import BaseQuestion, Condition, Survey
 from sitegen.store import Field, ResponseStore, StoreError
 from sitegen.store.responses import VersionCount
-from sitegen.versions import SurveyVersion, legacy_version, question_meaning, survey_version
+from sitegen.versions import SurveyVersion, legacy_version, question_meaning, question_version, survey_version
 
 if TYPE_CHECKING:
     from sitegen.site import Site
@@ -137,7 +137,11 @@ def _judge_question(
         if questions[source].get("show_if") != meaning.get("show_if") and question.show_if is not None:
             skipped = _skipped(survey.id, count.version, source, question.show_if, history)
             if skipped:
-                changes.append(Change("its show_if now skips people who answered it before", "condition", "show_if"))
+                changes.append(
+                    Change(
+                        "its show_if now skips people who answered it before", "condition", "show_if", concerns=skipped
+                    )
+                )
         reading, unresolved = _reading(question, source, changes)
         judgement.readings[count.version, question.id] = reading
         for change in unresolved:
@@ -149,7 +153,7 @@ def _judge_question(
     if is_reread and first_of_current is not None:
         judgement.changed[question.id] = first_of_current
     for (change, source), versions in concerned.items():
-        answers = history.answer_count(survey.id, versions, source)
+        answers = change.concerns if change.concerns is not None else history.answer_count(survey.id, versions, source)
         judgement.breaking.append(
             Breaking(question.id, (*loc, change.key), change.reason, REMEDIES[change.remedy], answers)
         )
@@ -176,6 +180,8 @@ class Change:
     key: str
     """The question's key that changed, where the error points."""
     needs: frozenset[Any] = frozenset()
+    concerns: int | None = None
+    """How many stored answers it concerns, where only some answers of a version are (a narrower show_if)."""
 
     def is_covered_by(self, recode: Mapping[Any, Any]) -> bool:
         return bool(self.needs) and all(value in recode for value in self.needs)
@@ -254,6 +260,42 @@ def _skipped(survey_id: str, version: str, source: str, condition: Condition, hi
     frame = history.frame(survey_id, fields)
     answered = frame[(frame["version"] == version) & frame[source].notna()]
     return sum(not condition_holds(condition, value) for value in answered[condition.question])
+
+
+@dataclass(frozen=True)
+class QuestionHistory:
+    """One meaning of one question as the store holds it: answered how often, first and last when."""
+
+    survey_id: str
+    question_id: str
+    version: str
+    answers: int
+    first: dt.datetime | None
+    last: dt.datetime | None
+
+
+def question_histories(history: History, survey_ids: list[str]) -> list[QuestionHistory]:
+    """Per survey and question, each version (meaning) its stored responses answered, oldest first."""
+    kept = {(version.survey_id, version.version): version for version in history.versions()}
+    rows: list[QuestionHistory] = []
+    for survey_id in survey_ids:
+        grouped: dict[tuple[str, str], list[VersionCount]] = {}
+        for count in history.version_counts(survey_id):
+            described = kept.get((survey_id, count.version))
+            for question_id, meaning in (described.questions if described else {}).items():
+                grouped.setdefault((question_id, question_version(meaning)), []).append(count)
+        for (question_id, version), counts in grouped.items():
+            answers = history.answer_count(survey_id, [count.version for count in counts], question_id)
+            firsts = [count.first for count in counts if count.first is not None]
+            lasts = [count.last for count in counts if count.last is not None]
+            rows.append(
+                QuestionHistory(
+                    survey_id, question_id, version, answers, min(firsts, default=None), max(lasts, default=None)
+                )
+            )
+    return sorted(
+        rows, key=lambda row: (row.survey_id, row.question_id, row.first or dt.datetime.min.replace(tzinfo=dt.UTC))
+    )
 
 
 def check_edits(site: Site) -> Iterator[SiteError]:

@@ -42,6 +42,11 @@ def question_meaning(question: BaseQuestion) -> dict[str, Any]:
     return meaning
 
 
+def question_version(meaning: dict[str, Any]) -> str:
+    """16 hex digits naming one question's meaning."""
+    return _digest(meaning)
+
+
 def question_meanings(survey: Survey) -> dict[str, dict[str, Any]]:
     """Each asked question's meaning, by id."""
     return {question.id: question_meaning(question) for question in survey.asked}

@@ -1,0 +1,215 @@
+"""Survey edits judged against the stored answers (issue 13 item 3): one test per kind of breaking edit, each with
+the exact `file:line:col: field: message` sitegen prints, the safe edits that pass, and the keys that declare what
+old answers mean. Answers are stored as the collector stores them, in SQLite and in PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import report_problems
+
+from sitegen.answers import read_json
+from sitegen.cli import main
+from sitegen.edits import judge
+from sitegen.site import load_site
+from sitegen.store import ResponseStore, StoredResponse
+from sitegen.versions import survey_version, version_of
+
+SURVEY = "surveys/after-visit.yaml"
+ANSWERS: list[dict[str, Any]] = [
+    {"recommend": 9, "satisfaction": 5, "channel": "friends", "extras": ["cake"], "visits": 3, "improve": "x" * 30},
+    {"recommend": 3, "satisfaction": 4, "channel": "online", "extras": ["cake", "beans"], "improve": "Faster"},
+    {"recommend": 10, "satisfaction": 2, "channel": "friends", "visits": 1},
+]
+"""Three answers: one recommend of 9 or more that answered the `improve` follow-up (a form without JavaScript shows
+it), two choices of `cake`, two visits counted."""
+
+
+@pytest.fixture
+def answered(minimal_project: Path, store_url: str) -> Path:
+    """The minimal project with three answers to after-visit stored in this test's store, version recorded."""
+    config = minimal_project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"store: {store_url}\n", encoding="utf-8")
+    site = load_site(minimal_project)
+    survey = next(source.model for source in site.surveys if source.model.id == "after-visit")
+    start = dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC)
+    with ResponseStore.open(store_url, minimal_project) as store:
+        store.record_versions([version_of(survey, start)])
+        store.add([stored(site.languages, survey, index, answers, start) for index, answers in enumerate(ANSWERS)])
+    return minimal_project
+
+
+def stored(
+    languages: list[str], survey: Any, index: int, answers: dict[str, Any], start: dt.datetime
+) -> StoredResponse:
+    submission = read_json(survey, languages, {"rid": f"answer-{index:04d}", "answers": answers})
+    # `improve` is kept even where its show_if does not hold, as if a page without JavaScript had been answered
+    kept = {**submission.answers, **({"improve": answers["improve"]} if "improve" in answers else {})}
+    return StoredResponse(
+        submission.response_id, survey.id, survey_version(survey), start + dt.timedelta(days=index), "lv", {}, kept
+    )
+
+
+def edited(project: Path, *edits: tuple[str, str]) -> list[str]:
+    return report_problems(project, *[(SURVEY, old, new) for old, new in edits])
+
+
+# ---- safe edits ----------------------------------------------------------------------------------
+
+
+def test_safe_edits_pass_and_keep_the_version(answered: Path) -> None:
+    before = survey_version(load_site(answered).surveys[0].model)
+    assert (
+        edited(
+            answered,
+            ("en: How satisfied are you}", "en: How satisfied were you today}"),
+            ("    max_length: 2000\n", "    max_length: 5000\n    help: {lv: Lūdzu, en: Please}\n"),
+            (
+                "      - {id: cup, label: {lv: Krūzi, en: A cup}}\n",
+                "      - {id: cup, label: {lv: Krūzi, en: A cup}}\n      - {id: tea, label: {lv: Tēju, en: Tea}}\n",
+            ),
+            (
+                "  - id: visited_at\n",
+                "  - id: mood\n    type: text\n    label: {lv: Noskaņojums, en: Mood}\n  - id: visited_at\n",
+            ),
+        )
+        == []
+    )
+    assert survey_version(load_site(answered).surveys[0].model) != before  # a new choice and question: new meaning
+
+
+# ---- one test per breaking edit ----------------------------------------------------------------------
+
+
+def test_a_scale_with_other_points_is_an_error_naming_the_answers(answered: Path) -> None:
+    assert edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n    points: 3\n")) == [
+        "surveys/after-visit.yaml:21:13: questions[2].points: its scale changed from 5 to 3 points, which changes "
+        "what 3 stored answers meant; say what each old point is now with 'recode: {old: new, ...}', or "
+        "'recode: none' to keep them out of figures"
+    ]
+
+
+def test_a_removed_question_is_an_error_at_the_list_of_questions(answered: Path) -> None:
+    removed = (
+        "  - id: visits\n    type: number\n    min: 0\n    max: 100\n    show_if: {question: channel, eq: friends}\n"
+    )
+    assert edited(
+        answered,
+        (removed + "    label: {lv: Cik reizes esat bijis pie mums, en: How many times have you visited}\n", ""),
+    ) == [
+        "surveys/after-visit.yaml:9:1: questions: question 'visits' was removed or renamed, which changes what 2 "
+        "stored answers meant; keep it with 'retired: true', or give its new id the old id with 'was: <old id>'"
+    ]
+
+
+def test_a_renamed_question_without_was_is_an_error(answered: Path) -> None:
+    problems = edited(answered, ("  - id: satisfaction\n", "  - id: satisfied\n"))
+    assert problems == [
+        "surveys/after-visit.yaml:9:1: questions: question 'satisfaction' was removed or renamed, which changes what "
+        "3 stored answers meant; keep it with 'retired: true', or give its new id the old id with 'was: <old id>'"
+    ]
+
+
+def test_a_removed_choice_is_an_error_naming_it(answered: Path) -> None:
+    assert edited(answered, ("      - {id: cake, label: {lv: Kūku, en: Cake}}\n", "")) == [
+        "surveys/after-visit.yaml:41:7: questions[6].choices: the choice 'cake' was removed, which changes what 2 "
+        "stored answers meant; say what each removed id is now with 'recode: {old: new, ...}' (new may be null), or "
+        "'recode: none'"
+    ]
+
+
+def test_a_type_change_is_an_error(answered: Path) -> None:
+    assert edited(answered, ("    type: rating\n    points: 5\n", "    type: likert\n    points: 5\n")) == [
+        "surveys/after-visit.yaml:20:11: questions[2].type: its type changed from rating to likert, which changes "
+        "what 3 stored answers meant; keep the old question with 'retired: true' and ask the new one under a new id, "
+        "or 'recode: none'"
+    ]
+
+
+def test_a_narrower_limit_is_an_error(answered: Path) -> None:
+    assert edited(answered, ("    max_length: 2000\n", "    max_length: 20\n")) == [
+        "surveys/after-visit.yaml:16:17: questions[1].max_length: its max_length changed from 2000 to 20, which "
+        "changes what 2 stored answers meant; restore the old limit, or 'recode: none' to keep the old answers out "
+        "of figures"
+    ]
+
+
+def test_a_narrower_range_is_an_error(answered: Path) -> None:
+    assert edited(answered, ("    max: 100\n", "    max: 2\n")) == [
+        "surveys/after-visit.yaml:47:10: questions[7].max: its max changed from 100 to 2, which changes what 2 "
+        "stored answers meant; restore the old limit, or 'recode: none' to keep the old answers out of figures"
+    ]
+
+
+def test_a_show_if_that_skips_people_who_answered_is_an_error(answered: Path) -> None:
+    problems = edited(answered, ("show_if: {question: recommend, lt: 9}", "show_if: {question: recommend, lt: 5}"))
+    assert problems == [
+        "surveys/after-visit.yaml:17:14: questions[1].show_if: its show_if now skips people who answered it before, "
+        "which changes what 1 stored answer meant; restore the old show_if, or 'recode: none' to keep the old "
+        "answers out of figures"
+    ]
+
+
+def test_a_show_if_that_asks_more_people_is_safe(answered: Path) -> None:
+    assert edited(answered, ("show_if: {question: recommend, lt: 9}", "show_if: {question: recommend, le: 9}")) == []
+
+
+# ---- saying what old answers mean ------------------------------------------------------------------
+
+
+def test_was_carries_a_renamed_questions_answers(answered: Path) -> None:
+    assert edited(answered, ("  - id: satisfaction\n", "  - id: satisfied\n    was: satisfaction\n")) == []
+    survey = load_site(answered).surveys[0].model
+    with ResponseStore.open_for_reading(load_site(answered).config.model.store, answered) as store:
+        judgement = judge(survey, store)
+    readings = {question: reading.source for (_, question), reading in judgement.readings.items()}
+    assert readings["satisfied"] == "satisfaction" and judgement.changed == {}
+
+
+def test_a_recode_of_every_old_point_passes_and_marks_the_change(answered: Path) -> None:
+    recode = "    points: 3\n    recode: {1: 1, 2: 1, 3: 2, 4: 3, 5: 3}\n"
+    assert edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n" + recode)) == []
+    survey = load_site(answered).surveys[0].model
+    with ResponseStore.open_for_reading(load_site(answered).config.model.store, answered) as store:
+        judgement = judge(survey, store)
+    (reading,) = [reading for (_, question), reading in judgement.readings.items() if question == "satisfaction"]
+    assert reading.recode == {1: 1, 2: 1, 3: 2, 4: 3, 5: 3}
+
+
+def test_a_recode_that_leaves_out_an_old_point_is_still_an_error(answered: Path) -> None:
+    recode = "    points: 3\n    recode: {4: 3, 5: 3}\n"
+    problems = edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n" + recode))
+    assert [re.sub(r", which.*", "", problem) for problem in problems] == [
+        "surveys/after-visit.yaml:21:13: questions[2].points: its scale changed from 5 to 3 points"
+    ]
+
+
+def test_recode_none_and_retired_pass(answered: Path) -> None:
+    assert (
+        edited(
+            answered,
+            ("    type: rating\n    points: 5\n", "    type: rating\n    points: 7\n    recode: none\n"),
+            ("    min: 0\n    max: 100\n", "    min: 0\n    max: 100\n    retired: true\n"),
+        )
+        == []
+    )
+    site = load_site(answered)
+    assert "visits" not in [question.id for question in site.surveys[0].model.asked]
+
+
+def test_versions_lists_each_version_with_its_answers(answered: Path) -> None:
+    edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n    points: 7\n    recode: none\n"))
+    result = CliRunner().invoke(main, ["-C", str(answered), "responses", "versions"])
+    assert result.exit_code == 0, result.output
+    old = survey_version(load_site(answered).surveys[0].model)
+    assert old not in result.output  # nothing answered the edited file's version yet
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["survey", "question", "version", "answers", "first", "last"]
+    assert [line.split()[:2] + line.split()[3:] for line in lines if " satisfaction " in line] == [
+        ["after-visit", "satisfaction", "3", "2026-05-01", "2026-05-03"]
+    ]
