@@ -145,7 +145,14 @@ def _period_axis(periods: Sequence[str]) -> alt.Axis:
     )
 
 
-def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float | None, description: str) -> Chart:
+def trend_chart(
+    points: Sequence[dict[str, Any]],
+    *,
+    y_title: str,
+    target: float | None,
+    description: str,
+    changed: str | None = None,
+) -> Chart:
     """Value per period as a line, its 95% interval as a band, control limits, signals and the target.
 
     `points` holds `period`, `value`, and `low`/`high` where an interval is
@@ -153,7 +160,8 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
     `signal` (a rule id) where a rule fired; suppressed periods are absent.
     The limits are thin grey lines (dotted, the centre solid), a signal a
     red diamond ring around its point, the target a dashed rule, so no
-    meaning rests on colour alone.
+    meaning rests on colour alone. `changed`, the period a question's meaning
+    changed in, is a vertical dotted rule (the page says it in words too).
     """
     columns = ["period", "value", "low", "high", "centre", "lower", "upper", "signal"]
     frame = pd.DataFrame(list(points), columns=columns)
@@ -184,6 +192,12 @@ def trend_chart(points: Sequence[dict[str, Any]], *, y_title: str, target: float
                 y=alt.Y("value:Q", title=y_title),
                 tooltip=["period:O", alt.Tooltip("value:Q", format=".1f"), "signal:N"],
             )
+        )
+    if changed is not None and changed in set(frame["period"]):
+        layers.append(
+            alt.Chart(pd.DataFrame({"period": [changed]}))
+            .mark_rule(color=LIMITS, strokeDash=[1, 3], strokeWidth=2)
+            .encode(x=alt.X("period:O"), tooltip=["period:O"])
         )
     if target is not None:
         rule = (

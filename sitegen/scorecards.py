@@ -11,6 +11,7 @@ anonymous, figures from data files) their `sitegen.metric_kinds` entry says.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -24,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from sitegen import metrics, privacy
+from sitegen.edits import judge
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import NUMERIC_TYPES, Survey
 from sitegen.privacy import Cell
+from sitegen.rereading import reread, source_fields, version_field
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
 from sitegen.store.responses import FieldKind
@@ -62,6 +65,8 @@ class MetricFigures:
     """The breakdowns of `latest_period` (the latest complete period) alone, beside `segments` over all periods."""
     is_anonymous: bool = False
     """Its survey is anonymous: all-periods figures are made only of published complete periods (`sitegen.privacy`)."""
+    meaning_changed: str | None = None
+    """The period its question's meaning changed in (a recode or `recode: none`): limits restart there."""
 
     @property
     def latest(self) -> Cell | None:
@@ -139,20 +144,33 @@ def fields_for(metric: SurveyMetric, survey: Survey) -> list[Field]:
     ]
 
 
-def read_frames(
-    store: ResponseStore, scorecards: Sequence[Scorecard], surveys: Mapping[str, Survey]
-) -> dict[str, pd.DataFrame]:
-    """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need."""
+@dataclass(frozen=True)
+class Responses:
+    """The surveys' tables a build computes from, every answer in its question's current meaning."""
+
+    frames: dict[str, pd.DataFrame]
+    changed: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)
+    """Survey id -> question id -> the first answer of the question's current meaning, where older answers are
+    recoded or left out (`sitegen.edits`): control limits restart there and the trend chart marks it."""
+
+
+def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: Mapping[str, Survey]) -> Responses:
+    """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need,
+    old answers read through the renames and recodes the survey file declares."""
     wanted: dict[str, dict[str, Field]] = {}
     for scorecard in scorecards:
         for metric in scorecard.metrics:
             if isinstance(metric, SurveyMetric):
                 columns = wanted.setdefault(metric.survey, {})
                 columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
-    return {
-        survey_id: store.frame(survey_id, [columns[name] for name in sorted(columns)])
-        for survey_id, columns in sorted(wanted.items())
-    }
+    frames, changed = {}, {}
+    for survey_id, columns in sorted(wanted.items()):
+        fields = [columns[name] for name in sorted(columns)]
+        judgement = judge(surveys[survey_id], store)
+        read = [*fields, version_field(), *source_fields(fields, judgement)]
+        frames[survey_id] = reread(store.frame(survey_id, read), fields, judgement)
+        changed[survey_id] = judgement.changed
+    return Responses(frames, changed)
 
 
 # ---- computing --------------------------------------------------------------------------------
@@ -190,8 +208,9 @@ def chart_name(metric: BaseMetric) -> str | None:
     return kind_of(metric).control_chart
 
 
-def control_points(metric: BaseMetric, periods: Sequence[Cell]) -> tuple[ChartPoint, ...]:
-    """The control chart of a metric's published periods (suppressed ones are gaps), as `metric.control` sets it."""
+def control_points(metric: BaseMetric, periods: Sequence[Cell], changed: str | None = None) -> tuple[ChartPoint, ...]:
+    """The control chart of a metric's published periods (suppressed ones are gaps), as `metric.control` sets it;
+    its limits restart at `changed`, the period its question's meaning changed in."""
     entry, settings = kind_of(metric), metric.control
     chart = chart_name(metric)
     if chart is None:
@@ -207,6 +226,8 @@ def control_points(metric: BaseMetric, periods: Sequence[Cell]) -> tuple[ChartPo
         if settings
         else control_charts.Control()
     )
+    if changed is not None and changed not in control.breaks:
+        control = dataclasses.replace(control, breaks=tuple(sorted((*control.breaks, changed))))
     partial = next((cell.key for cell in periods if cell.partial), None)
     return control_charts.control_chart(observations, control_charts.CHARTS[chart], control, partial)
 
@@ -227,12 +248,18 @@ def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: i
 
 
 def compute_metric(
-    metric: BaseMetric, frame: pd.DataFrame, survey: Survey | None, minimum: int, timezone: str, running: str
+    metric: BaseMetric,
+    frame: pd.DataFrame,
+    survey: Survey | None,
+    minimum: int,
+    timezone: str,
+    running: str,
+    changed: str | None = None,
 ) -> MetricFigures:
     """One metric's published figures from its survey's (or data file's) table, up to the `running` period.
 
     Periods run from the first with data to `running` (the one the as-of day
-    is in), which is kept but marked partial.
+    is in), which is kept but marked partial. `changed` is the period its question's meaning changed in.
     """
     measure = measure_for(metric, survey, timezone)
     labels = sorted(str(label) for label in frame["period"].dropna().unique())
@@ -259,11 +286,12 @@ def compute_metric(
         periods=cells.periods,
         segments=cells.segments,
         status=_status(metric, complete),
-        control=control_points(metric, cells.periods),
+        control=control_points(metric, cells.periods, changed),
         comments=comments,
         latest_period=cells.latest_period,
         latest_segments=cells.latest_segments,
         is_anonymous=anonymous,
+        meaning_changed=changed,
     )
 
 
@@ -275,7 +303,7 @@ def _until(frame: pd.DataFrame, column: str, as_of: dt.date, timezone: str) -> p
 
 def compute_scorecard(
     scorecard: Scorecard,
-    responses: Mapping[str, pd.DataFrame],
+    responses: Responses,
     surveys: Mapping[str, Survey],
     project_root: Path,
     minimum: int,
@@ -296,17 +324,39 @@ def compute_scorecard(
         return frame.assign(period=metrics.period_labels(frame[column], scorecard.period, timezone))
 
     frames = {
-        survey_id: with_periods(frame, "submitted_at") for survey_id, frame in responses.items() if survey_id in used
+        survey_id: with_periods(frame, "submitted_at")
+        for survey_id, frame in responses.frames.items()
+        if survey_id in used
     }
     tables = Tables(frames, project_root, timezone, with_periods)
     figures = []
     for metric in scorecard.metrics:
         table = kind_of(metric).table(metric, tables)
         survey = surveys[metric.survey] if isinstance(metric, SurveyMetric) else None
-        figures.append(compute_metric(metric, table, survey, minimum, timezone, running))
+        changed = _meaning_changed(metric, responses, as_of, scorecard, timezone)
+        figures.append(compute_metric(metric, table, survey, minimum, timezone, running, changed))
         if on_metric is not None:
             on_metric(scorecard.id, figures[-1])
     return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()), as_of)
+
+
+def _meaning_changed(
+    metric: BaseMetric, responses: Responses, as_of: dt.date, scorecard: Scorecard, timezone: str
+) -> str | None:
+    """The period the meaning of a metric's questions last changed in, if that was on or before the `as_of` day."""
+    if not isinstance(metric, SurveyMetric):
+        return None
+    changes = responses.changed.get(metric.survey, {})
+    moments = [changes[question] for question in _questions_of(metric) if question in changes]
+    if not moments:
+        return None
+    moment = pd.Timestamp(max(moments))
+    labels = metrics.period_labels(pd.Series([moment]), scorecard.period, timezone)
+    return str(labels.iloc[0]) if moment.tz_convert(timezone).date() <= as_of else None
+
+
+def _questions_of(metric: SurveyMetric) -> list[str]:
+    return [str(getattr(metric, key)) for key in kind_of(metric).questions if getattr(metric, key, None)]
 
 
 # ---- data files ------------------------------------------------------------------------------
@@ -380,6 +430,8 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
         name: [_published(cell, "key", kind) for cell in cells] for name, cells in figures.latest_segments.items()
     }
     entry["anonymous"] = figures.is_anonymous
+    if figures.meaning_changed is not None:
+        entry["meaning_changed"] = figures.meaning_changed
     return entry
 
 

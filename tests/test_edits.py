@@ -4,6 +4,7 @@ old answers mean. Answers are stored as the collector stores them, in SQLite and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from conftest import report_problems
 from sitegen.answers import read_json
 from sitegen.cli import main
 from sitegen.edits import judge
+from sitegen.scorecards import compute_scorecard, metric_json, read_frames
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.versions import survey_version, version_of
@@ -213,3 +215,70 @@ def test_versions_lists_each_version_with_its_answers(answered: Path) -> None:
     assert [line.split()[:2] + line.split()[3:] for line in lines if " satisfaction " in line] == [
         ["after-visit", "satisfaction", "3", "2026-05-01", "2026-05-03"]
     ]
+
+
+# ---- figures read old answers in the current meaning ---------------------------------------------
+
+SATISFACTION_METRIC = (
+    "content/scorecards/customer-experience.yaml",
+    "  - id: repeat-rate\n",
+    "  - id: satisfied\n    kind: mean\n    survey: after-visit\n    question: {question}\n  - id: repeat-rate\n",
+)
+
+
+def satisfaction_values(project: Path, question: str = "satisfaction") -> list[float | None]:
+    """The values the scorecards read for the satisfaction metric, oldest first."""
+    old, new = SATISFACTION_METRIC[1], SATISFACTION_METRIC[2].format(question=question)
+    assert report_problems(project, (SATISFACTION_METRIC[0], old, new)) == []
+    site = load_site(project)
+    surveys = {source.model.id: source.model for source in site.surveys}
+    with ResponseStore.open_for_reading(site.config.model.store, project) as store:
+        responses = read_frames(store, [site.scorecards[0].model], surveys)
+    column = responses.frames["after-visit"][question]
+    return [None if value != value else float(value) for value in column]
+
+
+def test_figures_read_a_recoded_scale_in_its_new_points(answered: Path) -> None:
+    recode = "    points: 3\n    recode: {1: 1, 2: 1, 3: 2, 4: 3, 5: 3}\n"
+    edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n" + recode))
+    assert satisfaction_values(answered) == [3.0, 3.0, 1.0]  # stored 5, 4, 2 on the old 5-point scale
+
+
+def test_figures_leave_out_answers_of_a_meaning_recode_none_drops(answered: Path) -> None:
+    edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n    points: 7\n    recode: none\n"))
+    assert satisfaction_values(answered) == [None, None, None]
+
+
+def test_figures_read_a_renamed_questions_old_answers(answered: Path) -> None:
+    edited(answered, ("  - id: satisfaction\n", "  - id: satisfied_now\n    was: satisfaction\n"))
+    assert satisfaction_values(answered, "satisfied_now") == [5.0, 4.0, 2.0]
+
+
+def test_a_meaning_change_restarts_the_control_limits_and_is_published(answered: Path, store_url: str) -> None:
+    """Ten months of 5-point answers, then the scale becomes 3 points: the limits restart at the first 3-point month."""
+    site = load_site(answered)
+    old_survey = site.surveys[0].model
+    recode = "    points: 3\n    recode: {1: 1, 2: 1, 3: 2, 4: 3, 5: 3}\n"
+    edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n" + recode))
+    new_survey = load_site(answered).surveys[0].model
+    start = dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC)
+    with ResponseStore.open(store_url, answered) as store:
+        store.record_versions([version_of(new_survey, start)])
+        later = [
+            stored(site.languages, new_survey, day, {"recommend": 8, "satisfaction": 1 + day % 3}, start)
+            for day in range(0, 120, 4)
+        ]
+        store.add([dataclasses.replace(response, id=f"new-{index}") for index, response in enumerate(later)])
+    assert survey_version(old_survey) != survey_version(new_survey)
+    assert satisfaction_values(answered)[:3] == [3.0, 3.0, 1.0]
+    site = load_site(answered)
+    surveys = {source.model.id: source.model for source in site.surveys}
+    with ResponseStore.open_for_reading(site.config.model.store, answered) as store:
+        responses = read_frames(store, [site.scorecards[0].model], surveys)
+    assert responses.changed == {"after-visit": {"satisfaction": dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC)}}
+    figures = compute_scorecard(
+        site.scorecards[0].model, responses, surveys, answered, 1, "Europe/Riga", dt.date(2026, 10, 15)
+    )
+    satisfied = figures.metric("satisfied")
+    assert satisfied is not None and satisfied.meaning_changed == "2026-06"
+    assert metric_json(satisfied)["meaning_changed"] == "2026-06"

@@ -118,7 +118,13 @@ def metric_charts(
     ]
     target = figures.metric.target.value if figures.metric.target is not None else None
     trend = (
-        trend_chart(published, y_title=axis_title, target=target, description=f"{figures.metric.id} per period")
+        trend_chart(
+            published,
+            y_title=axis_title,
+            target=target,
+            description=f"{figures.metric.id} per period",
+            changed=figures.meaning_changed,
+        )
         if published
         else None
     )
