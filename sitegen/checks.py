@@ -84,6 +84,7 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
                 loc, f"question '{question.id}' has no label; the form shows its id instead", warning=True
             )
         yield from _check_question(source, question, loc)
+        yield from _check_history_keys(source, question, loc)
         if question.show_if is not None:
             yield from _check_condition(source, question, earlier, loc)
         earlier[question.id] = question
@@ -119,6 +120,36 @@ def _check_question(source: Source[Survey], question: BaseQuestion, loc: tuple[A
         yield source.error((*loc, "min_picks"), f"must be at most max_picks and the number of choices (got {fewest})")
 
 
+def _recode_targets(question: BaseQuestion) -> list[Any]:
+    """What a `recode` may turn an old answer into: the question's scale points, choice ids or matrix items now."""
+    bounds = scale_bounds(question) if getattr(question, "type", "") != "number" else None
+    points = list(range(int(bounds[0]), int(bounds[1]) + 1)) if bounds else []
+    if getattr(question, "type", "") == "matrix":
+        points = list(range(1, question.points + 1))  # type: ignore[attr-defined]
+    items = [item.id for item in getattr(question, "items", [])]
+    return points + list(choice_ids(question)) + items
+
+
+def _check_history_keys(source: Source[Survey], question: BaseQuestion, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    """`was` names an id no question has now; a `recode` turns old answers into answers the question has now."""
+    if question.was is not None and source.model.question(question.was) is not None:
+        yield source.error(
+            (*loc, "was"), f"'{question.was}' is a question of this survey now; 'was' names the id this one had before"
+        )
+    if not isinstance(question.recode, dict):
+        return
+    targets = _recode_targets(question)
+    if not targets:
+        yield source.error(
+            (*loc, "recode"), "only scales, choices and matrix items can be recoded; use 'recode: none' here"
+        )
+        return
+    for old, new in question.recode.items():
+        if new is not None and new not in targets:
+            shown = ", ".join(str(target) for target in targets)
+            yield source.error((*loc, "recode", old), f"{new!r} is not an answer this question has now ({shown})")
+
+
 def _check_condition(
     source: Source[Survey], question: BaseQuestion, earlier: dict[str, BaseQuestion], loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
@@ -136,6 +167,8 @@ def _check_condition(
             reason = f"is not a question of this survey{did_you_mean(condition.question, earlier)}"
         yield source.error((*loc, "question"), f"'{condition.question}' {reason}")
         return
+    if target.retired and not question.retired:
+        yield source.error((*loc, "question"), f"'{condition.question}' is retired, so no one answers it now")
     operator, value = condition.operator, condition.value
     values = value if isinstance(value, list) else [value]
     kind = target.type  # type: ignore[attr-defined]

@@ -282,3 +282,23 @@ def test_a_meaning_change_restarts_the_control_limits_and_is_published(answered:
     satisfied = figures.metric("satisfied")
     assert satisfied is not None and satisfied.meaning_changed == "2026-06"
     assert metric_json(satisfied)["meaning_changed"] == "2026-06"
+
+
+# ---- the history keys themselves -----------------------------------------------------------------
+
+
+def test_history_keys_are_checked_without_a_store(minimal_project: Path) -> None:
+    assert report_problems(
+        minimal_project,
+        (SURVEY, "  - id: satisfaction\n", "  - id: satisfaction\n    was: effort\n    recode: {1: 9, 2: 1}\n"),
+        (SURVEY, "    max_length: 2000\n", "    max_length: 2000\n    recode: {a: b}\n"),
+        (SURVEY, "  - id: channel\n", "  - id: channel\n    retired: true\n"),
+    ) == [
+        "surveys/after-visit.yaml:17:13: questions[1].recode: only scales, choices and matrix items can be recoded; "
+        "use 'recode: none' here",
+        "surveys/after-visit.yaml:21:10: questions[2].was: 'effort' is a question of this survey now; 'was' names "
+        "the id this one had before",
+        "surveys/after-visit.yaml:22:17: questions[2].recode[1]: 9 is not an answer this question has now "
+        "(1, 2, 3, 4, 5)",
+        "surveys/after-visit.yaml:52:25: questions[7].show_if.question: 'channel' is retired, so no one answers it now",
+    ]
