@@ -356,9 +356,10 @@ def test_a_line_of_an_old_version_is_checked_against_that_version(answered: Path
     old = survey_version(load_site(answered).surveys[0].model)
     edited(answered, ("    type: rating\n    points: 5\n", "    type: rating\n    points: 3\n    recode: none\n"))
     path = tmp_path / "lines.jsonl"
-    good = '{"survey": "after-visit", "version": "%s", "submitted_at": "2026-05-09T10:00:00Z", "answers": {"recommend": 7, "satisfaction": 5}}'
-    bad = '{"survey": "after-visit", "submitted_at": "2026-05-09T10:00:00Z", "answers": {"recommend": 7, "satisfaction": 5}}'
-    path.write_text(good % old + "\n" + bad + "\n", encoding="utf-8")
+    moment, answers = "2026-05-09T10:00:00Z", {"recommend": 7, "satisfaction": 5}
+    good = {"survey": "after-visit", "version": old, "submitted_at": moment, "answers": answers}
+    bad = {"survey": "after-visit", "submitted_at": moment, "answers": answers}
+    path.write_text(f"{json.dumps(good)}\n{json.dumps(bad)}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["-C", str(answered), "responses", "import", str(path)])
     assert result.stderr.splitlines() == [
         f"{path}:2: satisfaction: Enter a number from 1 to 3.",
