@@ -295,6 +295,18 @@ def _ces_check(metric: CesMetric, survey: Survey | None, _root: Path) -> Iterato
         yield Problem(("question",), f"a ces metric needs a 7-point likert question; '{metric.question}' has {points}")
 
 
+def _mean_check(metric: MeanMetric, survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
+    """A target (and its baseline) lies on the question's scale: a 4.5 on a 3-point scale can never be met."""
+    bounds = scale_bounds(survey.question(metric.question))  # type: ignore[union-attr,arg-type]
+    if bounds is None or metric.target is None:
+        return
+    low, high = bounds
+    for key in ("value", "baseline"):
+        value = getattr(metric.target, key)
+        if value is not None and not low <= value <= high:
+            yield Problem(("target", key), f"{value:g} is off the scale of '{metric.question}' ({low:g} to {high:g})")
+
+
 def _share_check(metric: ShareMetric, survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
     allowed = choice_ids(survey.question(metric.question))  # type: ignore[union-attr,arg-type]
     key = "equals" if metric.equals is not None else "in"
@@ -385,6 +397,7 @@ KINDS: Mapping[str, MetricKind] = {
             _mean_measure,
             "xbar",
             questions={"question": NUMERIC_TYPES},
+            check=_mean_check,
             answer_variance=_mean_variance,
         ),
         MetricKind(

@@ -365,3 +365,19 @@ def test_a_line_of_an_old_version_is_checked_against_that_version(answered: Path
         f"{path}:2: satisfaction: Enter a number from 1 to 3.",
         "Stopped: 1 invalid line. Nothing was imported.",
     ]
+
+
+def test_a_target_the_new_scale_cannot_reach_is_an_error(minimal_project: Path) -> None:
+    metric = (
+        SATISFACTION_METRIC[2]
+        .format(question="satisfaction")
+        .replace("question: satisfaction\n", "question: satisfaction\n    target: {value: 4.5, baseline: 3.9}\n")
+    )
+    assert report_problems(minimal_project, (SATISFACTION_METRIC[0], SATISFACTION_METRIC[1], metric)) == []
+    recode = "    type: rating\n    points: 3\n    recode: {1: 1, 2: 1, 3: 2, 4: 3, 5: 3}\n"
+    assert report_problems(minimal_project, (SURVEY, "    type: rating\n    points: 5\n", recode)) == [
+        "content/scorecards/customer-experience.yaml:15:21: metrics[1].target.value: 4.5 is off the scale of "
+        "'satisfaction' (1 to 3)",
+        "content/scorecards/customer-experience.yaml:15:36: metrics[1].target.baseline: 3.9 is off the scale of "
+        "'satisfaction' (1 to 3)",
+    ]
