@@ -25,6 +25,23 @@ def version_field() -> Field:
     return Field(VERSION_COLUMN, "version", "survey_version", "text")
 
 
+def fields_to_read(fields: list[Field], judgement: Judgement) -> list[Field]:
+    """`fields`, and where some stored version is read otherwise than as it stands, the version column and the
+    renamed questions' old columns (most surveys never need them: a build then reads no more than before)."""
+    if not any(_changed_readings(judgement, field) for field in fields if field.source == "answers"):
+        return fields
+    return [*fields, version_field(), *source_fields(fields, judgement)]
+
+
+def _changed_readings(judgement: Judgement, field: Field) -> dict[str, Reading]:
+    """The versions whose answers to a field's question are read otherwise than as they stand."""
+    return {
+        version: reading
+        for (version, question), reading in judgement.readings.items()
+        if question == field.key and not _is_plain(reading, field.key)
+    }
+
+
 def source_fields(fields: list[Field], judgement: Judgement) -> list[Field]:
     """The columns of renamed questions' old ids, read beside the current ones."""
     wanted = {field.key: field for field in fields if field.source == "answers"}
@@ -41,17 +58,12 @@ def _source_column(question_id: str) -> str:
 
 
 def reread(frame: pd.DataFrame, fields: list[Field], judgement: Judgement) -> pd.DataFrame:
-    """`frame` (with the version column and `source_fields`) with every answer in its question's current meaning."""
-    if frame.empty or not judgement.readings:
-        return frame.drop(columns=[VERSION_COLUMN, *_extra_columns(frame)], errors="ignore")
+    """`frame` (read with `fields_to_read`) with every answer in its question's current meaning."""
+    if VERSION_COLUMN not in frame.columns:
+        return frame
     versions = frame[VERSION_COLUMN].astype(str).to_numpy()
     for field in fields:
-        if field.source != "answers":
-            continue
-        readings = {
-            version: reading for (version, question), reading in judgement.readings.items() if question == field.key
-        }
-        changed = {version: reading for version, reading in readings.items() if not _is_plain(reading, field.key)}
+        changed = _changed_readings(judgement, field) if field.source == "answers" else {}
         if changed:
             frame[field.name] = _column(frame, field, versions, changed)
     return frame.drop(columns=[VERSION_COLUMN, *_extra_columns(frame)])

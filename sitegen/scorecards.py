@@ -32,7 +32,7 @@ from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import NUMERIC_TYPES, Survey
 from sitegen.privacy import Cell
-from sitegen.rereading import reread, source_fields, version_field
+from sitegen.rereading import fields_to_read, reread
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
 from sitegen.store.responses import FieldKind
@@ -167,8 +167,7 @@ def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: 
     for survey_id, columns in sorted(wanted.items()):
         fields = [columns[name] for name in sorted(columns)]
         judgement = judge(surveys[survey_id], store)
-        read = [*fields, version_field(), *source_fields(fields, judgement)]
-        frames[survey_id] = reread(store.frame(survey_id, read), fields, judgement)
+        frames[survey_id] = reread(store.frame(survey_id, fields_to_read(fields, judgement)), fields, judgement)
         changed[survey_id] = judgement.changed
     return Responses(frames, changed)
 
