@@ -381,3 +381,24 @@ def test_a_target_the_new_scale_cannot_reach_is_an_error(minimal_project: Path) 
         "content/scorecards/customer-experience.yaml:15:36: metrics[1].target.baseline: 3.9 is off the scale of "
         "'satisfaction' (1 to 3)",
     ]
+
+
+def test_a_removed_matrix_item_is_an_error_naming_it(minimal_project: Path, store_url: str) -> None:
+    matrix = (
+        "  - id: aspects\n    type: matrix\n    label: {lv: Novērtējiet, en: Please rate}\n    items:\n"
+        "      - {id: coffee, label: {lv: Kafija, en: Coffee}}\n      - {id: speed, label: {lv: Ātrums, en: Speed}}\n"
+    )
+    config = minimal_project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"store: {store_url}\n", encoding="utf-8")
+    assert report_problems(minimal_project, (SURVEY, "  - id: visited_at\n", matrix + "  - id: visited_at\n")) == []
+    site = load_site(minimal_project)
+    survey = site.surveys[0].model
+    start = dt.datetime(2026, 5, 1, 10, tzinfo=dt.UTC)
+    with ResponseStore.open(store_url, minimal_project) as store:
+        store.record_versions([version_of(survey, start)])
+        store.add([stored(site.languages, survey, 0, {"recommend": 9, "aspects": {"coffee": 4, "speed": 2}}, start)])
+    assert report_problems(minimal_project, (SURVEY, "      - {id: speed, label: {lv: Ātrums, en: Speed}}\n", "")) == [
+        "surveys/after-visit.yaml:54:7: questions[8].items: the item 'speed' was removed, which changes what 1 stored "
+        "answer meant; say what each removed id is now with 'recode: {old: new, ...}' (new may be null), or "
+        "'recode: none'"
+    ]
