@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import report_problems
 
-from sitegen.answers import read_json
+from sitegen.answers import InvalidSubmission, read_json
+from sitegen.build import build_project
 from sitegen.cli import main
 from sitegen.edits import judge
 from sitegen.scorecards import compute_scorecard, metric_json, read_frames
@@ -402,3 +403,17 @@ def test_a_removed_matrix_item_is_an_error_naming_it(minimal_project: Path, stor
         "answer meant; say what each removed id is now with 'recode: {old: new, ...}' (new may be null), or "
         "'recode: none'"
     ]
+
+
+def test_a_retired_question_leaves_the_form_and_the_collector_refuses_it(minimal_project: Path) -> None:
+    assert (
+        report_problems(minimal_project, (SURVEY, "    max_picks: 2\n", "    max_picks: 2\n    retired: true\n")) == []
+    )
+    site = load_site(minimal_project)
+    survey = site.surveys[0].model
+    with pytest.raises(InvalidSubmission) as refused:
+        read_json(survey, site.languages, {"answers": {"recommend": 9, "extras": ["cake"]}})
+    assert [(problem.field, problem.code) for problem in refused.value.problems] == [("extras", "unknown_field")]
+    build_project(minimal_project, as_of=dt.date(2026, 6, 1))
+    page = (minimal_project / "output/public/en/surveys/after-visit/index.html").read_text(encoding="utf-8")
+    assert 'name="recommend"' in page and 'name="extras"' not in page
