@@ -28,8 +28,9 @@ from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
-from sitegen.models.survey import NUMERIC_TYPES, Survey
+from sitegen.models.survey import Survey
 from sitegen.privacy import Cell
+from sitegen.question_types import type_of
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
 from sitegen.store.responses import FieldKind
@@ -120,8 +121,7 @@ class ScorecardFigures:
 
 def _field_kind(survey: Survey, question_id: str) -> FieldKind:
     question = survey.question(question_id)
-    kind = getattr(question, "type", "")
-    return "number" if kind in NUMERIC_TYPES else ("json" if kind == "multiple" else "text")
+    return type_of(question).store_kind if question is not None else "text"
 
 
 def _segment_field(survey: Survey, segment: str) -> Field:
