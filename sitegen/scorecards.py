@@ -355,7 +355,7 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     metric = figures.metric
     kind = kind_of(metric).name
     entry: dict[str, Any] = {"id": metric.id, "kind": kind}
-    for key in ("survey", "question", "data"):
+    for key in ("survey", "question", "choice", "data"):
         if getattr(metric, key, None) is not None:
             entry[key] = getattr(metric, key)
     entry["overall"] = _published(figures.overall, None, kind)

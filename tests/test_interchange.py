@@ -101,9 +101,11 @@ SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
                 "tools": 3,
                 "management_feedback": 4,
                 "management_listens": 1,
+                "help_most": ["schedule", "staffing", "equipment", "training"],
                 "recommend_workplace": "no",
                 "recommend_why_not": "Grafiks",
                 "ideas": "Vairāk kafijas pauzēs ☕",
+                "consent": "2026-11",
             },
         },
     ),
@@ -309,6 +311,25 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
     )
     assert lines[-1] == "visit-0002,after-visit,2026-05-01T10:00:00.250000Z,ru,,purchase,,10,,,,1,,,,,,,,,,"
     assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
+
+
+def test_a_ranking_is_one_cell_in_rank_order_and_a_consent_its_version_both_ways(
+    site: Site, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path
+) -> None:
+    memory_store.add(samples)
+    rows = list(csv.DictReader(io.StringIO(export_text(site, memory_store, "csv", survey_id="employee-annual"))))
+    assert (rows[0]["help_most"], rows[0]["consent"]) == ("schedule;staffing;equipment;training", "2026-11")
+    rows[0]["help_most"] = "training;schedule;staffing;equipment"
+    path = tmp_path / "edited.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with ResponseStore.open("sqlite://", tmp_path) as fresh:
+        assert not import_responses(site, fresh, [path]).problems
+        (response,) = fresh.responses("employee-annual")
+    assert response.answers["help_most"] == ["training", "schedule", "staffing", "equipment"]
+    assert response.answers["consent"] == "2026-11"
 
 
 def test_export_is_deterministic(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
