@@ -126,6 +126,13 @@ SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
 ]
+EMPLOYEE_REQUIRED: dict[str, Any] = {
+    **dict.fromkeys(
+        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
+    ),
+    "consent": "2026-11",
+}
+"""The answers the example's employee survey requires."""
 
 
 @pytest.fixture(scope="session")
@@ -449,9 +456,7 @@ def test_the_user_agent_the_collector_records_is_imported_back(
 
 
 def test_an_anonymous_survey_takes_no_user_agent(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    answers = dict.fromkeys(
-        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
-    )
+    answers = EMPLOYEE_REQUIRED
     path = write(
         tmp_path, "ua.jsonl", line(survey="employee-annual", meta={"user_agent": "Mozilla/5.0"}, answers=answers)
     )
@@ -615,9 +620,7 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(
 def test_an_imported_anonymous_answer_is_kept_apart_under_its_key_and_comes_back_to_it(
     site: Site, store: ResponseStore, store_url: str, tmp_path: Path
 ) -> None:
-    answers = dict.fromkeys(
-        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
-    )
+    answers = EMPLOYEE_REQUIRED
     path = write(tmp_path, "anon.jsonl", line(id="anon-000001", survey="employee-annual", meta={}, answers=answers))
     assert import_responses(site, store, [path]).new == 1
     [kept] = store.responses()
@@ -901,6 +904,7 @@ def test_an_anonymous_survey_keeps_only_the_day_of_an_imported_response(
         "tools": 3,
         "management_feedback": 4,
         "management_listens": 4,
+        "consent": "2026-11",
     }
     record = {
         "id": "anon-000001",
