@@ -53,7 +53,8 @@ NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
 A metric may still ask for `xmr` (`control: {chart: xmr}`) where its
 periods vary more than their answers explain.
 """
-DATE_TYPES = ("datetime", "date")  # the order the messages list them
+DATE_TYPES = names_where(lambda entry: entry.local_format is not None)
+"""The types whose answers are a day or a moment: what a duration runs between."""
 
 
 @dataclass(frozen=True)

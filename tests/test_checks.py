@@ -381,8 +381,8 @@ def test_a_duration_needs_datetime_questions(minimal_project: Path, problems: Pr
     )
     assert problems(minimal_project, add_metric(metric)) == [
         (
-            "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a datetime "
-            "or date question; 'recommend' is nps"
+            "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a date "
+            "or datetime question; 'recommend' is nps"
         )
     ]
 
