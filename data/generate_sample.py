@@ -1221,7 +1221,20 @@ EMPLOYEE_OFFSET = {
 YEARS = {"manager": (3, 9), "shift-lead": (2, 6), "kitchen": (0, 7), "barista": (0, 4), "other": (0, 3)}
 
 
+HELP_MOST = {
+    "barista": {"staffing": 5, "schedule": 3, "training": 2, "equipment": 2},
+    "kitchen": {"equipment": 5, "staffing": 3, "schedule": 2, "training": 1},
+    "shift-lead": {"staffing": 4, "training": 4, "schedule": 2, "equipment": 2},
+    "manager": {"training": 4, "staffing": 3, "equipment": 2, "schedule": 1},
+}
+"""Weights by role of what would help most, for the ranking question (`help_most`): first by weight, and so on."""
+CONSENT_VERSION = "2026-11"
+"""The version of the text every employee agreed to (the survey's `consent` question is required)."""
+
+
 def employee_annual(draw: Draw) -> list[dict]:
+    # The ranking draws from its own stream, so adding it left every other sample answer as it was.
+    priorities = Draw("employee-annual-help-most")
     responses = []
     for wave in WAVES.values():
         first, last = wave["days"]
@@ -1232,11 +1245,11 @@ def employee_annual(draw: Draw) -> list[dict]:
         for location, roles in wave["roles"].items():
             for role, count in roles.items():
                 for _ in range(count):
-                    responses.append(employee_one(draw, wave, location, role, days))
+                    responses.append(employee_one(draw, priorities, wave, location, role, days))
     return responses
 
 
-def employee_one(draw: Draw, wave: dict, location: str, role: str, days: dict) -> dict:
+def employee_one(draw: Draw, priorities: Draw, wave: dict, location: str, role: str, days: dict) -> dict:
     lang = draw.pick({"lv": 0.65, "ru": 0.33, "en": 0.02})
     mood = draw.normal(0, 0.5)
     answers: dict = {}
@@ -1253,6 +1266,9 @@ def employee_one(draw: Draw, wave: dict, location: str, role: str, days: dict) -
             answers["recommend_why_not"] = say(draw.pick(WHY_NOT), lang)
     if draw.chance(0.45):
         answers["ideas"] = say(draw.pick(IDEAS), lang)
+    if priorities.chance(0.7):
+        answers["help_most"] = priorities.picks(HELP_MOST.get(role, HELP_MOST["barista"]), len(HELP_MOST["barista"]))
+    answers["consent"] = CONSENT_VERSION
     # An anonymous survey keeps only the day: the moment is local midnight, as the store keeps it.
     return {
         "survey": "employee-annual",

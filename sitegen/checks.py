@@ -17,7 +17,8 @@ from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, Scorecard, SurveyMetric, period_kind_of
 from sitegen.models.site import SiteConfig
-from sitegen.models.survey import NUMERIC_TYPES, RESERVED_FIELD_NAMES, BaseQuestion, Survey, choice_ids, scale_bounds
+from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Survey
+from sitegen.question_types import choice_ids, scale_bounds, type_of
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
@@ -105,6 +106,11 @@ def _check_hidden_labels(source: Source[Survey]) -> Iterator[SiteError]:
 
 
 def _check_question(source: Source[Survey], question: BaseQuestion, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    if type_of(question).is_always_required and not question.required:
+        yield source.error(
+            (*loc, "required"),
+            f"a {question.type} question is always required; remove 'required: false'",  # type: ignore[attr-defined]
+        )
     for key in ("choices", "items"):
         options = getattr(question, key, None)
         if options:
@@ -122,10 +128,9 @@ def _check_question(source: Source[Survey], question: BaseQuestion, loc: tuple[A
 
 def _recode_targets(question: BaseQuestion) -> list[Any]:
     """What a `recode` may turn an old answer into: the question's scale points, choice ids or matrix items now."""
-    bounds = scale_bounds(question) if getattr(question, "type", "") != "number" else None
+    entry = type_of(question)
+    bounds = scale_bounds(question) if entry.is_scale or entry.is_table else None
     points = list(range(int(bounds[0]), int(bounds[1]) + 1)) if bounds else []
-    if getattr(question, "type", "") == "matrix":
-        points = list(range(1, question.points + 1))  # type: ignore[attr-defined]
     items = [item.id for item in getattr(question, "items", [])]
     return points + list(choice_ids(question)) + items
 
@@ -172,7 +177,8 @@ def _check_condition(
     operator, value = condition.operator, condition.value
     values = value if isinstance(value, list) else [value]
     kind = target.type  # type: ignore[attr-defined]
-    if operator in ("lt", "le", "gt", "ge") and kind not in NUMERIC_TYPES:
+    is_numeric = type_of(target).is_numeric
+    if operator in ("lt", "le", "gt", "ge") and not is_numeric:
         yield source.error((*loc, operator), f"'{operator}' compares numbers, but '{target.id}' is a {kind} question")
         return
     allowed = choice_ids(target)
@@ -183,7 +189,7 @@ def _check_condition(
             yield source.error(
                 (*loc, operator), f"'{shown}' is not an answer of '{target.id}'; expected one of {', '.join(allowed)}"
             )
-        elif kind in NUMERIC_TYPES and isinstance(item, (bool, str)):
+        elif is_numeric and isinstance(item, (bool, str)):
             yield source.error((*loc, operator), f"'{shown}' is not a number, but '{target.id}' is a {kind} question")
         elif bounds and isinstance(item, (int, float)) and not bounds[0] <= item <= bounds[1]:
             yield source.error(

@@ -8,10 +8,12 @@ nothing.
 
 The CSV shape, chosen so that importing an export gives back the same rows:
 columns `id, survey, submitted_at, lang`, then `meta.<key>` per meta key,
-then one column per question (`multiple`: choice ids joined by `;`, which no
-slug contains; `matrix`: one column `<question>.<item>` per item, as in the
-form). An empty cell is an unanswered question. Numbers are written as JSON
-writes them, times as `2026-05-01T10:00:00Z` (UTC). A cell a spreadsheet
+then one column per question, coded as its type's entry in
+`sitegen.question_types` says (`multiple` and `ranking`: choice ids joined
+by `;`, which no slug contains, a ranking first to last; `matrix`: one
+column `<question>.<item>` per item, as in the form). An empty cell is an
+unanswered question. Numbers are written as JSON writes them, times as
+`2026-05-01T10:00:00Z` (UTC). A cell a spreadsheet
 would run as a formula is written with a `'` in front, and so is a cell that
 begins with `'` itself; import takes one `'` off again (see `neutralised`).
 An anonymous response is written under the key the store keeps it by (a
@@ -37,7 +39,8 @@ from pydantic import ValidationError
 
 from sitegen.answers import RECORDED_META, InvalidSubmission, MalformedJson, kept_moment, parse_json, read_json
 from sitegen.errors import SitegenError, did_you_mean
-from sitegen.models.survey import Survey
+from sitegen.models.survey import BaseQuestion, Survey
+from sitegen.question_types import CHOICE_LIST, ONE_CELL, PER_ITEM, CsvCodec, type_of
 from sitegen.site import Site
 from sitegen.store import (
     ResponseStore,
@@ -57,7 +60,6 @@ VERSION_KEY = "survey_version"
 """The key of a JSON Lines line that describes a survey version (`sitegen.versions.SurveyVersion`), not a response."""
 VERSION_FIELDS = ("survey", "version", "first_seen", "definition")
 META_PREFIX = "meta."
-CHOICE_SEPARATOR = ";"
 IMPORT_BATCH = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection": https://owasp.org/www-community/attacks/CSV_Injection)."""
@@ -343,16 +345,14 @@ def _csv_record(header: list[str], row: list[str], surveys: dict[str, Survey]) -
 
 
 def _put_answer(answers: dict[str, Any], column: str, value: str, survey: Survey | None) -> None:
-    """Undo the CSV encoding of one cell, by the type of its question."""
+    """Undo the CSV coding of one cell, by its question's type; anything else is read_json's to accept or refuse."""
     question_id, dot, item = column.partition(".")
     question = survey.question(question_id) if survey is not None else None
-    kind = getattr(question, "type", None)
-    if dot and kind == "matrix" and isinstance(answers.setdefault(question_id, {}), dict):
-        answers[question_id][item] = value
-    elif kind == "multiple":
-        answers[column] = value.split(CHOICE_SEPARATOR)
+    codec = type_of(question).csv if question is not None else ONE_CELL
+    if dot and codec.is_per_item and isinstance(answers.setdefault(question_id, {}), dict):
+        answers[question_id][item] = codec.read(value)
     else:
-        answers[column] = value  # anything else is read_json's to accept or refuse
+        answers[column] = codec.read(value)
 
 
 class _Known:
@@ -588,12 +588,13 @@ def _sorted(value: Any) -> Any:
 
 def _write_csv(store: ResponseStore, output: TextIO, survey_id: str | None, surveys: list[Survey]) -> int:
     """Two passes over the store: the columns every row needs, then the rows."""
+    surveys_by_id = {survey.id: survey for survey in surveys}
     meta_keys: set[str] = set()
     answer_columns: set[str] = set()
     survey_ids: set[str] = set()
     for response in store.responses(survey_id):
         meta_keys.update(response.meta)
-        answer_columns.update(_answer_cells(response.answers))
+        answer_columns.update(_answer_cells(response.answers, surveys_by_id.get(response.survey_id)))
         survey_ids.add(response.survey_id)
     columns = [*CSV_COLUMNS, *(META_PREFIX + key for key in sorted(meta_keys))]
     columns += _question_columns([survey for survey in surveys if survey.id in survey_ids], answer_columns)
@@ -608,7 +609,7 @@ def _write_csv(store: ResponseStore, output: TextIO, survey_id: str | None, surv
             "submitted_at": format_moment(response.submitted_at),
             "lang": response.lang,
             **{META_PREFIX + key: str(value) for key, value in response.meta.items()},
-            **_answer_cells(response.answers),
+            **_answer_cells(response.answers, surveys_by_id.get(response.survey_id)),
         }
         writer.writerow([neutralised(cells.get(column, "")) for column in columns])
         written += 1
@@ -624,26 +625,27 @@ def _question_columns(surveys: list[Survey], present: set[str]) -> list[str]:
                 raise InterchangeError(
                     f"survey '{survey.id}': question '{question.id}' has the name of a CSV column; export as JSON Lines"
                 )
-            items = getattr(question, "items", None) if getattr(question, "type", "") == "matrix" else None
+            items = getattr(question, "items", []) if type_of(question).csv.is_per_item else []
             names = [f"{question.id}.{item.id}" for item in items] if items else [question.id]
             columns += [name for name in names if name not in columns]
     return columns + sorted(present - set(columns))
 
 
-def _answer_cells(answers: dict[str, Any]) -> dict[str, str]:
-    """Answers as CSV cells: a matrix as one cell per item, choices joined by ';', numbers as JSON writes them."""
+def _answer_cells(answers: dict[str, Any], survey: Survey | None) -> dict[str, str]:
+    """Answers as CSV cells, each coded by its question's type."""
     cells: dict[str, str] = {}
     for question_id, answer in answers.items():
-        if isinstance(answer, dict):
-            cells.update({f"{question_id}.{item}": _cell(value) for item, value in answer.items()})
+        codec = _codec(survey.question(question_id) if survey is not None else None, answer)
+        if codec.is_per_item:
+            cells.update({f"{question_id}.{item}": codec.write(value) for item, value in answer.items()})
         else:
-            cells[question_id] = _cell(answer)
+            cells[question_id] = codec.write(answer)
     return cells
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, list):
-        return CHOICE_SEPARATOR.join(str(item) for item in value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
+def _codec(question: BaseQuestion | None, answer: Any) -> CsvCodec:
+    """The question's codec; by the answer's shape for a question gone, or one whose type changed shape since."""
+    codec = type_of(question).csv if question is not None else None
+    if codec is not None and codec.is_per_item == isinstance(answer, dict):
+        return codec
+    return PER_ITEM if isinstance(answer, dict) else CHOICE_LIST if isinstance(answer, list) else ONE_CELL

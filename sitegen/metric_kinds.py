@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from sitegen.answers import N_
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.models.scorecard import (
     BaseMetric,
@@ -36,7 +35,9 @@ from sitegen.models.scorecard import (
     SurveyMetric,
     TopBoxMetric,
 )
-from sitegen.models.survey import CHOICE_TYPES, NUMERIC_TYPES, SCALE_TYPES, Survey, choice_ids, scale_bounds
+from sitegen.models.survey import BaseQuestion, Survey
+from sitegen.question_types import choice_ids, names_where, scale_bounds, type_of
+from sitegen.refusals import N_
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +53,8 @@ NPS, means and CES go on the x-bar chart rather than the XmR chart: with a
 A metric may still ask for `xmr` (`control: {chart: xmr}`) where its
 periods vary more than their answers explain.
 """
-DATE_TYPES = ("datetime", "date")
+DATE_TYPES = names_where(lambda entry: entry.local_format is not None)
+"""The types whose answers are a day or a moment: what a duration runs between."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Tables:
 
 
 def _survey_segments(survey: Survey) -> list[str]:
-    choice_questions = [q.id for q in survey.questions if q.type in CHOICE_TYPES]
+    choice_questions = [question.id for question in survey.questions if type_of(question).is_choice]
     return sorted({"stage", *survey.hidden, *choice_questions})
 
 
@@ -217,7 +219,7 @@ def _ces_measure(metric: CesMetric, _survey: Survey | None, _timezone: str) -> M
 def _mean_measure(metric: MeanMetric, _survey: Survey | None, _timezone: str) -> Measure:
     from sitegen.metrics import MeanMeasure
 
-    return MeanMeasure(metric.question)
+    return MeanMeasure(metric.question, metric.choice)
 
 
 def _share_measure(metric: ShareMetric, _survey: Survey | None, _timezone: str) -> Measure:
@@ -296,8 +298,28 @@ def _ces_check(metric: CesMetric, survey: Survey | None, _root: Path) -> Iterato
 
 
 def _mean_check(metric: MeanMetric, survey: Survey | None, _root: Path) -> Iterator[Problem | SiteError]:
-    """A target (and its baseline) lies on the question's scale: a 4.5 on a 3-point scale can never be met."""
-    bounds = scale_bounds(survey.question(metric.question))  # type: ignore[union-attr,arg-type]
+    """A mean of a ranking averages one choice's rank, which the metric names; other questions have no choice.
+    A target (and its baseline) lies on the question's scale: a 4.5 on a 3-point scale can never be met."""
+    question = survey.question(metric.question)  # type: ignore[union-attr]
+    assert question is not None, "checked: the metric's question exists"
+    allowed = choice_ids(question)
+    if type_of(question).is_ranking and metric.choice is None:
+        yield Problem(
+            ("question",),
+            f"'{metric.question}' is a ranking: add 'choice:' to average the rank of one of {', '.join(allowed)}",
+        )
+    elif type_of(question).is_ranking and metric.choice not in allowed:
+        yield Problem(
+            ("choice",),
+            f"'{metric.choice}' is not a choice of '{metric.question}'; expected one of {', '.join(allowed)}",
+        )
+    elif not type_of(question).is_ranking and metric.choice is not None:
+        yield Problem(("choice",), f"only a ranking has a choice to average; '{metric.question}' is not a ranking")
+    yield from _target_on_scale(metric, question)
+
+
+def _target_on_scale(metric: MeanMetric, question: BaseQuestion) -> Iterator[Problem]:
+    bounds = scale_bounds(question)
     if bounds is None or metric.target is None:
         return
     low, high = bounds
@@ -348,7 +370,7 @@ def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
     return [
         question.id
         for question in survey.questions
-        if question.type in ("text", "textarea")
+        if type_of(question).is_free_text
         and question.show_if is not None
         and question.show_if.question == metric.question
     ]
@@ -396,7 +418,7 @@ KINDS: Mapping[str, MetricKind] = {
             DECIMAL,
             _mean_measure,
             "xbar",
-            questions={"question": NUMERIC_TYPES},
+            questions={"question": names_where(lambda entry: entry.is_numeric or entry.is_ranking)},
             check=_mean_check,
             answer_variance=_mean_variance,
         ),
@@ -407,7 +429,7 @@ KINDS: Mapping[str, MetricKind] = {
             PERCENT,
             _share_measure,
             "p",
-            questions={"question": CHOICE_TYPES},
+            questions={"question": names_where(lambda entry: entry.is_choice)},
             check=_share_check,
         ),
         MetricKind(
@@ -417,7 +439,7 @@ KINDS: Mapping[str, MetricKind] = {
             PERCENT,
             _top_box_measure,
             "p",
-            questions={"question": (*SCALE_TYPES, "number")},
+            questions={"question": names_where(lambda entry: entry.is_numeric)},
             check=_top_box_check,
         ),
         MetricKind(CountMetric, N_("Count"), "n", WHOLE, _count_measure, "c", is_exempt=_unless_anonymous),

@@ -30,8 +30,9 @@ from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
-from sitegen.models.survey import NUMERIC_TYPES, Survey
+from sitegen.models.survey import Survey
 from sitegen.privacy import Cell
+from sitegen.question_types import type_of
 from sitegen.rereading import fields_to_read, reread
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
@@ -125,8 +126,7 @@ class ScorecardFigures:
 
 def _field_kind(survey: Survey, question_id: str) -> FieldKind:
     question = survey.question(question_id)
-    kind = getattr(question, "type", "")
-    return "number" if kind in NUMERIC_TYPES else ("json" if kind == "multiple" else "text")
+    return type_of(question).store_kind if question is not None else "text"
 
 
 def _segment_field(survey: Survey, segment: str) -> Field:
@@ -404,7 +404,7 @@ def metric_json(figures: MetricFigures) -> dict[str, Any]:
     metric = figures.metric
     kind = kind_of(metric).name
     entry: dict[str, Any] = {"id": metric.id, "kind": kind}
-    for key in ("survey", "question", "data"):
+    for key in ("survey", "question", "choice", "data"):
         if getattr(metric, key, None) is not None:
             entry[key] = getattr(metric, key)
     entry["overall"] = _published(figures.overall, None, kind)

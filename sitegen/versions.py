@@ -1,12 +1,12 @@
 """Versions of a survey as meanings: what an answer meant when it was given (docs/survey-versions.md).
 
-A question's *meaning* is what gives its answers their sense: its type, its scale, its choice and matrix-item ids,
-its limits and its `show_if`. Labels, help, order, translations and presentation are not: fixing a typo keeps the
-version. A survey's version is the digest of its asked questions' versions, so every stored answer names, through
-its response's `survey_version`, the meaning of each question it answered. `SurveyVersion` is what the store's
-`survey_versions` table keeps of each version: the meanings, and the whole definition, so that a form of a previous
-version can still be checked against the questions it showed.
-"""
+A question's *meaning* is what gives its answers their sense: its type, the keys its `sitegen.question_types`
+entry names (scale, choice and matrix-item ids, limits, a consent text's version) and its `show_if`. Labels,
+help, order, translations and presentation are not: fixing a typo keeps the version. A survey's version is the
+digest of its asked questions' versions, so every stored answer names, through its response's `survey_version`,
+the meaning of each question it answered. `SurveyVersion` is what the store's `survey_versions` table keeps of
+each version: the meanings, and the whole definition, so that a form of a previous version can still be checked
+against the questions it showed."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sitegen.models.survey import BaseQuestion, Survey
+from sitegen.question_types import type_of
 
 HISTORY_KEYS = ("was", "recode", "retired")
 """Keys that say what stored answers mean after an edit; they came after the legacy version digest."""
-NOT_MEANING = frozenset({"id", "label", "help", "required", "style", *HISTORY_KEYS})
-"""Keys of a question that do not change what its answers mean (`required` decides who answers, not what)."""
 LISTS_OF_IDS = ("choices", "items")
 """Keys holding labelled ids: only the ids carry meaning, and not their order."""
 
@@ -32,13 +31,14 @@ def _digest(value: Any) -> str:
 
 
 def question_meaning(question: BaseQuestion) -> dict[str, Any]:
-    """The meaning of a question as plain JSON: its model without labels, help and presentation."""
+    """The meaning of a question as plain JSON: its type, its type's `meaning_keys` and its `show_if`."""
     dumped = question.model_dump(mode="json", by_alias=True, exclude_none=True)
-    meaning: dict[str, Any] = {}
-    for key, value in dumped.items():
-        if key in NOT_MEANING:
-            continue
-        meaning[key] = sorted(entry["id"] for entry in value) if key in LISTS_OF_IDS else value
+    entry = type_of(question)
+    meaning: dict[str, Any] = {"type": entry.name}
+    for key in (*entry.meaning_keys, "show_if"):
+        if key in dumped:
+            value = dumped[key]
+            meaning[key] = sorted(item["id"] for item in value) if key in LISTS_OF_IDS else value
     return meaning
 
 

@@ -400,3 +400,92 @@ def test_a_date_in_another_languages_form_is_refused(survey: Survey) -> None:
     with pytest.raises(InvalidSubmission) as refused:
         read_form(survey, LANGUAGES, pairs)
     assert [(problem.field, problem.code) for problem in refused.value.problems] == [("day", "not_a_date")]
+
+
+# ---- ranking and consent ------------------------------------------------------------------------
+
+NEW_TYPES_YAML = """\
+id: new-types
+title: New types
+audience: employee
+questions:
+  - {id: order, type: ranking, required: true, label: O,
+     choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - {id: top, type: ranking, label: T, choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]}
+  - {id: agreed, type: consent, label: C, text: /terms/, version: "2026-11"}
+  - {id: low, type: number, min: 0, label: L}
+  - {id: high, type: number, max: 10, label: H}
+"""
+
+
+@pytest.fixture(scope="module")
+def new_types() -> Survey:
+    model, errors = validate_document(parse_yaml(NEW_TYPES_YAML, "new-types.yaml"), Survey)
+    assert not errors and model is not None
+    return model
+
+
+def test_a_ranking_is_stored_as_the_choice_ids_first_to_last(new_types: Survey) -> None:
+    answers = validate_answers(new_types, {"order": ["c", "a", "b"], "agreed": ["2026-11"]})
+    assert answers == {"order": ["c", "a", "b"], "agreed": "2026-11"}
+
+
+def test_an_optional_ranking_may_stop_early_and_empty_places_close_up(new_types: Survey) -> None:
+    pairs = [("order", "b"), ("order", "a"), ("order", "c"), ("top", "c"), ("top", ""), ("top", "a")]
+    submission = read_form(new_types, LANGUAGES, [*pairs, ("agreed", "2026-11")])
+    assert submission.answers["top"] == ["c", "a"]
+
+
+@pytest.mark.parametrize(
+    ("order", "code"),
+    [
+        (["a", "b"], "incomplete_ranking"),
+        (["a", "a", "b"], "repeated_choice"),
+        (["a", "b", "z"], "not_a_choice"),
+        (["a", "b", 3], "not_a_choice"),
+    ],
+)
+def test_a_ranking_places_each_known_choice_once_and_all_when_required(
+    new_types: Survey, order: list[Any], code: str
+) -> None:
+    assert problems(new_types, {"order": order, "agreed": ["2026-11"]}) == {("order", code)}
+
+
+def test_an_incomplete_required_ranking_says_how_many_to_place(new_types: Survey) -> None:
+    with pytest.raises(InvalidSubmission) as refused:
+        validate_answers(new_types, {"order": ["a"], "agreed": ["2026-11"]})
+    assert [problem.message for problem in refused.value.problems] == ["Put all 3 answers in order."]
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        (None, "required"),
+        (["2025-01"], "changed_consent"),
+        ([True], "not_allowed"),
+        (["2026-11", "2026-11"], "one_value"),
+    ],
+)
+def test_a_consent_is_only_the_ticked_box_of_the_current_version(
+    new_types: Survey, given: list[Any] | None, code: str
+) -> None:
+    raw: dict[str, Any] = {"order": ["a", "b", "c"]} | ({"agreed": given} if given is not None else {})
+    assert problems(new_types, raw) == {("agreed", code)}
+
+
+def test_a_json_body_sends_a_ranking_as_a_list_and_a_consent_as_its_version(new_types: Survey) -> None:
+    document = {"answers": {"order": ["b", "c", "a"], "top": ["a"], "agreed": "2026-11"}}
+    assert read_json(new_types, LANGUAGES, document).answers == {
+        "order": ["b", "c", "a"],
+        "top": ["a"],
+        "agreed": "2026-11",
+    }
+
+
+def test_a_number_with_one_bound_says_that_bound(new_types: Survey) -> None:
+    with pytest.raises(InvalidSubmission) as refused:
+        validate_answers(new_types, {"order": ["a", "b", "c"], "agreed": ["2026-11"], "low": ["-1"], "high": ["11"]})
+    assert {(problem.field, problem.code, problem.message) for problem in refused.value.problems} == {
+        ("low", "too_small", "Enter a number of at least 0."),
+        ("high", "too_large", "Enter a number of at most 10."),
+    }

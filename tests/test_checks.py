@@ -362,8 +362,8 @@ def test_a_share_metric_over_several_choices_names_the_unknown_one(minimal_proje
 def test_a_share_metric_needs_a_question_with_choices(minimal_project: Path, problems: Problems) -> None:
     metric = "  - id: visits\n    kind: share\n    survey: after-visit\n    question: visits\n    equals: many\n"
     assert problems(minimal_project, add_metric(metric)) == [
-        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a share metric needs a single or "
-        "multiple or dropdown or expectations or yes_no question; 'visits' is number"
+        "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: a share metric needs a expectations "
+        "or single or multiple or dropdown or yes_no question; 'visits' is number"
     ]
 
 
@@ -381,8 +381,8 @@ def test_a_duration_needs_datetime_questions(minimal_project: Path, problems: Pr
     )
     assert problems(minimal_project, add_metric(metric)) == [
         (
-            "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a datetime "
-            "or date question; 'recommend' is nps"
+            "content/scorecards/customer-experience.yaml:14:12: metrics[1].start: a duration metric needs a date "
+            "or datetime question; 'recommend' is nps"
         )
     ]
 
@@ -821,4 +821,53 @@ def test_a_logo_is_an_image_a_browser_shows(minimal_project: Path, problems: Pro
     base = "base_url: https://saulite.example\n"
     assert problems(minimal_project, (CONFIG, base, "logo: assets/logo.pdf\n" + base)) == [
         "sitegen.yaml:2:7: logo: 'assets/logo.pdf' is not an image a browser shows; use .svg, .png, .jpg, .jpeg, .webp"
+    ]
+
+
+RANKING = (
+    SURVEY,
+    "  - id: effort\n",
+    "  - id: ranks\n    type: ranking\n    label: {lv: Secība, en: Order}\n"
+    "    choices:\n      - {id: coffee, label: {lv: Kafija, en: Coffee}}\n"
+    "      - {id: cake, label: {lv: Kūka, en: Cake}}\n"
+    "  - id: effort\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [
+        (
+            "",
+            "content/scorecards/customer-experience.yaml:14:15: metrics[1].question: 'ranks' is a ranking: add "
+            "'choice:' to average the rank of one of coffee, cake",
+        ),
+        (
+            "    choice: tea\n",
+            "content/scorecards/customer-experience.yaml:15:13: metrics[1].choice: 'tea' is not a choice of 'ranks'; "
+            "expected one of coffee, cake",
+        ),
+        ("    choice: cake\n", None),
+    ],
+)
+def test_a_mean_of_a_ranking_names_the_choice_whose_place_it_averages(
+    minimal_project: Path, problems: Problems, choice: str, expected: str | None
+) -> None:
+    metric = "  - id: ranks\n    kind: mean\n    survey: after-visit\n    question: ranks\n" + choice
+    assert problems(minimal_project, RANKING, add_metric(metric)) == ([expected] if expected else [])
+
+
+def test_only_a_mean_of_a_ranking_takes_a_choice(minimal_project: Path, problems: Problems) -> None:
+    metric = "  - id: stars\n    kind: mean\n    survey: after-visit\n    question: satisfaction\n    choice: cake\n"
+    assert problems(minimal_project, add_metric(metric)) == [
+        "content/scorecards/customer-experience.yaml:15:13: metrics[1].choice: only a ranking has a choice to "
+        "average; 'satisfaction' is not a ranking"
+    ]
+
+
+def test_a_consent_question_cannot_be_made_optional(minimal_project: Path, problems: Problems) -> None:
+    consent = "  - {id: terms, type: consent, required: false, text: /t/, version: v1, label: {lv: Jā, en: I agree}}\n"
+    assert problems(minimal_project, (SURVEY, "  - id: effort\n", consent + "  - id: effort\n")) == [
+        "surveys/after-visit.yaml:32:42: questions[5].required: a consent question is always required; remove "
+        "'required: false'"
     ]

@@ -90,7 +90,7 @@ def the_survey_follows_up_and_posts(page: Any, base: str) -> None:
 
 def answer_somehow(question: Any) -> None:
     """Any valid answer to a required question of the example's surveys."""
-    radios, menus = question.locator("input[type=radio]"), question.locator("select")
+    radios, menus = question.locator("input[type=radio], input[type=checkbox]"), question.locator("select")
     if radios.count():
         radios.first.check()
     elif menus.count():

@@ -102,9 +102,11 @@ SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
                 "tools": 3,
                 "management_feedback": 4,
                 "management_listens": 1,
+                "help_most": ["schedule", "staffing", "equipment", "training"],
                 "recommend_workplace": "no",
                 "recommend_why_not": "Grafiks",
                 "ideas": "Vairāk kafijas pauzēs ☕",
+                "consent": "2026-11",
             },
         },
     ),
@@ -125,6 +127,13 @@ SAMPLES: list[tuple[str, str, dict[str, Any]]] = [
         },
     ),
 ]
+EMPLOYEE_REQUIRED: dict[str, Any] = {
+    **dict.fromkeys(
+        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
+    ),
+    "consent": "2026-11",
+}
+"""The answers the example's employee survey requires."""
 
 
 @pytest.fixture(scope="session")
@@ -331,6 +340,25 @@ def test_a_csv_export_has_a_column_per_question_matrix_item_and_meta_key(
     assert ",coffee;staff;speed,anna@example.com" in export_text(site, memory_store, "csv")
 
 
+def test_a_ranking_is_one_cell_in_rank_order_and_a_consent_its_version_both_ways(
+    site: Site, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path
+) -> None:
+    memory_store.add(samples)
+    rows = list(csv.DictReader(io.StringIO(export_text(site, memory_store, "csv", survey_id="employee-annual"))))
+    assert (rows[0]["help_most"], rows[0]["consent"]) == ("schedule;staffing;equipment;training", "2026-11")
+    rows[0]["help_most"] = "training;schedule;staffing;equipment"
+    path = tmp_path / "edited.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with ResponseStore.open("sqlite://", tmp_path) as fresh:
+        assert not import_responses(site, fresh, [path]).problems
+        (response,) = fresh.responses("employee-annual")
+    assert response.answers["help_most"] == ["training", "schedule", "staffing", "equipment"]
+    assert response.answers["consent"] == "2026-11"
+
+
 def test_export_is_deterministic(site: Site, memory_store: ResponseStore, samples: list[StoredResponse]) -> None:
     memory_store.add(list(reversed(samples)))
     for file_format in ("jsonl", "csv"):
@@ -448,9 +476,7 @@ def test_the_user_agent_the_collector_records_is_imported_back(
 
 
 def test_an_anonymous_survey_takes_no_user_agent(site: Site, memory_store: ResponseStore, tmp_path: Path) -> None:
-    answers = dict.fromkeys(
-        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
-    )
+    answers = EMPLOYEE_REQUIRED
     path = write(
         tmp_path, "ua.jsonl", line(survey="employee-annual", meta={"user_agent": "Mozilla/5.0"}, answers=answers)
     )
@@ -614,9 +640,7 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_others_still_read(
 def test_an_imported_anonymous_answer_is_kept_apart_under_its_key_and_comes_back_to_it(
     site: Site, store: ResponseStore, store_url: str, tmp_path: Path
 ) -> None:
-    answers = dict.fromkeys(
-        ("standards_clear", "standards_possible", "training", "tools", "management_feedback", "management_listens"), 3
-    )
+    answers = EMPLOYEE_REQUIRED
     path = write(tmp_path, "anon.jsonl", line(id="anon-000001", survey="employee-annual", meta={}, answers=answers))
     assert import_responses(site, store, [path]).new == 1
     [kept] = store.responses()
@@ -901,6 +925,7 @@ def test_an_anonymous_survey_keeps_only_the_day_of_an_imported_response(
         "tools": 3,
         "management_feedback": 4,
         "management_listens": 4,
+        "consent": "2026-11",
     }
     record = {
         "id": "anon-000001",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -10,8 +12,11 @@ import pytest
 import segno
 from bs4 import BeautifulSoup, Tag
 
+from sitegen import question_types
 from sitegen.build import render_site
-from sitegen.render.surveys import form_action, open_period, qr_code_svg
+from sitegen.refusals import MESSAGES
+from sitegen.render import environment as render_environment
+from sitegen.render.surveys import SCRIPT_MESSAGES, form_action, open_period, qr_code_svg
 from sitegen.site import load_site
 
 SURVEY = """\
@@ -48,6 +53,12 @@ questions:
   - {id: day, type: date, label: Day}
   - {id: opened_at, type: datetime, label: Opened}
   - {id: grid, type: matrix, points: 5, label: Grid, items: [{id: coffee, label: Coffee}, {id: tea, label: Tea}]}
+  - id: order
+    type: ranking
+    required: true
+    label: Order
+    choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]
+  - {id: agreed, type: consent, label: Agreed, text: {lv: /lv/terms/, en: /en/terms/}, version: "2026-11"}
 """
 
 
@@ -115,7 +126,7 @@ def test_collector_url_from_sitegen_yaml_is_the_form_action(project: Path) -> No
 
 def test_every_question_is_a_fieldset_with_a_legend(form: Tag) -> None:
     fieldsets = form.find_all("fieldset", class_="question")
-    assert len(fieldsets) == 16
+    assert len(fieldsets) == 18
     for fieldset in fieldsets:
         assert fieldset.find("legend") is not None
 
@@ -175,6 +186,50 @@ def test_matrix_items_post_as_question_dot_item(form: Tag) -> None:
     names = {radio["name"] for radio in controls(form, "grid")}
     assert names == {"grid.coffee", "grid.tea"}
     assert len(question(form, "grid").find_all("fieldset", class_="matrix-row")) == 2
+
+
+def test_a_ranking_is_one_required_select_per_place_each_offering_every_choice(form: Tag) -> None:
+    selects = controls(form, "order")
+    assert [(select.name, select["name"]) for select in selects] == [("select", "order")] * 3
+    assert all(select.has_attr("required") for select in selects)
+    assert all([option["value"] for option in select.find_all("option")] == ["", "a", "b", "c"] for select in selects)
+    assert [form.find(id=select["aria-labelledby"].split()[1]).get_text() for select in selects] == [
+        "Place 1",
+        "Place 2",
+        "Place 3",
+    ]
+
+
+def test_a_consent_is_a_required_checkbox_posting_its_version_below_a_link_to_the_text(form: Tag) -> None:
+    (box,) = controls(form, "agreed")
+    assert (box["type"], box["value"], box.has_attr("required")) == ("checkbox", "2026-11", True)
+    link = question(form, "agreed").find("a")
+    assert link["href"] == "/en/terms/" and link.get_text() == "Read the text (version 2026-11)"
+    assert link.find_parent(id=box["aria-describedby"].split()[0]) is not None
+
+
+def test_bounds_and_fixed_choices_come_from_the_registry_not_the_templates(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(question_types, "NPS_SCALE", (0, 12))
+    monkeypatch.setitem(
+        question_types.TYPES,
+        "yes_no",
+        dataclasses.replace(question_types.TYPES["yes_no"], fixed_choices=(("si", "Yes"), ("no", "No"))),
+    )
+    monkeypatch.setattr(render_environment, "MAX_EMAIL_LENGTH", 99)
+    page = BeautifulSoup(built(project)["public/en/surveys/visit/index.html"], "html.parser")
+    rebuilt = page.find("form", class_="survey-form")
+    assert isinstance(rebuilt, Tag)
+    assert [radio["value"] for radio in controls(rebuilt, "recommend")] == [str(value) for value in range(13)]
+    assert controls(rebuilt, "email")[0]["maxlength"] == "99"
+    assert [radio["value"] for radio in controls(rebuilt, "ok")] == ["si", "no"]
+
+
+def test_the_script_gets_the_collectors_messages_under_the_collectors_codes(form: Tag) -> None:
+    messages = json.loads(str(form["data-messages"]))
+    assert set(messages) == set(SCRIPT_MESSAGES) and set(SCRIPT_MESSAGES) <= set(MESSAGES)
+    assert all(messages[code] == MESSAGES[code] for code in SCRIPT_MESSAGES)
 
 
 def test_every_control_is_labelled_and_tied_to_its_error_slot(form: Tag) -> None:

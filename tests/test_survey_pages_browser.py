@@ -182,9 +182,14 @@ def survey_url(sites: dict[str, ServedTree], survey: str, lang: str, query: str 
 
 
 def answer(page: Page, answers: Answers) -> None:
-    """Give each answer: tick the radio button or checkbox with that value, choose the option, or type the text."""
+    """Give each answer: tick the radio button or checkbox with that value, choose the option, or type the text.
+
+    A name given again chooses in its next select (a ranking's places, first to last).
+    """
+    given: Counter[str] = Counter()
     for name, value in answers:
-        control = page.locator(f'[name="{name}"]').first
+        control = page.locator(f'[name="{name}"]').nth(given[name])
+        given[name] += 1
         kind = control.evaluate("control => control.type")
         if kind in ("radio", "checkbox"):
             page.locator(f'[name="{name}"][value="{value}"]').check()
@@ -238,6 +243,14 @@ EMPLOYEE_LIKERTS: Answers = (
     ("management_feedback", "4"),
     ("management_listens", "1"),
 )
+
+FULL_RANKING: Answers = (
+    ("help_most", "schedule"),
+    ("help_most", "staffing"),
+    ("help_most", "equipment"),
+    ("help_most", "training"),
+)
+CONSENT = ("consent", "2026-11")
 
 
 @dataclass(frozen=True)
@@ -341,9 +354,11 @@ WITH_SCRIPT = [
             ("role", "barista"),
             ("years", "3"),
             *EMPLOYEE_LIKERTS,
+            *FULL_RANKING,
             ("recommend_workplace", "no"),
             ("recommend_why_not", "Предсказуемый график смен."),
             ("ideas", "Меню на английском у кассы."),
+            CONSENT,
         ),
         location="riga-mall",
     ),
@@ -351,7 +366,18 @@ WITH_SCRIPT = [
         "employee-annual",
         "en",
         "?location=evil",
-        (("role", "kitchen"), ("years", "0"), *EMPLOYEE_LIKERTS, ("recommend_workplace", "yes"), ("ideas", "")),
+        (
+            ("role", "kitchen"),
+            ("years", "0"),
+            *EMPLOYEE_LIKERTS,
+            ("help_most", "equipment"),
+            ("help_most", "training"),
+            ("help_most", ""),
+            ("help_most", ""),
+            ("recommend_workplace", "yes"),
+            ("ideas", ""),
+            CONSENT,
+        ),
         hidden_follow_ups=("recommend_why_not",),
     ),
     Respondent(
@@ -417,9 +443,11 @@ WITHOUT_SCRIPT = [
             ("role", "shift-lead"),
             ("years", "7"),
             *EMPLOYEE_LIKERTS,
+            *FULL_RANKING,
             ("recommend_workplace", "yes"),
             ("recommend_why_not", ""),
             ("ideas", "Больше обучения."),
+            CONSENT,
         ),
         required_left_out="training",
     ),
@@ -663,7 +691,7 @@ def test_more_picks_than_allowed_are_refused_with_a_message(
 REQUIRED_ANSWERS: dict[str, Answers] = {
     "after-visit": (("recommend", "9"),),
     "journey-order": (("ease", "5"),),
-    "employee-annual": EMPLOYEE_LIKERTS,
+    "employee-annual": (*EMPLOYEE_LIKERTS, CONSENT),
     "complaint-log": (
         ("opened_at", "2026-11-20T09:15"),
         ("channel", "in-person"),
@@ -714,6 +742,65 @@ def test_an_answer_outside_its_rules_is_refused_before_sending(
     answer(page, ((name, accepted),))
     submit_and_land_on_thanks(page, survey, "en")
     assert (name, accepted) in posted_fields(sites[tree_of(survey)], survey)
+
+
+def test_a_ranking_with_one_choice_in_two_places_is_refused_before_sending_and_posts_in_order_once_fixed(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
+    page = open_page(survey_url(sites, "employee-annual", "en"))
+    answer(page, (*REQUIRED_ANSWERS["employee-annual"], ("help_most", "training"), ("help_most", "training")))
+    page.locator("button[type=submit]").click()
+
+    expect(page.locator("#error-help_most")).to_have_text("Choose each answer only once.")
+    expect(page.locator(".error-summary li")).to_have_count(1)
+    places = page.locator('[name="help_most"]')
+    for index in range(places.count()):
+        expect(places.nth(index)).to_have_attribute("aria-invalid", "true")
+    assert sites["intranet"].posts == []
+
+    answer(page, (("help_most", "training"), ("help_most", "staffing")))
+    expect(page.locator("#error-help_most")).to_be_hidden()
+    submit_and_land_on_thanks(page, "employee-annual", "en")
+    posted = [value for name, value in posted_fields(sites["intranet"], "employee-annual") if name == "help_most"]
+    assert posted == ["training", "staffing", "", ""]
+
+
+def test_a_consent_left_unticked_is_refused_before_sending(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
+    page = open_page(survey_url(sites, "employee-annual", "en"))
+    answer(page, EMPLOYEE_LIKERTS)
+    page.locator("button[type=submit]").click()
+
+    expect(page.locator("#error-consent")).to_have_text("Please answer this question.")
+    expect(page.locator('[name="consent"]')).to_have_attribute("aria-invalid", "true")
+    assert sites["intranet"].posts == []
+    link = page.locator("#q-consent a")
+    expect(link).to_have_text("Read the text (version 2026-11)")
+    expect(link).to_have_attribute("href", "/en/pages/about/")
+
+    page.get_by_label("I agree").check()
+    expect(page.locator("#error-consent")).to_be_hidden()
+    submit_and_land_on_thanks(page, "employee-annual", "en")
+    assert CONSENT in posted_fields(sites["intranet"], "employee-annual")
+
+
+def test_without_javascript_a_ranking_posts_its_places_in_order_and_an_unticked_consent_is_not_sent(
+    open_page: Callable[..., Page], sites: dict[str, ServedTree]
+) -> None:
+    url = survey_url(sites, "employee-annual", "lv")
+    page = open_page(url, javascript=False)
+    answer(page, (*EMPLOYEE_LIKERTS, ("help_most", "staffing"), ("help_most", "schedule")))
+    page.locator("button[type=submit]").click()
+    page.wait_for_timeout(300)
+    assert sites["intranet"].posts == [] and page.url == url
+    assert page.locator('[name="consent"]').evaluate("control => control.validity.valueMissing")
+
+    answer(page, (CONSENT,))
+    submit_and_land_on_thanks(page, "employee-annual", "lv")
+    posted = posted_fields(sites["intranet"], "employee-annual")
+    assert [value for name, value in posted if name == "help_most"] == ["staffing", "schedule", "", ""]
+    assert CONSENT in posted
 
 
 def test_clicking_send_again_while_the_answers_are_on_their_way_posts_once(
@@ -967,7 +1054,12 @@ ANSWERS_THAT_SHOW_ERRORS: dict[str, Answers] = {
         ("liked", "staff"),
     ),
     "journey-order": (("order_ok", "no"),),
-    "employee-annual": (("years", "99"), ("recommend_workplace", "no")),
+    "employee-annual": (
+        ("years", "99"),
+        ("help_most", "staffing"),
+        ("help_most", "staffing"),
+        ("recommend_workplace", "no"),
+    ),
     "complaint-log": (("affected_customers", "0"),),
 }
 

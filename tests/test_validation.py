@@ -513,7 +513,8 @@ def test_an_unknown_question_type_lists_the_types_and_suggests_one(minimal_proje
     lines = problems(minimal_project, (SURVEY, "    type: rating", "    type: ratng"))
     assert lines == [
         "surveys/after-visit.yaml:20:11: questions[2].type: unknown type 'ratng'; expected one of nps, rating, likert, "
-        "expectations, single, multiple, dropdown, yes_no, text, textarea, number, email, date, datetime, matrix. "
+        "expectations, single, multiple, dropdown, yes_no, text, textarea, number, email, date, datetime, matrix, "
+        "ranking, consent. "
         "Did you mean 'rating'?"
     ]
 

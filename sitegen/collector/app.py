@@ -32,10 +32,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from sitegen.answers import (
-    CONTROL_CHARACTERS,
     HONEYPOT_FIELD,
-    MESSAGES,
-    N_,
     InvalidSubmission,
     MalformedJson,
     Problem,
@@ -65,6 +62,7 @@ from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavaila
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
+from sitegen.refusals import CONTROL_CHARACTERS, MESSAGES, N_
 from sitegen.render.environment import create_environment
 from sitegen.render.pages import PagePlan, render_page, site_values
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree, tree_url

@@ -242,12 +242,21 @@ class ShareMeasure(Measure):
 
 @dataclass(frozen=True)
 class MeanMeasure(Measure):
-    """The mean of a numeric, rating or likert question; `sd` beside it for the change test."""
+    """The mean of a numeric, rating or likert question, or of one choice's rank in a ranking (`choice`: 1 = first,
+    a ranking that leaves it out does not count); `sd` beside it for the change test."""
 
     column: str
+    choice: str | None = None
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"x": _numbers(frame[self.column])})
+        if self.choice is None:
+            return pd.DataFrame({"x": _numbers(frame[self.column])})
+        choice = self.choice
+        ranks = [
+            order.index(choice) + 1.0 if isinstance(order, list) and choice in order else math.nan
+            for order in frame[self.column]
+        ]
+        return pd.DataFrame({"x": pd.Series(ranks, index=frame.index, dtype="float64")})
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"))

@@ -99,6 +99,8 @@ class CesMetric(QuestionMetric):
 
 class MeanMetric(QuestionMetric):
     kind: Literal["mean"]
+    choice: Slug | None = None
+    """On a ranking question: the choice whose average rank is the figure (1 = ranked first)."""
 
 
 class ShareMetric(QuestionMetric):

@@ -88,6 +88,17 @@ class BaseQuestion(StrictModel):
     retired: bool = False
     """No longer asked, kept so that its stored answers keep their meaning and their figures."""
 
+    @property
+    def is_always_asked(self) -> bool:
+        """Asked of everyone: no `show_if` makes it a follow-up."""
+        return self.show_if is None
+
+    def is_required_when(self, is_asked: bool) -> bool:
+        """The one rule of `required`: a required question must be answered only where it is asked, so a follow-up
+        only while its `show_if` holds. The collector knows that from the answers; the page's HTML only for a
+        question always asked (the page's script decides for follow-ups, from `data-required`)."""
+        return self.required and is_asked
+
 
 class NpsQuestion(BaseQuestion):
     type: Literal["nps"]
@@ -157,6 +168,22 @@ class DatetimeQuestion(BaseQuestion):
     type: Literal["datetime"]
 
 
+class RankingQuestion(BaseQuestion):
+    """Put the choices in order, first = best; stored as the choice ids in that order."""
+
+    type: Literal["ranking"]
+    choices: list[Choice] = Field(min_length=2)
+
+
+class ConsentQuestion(BaseQuestion):
+    """A checkbox agreeing to a text (`text`: its address) in the `version` stored with the answer; always required."""
+
+    type: Literal["consent"]
+    text: Text
+    version: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    required: bool = True  # `sitegen check` refuses false (`question_types`: is_always_required)
+
+
 class MatrixQuestion(BaseQuestion):
     type: Literal["matrix"]
     points: int = Field(default=5, ge=2, le=10)
@@ -178,35 +205,11 @@ Question = Annotated[
     | EmailQuestion
     | DateQuestion
     | DatetimeQuestion
-    | MatrixQuestion,
+    | MatrixQuestion
+    | RankingQuestion
+    | ConsentQuestion,
     Field(discriminator="type"),
 ]
-
-SCALE_TYPES = ("nps", "rating", "likert")
-NUMERIC_TYPES = (*SCALE_TYPES, "number")
-CHOICE_TYPES = ("single", "multiple", "dropdown", "expectations", "yes_no")
-FIXED_CHOICES = {"expectations": ("below", "met", "exceeded"), "yes_no": ("yes", "no")}
-
-
-def choice_ids(question: BaseQuestion) -> tuple[str, ...]:
-    """The answer ids a choice-like question accepts."""
-    fixed = FIXED_CHOICES.get(getattr(question, "type", ""))
-    if fixed is not None:
-        return fixed
-    return tuple(choice.id for choice in getattr(question, "choices", []))
-
-
-def scale_bounds(question: BaseQuestion) -> tuple[float, float] | None:
-    """The lowest and highest answer of a numeric question, where it has bounds."""
-    kind = getattr(question, "type", "")
-    if kind == "nps":
-        return (0, 10)
-    if kind in ("rating", "likert"):
-        return (1, question.points)  # type: ignore[attr-defined]
-    if kind == "number" and question.min is not None and question.max is not None:  # type: ignore[attr-defined]
-        return (question.min, question.max)  # type: ignore[attr-defined]
-    return None
-
 
 _SLUGS: TypeAdapter[list[str]] = TypeAdapter(list[Slug])
 

@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from sitegen.models.common import Text
+from sitegen.question_types import MAX_EMAIL_LENGTH, scale_bounds, type_of
 from sitegen.render.markdown import render_markdown
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
@@ -38,6 +39,8 @@ def create_environment(project_templates: Path) -> Environment:
     environment.filters["zip"] = zip
     environment.filters["figure"] = figure_filter
     environment.filters["interval"] = interval_filter
+    # The form controls read their bounds, fixed choices and partial from the question types' registry.
+    environment.globals.update(question_type=type_of, scale_bounds=scale_bounds, max_email_length=MAX_EMAIL_LENGTH)
     return environment
 
 

@@ -15,13 +15,13 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from sitegen.answers import N_
 from sitegen.charts import Chart, distribution_chart, segment_chart, trend_chart
 from sitegen.i18n import UiText
 from sitegen.metric_kinds import KINDS, kind_of
 from sitegen.metrics.control_charts import ChartPoint
 from sitegen.models.scorecard import Target
 from sitegen.privacy import Cell
+from sitegen.refusals import N_
 from sitegen.render.segments import SegmentWords
 from sitegen.scorecards import MetricFigures
 

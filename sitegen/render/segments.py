@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sitegen.answers import N_
 from sitegen.i18n import UiText
 from sitegen.models.common import Text
 from sitegen.models.scorecard import BaseMetric
 from sitegen.models.survey import BaseQuestion, Survey
+from sitegen.refusals import N_
 from sitegen.site import Site
 
 STAGE_TITLE = N_("Journey stage")

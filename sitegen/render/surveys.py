@@ -19,6 +19,7 @@ from sitegen.date_formats import date_format, datetime_format
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
+from sitegen.refusals import MESSAGES
 from sitegen.render import INTRANET, PUBLIC
 
 
@@ -84,21 +85,27 @@ def open_period(survey: Survey, lang: str) -> str:
     return ""
 
 
+SCRIPT_MESSAGES = (
+    "required",
+    "too_few_picks",
+    "too_many_picks",
+    "repeated_choice",
+    "incomplete_ranking",
+    "out_of_range",
+    "too_small",
+    "too_large",
+    "not_a_number",
+    "not_an_email",
+    "too_long",
+    "not_a_date",
+)
+"""The collector's message codes the page's script checks before sending (the rest it leaves to the collector)."""
+
+
 def form_messages(lang: str) -> dict[str, str]:
-    """The error messages the page's script shows, in the page's language."""
+    """The messages the page's script shows, in the page's language, under the collector's codes for them."""
     ui = UiText(lang)
-    return {
-        "required": ui.gettext("Please answer this question."),
-        "min_picks": ui.gettext("Choose at least %(num)s."),
-        "max_picks": ui.gettext("Choose at most %(num)s."),
-        "range": ui.gettext("Enter a number from %(min)s to %(max)s."),
-        "min": ui.gettext("Enter a number of at least %(min)s."),
-        "max": ui.gettext("Enter a number of at most %(max)s."),
-        "number": ui.gettext("Enter a number."),
-        "email": ui.gettext("Enter an e-mail address like name@example.com."),
-        "too_long": ui.gettext("Use at most %(num)s characters."),
-        "date": ui.gettext("Enter a valid date."),
-    }
+    return {code: ui.gettext(MESSAGES[code]) for code in SCRIPT_MESSAGES}
 
 
 def is_closed_on(survey: Survey, day: dt.date) -> bool:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String
 
-from sitegen.answers import MAX_JSON_DEPTH, first_refused_character, refused_characters
+from sitegen.answers import MAX_JSON_DEPTH
+from sitegen.refusals import first_refused_character, refused_characters
 from sitegen.store.schema import responses
 
 if TYPE_CHECKING:

@@ -81,7 +81,7 @@
       question.hidden = !show;
       question.querySelectorAll("input, select, textarea").forEach(function (field) {
         field.disabled = !show;
-        if (question.getAttribute("data-required") === "true" && field.type !== "checkbox") field.required = show;
+        if (field.hasAttribute("data-required-when-shown")) field.required = show;
       });
       if (!show) clearError(question);
     });
@@ -109,11 +109,17 @@
       var box = question.querySelector(".picks");
       var least = parseInt(box.getAttribute("data-min-picks") || (required ? "1" : "0"), 10);
       var most = parseInt(box.getAttribute("data-max-picks") || "0", 10);
-      if (picks && most && picks > most) return fill(messages.max_picks, { num: most });
-      if ((picks || required) && picks < least) return least > 1 ? fill(messages.min_picks, { num: least }) : messages.required;
+      if (picks && most && picks > most) return fill(messages.too_many_picks, { num: most });
+      if ((picks || required) && picks < least) return least > 1 ? fill(messages.too_few_picks, { num: least }) : messages.required;
       return "";
     }
-    if (type === "matrix" || fields[0].type === "radio") {
+    if (type === "ranking") {
+      var ranked = fields.map(function (field) { return field.value; }).filter(Boolean);
+      if (ranked.some(function (choice, index) { return ranked.indexOf(choice) !== index; })) return messages.repeated_choice;
+      if (!ranked.length) return required ? messages.required : "";
+      return required && ranked.length < fields.length ? fill(messages.incomplete_ranking, { num: fields.length }) : "";
+    }
+    if (type === "matrix" || fields[0].type === "radio" || fields[0].type === "checkbox") {
       var groups = {};
       fields.forEach(function (field) { groups[field.name] = groups[field.name] || field.form.querySelector('[name="' + field.name + '"]:checked') !== null; });
       var missing = Object.keys(groups).some(function (name) { return !groups[name]; });
@@ -127,14 +133,14 @@
       var number = Number(value);
       var min = field.min === "" ? null : Number(field.min);
       var max = field.max === "" ? null : Number(field.max);
-      if (field.validity.badInput || isNaN(number)) return messages.number;
+      if (field.validity.badInput || isNaN(number)) return messages.not_a_number;
       if ((min !== null && number < min) || (max !== null && number > max)) {
-        if (min !== null && max !== null) return fill(messages.range, { min: field.min, max: field.max });
-        return min !== null ? fill(messages.min, { min: field.min }) : fill(messages.max, { max: field.max });
+        if (min !== null && max !== null) return fill(messages.out_of_range, { min: field.min, max: field.max });
+        return min !== null ? fill(messages.too_small, { min: field.min }) : fill(messages.too_large, { max: field.max });
       }
     }
-    if (type === "email" && field.validity.typeMismatch) return messages.email;
-    if ((type === "date" || type === "datetime") && field.validity.badInput) return messages.date;
+    if (type === "email" && field.validity.typeMismatch) return messages.not_an_email;
+    if ((type === "date" || type === "datetime") && field.validity.badInput) return messages.not_a_date;
     return "";
   }
 
