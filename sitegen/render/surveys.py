@@ -20,6 +20,7 @@ from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC
+from sitegen.store import survey_version
 
 
 def survey_tree(survey: Survey) -> str:
@@ -122,5 +123,6 @@ def survey_values(
         "open_period": open_period(survey, lang),
         "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
+        "version": survey_version(survey),
         "question_numbers": {question.id: number for number, question in enumerate(survey.questions, start=1)},
     }
