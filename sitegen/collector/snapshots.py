@@ -147,7 +147,7 @@ class ServedSurveys:
             except (SitegenError, OSError) as error:  # an edit half written, a YAML typo, a file being replaced
                 problems = error.errors if isinstance(error, ProjectInvalid) else [error]
                 shown = "\n".join(str(problem) for problem in problems if not getattr(problem, "is_warning", False))
-                logger.error("the edited project does not load; answers are still checked as before:\n%s", shown)
+                logger.error("the edited project does not load; answers are checked as before it:\n%s", shown)
                 return False
             self._swap(snapshot)
             return True
