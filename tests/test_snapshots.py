@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -12,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from conftest import run
 from starlette.testclient import TestClient
 
 from sitegen.collector.app import Collector, create_app
@@ -68,7 +68,7 @@ def test_a_reload_swaps_in_a_new_snapshot_and_leaves_the_one_a_request_holds_as_
     served = served_surveys(minimal_project, Clock())
     held = served.snapshot
     add_question(minimal_project)
-    assert asyncio.run(served.reload())
+    assert run(served.reload())
     assert served.snapshot is not held and served.reloads == 1
     assert served.snapshot.surveys["after-visit"].question("coffee") is not None
     assert held.surveys["after-visit"].question("coffee") is None
@@ -82,7 +82,7 @@ def test_an_edit_that_does_not_load_keeps_the_last_good_snapshot_and_logs_where_
     held = served.snapshot
     edit(minimal_project, "points: 5\n", "points: [5\n")
     with caplog.at_level(logging.ERROR, logger="sitegen.collector"):
-        assert not asyncio.run(served.reload())
+        assert not run(served.reload())
     assert served.snapshot is held and served.reloads == 0
     assert f"{SURVEY}:" in caplog.text and "does not load" in caplog.text
 
@@ -95,7 +95,7 @@ def test_a_post_is_checked_against_the_version_its_form_names_while_that_is_in_i
     old_version = served.snapshot.versions["after-visit"]
     clock.now += dt.timedelta(hours=1)
     add_question(minimal_project)
-    asyncio.run(served.reload())
+    run(served.reload())
     snapshot = served.snapshot
     current = snapshot.versions["after-visit"]
 
@@ -128,7 +128,7 @@ def test_with_no_grace_a_replaced_version_is_never_taken(minimal_project: Path) 
         encoding="utf-8",
     )
     add_question(minimal_project)
-    asyncio.run(served.reload())
+    run(served.reload())
     assert served.to_check(served.snapshot, "after-visit", old_version).is_stale
     assert served.superseded("after-visit", old_version) is None
 
@@ -139,11 +139,11 @@ def test_a_version_restored_by_a_later_edit_is_current_again(minimal_project: Pa
     first = served.snapshot.versions["after-visit"]
     original = (minimal_project / SURVEY).read_text(encoding="utf-8")
     add_question(minimal_project)
-    asyncio.run(served.reload())
+    run(served.reload())
     second = served.snapshot.versions["after-visit"]
     clock.now += dt.timedelta(days=1)
     (minimal_project / SURVEY).write_text(original, encoding="utf-8")
-    asyncio.run(served.reload())
+    run(served.reload())
     assert served.snapshot.versions["after-visit"] == first
     assert served.superseded("after-visit", first) is None
     replaced = served.superseded("after-visit", second)
