@@ -60,7 +60,7 @@ from sitegen.collector.guards import (
     raise_file_limit,
     read_limited,
 )
-from sitegen.collector.snapshots import ServedSurveys, Snapshot, follow_files
+from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
@@ -78,11 +78,9 @@ MAX_USER_AGENT = 300
 CHARSETS = (None, "utf-8")
 """Form posts are UTF-8 (WHATWG URL Standard, application/x-www-form-urlencoded) and JSON is (RFC 8259 section 8.1)."""
 STORE_RETRY_SECONDS = 30
+"""The Retry-After (RFC 9110 section 10.2.3) of a 503 when the store fails."""
 SURVEY_CHANGED = N_("This survey has changed since its page was opened. Please open it again and answer its questions.")
 """Said with the problems of a post whose form names a version of the survey that is no longer taken."""
-"""The Retry-After (RFC 9110 section 10.2.3) of a 503 when the store fails."""
-
-Clock = Callable[[], dt.datetime]
 
 
 def utc_now() -> dt.datetime:

@@ -120,9 +120,9 @@ def survey_values(
         "location": location,
         "is_closed": is_closed_on(survey, build_day),
         "form_action": form_action(config, survey),
+        "version": survey_version(survey),
         "open_period": open_period(survey, lang),
         "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
-        "version": survey_version(survey),
         "question_numbers": {question.id: number for number, question in enumerate(survey.questions, start=1)},
     }
