@@ -374,7 +374,7 @@ async def _submit_form(
     if any(name == HONEYPOT_FIELD and value for name, value in pairs):
         return RedirectResponse(thanks, status_code=303)  # a bot: pretend, keep nothing
     posted_version = next((value for name, value in pairs if name == VERSION_FIELD), None)
-    checked = collector.surveys.to_check(snapshot, survey.id, posted_version)
+    checked = collector.surveys.choose_version(snapshot, survey.id, posted_version)
     try:
         submission = read_form(checked.survey, languages, pairs)
     except InvalidSubmission as invalid:
@@ -398,7 +398,7 @@ async def _submit_json(
     except MalformedJson as malformed:
         return _problem_json(400, "Malformed JSON", f"{malformed}.")
     posted_version = document.get(VERSION_FIELD) if isinstance(document, dict) else None
-    checked = collector.surveys.to_check(snapshot, survey.id, posted_version)
+    checked = collector.surveys.choose_version(snapshot, survey.id, posted_version)
     try:
         submission = read_json(checked.survey, snapshot.site.languages, document)
     except InvalidSubmission as invalid:
@@ -457,9 +457,11 @@ def create_app(
             yield
         finally:
             stop_watching.set()
-            await watcher
-            writer.close()
-            store.close()
+            try:
+                await watcher
+            finally:
+                writer.close()
+                store.close()
 
     routes = [Route("/s/{survey_id}", submit, methods=ALL_METHODS), Route("/healthz", health, methods=["GET", "HEAD"])]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ClientDisconnect: _forget_departed_client})

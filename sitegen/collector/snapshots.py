@@ -110,8 +110,6 @@ class ServedSurveys:
         self.clock = clock
         self.tree_prefixes = tree_prefixes
         self.snapshot = Snapshot.of(site, tree_prefixes)
-        self.reloads = 0
-        """Edits taken since start (an edit that did not load is not one)."""
         self._superseded: dict[tuple[str, str], Superseded] = {}
         self._reloading = asyncio.Lock()
 
@@ -122,7 +120,7 @@ class ServedSurveys:
         """
         return self._superseded.get((survey_id, version))
 
-    def to_check(self, snapshot: Snapshot, survey_id: str, posted_version: object) -> Checked:
+    def choose_version(self, snapshot: Snapshot, survey_id: str, posted_version: object) -> Checked:
         """The version a post's answers are checked against: the one its form names if that is current or was
         replaced less than `version_grace_days` ago, else the current one (an API client names none)."""
         current = Checked(snapshot.surveys[survey_id], snapshot.versions[survey_id])
@@ -144,12 +142,12 @@ class ServedSurveys:
         async with self._reloading:
             try:
                 snapshot = await asyncio.to_thread(lambda: Snapshot.of(load_site(self.project), self.tree_prefixes))
-            except (SitegenError, OSError) as error:  # an edit half written, a YAML typo, a file being replaced
-                problems = error.errors if isinstance(error, ProjectInvalid) else [error]
-                shown = "\n".join(str(problem) for problem in problems if not getattr(problem, "is_warning", False))
-                logger.error("the edited project does not load; answers are checked as before it:\n%s", shown)
+            except (SitegenError, OSError) as error:  # a YAML typo, a file removed or being replaced
+                logger.error("the edited project does not load; answers are checked as before it:\n%s", _why(error))
                 return False
             self._swap(snapshot)
+            versions = ", ".join(f"{survey_id} {version}" for survey_id, version in sorted(snapshot.versions.items()))
+            logger.info("surveys reloaded: %s", versions)
             return True
 
     def _swap(self, new: Snapshot) -> None:
@@ -169,17 +167,20 @@ class ServedSurveys:
             if now - earlier.at < grace and new.versions.get(key[0]) != key[1]  # a version restored is current again
         }
         self.snapshot = new  # one assignment: a request in flight keeps the snapshot it read at its start
-        self.reloads += 1
-        if replaced or new.versions.keys() != old.versions.keys():
-            changes = ", ".join(f"{survey_id} {version}" for survey_id, version in sorted(new.versions.items()))
-            logger.info("surveys reloaded: %s", changes)
+
+
+def _why(error: SitegenError | OSError) -> str:
+    """What stopped a reload as the owner reads it: each error of an invalid project at its file:line:col."""
+    if isinstance(error, ProjectInvalid):
+        return "\n".join(str(problem) for problem in error.errors if not problem.is_warning)
+    return str(error)
 
 
 def _grace(snapshot: Snapshot) -> dt.timedelta:
     return dt.timedelta(days=snapshot.config.collector.version_grace_days)
 
 
-def is_survey_change(project: Path) -> Callable[[watchfiles.Change, str], bool]:
+def survey_change_filter(project: Path) -> Callable[[watchfiles.Change, str], bool]:
     """A watch filter taking `sitegen.yaml` and the survey files of `project` (resolved), and nothing else: the store
     beside them changes with every answer."""
     config, surveys = project / CONFIG_FILE, project / SURVEYS_DIR
@@ -198,7 +199,8 @@ async def follow_files(served: ServedSurveys, stop: asyncio.Event) -> None:
     replacing the file is seen too. Changes that come during a reload are kept by the watcher for the next round.
     """
     paths = [path for path in (served.project, served.project / SURVEYS_DIR) if path.is_dir()]
+    is_wanted = survey_change_filter(served.project)
     async for _ in watchfiles.awatch(
-        *paths, watch_filter=is_survey_change(served.project), debounce=300, step=20, stop_event=stop, recursive=False
+        *paths, watch_filter=is_wanted, debounce=300, step=20, stop_event=stop, recursive=False
     ):
         await served.reload()
