@@ -27,6 +27,8 @@ from sitegen.refusals import MESSAGES, NON_TEXT, Refused, first_refused_characte
 
 HONEYPOT_FIELD = "_website"
 """A field hidden from people; a bot that fills it is refused (see collector)."""
+VERSION_FIELD = "v"
+"""The survey version the form was built from: the collector checks the answers against that version."""
 RESPONSE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """The whole id (`fullmatch`: `$` would let a trailing line break through)."""
 RECORDED_META = ("user_agent",)
@@ -250,7 +252,7 @@ def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, s
         fields.setdefault(name, []).append(value)
     problems: list[Problem] = []
     single: dict[str, Any] = {}
-    for name in ("rid", "lang", *survey.hidden):
+    for name in ("rid", "lang", VERSION_FIELD, *survey.hidden):
         values = fields.pop(name, [])
         if len(values) > 1:
             problems.append(Problem(name, "one_value"))
@@ -278,14 +280,18 @@ def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, s
 
 
 def read_json(survey: Survey, languages: list[str], document: Any) -> Submission:
-    """A JSON body `{"rid", "lang", "meta": {...}, "answers": {...}}`."""
+    """A JSON body `{"rid", "lang", "v", "meta": {...}, "answers": {...}}`."""
     if (
         not isinstance(document, dict)
         or not isinstance(document.get("answers", {}), dict)
         or not isinstance(document.get("meta", {}), dict)
     ):
         raise InvalidSubmission([Problem("answers", "not_an_object")])
-    unknown = [Problem(key, "unknown_field") for key in document if key not in ("rid", "lang", "meta", "answers")]
+    unknown = [
+        Problem(key, "unknown_field")
+        for key in document
+        if key not in ("rid", "lang", VERSION_FIELD, "meta", "answers")
+    ]
     raw: dict[str, Any] = {}
     for name, value in document.get("answers", {}).items():
         if isinstance(value, dict):

@@ -14,6 +14,7 @@ from sitegen.errors import SiteError, SitegenError
 CONFIG_FILE = "sitegen.yaml"
 OUTPUT_DIR = "output"
 TEMPLATES_DIR = "templates"
+SURVEYS_DIR = "surveys"
 SOURCE_FOLDERS = ("content", "surveys", TEMPLATES_DIR, "data")
 """The folders a build reads (templates/ holds static/ too): nothing in them may resolve outside the project."""
 _TRANSLATED_PAGE = re.compile(r"^(?P<slug>.+)\.(?P<lang>[a-z]{2,3})$")
@@ -75,7 +76,7 @@ def find_project(directory: Path) -> ProjectFiles:
         standards=_yaml_files(content / "standards"),
         guides=_yaml_files(content / "onboarding"),
         scorecards=_yaml_files(content / "scorecards"),
-        surveys=_yaml_files(root / "surveys"),
+        surveys=_yaml_files(root / SURVEYS_DIR),
         pages=_page_files(content / "pages"),
     )
 

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from sitegen.build import RenderCache, render_site
 from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_now
 from sitegen.collector.guards import RateLimiter, SecurityHeaders
+from sitegen.collector.snapshots import ServedSurveys
 from sitegen.collector.writer import BatchWriter
 from sitegen.errors import ProjectInvalid
 from sitegen.language_choice import CHOICE_COOKIE, preferred_language
@@ -212,13 +213,7 @@ def create_preview_app(
     async def reload_js(request: Request) -> Response:
         return Response(RELOAD_JS, media_type="text/javascript")
 
-    def refresh_collector(app: Starlette, store: ResponseStore, writer: BatchWriter, limiter: RateLimiter) -> None:
-        if preview.site is not None:
-            collector = Collector(preview.site, store, writer, limiter, utc_now)
-            collector.tree_prefixes = {PUBLIC: "", INTRANET: INTRANET_PREFIX}
-            app.state.collector = collector
-
-    async def watch(app: Starlette, store: ResponseStore, writer: BatchWriter, limiter: RateLimiter) -> None:
+    async def watch(surveys: ServedSurveys, store: ResponseStore) -> None:
         """Rebuild on every source change, and on store changes that added responses.
 
         Reading the store for the scorecards touches SQLite's side files
@@ -235,8 +230,8 @@ def create_preview_app(
             if is_store_only and count == seen:
                 continue
             seen = count
-            if await asyncio.to_thread(preview.rebuild):
-                refresh_collector(app, store, writer, limiter)
+            if await asyncio.to_thread(preview.rebuild) and preview.site is not None:
+                surveys.install(preview.site)
             preview.publish()
 
     @contextlib.asynccontextmanager
@@ -247,8 +242,9 @@ def create_preview_app(
         store = ResponseStore.open(store_url or config.store, site.files.root)
         writer = BatchWriter(store)
         limiter = RateLimiter(config.collector.rate_limit.per_hour, config.collector.rate_limit.burst)
-        refresh_collector(app, store, writer, limiter)
-        watcher = asyncio.create_task(watch(app, store, writer, limiter))
+        surveys = ServedSurveys(project, site, utc_now, {PUBLIC: "", INTRANET: INTRANET_PREFIX}, keeper=store)
+        app.state.collector = Collector(surveys, store, writer, limiter, utc_now)
+        watcher = asyncio.create_task(watch(surveys, store))
         try:
             yield
         finally:

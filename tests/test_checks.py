@@ -257,7 +257,7 @@ def test_a_hidden_field_label_without_a_translation_warns(minimal_project: Path,
     ]
 
 
-@pytest.mark.parametrize("name", ["rid", "lang"])
+@pytest.mark.parametrize("name", ["rid", "lang", "v"])
 def test_a_hidden_field_cannot_take_a_reserved_form_field_name(
     minimal_project: Path, problems: Problems, name: str
 ) -> None:
@@ -267,7 +267,7 @@ def test_a_hidden_field_cannot_take_a_reserved_form_field_name(
     ]
 
 
-@pytest.mark.parametrize("name", ["rid", "lang"])
+@pytest.mark.parametrize("name", ["rid", "lang", "v"])
 def test_a_question_cannot_take_a_reserved_form_field_name(
     minimal_project: Path, problems: Problems, name: str
 ) -> None:

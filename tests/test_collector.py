@@ -293,5 +293,7 @@ def test_with_a_collector_url_the_thank_you_page_is_on_the_site(minimal_project:
     assert answer.headers["location"] == "https://saulite.example/lv/surveys/after-visit/thanks/"
 
 
-def test_healthz(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+def test_healthz_names_the_version_of_each_survey_it_checks_answers_against(client: TestClient) -> None:
+    answer = client.get("/healthz").json()
+    assert answer["status"] == "ok" and list(answer["surveys"]) == ["after-visit"]
+    assert len(answer["surveys"]["after-visit"]) == 16

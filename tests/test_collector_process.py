@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import functools
+import itertools
 import os
 import resource
 import signal
@@ -12,7 +15,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -276,6 +281,169 @@ def test_the_rate_limit_believes_x_forwarded_for_only_from_trusted_proxies(
     finally:
         stop(collector)
     assert [answer.status_code for answer in answers] == statuses
+
+
+# ---- following the survey file under load ------------------------------------------------------
+
+COFFEE = "  - id: coffee\n    type: rating\n    points: 5\n    label: {lv: Kafija, en: The coffee}\n"
+TEA = "      - {id: tea, label: {lv: Tēju, en: Tea}}\n"
+
+
+POSTS_BETWEEN_EDITS = 300
+
+
+@dataclass(frozen=True)
+class SurveyEdit:
+    """One save of surveys/after-visit.yaml (each `old` text replaced by its `new`), and whether the version it makes
+    asks about the coffee; a broken one must not be taken. Each keeps what earlier answers mean (a choice, a question,
+    a wider limit), as edits of a survey with answers must, yet makes a new version."""
+
+    replacements: tuple[tuple[str, str], ...]
+    is_broken: bool = False
+    has_coffee: bool = True
+
+
+SURVEY_EDITS = [
+    SurveyEdit((("      - {id: cup,", TEA + "      - {id: cup,"),), has_coffee=False),
+    SurveyEdit((("points: 5", "points: [5"),), is_broken=True),  # a typo
+    SurveyEdit((("points: [5", "points: 5"), ("  - id: visited_at\n", COFFEE + "  - id: visited_at\n"))),
+    SurveyEdit((("    max_picks: 2\n", "    max_picks: 3\n"),)),  # a wider limit
+    SurveyEdit((("    max: 100\n", "    max: 1000\n"),)),
+]
+
+
+def edited(text: str, survey_edit: SurveyEdit) -> str:
+    for old, new in survey_edit.replacements:
+        assert old in text, f"{old!r} is not in the survey"
+        text = text.replace(old, new, 1)
+    return text
+
+
+class Output:
+    """What a running collector prints, read line by line as it comes, so a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, args=(process,))
+        self.reader.start()
+
+    def _read(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line.decode("utf-8", "replace"))
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write `path` as an editor saves: a file beside it renamed over it, so it is never seen half written."""
+    partial = path.with_name(path.name + ".saving")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def served_version(port: int) -> str:
+    return str(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()["surveys"]["after-visit"])
+
+
+def test_eight_threads_posting_while_the_survey_file_is_edited_lose_nothing_and_get_no_500(
+    project: Path, store_url: str
+) -> None:
+    port = free_port()
+    process = start_collector(project, port, store_url)
+    output = Output(process)
+    versions = [(served_version(port), False)]  # each version served, and whether it asks about the coffee
+    answered: list[tuple[str, int, str]] = []  # (rid, status, version named)
+    failures: list[str] = []
+    lock = threading.Lock()
+    stop_sending = threading.Event()
+
+    def send(worker: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for number in itertools.count():
+                if stop_sending.is_set():
+                    return
+                rid = f"edit-{worker:02d}-{number:06d}"
+                version, has_coffee = versions[number % len(versions)]
+                named = "" if number % 7 == 0 else version  # now and then no version, as from an API client
+                answers: dict[str, object] = {"recommend": number % 11, "extras": ["cake"]}  # fit every version
+                if has_coffee and named:
+                    answers["coffee"] = 1 + number % 5
+                if named:
+                    answers.update(channel="friends", visits=number % 100)
+                try:
+                    if number % 2:
+                        body = {"rid": rid, "lang": "en", "answers": answers, **({"v": named} if named else {})}
+                        answer = client.post("/s/after-visit", json=body)
+                    else:
+                        pairs = [("rid", rid), ("lang", "en"), *([("v", named)] if named else [])]
+                        for name, value in answers.items():
+                            pairs += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
+                        answer = client.post(
+                            "/s/after-visit",
+                            content=urlencode(pairs),
+                            headers={"content-type": "application/x-www-form-urlencoded"},
+                        )
+                except httpx.HTTPError as error:
+                    with lock:
+                        failures.append(f"{rid}: {error!r}")
+                    continue
+                with lock:
+                    answered.append((rid, answer.status_code, named))
+                    if answer.status_code not in (201, 303):
+                        failures.append(f"{rid} named {named!r}: {answer.status_code} {answer.text[:300]}")
+
+    def has_posts(count: int) -> bool:
+        return len(answered) >= count
+
+    def has_more_errors(seen: int) -> bool:
+        return output.count("surveys/after-visit.yaml:") > seen
+
+    def serves_another_version(seen: str) -> bool:
+        return served_version(port) != seen
+
+    senders = [threading.Thread(target=send, args=(worker,)) for worker in range(8)]
+    for sender in senders:
+        sender.start()
+    survey = project / "surveys/after-visit.yaml"
+    try:
+        for survey_edit in SURVEY_EDITS:
+            assert await_condition(functools.partial(has_posts, POSTS_BETWEEN_EDITS * len(versions)), 60)
+            before, errors = versions[-1][0], output.count("surveys/after-visit.yaml:")
+            replace_file(survey, edited(survey.read_text(encoding="utf-8"), survey_edit))
+            if survey_edit.is_broken:
+                assert await_condition(functools.partial(has_more_errors, errors), 20), "the typo was not reported"
+                assert served_version(port) == before
+            else:
+                assert await_condition(functools.partial(serves_another_version, before), 20), "the edit was not taken"
+                versions.append((served_version(port), survey_edit.has_coffee))
+        assert await_condition(functools.partial(has_posts, POSTS_BETWEEN_EDITS * (len(versions) + 1)), 60)
+    finally:
+        stop_sending.set()
+        for sender in senders:
+            sender.join(timeout=60)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        output.reader.join(timeout=30)
+        assert process.stdout is not None
+        process.stdout.close()
+
+    store = ResponseStore.open(store_url, project)
+    try:
+        stored = {response.id: response.survey_version for response in store.responses("after-visit")}
+    finally:
+        store.close()
+    acknowledged = [rid for rid, status, _ in answered if status in (201, 303)]
+    statuses = collections.Counter(status for _, status, _ in answered)
+    print(f"{len(answered)} posts, {len(versions) - 1} reloads, statuses {dict(statuses)}, {len(failures)} failures")
+    assert statuses[500] == 0 and not failures, failures[:5]
+    assert not set(acknowledged) - set(stored), "acknowledged answers were lost"
+    assert len(stored) == len(acknowledged)
+    assert set(stored.values()) <= {version for version, _ in versions}
+    named_and_kept = {rid: named for rid, _, named in answered if named}
+    assert all(stored[rid] == named for rid, named in named_and_kept.items()), "a row is not stored with its version"
+    assert "Traceback" not in "".join(output.lines)
 
 
 @pytest.fixture

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from conftest import run
 
 from sitegen.answers import Submission
 from sitegen.collector.dedupe import WINDOW_SECONDS, RecentPosts, post_key
-
-T = TypeVar("T")
-
-
-def run(scenario: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine on a loop of its own thread (a browser test's Playwright may hold this thread's loop)."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, scenario).result()
-
 
 SUBMISSION = Submission("after-visit", "made-up-1", "en", {"location": "jelgava"}, {"recommend": 9}, False)
 

@@ -30,6 +30,8 @@ import yaml
 from playwright.sync_api import Browser, Page, expect
 
 from sitegen.build import build_project
+from sitegen.site import load_site
+from sitegen.versions import survey_version
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SURVEYS = {
@@ -55,6 +57,12 @@ Answers = tuple[tuple[str, str], ...]
 def tree_of(survey_id: str) -> str:
     """Customer surveys are on the public site, employee surveys on the intranet."""
     return "public" if SURVEYS[survey_id]["audience"] == "customer" else "intranet"
+
+
+@functools.cache
+def survey_versions() -> dict[str, str]:
+    """The version each survey's page states in its hidden `v`: the one the collector stores its answers under."""
+    return {source.model.id: survey_version(source.model) for source in load_site(REPOSITORY).surveys}
 
 
 def follow_ups_of(survey_id: str) -> list[dict[str, Any]]:
@@ -499,7 +507,7 @@ def test_every_example_survey_is_answered_in_full_with_and_without_javascript() 
 
 
 @pytest.mark.parametrize("respondent", WITH_SCRIPT, ids=respondent_id)
-def test_with_javascript_the_form_posts_exactly_the_answers_lang_rid_and_a_declared_location(
+def test_with_javascript_the_form_posts_exactly_the_answers_lang_version_rid_and_a_declared_location(
     open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent
 ) -> None:
     page = open_page(survey_url(sites, respondent.survey, respondent.lang, respondent.query))
@@ -510,12 +518,13 @@ def test_with_javascript_the_form_posts_exactly_the_answers_lang_rid_and_a_decla
 
     fields, response_ids = without_response_id(posted_fields(sites[tree_of(respondent.survey)], respondent.survey))
     location = [("location", respondent.location)] if respondent.location else []
-    assert fields == Counter([*respondent.answers, ("lang", respondent.lang), ("_website", ""), *location])
+    form_fields = [("lang", respondent.lang), ("v", survey_versions()[respondent.survey]), ("_website", "")]
+    assert fields == Counter([*respondent.answers, *form_fields, *location])
     assert len(response_ids) == 1 and RESPONSE_ID.fullmatch(response_ids[0]), response_ids
 
 
 @pytest.mark.parametrize("respondent", WITHOUT_SCRIPT, ids=respondent_id)
-def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_ups_are_visible_and_optional(
+def test_without_javascript_the_form_posts_the_answers_lang_and_version_only_and_follow_ups_are_optional(
     open_page: Callable[..., Page], sites: dict[str, ServedTree], respondent: Respondent
 ) -> None:
     page = open_page(survey_url(sites, respondent.survey, respondent.lang, respondent.query), javascript=False)
@@ -537,7 +546,8 @@ def test_without_javascript_the_form_posts_the_answers_and_lang_only_and_follow_
     submit_and_land_on_thanks(page, respondent.survey, respondent.lang)
 
     fields = posted_fields(sites[tree_of(respondent.survey)], respondent.survey)
-    assert Counter(fields) == Counter([*respondent.answers, ("lang", respondent.lang), ("_website", "")])
+    form_fields = [("lang", respondent.lang), ("v", survey_versions()[respondent.survey]), ("_website", "")]
+    assert Counter(fields) == Counter([*respondent.answers, *form_fields])
 
 
 @pytest.mark.parametrize("respondent", WITHOUT_SCRIPT, ids=respondent_id)
@@ -628,7 +638,8 @@ def test_an_answer_typed_into_a_follow_up_is_not_posted_once_the_follow_up_hides
     submit_and_land_on_thanks(page, "after-visit", "en")
 
     fields, response_ids = without_response_id(posted_fields(sites["public"], "after-visit"))
-    assert fields == Counter([("recommend", "10"), ("email", ""), ("lang", "en"), ("_website", "")])
+    version = survey_versions()["after-visit"]
+    assert fields == Counter([("recommend", "10"), ("email", ""), ("lang", "en"), ("v", version), ("_website", "")])
     assert len(response_ids) == 1
 
 

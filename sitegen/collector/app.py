@@ -22,7 +22,6 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
@@ -33,6 +32,7 @@ from starlette.types import ASGIApp
 
 from sitegen.answers import (
     HONEYPOT_FIELD,
+    VERSION_FIELD,
     InvalidSubmission,
     MalformedJson,
     Problem,
@@ -50,7 +50,6 @@ from sitegen.collector.guards import (
     GuardedHttpProtocol,
     RateLimiter,
     SecurityHeaders,
-    allowed_origins,
     collector_headers,
     connection_cap,
     is_origin_allowed,
@@ -58,17 +57,16 @@ from sitegen.collector.guards import (
     raise_file_limit,
     read_limited,
 )
+from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.refusals import CONTROL_CHARACTERS, MESSAGES, N_
-from sitegen.render.environment import create_environment
-from sitegen.render.pages import PagePlan, render_page, site_values
-from sitegen.render.surveys import is_closed_on, open_period, survey_tree, tree_url
-from sitegen.site import Site, load_site
+from sitegen.render.pages import PagePlan, render_page
+from sitegen.render.surveys import is_closed_on, open_period, survey_tree
+from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
-from sitegen.versions import survey_version, version_of
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -79,8 +77,8 @@ CHARSETS = (None, "utf-8")
 """Form posts are UTF-8 (WHATWG URL Standard, application/x-www-form-urlencoded) and JSON is (RFC 8259 section 8.1)."""
 STORE_RETRY_SECONDS = 30
 """The Retry-After (RFC 9110 section 10.2.3) of a 503 when the store fails."""
-
-Clock = Callable[[], dt.datetime]
+SURVEY_CHANGED = N_("This survey has changed since its page was opened. Please open it again and answer its questions.")
+"""Said with the problems of a post whose form names a version of the survey that is no longer taken."""
 
 
 def utc_now() -> dt.datetime:
@@ -89,9 +87,9 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class Collector:
-    """Everything a request needs, built once when the app starts."""
+    """What every request shares: the surveys served (a snapshot, swapped whole on an edit), the store, the guards."""
 
-    site: Site
+    surveys: ServedSurveys
     store: ResponseStore
     writer: BatchWriter
     limiter: RateLimiter
@@ -100,36 +98,16 @@ class Collector:
     """Posts without a rid of the last minutes (`sitegen.collector.dedupe`), by the collector's own clock."""
 
     def __post_init__(self) -> None:
-        config = self.site.config.model
         self.recent = RecentPosts(clock=lambda: self.clock().timestamp())
-        self.surveys: dict[str, Survey] = {source.model.id: source.model for source in self.site.surveys}
-        self.versions = {survey_id: survey_version(survey) for survey_id, survey in self.surveys.items()}
-        self.origins = allowed_origins(config)
-        self.max_body = config.collector.max_body_kb * 1024
-        self.zone = ZoneInfo(config.timezone)
-        self.environment = create_environment(self.site.files.templates)
-        # The collector's pages come from its own origin and carry its own policy as a header (which lets in the
-        # site's stylesheet); the built pages' meta policy, whose 'self' is the site, would block it.
-        self.shared = {**site_values(self.site), "content_security_policy": None}
-        self.tree_prefixes = {"public": "", "intranet": ""}
-        """Where each tree is served on the collector's own origin (the preview serves the intranet below /intranet)."""
 
-    def today(self) -> dt.date:
-        return self.clock().astimezone(self.zone).date()
+    def is_closed(self, snapshot: Snapshot, survey: Survey) -> bool:
+        return is_closed_on(survey, self.clock().astimezone(snapshot.zone).date())
 
-    def link_base(self, survey: Survey | None) -> str:
-        """Where the site's pages are, seen from the collector: same origin unless collector_url is set."""
-        config = self.site.config.model
-        tree = survey_tree(survey) if survey else "public"
-        if config.collector_url is None:
-            return self.tree_prefixes[tree]
-        return tree_url(config, tree) or tree_url(config, "public") or ""
-
-    def is_closed(self, survey: Survey) -> bool:
-        return is_closed_on(survey, self.today())
-
-    def stored_response(self, survey: Survey, submission: Submission, user_agent: str | None) -> StoredResponse:
-        """The row to keep: anonymous surveys keep only the day and no user agent."""
+    def stored_response(
+        self, snapshot: Snapshot, survey: Survey, version: str, submission: Submission, user_agent: str | None
+    ) -> StoredResponse:
+        """The row to keep, under the version its answers were checked against; anonymous surveys (by the current
+        definition, even for a form built before it became anonymous) keep only the day and no user agent."""
         meta = dict(submission.meta)
         if user_agent and not survey.is_anonymous:
             # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
@@ -137,8 +115,8 @@ class Collector:
         return StoredResponse(
             id=submission.response_id,
             survey_id=survey.id,
-            survey_version=self.versions[survey.id],
-            submitted_at=kept_moment(survey, self.clock(), self.zone),
+            survey_version=version,
+            submitted_at=kept_moment(survey, self.clock(), snapshot.zone),
             lang=submission.lang,
             meta=meta,
             answers=submission.answers,
@@ -169,7 +147,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def _page(
-    collector: Collector,
+    snapshot: Snapshot,
     status: int,
     survey: Survey | None,
     lang: str,
@@ -180,11 +158,11 @@ def _page(
 ) -> Response:
     """A page in the site's look and the respondent's language."""
     tree = survey_tree(survey) if survey else "public"
-    base = collector.link_base(survey)
+    base = snapshot.link_base(survey)
     survey_url = f"{base}/{lang}/surveys/{survey.id}/" if survey and status != 404 else None
     values = {"heading": heading, "paragraphs": list(paragraphs), "problems": list(problems), "survey_url": survey_url}
     plan = PagePlan(tree, lang, "", "collector.html", values)
-    html = render_page(collector.environment, collector.shared, plan, collector.site.files.root, link_base=base)
+    html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
@@ -205,7 +183,7 @@ def _problem_json(
 
 
 def _refuse(
-    collector: Collector,
+    snapshot: Snapshot,
     request: Request,
     status: int,
     survey: Survey | None,
@@ -221,15 +199,15 @@ def _refuse(
     """
     if _wants_json(request):
         return _problem_json(status, title, detail, headers=headers)
-    lang = lang or _page_language(collector, request)
+    lang = lang or _page_language(snapshot, request)
     ui = UiText(lang)
     paragraph = ui.gettext(detail) if translate_detail else detail
-    return _page(collector, status, survey, lang, ui.gettext(title), [paragraph] if paragraph else [], headers=headers)
+    return _page(snapshot, status, survey, lang, ui.gettext(title), [paragraph] if paragraph else [], headers=headers)
 
 
-def _page_language(collector: Collector, request: Request) -> str:
+def _page_language(snapshot: Snapshot, request: Request) -> str:
     """The page's language from `?lang=` or Accept-Language, else the site's default."""
-    languages = collector.site.languages
+    languages = snapshot.site.languages
     wanted = request.query_params.get("lang")
     if wanted in languages:
         return str(wanted)
@@ -255,12 +233,13 @@ def _problem_rows(survey: Survey, lang: str, fallback: str, problems: list[Probl
 
 async def submit(request: Request) -> Response:
     collector: Collector = request.app.state.collector
-    survey = collector.surveys.get(request.path_params["survey_id"])
+    snapshot = collector.surveys.snapshot  # read once: a reload while this request runs does not change it
+    survey = snapshot.surveys.get(request.path_params["survey_id"])
     if survey is None:
-        return _refuse(collector, request, 404, None, N_("Survey not found"), N_("There is no survey at this address."))
+        return _refuse(snapshot, request, 404, None, N_("Survey not found"), N_("There is no survey at this address."))
     if request.method != "POST":
         return _refuse(
-            collector,
+            snapshot,
             request,
             405,
             survey,
@@ -269,9 +248,9 @@ async def submit(request: Request) -> Response:
             {"Allow": "POST"},
         )
     own_origin = origin_of(str(request.base_url))
-    if not is_origin_allowed(request.headers.get("origin"), own_origin, collector.origins):
+    if not is_origin_allowed(request.headers.get("origin"), own_origin, snapshot.origins):
         return _refuse(
-            collector,
+            snapshot,
             request,
             403,
             survey,
@@ -281,7 +260,7 @@ async def submit(request: Request) -> Response:
     wait = collector.limiter.check(_client_address(request))
     if wait:
         return _refuse(
-            collector,
+            snapshot,
             request,
             429,
             survey,
@@ -293,28 +272,28 @@ async def submit(request: Request) -> Response:
     submit_body = BODY_READERS.get(media_type)
     if submit_body is None:
         return _refuse(
-            collector, request, 415, survey, N_("Unsupported media type"), N_("Send answers as a form or as JSON.")
+            snapshot, request, 415, survey, N_("Unsupported media type"), N_("Send answers as a form or as JSON.")
         )
     if charset not in CHARSETS:
         return _refuse(
-            collector, request, 415, survey, N_("Unsupported media type"), N_("Send the answers encoded as UTF-8.")
+            snapshot, request, 415, survey, N_("Unsupported media type"), N_("Send the answers encoded as UTF-8.")
         )
     try:
-        body = await read_limited(request.stream(), request.headers.get("content-length"), collector.max_body)
+        body = await read_limited(request.stream(), request.headers.get("content-length"), snapshot.max_body)
     except BodyTooLarge:
         return _refuse(
-            collector,
+            snapshot,
             request,
             413,
             survey,
             N_("Too much data"),
             N_("The answers are larger than this survey can take."),
         )
-    if collector.is_closed(survey):
-        lang = _page_language(collector, request)
+    if collector.is_closed(snapshot, survey):
+        lang = _page_language(snapshot, request)
         detail = open_period(survey, lang)
-        return _refuse(collector, request, 410, survey, N_("This survey is closed."), detail, translate_detail=False)
-    return await submit_body(collector, request, survey, body)
+        return _refuse(snapshot, request, 410, survey, N_("This survey is closed."), detail, translate_detail=False)
+    return await submit_body(collector, snapshot, request, survey, body)
 
 
 def _client_address(request: Request) -> str:
@@ -322,7 +301,7 @@ def _client_address(request: Request) -> str:
 
 
 async def _store_once(
-    collector: Collector, request: Request, survey: Survey, submission: Submission
+    collector: Collector, snapshot: Snapshot, request: Request, survey: Survey, version: str, submission: Submission
 ) -> tuple[str, bool] | Response:
     """Store a checked submission once: the id it is stored under and whether it is new, or the error answer.
 
@@ -330,7 +309,7 @@ async def _store_once(
     """
     result: bool | Response | None = None
     if submission.has_client_id:
-        result = await _store(collector, request, survey, submission)
+        result = await _store(collector, snapshot, request, survey, version, submission)
         return result if isinstance(result, Response) else (submission.response_id, result)
     key = post_key(collector.limiter.client_key(_client_address(request)), submission)
     while True:
@@ -341,21 +320,23 @@ async def _store_once(
         if earlier_id is not None:
             return earlier_id, False
     try:
-        result = await _store(collector, request, survey, submission)
+        result = await _store(collector, snapshot, request, survey, version, submission)
     finally:  # also when the client leaves: the posts waiting for this one must hear
         is_kept = isinstance(result, bool)
         collector.recent.settle(key, outcome, submission.response_id if is_kept else None)
     return result if isinstance(result, Response) else (submission.response_id, result)
 
 
-async def _store(collector: Collector, request: Request, survey: Survey, submission: Submission) -> bool | Response:
+async def _store(
+    collector: Collector, snapshot: Snapshot, request: Request, survey: Survey, version: str, submission: Submission
+) -> bool | Response:
     """Store a checked submission (False: its id was stored already), or the error answer if the store cannot."""
-    response = collector.stored_response(survey, submission, request.headers.get("user-agent"))
+    response = collector.stored_response(snapshot, survey, version, submission, request.headers.get("user-agent"))
     try:
         return await collector.writer.add(response)
     except ResponseRefused:
         return _refuse(
-            collector,
+            snapshot,
             request,
             422,
             survey,
@@ -365,7 +346,7 @@ async def _store(collector: Collector, request: Request, survey: Survey, submiss
         )
     except StoreUnavailable:
         return _refuse(
-            collector,
+            snapshot,
             request,
             503,
             survey,
@@ -376,50 +357,60 @@ async def _store(collector: Collector, request: Request, survey: Survey, submiss
         )
 
 
-async def _submit_form(collector: Collector, request: Request, survey: Survey, body: bytes) -> Response:
+async def _submit_form(
+    collector: Collector, snapshot: Snapshot, request: Request, survey: Survey, body: bytes
+) -> Response:
     try:
         text = body.decode("utf-8")
         # errors="strict": a percent-encoded byte sequence that is not UTF-8 is refused, not turned into U+FFFD.
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError):
-        return _refuse(collector, request, 400, survey, N_("Bad request"), N_("The form could not be read."))
-    languages = collector.site.languages
+        return _refuse(snapshot, request, 400, survey, N_("Bad request"), N_("The form could not be read."))
+    languages = snapshot.site.languages
     posted_lang = next((value for name, value in pairs if name == "lang" and value in languages), languages[0])
-    thanks = f"{collector.link_base(survey)}/{posted_lang}/surveys/{survey.id}/thanks/"
+    thanks = f"{snapshot.link_base(survey)}/{posted_lang}/surveys/{survey.id}/thanks/"
     if any(name == HONEYPOT_FIELD and value for name, value in pairs):
         return RedirectResponse(thanks, status_code=303)  # a bot: pretend, keep nothing
+    posted_version = next((value for name, value in pairs if name == VERSION_FIELD), None)
+    checked = collector.surveys.choose_version(snapshot, survey.id, posted_version)
     try:
-        submission = read_form(survey, languages, pairs)
+        submission = read_form(checked.survey, languages, pairs)
     except InvalidSubmission as invalid:
-        rows = _problem_rows(survey, posted_lang, languages[0], invalid.problems)
-        heading = UiText(posted_lang).gettext("Please check your answers")
-        return _page(collector, 422, survey, posted_lang, heading, problems=rows)
-    stored = await _store_once(collector, request, survey, submission)
+        rows = _problem_rows(checked.survey, posted_lang, languages[0], invalid.problems)
+        ui = UiText(posted_lang)
+        changed = [ui.gettext(SURVEY_CHANGED)] if checked.is_stale else []
+        return _page(snapshot, 422, survey, posted_lang, ui.gettext("Please check your answers"), changed, rows)
+    stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
     if isinstance(stored, Response):
         return stored
     return RedirectResponse(
-        f"{collector.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
+        f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
 
 
-async def _submit_json(collector: Collector, request: Request, survey: Survey, body: bytes) -> Response:
+async def _submit_json(
+    collector: Collector, snapshot: Snapshot, request: Request, survey: Survey, body: bytes
+) -> Response:
     try:
         document = parse_json(body)
     except MalformedJson as malformed:
         return _problem_json(400, "Malformed JSON", f"{malformed}.")
+    posted_version = document.get(VERSION_FIELD) if isinstance(document, dict) else None
+    checked = collector.surveys.choose_version(snapshot, survey.id, posted_version)
     try:
-        submission = read_json(survey, collector.site.languages, document)
+        submission = read_json(checked.survey, snapshot.site.languages, document)
     except InvalidSubmission as invalid:
         errors = [{"field": p.field, "code": p.code, "message": p.message} for p in invalid.problems]
-        return _problem_json(422, "Invalid answers", f"{len(errors)} answer(s) could not be accepted.", errors)
-    stored = await _store_once(collector, request, survey, submission)
+        detail = f"{len(errors)} answer(s) could not be accepted." + (f" {SURVEY_CHANGED}" if checked.is_stale else "")
+        return _problem_json(422, "Invalid answers", detail, errors)
+    stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
     if isinstance(stored, Response):
         return stored
     response_id, is_new = stored
     return JSONResponse({"id": response_id, "status": "stored" if is_new else "already stored"}, status_code=201)
 
 
-BODY_READERS: dict[str, Callable[[Collector, Request, Survey, bytes], Awaitable[Response]]] = {
+BODY_READERS: dict[str, Callable[[Collector, Snapshot, Request, Survey, bytes], Awaitable[Response]]] = {
     FORM: _submit_form,
     JSON: _submit_json,
 }
@@ -427,7 +418,9 @@ BODY_READERS: dict[str, Callable[[Collector, Request, Survey, bytes], Awaitable[
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+    """Up, and which version of each survey it checks answers against (an edit taken shows here)."""
+    collector: Collector = request.app.state.collector
+    return JSONResponse({"status": "ok", "surveys": dict(collector.surveys.snapshot.versions)})
 
 
 async def _forget_departed_client(request: Request, exc: Exception) -> Response:
@@ -438,7 +431,11 @@ async def _forget_departed_client(request: Request, exc: Exception) -> Response:
 def create_app(
     project: Path, store_url: str | None = None, clock: Clock = utc_now, limiter: RateLimiter | None = None
 ) -> ASGIApp:
-    """The collector for the project in `project`, with its guards; the store from sitegen.yaml unless `store_url`."""
+    """The collector for the project in `project`, with its guards; the store from sitegen.yaml unless `store_url`.
+
+    It follows the survey files and sitegen.yaml while it runs (`sitegen.collector.snapshots`); the store, the rate
+    limit and the headers are taken from the project as it was at start.
+    """
     site = load_site(project)
     config = site.config.model
 
@@ -446,22 +443,37 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         anonymous = [source.model.id for source in site.surveys if source.model.is_anonymous]
         store = ResponseStore.open(store_url or config.store, site.files.root, anonymous_surveys=anonymous)
-        store.record_versions([version_of(source.model, clock()) for source in site.surveys])
         writer = BatchWriter(store)
         rate = config.collector.rate_limit
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
-        app.state.collector = Collector(site, store, writer, client_limiter, clock)
+        surveys = ServedSurveys(project, site, clock, keeper=store)
+        app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
+        stop_watching = asyncio.Event()
+        watcher = asyncio.create_task(follow_files(surveys, stop_watching))
+        await asyncio.sleep(0)  # the watcher's first step registers its watches: an edit right after start is seen
         try:
             yield
         finally:
-            writer.close()
-            store.close()
+            stop_watching.set()
+            try:
+                await watcher
+            finally:
+                writer.close()
+                store.close()
 
     routes = [Route("/s/{survey_id}", submit, methods=ALL_METHODS), Route("/healthz", health, methods=["GET", "HEAD"])]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ClientDisconnect: _forget_departed_client})
     return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
 
 
+LOG_CONFIG = {
+    **uvicorn.config.LOGGING_CONFIG,
+    "loggers": {
+        **uvicorn.config.LOGGING_CONFIG["loggers"],
+        "sitegen": {"handlers": ["default"], "level": "INFO", "propagate": False},
+    },
+}
+"""uvicorn's logging, with the collector's own lines (errors, refused rows, surveys reloaded) in the same form."""
 PROJECT_VARIABLE = "SITEGEN_PROJECT"
 STORE_VARIABLE = "SITEGEN_STORE"
 
@@ -469,9 +481,10 @@ STORE_VARIABLE = "SITEGEN_STORE"
 def app_from_environment() -> ASGIApp:
     """The app for uvicorn's worker processes, which can only import it by name.
 
-    The project's models, templates and libraries live as long as the process:
-    frozen out of the garbage collector's full passes, which otherwise stall
-    every request in flight for about 100 ms now and then.
+    The project's models, templates and libraries as loaded at start (most
+    live as long as the process) are frozen out of the garbage collector's
+    full passes, which otherwise stall every request in flight for about
+    100 ms now and then.
     """
     app = create_app(Path(os.environ[PROJECT_VARIABLE]), os.environ.get(STORE_VARIABLE) or None)
     gc.freeze()
@@ -506,4 +519,5 @@ def serve(project: Path, host: str, port: int, store_url: str | None, workers: i
         server_header=False,
         access_log=False,
         log_level="info",
+        log_config=LOG_CONFIG,
     )

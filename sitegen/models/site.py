@@ -86,6 +86,8 @@ class Collector(StrictModel):
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     max_connections: int = Field(default=4096, ge=16)  # past it the longest-idle connection is closed
     timeouts: Timeouts = Timeouts()
+    # Days a form built from an earlier version of a survey is still checked against that version.
+    version_grace_days: int = Field(default=7, ge=0)
 
 
 class SiteConfig(StrictModel):

@@ -17,7 +17,7 @@ from sitegen.models.common import Slug, StrictModel, Text
 
 JOURNEY_STAGES = ("awareness", "research", "choice", "order", "purchase", "use", "review", "return")
 CONDITION_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in")
-RESERVED_FIELD_NAMES = ("rid", "lang")
+RESERVED_FIELD_NAMES = ("rid", "lang", "v")
 """Form fields the collector contract uses itself; no question or hidden field may take them."""
 
 Scalar = bool | int | float | str

@@ -21,6 +21,7 @@ from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.refusals import MESSAGES
 from sitegen.render import INTRANET, PUBLIC
+from sitegen.versions import survey_version
 
 
 def survey_tree(survey: Survey) -> str:
@@ -126,6 +127,7 @@ def survey_values(
         "location": location,
         "is_closed": is_closed_on(survey, build_day),
         "form_action": form_action(config, survey),
+        "version": survey_version(survey),
         "open_period": open_period(survey, lang),
         "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
