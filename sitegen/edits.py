@@ -153,7 +153,7 @@ def _judge_question(
     if is_reread and first_of_current is not None:
         judgement.changed[question.id] = first_of_current
     for (change, source), versions in concerned.items():
-        answers = change.concerns if change.concerns is not None else history.answer_count(survey.id, versions, source)
+        answers = _concerned(survey.id, versions, source, change, history)
         judgement.breaking.append(
             Breaking(question.id, (*loc, change.key), change.reason, REMEDIES[change.remedy], answers)
         )
@@ -251,6 +251,26 @@ def _removed(
             "keep it with 'retired: true', or give its new id " + REMEDIES["renamed"].removeprefix("name "),
             answers,
         )
+
+
+def _concerned(survey_id: str, versions: list[str], source: str, change: Change, history: History) -> int:
+    """How many stored answers a change concerns: those that chose a removed id, those a narrower show_if skips,
+    or else every answer of the versions."""
+    if change.concerns is not None:
+        return change.concerns
+    if change.remedy != "ids":
+        return history.answer_count(survey_id, versions, source)
+    fields = [Field("version", "version", "survey_version", "text"), Field(source, "answers", source, "json")]
+    frame = history.frame(survey_id, fields)
+    given = frame[frame["version"].isin(versions) & frame[source].notna()][source]
+    return sum(_names_any(value, change.needs) for value in given)
+
+
+def _names_any(answer: Any, ids: frozenset[Any]) -> bool:
+    """Whether an answer is, lists or (a matrix) has a row for one of `ids`."""
+    if isinstance(answer, (list, dict)):
+        return any(item in ids for item in answer)
+    return answer in ids
 
 
 def _skipped(survey_id: str, version: str, source: str, condition: Condition, history: History) -> int:
