@@ -417,3 +417,11 @@ def test_a_retired_question_leaves_the_form_and_the_collector_refuses_it(minimal
     build_project(minimal_project, as_of=dt.date(2026, 6, 1))
     page = (minimal_project / "output/public/en/surveys/after-visit/index.html").read_text(encoding="utf-8")
     assert 'name="recommend"' in page and 'name="extras"' not in page
+
+
+def test_a_removed_choice_counts_only_the_answers_that_chose_it(answered: Path) -> None:
+    problems = edited(answered, ("      - {id: beans, label: {lv: Kafijas pupiņas, en: Coffee beans}}\n", ""))
+    assert [re.sub(r"; say.*", "", problem) for problem in problems] == [
+        "surveys/after-visit.yaml:41:7: questions[6].choices: the choice 'beans' was removed, which changes what 1 "
+        "stored answer meant"
+    ]
