@@ -107,7 +107,7 @@ schema_version = Table(
 
 
 VERSION_INDEXES = [
-    Index(f"ix_{kept.name}_survey_version", kept.c.survey_id, kept.c.survey_version)
+    Index(f"ix_{kept.name}_survey_version", kept.c.survey_id, kept.c.survey_version, kept.c.submitted_at)
     for kept in (responses, anonymous_responses)
 ]
 """How many answers each version has (`sitegen check` asks on every load) is read from these, not the rows."""
