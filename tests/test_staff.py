@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,6 +255,12 @@ def test_signed_in_staff_read_the_intranet_privately(client: TestClient) -> None
     assert page.status_code == 200 and "For staff" in page.text
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+def test_an_intranet_not_built_yet_is_not_found(client: TestClient, minimal_project: Path) -> None:
+    shutil.rmtree(minimal_project / "output")
+    sign_in(client)
+    assert client.get("/intranet/en/").status_code == 404
 
 
 def test_signing_in_returns_to_the_page_asked_for(client: TestClient) -> None:

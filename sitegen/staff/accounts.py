@@ -181,14 +181,12 @@ class StaffAccounts:
 
     def record_failure(self, email: str, now: dt.datetime, max_failures: int, lockout: dt.timedelta) -> None:
         """Count a wrong password; the last of `max_failures` in a row locks the account for `lockout`."""
-        with self._writing() as connection:
-            failed = connection.scalar(select(staff.c.failed_logins).where(staff.c.email == email))
-            if failed is None:
-                return
-            values = {"failed_logins": failed + 1}
-            if failed + 1 >= max_failures:
-                values = {"failed_logins": 0, "locked_until": now + lockout}
-            connection.execute(update(staff).where(staff.c.email == email).values(**values))
+        account = staff.c.email == email
+        with self._writing() as connection:  # counted in the database: two tries at once both count
+            connection.execute(update(staff).where(account).values(failed_logins=staff.c.failed_logins + 1))
+            failed = connection.scalar(select(staff.c.failed_logins).where(account))
+            if failed is not None and failed >= max_failures:
+                connection.execute(update(staff).where(account).values(failed_logins=0, locked_until=now + lockout))
 
     def record_success(self, email: str) -> None:
         with self._writing() as connection:

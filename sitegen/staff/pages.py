@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -169,11 +169,15 @@ class IntranetFiles:
     """The built intranet (`output/intranet/`), to signed-in staff only; the pages' own meta policy applies."""
 
     def __init__(self, directory: Path) -> None:
+        self.directory = directory
         self.files = StaticFiles(directory=directory, html=True, check_dir=False)
         self.headers = [(b"cache-control", b"no-store"), (b"content-security-policy", b"frame-ancestors 'none'")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         require_staff(Request(scope, receive))
+        if not self.directory.is_dir():  # not built yet: StaticFiles would fail with a 500
+            await PlainTextResponse("The intranet has not been built yet.", 404, headers=PRIVATE)(scope, receive, send)
+            return
 
         async def send_private(message: Any) -> None:
             if message["type"] == "http.response.start":
