@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -26,6 +26,8 @@ from sitegen.site import load_site
 
 if TYPE_CHECKING:
     from sitegen.interchange import Format
+    from sitegen.site import Site
+    from sitegen.staff.accounts import StaffAccounts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -298,6 +300,11 @@ def versions(project: Path, survey_id: str | None) -> None:
         (row.survey_id, row.question_id, row.version, f"{row.answers}", _day(row.first, zone), _day(row.last, zone))
         for row in rows
     ]
+    _echo_table(table)
+
+
+def _echo_table(table: Sequence[tuple[str, ...]]) -> None:
+    """Rows of cells in columns as wide as their widest cell; the first row names them."""
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
@@ -305,3 +312,109 @@ def versions(project: Path, survey_id: str | None) -> None:
 
 def _day(moment: dt.datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).date().isoformat() if moment else "-"
+
+
+@main.group()
+def staff() -> None:
+    """Manage the staff accounts that sign in to the collector's /staff/ pages and intranet."""
+
+
+def _staff_accounts(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `command(site, accounts, ...)` with the project's site and the accounts in its store."""
+
+    @functools.wraps(command)
+    def wrapper(project: Path, *args: Any, **kwargs: Any) -> Any:
+        from sitegen.interchange import open_store
+        from sitegen.staff.accounts import StaffAccounts
+
+        site = load_site(project)
+        with open_store(site) as store:
+            return command(site, StaffAccounts(store.engine), *args, **kwargs)
+
+    return wrapper
+
+
+def _new_password(from_stdin: bool) -> str:
+    """A password from one line of standard input (scripts), or typed twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+PASSWORD_STDIN = click.option(
+    "--password-stdin", "from_stdin", is_flag=True, help="Read the password from one line of standard input."
+)
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice(["owner", "manager", "staff"]), required=True, help="What the account may do."
+)
+@click.option(
+    "--location",
+    "locations",
+    multiple=True,
+    metavar="LOCATION",
+    help="A location the account sees (repeat for more): a value of the surveys' hidden 'location' field.",
+)
+@PASSWORD_STDIN
+@click.pass_obj
+@handle_user_errors
+@_staff_accounts
+def staff_add(
+    site: Site, accounts: StaffAccounts, email: str, role: str, locations: tuple[str, ...], from_stdin: bool
+) -> None:
+    """Add a staff account for EMAIL; asks for its password twice (at least 12 characters).
+
+    An owner sees every location and is given none; a manager needs at least
+    one --location; staff may have locations or none.
+    """
+    from sitegen.staff.accounts import new_member, site_locations
+    from sitegen.staff.auth import hash_password
+
+    member = new_member(email, role, locations, site_locations(site))
+    accounts.check_absent(member.email)
+    accounts.add(member, hash_password(_new_password(from_stdin)), dt.datetime.now(dt.UTC))
+    click.echo(f"Added {member.email} ({member.role}).")
+
+
+@staff.command("list")
+@click.pass_obj
+@handle_user_errors
+@_staff_accounts
+def staff_list(site: Site, accounts: StaffAccounts) -> None:
+    """List the staff accounts: e-mail, role and locations (never a password hash)."""
+    table = [("email", "role", "locations")]
+    table += [
+        (m.email, m.role, "all" if m.sees_everything else ", ".join(m.locations) or "-") for m in accounts.members()
+    ]
+    _echo_table(table)
+
+
+@staff.command("remove")
+@click.argument("email")
+@click.pass_obj
+@handle_user_errors
+@_staff_accounts
+def staff_remove(site: Site, accounts: StaffAccounts, email: str) -> None:
+    """Remove EMAIL's account and sign it out everywhere."""
+    accounts.remove(email)
+    click.echo(f"Removed {email.strip().lower()}; its sessions have ended.")
+
+
+@staff.command("passwd")
+@click.argument("email")
+@PASSWORD_STDIN
+@click.pass_obj
+@handle_user_errors
+@_staff_accounts
+def staff_passwd(site: Site, accounts: StaffAccounts, email: str, from_stdin: bool) -> None:
+    """Give EMAIL's account a new password (this also unlocks it) and sign it out everywhere."""
+    from sitegen.staff.accounts import StaffError
+    from sitegen.staff.auth import hash_password
+
+    if accounts.credentials(email) is None:  # before asking for a password
+        raise StaffError(f"{email.strip().lower()} has no account")
+    accounts.set_password(email, hash_password(_new_password(from_stdin)), end_sessions=True)
+    click.echo(f"Changed the password of {email.strip().lower()}; its sessions have ended.")

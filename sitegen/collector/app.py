@@ -5,7 +5,8 @@
 through the group-commit writer, and only then answers: 303 to the
 thank-you page (forms) or 201 with the id (JSON). Problems get a page in the
 respondent's language or RFC 9457 problem details. `GET /healthz` says it is up.
-The collector never serves response data.
+The collector never serves response data. Staff sign in under `/staff/` and
+read the built intranet at `/intranet/` (`sitegen.staff`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ from sitegen.refusals import CONTROL_CHARACTERS, MESSAGES, N_
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import load_site
+from sitegen.staff.accounts import StaffAccounts
+from sitegen.staff.auth import StaffDesk
+from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
 
 FORM = "application/x-www-form-urlencoded"
@@ -448,6 +452,7 @@ def create_app(
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
         surveys = ServedSurveys(project, site, clock, keeper=store)
         app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
+        app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
         await asyncio.sleep(0)  # the watcher's first step registers its watches: an edit right after start is seen
@@ -461,8 +466,13 @@ def create_app(
                 writer.close()
                 store.close()
 
-    routes = [Route("/s/{survey_id}", submit, methods=ALL_METHODS), Route("/healthz", health, methods=["GET", "HEAD"])]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ClientDisconnect: _forget_departed_client})
+    routes = [
+        Route("/s/{survey_id}", submit, methods=ALL_METHODS),
+        Route("/healthz", health, methods=["GET", "HEAD"]),
+        *staff_routes(site.files.output),
+    ]
+    handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
 
 

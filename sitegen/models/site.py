@@ -90,6 +90,14 @@ class Collector(StrictModel):
     version_grace_days: int = Field(default=7, ge=0)
 
 
+class Staff(StrictModel):
+    """How staff sign in to `sitegen collect`'s `/staff/` pages and the intranet it serves."""
+
+    max_failures: int = Field(default=5, ge=1, le=100)  # wrong passwords in a row before the account is locked
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)  # a sign-in lasts this long, then asks again
+
+
 class SiteConfig(StrictModel):
     """The settings of a whole site project."""
 
@@ -106,6 +114,7 @@ class SiteConfig(StrictModel):
     privacy: Privacy = Privacy()
     public: Public = Public()
     collector: Collector = Collector()
+    staff: Staff = Staff()
 
     @property
     def default_language(self) -> str:

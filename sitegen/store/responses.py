@@ -186,6 +186,11 @@ class ResponseStore:
             return cls.open("sqlite://", project_root)
         return cls.open(url, project_root)
 
+    @property
+    def engine(self) -> Engine:
+        """The database itself, for the other tables it keeps (`sitegen.staff.accounts`), opened and migrated."""
+        return self._engine
+
     def add(self, batch: list[StoredResponse]) -> list[bool]:
         """Store new responses in one durable transaction; per response, True if new, False if stored already.
 

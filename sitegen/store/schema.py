@@ -19,7 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
@@ -97,6 +111,31 @@ survey_versions = Table(
     Column("first_seen", UtcDateTime(), nullable=False),
 )
 
+staff = Table(
+    "staff",
+    metadata,
+    # One row per staff account (sitegen.staff.accounts); the e-mail is kept lower-cased.
+    Column("email", String(254), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("locations", Json, nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime(), nullable=True),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    # A signed-in browser: the SHA-256 of the cookie's random id (a copy of the table signs nobody in).
+    Column("id_hash", String(64), primary_key=True),
+    Column("email", String(254), ForeignKey("staff.email"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Index("ix_staff_sessions_email", "email"),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -119,6 +158,11 @@ def _versions_kept(connection: Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _staff_kept(connection: Connection) -> None:
+    staff.create(connection)
+    staff_sessions.create(connection)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step from `version - 1` to `version`."""
@@ -132,6 +176,7 @@ MIGRATIONS = [
     Migration(1, "create the responses table", lambda connection: responses.create(connection)),
     Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
     Migration(3, "keep what each survey version's answers mean", lambda connection: _versions_kept(connection)),
+    Migration(4, "keep staff accounts and their sessions", lambda connection: _staff_kept(connection)),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
