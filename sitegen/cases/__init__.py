@@ -1,0 +1,5 @@
+"""Cases: answers that ask for a reply from staff, and the history of that reply.
+
+`model` holds the rules (which step follows which, due and overdue times),
+`opening` decides which answers open a case; `sitegen.store.cases` keeps them.
+"""
