@@ -221,9 +221,12 @@ def responses() -> None:
 @click.option(
     "--skip-invalid", is_flag=True, help="Import the valid lines and report the others, instead of importing nothing."
 )
+@click.option(
+    "--open-cases", is_flag=True, help="Open a case for each new response its survey's follow_up asks one for."
+)
 @click.pass_obj
 @handle_user_errors
-def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
+def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool, open_cases: bool) -> None:
     """Import responses from JSON Lines (.jsonl, .json) or CSV (.csv) FILES.
 
     Every line is checked against its survey like an answer from the form;
@@ -239,7 +242,7 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
 
     site = load_site(project)
     with open_store(site) as store:
-        report = import_responses(site, store, list(files), skip_invalid=skip_invalid)
+        report = import_responses(site, store, list(files), skip_invalid=skip_invalid, open_cases=open_cases)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     if report.is_refused:

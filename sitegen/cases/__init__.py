@@ -3,3 +3,8 @@
 `model` holds the rules (which step follows which, due and overdue times),
 `opening` decides which answers open a case; `sitegen.store.cases` keeps them.
 """
+
+from __future__ import annotations
+
+LOCATION_FIELD = "location"
+"""The hidden field a case is filed under: the inbox lists cases by it, figures break down by it."""

@@ -12,12 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sitegen.answers import condition_holds
+from sitegen.cases import LOCATION_FIELD
 from sitegen.cases.model import CaseOpening, due_at
 from sitegen.models.survey import Survey
 from sitegen.question_types import type_of
-
-LOCATION_FIELD = "location"
-"""The hidden field a case is filed under: the inbox lists cases by location."""
 
 
 def case_opening(

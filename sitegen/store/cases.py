@@ -140,6 +140,11 @@ class CaseStore:
             connection.execute(update(cases).where(cases.c.id == case_id).values(**values))
         return self.get(case_id)
 
+    def step_count(self) -> int:
+        """How many steps all cases have taken (their openings too): what changes when any case changes."""
+        with self._engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(case_events)) or 0)
+
     def frame(self, survey_id: str) -> pd.DataFrame:
         """One row per case of a survey, oldest first, for figures: `CASE_COLUMNS`, times as UTC timestamps."""
         query = (
