@@ -156,7 +156,8 @@ class MetricKind:
     `questions` maps the metric's keys that name a question to the question
     types they accept; `check` adds the kind's own rules once those hold.
     `measure(metric, survey, timezone)` builds the kind's measure, `table`
-    the frame it is computed from (`reads_cases`: from the survey's cases, which the store then reads). `follow_ups` names further questions whose
+    the frame it is computed from (`reads_cases`: from the survey's cases,
+    which the store then reads). `follow_ups` names further questions whose
     answers are read (the comments of NPS detractors). `published_extras`
     go into `scorecard.json` beside value and n.
     """
