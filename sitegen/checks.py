@@ -375,26 +375,21 @@ def _check_segments(
 
 
 def check_measured_by(site: Site) -> Iterator[SiteError]:
-    """`measured_by: scorecard/metric` names a metric that exists."""
+    """`measured_by: scorecard/metric` (or a list of them) names metrics that exist."""
     scorecards = {source.model.id: source.model for source in site.scorecards}
     invalid_scorecards = site.invalid_ids.get(Scorecard, set())
-    for source in site.standards:
-        reference = source.model.measured_by
-        if reference is None:
-            continue
+    named = [(source, loc, reference) for source in site.standards for loc, reference in source.model.metric_refs]
+    for source, loc, reference in named:
         scorecard_id, metric_id = reference.split("/")
         scorecard = scorecards.get(scorecard_id)
         if scorecard is None and scorecard_id in invalid_scorecards:
             continue
         if scorecard is None:
-            yield source.error(
-                ("measured_by",), f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}"
-            )
+            yield source.error(loc, f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}")
         elif scorecard.metric(metric_id) is None:
             known = [metric.id for metric in scorecard.metrics]
             yield source.error(
-                ("measured_by",),
-                f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}",
+                loc, f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}"
             )
 
 

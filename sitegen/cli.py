@@ -306,5 +306,30 @@ def versions(project: Path, survey_id: str | None) -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
+@main.group()
+def cases() -> None:
+    """Work with the cases answers open (the surveys' follow_up)."""
+
+
+@cases.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+@handle_user_errors
+def import_cases(project: Path, file: Path) -> None:
+    """Take the case steps of a JSON Lines FILE (contacted, resolved, dismissed), each on the case its response
+    opened; a step taken already is skipped, and nothing is taken while a line is invalid."""
+    from sitegen.cases.steps_file import import_steps
+    from sitegen.interchange import open_store
+
+    site = load_site(project)
+    with open_store(site) as store:
+        report = import_steps(store.cases, file)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    click.echo(f"Took {report.taken} case steps; {report.skipped} taken already.")
+    if report.problems:
+        sys.exit(1)
+
+
 def _day(moment: dt.datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).date().isoformat() if moment else "-"

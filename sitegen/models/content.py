@@ -30,8 +30,18 @@ class Standard(StrictModel):
     why: Text | None = None  # Markdown
     do: list[Text] = []
     dont: list[Text] = []
-    measured_by: MetricRef | None = None
+    measured_by: MetricRef | list[MetricRef] | None = None
+    """The metric (or metrics) that show how well the standard is kept: `<scorecard id>/<metric id>`."""
     order: int = 0
+
+    @property
+    def metric_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each metric named in `measured_by`, with the key it is written at (for errors)."""
+        if self.measured_by is None:
+            return []
+        if isinstance(self.measured_by, str):
+            return [(("measured_by",), self.measured_by)]
+        return [(("measured_by", index), reference) for index, reference in enumerate(self.measured_by)]
 
 
 class Module(StrictModel):
