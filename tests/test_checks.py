@@ -534,6 +534,13 @@ def test_measured_by_naming_an_unknown_metric_is_refused(minimal_project: Path, 
     ) == ["content/standards/greeting.yaml:11:14: measured_by: scorecard 'customer-experience' has no metric 'csat'"]
 
 
+def test_measured_by_may_list_metrics_each_checked_at_its_place(minimal_project: Path, problems: Problems) -> None:
+    new = "measured_by: [customer-experience/nps, customer-experience/csat]"
+    assert problems(minimal_project, (STANDARD, "measured_by: customer-experience/nps", new)) == [
+        "content/standards/greeting.yaml:11:40: measured_by[1]: scorecard 'customer-experience' has no metric 'csat'"
+    ]
+
+
 # A broken file's own errors are not repeated as broken references
 
 
@@ -952,4 +959,23 @@ def test_not_before_names_another_datetime_question(minimal_project: Path, probl
     assert problems(minimal_project, edit) == [
         "surveys/after-visit.yaml:53:17: questions[8].not_before: must name another datetime question of this survey"
         " (got 'visits')"
+    ]
+
+
+def test_a_cases_metric_needs_a_survey_that_opens_cases(minimal_project: Path, problems: Problems) -> None:
+    edit = add_metric("  - {id: closed, kind: cases_closed, survey: after-visit, segments: [location]}\n")
+    assert problems(minimal_project, edit) == [
+        "content/scorecards/customer-experience.yaml:11:46: metrics[1].survey: 'after-visit' opens no cases; give it"
+        " a follow_up (see README, Cases)"
+    ]
+
+
+def test_a_cases_metric_breaks_down_by_location_only(minimal_project: Path, problems: Problems) -> None:
+    edits = [
+        follow_up("  contact: email\n  due: 48 hours\n"),
+        add_metric("  - {id: to-close, kind: time_to_close, survey: after-visit, segments: [channel]}\n"),
+    ]
+    assert problems(minimal_project, *edits) == [
+        "content/scorecards/customer-experience.yaml:11:73: metrics[1].segments[0]: 'channel' is not the 'location'"
+        " hidden field of survey 'after-visit'; expected one of location"
     ]
