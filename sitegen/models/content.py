@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 from pydantic.types import StringConstraints
 
 from sitegen.models.common import Slug, StrictModel, Text
@@ -30,7 +30,13 @@ class Standard(StrictModel):
     why: Text | None = None  # Markdown
     do: list[Text] = []
     dont: list[Text] = []
-    measured_by: MetricRef | list[MetricRef] | None = None
+    measured_by: (
+        Annotated[
+            Annotated[MetricRef, Tag("one")] | Annotated[list[MetricRef], Tag("many")],
+            Discriminator(lambda value: "many" if isinstance(value, list) else "one"),
+        ]
+        | None
+    ) = None
     """The metric (or metrics) that show how well the standard is kept: `<scorecard id>/<metric id>`."""
     order: int = 0
 

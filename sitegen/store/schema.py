@@ -177,7 +177,7 @@ MIGRATIONS = [
     Migration(1, "create the responses table", lambda connection: responses.create(connection)),
     Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
     Migration(3, "keep what each survey version's answers mean", lambda connection: _versions_kept(connection)),
-    # 4 is staff accounts (branch m14-staff); renumber at merge if that lands after this.
+    # 4 is staff accounts (m14-staff, merged into main since): merged with it, a store goes 3 -> 4 -> 5.
     Migration(
         5, "keep cases and their history", lambda connection: metadata.create_all(connection, [cases, case_events])
     ),
