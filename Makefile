@@ -10,7 +10,8 @@ BIN = $(VENV)/bin
 .PHONY: site test lint install install-test system-packages
 
 site: install
-	$(BIN)/sitegen responses import data/sample-responses.jsonl
+	$(BIN)/sitegen responses import --open-cases data/sample-responses.jsonl
+	$(BIN)/sitegen cases import data/sample-case-steps.jsonl
 	$(BIN)/sitegen build
 
 test: system-packages install-test lint

@@ -89,6 +89,7 @@ HERE = Path(__file__).resolve().parent
 RESPONSES_FILE = HERE / "sample-responses.jsonl"
 ORDERS_FILE = HERE / "orders.csv"
 RECEIPTS_FILE = HERE / "receipts.csv"
+CASE_STEPS_FILE = HERE / "sample-case-steps.jsonl"
 
 # Days a café was closed, or handed out receipts without the survey's QR code.
 JELGAVA_RENOVATION = (dt.date(2025, 2, 3), dt.date(2025, 2, 26))
@@ -1328,6 +1329,77 @@ def receipts(draw: Draw) -> list[tuple[dt.date, str, int]]:
 # ---- output --------------------------------------------------------------------------
 
 
+# ---- case steps ----------------------------------------------------------------------
+
+CASE_NOTES = {
+    "contacted": (
+        ("Piezvanīju viesim un atvainojos.", "Позвонил(а) гостю и извинился(ась).", "Called the guest and apologised."),
+        ("Atbildēju e-pastā.", "Ответил(а) по электронной почте.", "Replied by e-mail."),
+    ),
+    "resolved": (
+        (
+            "Cēlonis: rinda pie kases. Izdarīts: kafija par brīvu. Novērsīs: otrs kasieris brīvdienās.",
+            "Причина: очередь на кассе. Сделано: кофе бесплатно. Предотвратит: второй кассир в выходные.",
+            "Root cause: the queue at the till. Done: a free coffee. Prevents it: a second cashier at weekends.",
+        ),
+        (
+            "Cēlonis: kļūda pasūtījumā. Izdarīts: jauns pasūtījums. Novērsīs: pasūtījumu nolasa skaļi.",
+            "Причина: ошибка в заказе. Сделано: новый заказ. Предотвратит: заказ повторяют вслух.",
+            "Root cause: a wrong order. Done: a new order. Prevents it: orders are read back aloud.",
+        ),
+    ),
+    "dismissed": (("Viesis atbildi negaida.", "Гость не ждёт ответа.", "The guest expects no reply."),),
+}
+"""Notes staff write on each step (the complaint log's resolution note names its root cause, action, prevention)."""
+MANAGERS = {"riga-centre": "Ilze", "riga-mall": "Jānis", "jelgava": "Marta"}
+
+
+def case_steps(lines: list[dict], draw: Draw) -> list[dict]:
+    """The later steps of the cases the sample's answers open (complaint-log entries; after-visit detractors who
+    left an e-mail), as `sitegen cases import` reads them; a step after the sample's last day is not taken yet."""
+    steps = []
+    end = dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time(), ZONE)
+    for line in lines:
+        answers = line["answers"]
+        if line["survey"] == "complaint-log":
+            took = complaint_hours(answers)
+            if took is None:
+                continue  # not resolved yet: the case stays open
+        elif line["survey"] == "after-visit" and answers.get("recommend", 10) <= 6 and "email" in answers:
+            took = 4 + draw.uniform() * 60 if draw.chance(0.93) else None
+        else:
+            continue
+        opened = dt.datetime.fromisoformat(line["submitted_at"].replace("Z", "+00:00"))
+        who = MANAGERS[line["meta"]["location"]]
+        lang = line["lang"]
+        if took is None:
+            taken = [("dismissed", opened + dt.timedelta(hours=1 + draw.uniform() * 20))]
+        else:
+            contacted = opened + dt.timedelta(hours=took * (0.2 + 0.3 * draw.uniform()))
+            taken = [("contacted", contacted), ("resolved", opened + dt.timedelta(hours=took))]
+        for step, moment in taken:
+            if moment >= end:
+                break
+            steps.append(
+                {
+                    "response": line["id"],
+                    "step": step,
+                    "who": who,
+                    "at": moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "note": say(draw.pick(CASE_NOTES[step]), lang),
+                }
+            )
+    return steps
+
+
+def complaint_hours(answers: dict) -> float | None:
+    """Hours from receiving a complaint to resolving it, as its log entry gives them (None: not resolved)."""
+    if "resolved_at" not in answers:
+        return None
+    opened, resolved = (dt.datetime.fromisoformat(answers[key]) for key in ("opened_at", "resolved_at"))
+    return (resolved - opened).total_seconds() / 3600
+
+
 def numbered(responses: list[dict], survey: str) -> list[dict]:
     """Interchange lines in time order, with ids sample-<survey>-000001, ..."""
     responses.sort(
@@ -1366,6 +1438,11 @@ def main() -> None:
         for line in lines:
             out.write(json.dumps(line, sort_keys=True, ensure_ascii=False, separators=(", ", ": ")) + "\n")
 
+    steps = case_steps(lines, Draw("case-steps"))
+    with CASE_STEPS_FILE.open("w", encoding="utf-8", newline="\n") as out:
+        for step in steps:
+            out.write(json.dumps(step, sort_keys=True, ensure_ascii=False, separators=(", ", ": ")) + "\n")
+
     order_rows = orders(Draw("orders"))
     text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\n")
@@ -1383,6 +1460,7 @@ def main() -> None:
     for survey in generators:
         print(f"{survey}: {counts[survey]} responses", file=sys.stderr)
     print(f"{RESPONSES_FILE.name}: {len(lines)} responses (synthetic)", file=sys.stderr)
+    print(f"{CASE_STEPS_FILE.name}: {len(steps)} case steps (synthetic)", file=sys.stderr)
     print(
         (
             f"{ORDERS_FILE.name}: {len(order_rows)} orders by {len({card for card, _ in order_rows})} card holders "

@@ -188,9 +188,23 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
         answer = (_read_table if is_table else _read_one)(question, given_values, problems)
         if answer is not None and is_asked:
             answers[question.id] = answer
+    problems += _order_problems(survey, answers)
     if problems:
         raise InvalidSubmission(problems)
     return answers
+
+
+def _order_problems(survey: Survey, answers: dict[str, Any]) -> list[Problem]:
+    """`not_before`: a datetime answer that precedes the one it names (resolved before opened) is a mistake.
+
+    Both are ISO texts of the same form (`datetime-local`, wall time), so they compare as text.
+    """
+    problems = []
+    for question in survey.asked:
+        other = getattr(question, "not_before", None)
+        if other is not None and question.id in answers and other in answers and answers[question.id] < answers[other]:
+            problems.append(Problem(question.id, "before_other"))
+    return problems
 
 
 def _response_id(given: Any, problems: list[Problem]) -> str:

@@ -17,7 +17,7 @@ from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
 from sitegen.models.scorecard import BaseMetric, DataFileMetric, Scorecard, SurveyMetric, period_kind_of
 from sitegen.models.site import SiteConfig
-from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Survey
+from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
 from sitegen.question_types import choice_ids, scale_bounds, type_of
 from sitegen.validation import Source, format_field
 
@@ -88,7 +88,10 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
         yield from _check_history_keys(source, question, loc)
         if question.show_if is not None:
             yield from _check_condition(source, question, earlier, loc)
+        yield from _check_not_before(source, question, loc)
         earlier[question.id] = question
+    if survey.follow_up is not None:
+        yield from _check_follow_up(source)
 
 
 def _check_hidden_labels(source: Source[Survey]) -> Iterator[SiteError]:
@@ -174,6 +177,13 @@ def _check_condition(
         return
     if target.retired and not question.retired:
         yield source.error((*loc, "question"), f"'{condition.question}' is retired, so no one answers it now")
+    yield from _check_test(source, condition, target, loc)
+
+
+def _check_test(
+    source: Source[Survey], condition: Condition, target: BaseQuestion, loc: tuple[Any, ...]
+) -> Iterator[SiteError]:
+    """A condition's test (`le: 6`, `in: [...]`) fits the question it tests: numbers for scales, its own choices."""
     operator, value = condition.operator, condition.value
     values = value if isinstance(value, list) else [value]
     kind = target.type  # type: ignore[attr-defined]
@@ -195,6 +205,50 @@ def _check_condition(
             yield source.error(
                 (*loc, operator), f"{item:g} is outside the scale of '{target.id}' ({bounds[0]:g}-{bounds[1]:g})"
             )
+
+
+def _check_follow_up(source: Source[Survey]) -> Iterator[SiteError]:
+    """`follow_up` opens cases only on a survey that knows who answered, tests a question it asks, and names an
+    email question to answer at (a customer survey must) and a consent question to be contacted by."""
+    survey, follow_up = source.model, source.model.follow_up
+    assert follow_up is not None
+    if survey.is_anonymous:
+        yield source.error(("follow_up",), "anonymous surveys never open cases; remove 'follow_up'", at_key=True)
+        return
+    asked = {question.id: question for question in survey.asked}
+    if follow_up.when is not None:
+        tested = follow_up.when.question
+        target = asked.get(tested)
+        if target is None:
+            yield source.error(
+                ("follow_up", "when", "question"),
+                f"'{tested}' is not a question of this survey{did_you_mean(tested, asked)}",
+            )
+        else:
+            yield from _check_test(source, follow_up.when, target, ("follow_up", "when"))
+    if follow_up.contact is None and survey.audience == "customer":
+        needs = "a customer survey's follow_up needs 'contact': the email question to answer at"
+        yield source.error(("follow_up",), needs, at_key=True)
+    for key, kind in (("contact", "an email"), ("consent", "a consent")):
+        named = getattr(follow_up, key)
+        question = asked.get(named) if named is not None else None
+        if named is not None and (question is None or f"{type_of(question).name} " not in f"{kind} "):
+            found = (
+                f"not the {type_of(question).name} question '{named}'"
+                if question is not None
+                else f"'{named}' is not a question of this survey"
+            )
+            yield source.error(("follow_up", key), f"must name {kind} question, {found}")
+
+
+def _check_not_before(source: Source[Survey], question: BaseQuestion, loc: tuple[Any, ...]) -> Iterator[SiteError]:
+    """`not_before` names another datetime question of the survey."""
+    named = getattr(question, "not_before", None)
+    if named is None:
+        return
+    other = source.model.question(named)
+    if other is None or other is question or type_of(other).name != "datetime":
+        yield source.error((*loc, "not_before"), f"must name another datetime question of this survey (got '{named}')")
 
 
 def check_scorecard(
@@ -321,26 +375,21 @@ def _check_segments(
 
 
 def check_measured_by(site: Site) -> Iterator[SiteError]:
-    """`measured_by: scorecard/metric` names a metric that exists."""
+    """`measured_by: scorecard/metric` (or a list of them) names metrics that exist."""
     scorecards = {source.model.id: source.model for source in site.scorecards}
     invalid_scorecards = site.invalid_ids.get(Scorecard, set())
-    for source in site.standards:
-        reference = source.model.measured_by
-        if reference is None:
-            continue
+    named = [(source, loc, reference) for source in site.standards for loc, reference in source.model.metric_refs]
+    for source, loc, reference in named:
         scorecard_id, metric_id = reference.split("/")
         scorecard = scorecards.get(scorecard_id)
         if scorecard is None and scorecard_id in invalid_scorecards:
             continue
         if scorecard is None:
-            yield source.error(
-                ("measured_by",), f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}"
-            )
+            yield source.error(loc, f"no scorecard with id '{scorecard_id}'{did_you_mean(scorecard_id, scorecards)}")
         elif scorecard.metric(metric_id) is None:
             known = [metric.id for metric in scorecard.metrics]
             yield source.error(
-                ("measured_by",),
-                f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}",
+                loc, f"scorecard '{scorecard_id}' has no metric '{metric_id}'{did_you_mean(metric_id, known)}"
             )
 
 

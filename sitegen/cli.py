@@ -223,9 +223,12 @@ def responses() -> None:
 @click.option(
     "--skip-invalid", is_flag=True, help="Import the valid lines and report the others, instead of importing nothing."
 )
+@click.option(
+    "--open-cases", is_flag=True, help="Open a case for each new response its survey's follow_up asks one for."
+)
 @click.pass_obj
 @handle_user_errors
-def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
+def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool, open_cases: bool) -> None:
     """Import responses from JSON Lines (.jsonl, .json) or CSV (.csv) FILES.
 
     Every line is checked against its survey like an answer from the form;
@@ -241,7 +244,7 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool) -> None:
 
     site = load_site(project)
     with open_store(site) as store:
-        report = import_responses(site, store, list(files), skip_invalid=skip_invalid)
+        report = import_responses(site, store, list(files), skip_invalid=skip_invalid, open_cases=open_cases)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     if report.is_refused:
@@ -308,6 +311,31 @@ def _echo_table(table: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+@main.group()
+def cases() -> None:
+    """Work with the cases answers open (the surveys' follow_up)."""
+
+
+@cases.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+@handle_user_errors
+def import_cases(project: Path, file: Path) -> None:
+    """Take the case steps of a JSON Lines FILE (contacted, resolved, dismissed), each on the case its response
+    opened; a step taken already is skipped, and nothing is taken while a line is invalid."""
+    from sitegen.cases.steps_file import import_steps
+    from sitegen.interchange import open_store
+
+    site = load_site(project)
+    with open_store(site) as store:
+        report = import_steps(store.cases, file)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    click.echo(f"Took {report.taken} case steps; {report.skipped} taken already.")
+    if report.problems:
+        sys.exit(1)
 
 
 def _day(moment: dt.datetime | None, zone: ZoneInfo) -> str:

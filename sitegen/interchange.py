@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from sitegen.answers import RECORDED_META, InvalidSubmission, MalformedJson, kept_moment, parse_json, read_json
+from sitegen.cases.opening import case_opening
 from sitegen.errors import SitegenError, did_you_mean
 from sitegen.models.survey import BaseQuestion, Survey
 from sitegen.question_types import CHOICE_LIST, ONE_CELL, PER_ITEM, CsvCodec, type_of
@@ -153,9 +154,13 @@ def open_store(site: Site) -> ResponseStore:
 
 
 def import_responses(
-    site: Site, store: ResponseStore, paths: list[Path], *, skip_invalid: bool = False
+    site: Site, store: ResponseStore, paths: list[Path], *, skip_invalid: bool = False, open_cases: bool = False
 ) -> ImportReport:
     """Check every line of `paths`, then store the valid responses (all of them, or none while any is invalid).
+
+    With `open_cases`, a new response whose survey's `follow_up` it meets opens its case, due from its
+    `submitted_at`, in the import's transaction; without, imported answers open none (their follow-up, if any,
+    happened elsewhere).
 
     The files are read twice, checking then storing, so memory stays flat
     for large files. Storing goes in batches of one transaction: a line the
@@ -170,7 +175,7 @@ def import_responses(
     if report.is_refused:
         return report
     versions: dict[tuple[str, str], SurveyVersion] = {}
-    valid = _kept_versions(read_responses(site, paths, store), versions)
+    valid = _kept_versions(read_responses(site, paths, store, open_cases=open_cases), versions)
     batch: list[ReadLine] = []
     try:
         with store.transaction() as add:
@@ -212,9 +217,12 @@ def file_format(path: Path) -> Format:
         raise InterchangeError(f"{path}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv") from None
 
 
-def read_responses(site: Site, paths: list[Path], store: ResponseStore) -> Iterator[ReadLine]:
-    """Every line of every file, read and checked against its survey and version, in file order."""
-    known = _Known(site, store)
+def read_responses(
+    site: Site, paths: list[Path], store: ResponseStore, *, open_cases: bool = False
+) -> Iterator[ReadLine]:
+    """Every line of every file, read and checked against its survey and version, in file order; with
+    `open_cases`, each response carries the case it opens."""
+    known = _Known(site, store, open_cases)
     for path in paths:
         copies: Counter[str] = Counter()
         records = _jsonl_records(path) if file_format(path) == "jsonl" else _csv_records(path, known.surveys)
@@ -358,8 +366,9 @@ def _put_answer(answers: dict[str, Any], column: str, value: str, survey: Survey
 class _Known:
     """The site's surveys, the versions a line may answer (the files', the store's, the import's) and languages."""
 
-    def __init__(self, site: Site, store: ResponseStore) -> None:
+    def __init__(self, site: Site, store: ResponseStore, open_cases: bool = False) -> None:
         self.surveys = {source.model.id: source.model for source in site.surveys}
+        self.open_cases = open_cases
         unseen = dt.datetime.max.replace(tzinfo=dt.UTC)  # first seen: the earliest response that answers it
         current = [version_of(survey, unseen) for survey in self.surveys.values()]
         self.current = {version.survey_id: version for version in current}
@@ -440,15 +449,23 @@ def _stored_response(
         ) from None
     if messages or submitted_at is None:
         raise _Invalid(messages)
+    kept_at = kept_moment(survey, submitted_at, known.zone)
+    meta = {**submission.meta, **recorded}
+    opens_case = (
+        case_opening(survey, submission.answers, meta, submission.lang, kept_at, known.zone)
+        if known.open_cases
+        else None
+    )
     response = StoredResponse(
         id=key or submission.response_id,
         survey_id=survey.id,
         survey_version=answered.version,
-        submitted_at=kept_moment(survey, submitted_at, known.zone),
+        submitted_at=kept_at,
         lang=submission.lang,
-        meta={**submission.meta, **recorded},
+        meta=meta,
         answers=submission.answers,
         is_anonymous=survey.is_anonymous,
+        opens_case=opens_case,
     )
     unstorable = storable_problems(response)
     if unstorable:

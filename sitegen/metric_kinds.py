@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from sitegen.cases import LOCATION_FIELD
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.models.scorecard import (
     BaseMetric,
+    CasesClosedMetric,
     CesMetric,
     CountMetric,
     CsatMetric,
@@ -33,6 +35,7 @@ from sitegen.models.scorecard import (
     ResponseRateMetric,
     ShareMetric,
     SurveyMetric,
+    TimeToCloseMetric,
     TopBoxMetric,
 )
 from sitegen.models.survey import BaseQuestion, Survey
@@ -101,13 +104,16 @@ class Tables:
     """What a metric's table is made from: the surveys' responses and the project's data files.
 
     Responses are cut at the as-of day and carry their `period`; `dated`
-    does the same to a data file's frame by one of its instant columns.
+    does the same to a data file's frame (or `cases`) by one of its instant
+    columns. `until` is the end of the as-of day: what happened later is not known yet.
     """
 
     responses: Mapping[str, pd.DataFrame]
     root: Path
     timezone: str
     dated: Callable[[pd.DataFrame, str], pd.DataFrame]
+    cases: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    until: pd.Timestamp | None = None
 
 
 def _survey_segments(survey: Survey) -> list[str]:
@@ -137,6 +143,10 @@ def _no_checks(_metric: Any, _survey: Survey | None, _root: Path) -> Iterator[Pr
 
 
 SURVEY_SEGMENTS = SegmentRule("a hidden field or choice question", _survey_segments)
+CASE_SEGMENTS = SegmentRule(
+    f"the '{LOCATION_FIELD}' hidden field", lambda survey: [LOCATION_FIELD] if LOCATION_FIELD in survey.hidden else []
+)
+"""A case is filed under its answer's location (`sitegen.cases.opening`), the one breakdown cases have."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,8 @@ class MetricKind:
     `questions` maps the metric's keys that name a question to the question
     types they accept; `check` adds the kind's own rules once those hold.
     `measure(metric, survey, timezone)` builds the kind's measure, `table`
-    the frame it is computed from. `follow_ups` names further questions whose
+    the frame it is computed from (`reads_cases`: from the survey's cases,
+    which the store then reads). `follow_ups` names further questions whose
     answers are read (the comments of NPS detractors). `published_extras`
     go into `scorecard.json` beside value and n.
     """
@@ -162,6 +173,7 @@ class MetricKind:
     segments: SegmentRule = SURVEY_SEGMENTS
     is_exempt: Callable[[Survey | None], bool] = _never
     table: Callable[[Any, Tables], pd.DataFrame] = _survey_responses
+    reads_cases: bool = False
     follow_ups: Callable[[Survey, Any], list[str]] | None = None
     published_extras: tuple[str, ...] = ()
     shows_answer_groups: bool = False
@@ -248,6 +260,18 @@ def _duration_measure(metric: DurationMetric, _survey: Survey | None, timezone: 
     return DurationMeasure(metric.start, metric.end, metric.unit, timezone)
 
 
+def _cases_closed_measure(_metric: CasesClosedMetric, _survey: Survey | None, _timezone: str) -> Measure:
+    from sitegen.metrics import CasesClosedMeasure
+
+    return CasesClosedMeasure()
+
+
+def _time_to_close_measure(metric: TimeToCloseMetric, _survey: Survey | None, timezone: str) -> Measure:
+    from sitegen.metrics import DurationMeasure
+
+    return DurationMeasure("opened_at", "resolved_at", metric.unit, timezone)
+
+
 def _repeat_rate_measure(_metric: RepeatRateMetric, _survey: Survey | None, _timezone: str) -> Measure:
     from sitegen.metrics import RepeatRateMeasure
 
@@ -267,6 +291,16 @@ def _orders(metric: RepeatRateMetric, tables: Tables) -> pd.DataFrame:
     from sitegen.data_files import read_orders
 
     return tables.dated(read_orders(tables.root / metric.data, tables.timezone), "ordered_at")
+
+
+def _cases(metric: CasesClosedMetric | TimeToCloseMetric, tables: Tables) -> pd.DataFrame:
+    """The survey's cases by the period they opened in, as they stood at the end of the as-of day: a case resolved
+    later was still open then."""
+    frame = tables.dated(tables.cases[metric.survey], "opened_at")
+    later = (frame["resolved_at"] > tables.until).to_numpy()
+    return frame.assign(
+        resolved_at=frame["resolved_at"].mask(later), status=frame["status"].mask(later, "open"), until=tables.until
+    )
 
 
 def _responses_and_counts(metric: ResponseRateMetric, tables: Tables) -> pd.DataFrame:
@@ -351,6 +385,14 @@ def _top_box_check(metric: TopBoxMetric, survey: Survey | None, _root: Path) -> 
     size = int(bounds[1] - bounds[0]) + 1
     if metric.top >= size:
         yield Problem(("top",), f"must be smaller than the {size} points of '{metric.question}' (got {metric.top})")
+
+
+def _cases_check(
+    metric: CasesClosedMetric | TimeToCloseMetric, survey: Survey | None, _root: Path
+) -> Iterator[Problem | SiteError]:
+    """Cases come from a survey's `follow_up`: without one there is nothing to count."""
+    if survey is not None and survey.follow_up is None:
+        yield Problem(("survey",), f"'{metric.survey}' opens no cases; give it a follow_up (see README, Cases)")
 
 
 def _response_rate_check(
@@ -450,6 +492,32 @@ KINDS: Mapping[str, MetricKind] = {
             DURATION,
             _duration_measure,
             questions={"start": DATE_TYPES, "end": DATE_TYPES},
+            published_extras=("p90",),
+        ),
+        MetricKind(
+            CasesClosedMetric,
+            N_("Cases closed in time"),
+            "%",
+            PERCENT,
+            _cases_closed_measure,
+            "p",
+            check=_cases_check,
+            segments=CASE_SEGMENTS,
+            is_exempt=_unless_anonymous,
+            table=_cases,
+            reads_cases=True,
+        ),
+        MetricKind(
+            TimeToCloseMetric,
+            N_("Median time to close"),
+            "",
+            DURATION,
+            _time_to_close_measure,
+            check=_cases_check,
+            segments=CASE_SEGMENTS,
+            is_exempt=_unless_anonymous,
+            table=_cases,
+            reads_cases=True,
             published_extras=("p90",),
         ),
         MetricKind(

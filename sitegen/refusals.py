@@ -66,6 +66,7 @@ MESSAGES = {
     "not_an_email": N_("Enter an e-mail address like name@example.com."),
     "not_a_date": N_("Enter a valid date."),
     "not_a_datetime": N_("Enter a valid date and time."),
+    "before_other": N_("This is earlier than the time it must follow; check both times."),
     "unknown_item": N_("This row is not part of the question."),
     "not_a_table": N_("Answer each row of the table."),
     "unknown_field": N_("This is not a field of this survey."),

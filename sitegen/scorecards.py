@@ -150,6 +150,8 @@ class Responses:
 
     frames: dict[str, pd.DataFrame]
     changed: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)
+    cases: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Survey id -> its cases (`sitegen.store.cases`), for the kinds that read them."""
     """Survey id -> question id -> the first answer of the question's current meaning, where older answers are
     recoded or left out (`sitegen.edits`): control limits restart there and the trend chart marks it."""
 
@@ -164,12 +166,18 @@ def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: 
                 columns = wanted.setdefault(metric.survey, {})
                 columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
     frames, changed = {}, {}
+    cases = {
+        metric.survey: store.cases.frame(metric.survey)
+        for scorecard in scorecards
+        for metric in scorecard.metrics
+        if isinstance(metric, SurveyMetric) and kind_of(metric).reads_cases
+    }
     for survey_id, columns in sorted(wanted.items()):
         fields = [columns[name] for name in sorted(columns)]
         judgement = judge(surveys[survey_id], store)
         frames[survey_id] = reread(store.frame(survey_id, fields_to_read(fields, judgement)), fields, judgement)
         changed[survey_id] = judgement.changed
-    return Responses(frames, changed)
+    return Responses(frames, changed, cases)
 
 
 # ---- computing --------------------------------------------------------------------------------
@@ -294,10 +302,14 @@ def compute_metric(
     )
 
 
+def _end_of_day(as_of: dt.date, timezone: str) -> pd.Timestamp:
+    """The midnight that ends the `as_of` day in `timezone`, in UTC."""
+    return pd.Timestamp(as_of + dt.timedelta(days=1)).tz_localize(timezone).tz_convert("UTC")
+
+
 def _until(frame: pd.DataFrame, column: str, as_of: dt.date, timezone: str) -> pd.DataFrame:
     """The rows whose `column` instant falls on or before the `as_of` day in `timezone`, so a past day rebuilds."""
-    midnight = pd.Timestamp(as_of + dt.timedelta(days=1)).tz_localize(timezone).tz_convert("UTC")
-    return frame[(frame[column] < midnight).to_numpy()]
+    return frame[(frame[column] < _end_of_day(as_of, timezone)).to_numpy()]
 
 
 def compute_scorecard(
@@ -327,7 +339,7 @@ def compute_scorecard(
         for survey_id, frame in responses.frames.items()
         if survey_id in used
     }
-    tables = Tables(frames, project_root, timezone, with_periods)
+    tables = Tables(frames, project_root, timezone, with_periods, responses.cases, _end_of_day(as_of, timezone))
     figures = []
     for metric in scorecard.metrics:
         table = kind_of(metric).table(metric, tables)
@@ -515,7 +527,8 @@ def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None
 
 
 def scorecards_key(site: Site, as_of: dt.date) -> str:
-    """What the figures are made from: scorecards, surveys, data files, settings, the day, how many responses."""
+    """What the figures are made from: scorecards, surveys, data files, settings, the day, how many responses and
+    case steps (a case only gains steps, so their count changes with every one)."""
     if not site.scorecards:
         return ""
     config = site.config.model
@@ -527,5 +540,5 @@ def scorecards_key(site: Site, as_of: dt.date) -> str:
                 status = (site.files.root / metric.data).stat()
                 parts.append(f"{metric.data}:{status.st_mtime_ns}:{status.st_size}")
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        parts.append(str(store.count()))
+        parts.append(f"{store.count()}:{store.cases.step_count()}")
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()

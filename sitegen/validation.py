@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from sitegen.errors import Severity, SiteError, closest_match, did_you_mean
 from sitegen.loading import Document
@@ -252,8 +252,13 @@ def _field_by_key(model: type[BaseModel], key: Any) -> str | None:
 
 
 def _union_member(union: Any, tag: Any) -> Any:
-    """The member of a tagged union that `tag` selects, as pydantic's loc names it."""
+    """The member of a tagged union that `tag` selects, as pydantic's loc names it: by a model's `Literal` field,
+    or by the `Tag` a callable discriminator gives (`measured_by`: one reference, or a list)."""
     for member in typing.get_args(union):
+        if typing.get_origin(member) is typing.Annotated and any(
+            isinstance(meta, Tag) and meta.tag == tag for meta in member.__metadata__
+        ):
+            return member
         member = _unwrap(member)
         if isinstance(member, type) and issubclass(member, BaseModel):
             for field in member.model_fields.values():

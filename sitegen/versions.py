@@ -19,8 +19,9 @@ from typing import Any
 from sitegen.models.survey import BaseQuestion, Survey
 from sitegen.question_types import type_of
 
-HISTORY_KEYS = ("was", "recode", "retired")
-"""Keys that say what stored answers mean after an edit; they came after the legacy version digest."""
+LATER_QUESTION_KEYS = ("was", "recode", "retired", "not_before")
+"""Question keys newer than the legacy version digest (the history keys, `not_before`), left out of it so that it
+stays what older stores hold."""
 LISTS_OF_IDS = ("choices", "items")
 """Keys holding labelled ids: only the ids carry meaning, and not their order."""
 
@@ -62,7 +63,8 @@ def legacy_version(survey: Survey) -> str:
 
     A store written then holds it; when it equals the current file's, those answers are of the current meaning.
     """
-    return _digest(survey.model_dump(mode="json", by_alias=True, exclude={"questions": {"__all__": set(HISTORY_KEYS)}}))
+    later: dict[str, Any] = {"follow_up": True, "questions": {"__all__": set(LATER_QUESTION_KEYS)}}
+    return _digest(survey.model_dump(mode="json", by_alias=True, exclude=later))
 
 
 @dataclass(frozen=True)

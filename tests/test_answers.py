@@ -44,6 +44,7 @@ questions:
   - {id: email, type: email, label: E}
   - {id: day, type: date, label: D}
   - {id: opened_at, type: datetime, label: T}
+  - {id: closed_at, type: datetime, not_before: opened_at, label: C}
   - {id: grid, type: matrix, points: 5, required: true, label: G, items: [{id: coffee, label: C}, {id: tea, label: T}]}
 """
 LANGUAGES = ["lv", "en"]
@@ -489,3 +490,18 @@ def test_a_number_with_one_bound_says_that_bound(new_types: Survey) -> None:
         ("low", "too_small", "Enter a number of at least 0."),
         ("high", "too_large", "Enter a number of at most 10."),
     }
+
+
+def test_a_time_before_the_one_it_must_follow_is_refused(survey: Survey) -> None:
+    raw = {**BASE, "opened_at": ["2026-05-01T10:00"], "closed_at": ["2026-05-01T09:59"]}
+    assert problems(survey, raw) == {("closed_at", "before_other")}
+
+
+@pytest.mark.parametrize("closed", ["2026-05-01T10:00", "2026-05-01T10:00:30", "2026-05-02T08:00"])
+def test_a_time_on_or_after_the_one_it_must_follow_is_kept(survey: Survey, closed: str) -> None:
+    answers = validate_answers(survey, {**BASE, "opened_at": ["2026-05-01T10:00"], "closed_at": [closed]})
+    assert answers["closed_at"] == closed
+
+
+def test_a_time_must_follow_only_an_answered_one(survey: Survey) -> None:
+    assert validate_answers(survey, {**BASE, "closed_at": ["2026-05-01T09:00"]})["closed_at"] == "2026-05-01T09:00"

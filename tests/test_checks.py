@@ -534,6 +534,13 @@ def test_measured_by_naming_an_unknown_metric_is_refused(minimal_project: Path, 
     ) == ["content/standards/greeting.yaml:11:14: measured_by: scorecard 'customer-experience' has no metric 'csat'"]
 
 
+def test_measured_by_may_list_metrics_each_checked_at_its_place(minimal_project: Path, problems: Problems) -> None:
+    new = "measured_by: [customer-experience/nps, customer-experience/csat]"
+    assert problems(minimal_project, (STANDARD, "measured_by: customer-experience/nps", new)) == [
+        "content/standards/greeting.yaml:11:40: measured_by[1]: scorecard 'customer-experience' has no metric 'csat'"
+    ]
+
+
 # A broken file's own errors are not repeated as broken references
 
 
@@ -870,4 +877,105 @@ def test_a_consent_question_cannot_be_made_optional(minimal_project: Path, probl
     assert problems(minimal_project, (SURVEY, "  - id: effort\n", consent + "  - id: effort\n")) == [
         "surveys/after-visit.yaml:32:42: questions[5].required: a consent question is always required; remove "
         "'required: false'"
+    ]
+
+
+# Cases: follow_up and not_before
+
+LAST_QUESTION = "    label: {lv: Apmeklējuma laiks, en: Time of your visit}\n"
+CONTACT_QUESTIONS = (
+    LAST_QUESTION
+    + "  - {id: email, type: email, label: {lv: E-pasts, en: E-mail}}\n"
+    + "  - {id: agree, type: consent, text: {lv: /lv/privacy/, en: /en/privacy/}, version: '2026-01',"
+    + " label: {lv: Piekrītu, en: I agree}}\n"
+)
+
+
+def follow_up(lines: str, questions: str = CONTACT_QUESTIONS) -> tuple[str, str, str]:
+    """An edit that adds contact questions and a `follow_up:` (its lines) to the end of the survey."""
+    return (SURVEY, LAST_QUESTION, questions + "follow_up:\n" + lines)
+
+
+def test_a_follow_up_with_a_contact_and_consent_passes(minimal_project: Path, problems: Problems) -> None:
+    lines = "  when: {question: recommend, le: 6}\n  contact: email\n  consent: agree\n  due: 2 working days\n"
+    assert problems(minimal_project, follow_up(lines)) == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "line"),
+    [
+        pytest.param(
+            "  when: {question: recomend, le: 6}\n  contact: email\n  due: 48 hours\n",
+            "surveys/after-visit.yaml:56:20: follow_up.when.question: 'recomend' is not a question of this survey."
+            " Did you mean 'recommend'?",
+            id="unknown-question",
+        ),
+        pytest.param(
+            "  when: {question: recommend, le: 11}\n  contact: email\n  due: 48 hours\n",
+            "surveys/after-visit.yaml:56:35: follow_up.when.le: 11 is outside the scale of 'recommend' (0-10)",
+            id="off-the-scale",
+        ),
+        pytest.param(
+            "  contact: visited_at\n  due: 48 hours\n",
+            "surveys/after-visit.yaml:56:12: follow_up.contact: must name an email question, not the datetime"
+            " question 'visited_at'",
+            id="contact-not-email",
+        ),
+        pytest.param(
+            "  contact: email\n  consent: email\n  due: 48 hours\n",
+            "surveys/after-visit.yaml:57:12: follow_up.consent: must name a consent question, not the email question"
+            " 'email'",
+            id="consent-not-consent",
+        ),
+        pytest.param(
+            "  due: 48 hours\n",
+            "surveys/after-visit.yaml:55:1: follow_up: a customer survey's follow_up needs 'contact': the email"
+            " question to answer at",
+            id="no-contact",
+        ),
+        pytest.param(
+            "  contact: email\n  due: soon\n",
+            "surveys/after-visit.yaml:57:8: follow_up.due: expected a time such as '48 hours', '3 days' or"
+            " '2 working days'",
+            id="unreadable-due",
+        ),
+    ],
+)
+def test_a_follow_up_names_questions_the_survey_asks(
+    minimal_project: Path, problems: Problems, lines: str, line: str
+) -> None:
+    assert problems(minimal_project, follow_up(lines)) == [line]
+
+
+def test_an_anonymous_survey_never_opens_cases(minimal_project: Path, problems: Problems) -> None:
+    edits = [follow_up("  contact: email\n  due: 3 days\n"), (SURVEY, "audience: customer\n", "audience: employee\n")]
+    assert problems(minimal_project, *edits) == [
+        "surveys/after-visit.yaml:55:1: follow_up: anonymous surveys never open cases; remove 'follow_up'"
+    ]
+
+
+def test_not_before_names_another_datetime_question(minimal_project: Path, problems: Problems) -> None:
+    edit = (SURVEY, LAST_QUESTION, LAST_QUESTION + "    not_before: visits\n")
+    assert problems(minimal_project, edit) == [
+        "surveys/after-visit.yaml:53:17: questions[8].not_before: must name another datetime question of this survey"
+        " (got 'visits')"
+    ]
+
+
+def test_a_cases_metric_needs_a_survey_that_opens_cases(minimal_project: Path, problems: Problems) -> None:
+    edit = add_metric("  - {id: closed, kind: cases_closed, survey: after-visit, segments: [location]}\n")
+    assert problems(minimal_project, edit) == [
+        "content/scorecards/customer-experience.yaml:11:46: metrics[1].survey: 'after-visit' opens no cases; give it"
+        " a follow_up (see README, Cases)"
+    ]
+
+
+def test_a_cases_metric_breaks_down_by_location_only(minimal_project: Path, problems: Problems) -> None:
+    edits = [
+        follow_up("  contact: email\n  due: 48 hours\n"),
+        add_metric("  - {id: to-close, kind: time_to_close, survey: after-visit, segments: [channel]}\n"),
+    ]
+    assert problems(minimal_project, *edits) == [
+        "content/scorecards/customer-experience.yaml:11:73: metrics[1].segments[0]: 'channel' is not the 'location'"
+        " hidden field of survey 'after-visit'; expected one of location"
     ]

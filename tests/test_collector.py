@@ -297,3 +297,68 @@ def test_healthz_names_the_version_of_each_survey_it_checks_answers_against(clie
     answer = client.get("/healthz").json()
     assert answer["status"] == "ok" and list(answer["surveys"]) == ["after-visit"]
     assert len(answer["surveys"]["after-visit"]) == 16
+
+
+# Cases: a qualifying answer opens one, with its response
+
+FOLLOW_UP = """\
+  - {id: email, type: email, label: {lv: E-pasts, en: E-mail}}
+  - {id: agree, type: consent, text: {lv: /lv/privacy/, en: /en/privacy/}, version: '2026-01', required: true,
+     label: {lv: Piekrītu, en: I agree}}
+follow_up:
+  when: {question: recommend, le: 6}
+  contact: email
+  consent: agree
+  due: 2 working days
+"""
+CONTACT = [("email", "guest@example.com"), ("agree", "2026-01")]
+
+
+def with_follow_up(project: Path) -> Path:
+    survey = project / "surveys/after-visit.yaml"
+    questions, follow_up = FOLLOW_UP.split("follow_up:")
+    text = survey.read_text(encoding="utf-8").replace("  - id: visited_at\n", questions + "  - id: visited_at\n")
+    text += "follow_up:" + follow_up
+    survey.write_text(text, encoding="utf-8")
+    return project
+
+
+def store_cases(project: Path) -> list[Any]:
+    store = ResponseStore.open(f"sqlite:///{project / 'responses.sqlite3'}", project)
+    try:
+        return store.cases.find(JUNE, statuses=["open", "contacted", "resolved", "dismissed"])
+    finally:
+        store.close()
+
+
+def test_a_detractor_who_leaves_a_contact_opens_exactly_one_case_even_when_posting_again(minimal_project: Path) -> None:
+    with client_for(with_follow_up(minimal_project)) as client:
+        assert post_form(client, VALID_FORM + CONTACT).status_code == 303
+        assert post_form(client, VALID_FORM + CONTACT).status_code == 303
+    [case] = store_cases(minimal_project)
+    assert case.response_id == "rid-0001-abcdef" and case.contact == "guest@example.com" and case.status == "open"
+    assert case.location == "jelgava" and case.lang == "en"
+    assert case.summary == {
+        "score": 6,
+        "comment": "Warmer\nrolls",
+        "location": "jelgava",
+        "language": "en",
+        "consent": "2026-01",
+    }
+    # Monday 00:30 in Riga plus 2 working days: Wednesday 00:30.
+    assert case.opened_at == JUNE and case.due_at == dt.datetime(2026, 6, 3, 21, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(
+            [(name, "9" if name == "recommend" else value) for name, value in VALID_FORM] + CONTACT, id="promoter"
+        ),
+        pytest.param([*VALID_FORM, ("agree", "2026-01")], id="no-contact"),
+    ],
+)
+def test_an_answer_that_does_not_qualify_opens_no_case(minimal_project: Path, form: list[tuple[str, str]]) -> None:
+    with client_for(with_follow_up(minimal_project)) as client:
+        assert post_form(client, form).status_code == 303
+    assert len(store_rows(minimal_project)) == 1 and store_cases(minimal_project) == []

@@ -939,3 +939,27 @@ def test_an_anonymous_survey_keeps_only_the_day_of_an_imported_response(
     import_responses(site, memory_store, [path])
     stored = memory_store.get("anon-000001")
     assert stored is not None and stored.submitted_at == dt.datetime(2026, 11, 19, 22, 0, tzinfo=dt.UTC)
+
+
+def test_an_import_opens_cases_only_when_asked_and_once(
+    site: Site, store: ResponseStore, memory_store: ResponseStore, samples: list[StoredResponse], tmp_path: Path
+) -> None:
+    store.add(samples)
+    path = write(tmp_path, "export.jsonl", export_text(site, store))
+    import_responses(site, memory_store, [path])
+    everything = ("open", "contacted", "resolved", "dismissed")
+    now = dt.datetime.now(dt.UTC)
+    assert memory_store.cases.find(now, statuses=everything) == []
+    with ResponseStore.open("sqlite://", tmp_path) as fresh:
+        import_responses(site, fresh, [path], open_cases=True)
+        import_responses(site, fresh, [path], open_cases=True)
+        opened = fresh.cases.find(now, statuses=everything)
+        # The detractor who left an e-mail, and the complaint-log entry (each opens one).
+        assert sorted((case.response_id, case.survey_id) for case in opened) == sorted(
+            (response.id, response.survey_id)
+            for response in samples
+            if response.id == "visit-0001" or response.survey_id == "complaint-log"
+        )
+        assert {case.opened_at for case in opened} == {
+            response.submitted_at for response in samples if response.id in {case.response_id for case in opened}
+        }

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import binom
 from statsmodels.stats.proportion import proportion_confint
 
 from sitegen.metrics import (
@@ -25,6 +26,7 @@ from sitegen.metrics import (
     ResponseRateMeasure,
     ShareMeasure,
     TopBoxMeasure,
+    cases_closed,
     ces,
     compute,
     compute_by,
@@ -645,3 +647,53 @@ def test_a_response_rate_of_one_count() -> None:
     figure = compute(_rate_rows({"2026-05": 1}, {"2026-05": 1}), ResponseRateMeasure())
     assert (figure.value, figure.n, figure.high) == (100.0, 1, 100.0)
     assert figure.low == pytest.approx(_wilson_percent(1, 1)[0])
+
+
+# Cases: closed in time, and time to close
+
+UNTIL = pd.Timestamp("2026-06-10T00:00Z")
+
+
+def cases_frame(rows: list[tuple[str, str, str | None, str]]) -> pd.DataFrame:
+    """Cases as (opened_at, due_at, resolved_at, status), seen at UNTIL."""
+    frame = pd.DataFrame(rows, columns=["opened_at", "due_at", "resolved_at", "status"])
+    for column in ("opened_at", "due_at", "resolved_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame.assign(until=UNTIL)
+
+
+def test_cases_closed_counts_resolved_and_overdue_cases_and_waits_for_the_rest() -> None:
+    frame = cases_frame(
+        [
+            ("2026-06-01T09:00Z", "2026-06-03T09:00Z", "2026-06-02T09:00Z", "resolved"),  # in time
+            ("2026-06-01T09:00Z", "2026-06-03T09:00Z", "2026-06-03T09:00Z", "resolved"),  # at the due time: in time
+            ("2026-06-01T09:00Z", "2026-06-03T09:00Z", "2026-06-05T09:00Z", "resolved"),  # late
+            ("2026-06-01T09:00Z", "2026-06-03T09:00Z", None, "contacted"),  # open past due: late
+            ("2026-06-08T09:00Z", "2026-06-10T09:00Z", None, "open"),  # not due yet: undecided
+            ("2026-06-01T09:00Z", "2026-06-03T09:00Z", None, "dismissed"),  # no reply needed: left out
+        ]
+    )
+    figure = cases_closed(frame)
+    low, high = proportion_confint(2, 4, alpha=0.05, method="wilson")
+    assert (figure.value, figure.n) == (50.0, 4)
+    assert figure.low == pytest.approx(100 * low) and figure.high == pytest.approx(100 * high)
+
+
+def test_time_to_close_is_the_median_of_resolved_cases_with_its_order_statistic_interval() -> None:
+    opened = pd.Timestamp("2026-06-01T00:00Z")
+    hours = [1, 2, 3, 5, 8, 13, 21, 34, 55]
+    rows = [(str(opened), str(opened), str(opened + pd.Timedelta(hours=h)), "resolved") for h in hours]
+    frame = cases_frame([*rows, (str(opened), str(opened), None, "open")])
+    figure = compute(frame, DurationMeasure("opened_at", "resolved_at", "hours"))
+    # n = 9: P(Binomial(9, 1/2) <= 1) = 10/512 < 0.025 <= P(B <= 2) = 46/512, so r = 2 and the interval is
+    # [x_(2), x_(8)] (Conover 1999, section 3.2), covering the median with probability 1 - 2 * 10/512 = 96.1%.
+    assert (figure.value, figure.n) == (8.0, 9)
+    assert (figure.low, figure.high) == (2.0, 34.0)
+    assert (figure.low, figure.high) == tuple(float(bound) for bound in scipy_median_bounds(hours))
+
+
+def scipy_median_bounds(values: list[int]) -> tuple[int, int]:
+    """The same interval found independently: the widest symmetric order statistics with coverage >= 95%."""
+    ordered, n = sorted(values), len(values)
+    r = max(k for k in range(1, n // 2 + 1) if 1 - 2 * binom.cdf(k - 1, n, 0.5) >= 0.95)
+    return ordered[r - 1], ordered[n - r]

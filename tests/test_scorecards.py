@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from sitegen import intervals
 from sitegen.build import render_site
+from sitegen.cases.model import CaseOpening
 from sitegen.cli import main
 from sitegen.intervals import Interval
 from sitegen.privacy import Cell, suppress
@@ -622,3 +623,74 @@ def test_the_data_file_gives_a_target_its_baseline_and_effective_direction(words
     assert targets["visits"]["baseline"] is None and targets["visits"]["direction"] == "down"
     segments = json.loads(scorecard_json(figures, "X"))["metrics"][0]["segments"]
     assert {row["key"] for row in segments["location"]} == {"riga-centre", "jelgava"}
+
+
+# Cases: closed in time and time to close, read from the store's cases
+
+CASES_SCORECARD = """\
+id: cases
+title: {lv: Gadījumi, en: Cases}
+metrics:
+  - {id: closed, kind: cases_closed, survey: after-visit, segments: [location]}
+  - {id: to-close, kind: time_to_close, survey: after-visit, unit: hours}
+"""
+CASE_START = dt.datetime(2026, 5, 4, 9, tzinfo=dt.UTC)  # a Monday
+
+
+@pytest.fixture
+def with_cases(minimal_project: Path) -> Path:
+    """Seven detractors' cases in May (due in 48 hours): resolved after 1-6 hours, one after 60, one never."""
+    survey = minimal_project / "surveys/after-visit.yaml"
+    survey.write_text(
+        survey.read_text(encoding="utf-8")
+        + "  - {id: email, type: email, label: {lv: E-pasts, en: E-mail}}\n"
+        + "follow_up: {when: {question: recommend, le: 6}, contact: email, due: 48 hours}\n",
+        encoding="utf-8",
+    )
+    (minimal_project / "content/scorecards/cases.yaml").write_text(CASES_SCORECARD, encoding="utf-8")
+    hours: list[float | None] = [1, 2, 3, 4, 6, 60, None]
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", minimal_project) as store:
+        for number, took in enumerate(hours):
+            opened = CASE_START + dt.timedelta(days=number)
+            opening = CaseOpening("riga-centre", "en", {}, "a@example.com", opened, opened + dt.timedelta(hours=48))
+            store.add(
+                [
+                    StoredResponse(
+                        f"case-{number}",
+                        "after-visit",
+                        "v",
+                        opened,
+                        "en",
+                        {"location": "riga-centre"},
+                        {},
+                        False,
+                        opening,
+                    )
+                ]
+            )
+            if took is not None:
+                case = store.cases.for_response(f"case-{number}")
+                assert case is not None
+                store.cases.add_step(case.id, "contacted", "anna", at=opened + dt.timedelta(minutes=30))
+                store.cases.add_step(case.id, "resolved", "anna", at=opened + dt.timedelta(hours=took))
+    return minimal_project
+
+
+def test_cases_closed_and_time_to_close_come_from_the_cases_by_the_month_they_opened(with_cases: Path) -> None:
+    figures = compute_scorecards(load_site(with_cases), AS_OF)["cases"]
+    closed, to_close = figures.metric("closed"), figures.metric("to-close")
+    assert closed is not None and to_close is not None
+    # 5 of the 7 in time; one late; one never resolved and past due: 5/7, published whatever the group size.
+    assert (closed.overall.n, closed.overall.value) == (7, pytest.approx(100 * 5 / 7))
+    assert [segment.key for segment in closed.segments["location"]] == ["riga-centre"]
+    assert (to_close.overall.n, to_close.overall.value) == (6, 3.5)
+    assert [cell.key for cell in to_close.periods] == ["2026-05", "2026-06"]
+
+
+def test_a_case_resolved_after_the_as_of_day_was_still_open_on_it(with_cases: Path) -> None:
+    # As of 10 May: case 5 (opened on the 9th, resolved on the 11th) was open and not yet due, case 6 too.
+    figures = compute_scorecards(load_site(with_cases), dt.date(2026, 5, 10))["cases"]
+    closed, to_close = figures.metric("closed"), figures.metric("to-close")
+    assert closed is not None and to_close is not None
+    assert (closed.overall.n, closed.overall.value) == (5, 100.0)
+    assert (to_close.overall.n, to_close.overall.value) == (5, 3.0)

@@ -723,6 +723,14 @@ REQUIRED_ANSWERS: dict[str, Answers] = {
         ),
         pytest.param("employee-annual", "years", "51", "Enter a number from 0 to 50.", "0", id="years-above-max"),
         pytest.param(
+            "complaint-log",
+            "resolved_at",
+            "2026-11-20T09:00",
+            "This is earlier than the time it must follow; check both times.",
+            "2026-11-20T09:15",
+            id="resolved-before-opened",
+        ),
+        pytest.param(
             "after-visit",
             "email",
             "anna(at)example.com",

@@ -523,7 +523,8 @@ def test_an_unknown_metric_kind_lists_the_kinds(minimal_project: Path, problems:
     lines = problems(minimal_project, (SCORECARD, "    kind: nps", "    kind: promoters"))
     assert lines == [
         "content/scorecards/customer-experience.yaml:6:11: metrics[0].kind: unknown kind 'promoters'; "
-        "expected one of nps, csat, ces, mean, share, top_box, count, duration, repeat_rate, response_rate"
+        "expected one of nps, csat, ces, mean, share, top_box, count, duration, cases_closed, time_to_close, "
+        "repeat_rate, response_rate"
     ]
 
 

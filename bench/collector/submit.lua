@@ -76,6 +76,9 @@ function request()
    if score < 9 then
       body = body .. "&improve=" .. IMPROVE
    end
+   if score <= 6 then -- a detractor leaving an address opens a case (the survey's follow_up)
+      body = body .. string.format("&email=guest-%03d-%09d%%40example.com", id, sent)
+   end
    return wrk.format("POST", nil, headers, body)
 end
 

@@ -43,6 +43,7 @@ from sitegen.answers import (
     read_form,
     read_json,
 )
+from sitegen.cases.opening import case_opening
 from sitegen.collector.dedupe import RecentPosts, post_key
 from sitegen.collector.guards import (
     BODY_TIMEOUT_VARIABLE,
@@ -110,21 +111,24 @@ class Collector:
     def stored_response(
         self, snapshot: Snapshot, survey: Survey, version: str, submission: Submission, user_agent: str | None
     ) -> StoredResponse:
-        """The row to keep, under the version its answers were checked against; anonymous surveys (by the current
-        definition, even for a form built before it became anonymous) keep only the day and no user agent."""
+        """The row to keep, under the version its answers were checked against, with the case its answers open;
+        anonymous surveys (by the current definition, even for a form built before it became anonymous) keep only
+        the day and no user agent, and open no case."""
         meta = dict(submission.meta)
         if user_agent and not survey.is_anonymous:
             # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
             meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
+        submitted_at = kept_moment(survey, self.clock(), snapshot.zone)
         return StoredResponse(
             id=submission.response_id,
             survey_id=survey.id,
             survey_version=version,
-            submitted_at=kept_moment(survey, self.clock(), snapshot.zone),
+            submitted_at=submitted_at,
             lang=submission.lang,
             meta=meta,
             answers=submission.answers,
             is_anonymous=survey.is_anonymous,
+            opens_case=case_opening(survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone),
         )
 
 

@@ -335,7 +335,7 @@ def _median_bound(spans: pd.Series, side: int) -> float:
 
 @dataclass(frozen=True)
 class DurationMeasure(Measure):
-    """Median (and p90) time from one datetime answer to another, in `unit`.
+    """Median (and p90) time from one datetime answer (or a case's opening) to another (its resolution), in `unit`.
 
     Only pairs with both answers count. A pair that ends before it starts is
     a typing mistake, not a negative duration: it is left out of the median
@@ -363,6 +363,26 @@ class DurationMeasure(Measure):
         return _finish(
             totals["median"], totals["n"], None, interval, p90=p90, excluded=totals["excluded"].astype("float64")
         )
+
+
+@dataclass(frozen=True)
+class CasesClosedMeasure(Measure):
+    """% of cases resolved by their due time, among those whose outcome is known at `until` (the table's column).
+
+    A case counts once it is resolved (in time or late) or still open past its due time (late whatever comes);
+    a case still open before its due time is not decided yet, and a dismissed one (no reply needed) is left out,
+    so a period's figure does not rise or fall with the cases still in the inbox. Its interval is the Wilson
+    interval of every share (`intervals.share_intervals`), its control chart the p chart.
+    """
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        resolved = frame["resolved_at"].notna()
+        in_time = resolved & (frame["resolved_at"] <= frame["due_at"])
+        overdue = ~resolved & (frame["status"] != "dismissed") & (frame["due_at"] < frame["until"])
+        return pd.DataFrame({"n": resolved | overdue, "hits": in_time}, index=frame.index)
+
+    def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
+        return _summarise_share(groups)
 
 
 @dataclass(frozen=True)
@@ -506,6 +526,11 @@ def duration(starts: pd.Series, ends: pd.Series, unit: Unit = "hours", timezone:
     """Median time from start to end answer in `unit`; extra: p90, excluded (pairs ending before they start)."""
     frame = pd.DataFrame({"start": starts, "end": ends})
     return compute(frame, DurationMeasure("start", "end", unit, timezone))
+
+
+def cases_closed(cases: pd.DataFrame) -> Figure:
+    """% of `cases` (columns resolved_at, due_at, status, until) resolved in time, among those decided."""
+    return compute(cases, CasesClosedMeasure())
 
 
 def repeat_rate(orders: pd.DataFrame) -> Figure:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 from pydantic.types import StringConstraints
 
 from sitegen.models.common import Slug, StrictModel, Text
@@ -30,8 +30,24 @@ class Standard(StrictModel):
     why: Text | None = None  # Markdown
     do: list[Text] = []
     dont: list[Text] = []
-    measured_by: MetricRef | None = None
+    measured_by: (
+        Annotated[
+            Annotated[MetricRef, Tag("one")] | Annotated[list[MetricRef], Tag("many")],
+            Discriminator(lambda value: "many" if isinstance(value, list) else "one"),
+        ]
+        | None
+    ) = None
+    """The metric (or metrics) that show how well the standard is kept: `<scorecard id>/<metric id>`."""
     order: int = 0
+
+    @property
+    def metric_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each metric named in `measured_by`, with the key it is written at (for errors)."""
+        if self.measured_by is None:
+            return []
+        if isinstance(self.measured_by, str):
+            return [(("measured_by",), self.measured_by)]
+        return [(("measured_by", index), reference) for index, reference in enumerate(self.measured_by)]
 
 
 class Module(StrictModel):

@@ -137,6 +137,20 @@ class DurationMetric(SurveyMetric):
     default_direction: ClassVar[str] = "down"
 
 
+class CasesClosedMetric(SurveyMetric):
+    """The share of a survey's cases resolved within their due time, by the period they opened in."""
+
+    kind: Literal["cases_closed"]
+
+
+class TimeToCloseMetric(SurveyMetric):
+    """The median time from opening a survey's case to resolving it, by the period it opened in."""
+
+    kind: Literal["time_to_close"]
+    unit: Literal["minutes", "hours", "days"] = "hours"
+    default_direction: ClassVar[str] = "down"
+
+
 class DataFileMetric(BaseMetric):
     """A metric that reads a CSV file of the project (`data`), checked to exist inside it."""
 
@@ -162,6 +176,8 @@ Metric = Annotated[
     | TopBoxMetric
     | CountMetric
     | DurationMetric
+    | CasesClosedMetric
+    | TimeToCloseMetric
     | RepeatRateMetric
     | ResponseRateMetric,
     Field(discriminator="kind"),

@@ -8,9 +8,19 @@ The shape here is checked by pydantic; the rules that need the whole survey
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic import (
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from sitegen.models.common import Slug, StrictModel, Text
@@ -166,6 +176,8 @@ class DateQuestion(BaseQuestion):
 
 class DatetimeQuestion(BaseQuestion):
     type: Literal["datetime"]
+    not_before: Slug | None = None
+    """Another datetime question whose answer this one's must not precede (resolved at >= opened at)."""
 
 
 class RankingQuestion(BaseQuestion):
@@ -249,6 +261,43 @@ def _hidden_field(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     return handler(value)
 
 
+DUE = re.compile(r"(\d+) (working day|day|hour)s?")
+DUE_UNITS = {"working day": "working_days", "day": "days", "hour": "hours"}
+
+
+@dataclass(frozen=True)
+class Due:
+    """How long a case may stay open: `48 hours`, `3 days`, or `2 working days` (Monday to Friday)."""
+
+    amount: int
+    unit: Literal["hours", "days", "working_days"]
+
+    def __str__(self) -> str:
+        words = {"hours": "hour", "days": "day", "working_days": "working day"}[self.unit]
+        return f"{self.amount} {words}{'s' if self.amount != 1 else ''}"
+
+
+def _due(value: Any) -> Due:
+    """`2 working days` is written as text; it is read into a number and a unit here, once."""
+    found = DUE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None or int(found[1]) < 1:
+        raise PydanticCustomError("due", "expected a time such as '48 hours', '3 days' or '2 working days'")
+    return Due(int(found[1]), DUE_UNITS[found[2]])  # type: ignore[arg-type]
+
+
+class FollowUp(StrictModel):
+    """`follow_up:` which answers open a case for staff to answer, at which contact, and by when.
+
+    Without `when`, every answer opens one (a staff-filled log); `contact` is the email question a customer leaves,
+    `consent` the consent question agreeing to be contacted; a case opens only where both are answered.
+    """
+
+    when: Condition | None = None
+    contact: Slug | None = None
+    consent: Slug | None = None
+    due: Annotated[Due, PlainValidator(_due), PlainSerializer(str)]
+
+
 class Survey(StrictModel):
     """`surveys/<id>.yaml`: one survey, its audience, its dates and its questions."""
 
@@ -264,6 +313,7 @@ class Survey(StrictModel):
     stage: Literal[JOURNEY_STAGES] | None = None  # type: ignore[valid-type]
     hidden: dict[Slug, Annotated[HiddenField, WrapValidator(_hidden_field)]] = {}
     questions: list[Question] = Field(min_length=1)
+    follow_up: FollowUp | None = None
 
     @property
     def is_anonymous(self) -> bool:

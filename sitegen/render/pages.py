@@ -161,7 +161,7 @@ def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt
             lang,
             f"standards/{standard.id}/",
             "standard.html",
-            {"standard": standard, "measure": _measure(site, standard, views, lang)},
+            {"standard": standard, "measures": _measures(site, standard, views, lang)},
         )
     if site.guides:
         yield PagePlan(tree, lang, "onboarding/", "guides.html")
@@ -219,17 +219,20 @@ def _survey_pages(site: Site, tree: str, lang: str, day: dt.date) -> Iterator[Pa
                 yield PagePlan(tree, lang, poster + suffix, "qr.html", values | {"paper": paper})
 
 
-def _measure(site: Site, standard: Standard, views: ScorecardViews, lang: str) -> dict[str, Any] | None:
-    """The scorecard and metric a standard names in `measured_by` (checked to exist), with its figures."""
-    if standard.measured_by is None:
-        return None
-    scorecard_id, metric_id = standard.measured_by.split("/")
-    scorecard = next(source.model for source in site.scorecards if source.model.id == scorecard_id)
-    return {
-        "scorecard": scorecard,
-        "metric": scorecard.metric(metric_id),
-        "view": views.metric(scorecard_id, metric_id, lang),
-    }
+def _measures(site: Site, standard: Standard, views: ScorecardViews, lang: str) -> list[dict[str, Any]]:
+    """The scorecard and metric of each reference in a standard's `measured_by` (checked to exist), with figures."""
+    found = []
+    for _loc, reference in standard.metric_refs:
+        scorecard_id, metric_id = reference.split("/")
+        scorecard = next(source.model for source in site.scorecards if source.model.id == scorecard_id)
+        found.append(
+            {
+                "scorecard": scorecard,
+                "metric": scorecard.metric(metric_id),
+                "view": views.metric(scorecard_id, metric_id, lang),
+            }
+        )
+    return found
 
 
 def site_values(site: Site) -> dict[str, Any]:

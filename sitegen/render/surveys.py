@@ -99,6 +99,7 @@ SCRIPT_MESSAGES = (
     "not_an_email",
     "too_long",
     "not_a_date",
+    "before_other",
 )
 """The collector's message codes the page's script checks before sending (the rest it leaves to the collector)."""
 

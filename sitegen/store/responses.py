@@ -9,6 +9,7 @@ both kinds back together. Nothing here updates or deletes a stored response.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import heapq
@@ -28,7 +29,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
+from sitegen.cases.model import CaseOpening
 from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymous_key, set_apart
+from sitegen.store.cases import CaseStore, insert_openings
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.limits import storable_problems
 from sitegen.store.schema import anonymous_responses, migrate, survey_versions
@@ -71,6 +74,8 @@ class StoredResponse:
     answers: dict[str, Any]
     is_anonymous: bool = False
     """Kept apart, under a hash of its id (`anonymity.anonymous_key`), which is then its `id` when read back."""
+    opens_case: CaseOpening | None = dataclasses.field(default=None, compare=False)
+    """The case its survey's `follow_up` opens with it (`sitegen.cases.opening`), in the same transaction."""
 
     @property
     def key(self) -> str:
@@ -238,6 +243,11 @@ class ResponseStore:
             pass
         return failed.error
 
+    @property
+    def cases(self) -> CaseStore:
+        """The cases kept beside the responses (`sitegen.store.cases`)."""
+        return CaseStore(self._engine)
+
     def get(self, response_id: str) -> StoredResponse | None:
         """The response stored under `response_id` (an anonymous one also under its key), if any."""
         with self._engine.connect() as connection:
@@ -396,6 +406,13 @@ def _add(connection: Connection, surveys_apart: set[str], batch: list[StoredResp
         return []
     try:
         stored = _insert_new(connection, first, surveys_apart)
+        openings = [
+            (response.survey_id, response.id, response.opens_case)
+            for key, response in first.items()
+            if response.opens_case is not None and key in stored and not response.is_kept_apart
+        ]
+        if openings:
+            insert_openings(connection, openings)
     except (SQLAlchemyError, UnicodeError) as error:
         raise _StoringFailed(batch, error) from error
     seen: set[str] = set()

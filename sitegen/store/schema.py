@@ -30,6 +30,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     func,
     select,
     text,
@@ -136,6 +137,37 @@ staff_sessions = Table(
     Index("ix_staff_sessions_email", "email"),
 )
 
+cases = Table(
+    "cases",
+    metadata,
+    # A case answers one response (`sitegen.cases`); its id is made when it opens, never from the response's.
+    Column("id", String(32), primary_key=True),
+    Column("survey_id", String(200), nullable=False),
+    Column("response_id", String(64), nullable=False),
+    Column("location", String(200)),
+    Column("lang", String(16), nullable=False),
+    Column("summary", Json, nullable=False),  # the answer's score, comment, location and language
+    Column("contact", String(320)),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # open, contacted, resolved, dismissed
+    Column("resolved_at", UtcDateTime()),
+    Index("ux_cases_response", "response_id", unique=True),  # one case per response: a retried post opens none
+    Index("ix_cases_status_due", "status", "due_at"),  # the inbox: open cases, overdue first
+    Index("ix_cases_survey_opened", "survey_id", "opened_at"),  # figures by period of opening
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # 0 for `opened`, then 1, 2, ...
+    Column("step", String(16), nullable=False),
+    Column("who", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -177,6 +209,9 @@ MIGRATIONS = [
     Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
     Migration(3, "keep what each survey version's answers mean", lambda connection: _versions_kept(connection)),
     Migration(4, "keep staff accounts and their sessions", lambda connection: _staff_kept(connection)),
+    Migration(
+        5, "keep cases and their history", lambda connection: metadata.create_all(connection, [cases, case_events])
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -9,8 +9,9 @@
  *   survey allows it;
  * - hidden fields the page leaves empty are filled from the page URL, only with
  *   declared values;
- * - answers are checked before sending, with messages in the page's language
- *   tied to their question, and a summary that is announced;
+ * - answers are checked before sending (a time before the one it must follow
+ *   too), with messages in the page's language tied to their question, and a
+ *   summary that is announced;
  * - the submit button is disabled while sending;
  * - the closed notice is decided again by today's date, for a page built earlier.
  */
@@ -141,6 +142,9 @@
     }
     if (type === "email" && field.validity.typeMismatch) return messages.not_an_email;
     if ((type === "date" || type === "datetime") && field.validity.badInput) return messages.not_a_date;
+    // not_before: datetime-local values are ISO texts of one form, so they compare as text (as the collector does).
+    var earlier = field.getAttribute("data-not-before") && field.form.querySelector('[name="' + field.getAttribute("data-not-before") + '"]');
+    if (earlier && earlier.value && value < earlier.value) return messages.before_other;
     return "";
   }
 

@@ -1,0 +1,119 @@
+"""What a case is and the rules of its history: which step may follow which, when it is due, when overdue.
+
+Pure values and functions: the store (`sitegen.store.cases`) keeps cases, the
+collector opens them (`sitegen.cases.opening`), and both ask these rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from sitegen.models.survey import Due
+
+Status = Literal["open", "contacted", "resolved", "dismissed"]
+Step = Literal["opened", "contacted", "resolved", "dismissed"]
+
+STATUS_AFTER: Mapping[Step, Status] = {
+    "opened": "open",
+    "contacted": "contacted",
+    "resolved": "resolved",
+    "dismissed": "dismissed",
+}
+"""The status a case has once a step is taken."""
+NEXT_STEPS: Mapping[Status, tuple[Step, ...]] = {
+    "open": ("contacted", "dismissed"),
+    "contacted": ("resolved", "dismissed"),
+    "resolved": (),
+    "dismissed": (),
+}
+"""opened -> contacted -> resolved, or dismissed before it is resolved; a closed case takes no more steps."""
+OPEN_STATUSES: tuple[Status, ...] = ("open", "contacted")
+"""Statuses of a case still waiting for staff: the inbox's, and the only ones that can be overdue."""
+
+
+class StepRefused(ValueError):
+    """A step the case's status does not allow (resolving a case never contacted, anything after it is closed)."""
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One step of a case's history: what was done, by whom, when, and a note (what was said, found or changed)."""
+
+    step: Step
+    who: str
+    at: dt.datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CaseOpening:
+    """A case to open with a response, in its transaction: what the answer said, whom to answer, by when.
+
+    `summary` holds the answer's score, comment, location and language (and the consent version agreed to).
+    """
+
+    location: str | None
+    lang: str
+    summary: Mapping[str, Any]
+    contact: str | None
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    who: str = "collector"
+
+
+@dataclass(frozen=True)
+class Case:
+    """A case as kept: the answer it came from, its contact, its times, status and history (oldest step first)."""
+
+    id: str
+    survey_id: str
+    response_id: str
+    location: str | None
+    lang: str
+    summary: Mapping[str, Any]
+    contact: str | None
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    status: Status
+    resolved_at: dt.datetime | None = None
+    events: tuple[CaseEvent, ...] = field(default_factory=tuple)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """Still waiting for staff after its due time."""
+        return self.is_open and now > self.due_at
+
+    def check_step(self, step: Step) -> Status:
+        """The status after `step`; StepRefused if the case's status does not allow it."""
+        allowed = NEXT_STEPS[self.status]
+        if step not in allowed:
+            after = f"one of {', '.join(allowed)}" if allowed else "no step: it is closed"
+            raise StepRefused(f"case {self.id} is {self.status}: it can take {after}, not '{step}'")
+        return STATUS_AFTER[step]
+
+
+def due_at(due: Due, opened_at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """When a case opened at `opened_at` is due: hours and days are elapsed time, working days skip weekends.
+
+    Working days are counted on the local calendar of `zone` with numpy's business-day calendar (Monday to
+    Friday, `numpy.busday_offset`): the local day rolls forward to a working day, moves `amount` working days on,
+    and keeps its wall-clock time, so Friday 15:00 plus 2 working days is Tuesday 15:00. Holidays are not
+    skipped yet: a `holidays:` list in sitegen.yaml would be passed to busday_offset's `holidays`.
+    """
+    if due.unit == "hours":
+        return opened_at + dt.timedelta(hours=due.amount)
+    if due.unit == "days":
+        return opened_at + dt.timedelta(days=due.amount)
+    local = opened_at.astimezone(zone)
+    day = np.busday_offset(np.datetime64(local.date(), "D"), due.amount, roll="forward")
+    wall = dt.datetime.combine(day.astype(dt.date), local.time().replace(tzinfo=None))
+    return wall.replace(tzinfo=zone).astimezone(dt.UTC)
