@@ -66,7 +66,7 @@ def edited(project: Path, *edits: tuple[str, str]) -> list[str]:
 # ---- safe edits ----------------------------------------------------------------------------------
 
 
-def test_safe_edits_pass_and_keep_the_version(answered: Path) -> None:
+def test_safe_edits_pass_though_a_new_choice_or_question_makes_a_new_version(answered: Path) -> None:
     before = survey_version(load_site(answered).surveys[0].model)
     assert (
         edited(

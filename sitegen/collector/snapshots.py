@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -126,27 +127,31 @@ class ServedSurveys:
         self.clock = clock
         self.tree_prefixes = tree_prefixes
         self.keeper = keeper
+        self._kept: dict[tuple[str, str], Superseded] = {}
         self._record(site)
         self.snapshot = Snapshot.of(site, tree_prefixes)
         self._superseded: dict[tuple[str, str], Superseded] = {}
         self._reloading = asyncio.Lock()
 
     def _record(self, site: Site) -> None:
-        """Keep the versions of `site` in the store before any answer of them is stored."""
-        if self.keeper is not None:
-            self.keeper.record_versions([version_of(source.model, self.clock()) for source in site.surveys])
+        """Keep the versions of `site` in the store before any answer of them is stored, and read back the earlier
+        versions the store keeps (each replaced when the next was first seen), so that no post waits on the store."""
+        if self.keeper is None:
+            return
+        self.keeper.record_versions([version_of(source.model, self.clock()) for source in site.surveys])
+        by_survey: dict[str, list[SurveyVersion]] = {}
+        for kept in self.keeper.versions():
+            by_survey.setdefault(kept.survey_id, []).append(kept)
+        self._kept = {
+            (earlier.survey_id, earlier.version): Superseded(earlier.survey(), later.first_seen)
+            for versions in by_survey.values()
+            for earlier, later in itertools.pairwise(versions)
+        }
 
     def superseded(self, survey_id: str, version: str) -> Superseded | None:
-        """An earlier version of a survey: one this process served, or one the store keeps (replaced when the next
-        version was first seen), so a restart forgets none. The one place such a version is looked up."""
-        known = self._superseded.get((survey_id, version))
-        if known is not None or self.keeper is None:
-            return known
-        kept = self.keeper.versions(survey_id)
-        found = next((index for index, kept_version in enumerate(kept) if kept_version.version == version), None)
-        if found is None or found + 1 == len(kept):
-            return None
-        return Superseded(kept[found].survey(), kept[found + 1].first_seen)
+        """An earlier version of a survey: one this process served, or one the store keeps, so a restart forgets
+        none. The one place such a version is looked up."""
+        return self._superseded.get((survey_id, version)) or self._kept.get((survey_id, version))
 
     def choose_version(self, snapshot: Snapshot, survey_id: str, posted_version: object) -> Checked:
         """The version a post's answers are checked against: the one its form names if that is current or was
