@@ -219,7 +219,7 @@ def test_min_picks_cannot_exceed_max_picks(minimal_project: Path, problems: Prob
 
 
 def test_a_survey_cannot_close_before_it_opens(minimal_project: Path, problems: Problems) -> None:
-    assert problems(minimal_project, (SURVEY, "closes: 2026-12-31", "closes: 2025-12-31")) == [
+    assert problems(minimal_project, (SURVEY, "closes: 2030-12-31", "closes: 2025-12-31")) == [
         "surveys/after-visit.yaml:6:9: closes: must not be before opens (2026-01-01)"
     ]
 
@@ -733,7 +733,7 @@ def test_all_problems_of_one_file_are_reported_in_line_order(minimal_project: Pa
     lines = problems(
         minimal_project,
         (SURVEY, "    max: 100", "    max: 0"),
-        (SURVEY, "closes: 2026-12-31", "closes: 2025-12-31"),
+        (SURVEY, "closes: 2030-12-31", "closes: 2025-12-31"),
         (SURVEY, "  - id: effort", "  - id: satisfaction"),
     )
     assert lines == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import re
 import shutil
 import socket
 import threading
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -73,17 +75,18 @@ def sign_in(page: Any, site: str) -> None:
     assert "/staff/login?next=/intranet/en/" in page.url
     page.fill("#staff-email", "anna@saulite.example")
     page.fill("#staff-password", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation(wait_until="load"):
+        page.click("button[type=submit]")
 
 
 def test_staff_sign_in_open_the_intranet_and_sign_out(browser_page: Any, staff_site: str) -> None:
     sign_in(browser_page, staff_site)
-    assert browser_page.url == f"{staff_site}/intranet/en/"
-    assert browser_page.locator("body.tree-intranet").count() == 1
+    expect(browser_page).to_have_url(f"{staff_site}/intranet/en/")
+    expect(browser_page.locator("body.tree-intranet")).to_have_count(1)
     browser_page.goto(f"{staff_site}/staff/?lang=en")
-    assert "anna@saulite.example" in browser_page.locator("main").inner_text()
+    expect(browser_page.locator("main")).to_contain_text("anna@saulite.example")
     browser_page.click("text=Sign out")
-    assert browser_page.url.startswith(f"{staff_site}/staff/login")
+    expect(browser_page).to_have_url(re.compile(re.escape(f"{staff_site}/staff/login")))
     browser_page.goto(f"{staff_site}/intranet/en/")
     assert "/staff/login" in browser_page.url
 

@@ -588,14 +588,14 @@ def test_a_value_outside_a_fixed_list_names_the_allowed_values(
         ),
         pytest.param(
             SURVEY,
-            "closes: 2026-12-31",
+            "closes: 2030-12-31",
             "closes: next week",
             "surveys/after-visit.yaml:6:9: closes: must be a date written YYYY-MM-DD (got 'next week')",
             id="words",
         ),
         pytest.param(
             SURVEY,
-            "closes: 2026-12-31",
+            "closes: 2030-12-31",
             "closes: 31.12.2026",
             "surveys/after-visit.yaml:6:9: closes: must be a date written YYYY-MM-DD (got '31.12.2026')",
             id="day-first",
