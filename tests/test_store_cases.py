@@ -94,7 +94,7 @@ def test_steps_are_kept_with_who_when_and_a_note_and_resolving_sets_the_time(sto
 def test_a_step_out_of_order_changes_nothing(store: ResponseStore) -> None:
     store.add([response("resp-0001", opening())])
     [case] = store.cases.find(MOMENT)
-    with pytest.raises(StepRefused, match="can take one of contacted, dismissed, not 'resolved'"):
+    with pytest.raises(StepRefused, match="can take one of contacted, dismissed, noted, completed, not 'resolved'"):
         store.cases.add_step(case.id, "resolved", "anna")
     assert store.cases.get(case.id) == case
 
@@ -119,3 +119,19 @@ def test_the_frame_has_one_row_per_case_with_utc_times(store: ResponseStore) -> 
     assert str(frame["opened_at"].dt.tz) == "UTC" and list(frame["opened_at"]) == [MOMENT, later.opened_at]
     assert frame["resolved_at"].isna().all()
     assert store.cases.frame("other").empty
+
+
+def test_an_entry_is_completed_once_per_question_and_never_overwritten(store: ResponseStore) -> None:
+    store.add([response("resp-0001", dataclasses.replace(opening(), contact=None))])
+    [case] = store.cases.find(MOMENT)
+    later = MOMENT + dt.timedelta(hours=2)
+    done = store.cases.complete_entry(case.id, {"root_cause": "wait-time"}, "anna", later)
+    assert done.status == "open" and (done.events[-1].step, done.events[-1].note) == ("completed", "root_cause")
+    with pytest.raises(StepRefused, match="recommend answered already; an answer is never replaced"):
+        store.cases.complete_entry(case.id, {"recommend": 10, "prevention": "x"}, "anna", later, resolves=True)
+    assert store.cases.answers_of(store.cases.get(case.id)) == {"recommend": 3, "root_cause": "wait-time"}
+    with pytest.raises(StepRefused, match="cannot come before its latest"):
+        store.cases.complete_entry(case.id, {"prevention": "Two tills"}, "anna", MOMENT, resolves=True)
+    closed = store.cases.complete_entry(case.id, {"prevention": "Two tills"}, "anna", later, resolves=True)
+    assert closed.status == "resolved" and closed.resolved_at == later
+    assert store.get("resp-0001").answers == {"recommend": 3, "root_cause": "wait-time", "prevention": "Two tills"}  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -36,10 +37,10 @@ from sitegen.answers import (
     VERSION_FIELD,
     InvalidSubmission,
     MalformedJson,
-    Problem,
     Submission,
     kept_moment,
     parse_json,
+    problem_rows,
     read_form,
     read_json,
 )
@@ -64,12 +65,13 @@ from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavaila
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
-from sitegen.refusals import CONTROL_CHARACTERS, MESSAGES, N_
+from sitegen.refusals import CONTROL_CHARACTERS, N_
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import load_site
 from sitegen.staff.accounts import StaffAccounts
-from sitegen.staff.auth import StaffDesk
+from sitegen.staff.auth import SESSION_COOKIE, StaffDesk, current_session
+from sitegen.staff.case_pages import case_routes
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
 
@@ -109,7 +111,13 @@ class Collector:
         return is_closed_on(survey, self.clock().astimezone(snapshot.zone).date())
 
     def stored_response(
-        self, snapshot: Snapshot, survey: Survey, version: str, submission: Submission, user_agent: str | None
+        self,
+        snapshot: Snapshot,
+        survey: Survey,
+        version: str,
+        submission: Submission,
+        user_agent: str | None,
+        opened_by: str = "collector",
     ) -> StoredResponse:
         """The row to keep, under the version its answers were checked against, with the case its answers open;
         anonymous surveys (by the current definition, even for a form built before it became anonymous) keep only
@@ -128,7 +136,9 @@ class Collector:
             meta=meta,
             answers=submission.answers,
             is_anonymous=survey.is_anonymous,
-            opens_case=case_opening(survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone),
+            opens_case=case_opening(
+                survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone, opened_by
+            ),
         )
 
 
@@ -224,19 +234,6 @@ def _page_language(snapshot: Snapshot, request: Request) -> str:
         if code in languages:
             return code
     return languages[0]
-
-
-def _problem_rows(survey: Survey, lang: str, fallback: str, problems: list[Problem]) -> list[dict[str, str]]:
-    """Each problem with the question's label and the message in the respondent's language."""
-    ui = UiText(lang)
-    rows = []
-    for problem in problems:
-        question = survey.question(problem.field.split(".")[0])
-        label = question.label.get(lang, fallback) if question and question.label else problem.field
-        rows.append(
-            {"field": problem.field, "label": label, "message": ui.gettext(MESSAGES[problem.code], **problem.params)}
-        )
-    return rows
 
 
 async def submit(request: Request) -> Response:
@@ -335,11 +332,22 @@ async def _store_once(
     return result if isinstance(result, Response) else (submission.response_id, result)
 
 
+async def _opened_by(request: Request, survey: Survey) -> str:
+    """Who opens the case an answer may open: the signed-in staff member logging an entry, else the collector."""
+    if survey.follow_up is None or survey.is_anonymous or SESSION_COOKIE not in request.cookies:
+        return "collector"
+    session = await run_in_threadpool(current_session, request)
+    return session.member.email if session is not None else "collector"
+
+
 async def _store(
     collector: Collector, snapshot: Snapshot, request: Request, survey: Survey, version: str, submission: Submission
 ) -> bool | Response:
     """Store a checked submission (False: its id was stored already), or the error answer if the store cannot."""
-    response = collector.stored_response(snapshot, survey, version, submission, request.headers.get("user-agent"))
+    user_agent = request.headers.get("user-agent")
+    response = collector.stored_response(
+        snapshot, survey, version, submission, user_agent, await _opened_by(request, survey)
+    )
     try:
         return await collector.writer.add(response)
     except ResponseRefused:
@@ -384,7 +392,7 @@ async def _submit_form(
     try:
         submission = read_form(checked.survey, languages, pairs)
     except InvalidSubmission as invalid:
-        rows = _problem_rows(checked.survey, posted_lang, languages[0], invalid.problems)
+        rows = problem_rows(checked.survey, posted_lang, languages[0], invalid.problems)
         ui = UiText(posted_lang)
         changed = [ui.gettext(SURVEY_CHANGED)] if checked.is_stale else []
         return _page(snapshot, 422, survey, posted_lang, ui.gettext("Please check your answers"), changed, rows)
@@ -456,6 +464,7 @@ def create_app(
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
         surveys = ServedSurveys(project, site, clock, keeper=store)
         app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
+        app.state.cases = store.cases
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
@@ -474,6 +483,7 @@ def create_app(
         Route("/s/{survey_id}", submit, methods=ALL_METHODS),
         Route("/healthz", health, methods=["GET", "HEAD"]),
         *staff_routes(site.files.output),
+        *case_routes(),
     ]
     handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS}
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

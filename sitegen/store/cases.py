@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,9 +19,9 @@ from sqlalchemy import Engine, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
-from sitegen.cases.model import Case, CaseEvent, CaseOpening, Status, Step
+from sitegen.cases.model import Case, CaseEvent, CaseOpening, Status, Step, StepRefused
 from sitegen.store.engine import WRITE, StoreError
-from sitegen.store.schema import case_events, cases
+from sitegen.store.schema import case_events, cases, responses
 
 CASE_COLUMNS = ("survey_id", "location", "status", "opened_at", "due_at", "resolved_at")
 """The columns figures read (`frame`): one row per case."""
@@ -95,6 +95,12 @@ class CaseStore:
             case_id = connection.scalar(select(cases.c.id).where(cases.c.response_id == response_id))
         return None if case_id is None else self.get(str(case_id))
 
+    def answers_of(self, case: Case) -> dict[str, Any]:
+        """The answers of the response the case came from, as stored now (with what staff completed since)."""
+        with self._engine.connect() as connection:
+            kept = connection.scalar(select(responses.c.answers).where(responses.c.id == case.response_id))
+        return dict(kept or {})
+
     def find(
         self,
         now: dt.datetime,
@@ -117,27 +123,38 @@ class CaseStore:
         return [_case(row, history.get(row["id"], ())) for row in rows]
 
     def add_step(self, case_id: str, step: Step, who: str, note: str = "", at: dt.datetime | None = None) -> Case:
-        """Take a step (contacted, resolved, dismissed) with who, when and a note; StepRefused if not allowed.
+        """Take a step (contacted, resolved, dismissed, a note) with who, when and a note; StepRefused if the
+        status does not allow it or `at` comes before the case's latest step.
 
         The case row is locked first (PostgreSQL: FOR UPDATE; SQLite's write transaction holds the file), so two
         staff taking a step at once cannot both move a case from the same status.
         """
-        moment = at or dt.datetime.now(dt.UTC)
         with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
-            row = connection.execute(select(cases).where(cases.c.id == case_id).with_for_update()).mappings().first()
+            _take_step(connection, case_id, step, who, note, at or dt.datetime.now(dt.UTC))
+        return self.get(case_id)
+
+    def complete_entry(
+        self, case_id: str, answers: Mapping[str, Any], who: str, at: dt.datetime, resolves: bool = False
+    ) -> Case:
+        """Add `answers` to the response the case came from (questions it left empty) as a step at `at`: `resolved`
+        if `resolves`, else `completed`, its note naming the questions. One transaction: all or nothing.
+
+        The response keeps every answer it had (an answer given is never overwritten), so a figure that read it
+        before reads the same value after; only what was empty is filled in.
+        """
+        with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            row = connection.execute(select(cases.c.response_id).where(cases.c.id == case_id)).first()
             if row is None:
                 raise UnknownCase(f"there is no case {case_id!r}")
-            status = _case(row, ()).check_step(step)
-            seq = connection.scalar(select(func.max(case_events.c.seq)).where(case_events.c.case_id == case_id))
+            kept = connection.scalar(select(responses.c.answers).where(responses.c.id == row.response_id))
+            if kept is None:
+                raise UnknownCase(f"case {case_id!r} has no stored response to complete")
+            if overlap := sorted(set(answers) & set(kept)):
+                raise StepRefused(f"case {case_id}: {', '.join(overlap)} answered already; an answer is never replaced")
+            _take_step(connection, case_id, "resolved" if resolves else "completed", who, ", ".join(answers), at)
             connection.execute(
-                case_events.insert().values(
-                    case_id=case_id, seq=int(seq or 0) + 1, step=step, who=who, at=moment, note=note
-                )
+                update(responses).where(responses.c.id == row.response_id).values(answers={**kept, **answers})
             )
-            values: dict[str, Any] = {"status": status}
-            if step == "resolved":
-                values["resolved_at"] = moment
-            connection.execute(update(cases).where(cases.c.id == case_id).values(**values))
         return self.get(case_id)
 
     def step_count(self) -> int:
@@ -157,6 +174,30 @@ class CaseStore:
         for name in ("opened_at", "due_at", "resolved_at"):
             frame[name] = pd.to_datetime(frame[name], utc=True)
         return frame
+
+
+def _take_step(
+    connection: Connection,
+    case_id: str,
+    step: Step,
+    who: str,
+    note: str,
+    moment: dt.datetime,
+) -> None:
+    """`add_step` in the caller's transaction, the case row locked first."""
+    row = connection.execute(select(cases).where(cases.c.id == case_id).with_for_update()).mappings().first()
+    if row is None:
+        raise UnknownCase(f"there is no case {case_id!r}")
+    history = _events(connection, [case_id]).get(case_id, ())
+    status = _case(row, history).check_step(step, moment)
+    seq = connection.scalar(select(func.max(case_events.c.seq)).where(case_events.c.case_id == case_id))
+    connection.execute(
+        case_events.insert().values(case_id=case_id, seq=int(seq or 0) + 1, step=step, who=who, at=moment, note=note)
+    )
+    values: dict[str, Any] = {"status": status}
+    if step == "resolved":
+        values["resolved_at"] = moment
+    connection.execute(update(cases).where(cases.c.id == case_id).values(**values))
 
 
 def _events(connection: Connection, case_ids: Sequence[str]) -> dict[str, tuple[CaseEvent, ...]]:
