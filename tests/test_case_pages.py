@@ -242,3 +242,15 @@ def test_the_pages_speak_the_chosen_language(client: TestClient) -> None:
     assert '<html lang="lv">' in inbox.text and "<h1>Gadījumi</h1>" in inbox.text
     assert 'href="/staff/cases/?show=all&amp;lang=en"' in inbox.text  # the language links keep the filters
     assert 'aria-current="page">Gadījumi</a>' in inbox.text
+
+
+def test_a_customers_answers_are_never_completed_by_staff(client: TestClient, project: Path, store_url: str) -> None:
+    detractor(client, "jelgava")
+    sign_in(client, "anna@saulite.example")
+    [case_id] = case_ids(client.get("/staff/cases/"))
+    page = client.get(f"/staff/cases/{case_id}")
+    assert "Complete the entry" not in page.text
+    answer = client.post(f"/staff/cases/{case_id}/entry", data={"csrf": token_of(page), "satisfaction": "5"})
+    assert answer.status_code == 409
+    with ResponseStore.open(store_url, project) as store:
+        assert "satisfaction" not in store.cases.answers_of(store.cases.get(case_id))

@@ -208,6 +208,7 @@ async def _render_case(
     problems: list[dict[str, str]] | None = None,
     refusal: str | None = None,
     status: int = 200,
+    posted: Mapping[str, list[str]] | None = None,
 ) -> Response:
     desk = staff_desk(request)
     snapshot, now = desk.snapshot(), desk.clock()
@@ -216,7 +217,7 @@ async def _render_case(
     ui = UiText(lang)
     survey = snapshot.surveys.get(case.survey_id)
     answers = await run_in_threadpool(case_store(request).answers_of, case)
-    left = questions_left(survey, answers) if survey is not None and case.is_open else []
+    left = questions_left(survey, answers) if survey is not None and survey.is_entry_log and case.is_open else []
     history = [
         {
             "step": ui.gettext(STEP_NAMES[event.step]),
@@ -235,6 +236,7 @@ async def _render_case(
         "can_resolve": "resolved" in case.next_steps,
         **question_values(left, lang),
         "problems": problems or [],
+        "posted": posted or {},
         "refusal": refusal,
         "saved": ui.gettext(STEP_SAVED) if request.query_params.get("saved") else None,
         "csrf_field": CSRF_FIELD,
@@ -283,7 +285,7 @@ async def complete_entry(request: Request) -> Response:
     case = await _visible_case(request)
     snapshot = staff_desk(request).snapshot()
     survey = snapshot.surveys.get(case.survey_id)
-    if survey is None or not case.is_open:
+    if survey is None or not survey.is_entry_log or not case.is_open:
         return await _refused_step(request, case)
     lang = page_language(snapshot, request)
     kept = await run_in_threadpool(case_store(request).answers_of, case)
@@ -291,7 +293,10 @@ async def complete_entry(request: Request) -> Response:
         added = read_completion(survey, lang, kept, _answer_pairs(form))
     except InvalidSubmission as invalid:
         rows = problem_rows(survey, lang, snapshot.site.languages[0], invalid.problems)
-        return await _render_case(request, case, problems=rows, status=422)
+        posted: dict[str, list[str]] = {}
+        for name, value in _answer_pairs(form):
+            posted.setdefault(name, []).append(value)
+        return await _render_case(request, case, problems=rows, posted=posted, status=422)
     resolves = form.get("action") == "resolve"
     if not added and not resolves:
         return _back_to(case, request)
