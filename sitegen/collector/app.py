@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sitegen.alerts.sender import start_sender
 from sitegen.answers import (
     HONEYPOT_FIELD,
     VERSION_FIELD,
@@ -72,6 +73,7 @@ from sitegen.staff.accounts import StaffAccounts
 from sitegen.staff.auth import StaffDesk
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
+from sitegen.store.outbox import Outbox
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -457,6 +459,7 @@ def create_app(
         surveys = ServedSurveys(project, site, clock, keeper=store)
         app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
+        alerts = start_sender(site, Outbox(store.engine))  # cases opened by answers queue their alerts
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
         await asyncio.sleep(0)  # the watcher's first step registers its watches: an edit right after start is seen
@@ -467,6 +470,8 @@ def create_app(
             try:
                 await watcher
             finally:
+                if alerts is not None:
+                    alerts.stop()
                 writer.close()
                 store.close()
 
