@@ -117,7 +117,8 @@ class AlertSender:
         hook = person.webhook
         body = webhook_body(self._site, event, hook.format)
         sign = self._signers[hook.secret_env]
-        post_webhook(self._client, hook.url, sign, message_id(event.key, hook.url), body, self._clock())
+        # Signed at the real time, whatever the scheduling clock says: receivers refuse a stale timestamp.
+        post_webhook(self._client, hook.url, sign, message_id(event.key, hook.url), body, utc_now())
 
 
 CHANNEL_KINDS: Mapping[type, Callable[[AlertSender, QueuedEvent, AlertRecipient], None]] = {
@@ -185,14 +186,14 @@ class SenderThread:
             self._stop.wait(self._poll_s)
 
 
-def start_sender(site: Site, outbox: Outbox) -> SenderThread | None:
+def start_sender(site: Site, outbox: Outbox, clock: Clock = utc_now) -> SenderThread | None:
     """The collector's background sender, started; None when no rule sends anything, or (logged) a secret is
     missing: the collector still takes answers, and their alerts wait in the outbox for a sender that can."""
     alerts = site.config.model.alerts
     if not alerts.rules:
         return None
     try:
-        thread = SenderThread(AlertSender(site, outbox), alerts.poll_s)
+        thread = SenderThread(AlertSender(site, outbox, clock), alerts.poll_s)
     except ProjectInvalid as invalid:
         for problem in invalid.errors:
             LOG.error("alerts are not sent: %s", problem)

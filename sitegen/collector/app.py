@@ -459,7 +459,7 @@ def create_app(
         surveys = ServedSurveys(project, site, clock, keeper=store)
         app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
-        alerts = start_sender(site, Outbox(store.engine))  # cases opened by answers queue their alerts
+        alerts = start_sender(site, Outbox(store.engine), clock)  # cases opened by answers queue their alerts
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
         await asyncio.sleep(0)  # the watcher's first step registers its watches: an edit right after start is seen

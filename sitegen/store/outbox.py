@@ -120,8 +120,8 @@ class Outbox:
             if row is None:
                 dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
                 first = {"event_key": event_key, "channel": channel, "attempts": 0, "next_at": until, "last_error": ""}
-                statement = dialect.insert(alert_deliveries).on_conflict_do_nothing()
-                return 0 if connection.execute(statement, first).rowcount == 1 else None
+                statement = dialect.insert(alert_deliveries).values(first).on_conflict_do_nothing()
+                return 0 if connection.scalar(statement.returning(alert_deliveries.c.channel)) is not None else None
             if row["delivered_at"] is not None or row["given_up_at"] is not None or row["next_at"] > now:
                 return None
             taken = connection.execute(
