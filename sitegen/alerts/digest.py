@@ -17,7 +17,7 @@ from typing import Any
 from babel.dates import format_date
 
 from sitegen.alerts.mail import email_message, send_email
-from sitegen.alerts.messages import Message, intranet_base, render_message, template_environment
+from sitegen.alerts.messages import Message, intranet_base, metric_title, render_message, template_environment
 from sitegen.alerts.rules import EmailRecipient, digest_recipients, secret
 from sitegen.errors import SitegenError
 from sitegen.i18n import UiText
@@ -71,18 +71,17 @@ def _values(site: Site, documents: list[Mapping[str, Any]], as_of: dt.date, lang
     scorecards = []
     for document in documents:
         model = models.get(document["id"])
-        titles = {metric.id: metric.title for metric in model.metrics} if model is not None else {}
+        titles = {metric.id: metric_title(metric, lang, fallback) for metric in model.metrics} if model else {}
         rows = []
         for metric in document["metrics"]:
             latest: Mapping[str, Any] = next(
                 (cell for cell in metric["periods"] if cell["period"] == document["latest_complete"]), {}
             )
-            title = titles.get(metric["id"])
             status = (metric.get("target") or {}).get("status")
             assessment = (metric.get("control") or {}).get("assessment")
             rows.append(
                 {
-                    "title": title.get(lang, fallback) if title is not None else metric["id"],
+                    "title": titles.get(metric["id"], metric["id"]),
                     "value": format_value(latest.get("value"), metric["kind"], lang),
                     "n": latest.get("n"),
                     "overall": format_value(metric["overall"].get("value"), metric["kind"], lang),

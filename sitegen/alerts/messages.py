@@ -83,8 +83,14 @@ def _case_values(site: Site, payload: Mapping[str, Any], lang: str) -> dict[str,
     }
 
 
-def _signal_values(site: Site, payload: Mapping[str, Any], lang: str) -> dict[str, Any]:
+def metric_title(metric: BaseMetric, lang: str, fallback: str) -> str:
+    """A metric's title as its scorecard page shows it: its own, or its kind's name."""
     from sitegen.metric_kinds import kind_of
+
+    return metric.title.get(lang, fallback) if metric.title else UiText(lang).gettext(kind_of(metric).title)
+
+
+def _signal_values(site: Site, payload: Mapping[str, Any], lang: str) -> dict[str, Any]:
     from sitegen.render.scorecard_view import SIGNAL_TEXTS, format_value  # the view loads the charts: only here
 
     ui = UiText(lang)
@@ -95,16 +101,13 @@ def _signal_values(site: Site, payload: Mapping[str, Any], lang: str) -> dict[st
         (entry for entry in (scorecard.metrics if scorecard else []) if entry.id == payload["metric"]), None
     )
     scorecard_title = scorecard.title.get(lang, fallback) if scorecard is not None else payload["scorecard"]
-    if metric is None:
-        metric_title = payload["metric"]
-    else:
-        metric_title = metric.title.get(lang, fallback) if metric.title else ui.gettext(kind_of(metric).title)
+    metric_name = metric_title(metric, lang, fallback) if metric is not None else payload["metric"]
     is_better = metric is not None and payload["direction"] == metric.direction
     change = ui.gettext("better") if is_better else ui.gettext("worse")
     subject = ui.gettext(
         "%(scorecard)s: %(metric)s signals %(change)s in %(period)s",
         scorecard=scorecard_title,
-        metric=metric_title,
+        metric=metric_name,
         change=change,
         period=payload["period"],
     )
@@ -112,7 +115,7 @@ def _signal_values(site: Site, payload: Mapping[str, Any], lang: str) -> dict[st
     return {
         "subject": subject,
         "scorecard": scorecard_title,
-        "metric": metric_title,
+        "metric": metric_name,
         "change": change,
         "period": payload["period"],
         "rule": ui.gettext(SIGNAL_TEXTS[payload["rule"], payload["direction"]], period=payload["period"], **limits),
