@@ -479,6 +479,21 @@ def alerts_send(project: Path) -> None:
     click.echo(report.summary())
 
 
+@alerts.command("list")
+@click.pass_obj
+@handle_user_errors
+def alerts_list(project: Path) -> None:
+    """List the alerts kept in the store, oldest first: each recipient's status, tries and last error."""
+    from sitegen.alerts.sender import delivery_rows
+    from sitegen.interchange import open_store
+    from sitegen.store.outbox import Outbox
+
+    site = load_site(project)
+    with open_store(site) as store:
+        rows = delivery_rows(Outbox(store.engine))
+    _echo_table([("queued", "alert", "recipient", "status", "tries", "last error"), *rows])
+
+
 @main.command()
 @click.option("--send", "is_sending", is_flag=True, help="Send each digest through alerts.smtp instead of showing it.")
 @click.option(

@@ -314,3 +314,18 @@ def test_e_mail_rules_need_an_smtp_server(minimal_project: Path) -> None:
     assert [str(error) for error in invalid.value.errors] == [
         "sitegen.yaml:8:32: alerts.rules[0].email: e-mail alerts need alerts.smtp: the server to send them through"
     ]
+
+
+def test_alerts_list_shows_each_recipients_status_and_last_error(project: Path, receiver: Receiver) -> None:
+    receiver.fail_first = 1
+    case_id = open_case(project)
+    sender, store = sender_for(project, Clock(MOMENT))
+    with store:
+        sender.send_due()
+        sender.close()
+    result = CliRunner().invoke(main, ["-C", str(project), "alerts", "list"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines()]
+    assert lines[0] == ["queued", "alert", "recipient", "status", "tries", "last", "error"]
+    assert lines[1] == ["2026-05-04T07:00:00+00:00", f"case:{case_id}", "email:anna@saulite.example", "delivered", "1"]
+    assert lines[3][2:5] == [f"webhook:{receiver.url}", "waiting", "1"] and lines[3][-2:] == ["HTTP", "503"]

@@ -24,7 +24,7 @@ from sitegen.alerts.rules import AlertRecipient, EmailRecipient, WebhookRecipien
 from sitegen.alerts.webhooks import message_id, post_webhook, signer
 from sitegen.errors import ProjectInvalid
 from sitegen.site import Site
-from sitegen.store.outbox import Outbox, QueuedEvent
+from sitegen.store.outbox import Delivery, Outbox, QueuedEvent
 
 LEASE = dt.timedelta(minutes=5)
 """How long a claimed delivery is this sender's: past it (the sender died) another may try it."""
@@ -200,3 +200,21 @@ def start_sender(site: Site, outbox: Outbox, clock: Clock = utc_now) -> SenderTh
         return None
     thread.start()
     return thread
+
+
+def delivery_rows(outbox: Outbox) -> list[tuple[str, ...]]:
+    """Every kept event and each recipient's progress with it, oldest first, for `sitegen alerts list`."""
+    rows: list[tuple[str, ...]] = []
+    for event in outbox.events():
+        deliveries: list[tuple[str, Delivery | None]] = sorted(outbox.deliveries(event.key).items())
+        for channel, delivery in deliveries or [("-", None)]:
+            if delivery is None:
+                status = "waiting"
+            elif delivery.delivered_at is not None:
+                status = "delivered"
+            else:
+                status = "given up" if delivery.given_up_at is not None else "waiting"
+            tries = "0" if delivery is None else str(delivery.attempts)
+            error = "" if delivery is None else delivery.last_error
+            rows.append((event.created_at.isoformat(timespec="seconds"), event.key, channel, status, tries, error))
+    return rows

@@ -93,7 +93,7 @@ class Outbox:
         ]
 
     def events(self) -> list[QueuedEvent]:
-        """Every event kept, oldest first (`sitegen alerts list`, tests)."""
+        """Every event kept, oldest first (`sitegen alerts list`)."""
         with self._engine.connect() as connection:
             rows = connection.execute(select(alert_events).order_by(alert_events.c.created_at, alert_events.c.key))
             return [
