@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ssl
 from pathlib import Path
 
 import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from alert_fixtures import SECRET, SECRET_VARIABLE, Inbox, Receiver, configure_alerts, free_port
 from click.testing import CliRunner
 from test_collector import CONTACT, VALID_FORM, client_for, post_form, with_follow_up
@@ -329,3 +333,50 @@ def test_alerts_list_shows_each_recipients_status_and_last_error(project: Path, 
     assert lines[0] == ["queued", "alert", "recipient", "status", "tries", "last", "error"]
     assert lines[1] == ["2026-05-04T07:00:00+00:00", f"case:{case_id}", "email:anna@saulite.example", "delivered", "1"]
     assert lines[3][2:5] == [f"webhook:{receiver.url}", "waiting", "1"] and lines[3][-2:] == ["HTTP", "503"]
+
+
+def test_e_mail_goes_over_starttls_and_logs_in_with_the_password_from_the_environment(
+    minimal_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # the client trusts the test authority only
+    monkeypatch.setenv("SITEGEN_TEST_SMTP_PASSWORD", "correct horse")
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth: object) -> AuthResult:
+        assert isinstance(auth, LoginPassword)
+        logins.append((auth.login, auth.password))
+        return AuthResult(success=auth.password == b"correct horse")
+
+    inbox = Inbox(free_port())
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=inbox.port,
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        config = (
+            "alerts:\n"
+            f"  smtp: {{host: 127.0.0.1, port: {inbox.port}, sender: alerts@saulite.example,\n"
+            "         username: alerts, password_env: SITEGEN_TEST_SMTP_PASSWORD}\n"
+            "  rules:\n    - {on: case_opened, email: [owner@saulite.example]}\n"
+        )
+        project = configure_alerts(minimal_project, config)
+        open_case(project)
+        sender, store = sender_for(project, Clock(MOMENT))
+        with store:
+            assert sender.send_due().delivered == 1
+            sender.close()
+    finally:
+        controller.stop()
+    assert logins == [(b"alerts", b"correct horse")]
+    [message] = inbox.messages
+    assert str(message["To"]) == "owner@saulite.example"
