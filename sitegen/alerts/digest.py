@@ -103,12 +103,13 @@ def _values(site: Site, documents: list[Mapping[str, Any]], as_of: dt.date, lang
 
 
 def write_digests(mails: list[DigestMail], folder: Path) -> list[Path]:
-    """Each digest as `<address>.txt` and `<address>.html` in `folder`; the files written."""
+    """Each digest as `<address>.txt` and `<address>.html` in `folder` (any `/` of the address as `_`); the files
+    written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for mail in mails:
         for suffix, body in ((".txt", mail.message.text), (".html", mail.message.html)):
-            path = folder / f"{mail.recipient.address}{suffix}"
+            path = folder / f"{mail.recipient.address.replace('/', '_')}{suffix}"  # '/' may be in a local part
             path.write_text(body, encoding="utf-8")
             written.append(path)
     return written
