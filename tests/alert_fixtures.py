@@ -74,6 +74,10 @@ class Receiver:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     refused_signatures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold_first: bool = False
+    """Keep the first post waiting until `release` is set, then answer it 503 (a sender can be killed meanwhile)."""
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
         msg_id, stamp, signature = (
@@ -101,7 +105,12 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
-            status = state.answer({key.lower(): value for key, value in self.headers.items()}, body)
+            if state.hold_first and not state.arrived.is_set():
+                state.arrived.set()
+                state.release.wait(30)
+                status = 503
+            else:
+                status = state.answer({key.lower(): value for key, value in self.headers.items()}, body)
             self.send_response(status)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -114,6 +123,7 @@ def receiver() -> Iterator[Receiver]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
+    state.release.set()
     server.shutdown()
     server.server_close()
     thread.join()

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -198,6 +201,29 @@ def test_a_sender_killed_after_claiming_loses_nothing_and_a_restart_sends_nothin
     with store:
         assert again.send_due().delivered == 0
         again.close()
+    assert len(receiver.accepted) == 1 and len(smtp_inbox.messages) == 2
+
+
+def test_a_sender_process_killed_in_the_middle_of_a_post_is_resumed_by_the_next(
+    project: Path, smtp_inbox: Inbox, receiver: Receiver
+) -> None:
+    receiver.hold_first = True
+    now = dt.datetime.now(dt.UTC)
+    open_case(project, at=now)
+    command = [sys.executable, "-m", "sitegen", "-C", str(project), "alerts", "send"]
+    process = subprocess.Popen(command, env={**os.environ, SECRET_VARIABLE: SECRET}, stdout=subprocess.DEVNULL)
+    try:
+        assert receiver.arrived.wait(60), "the sender never posted"
+    finally:
+        process.kill()
+        process.wait()
+    receiver.release.set()
+    assert len(smtp_inbox.messages) == 2  # delivered and marked before the webhook was tried
+    restarted, store = sender_for(project, Clock(now + LEASE + dt.timedelta(minutes=1)))
+    with store:
+        assert restarted.send_due().delivered == 1
+        assert Outbox(store.engine).pending() == []
+        restarted.close()
     assert len(receiver.accepted) == 1 and len(smtp_inbox.messages) == 2
 
 
