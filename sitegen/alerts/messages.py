@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from sitegen.i18n import UiText
@@ -56,8 +56,9 @@ def intranet_base(site: Site) -> str:
 
 
 def _moment(site: Site, iso: str, lang: str) -> str:
-    zone = ZoneInfo(site.config.model.timezone)
-    return format_datetime(dt.datetime.fromisoformat(iso).astimezone(zone), format="medium", locale=lang)
+    """A time in the site's timezone as a reader writes it: the day in full and the time to the minute."""
+    moment = dt.datetime.fromisoformat(iso).astimezone(ZoneInfo(site.config.model.timezone))
+    return f"{format_date(moment, format='long', locale=lang)}, {format_time(moment, format='short', locale=lang)}"
 
 
 def _case_values(site: Site, payload: Mapping[str, Any], lang: str) -> dict[str, Any]:
