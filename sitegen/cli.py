@@ -173,7 +173,9 @@ def collect(project: Path, host: str, port: int, store_url: str | None, workers:
     """Take survey answers: serve POST /s/<survey-id> and GET /healthz.
 
     Every answer is checked against the survey it belongs to and stored
-    durably before the respondent hears back. Stop with Ctrl-C.
+    durably before the respondent hears back. The alerts of the cases
+    answers open (sitegen.yaml's alerts:) are sent in the background.
+    Stop with Ctrl-C.
     """
     from sitegen.collector.app import serve  # the web stack loads only for this command
 
