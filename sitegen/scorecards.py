@@ -253,7 +253,7 @@ def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: i
     detractors = detractors.assign(
         order=np.arange(len(detractors)),
         given_score=pd.to_numeric(detractors[metric.question], errors="coerce"),
-        given_location=detractors[LOCATION_FIELD] if LOCATION_FIELD in detractors else None,
+        given_location=detractors.get(LOCATION_FIELD),
     )
     texts = detractors.melt(
         id_vars=["period", "order", "given_score", "given_location"], value_vars=columns, value_name="text"

@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sitegen.alerts.sender import start_sender
 from sitegen.answers import (
     HONEYPOT_FIELD,
     VERSION_FIELD,
@@ -74,6 +75,7 @@ from sitegen.staff.auth import SESSION_COOKIE, StaffDesk, current_session
 from sitegen.staff.case_pages import case_routes
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
+from sitegen.store.outbox import Outbox
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -466,6 +468,7 @@ def create_app(
         app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
         app.state.cases = store.cases
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
+        alerts = start_sender(site, Outbox(store.engine), clock)  # cases opened by answers queue their alerts
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
         await asyncio.sleep(0)  # the watcher's first step registers its watches: an edit right after start is seen
@@ -476,6 +479,8 @@ def create_app(
             try:
                 await watcher
             finally:
+                if alerts is not None:
+                    alerts.stop()
                 writer.close()
                 store.close()
 

@@ -2,7 +2,8 @@
 
 The collector opens a case in the transaction that stores its response
 (`insert_openings`, called by `ResponseStore.add`), keyed by the response id,
-so a response stored once opens one case however often it is posted. Staff
+so a response stored once opens one case however often it is posted; the
+alerts outbox hears of it in the same transaction (`sitegen.store.outbox`). Staff
 take the later steps through `CaseStore`, each step a row of `case_events`
 and the case's status changed in the same transaction.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from sitegen.cases.model import Case, CaseEvent, CaseOpening, Status, Step, StepRefused
 from sitegen.store.engine import WRITE, StoreError
+from sitegen.store.outbox import QueuedEvent, queue_events
 from sitegen.store.schema import case_events, cases, responses
 
 CASE_COLUMNS = ("survey_id", "location", "status", "opened_at", "due_at", "resolved_at")
@@ -49,7 +51,21 @@ def insert_openings(connection: Connection, openings: Iterable[tuple[str, str, C
     ]
     if events:
         connection.execute(case_events.insert(), events)
+        queue_events(connection, [_opened_alert(row) for row, _opening in given if row["id"] in opened])
     return len(events)
+
+
+def _opened_alert(row: dict[str, Any]) -> QueuedEvent:
+    """The outbox's note that a case opened (`sitegen.alerts`): what an alert may say, never the contact."""
+    payload = {
+        "case": row["id"],
+        "survey": row["survey_id"],
+        "location": row["location"],
+        "score": row["summary"].get("score"),
+        "opened_at": row["opened_at"].isoformat(),
+        "due_at": row["due_at"].isoformat(),
+    }
+    return QueuedEvent(f"case:{row['id']}", "case_opened", row["survey_id"], payload, row["opened_at"])
 
 
 def _case_row(survey_id: str, response_id: str, opening: CaseOpening) -> dict[str, Any]:

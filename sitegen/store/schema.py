@@ -168,6 +168,32 @@ case_events = Table(
     Column("note", Text, nullable=False),
 )
 
+alert_events = Table(
+    "alert_events",
+    metadata,
+    # The outbox (`sitegen.store.outbox`): what is to be told, written in the transaction that made it happen.
+    Column("key", String(400), primary_key=True),  # `case:<id>`, `signal:<scorecard>:<metric>:<period>:...`
+    Column("event", String(32), nullable=False),  # case_opened, signal
+    Column("subject", String(200), nullable=False),  # the survey or scorecard the rules match on
+    Column("payload", Json, nullable=False),  # what the message says: never a contact's address
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("settled_at", UtcDateTime()),  # every recipient has it (or was given up): the sender looks no more
+    Index("ix_alert_events_pending", "settled_at", "created_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    # One event to one recipient (an e-mail address or a webhook URL): tries, the next try, and when it got through.
+    Column("event_key", String(400), primary_key=True),
+    Column("channel", String(600), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),  # also the claim: a sender sets it ahead before it tries
+    Column("delivered_at", UtcDateTime()),
+    Column("given_up_at", UtcDateTime()),
+    Column("last_error", Text, nullable=False),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -211,6 +237,12 @@ MIGRATIONS = [
     Migration(4, "keep staff accounts and their sessions", lambda connection: _staff_kept(connection)),
     Migration(
         5, "keep cases and their history", lambda connection: metadata.create_all(connection, [cases, case_events])
+    ),
+    # 6 and 7 are other branches' (issue 15); the steps need not be consecutive, only in order.
+    Migration(
+        8,
+        "keep the alerts outbox",
+        lambda connection: metadata.create_all(connection, [alert_events, alert_deliveries]),
     ),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
