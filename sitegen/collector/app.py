@@ -3,7 +3,9 @@
 `POST /s/<survey-id>` takes a form post or a JSON body, checks it with
 `sitegen.answers` (the same rules the pages were built from), stores it
 through the group-commit writer, and only then answers: 303 to the
-thank-you page (forms) or 201 with the id (JSON). Problems get a page in the
+thank-you page (forms) or 201 with the id (JSON); a survey with an incentive
+answers a form with its thank-you page and the answer's one-time code
+(`sitegen.incentive_codes`), and JSON with the code beside the id. Problems get a page in the
 respondent's language or RFC 9457 problem details. `GET /healthz` says it is up.
 The collector never serves response data. Staff sign in under `/staff/` and
 read the built intranet at `/intranet/` (`sitegen.staff`).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -54,6 +57,7 @@ from sitegen.collector.guards import (
     SecurityHeaders,
     collector_headers,
     connection_cap,
+    error_page_policy,
     is_origin_allowed,
     origin_of,
     raise_file_limit,
@@ -62,14 +66,16 @@ from sitegen.collector.guards import (
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
+from sitegen.incentive_codes import CodeKey, required_key
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.refusals import CONTROL_CHARACTERS, MESSAGES, N_
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import load_site
-from sitegen.staff.accounts import StaffAccounts
+from sitegen.staff.accounts import LOCATION_FIELD, StaffAccounts
 from sitegen.staff.auth import StaffDesk
+from sitegen.staff.codes import CodeDesk
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
 
@@ -99,6 +105,8 @@ class Collector:
     writer: BatchWriter
     limiter: RateLimiter
     clock: Clock
+    code_key: CodeKey | None = None
+    """The site secret's key for incentive codes; None: no survey had an incentive when the collector started."""
     recent: RecentPosts = field(init=False)
     """Posts without a rid of the last minutes (`sitegen.collector.dedupe`), by the collector's own clock."""
 
@@ -119,7 +127,7 @@ class Collector:
             # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
             meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
         submitted_at = kept_moment(survey, self.clock(), snapshot.zone)
-        return StoredResponse(
+        response = StoredResponse(
             id=submission.response_id,
             survey_id=survey.id,
             survey_version=version,
@@ -130,6 +138,15 @@ class Collector:
             is_anonymous=survey.is_anonymous,
             opens_case=case_opening(survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone),
         )
+        if not self.shows_code(survey):
+            return response
+        assert self.code_key is not None
+        code = self.code_key.issued(response.id, response.key, survey.id, meta.get(LOCATION_FIELD))
+        return dataclasses.replace(response, shows_code=code)
+
+    def shows_code(self, survey: Survey) -> bool:
+        """Whether the survey's thank-you answer carries a code (an incentive, and a secret to make it with)."""
+        return bool(survey.incentive) and self.code_key is not None
 
 
 # ---- answers ------------------------------------------------------------------------------
@@ -391,9 +408,30 @@ async def _submit_form(
     stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
     if isinstance(stored, Response):
         return stored
+    if collector.code_key is not None and collector.shows_code(survey):
+        return _thanks_with_code(snapshot, survey, submission.lang, collector.code_key.code(stored[0]))
     return RedirectResponse(
         f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
+
+
+def _thanks_with_code(snapshot: Snapshot, survey: Survey, lang: str, code: str) -> Response:
+    """The survey's thank-you page with the answer's code, as the answer to the post itself.
+
+    Not a redirect: a code in an address would stay in the browser's history and
+    in the logs of whatever lies between. `no-store` keeps it out of caches; a
+    reload posts again and, the answer being stored once, shows the same code.
+    """
+    base = snapshot.link_base(survey)
+    values = {"survey": survey, "code": code}
+    plan = PagePlan(survey_tree(survey), lang, f"surveys/{survey.id}/thanks/", "thanks.html", values)
+    html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
+    config = snapshot.config
+    policy = error_page_policy(
+        (origin_of(url) for url in (config.base_url, config.intranet_url) if url), with_scripts=True
+    )
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": policy}
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 
 
 async def _submit_json(
@@ -415,7 +453,11 @@ async def _submit_json(
     if isinstance(stored, Response):
         return stored
     response_id, is_new = stored
-    return JSONResponse({"id": response_id, "status": "stored" if is_new else "already stored"}, status_code=201)
+    answer = {"id": response_id, "status": "stored" if is_new else "already stored"}
+    if collector.code_key is None or not collector.shows_code(survey):
+        return JSONResponse(answer, status_code=201)
+    answer["code"] = collector.code_key.code(response_id)
+    return JSONResponse(answer, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 BODY_READERS: dict[str, Callable[[Collector, Snapshot, Request, Survey, bytes], Awaitable[Response]]] = {
@@ -446,6 +488,7 @@ def create_app(
     """
     site = load_site(project)
     config = site.config.model
+    code_key = required_key(source.model for source in site.surveys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -455,7 +498,8 @@ def create_app(
         rate = config.collector.rate_limit
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
         surveys = ServedSurveys(project, site, clock, keeper=store)
-        app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
+        app.state.collector = Collector(surveys, store, writer, client_limiter, clock, code_key)
+        app.state.codes = CodeDesk(code_key, store.codes, clock)
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
