@@ -81,8 +81,7 @@ class CodeKey:
 
     def code(self, response_id: str) -> str:
         """The code shown for a response, grouped for reading aloud (`K7QM4-XPAR2`)."""
-        digest = hmac.digest(self.secret, CODE_DOMAIN + response_id.encode(), hashlib.sha256)
-        return grouped(base64.b32encode(digest).decode().translate(FROM_RFC4648)[:CODE_LENGTH])
+        return grouped(self._canonical(response_id))
 
     def lookup(self, canonical: str) -> str:
         """What the store keys a code by: an HMAC of it, so a copy of the table gives no code."""
@@ -90,8 +89,7 @@ class CodeKey:
 
     def issued(self, response_id: str, stored_key: str, survey_id: str, location: str | None) -> IssuedCode:
         """The row to keep for the code of a response stored under `stored_key` (an anonymous one's hashed key)."""
-        canonical = canonical_code(self.code(response_id))
-        assert canonical is not None  # a code made here always reads back
+        canonical = self._canonical(response_id)
         nonce = os.urandom(NONCE_BYTES)
         sealed = nonce + self._aead(canonical).encrypt(nonce, stored_key.encode(), self.lookup(canonical).encode())
         return IssuedCode(self.lookup(canonical), survey_id, location, sealed)
@@ -103,6 +101,10 @@ class CodeKey:
             return self._aead(canonical).decrypt(nonce, ciphertext, self.lookup(canonical).encode()).decode()
         except InvalidTag:
             return None
+
+    def _canonical(self, response_id: str) -> str:
+        digest = hmac.digest(self.secret, CODE_DOMAIN + response_id.encode(), hashlib.sha256)
+        return base64.b32encode(digest).decode().translate(FROM_RFC4648)[:CODE_LENGTH]
 
     def _aead(self, canonical: str) -> AESGCM:
         return AESGCM(hmac.digest(self.secret, SEAL_DOMAIN + canonical.encode(), hashlib.sha256))

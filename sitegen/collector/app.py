@@ -138,15 +138,17 @@ class Collector:
             is_anonymous=survey.is_anonymous,
             opens_case=case_opening(survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone),
         )
-        if not self.shows_code(survey):
+        if not survey.incentive or self.code_key is None:
             return response
-        assert self.code_key is not None
         code = self.code_key.issued(response.id, response.key, survey.id, meta.get(LOCATION_FIELD))
         return dataclasses.replace(response, shows_code=code)
 
-    def shows_code(self, survey: Survey) -> bool:
-        """Whether the survey's thank-you answer carries a code (an incentive, and a secret to make it with)."""
-        return bool(survey.incentive) and self.code_key is not None
+    def code_of(self, survey: Survey, response_id: str) -> str | None:
+        """The code the thank-you answer shows for a stored response; None if the survey has no incentive (or,
+        having gained one while the collector runs, no secret to make it with)."""
+        if not survey.incentive or self.code_key is None:
+            return None
+        return self.code_key.code(response_id)
 
 
 # ---- answers ------------------------------------------------------------------------------
@@ -408,8 +410,9 @@ async def _submit_form(
     stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
     if isinstance(stored, Response):
         return stored
-    if collector.code_key is not None and collector.shows_code(survey):
-        return _thanks_with_code(snapshot, survey, submission.lang, collector.code_key.code(stored[0]))
+    code = collector.code_of(survey, stored[0])
+    if code is not None:
+        return _thanks_with_code(snapshot, survey, submission.lang, code)
     return RedirectResponse(
         f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
@@ -454,10 +457,10 @@ async def _submit_json(
         return stored
     response_id, is_new = stored
     answer = {"id": response_id, "status": "stored" if is_new else "already stored"}
-    if collector.code_key is None or not collector.shows_code(survey):
+    code = collector.code_of(survey, response_id)
+    if code is None:
         return JSONResponse(answer, status_code=201)
-    answer["code"] = collector.code_key.code(response_id)
-    return JSONResponse(answer, status_code=201, headers={"Cache-Control": "no-store"})
+    return JSONResponse({**answer, "code": code}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 BODY_READERS: dict[str, Callable[[Collector, Snapshot, Request, Survey, bytes], Awaitable[Response]]] = {
