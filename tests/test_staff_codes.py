@@ -201,3 +201,14 @@ def test_erasing_needs_the_secret(project: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("SITEGEN_SECRET")
     result = CliRunner().invoke(main, ["-C", str(project), "responses", "erase", "K7QM4-XPAR2"])
     assert result.exit_code == 1 and "SITEGEN_SECRET is not set" in result.output
+
+
+def test_the_codes_page_speaks_the_members_language(client: TestClient) -> None:
+    code = answer(client)
+    csrf = sign_in(client)
+    checked = client.post("/staff/codes?lang=lv", data={"csrf": csrf, "code": code})
+    assert "<h1>Balvu kodi</h1>" in checked.text and verdict(checked.text).endswith(
+        "Derīgs, vēl nav izmantots. Atzīmēt kā izmantotu"
+    )
+    refused = client.post("/staff/codes?lang=lv", data={"csrf": csrf, "code": "K7QM4-XPAR2"})
+    assert verdict(refused.text).endswith("Šis kods nav derīgs.")
