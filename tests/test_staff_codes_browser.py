@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.sync_api import expect
+from starlette.applications import Starlette
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from test_staff_browser import AXE, AXE_RUN, PASSWORD
@@ -33,7 +35,7 @@ COLLECTOR_PATHS = ("/s/", "/staff", "/intranet", "/healthz")
 
 def beside_the_site(collector: ASGIApp, public: Path) -> ASGIApp:
     """What the README's proxy does: the collector's paths to the collector, the rest from the built public site."""
-    pages = StaticFiles(directory=public, html=True)
+    pages = Starlette(routes=[Mount("/", StaticFiles(directory=public, html=True))])  # a 404 is an answer, not an error
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(COLLECTOR_PATHS):
