@@ -212,3 +212,10 @@ def test_the_codes_page_speaks_the_members_language(client: TestClient) -> None:
     )
     refused = client.post("/staff/codes?lang=lv", data={"csrf": csrf, "code": "K7QM4-XPAR2"})
     assert verdict(refused.text).endswith("Šis kods nav derīgs.")
+
+
+def test_thank_you_pages_differ_only_in_their_code_and_carry_no_trace_of_its_slot(client: TestClient) -> None:
+    pages = [post_form(client, [*ANSWERS, ("rid", f"rid-000{n}-abcdef")]).text for n in (4, 5)]
+    codes = [CODE.search(page).group(1) for page in pages]  # type: ignore[union-attr]
+    assert codes[0] != codes[1] and pages[0].replace(codes[0], "") == pages[1].replace(codes[1], "")
+    assert "\x00" not in pages[0]

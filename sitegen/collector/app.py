@@ -57,13 +57,13 @@ from sitegen.collector.guards import (
     SecurityHeaders,
     collector_headers,
     connection_cap,
-    error_page_policy,
     is_origin_allowed,
     origin_of,
     raise_file_limit,
     read_limited,
 )
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
+from sitegen.collector.thanks import ThanksPages
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
 from sitegen.incentive_codes import CodeKey, required_key
@@ -109,6 +109,8 @@ class Collector:
     """The site secret's key for incentive codes; None: no survey had an incentive when the collector started."""
     recent: RecentPosts = field(init=False)
     """Posts without a rid of the last minutes (`sitegen.collector.dedupe`), by the collector's own clock."""
+    thanks: ThanksPages = field(init=False, default_factory=ThanksPages)
+    """The thank-you pages with a code slot (`sitegen.collector.thanks`)."""
 
     def __post_init__(self) -> None:
         self.recent = RecentPosts(clock=lambda: self.clock().timestamp())
@@ -412,29 +414,10 @@ async def _submit_form(
         return stored
     code = collector.code_of(survey, stored[0])
     if code is not None:
-        return _thanks_with_code(snapshot, survey, submission.lang, code)
+        return collector.thanks.answer(snapshot, survey, submission.lang, code)
     return RedirectResponse(
         f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
-
-
-def _thanks_with_code(snapshot: Snapshot, survey: Survey, lang: str, code: str) -> Response:
-    """The survey's thank-you page with the answer's code, as the answer to the post itself.
-
-    Not a redirect: a code in an address would stay in the browser's history and
-    in the logs of whatever lies between. `no-store` keeps it out of caches; a
-    reload posts again and, the answer being stored once, shows the same code.
-    """
-    base = snapshot.link_base(survey)
-    values = {"survey": survey, "code": code}
-    plan = PagePlan(survey_tree(survey), lang, f"surveys/{survey.id}/thanks/", "thanks.html", values)
-    html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
-    config = snapshot.config
-    policy = error_page_policy(
-        (origin_of(url) for url in (config.base_url, config.intranet_url) if url), with_scripts=True
-    )
-    headers = {"Cache-Control": "no-store", "Content-Security-Policy": policy}
-    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 
 
 async def _submit_json(
