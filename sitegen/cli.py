@@ -178,8 +178,10 @@ def collect(project: Path, host: str, port: int, store_url: str | None, workers:
     Stop with Ctrl-C.
     """
     from sitegen.collector.app import serve  # the web stack loads only for this command
+    from sitegen.incentive_codes import required_key
 
     site = load_site(project)
+    required_key(source.model for source in site.surveys)  # refused here, before uvicorn, with a message
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
         serve(project, host, port, store_url, workers, site.config.model)
     click.echo("Collector stopped.", err=True)
@@ -285,6 +287,28 @@ def export(project: Path, survey_id: str | None, file_format: Format, output: Pa
     ):
         written = export_responses(site, store, cast(TextIO, stream), survey_id=survey_id, file_format=file_format)
     click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)
+
+
+@responses.command("erase")
+@click.argument("code")
+@click.pass_obj
+@handle_user_errors
+def erase(project: Path, code: str) -> None:
+    """Erase the answer that an incentive CODE was shown for, and its case: a respondent's erasure request.
+
+    Needs the SITEGEN_SECRET the collector made the code with. Asking again says the answer is gone already.
+    """
+    from sitegen.incentive_codes import secret_key
+    from sitegen.interchange import open_store
+
+    key = secret_key()
+    with open_store(load_site(project)) as store:
+        erasure = store.codes.erase(key, code)
+    if erasure.was_erased_before:
+        click.echo(f"The answer to {erasure.survey_id} with this code was erased before; nothing is left to erase.")
+        return
+    case = " and its case" if erasure.removed_case else ""
+    click.echo(f"Erased the answer to {erasure.survey_id} with this code{case}.")
 
 
 @responses.command("versions")

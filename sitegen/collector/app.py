@@ -3,7 +3,9 @@
 `POST /s/<survey-id>` takes a form post or a JSON body, checks it with
 `sitegen.answers` (the same rules the pages were built from), stores it
 through the group-commit writer, and only then answers: 303 to the
-thank-you page (forms) or 201 with the id (JSON). Problems get a page in the
+thank-you page (forms) or 201 with the id (JSON); a survey with an incentive
+answers a form with its thank-you page and the answer's one-time code
+(`sitegen.incentive_codes`), and JSON with the code beside the id. Problems get a page in the
 respondent's language or RFC 9457 problem details. `GET /healthz` says it is up.
 The collector never serves response data. Staff sign in under `/staff/` and
 read the built intranet at `/intranet/` (`sitegen.staff`).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -62,17 +65,20 @@ from sitegen.collector.guards import (
     read_limited,
 )
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
+from sitegen.collector.thanks import ThanksPages
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
+from sitegen.incentive_codes import CodeKey, required_key
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.refusals import CONTROL_CHARACTERS, N_
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import load_site
-from sitegen.staff.accounts import StaffAccounts
+from sitegen.staff.accounts import LOCATION_FIELD, StaffAccounts
 from sitegen.staff.auth import SESSION_COOKIE, StaffDesk, current_session
 from sitegen.staff.case_pages import case_routes
+from sitegen.staff.codes import CodeDesk
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.outbox import Outbox
@@ -103,8 +109,12 @@ class Collector:
     writer: BatchWriter
     limiter: RateLimiter
     clock: Clock
+    code_key: CodeKey | None = None
+    """The site secret's key for incentive codes; None: no survey had an incentive when the collector started."""
     recent: RecentPosts = field(init=False)
     """Posts without a rid of the last minutes (`sitegen.collector.dedupe`), by the collector's own clock."""
+    thanks: ThanksPages = field(init=False, default_factory=ThanksPages)
+    """The thank-you pages with a code slot (`sitegen.collector.thanks`)."""
 
     def __post_init__(self) -> None:
         self.recent = RecentPosts(clock=lambda: self.clock().timestamp())
@@ -129,7 +139,7 @@ class Collector:
             # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
             meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
         submitted_at = kept_moment(survey, self.clock(), snapshot.zone)
-        return StoredResponse(
+        response = StoredResponse(
             id=submission.response_id,
             survey_id=survey.id,
             survey_version=version,
@@ -142,6 +152,17 @@ class Collector:
                 survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone, opened_by
             ),
         )
+        if not survey.incentive or self.code_key is None:
+            return response
+        code = self.code_key.issued(response.id, response.key, survey.id, meta.get(LOCATION_FIELD))
+        return dataclasses.replace(response, shows_code=code)
+
+    def code_of(self, survey: Survey, response_id: str) -> str | None:
+        """The code the thank-you answer shows for a stored response; None if the survey has no incentive (or,
+        having gained one while the collector runs, no secret to make it with)."""
+        if not survey.incentive or self.code_key is None:
+            return None
+        return self.code_key.code(response_id)
 
 
 # ---- answers ------------------------------------------------------------------------------
@@ -401,6 +422,9 @@ async def _submit_form(
     stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
     if isinstance(stored, Response):
         return stored
+    code = collector.code_of(survey, stored[0])
+    if code is not None:
+        return collector.thanks.answer(snapshot, survey, submission.lang, code)
     return RedirectResponse(
         f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
@@ -425,7 +449,11 @@ async def _submit_json(
     if isinstance(stored, Response):
         return stored
     response_id, is_new = stored
-    return JSONResponse({"id": response_id, "status": "stored" if is_new else "already stored"}, status_code=201)
+    answer = {"id": response_id, "status": "stored" if is_new else "already stored"}
+    code = collector.code_of(survey, response_id)
+    if code is None:
+        return JSONResponse(answer, status_code=201)
+    return JSONResponse({**answer, "code": code}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 BODY_READERS: dict[str, Callable[[Collector, Snapshot, Request, Survey, bytes], Awaitable[Response]]] = {
@@ -456,6 +484,7 @@ def create_app(
     """
     site = load_site(project)
     config = site.config.model
+    code_key = required_key(source.model for source in site.surveys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -465,8 +494,9 @@ def create_app(
         rate = config.collector.rate_limit
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
         surveys = ServedSurveys(project, site, clock, keeper=store)
-        app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
+        app.state.collector = Collector(surveys, store, writer, client_limiter, clock, code_key)
         app.state.cases = store.cases
+        app.state.codes = CodeDesk(code_key, store.codes, clock)
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
         alerts = start_sender(site, Outbox(store.engine), clock)  # cases opened by answers queue their alerts
         stop_watching = asyncio.Event()

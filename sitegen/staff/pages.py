@@ -207,7 +207,10 @@ class IntranetFiles:
 
 def staff_routes(output: Path) -> list[BaseRoute]:
     """The staff pages under `/staff/` and the intranet tree built into `output` at `/intranet/`, behind the sign-in."""
+    from sitegen.staff.codes import code_routes  # its pages are made with this module's render_staff_page
+
     return [
+        *code_routes(),
         Route(LOGIN_PATH, login_page, methods=["GET", "HEAD"]),
         Route(LOGIN_PATH, login, methods=["POST"]),
         Route("/staff/logout", logout, methods=["POST"]),

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -229,3 +229,16 @@ def _events(connection: Connection, case_ids: Sequence[str]) -> dict[str, tuple[
 
 def _case(row: RowMapping, events: tuple[CaseEvent, ...]) -> Case:
     return Case(**dict(row), events=events)
+
+
+def delete_case_of_response(connection: Connection, response_id: str) -> bool:
+    """Delete the case a response opened, with its steps, in the caller's transaction (an erasure); whether it had one.
+
+    The only delete of cases: `sitegen responses erase` removes an answer and everything made from it.
+    """
+    case_id = connection.scalar(select(cases.c.id).where(cases.c.response_id == response_id))
+    if case_id is None:
+        return False
+    connection.execute(delete(case_events).where(case_events.c.case_id == case_id))
+    connection.execute(delete(cases).where(cases.c.id == case_id))
+    return True

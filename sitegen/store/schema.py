@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -194,6 +195,29 @@ alert_deliveries = Table(
     Column("last_error", Text, nullable=False),
 )
 
+incentive_codes = Table(
+    "incentive_codes",
+    metadata,
+    # One row per incentive code shown (`sitegen.store.codes`). The code itself is never kept: `lookup` is an HMAC of
+    # it under the site secret, and `sealed` the stored response's key, encrypted with a key only the code and the
+    # secret together give. Keyed by the lookup, WITHOUT ROWID on SQLite: nothing in the table counts arrivals.
+    Column("lookup", String(64), primary_key=True),
+    Column("survey_id", String(200), nullable=False),
+    Column("location", String(200)),  # who may check it (`StaffMember.can_see`); None: a survey without locations
+    Column("sealed", LargeBinary),  # None once `responses erase` removed its answer
+    sqlite_with_rowid=False,
+)
+
+codes_used = Table(
+    "codes_used",
+    metadata,
+    # A code marked used at the till: once (the primary key), when, by whom.
+    Column("lookup", String(64), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("used_by", String(254), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -238,7 +262,12 @@ MIGRATIONS = [
     Migration(
         5, "keep cases and their history", lambda connection: metadata.create_all(connection, [cases, case_events])
     ),
-    # 6 and 7 are other branches' (issue 15); the steps need not be consecutive, only in order.
+    # 6 is another branch's (issue 14's cheaper case opening); the steps need not be consecutive, only in order.
+    Migration(
+        7,
+        "keep incentive codes and their use",
+        lambda connection: metadata.create_all(connection, [incentive_codes, codes_used]),
+    ),
     Migration(
         8,
         "keep the alerts outbox",
