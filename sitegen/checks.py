@@ -16,7 +16,7 @@ from sitegen.alerts.rules import check_alerts
 from sitegen.errors import SiteError, did_you_mean
 from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
-from sitegen.models.scorecard import BaseMetric, DataFileMetric, Scorecard, SurveyMetric, period_kind_of
+from sitegen.models.scorecard import BaseMetric, Scorecard, SurveyMetric, period_kind_of
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
 from sitegen.question_types import choice_ids, scale_bounds, type_of
@@ -265,8 +265,8 @@ def check_scorecard(
         loc = ("metrics", index)
         kind = kind_of(metric)
         yield from _check_control(source, metric, loc)
-        if isinstance(metric, DataFileMetric):
-            problems = list(_check_data_file(source, metric, root, loc))
+        if metric.data_file is not None:
+            problems = list(_check_data_file(source, metric.data_file, root, loc))
             yield from problems
             if problems:
                 continue
@@ -290,15 +290,13 @@ def check_scorecard(
 
 
 def _check_data_file(
-    source: Source[Scorecard], metric: DataFileMetric, root: Path, loc: tuple[Any, ...]
+    source: Source[Scorecard], data_file: str, root: Path, loc: tuple[Any, ...]
 ) -> Iterator[SiteError]:
-    data = (root / metric.data).resolve()
+    data = (root / data_file).resolve()
     if not data.is_relative_to(root.resolve()):
-        yield source.error(
-            (*loc, "data"), f"'{metric.data}' is outside the project; give a path such as data/orders.csv"
-        )
+        yield source.error((*loc, "data"), f"'{data_file}' is outside the project; give a path such as data/orders.csv")
     elif not data.is_file():
-        yield source.error((*loc, "data"), f"no such file '{metric.data}' in the project")
+        yield source.error((*loc, "data"), f"no such file '{data_file}' in the project")
 
 
 def check_logo(source: Source[SiteConfig], root: Path) -> Iterator[SiteError]:

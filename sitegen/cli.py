@@ -521,6 +521,68 @@ def alerts_list(project: Path) -> None:
 
 
 @main.command()
+@click.argument("survey_id", metavar="SURVEY", required=False)
+@click.option(
+    "--to",
+    "invitee_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV of invitees (email, language and hidden-field columns): invite each one not invited yet.",
+)
+@click.option("--remind", is_flag=True, help="Remind the invitees who have not answered yet (once a day at most).")
+@click.option(
+    "--bounced",
+    "bounced_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Addresses that bounced (one a line, or a CSV with an email column): never e-mail them again.",
+)
+@click.pass_obj
+@handle_user_errors
+def invite(
+    project: Path, survey_id: str | None, invitee_file: Path | None, remind: bool, bounced_file: Path | None
+) -> None:
+    """E-mail each invitee of a SURVEY a personal link with the survey's deadline, or remind those who have not
+    answered; or mark addresses that bounced. Needs alerts.smtp and SITEGEN_SECRET.
+
+    Cron for reminders, e.g. each Monday at 9: sitegen invite staff-survey --remind
+    """
+    from sitegen.build import today_in
+    from sitegen.incentive_codes import secret_key
+    from sitegen.interchange import open_store
+    from sitegen.invitations import mailing
+    from sitegen.invitations.roster import read_addresses, read_invitees
+    from sitegen.invitations.tokens import InvitationKey
+    from sitegen.store.invitations import BOUNCED
+
+    site = load_site(project)
+    if bounced_file is not None:
+        addresses = read_addresses(bounced_file, str(bounced_file))
+        with open_store(site) as store:
+            marked = store.invitations.opt_out(addresses, BOUNCED, today_in(site.config.model.timezone))
+        click.echo(f"Marked {marked} new bounced address{'es' * (marked != 1)}; they get no more invitations.")
+    if survey_id is None:
+        if bounced_file is None:
+            raise click.UsageError("name a SURVEY with --to or --remind, or give --bounced FILE")
+        return
+    if (invitee_file is None) == (not remind):
+        raise click.UsageError("give either --to FILE.csv or --remind")
+    survey = mailing.survey_named(site, survey_id)
+    key = InvitationKey.of(secret_key())
+    mailer = mailing.Mailer.of(site, dt.datetime.now(dt.UTC))
+    with open_store(site) as store:
+        if invitee_file is not None:
+            invitees = read_invitees(invitee_file, str(invitee_file), survey, site.languages)
+            sent = mailing.invite(mailer, store.invitations, key, survey, invitees)
+        else:
+            sent = mailing.remind(mailer, store.invitations, key, survey)
+    what = "reminder" if remind else "invitation"
+    click.echo(f"Sent {sent.sent} {what}{'s' * (sent.sent != 1)} for {survey.id}.")
+    for address, reason in sent.failed:
+        click.echo(f"not sent to {address}: {reason} (run again to retry)", err=True)
+    if sent.failed:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--send", "is_sending", is_flag=True, help="Send each digest through alerts.smtp instead of showing it.")
 @click.option(
     "--output",

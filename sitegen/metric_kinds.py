@@ -114,6 +114,8 @@ class Tables:
     dated: Callable[[pd.DataFrame, str], pd.DataFrame]
     cases: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     until: pd.Timestamp | None = None
+    invitations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    """Survey id -> its invitations sent (`InvitationStore.frame`), for the metrics whose kind reads them."""
 
 
 def _survey_segments(survey: Survey) -> list[str]:
@@ -157,7 +159,8 @@ class MetricKind:
     types they accept; `check` adds the kind's own rules once those hold.
     `measure(metric, survey, timezone)` builds the kind's measure, `table`
     the frame it is computed from (`reads_cases`: from the survey's cases,
-    which the store then reads). `follow_ups` names further questions whose
+    which the store then reads; `reads_invitations` likewise for a metric
+    that counts invitations). `follow_ups` names further questions whose
     answers are read (the comments of NPS detractors). `published_extras`
     go into `scorecard.json` beside value and n.
     """
@@ -174,6 +177,8 @@ class MetricKind:
     is_exempt: Callable[[Survey | None], bool] = _never
     table: Callable[[Any, Tables], pd.DataFrame] = _survey_responses
     reads_cases: bool = False
+    reads_invitations: Callable[[Any], bool] = _never
+    """Whether a metric of the kind counts the survey's invitations sent, which the store then reads."""
     follow_ups: Callable[[Survey, Any], list[str]] | None = None
     published_extras: tuple[str, ...] = ()
     shows_answer_groups: bool = False
@@ -304,22 +309,39 @@ def _cases(metric: CasesClosedMetric | TimeToCloseMetric, tables: Tables) -> pd.
 
 
 def _responses_and_counts(metric: ResponseRateMetric, tables: Tables) -> pd.DataFrame:
-    """The survey's responses (1 each) and the data file's counts, as rows of one frame by period and segment.
-
-    The counts come from `data` today; invitations (a later issue) would be
-    one more source of the same rows (day, count, segments).
-    """
+    """The survey's responses (1 each) and the counts, as rows of one frame by period and segment: the data file's
+    counts, or without `data` one per invitation sent, on its sending day."""
     import pandas as pd
 
-    from sitegen.data_files import read_counts
-
-    counts = read_counts(tables.root / metric.data, metric.data, tables.timezone, metric.segments)
     keys = ["period", *metric.segments]
+    counts = _invited(metric, tables) if metric.data is None else _data_counts(metric, metric.data, tables)
     parts = [
         tables.responses[metric.survey][keys].assign(responses=1, count=0),
         tables.dated(counts, "at")[[*keys, "count"]].assign(responses=0),
     ]
     return pd.concat([part.astype(dict.fromkeys(keys, object)) for part in parts], ignore_index=True)
+
+
+def _data_counts(metric: ResponseRateMetric, data: str, tables: Tables) -> pd.DataFrame:
+    from sitegen.data_files import read_counts
+
+    return read_counts(tables.root / data, data, tables.timezone, metric.segments)
+
+
+def _invited(metric: ResponseRateMetric, tables: Tables) -> pd.DataFrame:
+    """The invitations in `read_counts`' shape: `at` the sending day's local noon (as a counts file's day), 1 each."""
+    import pandas as pd
+
+    sent = tables.invitations[metric.survey]
+    noon = (sent["day"] + pd.Timedelta(hours=12)).dt.tz_localize(tables.timezone).dt.tz_convert("UTC")
+    counts = pd.DataFrame({"at": noon, "count": 1}, index=sent.index)
+    for name in metric.segments:
+        counts[name] = sent[name] if name in sent.columns else pd.Series(None, index=sent.index, dtype="object")
+    return counts
+
+
+def _counts_invitations(metric: ResponseRateMetric) -> bool:
+    return metric.data is None
 
 
 # Checks ---------------------------------------------------------------------------------------------------
@@ -401,6 +423,8 @@ def _response_rate_check(
     """The counts file reads: its columns, dates and counts (the timezone does not matter to that)."""
     from sitegen.data_files import read_counts
 
+    if metric.data is None:
+        return
     try:
         read_counts(root / metric.data, metric.data, "UTC", metric.segments)
     except ProjectInvalid as invalid:
@@ -540,6 +564,7 @@ KINDS: Mapping[str, MetricKind] = {
             segments=SegmentRule("a hidden field", lambda survey: sorted(survey.hidden)),
             is_exempt=_unless_anonymous,
             table=_responses_and_counts,
+            reads_invitations=_counts_invitations,
             published_extras=("responses",),
         ),
     )

@@ -30,7 +30,7 @@ from sitegen.edits import judge
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
-from sitegen.models.scorecard import BaseMetric, DataFileMetric, NpsMetric, Scorecard, SurveyMetric
+from sitegen.models.scorecard import BaseMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import Survey
 from sitegen.privacy import Cell
 from sitegen.question_types import type_of
@@ -156,6 +156,8 @@ class Responses:
     changed: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)
     cases: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Survey id -> its cases (`sitegen.store.cases`), for the kinds that read them."""
+    invitations: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Survey id -> its invitations sent (`sitegen.store.invitations`), for the metrics that count them."""
     """Survey id -> question id -> the first answer of the question's current meaning, where older answers are
     recoded or left out (`sitegen.edits`): control limits restart there and the trend chart marks it."""
 
@@ -176,12 +178,18 @@ def read_frames(store: ResponseStore, scorecards: Sequence[Scorecard], surveys: 
         for metric in scorecard.metrics
         if isinstance(metric, SurveyMetric) and kind_of(metric).reads_cases
     }
+    invitations = {
+        metric.survey: store.invitations.frame(metric.survey)
+        for scorecard in scorecards
+        for metric in scorecard.metrics
+        if isinstance(metric, SurveyMetric) and kind_of(metric).reads_invitations(metric)
+    }
     for survey_id, columns in sorted(wanted.items()):
         fields = [columns[name] for name in sorted(columns)]
         judgement = judge(surveys[survey_id], store)
         frames[survey_id] = reread(store.frame(survey_id, fields_to_read(fields, judgement)), fields, judgement)
         changed[survey_id] = judgement.changed
-    return Responses(frames, changed, cases)
+    return Responses(frames, changed, cases, invitations)
 
 
 # ---- computing --------------------------------------------------------------------------------
@@ -357,7 +365,15 @@ def compute_scorecard(
         for survey_id, frame in responses.frames.items()
         if survey_id in used
     }
-    tables = Tables(frames, project_root, timezone, with_periods, responses.cases, _end_of_day(as_of, timezone))
+    tables = Tables(
+        frames,
+        project_root,
+        timezone,
+        with_periods,
+        responses.cases,
+        _end_of_day(as_of, timezone),
+        responses.invitations,
+    )
     figures = []
     for metric in scorecard.metrics:
         table = kind_of(metric).table(metric, tables)
@@ -554,9 +570,9 @@ def scorecards_key(site: Site, as_of: dt.date) -> str:
     parts += [config.store, config.timezone, str(config.privacy.min_group_size), as_of.isoformat()]
     for source in site.scorecards:
         for metric in source.model.metrics:
-            if isinstance(metric, DataFileMetric):
-                status = (site.files.root / metric.data).stat()
-                parts.append(f"{metric.data}:{status.st_mtime_ns}:{status.st_size}")
+            if metric.data_file is not None:
+                status = (site.files.root / metric.data_file).stat()
+                parts.append(f"{metric.data_file}:{status.st_mtime_ns}:{status.st_size}")
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        parts.append(f"{store.count()}:{store.cases.step_count()}")
+        parts.append(f"{store.count()}:{store.cases.step_count()}:{store.invitations.sent_count()}")
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()

@@ -64,6 +64,14 @@ from sitegen.collector.guards import (
     raise_file_limit,
     read_limited,
 )
+from sitegen.collector.invited import (
+    INVITATION_FIELD,
+    Refusal,
+    claim_invitation,
+    invitation_routes,
+    release_invitation,
+    with_segment,
+)
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
 from sitegen.collector.thanks import ThanksPages
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
@@ -355,6 +363,34 @@ async def _store_once(
     return result if isinstance(result, Response) else (submission.response_id, result)
 
 
+async def _store_answer(
+    collector: Collector,
+    snapshot: Snapshot,
+    request: Request,
+    survey: Survey,
+    version: str,
+    submission: Submission,
+    token: str | None,
+) -> tuple[str, bool] | Response:
+    """`_store_once`, with the post's invitation claimed first (`sitegen.collector.invited`) and given back if the
+    answer could not be stored."""
+    if token is None and not survey.invitation_only:
+        return await _store_once(collector, snapshot, request, survey, version, submission)
+    invitation = await run_in_threadpool(claim_invitation, collector.store.invitations, survey, token)
+    if isinstance(invitation, Refusal):
+        return _refuse(
+            snapshot, request, invitation.status, survey, invitation.title, invitation.detail, lang=submission.lang
+        )
+    if invitation is None:
+        return await _store_once(collector, snapshot, request, survey, version, submission)
+    stored = await _store_once(
+        collector, snapshot, request, survey, version, with_segment(survey, submission, invitation)
+    )
+    if isinstance(stored, Response):
+        await run_in_threadpool(release_invitation, collector.store.invitations, survey, invitation)
+    return stored
+
+
 async def _opened_by(request: Request, survey: Survey) -> str:
     """Who opens the case an answer may open: the signed-in staff member logging an entry, else the collector."""
     if survey.follow_up is None or survey.is_anonymous or SESSION_COOKIE not in request.cookies:
@@ -411,6 +447,8 @@ async def _submit_form(
     if any(name == HONEYPOT_FIELD and value for name, value in pairs):
         return RedirectResponse(thanks, status_code=303)  # a bot: pretend, keep nothing
     posted_version = next((value for name, value in pairs if name == VERSION_FIELD), None)
+    token = next((value for name, value in pairs if name == INVITATION_FIELD), None)
+    pairs = [(name, value) for name, value in pairs if name != INVITATION_FIELD]
     checked = collector.surveys.choose_version(snapshot, survey.id, posted_version)
     try:
         submission = read_form(checked.survey, languages, pairs)
@@ -419,7 +457,7 @@ async def _submit_form(
         ui = UiText(posted_lang)
         changed = [ui.gettext(SURVEY_CHANGED)] if checked.is_stale else []
         return _page(snapshot, 422, survey, posted_lang, ui.gettext("Please check your answers"), changed, rows)
-    stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
+    stored = await _store_answer(collector, snapshot, request, survey, checked.version, submission, token)
     if isinstance(stored, Response):
         return stored
     code = collector.code_of(survey, stored[0])
@@ -438,6 +476,9 @@ async def _submit_json(
     except MalformedJson as malformed:
         return _problem_json(400, "Malformed JSON", f"{malformed}.")
     posted_version = document.get(VERSION_FIELD) if isinstance(document, dict) else None
+    token = document.pop(INVITATION_FIELD, None) if isinstance(document, dict) else None
+    if token is not None and not isinstance(token, str):
+        return _problem_json(422, "Invalid answers", f"'{INVITATION_FIELD}' must be the token of a personal link.")
     checked = collector.surveys.choose_version(snapshot, survey.id, posted_version)
     try:
         submission = read_json(checked.survey, snapshot.site.languages, document)
@@ -445,7 +486,7 @@ async def _submit_json(
         errors = [{"field": p.field, "code": p.code, "message": p.message} for p in invalid.problems]
         detail = f"{len(errors)} answer(s) could not be accepted." + (f" {SURVEY_CHANGED}" if checked.is_stale else "")
         return _problem_json(422, "Invalid answers", detail, errors)
-    stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
+    stored = await _store_answer(collector, snapshot, request, survey, checked.version, submission, token)
     if isinstance(stored, Response):
         return stored
     response_id, is_new = stored
@@ -519,6 +560,7 @@ def create_app(
         Route("/healthz", health, methods=["GET", "HEAD"]),
         *staff_routes(site.files.output),
         *case_routes(),
+        *invitation_routes(),
     ]
     handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS}
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

@@ -65,6 +65,11 @@ class BaseMetric(StrictModel):
     default_direction: ClassVar[str] = "up"
 
     @property
+    def data_file(self) -> str | None:
+        """The project's CSV file the metric reads (checked to exist inside the project); None if it reads none."""
+        return None
+
+    @property
     def direction(self) -> str:
         """Whether higher (`up`) or lower (`down`) values are better."""
         if self.target is not None and self.target.direction is not None:
@@ -156,15 +161,25 @@ class DataFileMetric(BaseMetric):
 
     data: str
 
+    @property
+    def data_file(self) -> str | None:
+        return self.data
+
 
 class RepeatRateMetric(DataFileMetric):
     kind: Literal["repeat_rate"]
 
 
-class ResponseRateMetric(SurveyMetric, DataFileMetric):
-    """Responses per count of a data file (receipts per location and day); segments are hidden fields."""
+class ResponseRateMetric(SurveyMetric):
+    """Responses per count of a data file (receipts per location and day), or, without `data`, per invitation
+    sent (`sitegen invite`); segments are hidden fields."""
 
     kind: Literal["response_rate"]
+    data: str | None = None
+
+    @property
+    def data_file(self) -> str | None:
+        return self.data
 
 
 Metric = Annotated[

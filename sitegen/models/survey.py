@@ -310,6 +310,7 @@ class Survey(StrictModel):
     closes: dt.date | None = None
     thank_you: Text | None = None
     incentive: Text | None = None
+    invitation_only: bool = False  # answers only with a personal link's token (`sitegen invite`)
     stage: Literal[JOURNEY_STAGES] | None = None  # type: ignore[valid-type]
     hidden: dict[Slug, Annotated[HiddenField, WrapValidator(_hidden_field)]] = {}
     questions: list[Question] = Field(min_length=1)

@@ -36,6 +36,7 @@ from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymou
 from sitegen.store.cases import CaseStore, insert_openings
 from sitegen.store.codes import CodeStore, insert_codes
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
+from sitegen.store.invitations import InvitationStore
 from sitegen.store.limits import storable_problems
 from sitegen.store.schema import anonymous_responses, migrate, survey_versions
 from sitegen.store.schema import responses as table
@@ -252,6 +253,11 @@ class ResponseStore:
     def cases(self) -> CaseStore:
         """The cases kept beside the responses (`sitegen.store.cases`)."""
         return CaseStore(self._engine)
+
+    @property
+    def invitations(self) -> InvitationStore:
+        """The survey invitations sent and answered, and the addresses that opted out (`sitegen.store.invitations`)."""
+        return InvitationStore(self._engine)
 
     @property
     def codes(self) -> CodeStore:

@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -218,6 +220,34 @@ codes_used = Table(
     sqlite_with_rowid=False,
 )
 
+invitations = Table(
+    "invitations",
+    metadata,
+    # One row per person invited to a survey (`sitegen.store.invitations`). The token is never kept: `lookup` is a
+    # hash of it. Keyed by the lookup, WITHOUT ROWID on SQLite: the table's order follows no sending and no answer.
+    # `answered` is a flag and nothing more: no time, so no moment to set beside an anonymous answer's day.
+    Column("lookup", String(64), primary_key=True),
+    Column("survey_id", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("segment", Json, nullable=False),  # the invitee list's hidden-field values (location, team)
+    Column("sent_on", Date),  # the day the invitation was delivered; None until then
+    Column("reminded_on", Date),  # the day of the last reminder: one a day at most
+    Column("answered", Boolean, nullable=False),
+    Index("ux_invitations_survey_email", "survey_id", "email", unique=True),
+    sqlite_with_rowid=False,
+)
+
+mail_opt_outs = Table(
+    "mail_opt_outs",
+    metadata,
+    # An address no invitation of the site e-mails again: it bounced, or its owner unsubscribed.
+    Column("email", String(320), primary_key=True),
+    Column("reason", String(16), nullable=False),  # bounced, unsubscribed
+    Column("on", Date, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -272,6 +302,11 @@ MIGRATIONS = [
         8,
         "keep the alerts outbox",
         lambda connection: metadata.create_all(connection, [alert_events, alert_deliveries]),
+    ),
+    Migration(
+        9,
+        "keep survey invitations and the addresses that opted out",
+        lambda connection: metadata.create_all(connection, [invitations, mail_opt_outs]),
     ),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,1 @@
+"""Invitations: personal survey links sent by e-mail, their tokens, the invitee list, reminders and opt-outs."""
