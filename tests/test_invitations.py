@@ -121,7 +121,7 @@ def test_the_personal_link_opens_the_form_and_a_token_used_twice_is_refused(
     token = KEY.token("team-pulse", "juris@saulite.example")
     page = client.get(f"/i/{token}")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert f'<input type="hidden" name="_invitation" value="{token}">' in page.text
     assert 'lang="en"' in page.text and "How do you feel at work?" in page.text
     assert answer(client, token).status_code == 303

@@ -30,7 +30,7 @@ from sitegen.store import ResponseStore
 
 pytestmark = pytest.mark.browser
 SECRET = "a-test-secret-that-is-long-enough-for-hmac-0123"
-COLLECTOR_PATHS = ("/s/", "/staff", "/intranet", "/healthz")
+COLLECTOR_PATHS = ("/s/", "/staff", "/intranet", "/healthz", "/i/", "/u/")
 
 
 def beside_the_site(collector: ASGIApp, public: Path) -> ASGIApp:

@@ -103,7 +103,7 @@ def _collector_page(
     origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
     headers = {
         "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",
         "Content-Security-Policy": error_page_policy(origins, "'self'"),
     }
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
@@ -135,7 +135,7 @@ async def invitation_page(request: Request) -> Response:
     config = snapshot.config
     origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
     policy = error_page_policy(origins, f"'self' {origin_of(form_action(config, survey))}", with_scripts=True)
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Content-Security-Policy": policy}
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "Content-Security-Policy": policy}
     status = 410 if is_closed_on(survey, day) else 200
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
