@@ -546,7 +546,6 @@ def invite(
     Cron for reminders, e.g. each Monday at 9: sitegen invite staff-survey --remind
     """
     from sitegen.build import today_in
-    from sitegen.incentive_codes import secret_key
     from sitegen.interchange import open_store
     from sitegen.invitations import mailing
     from sitegen.invitations.roster import read_addresses, read_invitees
@@ -566,7 +565,7 @@ def invite(
     if (invitee_file is None) == (not remind):
         raise click.UsageError("give either --to FILE.csv or --remind")
     survey = mailing.survey_named(site, survey_id)
-    key = InvitationKey.of(secret_key())
+    key = InvitationKey.from_environment()
     mailer = mailing.Mailer.of(site, dt.datetime.now(dt.UTC))
     with open_store(site) as store:
         if invitee_file is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -18,6 +19,7 @@ import pytest
 from alert_fixtures import Inbox, configure_alerts
 from babel.dates import format_date
 from click.testing import CliRunner, Result
+from scorecard_schema import assert_valid
 from sqlalchemy import inspect, select
 from starlette.testclient import TestClient
 
@@ -25,7 +27,7 @@ from sitegen import intervals
 from sitegen.cli import main
 from sitegen.collector.app import create_app
 from sitegen.invitations.tokens import InvitationKey, token_lookup
-from sitegen.scorecards import compute_scorecards
+from sitegen.scorecards import compute_scorecards, scorecard_json
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.invitations import Invitation
@@ -124,12 +126,13 @@ def test_the_personal_link_opens_the_form_and_a_token_used_twice_is_refused(
     assert page.headers["referrer-policy"] == "same-origin"
     assert f'<input type="hidden" name="_invitation" value="{token}">' in page.text
     assert 'lang="en"' in page.text and "How do you feel at work?" in page.text
-    assert answer(client, token).status_code == 303
+    thanks = answer(client, token)
+    assert thanks.status_code == 200 and thanks.headers["cache-control"] == "no-store" and "Thank you!" in thanks.text
     second = answer(client, token)
     assert second.status_code == 409 and "You have already answered this survey." in second.text
     assert client.get(f"/i/{token}").status_code == 409
     latvian = answer(client, KEY.token("team-pulse", "anna@saulite.example"), lang="lv")
-    assert latvian.status_code == 303
+    assert latvian.status_code == 200
     again_in_latvian = answer(client, KEY.token("team-pulse", "anna@saulite.example"), lang="lv")
     assert again_in_latvian.status_code == 409 and "Jūs jau esat atbildējuši uz šo aptauju." in again_in_latvian.text
 
@@ -153,7 +156,7 @@ def test_an_invitation_only_survey_refuses_posts_without_a_valid_token(project: 
 def test_no_stored_row_of_an_anonymous_survey_holds_the_token_or_its_hashes(project: Path, client: TestClient) -> None:
     invite(project, "team-pulse", "--to", str(project / "invitees.csv"))
     token = KEY.token("team-pulse", "juris@saulite.example")
-    assert answer(client, token).status_code == 303
+    assert answer(client, token).status_code == 200
     raw = base64.urlsafe_b64decode(token + "==")
     forms = {
         token,
@@ -192,7 +195,7 @@ def test_on_a_survey_that_is_not_anonymous_the_invitation_tags_the_answer_with_i
     posted = client.post(
         "/s/after-visit", content=urlencode(pairs), headers={"content-type": "application/x-www-form-urlencoded"}
     )
-    assert posted.status_code == 303
+    assert posted.status_code == 200
     with ResponseStore.open(STORE, project) as store:
         [kept] = list(store.responses("after-visit"))
     assert kept.meta["location"] == "jelgava"
@@ -203,7 +206,7 @@ def test_a_reminder_goes_only_to_those_who_have_not_answered_once_a_day(
     project: Path, client: TestClient, smtp_inbox: Inbox
 ) -> None:
     invite(project, "team-pulse", "--to", str(project / "invitees.csv"))
-    assert answer(client, KEY.token("team-pulse", "anna@saulite.example"), lang="lv").status_code == 303
+    assert answer(client, KEY.token("team-pulse", "anna@saulite.example"), lang="lv").status_code == 200
     result = invite(project, "team-pulse", "--remind")
     assert result.exit_code == 0 and "Sent 1 reminder for team-pulse." in result.output, result.output
     reminder = smtp_inbox.wait_for(3)[2]
@@ -257,6 +260,18 @@ def test_a_bad_invitee_list_is_refused_with_its_file_and_line(
     assert "Traceback" not in result.output and smtp_inbox.messages == []
 
 
+def test_a_list_that_is_not_utf_8_is_refused_at_its_line(project: Path, smtp_inbox: Inbox) -> None:
+    (project / "invitees.csv").write_bytes(b"email,language\na@example.com,lv\nb\xe9@example.com,lv\n")
+    result = invite(project, "team-pulse", "--to", str(project / "invitees.csv"))
+    assert result.exit_code == 1 and "invitees.csv:3:1: not UTF-8 text" in result.output, result.output
+
+
+def test_invite_needs_the_site_secret(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SITEGEN_SECRET")
+    result = invite(project, "team-pulse", "--remind")
+    assert result.exit_code == 1 and "SITEGEN_SECRET is not set" in result.output and "Traceback" not in result.output
+
+
 def test_invite_needs_a_survey_that_exists_and_one_thing_to_do(project: Path) -> None:
     assert "no survey 'staff'" in invite(project, "staff", "--remind").output
     assert invite(project, "team-pulse").exit_code == 2
@@ -299,7 +314,11 @@ def test_the_response_rate_divides_answers_by_invitations_sent_per_segment(proje
         for row in rows:
             store.invitations.mark_sent(row.lookup, dt.date(2026, 4, 1))
         store.add(answers)
-    rate = compute_scorecards(load_site(project), dt.date(2026, 5, 31))["customer-experience"].metric("rate")
+    figures = compute_scorecards(load_site(project), dt.date(2026, 5, 31))["customer-experience"]
+    document = json.loads(scorecard_json(figures, "Experience"))
+    assert_valid(document)
+    assert "data" not in document["metrics"][1]
+    rate = figures.metric("rate")
     assert rate is not None
     assert (rate.overall.value, rate.overall.n, rate.overall.extra["responses"]) == (
         pytest.approx(100 * 18 / 28),

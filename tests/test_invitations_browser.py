@@ -66,7 +66,7 @@ def test_without_javascript_the_personal_link_answers_once(browser: Any, site: s
             expect(page.locator("h1")).to_have_text("Team pulse")
             page.locator("#q-mood label", has_text="4").first.click()
         first.get_by_role("button", name="Send answers").click()
-        first.wait_for_url("**/en/surveys/team-pulse/thanks/")
+        expect(first.locator("h1")).to_have_text("Thank you!")  # the answer itself: no staff sign-in needed
         second.get_by_role("button", name="Send answers").click()
         expect(second.locator("h1")).to_have_text("You have already answered this survey.")
         reopened = second.goto(f"{site}/i/{token}")

@@ -70,6 +70,7 @@ from sitegen.collector.invited import (
     claim_invitation,
     invitation_routes,
     release_invitation,
+    thanks_page,
     with_segment,
 )
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
@@ -463,6 +464,8 @@ async def _submit_form(
     code = collector.code_of(survey, stored[0])
     if code is not None:
         return collector.thanks.answer(snapshot, survey, submission.lang, code)
+    if token is not None:
+        return thanks_page(snapshot, survey, submission.lang)
     return RedirectResponse(
         f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )

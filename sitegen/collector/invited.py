@@ -109,6 +109,22 @@ def _collector_page(
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
+def thanks_page(snapshot: Snapshot, survey: Survey, lang: str) -> Response:
+    """The thank-you page as the answer to an invited post itself: an invitee of an employee survey has no staff
+    sign-in for the intranet's copy of it."""
+    plan = PagePlan(survey_tree(survey), lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
+    base = snapshot.link_base(survey)
+    html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
+    config = snapshot.config
+    origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": error_page_policy(origins, with_scripts=True),
+    }
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
 def _invitation_of(request: Request, store: InvitationStore) -> Invitation | None:
     token = request.path_params["token"]
     return store.find(token_lookup(token)) if is_token_shaped(token) else None
@@ -151,7 +167,7 @@ async def unsubscribe(request: Request) -> Response:
         ui = UiText(lang)
         return _collector_page(snapshot, 404, None, lang, ui.gettext(NOT_VALID), [ui.gettext(NOT_VALID_DETAIL)])
     ui = UiText(invitation.lang)
-    if request.method == "GET":
+    if request.method != "POST":
         action = {"url": str(request.url.path), "label": ui.gettext("Unsubscribe")}
         paragraph = ui.gettext("You will receive no more survey invitations or reminders from us at this address.")
         heading = ui.gettext("Unsubscribe from survey invitations?")

@@ -41,10 +41,21 @@ def normalised_address(address: str) -> str | None:
         return None
 
 
+def _rows(path: Path, shown: str) -> list[list[str]]:
+    """The file's rows; ProjectInvalid if it is not UTF-8 text that reads as CSV."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            return list(csv.reader(file))
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ProjectInvalid([SiteError(shown, line, 1, "", "not UTF-8 text: save the file as UTF-8 CSV")]) from None
+    except csv.Error as error:
+        raise ProjectInvalid([SiteError(shown, HEADER_LINE, 1, "", f"not a CSV file: {error}")]) from None
+
+
 def read_invitees(path: Path, shown: str, survey: Survey, languages: Sequence[str]) -> list[Invitee]:
     """The invitees of a CSV file, or ProjectInvalid with every problem at `shown:line`."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        rows = list(csv.reader(file))
+    rows = _rows(path, shown)
     if not rows:
         raise ProjectInvalid([SiteError(shown, HEADER_LINE, 1, "", "the file is empty; give a header: email,language")])
     header = [name.strip() for name in rows[0]]
@@ -118,8 +129,7 @@ def _row_problems(
 
 def read_addresses(path: Path, shown: str) -> list[str]:
     """The addresses of an opt-out file: one a line, or a CSV whose header has an `email` column."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        rows = list(csv.reader(file))
+    rows = _rows(path, shown)
     header = [name.strip() for name in rows[0]] if rows else []
     column = header.index(EMAIL_COLUMN) if EMAIL_COLUMN in header else 0
     first = HEADER_LINE + 1 if EMAIL_COLUMN in header else HEADER_LINE

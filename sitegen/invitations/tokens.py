@@ -14,10 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sitegen.incentive_codes import CodeKey
+from sitegen.errors import SitegenError
+from sitegen.incentive_codes import SECRET_VARIABLE, CodeKey
 
 TOKEN_DOMAIN = b"sitegen invitation token\x00"
 LOOKUP_DOMAIN = b"sitegen invitation lookup\x00"
@@ -36,6 +39,10 @@ def is_token_shaped(token: str) -> bool:
     return bool(TOKEN_SHAPE.fullmatch(token))
 
 
+class InvitationSecretMissing(SitegenError):
+    """`sitegen invite` needs SITEGEN_SECRET, the one the links are made with."""
+
+
 @dataclass(frozen=True)
 class InvitationKey:
     """The site secret, and the tokens made with it."""
@@ -43,8 +50,14 @@ class InvitationKey:
     secret: bytes
 
     @classmethod
-    def of(cls, key: CodeKey) -> InvitationKey:
-        """The same secret the incentive codes use (SITEGEN_SECRET), under its own domain."""
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> InvitationKey:
+        """The same secret the incentive codes use (SITEGEN_SECRET), under its own domain; checked as they check it."""
+        key = CodeKey.from_environment(environ)
+        if key is None:
+            raise InvitationSecretMissing(
+                f"{SECRET_VARIABLE} is not set: the invitation links are made with it; keep the same one for a"
+                " survey's invitations and reminders (reminders make the links again with it)"
+            )
         return cls(key.secret)
 
     def token(self, survey_id: str, email: str) -> str:
