@@ -153,10 +153,14 @@ def test_an_invitation_only_survey_refuses_posts_without_a_valid_token(project: 
     assert json_answer.status_code == 403, json_answer.text
 
 
-def test_no_stored_row_of_an_anonymous_survey_holds_the_token_or_its_hashes(project: Path, client: TestClient) -> None:
-    invite(project, "team-pulse", "--to", str(project / "invitees.csv"))
+def test_no_stored_row_of_an_anonymous_survey_holds_the_token_or_its_hashes(project: Path, store_url: str) -> None:
+    """On SQLite and PostgreSQL: the answer row has nothing of the invitation, and no row anywhere has the token."""
+    config = project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(f"store: {STORE}", f"store: {store_url}"))
+    assert invite(project, "team-pulse", "--to", str(project / "invitees.csv")).exit_code == 0
     token = KEY.token("team-pulse", "juris@saulite.example")
-    assert answer(client, token).status_code == 200
+    with TestClient(create_app(project, clock=lambda: dt.datetime.now(dt.UTC)), follow_redirects=False) as client:
+        assert answer(client, token).status_code == 200
     raw = base64.urlsafe_b64decode(token + "==")
     forms = {
         token,
@@ -165,9 +169,8 @@ def test_no_stored_row_of_an_anonymous_survey_holds_the_token_or_its_hashes(proj
         hashlib.sha256(token.encode()).hexdigest(),
         hashlib.sha256(raw).hexdigest(),
     }
-    with ResponseStore.open(STORE, project) as store, store.engine.connect() as connection:
-        tables = inspect(connection).get_table_names()
-        assert set(metadata.tables) <= set(tables)
+    with ResponseStore.open(store_url, project) as store, store.engine.connect() as connection:
+        assert set(metadata.tables) <= set(inspect(connection).get_table_names())
         everything = {
             name: [repr(tuple(row)) for row in connection.execute(select(metadata.tables[name]))]
             for name in metadata.tables

@@ -3,7 +3,7 @@
 An invitation is keyed by its token's `lookup` (`sitegen.invitations.tokens`);
 the token itself is never kept. The collector `claim`s an invitation before it
 stores the answer that uses it: the claim sets `answered`, a flag with no time,
-and a second claim finds it set. The answer row carries nothing of the token.
+and clears the day of the last reminder, and a second claim finds it set. The answer row carries nothing of the token.
 On PostgreSQL a claim on an anonymous survey rewrites all of the survey's
 invitation rows in lookup order (as `anonymity` does for answers), so no row's
 heap place or `xmin` says which invitation was claimed last.
@@ -125,7 +125,8 @@ class InvitationStore:
             claimed = connection.scalar(
                 update(invitations)
                 .where(condition & invitations.c.answered.is_(False))
-                .values(answered=True)
+                # The last reminder's day goes: beside the flag it would say the answer came after that day.
+                .values(answered=True, reminded_on=None)
                 .returning(invitations.c.lookup)
             )
             if claimed is None:

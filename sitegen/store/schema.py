@@ -232,7 +232,7 @@ invitations = Table(
     Column("lang", String(16), nullable=False),
     Column("segment", Json, nullable=False),  # the invitee list's hidden-field values (location, team)
     Column("sent_on", Date),  # the day the invitation was delivered; None until then
-    Column("reminded_on", Date),  # the day of the last reminder: one a day at most
+    Column("reminded_on", Date),  # the day of the last reminder (one a day at most); cleared when it is answered
     Column("answered", Boolean, nullable=False),
     Index("ux_invitations_survey_email", "survey_id", "email", unique=True),
     sqlite_with_rowid=False,
