@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import DateTime, select, text
@@ -46,6 +47,14 @@ def test_a_token_is_claimed_once_and_only_for_its_own_survey(store: ResponseStor
     store.invitations.release(row.lookup, "team-pulse", hides_order=True)
     assert store.invitations.claim(row.lookup, "team-pulse", hides_order=True) is Claim.CLAIMED
     assert store.invitations.claim(token_lookup("x" * 22), "team-pulse", hides_order=True) is Claim.UNKNOWN
+
+
+def test_claims_at_once_of_one_anonymous_survey_each_claim_their_own(store: ResponseStore) -> None:
+    rows = sent(store, *(f"p{number}@example.com" for number in range(8)))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        claims = list(pool.map(lambda row: store.invitations.claim(row.lookup, "team-pulse", hides_order=True), rows))
+    assert claims == [Claim.CLAIMED] * 8
+    assert store.invitations.to_remind("team-pulse", JUNE) == []
 
 
 def test_reminders_go_to_the_unanswered_and_reachable_once_a_day(store: ResponseStore) -> None:

@@ -6,19 +6,21 @@ stores the answer that uses it: the claim sets `answered`, a flag with no time,
 and clears the day of the last reminder, and a second claim finds it set. The answer row carries nothing of the token.
 On PostgreSQL a claim on an anonymous survey rewrites all of the survey's
 invitation rows in lookup order (as `anonymity` does for answers), so no row's
-heap place or `xmin` says which invitation was claimed last.
+heap place or `xmin` says which invitation was claimed last; such claims
+take the survey's advisory lock, one at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 BOUNCED = "bounced"
 UNSUBSCRIBED = "unsubscribed"
+LOCK_DOMAIN = b"sitegen invitations\x00"
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ class InvitationStore:
         `hides_order` (an anonymous survey) rewrites the survey's rows on PostgreSQL, see the module docstring.
         """
         with self._writing() as connection:
+            if hides_order:
+                _lock_survey(connection, survey_id)
             condition = (invitations.c.lookup == lookup) & (invitations.c.survey_id == survey_id)
             claimed = connection.scalar(
                 update(invitations)
@@ -139,6 +144,8 @@ class InvitationStore:
     def release(self, lookup: str, survey_id: str, hides_order: bool) -> None:
         """Undo a claim whose answer could not be stored, so the link works again."""
         with self._writing() as connection:
+            if hides_order:
+                _lock_survey(connection, survey_id)
             condition = (invitations.c.lookup == lookup) & (invitations.c.survey_id == survey_id)
             connection.execute(update(invitations).where(condition).values(answered=False))
             if hides_order:
@@ -186,6 +193,16 @@ def _dialect(connection: Connection) -> Any:
 
 def _invitation(row: Any) -> Invitation:
     return Invitation(row["lookup"], row["survey_id"], row["email"], row["lang"], dict(row["segment"]), row["answered"])
+
+
+def _lock_survey(connection: Connection, survey_id: str) -> None:
+    """On PostgreSQL, one claim of a survey at a time: a claim that waited on rows another claim's rewrite deleted
+    would find no row to update and take the invitation for used."""
+    if connection.dialect.name == "postgresql":
+        digest = hashlib.sha256(LOCK_DOMAIN + survey_id.encode()).digest()
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest[:8], "big", signed=True)}
+        )
 
 
 def _rewrite_in_lookup_order(connection: Connection, survey_id: str) -> None:
