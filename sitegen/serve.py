@@ -29,6 +29,7 @@ from starlette.routing import Route
 from sitegen.build import RenderCache, render_site
 from sitegen.collector.app import ALL_METHODS, Collector, health, submit, utc_now
 from sitegen.collector.guards import RateLimiter, SecurityHeaders
+from sitegen.collector.invited import invitation_routes
 from sitegen.collector.snapshots import ServedSurveys
 from sitegen.collector.writer import BatchWriter
 from sitegen.errors import ProjectInvalid
@@ -259,6 +260,7 @@ def create_preview_app(
     routes = [
         Route("/s/{survey_id}", submit, methods=ALL_METHODS),
         Route("/healthz", health, methods=["GET", "HEAD"]),
+        *invitation_routes(),  # personal links sent from this project's store open here too
         Route("/_sitegen/events", events),
         Route("/_sitegen/reload.js", reload_js),
         Route("/{path:path}", page, methods=["GET", "HEAD"]),

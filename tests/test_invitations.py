@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,9 +17,12 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import yaml
 from alert_fixtures import Inbox, configure_alerts
 from babel.dates import format_date
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scorecard_schema import assert_valid
 from sqlalchemy import inspect, select
 from starlette.testclient import TestClient
@@ -333,3 +337,36 @@ def test_the_response_rate_divides_answers_by_invitations_sent_per_segment(proje
     assert (riga.value, riga.n) == (pytest.approx(60.0), 20)
     assert (riga.low, riga.high) == pytest.approx(intervals.share_interval(12, 20))
     assert (by_location["jelgava"].value, by_location["jelgava"].n) == (pytest.approx(75.0), 8)
+
+
+def test_the_live_preview_opens_a_personal_link_too(project: Path) -> None:
+    from sitegen.serve import create_preview_app
+
+    email = "juris@saulite.example"
+    invitation = Invitation(token_lookup(KEY.token("team-pulse", email)), "team-pulse", email, "en", {})
+    with ResponseStore.open(STORE, project) as store:
+        store.invitations.record([invitation])
+    token = KEY.token("team-pulse", email)
+    app = create_preview_app(project, report=lambda _: None, host="127.0.0.1")
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as preview:
+        page = preview.get(f"/i/{token}")
+    assert page.status_code == 200 and f'name="_invitation" value="{token}"' in page.text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_as_an_invitee_list_gives_invitees_or_errors_with_lines(contents: str) -> None:
+    from sitegen.errors import ProjectInvalid
+    from sitegen.invitations.roster import read_invitees
+    from sitegen.models.survey import Survey
+
+    survey = Survey.model_validate(yaml.safe_load(TEAM_SURVEY))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "invitees.csv"
+        path.write_text("email,language,location\n" + contents, encoding="utf-8")
+        try:
+            invitees = read_invitees(path, "invitees.csv", survey, ["lv", "en"])
+        except ProjectInvalid as invalid:
+            assert invalid.errors and all(error.line >= 1 for error in invalid.errors)
+        else:
+            assert all(invitee.lang in ("lv", "en") and "@" in invitee.email for invitee in invitees)
