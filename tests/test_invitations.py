@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -293,23 +294,15 @@ metrics:
 """
 
 
-def test_the_response_rate_divides_answers_by_invitations_sent_per_segment(project: Path) -> None:
-    """Worked example: 20 invited at riga-centre and 8 at jelgava on 1 April; 12 and 6 answered in April.
-
-    Overall 18 / 28 = 64.3 %; riga-centre 12 / 20 = 60 % with the Wilson interval of 12 of 20, jelgava 6 / 8 = 75 %.
-    As of 31 May, April is a complete period (a running one of an anonymous survey is not shown yet). With fewer
-    than 5 answers a group is suppressed as any other anonymous figure (test_scorecards' response rate tests)."""
+def rate_figures(project: Path) -> Any:
+    """Worked example: 20 invited at riga-centre and 8 at jelgava on 1 April; 12 and 6 answered in April. As of
+    31 May, April is a complete period (a running one of an anonymous survey is not shown yet)."""
     (project / "content/scorecards/customer-experience.yaml").write_text(RATE_SCORECARD, encoding="utf-8")
     places = ["riga-centre"] * 20 + ["jelgava"] * 8
+    emails = [f"p{n}@example.com" for n in range(len(places))]
     rows = [
-        Invitation(
-            token_lookup(KEY.token("team-pulse", f"p{n}@example.com")),
-            "team-pulse",
-            f"p{n}@example.com",
-            "lv",
-            {"location": place},
-        )
-        for n, place in enumerate(places)
+        Invitation(token_lookup(KEY.token("team-pulse", email)), "team-pulse", email, "lv", {"location": place})
+        for email, place in zip(emails, places, strict=True)
     ]
     day = dt.datetime(2026, 4, 15, tzinfo=dt.UTC)
     answers = [
@@ -321,22 +314,35 @@ def test_the_response_rate_divides_answers_by_invitations_sent_per_segment(proje
         for row in rows:
             store.invitations.mark_sent(row.lookup, dt.date(2026, 4, 1))
         store.add(answers)
-    figures = compute_scorecards(load_site(project), dt.date(2026, 5, 31))["customer-experience"]
+    return compute_scorecards(load_site(project), dt.date(2026, 5, 31))["customer-experience"]
+
+
+def test_the_response_rate_divides_answers_by_invitations_sent_per_segment(project: Path) -> None:
+    """Overall 18 / 28 = 64.3 %; riga-centre 12 / 20 = 60 % with the Wilson interval of 12 of 20, jelgava 6 / 8."""
+    figures = rate_figures(project)
     document = json.loads(scorecard_json(figures, "Experience"))
     assert_valid(document)
     assert "data" not in document["metrics"][1]
     rate = figures.metric("rate")
     assert rate is not None
-    assert (rate.overall.value, rate.overall.n, rate.overall.extra["responses"]) == (
-        pytest.approx(100 * 18 / 28),
-        28,
-        18,
-    )
+    overall = rate.overall
+    assert (overall.value, overall.n, overall.extra["responses"]) == (pytest.approx(100 * 18 / 28), 28, 18)
     by_location = {cell.key: cell for cell in rate.segments["location"]}
     riga = by_location["riga-centre"]
     assert (riga.value, riga.n) == (pytest.approx(60.0), 20)
     assert (riga.low, riga.high) == pytest.approx(intervals.share_interval(12, 20))
     assert (by_location["jelgava"].value, by_location["jelgava"].n) == (pytest.approx(75.0), 8)
+
+
+def test_the_response_rate_of_a_small_group_is_suppressed_with_its_complement(project: Path) -> None:
+    """With groups of at least 7, jelgava's 6 answers are too few; riga-centre would give them away (18 - 12)."""
+    config = project / "sitegen.yaml"
+    config.write_text(config.read_text().replace("min_group_size: 5", "min_group_size: 7"), encoding="utf-8")
+    rate = rate_figures(project).metric("rate")
+    assert rate is not None and rate.overall.value == pytest.approx(100 * 18 / 28)
+    by_location = {cell.key: cell for cell in rate.segments["location"]}
+    assert by_location["jelgava"].suppressed and by_location["riga-centre"].suppressed
+    assert by_location["jelgava"].value is None and by_location["riga-centre"].value is None
 
 
 def test_the_live_preview_opens_a_personal_link_too(project: Path) -> None:

@@ -84,7 +84,6 @@ def invitation_message(mailer: Mailer, survey: Survey, token: str, lang: str, is
         "survey": title,
         "is_reminder": is_reminder,
         "is_anonymous": survey.is_anonymous,
-        "min_group_size": mailer.site.config.model.privacy.min_group_size,
         "deadline": format_date(survey.closes, format="long", locale=lang) if survey.closes else None,
         "link": f"{base}/i/{token}",
         "unsubscribe": f"{base}/u/{token}",
