@@ -201,7 +201,7 @@ def _staff_kept(connection: Connection) -> None:
 
 
 def _cases_kept(connection: Connection) -> None:
-    """Migration 5 as it was: `cases` before migration 6 gave it `opened_by`, and `case_events`."""
+    """Migration 5 as it was, written out: `cases` before migration 6 gave it `opened_by`, and `case_events`."""
     version_5 = MetaData()
     Table(
         "cases",
@@ -221,7 +221,16 @@ def _cases_kept(connection: Connection) -> None:
         Index("ix_cases_status_due", "status", "due_at"),
         Index("ix_cases_survey_opened", "survey_id", "opened_at"),
     )
-    case_events.to_metadata(version_5)
+    Table(
+        "case_events",
+        version_5,
+        Column("case_id", String(32), primary_key=True),
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("step", String(16), nullable=False),
+        Column("who", String(200), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
+        Column("note", Text, nullable=False),
+    )
     version_5.create_all(connection)
 
 
