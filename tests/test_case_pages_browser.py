@@ -143,6 +143,5 @@ def test_the_case_pages_have_no_axe_violations_and_fit_the_screen(browser: Any, 
                 assert page.evaluate("document.documentElement.scrollWidth") <= width, url
                 result = page.evaluate(AXE_RUN)
                 assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == [], url
-            page.screenshot(path=f"/tmp/cp/cases-{lang}-{width}.png", full_page=True)
     finally:
         context.close()
