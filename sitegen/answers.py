@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from sitegen.models.survey import BaseQuestion, Condition, Survey
+from sitegen.i18n import UiText
+from sitegen.models.survey import BaseQuestion, Condition, Question, Survey
 from sitegen.question_types import type_of
 from sitegen.refusals import MESSAGES, NON_TEXT, Refused, first_refused_character
 
@@ -54,6 +55,19 @@ class Problem:
     def message(self) -> str:
         """The English message (the collector shows it translated)."""
         return MESSAGES[self.code] % self.params if self.params else MESSAGES[self.code]
+
+
+def problem_rows(survey: Survey, lang: str, fallback: str, problems: list[Problem]) -> list[dict[str, str]]:
+    """Each problem with the question's label and the message in the page's language (`fallback` for labels)."""
+    ui = UiText(lang)
+    rows = []
+    for problem in problems:
+        question = survey.question(problem.field.split(".")[0])
+        label = question.label.get(lang, fallback) if question and question.label else problem.field
+        rows.append(
+            {"field": problem.field, "label": label, "message": ui.gettext(MESSAGES[problem.code], **problem.params)}
+        )
+    return rows
 
 
 class InvalidSubmission(Exception):
@@ -259,19 +273,15 @@ def _submission(
     return Submission(survey.id, response_id, language, meta, answers, has_client_id=not _is_empty(rid))
 
 
-def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, str]]) -> Submission:
-    """A form post (`name=value` pairs, names repeated for `multiple`, `q.item` for a matrix)."""
+def _form_fields(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for name, value in pairs:
         fields.setdefault(name, []).append(value)
-    problems: list[Problem] = []
-    single: dict[str, Any] = {}
-    for name in ("rid", "lang", VERSION_FIELD, *survey.hidden):
-        values = fields.pop(name, [])
-        if len(values) > 1:
-            problems.append(Problem(name, "one_value"))
-        single[name] = values[0] if values else None
-    fields.pop(HONEYPOT_FIELD, None)
+    return fields
+
+
+def _raw_answers(fields: dict[str, list[str]], problems: list[Problem]) -> dict[str, Any]:
+    """Question id -> values, a matrix's `q.item` fields gathered into item -> values."""
     raw: dict[str, Any] = {}
     for name, values in fields.items():
         question_id, dot, item = name.partition(".")
@@ -283,6 +293,21 @@ def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, s
                 problems.append(Problem(name, "unknown_field"))
         else:
             raw[name] = values
+    return raw
+
+
+def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, str]]) -> Submission:
+    """A form post (`name=value` pairs, names repeated for `multiple`, `q.item` for a matrix)."""
+    fields = _form_fields(pairs)
+    problems: list[Problem] = []
+    single: dict[str, Any] = {}
+    for name in ("rid", "lang", VERSION_FIELD, *survey.hidden):
+        values = fields.pop(name, [])
+        if len(values) > 1:
+            problems.append(Problem(name, "one_value"))
+        single[name] = values[0] if values else None
+    fields.pop(HONEYPOT_FIELD, None)
+    raw = _raw_answers(fields, problems)
     hidden = {name: single[name] for name in survey.hidden}
     try:
         submission = _submission(survey, languages, single["rid"], single["lang"], hidden, raw)
@@ -291,6 +316,36 @@ def read_form(survey: Survey, languages: list[str], pairs: Iterable[tuple[str, s
     if problems:
         raise InvalidSubmission(problems)
     return submission
+
+
+def questions_left(survey: Survey, kept: dict[str, Any]) -> list[Question]:
+    """The questions a stored entry left empty and may be completed later: asked of it, and not required (a
+    required one was answered when it was stored)."""
+    return [
+        question
+        for question in survey.asked
+        if question.id not in kept
+        and not question.is_required_when(True)
+        and (question.show_if is None or condition_holds(question.show_if, kept.get(question.show_if.question)))
+    ]
+
+
+def read_completion(
+    survey: Survey, lang: str, kept: dict[str, Any], pairs: Iterable[tuple[str, str]]
+) -> dict[str, Any]:
+    """The answers a later form adds to a stored entry (`questions_left` only), read by the same rules as the
+    first post, and ordered against the kept ones (resolved at is not before opened at); InvalidSubmission."""
+    problems: list[Problem] = []
+    left = survey.model_copy(update={"questions": questions_left(survey, kept)})
+    raw = _raw_answers(_form_fields(pairs), problems)
+    try:
+        added = validate_answers(left, _local_as_iso(left, raw, lang))
+    except InvalidSubmission as invalid:
+        raise InvalidSubmission(problems + invalid.problems) from None
+    problems += [problem for problem in _order_problems(survey, {**kept, **added}) if problem.field in added]
+    if problems:
+        raise InvalidSubmission(problems)
+    return added
 
 
 def read_json(survey: Survey, languages: list[str], document: Any) -> Submission:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 
+from sitegen.alerts.signals import queue_new_signals
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import THEME_DIR, create_environment, names_used
@@ -36,6 +37,7 @@ class BuildReport:
     seconds: float
     output: Path
     warnings: list[SiteError] = field(default_factory=list)
+    signals_queued: int = 0  # new control-chart signals queued as alerts (`sitegen.alerts.signals`)
 
 
 @dataclass
@@ -218,5 +220,6 @@ def build_project(
         raise ProjectInvalid(site.warnings)
     files = render_site(site, progress, as_of=as_of)
     write_output(site.files.output, files)
+    signals = queue_new_signals(site, files)  # after the write: a build that fails tells nobody
     pages = sum(1 for path in files if path.endswith(".html"))
-    return BuildReport(pages, len(files), time.perf_counter() - started, site.files.output, site.warnings)
+    return BuildReport(pages, len(files), time.perf_counter() - started, site.files.output, site.warnings, signals)

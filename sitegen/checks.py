@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from sitegen.alerts.rules import check_alerts
 from sitegen.errors import SiteError, did_you_mean
 from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
@@ -41,6 +42,7 @@ def check_site(site: Site) -> list[SiteError]:
     if site.config is not None:  # the site's languages are known
         problems += check_translations(site)
         problems += check_logo(site.config, site.files.root)
+        problems += check_alerts(site.config, surveys, {source.model.id for source in site.scorecards})
     return problems
 
 

@@ -147,6 +147,8 @@ def build(project: Path, strict: bool, as_of: dt.datetime | None) -> None:
         f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
         f"; {_summary(0, len(report.warnings))}."
     )
+    if report.signals_queued:
+        click.echo(f"Queued alerts of {report.signals_queued} new control-chart signals.")
 
 
 @main.command()
@@ -171,11 +173,15 @@ def collect(project: Path, host: str, port: int, store_url: str | None, workers:
     """Take survey answers: serve POST /s/<survey-id> and GET /healthz.
 
     Every answer is checked against the survey it belongs to and stored
-    durably before the respondent hears back. Stop with Ctrl-C.
+    durably before the respondent hears back. The alerts of the cases
+    answers open (sitegen.yaml's alerts:) are sent in the background.
+    Stop with Ctrl-C.
     """
     from sitegen.collector.app import serve  # the web stack loads only for this command
+    from sitegen.incentive_codes import required_key
 
     site = load_site(project)
+    required_key(source.model for source in site.surveys)  # refused here, before uvicorn, with a message
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
         serve(project, host, port, store_url, workers, site.config.model)
     click.echo("Collector stopped.", err=True)
@@ -281,6 +287,28 @@ def export(project: Path, survey_id: str | None, file_format: Format, output: Pa
     ):
         written = export_responses(site, store, cast(TextIO, stream), survey_id=survey_id, file_format=file_format)
     click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)
+
+
+@responses.command("erase")
+@click.argument("code")
+@click.pass_obj
+@handle_user_errors
+def erase(project: Path, code: str) -> None:
+    """Erase the answer that an incentive CODE was shown for, and its case: a respondent's erasure request.
+
+    Needs the SITEGEN_SECRET the collector made the code with. Asking again says the answer is gone already.
+    """
+    from sitegen.incentive_codes import secret_key
+    from sitegen.interchange import open_store
+
+    key = secret_key()
+    with open_store(load_site(project)) as store:
+        erasure = store.codes.erase(key, code)
+    if erasure.was_erased_before:
+        click.echo(f"The answer to {erasure.survey_id} with this code was erased before; nothing is left to erase.")
+        return
+    case = " and its case" if erasure.removed_case else ""
+    click.echo(f"Erased the answer to {erasure.survey_id} with this code{case}.")
 
 
 @responses.command("versions")
@@ -446,3 +474,84 @@ def staff_passwd(site: Site, accounts: StaffAccounts, email: str, from_stdin: bo
         raise StaffError(f"{email.strip().lower()} has no account")
     accounts.set_password(email, hash_password(_new_password(from_stdin)), end_sessions=True)
     click.echo(f"Changed the password of {email.strip().lower()}; its sessions have ended.")
+
+
+@main.group()
+def alerts() -> None:
+    """Send the alerts queued in the store (cases opened, control-chart signals); see README "Alerts and digests"."""
+
+
+@alerts.command("send")
+@click.pass_obj
+@handle_user_errors
+def alerts_send(project: Path) -> None:
+    """Deliver every alert that is due once (for cron; 'sitegen collect' also sends them as they come).
+
+    A failed delivery is tried again later, each wait twice the one before; one delivered is never sent again.
+    """
+    from sitegen.alerts.sender import AlertSender
+    from sitegen.interchange import open_store
+    from sitegen.store.outbox import Outbox
+
+    site = load_site(project)
+    with open_store(site) as store:
+        sender = AlertSender(site, Outbox(store.engine))
+        try:
+            report = sender.send_due()
+        finally:
+            sender.close()
+    for error in report.errors:
+        click.echo(error, err=True)
+    click.echo(report.summary())
+
+
+@alerts.command("list")
+@click.pass_obj
+@handle_user_errors
+def alerts_list(project: Path) -> None:
+    """List the alerts kept in the store, oldest first: each recipient's status, tries and last error."""
+    from sitegen.alerts.sender import delivery_rows
+    from sitegen.interchange import open_store
+    from sitegen.store.outbox import Outbox
+
+    site = load_site(project)
+    with open_store(site) as store:
+        rows = delivery_rows(Outbox(store.engine))
+    _echo_table([("queued", "alert", "recipient", "status", "tries", "last error"), *rows])
+
+
+@main.command()
+@click.option("--send", "is_sending", is_flag=True, help="Send each digest through alerts.smtp instead of showing it.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each digest to DIR as <address>.txt and <address>.html instead of standard output.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the digest's week ends, YYYY-MM-DD (default: today in the site's timezone).",
+)
+@click.pass_obj
+@handle_user_errors
+def digest(project: Path, is_sending: bool, output: Path | None, as_of: dt.datetime | None) -> None:
+    """Make the weekly digest of the built scorecards' figures for each of alerts.digest.to, in their language.
+
+    It reads output/intranet/scorecards/*/scorecard.json: run 'sitegen build' first (cron: build, then digest).
+    """
+    from sitegen.alerts.digest import digest_mails, send_digests, write_digests
+    from sitegen.build import today_in
+
+    site = load_site(project)
+    mails = digest_mails(site, as_of.date() if as_of else today_in(site.config.model.timezone))
+    if is_sending:
+        sent = send_digests(site, mails, dt.datetime.now(dt.UTC))
+        click.echo(f"Sent the digest to {sent} recipient{'s' * (sent != 1)}.")
+    elif output is not None:
+        written = write_digests(mails, output)
+        click.echo(f"Wrote {len(written)} files to {output}.")
+    else:
+        for mail in mails:
+            click.echo(f"To: {mail.recipient.address} ({mail.recipient.lang})\n\n{mail.message.text}")

@@ -19,12 +19,13 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from sitegen import metrics, privacy
+from sitegen.cases import LOCATION_FIELD
 from sitegen.edits import judge
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
@@ -43,10 +44,13 @@ COMMENTS_SHOWN = 10
 
 @dataclass(frozen=True)
 class Comment:
-    """A respondent's own words (always escaped where shown), with the period it came in."""
+    """A respondent's own words (always escaped where shown), with the period it came in; on a survey that is
+    not anonymous also the score given and the location, so staff know where to act (the case inbox answers)."""
 
     period: str
     text: str
+    score: int | None = None
+    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,12 +250,26 @@ def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: i
         return []
     detractors = frame[pd.to_numeric(frame[metric.question], errors="coerce") <= 6]
     # The store gives responses oldest first, ties by id: newest first is that order reversed.
-    detractors = detractors.assign(order=np.arange(len(detractors)))
-    texts = detractors.melt(id_vars=["period", "order"], value_vars=columns, value_name="text").dropna(subset=["text"])
+    detractors = detractors.assign(
+        order=np.arange(len(detractors)),
+        given_score=pd.to_numeric(detractors[metric.question], errors="coerce"),
+        given_location=detractors.get(LOCATION_FIELD),
+    )
+    texts = detractors.melt(
+        id_vars=["period", "order", "given_score", "given_location"], value_vars=columns, value_name="text"
+    ).dropna(subset=["text"])
     texts = texts[texts["text"].astype(str).str.strip() != ""].sort_values("order", ascending=False, kind="stable")
-    if survey.is_anonymous and len(texts) < minimum:
-        return []
-    return [Comment(str(row.period), str(row.text)) for row in texts.head(COMMENTS_SHOWN).itertuples()]
+    if survey.is_anonymous:  # the words only, and only once there are enough of them
+        shown = texts.head(COMMENTS_SHOWN).itertuples() if len(texts) >= minimum else ()
+        return [Comment(str(row.period), str(row.text)) for row in shown]
+    return [
+        Comment(str(row.period), str(row.text), int(cast(float, row.given_score)), _text_or_none(row.given_location))
+        for row in texts.head(COMMENTS_SHOWN).itertuples()
+    ]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
 
 
 def compute_metric(

@@ -32,6 +32,7 @@ from sitegen.collector.guards import RateLimiter, SecurityHeaders
 from sitegen.collector.snapshots import ServedSurveys
 from sitegen.collector.writer import BatchWriter
 from sitegen.errors import ProjectInvalid
+from sitegen.incentive_codes import CodeKey
 from sitegen.language_choice import CHOICE_COOKIE, preferred_language
 from sitegen.project import OUTPUT_DIR
 from sitegen.render import INTRANET, PUBLIC
@@ -243,7 +244,8 @@ def create_preview_app(
         writer = BatchWriter(store)
         limiter = RateLimiter(config.collector.rate_limit.per_hour, config.collector.rate_limit.burst)
         surveys = ServedSurveys(project, site, utc_now, {PUBLIC: "", INTRANET: INTRANET_PREFIX}, keeper=store)
-        app.state.collector = Collector(surveys, store, writer, limiter, utc_now)
+        # Codes only with the secret the real collector uses; without it the preview thanks as a site without codes.
+        app.state.collector = Collector(surveys, store, writer, limiter, utc_now, CodeKey.from_environment())
         watcher = asyncio.create_task(watch(surveys, store))
         try:
             yield

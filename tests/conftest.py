@@ -21,7 +21,7 @@ from sitegen.site import load_site
 settings.register_profile("sitegen", deadline=None)
 settings.load_profile("sitegen")
 
-pytest_plugins = ["browser_fixtures", "postgres_fixtures"]
+pytest_plugins = ["alert_fixtures", "browser_fixtures", "postgres_fixtures"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

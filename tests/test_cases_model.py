@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitegen.cases.model import Case, StepRefused, due_at
+from sitegen.cases.model import Case, CaseEvent, StepRefused, due_at
 from sitegen.models.survey import FollowUp
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -85,3 +86,27 @@ def test_only_a_case_still_waiting_after_its_due_time_is_overdue() -> None:
     assert a_case("open").is_overdue(later) and a_case("contacted").is_overdue(later)
     assert not a_case("open").is_overdue(OPENED + dt.timedelta(hours=47))
     assert not a_case("resolved").is_overdue(later) and not a_case("dismissed").is_overdue(later)
+
+
+def test_a_case_nobody_is_to_be_answered_at_may_be_resolved_without_contact() -> None:
+    logged = dataclasses.replace(a_case("open"), contact=None)
+    assert logged.check_step("resolved") == "resolved" and "resolved" in logged.next_steps
+    assert "resolved" not in a_case("open").next_steps
+
+
+@pytest.mark.parametrize("step", ["noted", "completed"])
+def test_a_note_or_a_completed_entry_keeps_the_status(step: str) -> None:
+    assert a_case("open").check_step(step) == "open"  # type: ignore[arg-type]
+    assert a_case("contacted").check_step(step) == "contacted"  # type: ignore[arg-type]
+
+
+def test_a_step_cannot_come_before_the_latest_one() -> None:
+    case = dataclasses.replace(
+        a_case("contacted"), events=(CaseEvent("contacted", "anna", OPENED + dt.timedelta(hours=2)),)
+    )
+    assert case.last_step_at == OPENED + dt.timedelta(hours=2)
+    with pytest.raises(StepRefused, match="cannot come before its latest"):
+        case.check_step("resolved", OPENED + dt.timedelta(hours=1))
+    assert case.check_step("resolved", OPENED + dt.timedelta(hours=2)) == "resolved"
+    with pytest.raises(StepRefused, match="cannot come before its latest"):
+        a_case("open").check_step("contacted", OPENED - dt.timedelta(minutes=1))  # before it was opened

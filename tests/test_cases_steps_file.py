@@ -15,7 +15,7 @@ OPENED = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
 
 
 def with_case(store: ResponseStore, response_id: str = "resp-0001") -> None:
-    opening = CaseOpening("jelgava", "lv", {}, None, OPENED, OPENED + dt.timedelta(days=2))
+    opening = CaseOpening("jelgava", "lv", {}, "guest@example.com", OPENED, OPENED + dt.timedelta(days=2))
     store.add([StoredResponse(response_id, "complaint-log", "v", OPENED, "lv", {}, {}, opens_case=opening)])
 
 
@@ -52,7 +52,7 @@ def test_no_step_is_taken_while_a_line_is_invalid(store: ResponseStore, tmp_path
     report = import_steps(store.cases, path)
     assert report.taken == 0
     assert report.problems == [
-        f"{path}:2: step must be one of contacted, resolved, dismissed (got 'opened')",
+        f"{path}:2: step must be one of contacted, resolved, dismissed, noted (got 'opened')",
         f"{path}:3: 'at' needs a time zone, such as 2026-05-02T09:00:00Z (got '2026-05-04T15:00')",
     ]
     case = store.cases.for_response("resp-0001")
@@ -64,7 +64,7 @@ def test_a_step_the_rules_refuse_stops_the_import_at_its_line(store: ResponseSto
     report = import_steps(store.cases, steps_file(tmp_path, RESOLVED))
     assert report.taken == 0 and len(report.problems) == 1
     assert report.problems[0].endswith(":1: case " + report.problems[0].split("case ")[1])
-    assert "can take one of contacted, dismissed, not 'resolved'" in report.problems[0]
+    assert "can take one of contacted, dismissed, noted, completed, not 'resolved'" in report.problems[0]
 
 
 def test_a_response_without_a_case_is_named(store: ResponseStore, tmp_path: Path) -> None:

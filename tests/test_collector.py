@@ -237,10 +237,10 @@ def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
 
 
 def test_a_closed_survey_is_refused_with_410_and_a_clear_page(minimal_project: Path) -> None:
-    with client_for(minimal_project, clock=dt.datetime(2027, 1, 5, tzinfo=dt.UTC)) as client:
+    with client_for(minimal_project, clock=dt.datetime(2031, 1, 5, tzinfo=dt.UTC)) as client:
         answer = post_form(client, [("recommend", "9")], headers={"accept-language": "lv"})
     assert answer.status_code == 410
-    assert "Šī aptauja ir slēgta." in answer.text and "2026. gada 31. decembris" in answer.text
+    assert "Šī aptauja ir slēgta." in answer.text and "2030. gada 31. decembris" in answer.text
     assert store_rows(minimal_project) == []
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import httpx2
 import pytest
+from conftest import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from postgres_fixtures import REFUSED_PREFIX, add_refusal_rule, run_sql
@@ -209,7 +210,7 @@ def test_a_batch_the_store_refuses_is_stored_row_by_row_so_only_the_guilty_respo
         return await asyncio.gather(*added, return_exceptions=True)
 
     with caplog.at_level(logging.WARNING, logger="sitegen.collector"):
-        outcomes = asyncio.run(add_all())
+        outcomes = run(add_all())
     writer.close()
     store.close()
     assert [outcome is True for outcome in outcomes] == [True, True, True, False, True, True]

@@ -9,9 +9,11 @@ import io
 import json
 import math
 import random
+import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -22,7 +24,7 @@ from sitegen.cli import main
 from sitegen.intervals import Interval
 from sitegen.privacy import Cell, suppress
 from sitegen.render.scorecard_view import metric_charts
-from sitegen.scorecards import compute_scorecards, metric_csv, scorecard_json
+from sitegen.scorecards import Comment, _comments, compute_scorecards, metric_csv, scorecard_json
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 
@@ -694,3 +696,26 @@ def test_a_case_resolved_after_the_as_of_day_was_still_open_on_it(with_cases: Pa
     assert closed is not None and to_close is not None
     assert (closed.overall.n, closed.overall.value) == (5, 100.0)
     assert (to_close.overall.n, to_close.overall.value) == (5, 3.0)
+
+
+def test_a_detractors_comment_names_its_score_and_cafe_but_an_anonymous_one_only_its_words(project: Path) -> None:
+    site = load_site(project)
+    figures = compute_scorecards(site, AS_OF)["customer-experience"]
+    nps = figures.metric("nps")
+    assert nps is not None and nps.comments[0].text.endswith(" faster")
+    assert (nps.comments[0].score, nps.comments[0].location) == (3, "riga-centre")  # visit-0119: 3, in Riga
+    assert all(comment.score is not None and comment.score <= 6 for comment in nps.comments)
+    files = {path: content.decode() for path, content in render_site(site, as_of=AS_OF).items()}
+    page = files["intranet/en/scorecards/customer-experience/index.html"]
+    assert re.search(r'faster</q> <span class="comment-period">2026-0\d · Score: 3 · riga-centre</span>', page)
+    survey = next(source.model for source in site.surveys if source.model.id == "after-visit")
+    anonymous = survey.model_copy(update={"anonymous": True})
+    frame = pd.DataFrame(
+        {"period": ["2026-05"] * 6, "recommend": [2, 3, 4, 5, 6, 10], "improve": [f"words {n}" for n in range(6)]}
+        | {"location": ["riga-centre"] * 6}
+    )
+    words = _comments(frame, nps.metric, anonymous, 5)  # type: ignore[arg-type]
+    assert [(comment.text, comment.score, comment.location) for comment in words] == [
+        (f"words {n}", None, None) for n in (4, 3, 2, 1, 0)
+    ]
+    assert _comments(frame, nps.metric, survey, 5)[0] == Comment("2026-05", "words 4", 6, "riga-centre")  # type: ignore[arg-type]

@@ -37,19 +37,25 @@ def project(tmp_path: Path) -> Path:
     return directory
 
 
+def is_healthy(base: str) -> bool:
+    try:
+        return httpx.get(base + "healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.fixture
 def preview(project: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     command = [sys.executable, "-m", "sitegen", "-C", str(project), "serve", "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    deadline = time.monotonic() + 90  # a first build on two busy cores can take a while
+    while not is_healthy(base):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"the preview did not start: {process.communicate(timeout=30)[1].decode()[-2000:]}")
+        time.sleep(0.1)
     yield base, process
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)

@@ -18,6 +18,7 @@ from sitegen.cli import main
 from sitegen.collector.app import create_app
 from sitegen.staff.accounts import StaffAccounts, StaffError, StaffMember, new_member
 from sitegen.staff.auth import SESSION_COOKIE, hash_password, safe_next
+from sitegen.staff.case_pages import case_routes
 from sitegen.staff.pages import staff_routes
 from sitegen.store import ResponseStore
 
@@ -235,9 +236,10 @@ def test_posts_without_the_right_csrf_token_are_refused(client: TestClient) -> N
 
 def test_every_post_route_under_staff_refuses_a_missing_token(client: TestClient, tmp_path: Path) -> None:
     sign_in(client)
-    posts = [route.path for route in staff_routes(tmp_path) if isinstance(route, Route) and "POST" in route.methods]
-    assert posts
-    for path in posts:
+    routes = [*staff_routes(tmp_path), *case_routes()]
+    posts = [route.path for route in routes if isinstance(route, Route) and "POST" in route.methods]
+    assert len(posts) >= 4
+    for path in (path.replace("{case_id}", "0" * 32) for path in posts):
         assert client.post(path, data={"x": "1"}).status_code == 403, path
 
 

@@ -98,7 +98,7 @@ def test_steps_are_kept_with_who_when_and_a_note_and_resolving_sets_the_time(sto
 def test_a_step_out_of_order_changes_nothing(store: ResponseStore) -> None:
     store.add([response("resp-0001", opening())])
     [case] = store.cases.find(MOMENT)
-    with pytest.raises(StepRefused, match="can take one of contacted, dismissed, not 'resolved'"):
+    with pytest.raises(StepRefused, match="can take one of contacted, dismissed, noted, completed, not 'resolved'"):
         store.cases.add_step(case.id, "resolved", "anna")
     assert store.cases.get(case.id) == case
 
@@ -198,3 +198,19 @@ def test_migration_6_moves_each_opened_step_onto_its_case_and_keeps_the_history(
         with store.engine.connect() as connection:
             steps = connection.execute(select(case_events.c.case_id, case_events.c.seq).order_by("case_id", "seq"))
             assert steps.all() == [("c2", 1), ("c2", 2)]
+
+
+def test_an_entry_is_completed_once_per_question_and_never_overwritten(store: ResponseStore) -> None:
+    store.add([response("resp-0001", dataclasses.replace(opening(), contact=None))])
+    [case] = store.cases.find(MOMENT)
+    later = MOMENT + dt.timedelta(hours=2)
+    done = store.cases.complete_entry(case.id, {"root_cause": "wait-time"}, "anna", later)
+    assert done.status == "open" and (done.events[-1].step, done.events[-1].note) == ("completed", "root_cause")
+    with pytest.raises(StepRefused, match="recommend answered already; an answer is never replaced"):
+        store.cases.complete_entry(case.id, {"recommend": 10, "prevention": "x"}, "anna", later, resolves=True)
+    assert store.cases.answers_of(store.cases.get(case.id)) == {"recommend": 3, "root_cause": "wait-time"}
+    with pytest.raises(StepRefused, match="cannot come before its latest"):
+        store.cases.complete_entry(case.id, {"prevention": "Two tills"}, "anna", MOMENT, resolves=True)
+    closed = store.cases.complete_entry(case.id, {"prevention": "Two tills"}, "anna", later, resolves=True)
+    assert closed.status == "resolved" and closed.resolved_at == later
+    assert store.get("resp-0001").answers == {"recommend": 3, "root_cause": "wait-time", "prevention": "Two tills"}  # type: ignore[union-attr]

@@ -341,7 +341,7 @@ def test_the_surveys_list_links_only_to_qr_pages_that_exist(project: Path) -> No
     )
 
 
-def test_the_thank_you_page_repeats_the_incentive_to_show_at_the_till(project: Path) -> None:
+def test_the_static_thank_you_page_of_an_incentive_promises_no_reward_to_whoever_opens_it(project: Path) -> None:
     survey = project / "surveys/visit.yaml"
     survey.write_text(
         survey.read_text(encoding="utf-8").replace(
@@ -350,7 +350,11 @@ def test_the_thank_you_page_repeats_the_incentive_to_show_at_the_till(project: P
         encoding="utf-8",
     )
     files = built(project)
-    assert '<p class="incentive">A free coffee</p>' in files["public/en/surveys/visit/thanks/index.html"]
+    thanks = files["public/en/surveys/visit/thanks/index.html"]
+    assert "A free coffee" not in thanks  # the collector's answer to the post shows it, with the code
+    assert '<p class="incentive">The code for the reward is shown only once, right after the answers are sent.</p>' in (
+        thanks
+    )
 
 
 def test_the_form_carries_an_empty_labelled_honeypot_out_of_the_tab_order(form: Tag) -> None:

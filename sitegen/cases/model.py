@@ -18,7 +18,7 @@ import numpy as np
 from sitegen.models.survey import Due
 
 Status = Literal["open", "contacted", "resolved", "dismissed"]
-Step = Literal["opened", "contacted", "resolved", "dismissed"]
+Step = Literal["opened", "contacted", "resolved", "dismissed", "noted", "completed"]
 
 STATUS_AFTER: Mapping[Step, Status] = {
     "opened": "open",
@@ -26,14 +26,17 @@ STATUS_AFTER: Mapping[Step, Status] = {
     "resolved": "resolved",
     "dismissed": "dismissed",
 }
-"""The status a case has once a step is taken."""
+"""The status a case has once a step is taken; a step not named here (a note, an entry completed) keeps it."""
 NEXT_STEPS: Mapping[Status, tuple[Step, ...]] = {
-    "open": ("contacted", "dismissed"),
-    "contacted": ("resolved", "dismissed"),
+    "open": ("contacted", "dismissed", "noted", "completed"),
+    "contacted": ("resolved", "dismissed", "noted", "completed"),
     "resolved": (),
     "dismissed": (),
 }
-"""opened -> contacted -> resolved, or dismissed before it is resolved; a closed case takes no more steps."""
+"""opened -> contacted -> resolved, or dismissed before it is resolved; notes and a completed entry while it is open;
+a closed case takes no more steps."""
+WITHOUT_CONTACT: Mapping[Status, tuple[Step, ...]] = {**NEXT_STEPS, "open": (*NEXT_STEPS["open"], "resolved")}
+"""A case nobody is to be answered at (a complaint entry staff logged) may be resolved without being contacted."""
 OPEN_STATUSES: tuple[Status, ...] = ("open", "contacted")
 """Statuses of a case still waiting for staff: the inbox's, and the only ones that can be overdue."""
 
@@ -66,6 +69,8 @@ class CaseOpening:
     opened_at: dt.datetime
     due_at: dt.datetime
     who: str = "collector"
+    is_alerted: bool = False
+    """An alert rule listens for this survey's cases (`alerts:` in sitegen.yaml): only then the outbox hears of it."""
 
 
 @dataclass(frozen=True)
@@ -93,13 +98,29 @@ class Case:
         """Still waiting for staff after its due time."""
         return self.is_open and now > self.due_at
 
-    def check_step(self, step: Step) -> Status:
-        """The status after `step`; StepRefused if the case's status does not allow it."""
-        allowed = NEXT_STEPS[self.status]
+    @property
+    def next_steps(self) -> tuple[Step, ...]:
+        """The steps the case's status allows now: a case with a contact is answered before it is resolved."""
+        return (NEXT_STEPS if self.contact else WITHOUT_CONTACT)[self.status]
+
+    @property
+    def last_step_at(self) -> dt.datetime:
+        """When the latest step was taken (the opening if no history is loaded)."""
+        return max((event.at for event in self.events), default=self.opened_at)
+
+    def check_step(self, step: Step, at: dt.datetime | None = None) -> Status:
+        """The status after `step` taken `at`; StepRefused if the status does not allow it, or if `at` comes
+        before the case's latest step (a complaint resolved before it was received)."""
+        allowed = self.next_steps
         if step not in allowed:
             after = f"one of {', '.join(allowed)}" if allowed else "no step: it is closed"
             raise StepRefused(f"case {self.id} is {self.status}: it can take {after}, not '{step}'")
-        return STATUS_AFTER[step]
+        if at is not None and at < self.last_step_at:
+            raise StepRefused(
+                f"case {self.id}: a step at {at.isoformat()} cannot come before its latest, at "
+                f"{self.last_step_at.isoformat()}"
+            )
+        return STATUS_AFTER.get(step, self.status)
 
 
 def due_at(due: Due, opened_at: dt.datetime, zone: ZoneInfo) -> dt.datetime:

@@ -25,9 +25,10 @@ def case_opening(
     lang: str,
     submitted_at: dt.datetime,
     zone: ZoneInfo,
+    opened_by: str = "collector",
 ) -> CaseOpening | None:
-    """The case a response opens, or None: never on an anonymous survey, only where `when` holds and the
-    contact (and consent, if the survey asks it) is given."""
+    """The case a response opens (by `opened_by`: the staff member logging an entry), or None: never on an
+    anonymous survey, only where `when` holds and the contact (and consent, if the survey asks it) is given."""
     follow_up = survey.follow_up
     if follow_up is None or survey.is_anonymous:
         return None
@@ -60,4 +61,5 @@ def case_opening(
         contact=contact,
         opened_at=submitted_at,
         due_at=due_at(follow_up.due, submitted_at, zone),
+        who=opened_by,
     )

@@ -19,8 +19,9 @@ from sitegen.cases.model import Step, StepRefused
 if TYPE_CHECKING:
     from sitegen.store.cases import CaseStore
 
-LATER_STEPS = tuple(step for step in get_args(Step) if step != "opened")
-"""What a line may record: a case is opened by its response, never by a line."""
+LATER_STEPS = tuple(step for step in get_args(Step) if step not in ("opened", "completed"))
+"""What a line may record: a case is opened by its response, and an entry completed with its answers, never by
+a line."""
 
 
 @dataclass(frozen=True)

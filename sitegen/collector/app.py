@@ -3,7 +3,9 @@
 `POST /s/<survey-id>` takes a form post or a JSON body, checks it with
 `sitegen.answers` (the same rules the pages were built from), stores it
 through the group-commit writer, and only then answers: 303 to the
-thank-you page (forms) or 201 with the id (JSON). Problems get a page in the
+thank-you page (forms) or 201 with the id (JSON); a survey with an incentive
+answers a form with its thank-you page and the answer's one-time code
+(`sitegen.incentive_codes`), and JSON with the code beside the id. Problems get a page in the
 respondent's language or RFC 9457 problem details. `GET /healthz` says it is up.
 The collector never serves response data. Staff sign in under `/staff/` and
 read the built intranet at `/intranet/` (`sitegen.staff`).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -26,23 +29,26 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sitegen.alerts.sender import start_sender
 from sitegen.answers import (
     HONEYPOT_FIELD,
     VERSION_FIELD,
     InvalidSubmission,
     MalformedJson,
-    Problem,
     Submission,
     kept_moment,
     parse_json,
+    problem_rows,
     read_form,
     read_json,
 )
+from sitegen.cases.model import CaseOpening
 from sitegen.cases.opening import case_opening
 from sitegen.collector.dedupe import RecentPosts, post_key
 from sitegen.collector.guards import (
@@ -60,18 +66,23 @@ from sitegen.collector.guards import (
     read_limited,
 )
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
+from sitegen.collector.thanks import ThanksPages
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
+from sitegen.incentive_codes import CodeKey, required_key
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
-from sitegen.refusals import CONTROL_CHARACTERS, MESSAGES, N_
+from sitegen.refusals import CONTROL_CHARACTERS, N_
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import load_site
-from sitegen.staff.accounts import StaffAccounts
-from sitegen.staff.auth import StaffDesk
+from sitegen.staff.accounts import LOCATION_FIELD, StaffAccounts
+from sitegen.staff.auth import SESSION_COOKIE, StaffDesk, current_session
+from sitegen.staff.case_pages import case_routes
+from sitegen.staff.codes import CodeDesk
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
+from sitegen.store.outbox import Outbox
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -99,8 +110,12 @@ class Collector:
     writer: BatchWriter
     limiter: RateLimiter
     clock: Clock
+    code_key: CodeKey | None = None
+    """The site secret's key for incentive codes; None: no survey had an incentive when the collector started."""
     recent: RecentPosts = field(init=False)
     """Posts without a rid of the last minutes (`sitegen.collector.dedupe`), by the collector's own clock."""
+    thanks: ThanksPages = field(init=False, default_factory=ThanksPages)
+    """The thank-you pages with a code slot (`sitegen.collector.thanks`)."""
 
     def __post_init__(self) -> None:
         self.recent = RecentPosts(clock=lambda: self.clock().timestamp())
@@ -109,7 +124,13 @@ class Collector:
         return is_closed_on(survey, self.clock().astimezone(snapshot.zone).date())
 
     def stored_response(
-        self, snapshot: Snapshot, survey: Survey, version: str, submission: Submission, user_agent: str | None
+        self,
+        snapshot: Snapshot,
+        survey: Survey,
+        version: str,
+        submission: Submission,
+        user_agent: str | None,
+        opened_by: str = "collector",
     ) -> StoredResponse:
         """The row to keep, under the version its answers were checked against, with the case its answers open;
         anonymous surveys (by the current definition, even for a form built before it became anonymous) keep only
@@ -119,7 +140,7 @@ class Collector:
             # A header is decoded as Latin-1, so the pattern's astral range (see refused_characters) never matches.
             meta["user_agent"] = CONTROL_CHARACTERS.sub("", user_agent)[:MAX_USER_AGENT]
         submitted_at = kept_moment(survey, self.clock(), snapshot.zone)
-        return StoredResponse(
+        response = StoredResponse(
             id=submission.response_id,
             survey_id=survey.id,
             survey_version=version,
@@ -128,8 +149,36 @@ class Collector:
             meta=meta,
             answers=submission.answers,
             is_anonymous=survey.is_anonymous,
-            opens_case=case_opening(survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone),
+            opens_case=self.case_opened(snapshot, survey, submission, meta, submitted_at, opened_by),
         )
+        if not survey.incentive or self.code_key is None:
+            return response
+        code = self.code_key.issued(response.id, response.key, survey.id, meta.get(LOCATION_FIELD))
+        return dataclasses.replace(response, shows_code=code)
+
+    @staticmethod
+    def case_opened(
+        snapshot: Snapshot,
+        survey: Survey,
+        submission: Submission,
+        meta: dict[str, Any],
+        submitted_at: dt.datetime,
+        opened_by: str,
+    ) -> CaseOpening | None:
+        """The case the answer opens, if any, marked for the outbox where an alert rule listens for it."""
+        opening = case_opening(
+            survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone, opened_by
+        )
+        if opening is None or not snapshot.config.alerts.hears_cases_of(survey.id):
+            return opening
+        return dataclasses.replace(opening, is_alerted=True)
+
+    def code_of(self, survey: Survey, response_id: str) -> str | None:
+        """The code the thank-you answer shows for a stored response; None if the survey has no incentive (or,
+        having gained one while the collector runs, no secret to make it with)."""
+        if not survey.incentive or self.code_key is None:
+            return None
+        return self.code_key.code(response_id)
 
 
 # ---- answers ------------------------------------------------------------------------------
@@ -224,19 +273,6 @@ def _page_language(snapshot: Snapshot, request: Request) -> str:
         if code in languages:
             return code
     return languages[0]
-
-
-def _problem_rows(survey: Survey, lang: str, fallback: str, problems: list[Problem]) -> list[dict[str, str]]:
-    """Each problem with the question's label and the message in the respondent's language."""
-    ui = UiText(lang)
-    rows = []
-    for problem in problems:
-        question = survey.question(problem.field.split(".")[0])
-        label = question.label.get(lang, fallback) if question and question.label else problem.field
-        rows.append(
-            {"field": problem.field, "label": label, "message": ui.gettext(MESSAGES[problem.code], **problem.params)}
-        )
-    return rows
 
 
 async def submit(request: Request) -> Response:
@@ -335,11 +371,22 @@ async def _store_once(
     return result if isinstance(result, Response) else (submission.response_id, result)
 
 
+async def _opened_by(request: Request, survey: Survey) -> str:
+    """Who opens the case an answer may open: the signed-in staff member logging an entry, else the collector."""
+    if survey.follow_up is None or survey.is_anonymous or SESSION_COOKIE not in request.cookies:
+        return "collector"
+    session = await run_in_threadpool(current_session, request)
+    return session.member.email if session is not None else "collector"
+
+
 async def _store(
     collector: Collector, snapshot: Snapshot, request: Request, survey: Survey, version: str, submission: Submission
 ) -> bool | Response:
     """Store a checked submission (False: its id was stored already), or the error answer if the store cannot."""
-    response = collector.stored_response(snapshot, survey, version, submission, request.headers.get("user-agent"))
+    user_agent = request.headers.get("user-agent")
+    response = collector.stored_response(
+        snapshot, survey, version, submission, user_agent, await _opened_by(request, survey)
+    )
     try:
         return await collector.writer.add(response)
     except ResponseRefused:
@@ -384,13 +431,16 @@ async def _submit_form(
     try:
         submission = read_form(checked.survey, languages, pairs)
     except InvalidSubmission as invalid:
-        rows = _problem_rows(checked.survey, posted_lang, languages[0], invalid.problems)
+        rows = problem_rows(checked.survey, posted_lang, languages[0], invalid.problems)
         ui = UiText(posted_lang)
         changed = [ui.gettext(SURVEY_CHANGED)] if checked.is_stale else []
         return _page(snapshot, 422, survey, posted_lang, ui.gettext("Please check your answers"), changed, rows)
     stored = await _store_once(collector, snapshot, request, survey, checked.version, submission)
     if isinstance(stored, Response):
         return stored
+    code = collector.code_of(survey, stored[0])
+    if code is not None:
+        return collector.thanks.answer(snapshot, survey, submission.lang, code)
     return RedirectResponse(
         f"{snapshot.link_base(survey)}/{submission.lang}/surveys/{survey.id}/thanks/", status_code=303
     )
@@ -415,7 +465,11 @@ async def _submit_json(
     if isinstance(stored, Response):
         return stored
     response_id, is_new = stored
-    return JSONResponse({"id": response_id, "status": "stored" if is_new else "already stored"}, status_code=201)
+    answer = {"id": response_id, "status": "stored" if is_new else "already stored"}
+    code = collector.code_of(survey, response_id)
+    if code is None:
+        return JSONResponse(answer, status_code=201)
+    return JSONResponse({**answer, "code": code}, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 BODY_READERS: dict[str, Callable[[Collector, Snapshot, Request, Survey, bytes], Awaitable[Response]]] = {
@@ -446,6 +500,7 @@ def create_app(
     """
     site = load_site(project)
     config = site.config.model
+    code_key = required_key(source.model for source in site.surveys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -455,8 +510,11 @@ def create_app(
         rate = config.collector.rate_limit
         client_limiter = limiter or RateLimiter(rate.per_hour, rate.burst, rate.max_clients)
         surveys = ServedSurveys(project, site, clock, keeper=store)
-        app.state.collector = Collector(surveys, store, writer, client_limiter, clock)
+        app.state.collector = Collector(surveys, store, writer, client_limiter, clock, code_key)
+        app.state.cases = store.cases
+        app.state.codes = CodeDesk(code_key, store.codes, clock)
         app.state.staff = StaffDesk(StaffAccounts(store.engine), config.staff, clock, lambda: surveys.snapshot)
+        alerts = start_sender(site, Outbox(store.engine), clock)  # cases opened by answers queue their alerts
         stop_watching = asyncio.Event()
         watcher = asyncio.create_task(follow_files(surveys, stop_watching))
         await asyncio.sleep(0)  # the watcher's first step registers its watches: an edit right after start is seen
@@ -467,6 +525,8 @@ def create_app(
             try:
                 await watcher
             finally:
+                if alerts is not None:
+                    alerts.stop()
                 writer.close()
                 store.close()
 
@@ -474,6 +534,7 @@ def create_app(
         Route("/s/{survey_id}", submit, methods=ALL_METHODS),
         Route("/healthz", health, methods=["GET", "HEAD"]),
         *staff_routes(site.files.output),
+        *case_routes(),
     ]
     handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS}
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

@@ -157,15 +157,21 @@ SECURITY_HEADERS: Final[tuple[tuple[str, str], ...]] = (
 """Headers fit for every page of a sitegen site (OWASP HTTP Headers Cheat Sheet); the preview can send them too."""
 
 
-def error_page_policy(style_origins: Iterable[str], form_action: str = "'none'") -> str:
+def error_page_policy(style_origins: Iterable[str], form_action: str = "'none'", with_scripts: bool = False) -> str:
     """The Content-Security-Policy of the collector's answers: nothing but the site's stylesheet.
 
     Its pages are the site's templates with no script or image, and no form
     but the staff pages' (`form_action` "'self'"); the stylesheet comes from
-    the site's own origin, which may not be the collector's.
+    the site's own origin, which may not be the collector's. A thank-you page
+    with an incentive code runs the site's own survey script (`with_scripts`),
+    which tells the next form of the survey to start a new response.
     """
     styles = " ".join(["'self'", *sorted(set(style_origins))])
-    return f"default-src 'none'; style-src {styles}; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
+    scripts = f"; script-src {styles}" if with_scripts else ""
+    return (
+        f"default-src 'none'; style-src {styles}{scripts}; base-uri 'none'; form-action {form_action}; "
+        "frame-ancestors 'none'"
+    )
 
 
 def error_page_headers(style_origins: Iterable[str]) -> tuple[tuple[str, str], ...]:

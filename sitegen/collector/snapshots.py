@@ -34,8 +34,9 @@ from sitegen.versions import SurveyVersion, survey_version, version_of
 
 logger = logging.getLogger("sitegen.collector")
 Clock = Callable[[], dt.datetime]
-SAME_ORIGIN: Mapping[str, str] = MappingProxyType({"public": "", "intranet": ""})
-"""Where each tree is served on the collector's own origin (the preview serves the intranet below /intranet)."""
+SAME_ORIGIN: Mapping[str, str] = MappingProxyType({"public": "", "intranet": "/intranet"})
+"""Where each tree is served on the collector's own origin: the public site at its root, the built intranet below
+/intranet, to signed-in staff (`sitegen.staff.pages`; the preview serves it there too)."""
 SURVEY_SUFFIXES = (".yaml", ".yml")
 
 

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, IPvAnyNetwork, StringConstraints, fi
 from pydantic_core import PydanticCustomError
 
 from sitegen.errors import did_you_mean
+from sitegen.models.alerts import Alerts
 from sitegen.models.common import LANGUAGE_PATTERN, StrictModel, Text
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
@@ -115,6 +116,7 @@ class SiteConfig(StrictModel):
     public: Public = Public()
     collector: Collector = Collector()
     staff: Staff = Staff()
+    alerts: Alerts = Alerts()
 
     @property
     def default_language(self) -> str:

@@ -321,6 +321,12 @@ class Survey(StrictModel):
         return self.anonymous if self.anonymous is not None else self.audience == "employee"
 
     @property
+    def is_entry_log(self) -> bool:
+        """A log staff fill in (the complaint log): each entry opens a case, and staff complete it later on the
+        case's page. A customer's answers are never completed by anyone else."""
+        return self.audience == "employee" and not self.is_anonymous and self.follow_up is not None
+
+    @property
     def allows_answering_again(self) -> bool:
         """A customer answers about one visit, so may answer again (a later visit, a shared tablet); staff once."""
         return self.audience == "customer"

@@ -73,7 +73,7 @@ def segment_words(survey: Survey | None, segment: str, lang: str, fallback: str)
     question = survey.question(segment) if survey is not None else None
     if question is not None:
         title = _local(question.label, segment, lang, fallback)
-        return SegmentWords(title, _choice_labels(question, lang, fallback), is_question=True)
+        return SegmentWords(title, choice_labels(question, lang, fallback), is_question=True)
     if segment == "stage":
         ui = UiText(lang)
         return SegmentWords(ui.gettext(STAGE_TITLE), {stage: ui.gettext(name) for stage, name in STAGE_NAMES.items()})
@@ -96,7 +96,7 @@ def _local(text: Text | None, default: str, lang: str, fallback: str) -> str:
     return text.get(lang, fallback) if text is not None else default
 
 
-def _choice_labels(question: BaseQuestion, lang: str, fallback: str) -> dict[str, str]:
+def choice_labels(question: BaseQuestion, lang: str, fallback: str) -> dict[str, str]:
     fixed = FIXED_CHOICE_NAMES.get(getattr(question, "type", ""))
     if fixed is not None:
         ui = UiText(lang)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import segno
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from sitegen.date_formats import date_format, datetime_format
 from sitegen.i18n import UiText
 from sitegen.models.site import SiteConfig
-from sitegen.models.survey import Survey
+from sitegen.models.survey import BaseQuestion, Survey
 from sitegen.refusals import MESSAGES
 from sitegen.render import INTRANET, PUBLIC
 from sitegen.versions import survey_version
@@ -130,7 +131,14 @@ def survey_values(
         "form_action": form_action(config, survey),
         "version": survey_version(survey),
         "open_period": open_period(survey, lang),
-        "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
         "form_messages": form_messages(lang),
-        "question_numbers": {question.id: number for number, question in enumerate(survey.asked, start=1)},
+        **question_values(survey.asked, lang),
+    }
+
+
+def question_values(questions: Sequence[BaseQuestion], lang: str) -> dict[str, Any]:
+    """What `_question.html` reads besides a question: its number on the form, the date formats' hints."""
+    return {
+        "format_hints": {"date": date_format(lang).hint, "datetime": datetime_format(lang).hint},
+        "question_numbers": {question.id: number for number, question in enumerate(questions, start=1)},
     }

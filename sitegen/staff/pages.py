@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -52,6 +52,8 @@ from sitegen.staff.auth import (
 PRIVATE = {"Cache-Control": "no-store"}
 """Staff pages and intranet files stay out of every cache (RFC 9111 section 5.2.2.5)."""
 INTRANET_PATH = "/intranet"
+STAFF_KEY = "staff/"
+"""The staff pages' place in the navigation: under no section, so no section is marked as the current one."""
 SIGN_IN_REFUSED = N_(
     "The e-mail address or the password is not right, or there were too many tries: "
     "then the account is locked for a while."
@@ -77,15 +79,31 @@ def page_language(snapshot: Snapshot, request: Request) -> str:
 def render_staff_page(
     request: Request, template: str, heading: str, values: dict[str, Any], status: int = 200
 ) -> Response:
-    """A staff page from the site's templates, in the visitor's language; `heading` is translated here."""
+    """A staff page from the site's templates, in the visitor's language; `heading` is translated here.
+
+    Signed in, it is a page of the intranet (its look, navigation and links, served here under /intranet);
+    before that, of the public site, whose stylesheet a visitor without a session can load.
+    """
     snapshot = staff_desk(request).snapshot()
     lang = page_language(snapshot, request)
-    base = snapshot.link_base(None)
-    values = {"heading": UiText(lang).gettext(heading), "intranet_url": f"{INTRANET_PATH}/{lang}/", **values}
-    plan = PagePlan("public", lang, "", template, values)
+    tree, base = ("intranet", INTRANET_PATH) if current_session(request) else ("public", snapshot.link_base(None))
+    values = {
+        "heading": UiText(lang).gettext(heading),
+        "intranet_url": f"{INTRANET_PATH}/{lang}/",
+        "language_links": language_links(request, snapshot),
+        "staff_page": template,
+        **values,
+    }
+    plan = PagePlan(tree, lang, STAFF_KEY, template, values)
     html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
     headers = staff_page_headers(snapshot)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def language_links(request: Request, snapshot: Snapshot) -> dict[str, str]:
+    """This page in each language: the same address and query with `lang=` set."""
+    others = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return {lang: f"{request.url.path}?{urlencode([*others, ('lang', lang)])}" for lang in snapshot.site.languages}
 
 
 def _login_form(request: Request, email: str = "", status: int = 200, is_refused: bool = False) -> Response:
@@ -189,7 +207,10 @@ class IntranetFiles:
 
 def staff_routes(output: Path) -> list[BaseRoute]:
     """The staff pages under `/staff/` and the intranet tree built into `output` at `/intranet/`, behind the sign-in."""
+    from sitegen.staff.codes import code_routes  # its pages are made with this module's render_staff_page
+
     return [
+        *code_routes(),
         Route(LOGIN_PATH, login_page, methods=["GET", "HEAD"]),
         Route(LOGIN_PATH, login, methods=["POST"]),
         Route("/staff/logout", logout, methods=["POST"]),

@@ -4,7 +4,8 @@ The collector writes through `ResponseStore.add`, `responses import` through
 `ResponseStore.transaction` (one transaction for a whole file); metrics and
 `responses export` read through `ResponseStore.frame` and `.responses`.
 Anonymous responses are kept apart (`sitegen.store.anonymity`); reads give
-both kinds back together. Nothing here updates or deletes a stored response.
+both kinds back together. Nothing here updates or deletes a stored response
+(a respondent's erasure request does: `sitegen.store.codes`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from sitegen.cases.model import CaseOpening
+from sitegen.incentive_codes import IssuedCode
 from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymous_key, set_apart
 from sitegen.store.cases import CaseStore, insert_openings
+from sitegen.store.codes import CodeStore, insert_codes
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.limits import storable_problems
 from sitegen.store.schema import anonymous_responses, migrate, survey_versions
@@ -76,6 +79,8 @@ class StoredResponse:
     """Kept apart, under a hash of its id (`anonymity.anonymous_key`), which is then its `id` when read back."""
     opens_case: CaseOpening | None = dataclasses.field(default=None, compare=False)
     """The case its survey's `follow_up` opens with it (`sitegen.cases.opening`), in the same transaction."""
+    shows_code: IssuedCode | None = dataclasses.field(default=None, compare=False)
+    """The incentive code its thank-you page shows (`sitegen.incentive_codes`), kept in the same transaction."""
 
     @property
     def key(self) -> str:
@@ -248,6 +253,11 @@ class ResponseStore:
         """The cases kept beside the responses (`sitegen.store.cases`)."""
         return CaseStore(self._engine)
 
+    @property
+    def codes(self) -> CodeStore:
+        """The incentive codes shown and used (`sitegen.store.codes`)."""
+        return CodeStore(self._engine)
+
     def get(self, response_id: str) -> StoredResponse | None:
         """The response stored under `response_id` (an anonymous one also under its key), if any."""
         with self._engine.connect() as connection:
@@ -413,6 +423,14 @@ def _add(connection: Connection, surveys_apart: set[str], batch: list[StoredResp
         ]
         if openings:
             insert_openings(connection, openings)
+        insert_codes(
+            connection,
+            [
+                response.shows_code
+                for key, response in first.items()
+                if response.shows_code is not None and key in stored
+            ],
+        )
     except (SQLAlchemyError, UnicodeError) as error:
         raise _StoringFailed(batch, error) from error
     seen: set[str] = set()

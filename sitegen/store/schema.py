@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -173,6 +174,55 @@ case_events = Table(
     Column("note", Text, nullable=False),
 )
 
+alert_events = Table(
+    "alert_events",
+    metadata,
+    # The outbox (`sitegen.store.outbox`): what is to be told, written in the transaction that made it happen.
+    Column("key", String(400), primary_key=True),  # `case:<id>`, `signal:<scorecard>:<metric>:<period>:...`
+    Column("event", String(32), nullable=False),  # case_opened, signal
+    Column("subject", String(200), nullable=False),  # the survey or scorecard the rules match on
+    Column("payload", Json, nullable=False),  # what the message says: never a contact's address
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("settled_at", UtcDateTime()),  # every recipient has it (or was given up): the sender looks no more
+    Index("ix_alert_events_pending", "settled_at", "created_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    # One event to one recipient (an e-mail address or a webhook URL): tries, the next try, and when it got through.
+    Column("event_key", String(400), primary_key=True),
+    Column("channel", String(600), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),  # also the claim: a sender sets it ahead before it tries
+    Column("delivered_at", UtcDateTime()),
+    Column("given_up_at", UtcDateTime()),
+    Column("last_error", Text, nullable=False),
+)
+
+incentive_codes = Table(
+    "incentive_codes",
+    metadata,
+    # One row per incentive code shown (`sitegen.store.codes`). The code itself is never kept: `lookup` is an HMAC of
+    # it under the site secret, and `sealed` the stored response's key, encrypted with a key only the code and the
+    # secret together give. Keyed by the lookup, WITHOUT ROWID on SQLite: nothing in the table counts arrivals.
+    Column("lookup", String(64), primary_key=True),
+    Column("survey_id", String(200), nullable=False),
+    Column("location", String(200)),  # who may check it (`StaffMember.can_see`); None: a survey without locations
+    Column("sealed", LargeBinary),  # None once `responses erase` removed its answer
+    sqlite_with_rowid=False,
+)
+
+codes_used = Table(
+    "codes_used",
+    metadata,
+    # A code marked used at the till: once (the primary key), when, by whom.
+    Column("lookup", String(64), primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+    Column("used_by", String(254), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -267,6 +317,16 @@ MIGRATIONS = [
     Migration(4, "keep staff accounts and their sessions", lambda connection: _staff_kept(connection)),
     Migration(5, "keep cases and their history", lambda connection: _cases_kept(connection)),
     Migration(6, "keep who opened a case on its row", lambda connection: _opened_on_the_case_row(connection)),
+    Migration(
+        7,
+        "keep incentive codes and their use",
+        lambda connection: metadata.create_all(connection, [incentive_codes, codes_used]),
+    ),
+    Migration(
+        8,
+        "keep the alerts outbox",
+        lambda connection: metadata.create_all(connection, [alert_events, alert_deliveries]),
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
