@@ -16,12 +16,12 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import expect
+from test_case_pages import FIXTURE, FOLLOW_UP, LOG
+from test_staff import PASSWORD, add_account
+from test_staff_browser import AXE, AXE_RUN, behind_proxy
 
 from sitegen.build import build_project
 from sitegen.collector.app import create_app
-from tests.test_case_pages import FIXTURE, FOLLOW_UP, LOG
-from tests.test_staff import PASSWORD, add_account
-from tests.test_staff_browser import AXE, AXE_RUN, behind_proxy
 
 pytestmark = pytest.mark.browser
 MANAGER = "juris@saulite.example"
