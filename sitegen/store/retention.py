@@ -67,8 +67,8 @@ def purge_survey(
     """Delete (or with `dry_run` only count) what of one survey is past `cutoffs`: whole responses first, so a
     contact is counted only where its response stays."""
     purger = _Purger(engine, cutoffs, dry_run, batch_size)
-    responses_deleted, cases_deleted = purger.answers(responses, cutoffs.answers_before)
-    anonymous_deleted, _none = purger.answers(anonymous_responses, cutoffs.anonymous_before)
+    responses_deleted, cases_deleted = purger.answers(responses)
+    anonymous_deleted, _none = purger.answers(anonymous_responses)
     return SurveyPurge(
         cutoffs.survey_id,
         responses=responses_deleted,
@@ -103,18 +103,27 @@ class _Purger:
         self._dry_run = dry_run
         self._batch_size = batch_size
 
-    def answers(self, table: Table, before: dt.datetime | None) -> tuple[int, int]:
-        """Delete the survey's rows of `table` stored before `before`, with their cases; (rows, cases)."""
+    def _expired(self, table: Table) -> ColumnElement[bool] | None:
+        """The survey's rows of `table` whose answers are past retention; None while they are kept forever."""
+        before = self._cutoffs.anonymous_before if table is anonymous_responses else self._cutoffs.answers_before
         if before is None:
+            return None
+        return (table.c.survey_id == self._cutoffs.survey_id) & (table.c.submitted_at < before)
+
+    def answers(self, table: Table) -> tuple[int, int]:
+        """Delete the survey's rows of `table` past retention, with their cases; (rows, cases)."""
+        expired = self._expired(table)
+        if expired is None:
             return 0, 0
-        expired = (table.c.survey_id == self._cutoffs.survey_id) & (table.c.submitted_at < before)
         has_cases = table is responses
         if self._dry_run:
             with self._engine.connect() as connection:
                 rows = int(connection.scalar(select(func.count()).select_from(table).where(expired)) or 0)
+                if not has_cases:
+                    return rows, 0
                 in_cases = select(table.c.id).where(expired)
                 count = select(func.count()).select_from(cases).where(cases.c.response_id.in_(in_cases))
-                return rows, int(connection.scalar(count) or 0) if has_cases else 0
+                return rows, int(connection.scalar(count) or 0)
         cases_deleted = 0
 
         def delete_batch(connection: Connection, ids: Sequence[str]) -> int:
@@ -137,7 +146,10 @@ class _Purger:
         if before is None or not questions:
             return 0
         answered = or_(*(table.c.answers[question].as_string().is_not(None) for question in questions))
+        # Rows the answers' expiry deletes are not counted twice (a dry run sees them still there).
         due = (table.c.survey_id == self._cutoffs.survey_id) & (table.c.submitted_at < before) & answered
+        if (expired := self._expired(table)) is not None:
+            due = due & ~expired
         if table is responses:
             case_keeps = or_(cases.c.status.in_(OPEN_STATUSES), _closed_at() >= before)
             due = due & ~exists().where((cases.c.response_id == table.c.id) & case_keeps)
@@ -165,6 +177,8 @@ class _Purger:
             & cases.c.status.not_in(OPEN_STATUSES)
             & (_closed_at() < before)
         )
+        if (expired := self._expired(responses)) is not None:  # deleted whole, not counted twice
+            due = due & cases.c.response_id.not_in(select(responses.c.id).where(expired))
         if self._dry_run:
             return self._count(cases, due)
 
