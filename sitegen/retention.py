@@ -117,7 +117,7 @@ def periods_reading(site: Site, survey_id: str) -> set[Period]:
     }
 
 
-def whole_periods_before(moment: dt.datetime | None, periods: set[Period], zone: ZoneInfo) -> dt.datetime | None:
+def whole_periods_before(moment: dt.datetime | None, periods: set[Period], zone: dt.tzinfo) -> dt.datetime | None:
     """The latest local midnight at or before `moment` that starts a period of every kind in `periods` (none: the
     day), in UTC: what lies before it is whole days, and whole periods of each kind.
 

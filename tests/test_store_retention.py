@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from sqlalchemy import event, select
 from sitegen.cases.model import CaseOpening
 from sitegen.cli import main
 from sitegen.retention import purge
+from sitegen.scorecards import MetricFigures, compute_scorecards
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.retention import Cutoffs, purge_survey
@@ -240,3 +242,63 @@ def test_a_survey_without_retention_is_kept_forever(project: Path) -> None:
         "after-visit: kept forever (no retention)",
         "Nothing to purge.",
     ]
+
+
+# ---- anonymous answers and the figures published of them ---------------------------------------------
+
+RIGA = ZoneInfo("Europe/Riga")
+ANONYMOUS_AS_OF = dt.date(2026, 6, 20)
+"""A year's retention ends on 2025-06-20; the monthly scorecard makes it 2025-06-01."""
+
+
+def anonymous_answer(number: int, day: dt.date, location: str, score: int) -> StoredResponse:
+    midnight = dt.datetime.combine(day, dt.time(), RIGA).astimezone(UTC)  # all an anonymous answer keeps
+    meta = {"location": location}
+    return StoredResponse(f"staff-{number}", "after-visit", "v", midnight, "en", meta, {"recommend": score}, True)
+
+
+@pytest.fixture
+def anonymous_project(tmp_path: Path) -> Path:
+    """The minimal site's survey made anonymous and kept a year, read by its monthly scorecard by location, with
+    answers in April to July 2025: every month 6 in Riga and, in May only, 2 in Jelgava (a group too small to
+    publish)."""
+    root = tmp_path / "minimal"
+    shutil.copytree(MINIMAL, root)
+    survey = root / "surveys" / "after-visit.yaml"
+    text = survey.read_text(encoding="utf-8").replace("audience: customer", "audience: employee")
+    text = text.replace("opens: 2026-01-01", "opens: 2025-01-01") + "retention: {answers: 1 year}\n"
+    survey.write_text(text, encoding="utf-8")
+    answers = []
+    for month in (4, 5, 6, 7):
+        for number in range(6):
+            answers.append(
+                anonymous_answer(month * 100 + number, dt.date(2025, month, 3 + 4 * number), "riga-centre", 10 - number)
+            )
+    answers += [anonymous_answer(900 + number, dt.date(2025, 5, 10), "jelgava", 0) for number in range(2)]
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", root) as store:
+        store.add(answers)
+    return root
+
+
+def nps_figures(project: Path) -> MetricFigures:
+    figures = compute_scorecards(load_site(project), ANONYMOUS_AS_OF)["customer-experience"].metric("nps")
+    assert figures is not None and figures.is_anonymous
+    return figures
+
+
+def test_anonymous_answers_go_by_whole_periods_so_no_figure_changes_by_part_of_one(anonymous_project: Path) -> None:
+    before = nps_figures(anonymous_project)
+    assert [cell.key for cell in before.periods[:5]] == ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08"]
+    assert sitegen(anonymous_project, "purge", "--as-of", ANONYMOUS_AS_OF.isoformat()) == [
+        "after-visit: deleted 14 anonymous responses"  # April and May, not the days of June before the 20th
+    ]
+    after = nps_figures(anonymous_project)
+    assert [cell.key for cell in after.periods[:2]] == ["2025-06", "2025-07"]
+    assert after.periods == before.periods[2:]  # the periods kept publish what they published
+    purged = sum(cell.n for cell in before.periods[:2])
+    assert before.overall.n - after.overall.n == purged == 14  # two whole published periods, and nothing else
+    kept = {cell.key: cell.n for cell in after.segments["location"]}
+    lost = {cell.key: cell.n - kept.get(cell.key, 0) for cell in before.segments["location"]}
+    # Riga loses April's published cell; May's was hidden with Jelgava's 2 (its complement), so it never counted, and
+    # the all-periods cells change by published units only.
+    assert lost == {"riga-centre": 6, "jelgava": 0}
