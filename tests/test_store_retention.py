@@ -302,3 +302,14 @@ def test_anonymous_answers_go_by_whole_periods_so_no_figure_changes_by_part_of_o
     # Riga loses April's published cell; May's was hidden with Jelgava's 2 (its complement), so it never counted, and
     # the all-periods cells change by published units only.
     assert lost == {"riga-centre": 6, "jelgava": 0}
+
+
+def test_on_sqlite_what_a_purge_deletes_is_no_longer_in_the_file(tmp_path: Path) -> None:
+    with ResponseStore.open("sqlite:///store.sqlite3", tmp_path) as store:
+        store.add([response(f"gone-{number}", at(2022, 1, 1)) for number in range(50)])
+        store.add([response("kept-1", at(2026, 1, 1))])
+        purge_survey(store.engine, Cutoffs("after-visit", ("email",), CONTACTS_BEFORE, ANSWERS_BEFORE))
+        with store.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    stored = (tmp_path / "store.sqlite3").read_bytes()
+    assert b"kept-1@example.com" in stored and b"gone-7@example.com" not in stored

@@ -205,6 +205,8 @@ class _Purger:
             if last is not None:
                 query = query.where(column > last)
             with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
+                if connection.dialect.name == "sqlite":  # freed space is zeroed, not left readable in the file
+                    connection.exec_driver_sql("PRAGMA secure_delete = ON")
                 ids = list(connection.scalars(query))
                 if not ids:
                     return changed
