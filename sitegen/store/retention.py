@@ -4,8 +4,8 @@
 deletes, a batch of rows at a time, each batch in its own transaction, so a
 purge of a million rows never holds them in memory nor the write lock for
 long, and one interrupted half-way has kept whatever it finished. Rows are
-found by the indexes on (survey, submitted_at) and walked in id (key) order;
-a second purge finds nothing left to do. The tables are the SQLAlchemy
+found by the indexes on (survey, submitted_at); each batch changes its rows
+so that they no longer match, and a second purge finds nothing left to do. The tables are the SQLAlchemy
 objects of `schema`, so a column added to a case changes nothing here.
 """
 
@@ -195,15 +195,16 @@ class _Purger:
     def _in_batches(
         self, column: Any, condition: ColumnElement[bool], change: Callable[[Connection, Sequence[str]], int]
     ) -> int:
-        """Call `change` on the ids of the rows meeting `condition`, `batch_size` at a time in id order, each batch in
-        its own write transaction; how many rows it changed. The walk goes on after the last id seen, so a row left
-        as it was is not met again."""
-        last: str | None = None
+        """Call `change` on the ids of `batch_size` rows meeting `condition`, each batch in its own write transaction,
+        until none is left; how many rows it changed.
+
+        Every change (a row deleted, its contacts dropped, a contact cleared) makes its rows stop meeting the
+        condition, so each batch takes the next rows by whatever index the database likes best, with no sort and no
+        position to keep: an `ORDER BY id` walk sorted the rest of the survey's old rows once per batch (measured:
+        4 times the rows took 10 times as long)."""
         changed = 0
+        query = select(column).where(condition).limit(self._batch_size)
         while True:
-            query = select(column).where(condition).order_by(column).limit(self._batch_size)
-            if last is not None:
-                query = query.where(column > last)
             with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
                 if connection.dialect.name == "sqlite":  # freed space is zeroed, not left readable in the file
                     connection.exec_driver_sql("PRAGMA secure_delete = ON")
@@ -211,4 +212,3 @@ class _Purger:
                 if not ids:
                     return changed
                 changed += change(connection, ids)
-            last = ids[-1]
