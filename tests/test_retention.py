@@ -8,8 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sitegen.models.retention import Lifetime
+from sitegen.models.retention import Lifetime, Retention
 from sitegen.retention import cutoffs_of, whole_periods_before
 from sitegen.site import load_site
 
@@ -47,6 +49,19 @@ def test_months_and_years_are_calendar_months_and_years() -> None:
         2027, 2, 28, tzinfo=dt.UTC
     )
     assert Lifetime(180, "days").cutoff(end_of_august) == end_of_august - dt.timedelta(days=180)
+
+
+@given(st.integers(1, 10_000), st.sampled_from(["day", "week", "month", "year"]), st.booleans())
+def test_a_duration_reads_back_as_it_prints(amount: int, unit: str, plural: bool) -> None:
+    retention = Retention.model_validate({"answers": f"{amount} {unit}{'s' * plural}"})
+    assert retention.answers == Lifetime(amount, f"{unit}s")  # type: ignore[arg-type]
+    assert Retention.model_validate({"answers": str(retention.answers)}) == retention
+
+
+@given(st.integers(1, 2000), st.integers(1, 300))
+def test_a_lifetime_outlives_another_exactly_when_it_is_longer(days: int, weeks: int) -> None:
+    assert Lifetime(days, "days").outlives(Lifetime(weeks, "weeks")) == (days > 7 * weeks)
+    assert not Lifetime(days, "days").outlives(Lifetime(days, "days"))
 
 
 @pytest.mark.parametrize(

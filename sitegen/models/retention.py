@@ -47,6 +47,8 @@ class Lifetime:
     def outlives(self, other: Lifetime) -> bool:
         """Whether this lifetime ends after `other` for something kept on some day (6 months vs 180 days: always;
         30 days vs 1 month: in February), so the comparison needs no average month length."""
+        if self.unit == other.unit:
+            return self.amount > other.amount
         days = (COMPARED_FROM + dt.timedelta(days=offset) for offset in range(COMPARED_DAYS))
         return any(day + self.delta > day + other.delta for day in days)
 
