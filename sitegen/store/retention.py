@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from sitegen.cases.model import OPEN_STATUSES
 from sitegen.store.engine import WRITE
+from sitegen.store.responses import ID_COLUMNS
 from sitegen.store.schema import anonymous_responses, case_events, cases, responses
 
 BATCH_SIZE = 1000
@@ -82,7 +83,7 @@ def purge_survey(
 
 def _id_of(table: Table) -> Any:
     """The column that tells a table's rows apart (the key of an anonymous row)."""
-    return table.c.key if table is anonymous_responses else table.c.id
+    return table.c[ID_COLUMNS[table.name]]
 
 
 def _without(answers: dict[str, Any], questions: Sequence[str]) -> dict[str, Any]:
@@ -158,6 +159,8 @@ class _Purger:
         column = _id_of(table)
 
         def drop_contacts(connection: Connection, ids: Sequence[str]) -> int:
+            # In key order: on PostgreSQL an anonymous row's new version lands in the heap in this order, which says
+            # nothing of the order the answers came in (`sitegen.store.anonymity`).
             kept = connection.execute(select(column, table.c.answers).where(column.in_(ids)).order_by(column)).all()
             rows = [{"row_id": row_id, "new_answers": _without(answers, questions)} for row_id, answers in kept]
             statement = update(table).where(column == bindparam("row_id")).values(answers=bindparam("new_answers"))
