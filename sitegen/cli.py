@@ -210,6 +210,34 @@ def serve(project: Path, host: str, port: int) -> None:
     click.echo("Preview stopped.", err=True)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted, and delete nothing.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Purge as at the end of this day, YYYY-MM-DD, in the site's timezone (default: now).",
+)
+@click.pass_obj
+@handle_user_errors
+def purge(project: Path, dry_run: bool, as_of: dt.datetime | None) -> None:
+    """Delete the responses and contacts that are past their survey's retention (surveys' and sitegen.yaml's
+    'retention:'); a second run deletes nothing. Meant for a daily cron job."""
+    from sitegen.interchange import open_store
+    from sitegen.retention import purge as purge_store
+
+    site = load_site(project)
+    zone = ZoneInfo(site.config.model.timezone)
+    now = dt.datetime.now(dt.UTC)
+    if as_of is not None:
+        now = dt.datetime.combine(as_of.date() + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    with open_store(site) as store:
+        report = purge_store(store, site, now, dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
+
+
 def _progress_bar(plans: Iterable[PagePlan]) -> Iterable[PagePlan]:
     """Show a progress bar on a terminal; stay quiet in logs and pipes."""
     if not sys.stderr.isatty():
