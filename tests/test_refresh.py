@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +18,7 @@ from test_collector_process import await_condition, configure, free_port, is_hea
 
 from sitegen.build import build_project
 from sitegen.cli import main
+from sitegen.collector import refresher
 from sitegen.refresh import TEMPORARY_PREFIX, Refresher, RefreshError, parse_interval, replace_changed
 from sitegen.render.pages import computed_at
 from sitegen.scorecards import LatestAnswer
@@ -252,3 +255,29 @@ def test_a_refresh_picks_up_answers_while_eight_threads_post(minimal_project: Pa
     refreshed = output_tree(project)
     build_project(project)
     assert output_tree(project) == refreshed
+
+
+def child_processes() -> set[int]:
+    """The pids of this process's children (any thread's)."""
+    return {
+        int(pid) for path in Path(f"/proc/{os.getpid()}/task").glob("*/children") for pid in path.read_text().split()
+    }
+
+
+def test_the_collectors_refresher_is_started_again_when_it_dies_and_stopped_with_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(refresher, "RESTART_SECONDS", 0.1)
+    before = child_processes()
+    with refresher.refreshing(project, dt.timedelta(seconds=1), None):
+        assert await_condition(lambda: len(child_processes() - before) == 1, timeout=10)
+        (first,) = child_processes() - before
+        os.kill(first, signal.SIGKILL)
+        assert await_condition(lambda: len(child_processes() - before - {first}) == 1, timeout=10)
+    assert child_processes() <= before
+
+
+def test_no_refresher_runs_without_an_interval(project: Path) -> None:
+    before = child_processes()
+    with refresher.refreshing(project, None, None):
+        assert child_processes() <= before

@@ -6,6 +6,7 @@ Usage (from anywhere; loopback only, bounded in time and count):
     bench/collector/run --repeat 3                   # each step 3 times, interleaved; medians in the table
     bench/collector/run --duration 5 --connections 8,64 --workers 2
     bench/collector/run --servers collector          # the collector alone (no ratio)
+    bench/collector/run --servers collector,refresh --refresh-every 5s   # does `collect --refresh` slow it down?
 
 Each step starts a fresh server on 127.0.0.1 with an empty SQLite store
 (WAL, synchronous=FULL on both sides), warms it up for a second, and drives
@@ -18,6 +19,11 @@ stored rows are counted against the 303 answers wrk received: they must be
 equal (exit status 1 otherwise). The table gives submissions/s, wrk's p50
 and p99 latency, the servers' CPU time per submission, then the ratio
 collector / bare per connection count and the disk's fsync rate for context.
+The `refresh` server is the collector with `--refresh` (every 5 s unless
+`--refresh-every`) on the example built once; while it runs, every store
+(all servers') starts with the example's sample answers, so each refresh
+recomputes real figures; its ratio is refresh / collector, and its CPU
+time includes the refresher's.
 Needs Debian's wrk (`apt-get install -y wrk`).
 """
 
@@ -51,7 +57,8 @@ SUBMIT_SCRIPT = HERE / "submit.lua"
 SURVEY_PATH = "/s/after-visit"
 STORED_STATUS = 303
 """The form path's answer once a submission is stored; the static pages post forms, so that is what is measured."""
-SERVERS = ("collector", "bare")
+SERVERS = ("collector", "refresh", "bare")
+SAMPLE_ANSWERS = "data/sample-responses.jsonl"
 NOT_PROJECT = {
     ".git",
     ".venv",
@@ -144,6 +151,9 @@ def _parse_options() -> argparse.Namespace:
         help="Where the stores go (default: the system's temp dir; must be a real disk).",
     )
     parser.add_argument("--keep-logs", type=Path, default=None, help="Copy the servers' logs here after the run.")
+    parser.add_argument(
+        "--refresh-every", default="5s", help="The refresh server's interval, as `collect --refresh` takes it (5s)."
+    )
     options = parser.parse_args()
     options.servers = [name.strip() for name in options.servers.split(",") if name.strip()]
     if not options.servers or any(name not in SERVERS for name in options.servers):
@@ -188,6 +198,8 @@ def run(scratch: Path, options: argparse.Namespace) -> int:
     fsyncs = measure_fsync_rate(scratch)
     print(f"fsync rate of the store's disk: {fsyncs:,.0f}/s (4 KiB write + fsync, 2 s)")
     project = copy_project(scratch / "project")
+    if "refresh" in options.servers:
+        seed_and_build(project)
     print(_HEADER)
     steps: list[Step] = []
     for workers in options.workers:
@@ -252,6 +264,20 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def seed_and_build(project: Path) -> None:
+    """The example's sample answers in the project's store (every step's store starts as a copy), and a build."""
+    for command in (["responses", "import", SAMPLE_ANSWERS], ["build"]):
+        subprocess.run([str(SITEGEN), "-C", str(project), *command], check=True, capture_output=True)
+
+
+def _fresh_store(project: Path, store: Path) -> None:
+    """The step's store: a copy of the seeded one when there is one (SQLite's backup: a consistent copy)."""
+    seeded = project / "data/responses.sqlite3"
+    if seeded.exists():
+        with closing(sqlite3.connect(seeded)) as source, closing(sqlite3.connect(store)) as target:
+            source.backup(target)
+
+
 def measure(
     server: str, workers: int, connections: int, attempt: int, project: Path, scratch: Path, options: argparse.Namespace
 ) -> Step:
@@ -259,7 +285,8 @@ def measure(
     name = f"{server}-w{workers}-c{connections}-{attempt}"
     store = scratch / f"{name}.sqlite3"
     port = _free_port()
-    with _running(server, workers, port, project, store, scratch / f"{name}.log") as process:
+    _fresh_store(project, store)
+    with _running(server, workers, port, project, store, scratch / f"{name}.log", options) as process:
         _run_wrk(port, min(connections, 8), WARMUP_SECONDS, f"warm-{name}", options.threads)
         rows_before = _count_rows(store)
         cpu_before = _cpu_seconds(process.pid)
@@ -294,10 +321,10 @@ def _free_port() -> int:
 
 @contextmanager
 def _running(
-    server: str, workers: int, port: int, project: Path, store: Path, log: Path
+    server: str, workers: int, port: int, project: Path, store: Path, log: Path, options: argparse.Namespace
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The server as a child process of its own session, stopped with SIGINT (then SIGKILL) afterwards."""
-    if server == "collector":
+    if server in ("collector", "refresh"):
         command = [
             str(SITEGEN),
             "-C",
@@ -309,7 +336,7 @@ def _running(
             f"sqlite:///{store}",
             "--workers",
             str(workers),
-        ]
+        ] + (["--refresh", options.refresh_every] if server == "refresh" else [])
     else:
         command = [
             str(PYTHON),
@@ -485,6 +512,18 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
                 print(
                     f"ratio collector / bare, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
                     f"(target >= 0.6: {verdict})"
+                )
+    for workers in options.workers:
+        for connections in options.connections:
+            refreshing, alone = (
+                by_key.get(("refresh", workers, connections)),
+                by_key.get(("collector", workers, connections)),
+            )
+            if refreshing and alone and alone.submissions_per_s > 0:
+                ratio = refreshing.submissions_per_s / alone.submissions_per_s
+                print(
+                    f"ratio refresh / collector, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
+                    f"(refreshed every {options.refresh_every}; p99 {refreshing.p99_ms:.1f} vs {alone.p99_ms:.1f} ms)"
                 )
     for step in summary:
         if step.server == "collector":

@@ -51,11 +51,10 @@ def refreshing(project: Path, interval: dt.timedelta | None, store_url: str | No
                     return
                 running[:] = [subprocess.Popen(command, stdin=subprocess.DEVNULL)]
             status = running[0].wait()
-            if stopping.is_set():
-                return
-            log.warning("The refresher stopped (exit status %s); starting it again in %.0f s", status, RESTART_SECONDS)
+            # Waited out first: on Ctrl-C the refresher, in the same process group, stops before the collector does.
             if stopping.wait(RESTART_SECONDS):
                 return
+            log.warning("The refresher stopped (exit status %s) %.0f s ago; starting it again", status, RESTART_SECONDS)
 
     supervisor = threading.Thread(target=supervise, name="refresher", daemon=True)
     supervisor.start()
