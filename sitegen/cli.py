@@ -201,10 +201,12 @@ def collect(
     Stop with Ctrl-C.
     """
     from sitegen.collector.app import serve  # the web stack loads only for this command
+    from sitegen.collector.refresher import refreshing
 
     site = load_site(project)
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
-        serve(project, host, port, store_url, workers, site.config.model, refresh)
+    # uvicorn has shut down cleanly and re-raised Ctrl-C; the refresher (once for all workers) stops after it.
+    with contextlib.suppress(KeyboardInterrupt), refreshing(project, refresh, store_url):
+        serve(project, host, port, store_url, workers, site.config.model)
     click.echo("Collector stopped.", err=True)
 
 

@@ -60,7 +60,6 @@ from sitegen.collector.guards import (
     raise_file_limit,
     read_limited,
 )
-from sitegen.collector.refresher import refreshing
 from sitegen.collector.snapshots import Clock, ServedSurveys, Snapshot, follow_files
 from sitegen.collector.writer import BatchWriter, ResponseRefused, StoreUnavailable
 from sitegen.i18n import UiText
@@ -516,17 +515,8 @@ def app_from_environment() -> ASGIApp:
     return app
 
 
-def serve(
-    project: Path,
-    host: str,
-    port: int,
-    store_url: str | None,
-    workers: int,
-    config: SiteConfig,
-    refresh: dt.timedelta | None = None,
-) -> None:
-    """Run the collector on uvicorn until interrupted, with the limits of `config.collector`; with `refresh`, the
-    figures are kept current beside it (`sitegen.collector.refresher`), once for all workers.
+def serve(project: Path, host: str, port: int, store_url: str | None, workers: int, config: SiteConfig) -> None:
+    """Run the collector on uvicorn until interrupted, with the limits of `config.collector`.
 
     No access log: it would write every respondent's address to the server's
     logs, which the collector otherwise never keeps (and it costs a fifth of
@@ -539,20 +529,19 @@ def serve(
     os.environ[HEADER_TIMEOUT_VARIABLE] = str(limits.timeouts.header_s)
     os.environ[BODY_TIMEOUT_VARIABLE] = str(limits.timeouts.body_s)
     trusted_proxies = [str(network) for network in limits.trusted_proxies]
-    with refreshing(project, refresh, store_url):
-        uvicorn.run(
-            "sitegen.collector.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            http=GuardedHttpProtocol,
-            proxy_headers=bool(trusted_proxies),
-            forwarded_allow_ips=trusted_proxies,
-            limit_concurrency=connection_cap(limits.max_connections, raise_file_limit()),
-            timeout_keep_alive=limits.timeouts.idle_s,
-            server_header=False,
-            access_log=False,
-            log_level="info",
-            log_config=LOG_CONFIG,
-        )
+    uvicorn.run(
+        "sitegen.collector.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=GuardedHttpProtocol,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies,
+        limit_concurrency=connection_cap(limits.max_connections, raise_file_limit()),
+        timeout_keep_alive=limits.timeouts.idle_s,
+        server_header=False,
+        access_log=False,
+        log_level="info",
+        log_config=LOG_CONFIG,
+    )
