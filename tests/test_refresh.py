@@ -32,20 +32,8 @@ STANDARD = "output/intranet/en/standards/greeting/index.html"
 
 def add_answers(project: Path, first: int, count: int, moment: dt.datetime) -> None:
     """`count` answers to after-visit, numbered from `first`, all at `moment`."""
-    responses = [
-        StoredResponse(
-            f"visit-{number:05d}",
-            "after-visit",
-            "v",
-            moment,
-            "en",
-            {"location": "riga-centre" if number % 3 else "jelgava"},
-            {"recommend": number % 11},
-        )
-        for number in range(first, first + count)
-    ]
     with ResponseStore.open("sqlite:///data/responses.sqlite3", project) as store:
-        store.add(responses)
+        store.add([answer(number, moment) for number in range(first, first + count)])
 
 
 def output_tree(project: Path) -> dict[str, bytes]:
@@ -281,3 +269,37 @@ def test_no_refresher_runs_without_an_interval(project: Path) -> None:
     before = child_processes()
     with refresher.refreshing(project, None, None):
         assert child_processes() <= before
+
+
+def test_an_answer_stamped_earlier_by_a_second_collector_is_still_picked_up(
+    minimal_project: Path, store_url: str
+) -> None:
+    """Two collectors on one store, one clock behind: the latest moment does not move, the count does."""
+    config = minimal_project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"store: {store_url}\n", encoding="utf-8")
+    first, second = ResponseStore.open(store_url, minimal_project), ResponseStore.open(store_url, minimal_project)
+    try:
+        first.add([answer(number, dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)) for number in range(10)])
+        build_project(minimal_project, as_of=AS_OF)
+        refresher = Refresher(minimal_project)
+        assert refresher.run_once(AS_OF)[0].endswith("; 0 files replaced.")
+        second.add([answer(10, dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))])
+
+        lines = refresher.run_once(AS_OF)
+    finally:
+        first.close()
+        second.close()
+    assert lines and not lines[0].endswith("; 0 files replaced.")
+    assert json.loads((minimal_project / SCORECARD_JSON).read_bytes())["generated_from"] == {"responses": 11}
+
+
+def answer(number: int, moment: dt.datetime) -> StoredResponse:
+    return StoredResponse(
+        f"visit-{number:05d}",
+        "after-visit",
+        "v",
+        moment,
+        "en",
+        {"location": "riga-centre" if number % 3 else "jelgava"},
+        {"recommend": number % 11},
+    )
