@@ -303,3 +303,9 @@ def answer(number: int, moment: dt.datetime) -> StoredResponse:
         {"location": "riga-centre" if number % 3 else "jelgava"},
         {"recommend": number % 11},
     )
+
+
+def test_a_past_day_is_one_refresh_not_a_running_one(project: Path) -> None:
+    result = CliRunner().invoke(main, ["-C", str(project), "refresh", "--every", "1m", "--as-of", "2026-12-01"])
+    assert result.exit_code == 1
+    assert "--as-of makes one refresh of a past day; it does not go with --every" in result.output
