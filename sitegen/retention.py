@@ -70,6 +70,15 @@ def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
+def purge_moment(site: Site, as_of: dt.date | None) -> dt.datetime:
+    """The moment a purge deletes up to: now, or the end of the `as_of` day in the site's timezone if earlier."""
+    now = dt.datetime.now(dt.UTC)
+    if as_of is None:
+        return now
+    zone = ZoneInfo(site.config.model.timezone)
+    return min(now, dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC))
+
+
 def purge(
     store: ResponseStore, site: Site, now: dt.datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE
 ) -> PurgeReport:

@@ -7,6 +7,7 @@ Usage (from anywhere; loopback only, bounded in time and count):
     bench/collector/run --duration 5 --connections 8,64 --workers 2
     bench/collector/run --servers collector          # the collector alone (no ratio)
     bench/collector/run --servers collector,no-cases --connections 8,64 --repeat 3   # what opening cases costs
+    bench/collector/run --servers collector,refresh --refresh-every 5s   # does `collect --refresh` slow it down?
 
 Each step starts a fresh server on 127.0.0.1 with an empty SQLite store
 (WAL, synchronous=FULL on both sides), warms it up for a second, and drives
@@ -18,12 +19,17 @@ both on uvicorn with the same settings and worker count. `no-cases` is the
 collector on a second copy whose after-visit survey has no `follow_up`: the
 same posts (7 in 11 are detractors leaving an e-mail, who open a case with
 `collector`) open none, so collector / no-cases is what opening cases costs.
-After each step the stored rows are counted against the 303 answers wrk
+After each step the stored rows are counted against the stored answers wrk
 received, and the cases against the stored answers that open one: both must
 be equal (exit status 1 otherwise). The table gives submissions/s, wrk's p50
 and p99 latency, the servers' CPU time per submission, then the ratios
 collector / bare and collector / no-cases per connection count and the disk's
 fsync rate for context.
+The `refresh` server is the collector with `--refresh` (every 5 s unless
+`--refresh-every`) on the example built once; while it runs, every store
+(all servers') starts with the example's sample answers, so each refresh
+recomputes real figures; its ratio is refresh / collector, and its CPU
+time includes the refresher's.
 Needs Debian's wrk (`apt-get install -y wrk`).
 """
 
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -55,9 +62,12 @@ PYTHON = Path(sys.executable)
 SITEGEN = PYTHON.parent / "sitegen"
 SUBMIT_SCRIPT = HERE / "submit.lua"
 SURVEY_PATH = "/s/after-visit"
-STORED_STATUS = 303
-"""The form path's answer once a submission is stored; the static pages post forms, so that is what is measured."""
-SERVERS = ("collector", "no-cases", "bare")
+STORED_STATUS = {"collector": 200, "no-cases": 200, "refresh": 200, "bare": 303}
+"""Each server's answer to a form post once it is stored: the example's after-visit survey has an incentive, so the
+collector answers 200 with the thank-you page showing the answer's code; the bare route redirects (303)."""
+BENCH_SECRET = secrets.token_urlsafe(32)
+"""The site secret the collector servers derive incentive codes with (`SITEGEN_SECRET`), made for this run only."""
+SERVERS = ("collector", "no-cases", "refresh", "bare")
 CASE_SURVEY = "after-visit"
 """The survey whose `follow_up` the `no-cases` server's copy goes without."""
 OPENS_CASE = (
@@ -65,6 +75,7 @@ OPENS_CASE = (
     "AND json_extract(answers, '$.recommend') <= 6 AND json_extract(answers, '$.email') IS NOT NULL"
 )
 """The stored answers that the example's `follow_up` opens a case for (a detractor leaving an address)."""
+SAMPLE_ANSWERS = "data/sample-responses.jsonl"
 NOT_PROJECT = {
     ".git",
     ".venv",
@@ -170,6 +181,9 @@ def _parse_options() -> argparse.Namespace:
         help="Where the stores go (default: the system's temp dir; must be a real disk).",
     )
     parser.add_argument("--keep-logs", type=Path, default=None, help="Copy the servers' logs here after the run.")
+    parser.add_argument(
+        "--refresh-every", default="5s", help="The refresh server's interval, as `collect --refresh` takes it (5s)."
+    )
     options = parser.parse_args()
     options.servers = [name.strip() for name in options.servers.split(",") if name.strip()]
     if not options.servers or any(name not in SERVERS for name in options.servers):
@@ -214,9 +228,11 @@ def run(scratch: Path, options: argparse.Namespace) -> int:
     fsyncs = measure_fsync_rate(scratch)
     print(f"fsync rate of the store's disk: {fsyncs:,.0f}/s (4 KiB write + fsync, 2 s)")
     project = copy_project(scratch / "project")
-    projects = {"collector": project, "bare": project}  # the bare route reads no project
+    projects = {"collector": project, "refresh": project, "bare": project}  # the bare route reads no project
     if "no-cases" in options.servers:
         projects["no-cases"] = without_follow_up(copy_project(scratch / "project-no-cases"))
+    if "refresh" in options.servers:
+        seed_and_build(project)
     print(_HEADER)
     steps: list[Step] = []
     for workers in options.workers:
@@ -291,6 +307,20 @@ def without_follow_up(project: Path) -> Path:
     return project
 
 
+def seed_and_build(project: Path) -> None:
+    """The example's sample answers in the project's store (every step's store starts as a copy), and a build."""
+    for command in (["responses", "import", SAMPLE_ANSWERS], ["build"]):
+        subprocess.run([str(SITEGEN), "-C", str(project), *command], check=True, capture_output=True)
+
+
+def _fresh_store(project: Path, store: Path) -> None:
+    """The step's store: a copy of the seeded one when there is one (SQLite's backup: a consistent copy)."""
+    seeded = project / "data/responses.sqlite3"
+    if seeded.exists():
+        with closing(sqlite3.connect(seeded)) as source, closing(sqlite3.connect(store)) as target:
+            source.backup(target)
+
+
 def measure(
     server: str,
     workers: int,
@@ -304,13 +334,14 @@ def measure(
     name = f"{server}-w{workers}-c{connections}-{attempt}"
     store = scratch / f"{name}.sqlite3"
     port = _free_port()
-    with _running(server, workers, port, projects[server], store, scratch / f"{name}.log") as process:
-        _run_wrk(port, min(connections, 8), WARMUP_SECONDS, f"warm-{name}", options.threads)
-        before = _count_stored(store, opens_cases=server == "collector")
+    _fresh_store(projects[server], store)
+    with _running(server, workers, port, projects[server], store, scratch / f"{name}.log", options) as process:
+        _run_wrk(port, min(connections, 8), WARMUP_SECONDS, f"warm-{name}", options.threads, STORED_STATUS[server])
+        before = _count_stored(store, opens_cases=server in ("collector", "refresh"))
         cpu_before = _cpu_seconds(process.pid)
-        result = _run_wrk(port, connections, options.duration, name, options.threads)
+        result = _run_wrk(port, connections, options.duration, name, options.threads, STORED_STATUS[server])
         cpu = _cpu_seconds(process.pid) - cpu_before
-        after = _count_stored(store, opens_cases=server == "collector")
+        after = _count_stored(store, opens_cases=server in ("collector", "refresh"))
     window = result["window_s"]
     return Step(
         server=server,
@@ -341,10 +372,10 @@ def _free_port() -> int:
 
 @contextmanager
 def _running(
-    server: str, workers: int, port: int, project: Path, store: Path, log: Path
+    server: str, workers: int, port: int, project: Path, store: Path, log: Path, options: argparse.Namespace
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The server as a child process of its own session, stopped with SIGINT (then SIGKILL) afterwards."""
-    if server != "bare":
+    if server in ("collector", "no-cases", "refresh"):
         command = [
             str(SITEGEN),
             "-C",
@@ -356,7 +387,7 @@ def _running(
             f"sqlite:///{store}",
             "--workers",
             str(workers),
-        ]
+        ] + (["--refresh", options.refresh_every] if server == "refresh" else [])
     else:
         command = [
             str(PYTHON),
@@ -369,7 +400,10 @@ def _running(
             str(workers),
         ]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        environment = {**os.environ, "SITEGEN_SECRET": BENCH_SECRET}
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=environment
+        )
     try:
         _wait_until_up(port, process, log)
         yield process
@@ -424,7 +458,7 @@ def _cpu_seconds(root: int) -> float:
     return sum(times.get(pid, 0.0) for pid in tree)
 
 
-def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int) -> dict[str, float]:
+def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int, status: int) -> dict[str, float]:
     """Submissions for `seconds`, then GRACE_SECONDS for the answers in flight; the figures of submit.lua's done()."""
     threads = max(1, min(threads, connections))
     command = [
@@ -441,7 +475,7 @@ def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int) 
         "--",
         str(seconds),
         tag,
-        str(STORED_STATUS),
+        str(status),
     ]
     try:
         finished = subprocess.run(
@@ -476,7 +510,7 @@ def _count_stored(store: Path, *, opens_cases: bool) -> Stored:
 
 _HEADER = (
     f"{'server':<10}{'workers':>8}{'conns':>7}{'submissions/s':>15}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-    f"{'cpu us':>8}{'303s':>10}{'rows':>10}{'cases':>9}  check"
+    f"{'cpu us':>8}{'acked':>10}{'rows':>10}{'cases':>9}  check"
 )
 
 
@@ -530,7 +564,7 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
     """The figures of every step (medians of the runs), the ratio collector / bare, and the issue's targets."""
     summary = summarise(steps)
     if options.repeat > 1:
-        print(f"median of {options.repeat} runs per step (303s and rows: all runs together; max ms: the highest)")
+        print(f"median of {options.repeat} runs per step (acked and rows: all runs together; max ms: the highest)")
     print(_HEADER)
     for step in summary:
         print(_row(step))
@@ -557,6 +591,18 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
                     f"(target >= 0.95: {'met' if ratio >= 0.95 else 'missed'}); {share:.0%} of posts open a case, "
                     f"{extra_us:+.0f} us CPU per submission"
                     + (f", {extra_us / share:+.0f} us per case" if share else "")
+                )
+    for workers in options.workers:
+        for connections in options.connections:
+            refreshing, alone = (
+                by_key.get(("refresh", workers, connections)),
+                by_key.get(("collector", workers, connections)),
+            )
+            if refreshing and alone and alone.submissions_per_s > 0:
+                ratio = refreshing.submissions_per_s / alone.submissions_per_s
+                print(
+                    f"ratio refresh / collector, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
+                    f"(refreshed every {options.refresh_every}; p99 {refreshing.p99_ms:.1f} vs {alone.p99_ms:.1f} ms)"
                 )
     for step in summary:
         if step.server == "collector":
