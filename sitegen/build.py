@@ -163,6 +163,20 @@ def render_site(
     return files
 
 
+def render_figure_files(site: Site, as_of: dt.date) -> dict[str, bytes]:
+    """The files that show scorecard figures (pages planned with `shows_figures`, the data files), made exactly as
+    `render_site` makes them for the same store and day: what `sitegen.refresh` writes again."""
+    cache = RenderCache()
+    environment = cache.prepare(site)
+    shared = site_values(site)
+    figures = cache.scorecard_figures(site, as_of)
+    plans = [plan for plan in plan_pages(site, as_of, figures, cache.charts) if plan.shows_figures]
+    with prepared_markdown(text for plan in plans for text in plan.markdown):
+        files = {f"{plan.tree}/{plan.path}": render_page(environment, shared, plan, site.files.root) for plan in plans}
+    files.update(scorecard_files(site, figures))
+    return files
+
+
 def _names(
     cache: RenderCache, environment: Environment, shared: dict[str, Any], plan: PagePlan, site: Site
 ) -> frozenset[str]:

@@ -16,6 +16,7 @@ from sitegen.alerts.rules import check_alerts
 from sitegen.errors import SiteError, did_you_mean
 from sitegen.metric_kinds import MetricKind, Problem, kind_of
 from sitegen.models.common import Text
+from sitegen.models.retention import Retention
 from sitegen.models.scorecard import BaseMetric, Scorecard, SurveyMetric, period_kind_of
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
@@ -43,6 +44,9 @@ def check_site(site: Site) -> list[SiteError]:
         problems += check_translations(site)
         problems += check_logo(site.config, site.files.root)
         problems += check_alerts(site.config, surveys, {source.model.id for source in site.scorecards})
+        problems += check_default_retention(site.config)
+        for survey in site.surveys:
+            problems += check_retention(survey, site.config)
     return problems
 
 
@@ -94,6 +98,34 @@ def check_survey(source: Source[Survey]) -> Iterator[SiteError]:
         earlier[question.id] = question
     if survey.follow_up is not None:
         yield from _check_follow_up(source)
+
+
+def check_retention(source: Source[Survey], config: Source[SiteConfig]) -> Iterator[SiteError]:
+    """A survey's contacts do not outlive its answers, and a survey that asks for a contact says how long it keeps it
+    (a warning: the owner decides, and until then `sitegen purge` keeps contacts). sitegen.yaml's own pair is
+    `check_default_retention`'s."""
+    survey, own = source.model, source.model.retention
+    kept = (own or Retention()).over(config.model.retention)
+    if own is not None and kept.has_contacts_outliving_answers:
+        message = f"contacts kept {kept.contacts} would outlive the answers they belong to (kept {kept.answers})"
+        yield source.error(("retention", "contacts" if own.contacts is not None else "answers"), message)
+    if kept.contacts is None:
+        for index, question in enumerate(survey.questions):
+            if type_of(question).is_contact:
+                yield source.error(
+                    ("questions", index),
+                    f"question '{question.id}' asks for a contact, kept forever: give the survey (or sitegen.yaml) "
+                    "'retention: {contacts: 180 days}' or the time you decide",
+                    warning=True,
+                )
+
+
+def check_default_retention(config: Source[SiteConfig]) -> Iterator[SiteError]:
+    """sitegen.yaml's `retention:` keeps contacts no longer than answers."""
+    default = config.model.retention
+    if default is not None and default.has_contacts_outliving_answers:
+        message = f"contacts kept {default.contacts} would outlive the answers they belong to (kept {default.answers})"
+        yield config.error(("retention", "contacts"), message)
 
 
 def _check_hidden_labels(source: Source[Survey]) -> Iterator[SiteError]:

@@ -151,6 +151,22 @@ def build(project: Path, strict: bool, as_of: dt.datetime | None) -> None:
         click.echo(f"Queued alerts of {report.signals_queued} new control-chart signals.")
 
 
+class Interval(click.ParamType[dt.timedelta, Any]):
+    """An interval such as 30s, 10m or 1h (`sitegen.refresh.parse_interval`)."""
+
+    name = "interval"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.timedelta:
+        from sitegen.refresh import RefreshError, parse_interval
+
+        if isinstance(value, dt.timedelta):
+            return value
+        try:
+            return parse_interval(str(value))
+        except RefreshError as problem:
+            self.fail(str(problem), param, ctx)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="The port to listen on.")
@@ -167,24 +183,84 @@ def build(project: Path, strict: bool, as_of: dt.datetime | None) -> None:
     type=click.IntRange(1, 64),
     help="Worker processes (use PostgreSQL or SQLite on one machine).",
 )
+@click.option(
+    "--refresh",
+    type=Interval(),
+    default=None,
+    metavar="INTERVAL",
+    help="Keep the built figures current: run 'sitegen refresh' every INTERVAL (30s, 10m, 1h) beside the collector.",
+)
 @click.pass_obj
 @handle_user_errors
-def collect(project: Path, host: str, port: int, store_url: str | None, workers: int) -> None:
+def collect(
+    project: Path, host: str, port: int, store_url: str | None, workers: int, refresh: dt.timedelta | None
+) -> None:
     """Take survey answers: serve POST /s/<survey-id> and GET /healthz.
 
     Every answer is checked against the survey it belongs to and stored
     durably before the respondent hears back. The alerts of the cases
-    answers open (sitegen.yaml's alerts:) are sent in the background.
-    Stop with Ctrl-C.
+    answers open (sitegen.yaml's alerts:) are sent in the background. With
+    --refresh, a separate process rewrites the pages that show figures when
+    new answers came. Stop with Ctrl-C.
     """
     from sitegen.collector.app import serve  # the web stack loads only for this command
+    from sitegen.collector.refresher import refreshing
     from sitegen.incentive_codes import required_key
 
     site = load_site(project)
     required_key(source.model for source in site.surveys)  # refused here, before uvicorn, with a message
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
+    # uvicorn has shut down cleanly and re-raised Ctrl-C; the refresher (once for all workers) stops after it.
+    with contextlib.suppress(KeyboardInterrupt), refreshing(project, refresh, store_url):
         serve(project, host, port, store_url, workers, site.config.model)
     click.echo("Collector stopped.", err=True)
+
+
+@main.command()
+@click.option(
+    "--every",
+    type=Interval(),
+    default=None,
+    metavar="INTERVAL",
+    help="Keep running: refresh now and then every INTERVAL (30s, 10m, 1h) until stopped.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="A database URL instead of sitegen.yaml's store (sqlite:///..., postgresql://...).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Figures as they stood at the end of this day, YYYY-MM-DD (default: today; not with --every).",
+)
+@click.pass_obj
+@handle_user_errors
+def refresh(project: Path, every: dt.timedelta | None, store_url: str | None, as_of: dt.datetime | None) -> None:
+    """Rewrite the built pages and data files that show scorecard figures, if answers came since the last build.
+
+    Only files whose content changed are written, each replaced atomically;
+    the rest of output/ stays as 'sitegen build' left it. Run it from cron,
+    or with --every as a service (SIGTERM stops it between two runs).
+    """
+    import signal
+    import threading
+
+    from sitegen.refresh import Refresher, RefreshError
+
+    refresher = Refresher(project, store_url)
+    if every is None:
+        for line in refresher.run_once(as_of.date() if as_of else None) or ["Figures are current."]:
+            click.echo(line, err=True)
+        return
+    if as_of is not None:
+        raise RefreshError("--as-of makes one refresh of a past day; it does not go with --every")
+    stopping = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stopping.set())
+    refresher.run_every(every, stopping, lambda line: click.echo(line, err=True))
 
 
 @main.command()
@@ -208,6 +284,31 @@ def serve(project: Path, host: str, port: int) -> None:
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn has shut down cleanly and re-raised Ctrl-C
         run_preview(project, host, port, report=lambda message: click.echo(message, err=True))
     click.echo("Preview stopped.", err=True)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted, and delete nothing.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Purge as at the end of this day, YYYY-MM-DD, in the site's timezone (default: now).",
+)
+@click.pass_obj
+@handle_user_errors
+def purge(project: Path, dry_run: bool, as_of: dt.datetime | None) -> None:
+    """Delete the responses and contacts that are past their survey's retention (surveys' and sitegen.yaml's
+    'retention:'); a second run deletes nothing. Meant for a daily cron job."""
+    from sitegen.interchange import open_store
+    from sitegen.retention import purge as purge_store
+    from sitegen.retention import purge_moment
+
+    site = load_site(project)
+    with open_store(site) as store:
+        report = purge_store(store, site, purge_moment(site, as_of.date() if as_of else None), dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
 
 
 def _progress_bar(plans: Iterable[PagePlan]) -> Iterable[PagePlan]:

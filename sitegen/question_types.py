@@ -302,6 +302,8 @@ class QuestionType:
     """Comments: an NPS metric shows its follow-ups of this kind."""
     is_table: bool = False
     is_always_required: bool = False
+    is_contact: bool = False
+    """Answers reach a person (an e-mail address): `retention: contacts` drops them, `sitegen check` asks for it."""
     local_format: Callable[[str], LocalFormat] | None = None
 
     @property
@@ -342,7 +344,7 @@ TYPES: Mapping[str, QuestionType] = {
         QuestionType(TextQuestion, _read_text, ("max_length",), is_free_text=True),
         QuestionType(TextareaQuestion, _read_text, ("max_length",), is_free_text=True),
         QuestionType(NumberQuestion, _read_number, ("min", "max"), "number", bounds=_number_bounds, is_numeric=True),
-        QuestionType(EmailQuestion, _read_email),
+        QuestionType(EmailQuestion, _read_email, is_contact=True),
         QuestionType(DateQuestion, _read_date, local_format=date_format),
         QuestionType(DatetimeQuestion, _read_datetime, local_format=datetime_format),
         QuestionType(MatrixQuestion, _read_scale, ("points", "items"), "json", PER_ITEM, _points, is_table=True),

@@ -108,6 +108,16 @@ MetricReady = Callable[[str, MetricFigures], None]
 
 
 @dataclass(frozen=True)
+class LatestAnswer:
+    """The newest answer a scorecard's figures count: when they were computed, told by their inputs (a rebuild of
+    the same store and day says the same), not by the clock of the build."""
+
+    moment: dt.datetime
+    has_time: bool
+    """False when it is an anonymous survey's, which keeps only the day (`sitegen.answers.kept_moment`)."""
+
+
+@dataclass(frozen=True)
 class ScorecardFigures:
     """A scorecard's metrics computed from `responses` stored responses submitted up to the `as_of` day."""
 
@@ -115,6 +125,7 @@ class ScorecardFigures:
     metrics: list[MetricFigures]
     responses: int
     as_of: dt.date
+    latest_answer: LatestAnswer | None = None
 
     @property
     def latest_complete(self) -> str:
@@ -382,7 +393,18 @@ def compute_scorecard(
         figures.append(compute_metric(metric, table, survey, minimum, timezone, running, changed))
         if on_metric is not None:
             on_metric(scorecard.id, figures[-1])
-    return ScorecardFigures(scorecard, figures, sum(len(frame) for frame in frames.values()), as_of)
+    responses_counted = sum(len(frame) for frame in frames.values())
+    return ScorecardFigures(scorecard, figures, responses_counted, as_of, _latest_answer(frames, surveys))
+
+
+def _latest_answer(frames: Mapping[str, pd.DataFrame], surveys: Mapping[str, Survey]) -> LatestAnswer | None:
+    """The newest of the answers counted (a timed one wins a tie with an anonymous survey's day)."""
+    latest = [
+        LatestAnswer(frame["submitted_at"].max().to_pydatetime(), not surveys[survey_id].is_anonymous)
+        for survey_id, frame in frames.items()
+        if len(frame)
+    ]
+    return max(latest, key=lambda answer: (answer.moment, answer.has_time), default=None)
 
 
 def _meaning_changed(
@@ -561,8 +583,9 @@ def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None
 
 
 def scorecards_key(site: Site, as_of: dt.date) -> str:
-    """What the figures are made from: scorecards, surveys, data files, settings, the day, how many responses and
-    case steps (a case only gains steps, so their count changes with every one)."""
+    """What the figures are made from: scorecards, surveys, data files, settings, the day, the store's watermark
+    (how many responses and the latest, `ResponseStore.watermark`) and how many case steps (a case only gains
+    steps, so their count changes with every one). `sitegen.refresh` recomputes when it changes."""
     if not site.scorecards:
         return ""
     config = site.config.model
@@ -574,5 +597,5 @@ def scorecards_key(site: Site, as_of: dt.date) -> str:
                 status = (site.files.root / metric.data_file).stat()
                 parts.append(f"{metric.data_file}:{status.st_mtime_ns}:{status.st_size}")
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        parts.append(f"{store.count()}:{store.cases.step_count()}:{store.invitations.sent_count()}")
+        parts.append(f"{store.watermark()}:{store.cases.step_count()}:{store.invitations.sent_count()}")
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()

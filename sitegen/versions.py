@@ -63,7 +63,7 @@ def legacy_version(survey: Survey) -> str:
 
     A store written then holds it; when it equals the current file's, those answers are of the current meaning.
     """
-    later: dict[str, Any] = {"follow_up": True, "questions": {"__all__": set(LATER_QUESTION_KEYS)}}
+    later: dict[str, Any] = {"follow_up": True, "retention": True, "questions": {"__all__": set(LATER_QUESTION_KEYS)}}
     return _digest(survey.model_dump(mode="json", by_alias=True, exclude=later))
 
 

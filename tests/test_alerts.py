@@ -53,9 +53,10 @@ def project(minimal_project: Path, smtp_inbox: Inbox, receiver: Receiver, monkey
 
 
 def open_case(project: Path, response_id: str = "rid-1", at: dt.datetime = MOMENT) -> str:
-    """Store a response that opens a case, as the collector does; the case's id."""
+    """Store a response that opens a case, as the collector does where a rule listens; the case's id."""
     summary = {"score": 3, "comment": "Cold coffee", "location": "riga-centre", "language": "lv"}
-    opening = CaseOpening("riga-centre", "lv", summary, "guest@example.com", at, at + dt.timedelta(hours=48))
+    due = at + dt.timedelta(hours=48)
+    opening = CaseOpening("riga-centre", "lv", summary, "guest@example.com", at, due, is_alerted=True)
     response = StoredResponse(
         response_id, "after-visit", "v", at, "lv", {"location": "riga-centre"}, {"recommend": 3}, opens_case=opening
     )
@@ -406,3 +407,16 @@ def test_e_mail_goes_over_starttls_and_logs_in_with_the_password_from_the_enviro
     assert logins == [(b"alerts", b"correct horse")]
     [message] = inbox.messages
     assert str(message["To"]) == "owner@saulite.example"
+
+
+def test_only_a_case_that_a_rule_listens_for_is_queued(project: Path) -> None:
+    rules = load_site(project).config.model.alerts
+    assert rules.hears_cases_of("after-visit") and not rules.hears_cases_of("complaint-log")
+    summary = {"score": 3, "location": "riga-centre", "language": "lv"}
+    quiet = CaseOpening("riga-centre", "lv", summary, "guest@example.com", MOMENT, MOMENT + dt.timedelta(hours=48))
+    response = StoredResponse(
+        "rid-quiet", "after-visit", "v", MOMENT, "lv", {"location": "riga-centre"}, {"recommend": 3}, opens_case=quiet
+    )
+    with ResponseStore.open("sqlite:///data/responses.sqlite3", project) as store:
+        store.add([response])
+        assert store.cases.for_response("rid-quiet") is not None and Outbox(store.engine).events() == []

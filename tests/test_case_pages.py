@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 from starlette.testclient import TestClient
+from test_staff import PASSWORD, START, Clock, add_account
 
 from sitegen.collector.app import create_app
 from sitegen.store import ResponseStore
-from tests.test_staff import PASSWORD, START, Clock, add_account
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
 LOG = """\

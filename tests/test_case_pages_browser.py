@@ -16,12 +16,12 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import expect
+from test_case_pages import FIXTURE, FOLLOW_UP, LOG
+from test_staff import PASSWORD, add_account
+from test_staff_browser import AXE, AXE_RUN, behind_proxy
 
 from sitegen.build import build_project
 from sitegen.collector.app import create_app
-from tests.test_case_pages import FIXTURE, FOLLOW_UP, LOG
-from tests.test_staff import PASSWORD, add_account
-from tests.test_staff_browser import AXE, AXE_RUN, behind_proxy
 
 pytestmark = pytest.mark.browser
 MANAGER = "juris@saulite.example"
@@ -143,6 +143,5 @@ def test_the_case_pages_have_no_axe_violations_and_fit_the_screen(browser: Any, 
                 assert page.evaluate("document.documentElement.scrollWidth") <= width, url
                 result = page.evaluate(AXE_RUN)
                 assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == [], url
-            page.screenshot(path=f"/tmp/cp/cases-{lang}-{width}.png", full_page=True)
     finally:
         context.close()

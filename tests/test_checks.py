@@ -892,8 +892,9 @@ CONTACT_QUESTIONS = (
 
 
 def follow_up(lines: str, questions: str = CONTACT_QUESTIONS) -> tuple[str, str, str]:
-    """An edit that adds contact questions and a `follow_up:` (its lines) to the end of the survey."""
-    return (SURVEY, LAST_QUESTION, questions + "follow_up:\n" + lines)
+    """An edit that adds contact questions and a `follow_up:` (its lines) to the end of the survey, and a retention
+    of its contacts (without one, the e-mail question is a warning of its own: `test_retention`)."""
+    return (SURVEY, LAST_QUESTION, questions + "follow_up:\n" + lines + "retention: {contacts: 180 days}\n")
 
 
 def test_a_follow_up_with_a_contact_and_consent_passes(minimal_project: Path, problems: Problems) -> None:

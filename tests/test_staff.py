@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from sitegen.collector.app import create_app
 from sitegen.staff.accounts import StaffAccounts, StaffError, StaffMember, new_member
 from sitegen.staff.auth import SESSION_COOKIE, hash_password, safe_next
 from sitegen.staff.case_pages import case_routes
-from sitegen.staff.pages import staff_routes
+from sitegen.staff.pages import WholeFiles, staff_routes
 from sitegen.store import ResponseStore
 
 PASSWORD = "correct horse battery"
@@ -288,3 +289,15 @@ def test_next_never_leads_off_the_staff_side(target: str) -> None:
 def test_the_public_routes_keep_their_headers(client: TestClient) -> None:
     answer = client.get("/healthz")
     assert answer.status_code == 200 and "form-action 'none'" in answer.headers["content-security-policy"]
+
+
+def test_an_intranet_file_replaced_after_its_size_was_read_is_sent_whole(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_bytes(b"<p>old</p>")
+    old_size = page.stat()
+    replacement = tmp_path / "new.tmp"
+    replacement.write_bytes(b"<p>the figures of the refresh, longer</p>")
+    os.replace(replacement, page)  # what sitegen refresh does between StaticFiles' stat and its open
+    answer = WholeFiles(directory=tmp_path).file_response(page, old_size, {"type": "http", "method": "GET"})
+    assert answer.body == b"<p>the figures of the refresh, longer</p>"
+    assert answer.headers["content-length"] == str(len(answer.body)) and answer.media_type == "text/html"

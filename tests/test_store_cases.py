@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
-from sitegen.cases.model import CaseOpening, StepRefused
+from sitegen.cases.model import CaseEvent, CaseOpening, StepRefused
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.cases import UnknownCase
+from sitegen.store.engine import create_store_engine, database_url
+from sitegen.store.schema import MIGRATIONS, case_events, cases, schema_version
 
 UTC = dt.UTC
 MOMENT = dt.datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
@@ -119,6 +123,81 @@ def test_the_frame_has_one_row_per_case_with_utc_times(store: ResponseStore) -> 
     assert str(frame["opened_at"].dt.tz) == "UTC" and list(frame["opened_at"]) == [MOMENT, later.opened_at]
     assert frame["resolved_at"].isna().all()
     assert store.cases.frame("other").empty
+
+
+def test_the_opened_step_is_the_case_row_with_who_opened_it_and_no_row_of_its_own(store: ResponseStore) -> None:
+    store.add([response("resp-0001", opening())])
+    store.add([response("resp-0002")])
+    store.cases.open("after-visit", "resp-0002", dataclasses.replace(opening(), who="anna"))
+    by_collector, by_staff = sorted(store.cases.find(MOMENT), key=lambda case: case.response_id)
+    assert by_collector.events == (CaseEvent("opened", "collector", MOMENT, ""),)
+    assert by_staff.events == (CaseEvent("opened", "anna", MOMENT, ""),) == store.cases.get(by_staff.id).events
+    with store.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(case_events)) == 0
+    assert store.cases.step_count() == 2
+    store.cases.add_step(by_collector.id, "contacted", "anna", at=MOMENT + dt.timedelta(hours=1))
+    assert store.cases.step_count() == 3
+
+
+def test_case_ids_grow_in_the_order_cases_open(store: ResponseStore) -> None:
+    for number in range(20):
+        store.add([response(f"resp-{number:04d}", opening())])
+    with store.engine.connect() as connection:
+        ids = list(connection.scalars(select(cases.c.id).order_by(cases.c.response_id)))
+    assert ids == sorted(ids) and len(set(ids)) == 20 and all(len(case_id) == 32 for case_id in ids)
+
+
+def version_5_store(store_url: str, project_root: Path) -> None:
+    """A store as sitegen kept cases before migration 6: each case's `opened` step a row of `case_events` (seq 0)."""
+    engine = create_store_engine(database_url(store_url, project_root))
+    with engine.begin() as connection:
+        schema_version.create(connection)
+        for migration in MIGRATIONS[:5]:
+            migration.apply(connection)
+            connection.execute(
+                schema_version.insert().values(version=migration.version, description="", applied_at=MOMENT)
+            )
+        for case_id, response_id, who in (("c1", "resp-0001", "collector"), ("c2", "resp-0002", "anna")):
+            connection.execute(
+                cases.insert().values(
+                    id=case_id,
+                    survey_id="after-visit",
+                    response_id=response_id,
+                    location="riga-centre",
+                    lang="lv",
+                    summary={"score": 3},
+                    contact="guest@example.com",
+                    opened_at=MOMENT,
+                    due_at=MOMENT + dt.timedelta(hours=48),
+                    status="open",
+                )
+            )
+            connection.execute(
+                case_events.insert().values(case_id=case_id, seq=0, step="opened", who=who, at=MOMENT, note="")
+            )
+        later = MOMENT + dt.timedelta(hours=1)
+        connection.execute(
+            case_events.insert().values(case_id="c2", seq=1, step="contacted", who="anna", at=later, note="Called")
+        )
+        connection.execute(cases.update().where(cases.c.id == "c2").values(status="contacted"))
+    engine.dispose()
+
+
+def test_migration_6_moves_each_opened_step_onto_its_case_and_keeps_the_history(store_url: str, tmp_path: Path) -> None:
+    version_5_store(store_url, tmp_path)
+    with ResponseStore.open(store_url, tmp_path) as store:
+        first, second = store.cases.get("c1"), store.cases.get("c2")
+        assert first.events == (CaseEvent("opened", "collector", MOMENT, ""),)
+        assert second.events == (
+            CaseEvent("opened", "anna", MOMENT, ""),
+            CaseEvent("contacted", "anna", MOMENT + dt.timedelta(hours=1), "Called"),
+        )
+        assert store.cases.step_count() == 3
+        resolved = store.cases.add_step("c2", "resolved", "anna", "Done", MOMENT + dt.timedelta(hours=2))
+        assert [event.step for event in resolved.events] == ["opened", "contacted", "resolved"]
+        with store.engine.connect() as connection:
+            steps = connection.execute(select(case_events.c.case_id, case_events.c.seq).order_by("case_id", "seq"))
+            assert steps.all() == [("c2", 1), ("c2", 2)]
 
 
 def test_an_entry_is_completed_once_per_question_and_never_overwritten(store: ResponseStore) -> None:

@@ -6,6 +6,8 @@ Usage (from anywhere; loopback only, bounded in time and count):
     bench/collector/run --repeat 3                   # each step 3 times, interleaved; medians in the table
     bench/collector/run --duration 5 --connections 8,64 --workers 2
     bench/collector/run --servers collector          # the collector alone (no ratio)
+    bench/collector/run --servers collector,no-cases --connections 8,64 --repeat 3   # what opening cases costs
+    bench/collector/run --servers collector,refresh --refresh-every 5s   # does `collect --refresh` slow it down?
 
 Each step starts a fresh server on 127.0.0.1 with an empty SQLite store
 (WAL, synchronous=FULL on both sides), warms it up for a second, and drives
@@ -13,11 +15,21 @@ it with wrk (`submit.lua`: one form post to /s/after-visit per request, each
 with its own rid). The servers: `sitegen collect` on a temporary copy of the
 example project (rate limit raised: all connections come from 127.0.0.1),
 and `bare_app.py`, the simplest honest route storing one row per commit;
-both on uvicorn with the same settings and worker count. After each step the
-stored rows are counted against the 303 answers wrk received: they must be
-equal (exit status 1 otherwise). The table gives submissions/s, wrk's p50
-and p99 latency, the servers' CPU time per submission, then the ratio
-collector / bare per connection count and the disk's fsync rate for context.
+both on uvicorn with the same settings and worker count. `no-cases` is the
+collector on a second copy whose after-visit survey has no `follow_up`: the
+same posts (7 in 11 are detractors leaving an e-mail, who open a case with
+`collector`) open none, so collector / no-cases is what opening cases costs.
+After each step the stored rows are counted against the stored answers wrk
+received, and the cases against the stored answers that open one: both must
+be equal (exit status 1 otherwise). The table gives submissions/s, wrk's p50
+and p99 latency, the servers' CPU time per submission, then the ratios
+collector / bare and collector / no-cases per connection count and the disk's
+fsync rate for context.
+The `refresh` server is the collector with `--refresh` (every 5 s unless
+`--refresh-every`) on the example built once; while it runs, every store
+(all servers') starts with the example's sample answers, so each refresh
+recomputes real figures; its ratio is refresh / collector, and its CPU
+time includes the refresher's.
 Needs Debian's wrk (`apt-get install -y wrk`).
 """
 
@@ -26,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -49,9 +62,20 @@ PYTHON = Path(sys.executable)
 SITEGEN = PYTHON.parent / "sitegen"
 SUBMIT_SCRIPT = HERE / "submit.lua"
 SURVEY_PATH = "/s/after-visit"
-STORED_STATUS = 303
-"""The form path's answer once a submission is stored; the static pages post forms, so that is what is measured."""
-SERVERS = ("collector", "bare")
+STORED_STATUS = {"collector": 200, "no-cases": 200, "refresh": 200, "bare": 303}
+"""Each server's answer to a form post once it is stored: the example's after-visit survey has an incentive, so the
+collector answers 200 with the thank-you page showing the answer's code; the bare route redirects (303)."""
+BENCH_SECRET = secrets.token_urlsafe(32)
+"""The site secret the collector servers derive incentive codes with (`SITEGEN_SECRET`), made for this run only."""
+SERVERS = ("collector", "no-cases", "refresh", "bare")
+CASE_SURVEY = "after-visit"
+"""The survey whose `follow_up` the `no-cases` server's copy goes without."""
+OPENS_CASE = (
+    "SELECT count(*) FROM responses WHERE survey_id = ? "
+    "AND json_extract(answers, '$.recommend') <= 6 AND json_extract(answers, '$.email') IS NOT NULL"
+)
+"""The stored answers that the example's `follow_up` opens a case for (a detractor leaving an address)."""
+SAMPLE_ANSWERS = "data/sample-responses.jsonl"
 NOT_PROJECT = {
     ".git",
     ".venv",
@@ -97,11 +121,21 @@ class Step:
     unanswered: int
     socket_errors: int
     rows: int
+    cases: int
+    """Cases opened during the step."""
+    expected_cases: int
+    """Stored answers of the step that open a case on this server (none on `no-cases` and `bare`)."""
 
     @property
     def is_consistent(self) -> bool:
-        """Every acknowledged submission stored, nothing else stored, nothing refused or lost on the way."""
-        return self.rows == self.acknowledged and self.other == 0 and self.unanswered == 0 and self.socket_errors == 0
+        """Every acknowledged submission stored, each case it opens opened, nothing refused or lost on the way."""
+        return (
+            self.rows == self.acknowledged
+            and self.cases == self.expected_cases
+            and self.other == 0
+            and self.unanswered == 0
+            and self.socket_errors == 0
+        )
 
 
 def main() -> int:
@@ -129,7 +163,10 @@ def _parse_options() -> argparse.Namespace:
         "--workers", type=_numbers, default=[1], help="Worker processes of both servers, e.g. 1 or 1,2 (default 1)."
     )
     parser.add_argument(
-        "--servers", default="collector,bare", help="Which servers to run: collector,bare (the default), or one."
+        "--servers",
+        default="collector,bare",
+        help="Which servers to run, of collector, no-cases (the collector without follow_up) and bare "
+        "(default: collector,bare).",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="Runs per step, interleaved; the table shows medians (1-5; default 1)."
@@ -144,6 +181,9 @@ def _parse_options() -> argparse.Namespace:
         help="Where the stores go (default: the system's temp dir; must be a real disk).",
     )
     parser.add_argument("--keep-logs", type=Path, default=None, help="Copy the servers' logs here after the run.")
+    parser.add_argument(
+        "--refresh-every", default="5s", help="The refresh server's interval, as `collect --refresh` takes it (5s)."
+    )
     options = parser.parse_args()
     options.servers = [name.strip() for name in options.servers.split(",") if name.strip()]
     if not options.servers or any(name not in SERVERS for name in options.servers):
@@ -188,13 +228,18 @@ def run(scratch: Path, options: argparse.Namespace) -> int:
     fsyncs = measure_fsync_rate(scratch)
     print(f"fsync rate of the store's disk: {fsyncs:,.0f}/s (4 KiB write + fsync, 2 s)")
     project = copy_project(scratch / "project")
+    projects = {"collector": project, "refresh": project, "bare": project}  # the bare route reads no project
+    if "no-cases" in options.servers:
+        projects["no-cases"] = without_follow_up(copy_project(scratch / "project-no-cases"))
+    if "refresh" in options.servers:
+        seed_and_build(project)
     print(_HEADER)
     steps: list[Step] = []
     for workers in options.workers:
         for connections in options.connections:
             for attempt in range(1, options.repeat + 1):
                 for server in options.servers:
-                    step = measure(server, workers, connections, attempt, project, scratch, options)
+                    step = measure(server, workers, connections, attempt, projects, scratch, options)
                     steps.append(step)
                     print(_row(step), flush=True)
     if options.keep_logs:
@@ -252,20 +297,51 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def without_follow_up(project: Path) -> Path:
+    """The project with CASE_SURVEY's `follow_up` taken out: the same posts, stored alike, open no case."""
+    survey_path = project / "surveys" / f"{CASE_SURVEY}.yaml"
+    survey = yaml.safe_load(survey_path.read_text(encoding="utf-8"))
+    if survey.pop("follow_up", None) is None:
+        raise BenchError(f"{survey_path} has no follow_up: there is nothing to compare")
+    survey_path.write_text(yaml.safe_dump(survey, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return project
+
+
+def seed_and_build(project: Path) -> None:
+    """The example's sample answers in the project's store (every step's store starts as a copy), and a build."""
+    for command in (["responses", "import", SAMPLE_ANSWERS], ["build"]):
+        subprocess.run([str(SITEGEN), "-C", str(project), *command], check=True, capture_output=True)
+
+
+def _fresh_store(project: Path, store: Path) -> None:
+    """The step's store: a copy of the seeded one when there is one (SQLite's backup: a consistent copy)."""
+    seeded = project / "data/responses.sqlite3"
+    if seeded.exists():
+        with closing(sqlite3.connect(seeded)) as source, closing(sqlite3.connect(store)) as target:
+            source.backup(target)
+
+
 def measure(
-    server: str, workers: int, connections: int, attempt: int, project: Path, scratch: Path, options: argparse.Namespace
+    server: str,
+    workers: int,
+    connections: int,
+    attempt: int,
+    projects: dict[str, Path],
+    scratch: Path,
+    options: argparse.Namespace,
 ) -> Step:
     """Start `server` on a fresh store, warm it up, drive it for the step, count what it stored."""
     name = f"{server}-w{workers}-c{connections}-{attempt}"
     store = scratch / f"{name}.sqlite3"
     port = _free_port()
-    with _running(server, workers, port, project, store, scratch / f"{name}.log") as process:
-        _run_wrk(port, min(connections, 8), WARMUP_SECONDS, f"warm-{name}", options.threads)
-        rows_before = _count_rows(store)
+    _fresh_store(projects[server], store)
+    with _running(server, workers, port, projects[server], store, scratch / f"{name}.log", options) as process:
+        _run_wrk(port, min(connections, 8), WARMUP_SECONDS, f"warm-{name}", options.threads, STORED_STATUS[server])
+        before = _count_stored(store, opens_cases=server in ("collector", "refresh"))
         cpu_before = _cpu_seconds(process.pid)
-        result = _run_wrk(port, connections, options.duration, name, options.threads)
+        result = _run_wrk(port, connections, options.duration, name, options.threads, STORED_STATUS[server])
         cpu = _cpu_seconds(process.pid) - cpu_before
-        rows = _count_rows(store) - rows_before
+        after = _count_stored(store, opens_cases=server in ("collector", "refresh"))
     window = result["window_s"]
     return Step(
         server=server,
@@ -282,7 +358,9 @@ def measure(
         socket_errors=int(
             result["errors_connect"] + result["errors_read"] + result["errors_write"] + result["errors_timeout"]
         ),
-        rows=rows,
+        rows=after.rows - before.rows,
+        cases=after.cases - before.cases,
+        expected_cases=after.expected_cases - before.expected_cases,
     )
 
 
@@ -294,10 +372,10 @@ def _free_port() -> int:
 
 @contextmanager
 def _running(
-    server: str, workers: int, port: int, project: Path, store: Path, log: Path
+    server: str, workers: int, port: int, project: Path, store: Path, log: Path, options: argparse.Namespace
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The server as a child process of its own session, stopped with SIGINT (then SIGKILL) afterwards."""
-    if server == "collector":
+    if server in ("collector", "no-cases", "refresh"):
         command = [
             str(SITEGEN),
             "-C",
@@ -309,7 +387,7 @@ def _running(
             f"sqlite:///{store}",
             "--workers",
             str(workers),
-        ]
+        ] + (["--refresh", options.refresh_every] if server == "refresh" else [])
     else:
         command = [
             str(PYTHON),
@@ -322,7 +400,10 @@ def _running(
             str(workers),
         ]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        environment = {**os.environ, "SITEGEN_SECRET": BENCH_SECRET}
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=environment
+        )
     try:
         _wait_until_up(port, process, log)
         yield process
@@ -377,7 +458,7 @@ def _cpu_seconds(root: int) -> float:
     return sum(times.get(pid, 0.0) for pid in tree)
 
 
-def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int) -> dict[str, float]:
+def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int, status: int) -> dict[str, float]:
     """Submissions for `seconds`, then GRACE_SECONDS for the answers in flight; the figures of submit.lua's done()."""
     threads = max(1, min(threads, connections))
     command = [
@@ -394,7 +475,7 @@ def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int) 
         "--",
         str(seconds),
         tag,
-        str(STORED_STATUS),
+        str(status),
     ]
     try:
         finished = subprocess.run(
@@ -408,15 +489,28 @@ def _run_wrk(port: int, connections: int, seconds: int, tag: str, threads: int) 
     raise BenchError(f"wrk printed no figures (exit {finished.returncode}):\n{finished.stdout}{finished.stderr}")
 
 
-def _count_rows(store: Path) -> int:
-    """Rows in the store, read after the server has answered everything it was sent."""
+@dataclass(frozen=True)
+class Stored:
+    """What a store holds: its response rows, its cases, and how many of its answers open a case."""
+
+    rows: int
+    cases: int
+    expected_cases: int
+
+
+def _count_stored(store: Path, *, opens_cases: bool) -> Stored:
+    """What the store holds, read after the server has answered everything it was sent."""
     with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as connection:
-        return int(connection.execute("SELECT count(*) FROM responses").fetchone()[0])
+        rows = int(connection.execute("SELECT count(*) FROM responses").fetchone()[0])
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        cases = int(connection.execute("SELECT count(*) FROM cases").fetchone()[0]) if "cases" in tables else 0
+        expected = int(connection.execute(OPENS_CASE, (CASE_SURVEY,)).fetchone()[0]) if opens_cases else 0
+    return Stored(rows, cases, expected)
 
 
 _HEADER = (
     f"{'server':<10}{'workers':>8}{'conns':>7}{'submissions/s':>15}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-    f"{'cpu us':>8}{'303s':>10}{'rows':>10}  check"
+    f"{'cpu us':>8}{'acked':>10}{'rows':>10}{'cases':>9}  check"
 )
 
 
@@ -428,13 +522,14 @@ def _row(step: Step) -> str:
             ("other answers", step.other),
             ("unanswered", step.unanswered),
             ("socket errors", step.socket_errors),
+            ("cases expected", step.expected_cases if step.cases != step.expected_cases else 0),
         )
         if count
     ]
     return (
         f"{step.server:<10}{step.workers:>8}{step.connections:>7}{step.submissions_per_s:>15,.0f}{step.p50_ms:>9.1f}"
-        f"{step.p99_ms:>9.1f}{step.max_ms:>9.1f}{step.cpu_us:>8.0f}{step.acknowledged:>10}{step.rows:>10}  {check}"
-        + (f" ({', '.join(problems)})" if problems else "")
+        f"{step.p99_ms:>9.1f}{step.max_ms:>9.1f}{step.cpu_us:>8.0f}{step.acknowledged:>10}{step.rows:>10}"
+        f"{step.cases:>9}  {check}" + (f" ({', '.join(problems)})" if problems else "")
     )
 
 
@@ -458,6 +553,8 @@ def summarise(steps: list[Step]) -> list[Step]:
             unanswered=sum(step.unanswered for step in group),
             socket_errors=sum(step.socket_errors for step in group),
             rows=sum(step.rows for step in group),
+            cases=sum(step.cases for step in group),
+            expected_cases=sum(step.expected_cases for step in group),
         )
         for (server, workers, connections), group in runs.items()
     ]
@@ -467,7 +564,7 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
     """The figures of every step (medians of the runs), the ratio collector / bare, and the issue's targets."""
     summary = summarise(steps)
     if options.repeat > 1:
-        print(f"median of {options.repeat} runs per step (303s and rows: all runs together; max ms: the highest)")
+        print(f"median of {options.repeat} runs per step (acked and rows: all runs together; max ms: the highest)")
     print(_HEADER)
     for step in summary:
         print(_row(step))
@@ -475,9 +572,8 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
     print()
     for workers in options.workers:
         for connections in options.connections:
-            collector, bare = (
-                by_key.get(("collector", workers, connections)),
-                by_key.get(("bare", workers, connections)),
+            collector, bare, no_cases = (
+                by_key.get((server, workers, connections)) for server in ("collector", "bare", "no-cases")
             )
             if collector and bare and bare.submissions_per_s > 0:
                 ratio = collector.submissions_per_s / bare.submissions_per_s
@@ -485,6 +581,28 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
                 print(
                     f"ratio collector / bare, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
                     f"(target >= 0.6: {verdict})"
+                )
+            if collector and no_cases and no_cases.submissions_per_s > 0:
+                ratio = collector.submissions_per_s / no_cases.submissions_per_s
+                share = collector.cases / collector.rows if collector.rows else 0.0
+                extra_us = collector.cpu_us - no_cases.cpu_us
+                print(
+                    f"ratio collector / no-cases, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
+                    f"(target >= 0.95: {'met' if ratio >= 0.95 else 'missed'}); {share:.0%} of posts open a case, "
+                    f"{extra_us:+.0f} us CPU per submission"
+                    + (f", {extra_us / share:+.0f} us per case" if share else "")
+                )
+    for workers in options.workers:
+        for connections in options.connections:
+            refreshing, alone = (
+                by_key.get(("refresh", workers, connections)),
+                by_key.get(("collector", workers, connections)),
+            )
+            if refreshing and alone and alone.submissions_per_s > 0:
+                ratio = refreshing.submissions_per_s / alone.submissions_per_s
+                print(
+                    f"ratio refresh / collector, {workers} worker(s), {connections:>3} connections: {ratio:.2f} "
+                    f"(refreshed every {options.refresh_every}; p99 {refreshing.p99_ms:.1f} vs {alone.p99_ms:.1f} ms)"
                 )
     for step in summary:
         if step.server == "collector":
@@ -502,7 +620,7 @@ def print_table(steps: list[Step], fsyncs: float, options: argparse.Namespace) -
     )
     mismatches = [step for step in steps if not step.is_consistent]
     print(
-        "rows stored == submissions acknowledged in every run: "
+        "rows stored == submissions acknowledged, cases == stored answers opening one, in every run: "
         + ("OK" if not mismatches else f"MISMATCH in {len(mismatches)} run(s)")
     )
 

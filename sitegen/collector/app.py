@@ -48,6 +48,7 @@ from sitegen.answers import (
     read_form,
     read_json,
 )
+from sitegen.cases.model import CaseOpening
 from sitegen.cases.opening import case_opening
 from sitegen.collector.dedupe import RecentPosts, post_key
 from sitegen.collector.guards import (
@@ -157,14 +158,29 @@ class Collector:
             meta=meta,
             answers=submission.answers,
             is_anonymous=survey.is_anonymous,
-            opens_case=case_opening(
-                survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone, opened_by
-            ),
+            opens_case=self.case_opened(snapshot, survey, submission, meta, submitted_at, opened_by),
         )
         if not survey.incentive or self.code_key is None:
             return response
         code = self.code_key.issued(response.id, response.key, survey.id, meta.get(LOCATION_FIELD))
         return dataclasses.replace(response, shows_code=code)
+
+    @staticmethod
+    def case_opened(
+        snapshot: Snapshot,
+        survey: Survey,
+        submission: Submission,
+        meta: dict[str, Any],
+        submitted_at: dt.datetime,
+        opened_by: str,
+    ) -> CaseOpening | None:
+        """The case the answer opens, if any, marked for the outbox where an alert rule listens for it."""
+        opening = case_opening(
+            survey, submission.answers, meta, submission.lang, submitted_at, snapshot.zone, opened_by
+        )
+        if opening is None or not snapshot.config.alerts.hears_cases_of(survey.id):
+            return opening
+        return dataclasses.replace(opening, is_alerted=True)
 
     def code_of(self, survey: Survey, response_id: str) -> str | None:
         """The code the thank-you answer shows for a stored response; None if the survey has no incentive (or,

@@ -128,3 +128,7 @@ class Alerts(StrictModel):
     backoff_s: float = Field(default=30.0, gt=0, le=3600)  # the first wait after a failure; doubled each time
     poll_s: float = Field(default=10.0, gt=0, le=3600)  # how often `sitegen collect` looks for alerts to send
     expire_hours: int = Field(default=48, ge=1, le=24 * 30)  # an alert not sent by then is dropped, not sent late
+
+    def hears_cases_of(self, survey_id: str) -> bool:
+        """Whether a rule listens for the cases this survey opens: only then is an opening queued in the outbox."""
+        return any(rule.on == "case_opened" and rule.survey in (None, survey_id) for rule in self.rules)

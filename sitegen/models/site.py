@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from sitegen.errors import did_you_mean
 from sitegen.models.alerts import Alerts
 from sitegen.models.common import LANGUAGE_PATTERN, StrictModel, Text
+from sitegen.models.retention import Retention
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")]
@@ -117,6 +118,7 @@ class SiteConfig(StrictModel):
     collector: Collector = Collector()
     staff: Staff = Staff()
     alerts: Alerts = Alerts()
+    retention: Retention | None = None  # each survey's default; a survey's own `retention:` overrides it part by part
 
     @property
     def default_language(self) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sitegen.models.common import Slug, StrictModel, Text
+from sitegen.models.retention import Retention
 
 JOURNEY_STAGES = ("awareness", "research", "choice", "order", "purchase", "use", "review", "return")
 CONDITION_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in")
@@ -315,6 +316,7 @@ class Survey(StrictModel):
     hidden: dict[Slug, Annotated[HiddenField, WrapValidator(_hidden_field)]] = {}
     questions: list[Question] = Field(min_length=1)
     follow_up: FollowUp | None = None
+    retention: Retention | None = None
 
     @property
     def is_anonymous(self) -> bool:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_datetime_format
 from jinja2 import Environment, TemplateError, TemplateSyntaxError
 
 from sitegen.errors import ProjectInvalid, SiteError
@@ -31,7 +32,7 @@ from sitegen.site import Page, Site
 
 if TYPE_CHECKING:
     from sitegen.render.scorecard_view import MetricCharts
-    from sitegen.scorecards import ScorecardFigures
+    from sitegen.scorecards import LatestAnswer, ScorecardFigures
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class PagePlan:
     values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     markdown: tuple[str, ...] = field(default=(), compare=False, hash=False)
     """The Markdown texts the page shows, converted ahead of rendering."""
+    shows_figures: bool = False
+    """It shows scorecard figures: `sitegen.refresh` writes it again when they change."""
 
     @property
     def path(self) -> str:
@@ -135,9 +138,22 @@ class ScorecardViews:
                 "responses": figures.responses if figures else 0,
                 "as_of": format_date(figures.as_of, format="long", locale=lang) if figures else None,
                 "latest_complete": figures.latest_complete if figures else None,
+                "computed_at": computed_at(figures.latest_answer, lang, self.site.config.model.timezone)
+                if figures and figures.latest_answer
+                else None,
                 "data_path": f"scorecards/{scorecard.id}/",
             }
-            yield PagePlan(INTRANET, lang, f"scorecards/{scorecard.id}/", "scorecard.html", values)
+            yield PagePlan(INTRANET, lang, f"scorecards/{scorecard.id}/", "scorecard.html", values, shows_figures=True)
+
+
+def computed_at(latest: LatestAnswer, lang: str, timezone: str) -> str:
+    """When the figures were computed, as the page says it: the newest answer they count, in the site's timezone
+    and the language's medium date and short time (CLDR); the day alone for an anonymous survey's answer."""
+    day = format_date(latest.moment.astimezone(ZoneInfo(timezone)).date(), format="medium", locale=lang)
+    if not latest.has_time:
+        return day
+    time = format_time(latest.moment, format="short", tzinfo=ZoneInfo(timezone), locale=lang)
+    return str(get_datetime_format("medium", locale=lang)).format(time, day)
 
 
 def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt.date) -> Iterator[PagePlan]:
@@ -156,12 +172,14 @@ def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt
         return
     yield PagePlan(tree, lang, "standards/", "standards.html")
     for standard in sorted_standards(site):
+        measures = _measures(site, standard, views, lang)
         yield PagePlan(
             tree,
             lang,
             f"standards/{standard.id}/",
             "standard.html",
-            {"standard": standard, "measures": _measures(site, standard, views, lang)},
+            {"standard": standard, "measures": measures},
+            shows_figures=bool(measures),
         )
     if site.guides:
         yield PagePlan(tree, lang, "onboarding/", "guides.html")

@@ -10,8 +10,11 @@ origin only.
 
 from __future__ import annotations
 
+import mimetypes
+import os
 import secrets
 from collections.abc import Callable
+from os import PathLike
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -183,12 +186,26 @@ EXCEPTION_HANDLERS: dict[Any, Callable[[Request, Exception], Any]] = {
 """What the collector answers when a staff route finds no session, or a form without its token."""
 
 
+class WholeFiles(StaticFiles):
+    """StaticFiles that read each file whole through one open: `sitegen refresh` replaces files with `os.replace`,
+    and a file opened after its size was looked up could be the newer one, sent cut short under the older size;
+    an open file keeps the contents it was opened with, so its bytes and their length always belong together."""
+
+    def file_response(
+        self, full_path: PathLike[str] | str, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        with open(full_path, "rb") as file:
+            content = file.read()
+        media_type = mimetypes.guess_type(str(full_path))[0] or "text/plain"
+        return Response(content, status_code, media_type=media_type)
+
+
 class IntranetFiles:
     """The built intranet (`output/intranet/`), to signed-in staff only; the pages' own meta policy applies."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.files = StaticFiles(directory=directory, html=True, check_dir=False)
+        self.files = WholeFiles(directory=directory, html=True, check_dir=False)
         self.headers = [(b"cache-control", b"no-store"), (b"content-security-policy", b"frame-ancestors 'none'")]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

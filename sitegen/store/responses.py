@@ -329,6 +329,17 @@ class ResponseStore:
                 total += int(connection.scalar(query) or 0)
         return total
 
+    def watermark(self) -> tuple[tuple[int, dt.datetime | None], ...]:
+        """Per table of responses, how many rows it has and the latest `submitted_at`: changes with every row stored
+        or removed. Counts, not the latest moment alone: a second collector on the same PostgreSQL may commit a row
+        stamped earlier than one already seen (its clock, a slow commit), which only the count shows."""
+        with self._engine.connect() as connection:
+            return tuple(
+                (int(count or 0), _utc(latest) if latest is not None else None)
+                for kept in (table, anonymous_responses)
+                for count, latest in [connection.execute(select(func.count(), func.max(kept.c.submitted_at))).one()]
+            )
+
     def record_versions(self, versions: Collection[SurveyVersion]) -> None:
         """Keep what each version's answers mean, once: a version already kept keeps its first definition."""
         rows = [

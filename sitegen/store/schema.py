@@ -34,9 +34,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
@@ -155,6 +157,8 @@ cases = Table(
     Column("due_at", UtcDateTime(), nullable=False),
     Column("status", String(16), nullable=False),  # open, contacted, resolved, dismissed
     Column("resolved_at", UtcDateTime()),
+    # The case's first step, `opened`, is the row itself (by `opened_by`, at `opened_at`): one insert per case.
+    Column("opened_by", String(200), nullable=False, server_default="collector"),
     Index("ux_cases_response", "response_id", unique=True),  # one case per response: a retried post opens none
     Index("ix_cases_status_due", "status", "due_at"),  # the inbox: open cases, overdue first
     Index("ix_cases_survey_opened", "survey_id", "opened_at"),  # figures by period of opening
@@ -163,8 +167,9 @@ cases = Table(
 case_events = Table(
     "case_events",
     metadata,
+    # The steps after `opened` (which is the case row): contacted, resolved, dismissed.
     Column("case_id", String(32), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),  # 0 for `opened`, then 1, 2, ...
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # 1, 2, ... (0 was `opened` before migration 6)
     Column("step", String(16), nullable=False),
     Column("who", String(200), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
@@ -275,6 +280,57 @@ def _staff_kept(connection: Connection) -> None:
     staff_sessions.create(connection)
 
 
+def _cases_kept(connection: Connection) -> None:
+    """Migration 5 as it was, written out: `cases` before migration 6 gave it `opened_by`, and `case_events`."""
+    version_5 = MetaData()
+    Table(
+        "cases",
+        version_5,
+        Column("id", String(32), primary_key=True),
+        Column("survey_id", String(200), nullable=False),
+        Column("response_id", String(64), nullable=False),
+        Column("location", String(200)),
+        Column("lang", String(16), nullable=False),
+        Column("summary", Json, nullable=False),
+        Column("contact", String(320)),
+        Column("opened_at", UtcDateTime(), nullable=False),
+        Column("due_at", UtcDateTime(), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("resolved_at", UtcDateTime()),
+        Index("ux_cases_response", "response_id", unique=True),
+        Index("ix_cases_status_due", "status", "due_at"),
+        Index("ix_cases_survey_opened", "survey_id", "opened_at"),
+    )
+    Table(
+        "case_events",
+        version_5,
+        Column("case_id", String(32), primary_key=True),
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("step", String(16), nullable=False),
+        Column("who", String(200), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
+        Column("note", Text, nullable=False),
+    )
+    version_5.create_all(connection)
+
+
+def _opened_on_the_case_row(connection: Connection) -> None:
+    """Each case's `opened` step (seq 0 of `case_events`) moves onto its row as `opened_by`.
+
+    Opening a case is then one insert, not two (nor one read back with RETURNING): the collector opens cases in the
+    transaction that stores the answers, where the two cost its writer 58 µs of CPU per case (one: 31 µs, with
+    time-ordered ids). No step is lost: `opened` always had an empty note and the case's own `opened_at` as its time.
+    """
+    connection.execute(text("ALTER TABLE cases ADD COLUMN opened_by VARCHAR(200) DEFAULT 'collector' NOT NULL"))
+    opened = select(case_events.c.who).where(case_events.c.case_id == cases.c.id, case_events.c.seq == 0)
+    connection.execute(
+        update(cases)
+        .values(opened_by=opened.scalar_subquery())
+        .where(cases.c.id.in_(select(case_events.c.case_id).where(case_events.c.seq == 0)))
+    )
+    connection.execute(delete(case_events).where(case_events.c.seq == 0))
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step from `version - 1` to `version`."""
@@ -289,10 +345,8 @@ MIGRATIONS = [
     Migration(2, "keep anonymous responses apart", lambda connection: anonymous_responses.create(connection)),
     Migration(3, "keep what each survey version's answers mean", lambda connection: _versions_kept(connection)),
     Migration(4, "keep staff accounts and their sessions", lambda connection: _staff_kept(connection)),
-    Migration(
-        5, "keep cases and their history", lambda connection: metadata.create_all(connection, [cases, case_events])
-    ),
-    # 6 is another branch's (issue 14's cheaper case opening); the steps need not be consecutive, only in order.
+    Migration(5, "keep cases and their history", lambda connection: _cases_kept(connection)),
+    Migration(6, "keep who opened a case on its row", lambda connection: _opened_on_the_case_row(connection)),
     Migration(
         7,
         "keep incentive codes and their use",
