@@ -7,7 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from sitegen.cases.model import CaseEvent, CaseOpening, StepRefused
 from sitegen.store import ResponseStore, StoredResponse
@@ -198,6 +200,26 @@ def test_migration_6_moves_each_opened_step_onto_its_case_and_keeps_the_history(
         with store.engine.connect() as connection:
             steps = connection.execute(select(case_events.c.case_id, case_events.c.seq).order_by("case_id", "seq"))
             assert steps.all() == [("c2", 1), ("c2", 2)]
+
+
+def test_migration_10_keeps_every_case_with_only_the_indexes_it_needs(store_url: str, tmp_path: Path) -> None:
+    version_5_store(store_url, tmp_path)
+    with ResponseStore.open(store_url, tmp_path) as store:
+        assert [case.id for case in store.cases.find(MOMENT)] == ["c1", "c2"]
+        with pytest.raises(IntegrityError), store.engine.begin() as connection:  # a response's case is still unique
+            connection.execute(cases.insert().values(dict(store_row(connection, "c1"), id="c3")))
+        indexes = {index["name"] for index in inspect(store.engine).get_indexes("cases")}
+        assert indexes == {"ux_cases_response", "ix_cases_status_due"}
+        if store.engine.dialect.name == "sqlite":
+            with store.engine.connect() as connection:
+                assert connection.scalar(text("SELECT count(*) FROM pragma_table_list WHERE name = 'cases' AND wr"))
+                assert (
+                    connection.scalar(text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'cases_before%'")) == 0
+                )
+
+
+def store_row(connection: Connection, case_id: str) -> dict[str, object]:
+    return dict(connection.execute(select(cases).where(cases.c.id == case_id)).mappings().one())
 
 
 def test_an_entry_is_completed_once_per_question_and_never_overwritten(store: ResponseStore) -> None:
