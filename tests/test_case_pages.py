@@ -233,6 +233,7 @@ def test_a_complaint_entry_is_opened_by_its_author_and_completed_later(
     }
     page = client.get(f"/staff/cases/{case_id}")
     assert "Wrong order" in page.text and "Complete the entry" not in page.text  # closed: nothing left to do
+    assert "<dd>Jun 1, 2026, 12:15\u202fPM</dd>" in page.text  # a datetime answer as the language writes it
 
 
 def test_the_pages_speak_the_chosen_language(client: TestClient) -> None:

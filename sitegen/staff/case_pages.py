@@ -28,6 +28,7 @@ from sitegen.cases.model import OPEN_STATUSES, Case, Status, Step, StepRefused
 from sitegen.collector.snapshots import Snapshot
 from sitegen.i18n import UiText
 from sitegen.models.survey import BaseQuestion, Survey
+from sitegen.question_types import type_of
 from sitegen.refusals import N_
 from sitegen.render.segments import choice_labels
 from sitegen.render.surveys import question_values
@@ -92,8 +93,23 @@ def case_store(request: Request) -> CaseStore:
 
 def _local_time(moment: dt.datetime, snapshot: Snapshot, lang: str) -> str:
     """A moment as the site's clock shows it: the language's medium date and short time (Babel, CLDR patterns)."""
-    local = moment.astimezone(snapshot.zone)
-    return f"{format_date(local, format='medium', locale=lang)}, {format_time(local, format='short', locale=lang)}"
+    return _date_and_time(moment.astimezone(snapshot.zone), lang)
+
+
+def _date_and_time(moment: dt.datetime, lang: str) -> str:
+    return f"{format_date(moment, format='medium', locale=lang)}, {format_time(moment, format='short', locale=lang)}"
+
+
+def _written_moment(value: str, lang: str) -> str:
+    """A date or datetime answer (ISO 8601, the site's wall time) as the language writes it."""
+    try:
+        return (
+            _date_and_time(dt.datetime.fromisoformat(value), lang)
+            if "T" in value
+            else format_date(dt.date.fromisoformat(value), format="medium", locale=lang)
+        )
+    except ValueError:
+        return value
 
 
 def location_names(snapshot: Snapshot, lang: str) -> dict[str, str]:
@@ -171,6 +187,8 @@ async def _visible_case(request: Request) -> Case:
 
 def answer_words(question: BaseQuestion, value: Any, lang: str, fallback: str) -> str:
     """A stored answer as staff read it: choices by their labels, lists joined, tables item by item."""
+    if isinstance(value, str) and type_of(question).local_format is not None:
+        return _written_moment(value, lang)
     labels = choice_labels(question, lang, fallback)
     if isinstance(value, dict):
         return "; ".join(f"{item}: {answer_words(question, part, lang, fallback)}" for item, part in value.items())
