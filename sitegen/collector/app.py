@@ -87,7 +87,7 @@ from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import load_site
 from sitegen.staff.accounts import LOCATION_FIELD, StaffAccounts
 from sitegen.staff.auth import SESSION_COOKIE, StaffDesk, current_session
-from sitegen.staff.case_pages import case_routes
+from sitegen.staff.case_pages import CASE_HANDLERS, case_routes
 from sitegen.staff.codes import CodeDesk
 from sitegen.staff.pages import EXCEPTION_HANDLERS, staff_routes
 from sitegen.store import ResponseStore, StoredResponse
@@ -581,7 +581,7 @@ def create_app(
         *case_routes(),
         *invitation_routes(),
     ]
-    handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS}
+    handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS, **CASE_HANDLERS}
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
 

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from babel.dates import format_date, format_time
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -71,6 +70,22 @@ SHOWN_NAMES = {"open": N_("Open cases"), "closed": N_("Closed cases"), "all": N_
 STEP_SAVED = N_("Saved.")
 NOTE_NEEDED = N_("Write the note first.")
 NOTE_TOO_LONG = N_("A note may have at most %(max)d characters.")
+
+
+class CaseNotFound(Exception):
+    """No case of this id that the signed-in member may see: answered as one that does not exist."""
+
+
+async def case_not_found(request: Request, exc: Exception) -> Response:
+    """404 in the staff pages' look, the same whether the case does not exist or belongs to another location."""
+    ui = UiText(page_language(staff_desk(request).snapshot(), request))
+    paragraph = ui.gettext(N_("There is no such case among the cases you can see."))
+    values = {"paragraphs": [paragraph], "problems": [], "survey_url": None}
+    return render_staff_page(request, "collector.html", N_("Case not found"), values, 404)
+
+
+CASE_HANDLERS: dict[Any, Any] = {CaseNotFound: case_not_found}
+"""What the collector answers when a case page's address names no case the member may see."""
 
 
 @dataclass(frozen=True)
@@ -179,9 +194,9 @@ async def _visible_case(request: Request) -> Case:
     try:
         case = await run_in_threadpool(case_store(request).get, request.path_params["case_id"])
     except UnknownCase:
-        raise HTTPException(404) from None
+        raise CaseNotFound from None
     if not (member.sees_everything or (case.location is not None and member.can_see(case.location))):
-        raise HTTPException(404)
+        raise CaseNotFound
     return case
 
 
