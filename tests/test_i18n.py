@@ -48,3 +48,10 @@ def test_a_language_without_a_catalog_shows_the_english_text() -> None:
 
 def test_language_names_are_written_in_their_own_language() -> None:
     assert [language_name(lang) for lang in ("lv", "ru", "en")] == ["Latviešu", "Русский", "English"]
+
+
+@pytest.mark.parametrize("lang", ["lv", "ru", "en"])
+def test_every_catalog_reads_without_a_problem(lang: str) -> None:
+    """A message without its msgstr (a merge that lost a line) is a problem Babel would only log."""
+    with catalog_path(lang).open("rb") as po_file:
+        read_po(po_file, locale=lang, abort_invalid=True)
