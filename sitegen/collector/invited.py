@@ -17,7 +17,7 @@ reaches the answer.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -98,15 +98,7 @@ def _collector_page(
     base = snapshot.link_base(survey)
     values = {"heading": heading, "paragraphs": list(paragraphs), "problems": [], "survey_url": None, "action": action}
     plan = PagePlan(tree, lang, "", "collector.html", values)
-    html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
-    config = snapshot.config
-    origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
-    headers = {
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": error_page_policy(origins, "'self'"),
-    }
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
+    return _private_page(snapshot, plan, base, status, lambda origins: error_page_policy(origins, "'self'"))
 
 
 def thanks_page(snapshot: Snapshot, survey: Survey, lang: str) -> Response:
@@ -114,15 +106,22 @@ def thanks_page(snapshot: Snapshot, survey: Survey, lang: str) -> Response:
     sign-in for the intranet's copy of it."""
     plan = PagePlan(survey_tree(survey), lang, f"surveys/{survey.id}/thanks/", "thanks.html", {"survey": survey})
     base = snapshot.link_base(survey)
+    return _private_page(snapshot, plan, base, 200, lambda origins: error_page_policy(origins, with_scripts=True))
+
+
+def _private_page(
+    snapshot: Snapshot, plan: PagePlan, base: str, status: int, policy: Callable[[list[str]], str]
+) -> Response:
+    """A page of an invitation: never cached, its address kept from other sites, a policy naming the site's origins."""
     html = render_page(snapshot.environment, snapshot.shared, plan, snapshot.site.files.root, link_base=base)
     config = snapshot.config
     origins = [origin_of(url) for url in (config.base_url, config.intranet_url) if url]
     headers = {
         "Cache-Control": "no-store",
         "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": error_page_policy(origins, with_scripts=True),
+        "Content-Security-Policy": policy(origins),
     }
-    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
 def _invitation_of(request: Request, store: InvitationStore) -> Invitation | None:
