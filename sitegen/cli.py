@@ -107,6 +107,26 @@ def new(directory: Path) -> None:
 
 
 @main.command()
+@click.option("--modelines", is_flag=True, help="Also start each YAML file with the line naming its schema.")
+@click.pass_obj
+@handle_user_errors
+def schema(project: Path, modelines: bool) -> None:
+    """Write the JSON Schema of each kind of file into schemas/, for editors to complete keys and flag mistakes.
+
+    With --modelines each YAML file gets a first line
+    '# yaml-language-server: $schema=...' (once) that editors using the YAML
+    language server (VS Code's YAML extension and others) read.
+    """
+    from sitegen.editor_schemas import add_modelines, write_schemas
+
+    written = write_schemas(project)
+    click.echo(f"Wrote {len(written)} schemas into {project / 'schemas'}.")
+    if modelines:
+        changed = add_modelines(project)
+        click.echo(f"Added the schema line to {len(changed)} file{'s' * (len(changed) != 1)}.")
+
+
+@main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
 @click.pass_obj
 @handle_user_errors

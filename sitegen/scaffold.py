@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from sitegen.editor_schemas import add_modelines, write_schemas
 from sitegen.errors import SitegenError
 
 STARTER_DIR = Path(__file__).resolve().parent / "starter"
@@ -15,4 +16,6 @@ def create_project(directory: Path) -> list[Path]:
     if directory.exists() and any(directory.iterdir()):
         raise SitegenError(f"{directory} is not empty; choose a new directory for the project")
     shutil.copytree(STARTER_DIR, directory, dirs_exist_ok=True)
+    write_schemas(directory)
+    add_modelines(directory)  # the owner's editor completes keys and flags mistakes from the first edit
     return sorted(path for path in directory.rglob("*") if path.is_file())

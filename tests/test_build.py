@@ -72,7 +72,7 @@ def test_a_failing_check_writes_nothing_and_keeps_the_previous_output(project: P
     standard.write_text(standard.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
     result = run("-C", str(project), "build")
     assert result.exit_code == 1
-    assert "content/standards/greeting.yaml:16:1: colour: unknown key 'colour'" in result.stderr
+    assert "content/standards/greeting.yaml:17:1: colour: unknown key 'colour'" in result.stderr
     assert "Nothing was written." in result.stderr
     assert tree_digest(project / "output") == before
     assert not list(project.glob(".output-*"))

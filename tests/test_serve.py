@@ -86,7 +86,7 @@ def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:
     standard = project / "content/standards/greeting.yaml"
     standard.write_text(standard.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
     assert not preview.rebuild()
-    assert preview.errors == ["content/standards/greeting.yaml:16:1: colour: unknown key 'colour'"]
+    assert preview.errors == ["content/standards/greeting.yaml:17:1: colour: unknown key 'colour'"]
     assert preview.file("/intranet/en/standards/greeting/") is not None
 
 
@@ -107,7 +107,7 @@ def test_an_open_tab_follows_edits_shows_errors_and_recovers(
     standard.write_text(original + "colour: red\n", encoding="utf-8")
     overlay = browser_page.locator("#sitegen-errors")
     overlay.wait_for(timeout=15000)
-    assert "content/standards/greeting.yaml:16:1: colour: unknown key 'colour'" in overlay.inner_text()
+    assert "content/standards/greeting.yaml:17:1: colour: unknown key 'colour'" in overlay.inner_text()
     assert browser_page.locator("h1").inner_text() == "The 30-second rule"  # the last good page stays
 
     standard.write_text(original, encoding="utf-8")

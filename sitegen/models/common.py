@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, StringConstraints
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -19,6 +21,18 @@ class StrictModel(BaseModel):
     """A model that refuses unknown keys, so a typo never passes silently."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+@dataclass(frozen=True)
+class OrIdList:
+    """Marks a field that also takes the short form `[id, id]` (a validator turns it into the long one), so its JSON
+    Schema offers both forms to an editor."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        ids = {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}}
+        return {"anyOf": [ids, handler(schema)]}
 
 
 class Text:
@@ -78,6 +92,15 @@ class Text:
         return core_schema.no_info_plain_validator_function(
             cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(cls.as_written)
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """What an editor may offer: one text for every language, or a text per language code."""
+        per_language = {"type": "object", "propertyNames": {"pattern": f"^{LANGUAGE_PATTERN}$"}, "minProperties": 1}
+        per_language["additionalProperties"] = {"type": "string"}
+        return {"anyOf": [{"type": "string"}, {"type": "number"}, per_language]}
 
     def as_written(self) -> str | dict[str, str]:
         """The text as the owner wrote it: one string, or language -> string."""

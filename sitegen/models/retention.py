@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from pydantic import PlainSerializer, PlainValidator
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sitegen.models.common import StrictModel
@@ -63,7 +63,12 @@ def _lifetime(value: Any) -> Lifetime:
     return Lifetime(int(found[1]), f"{found[2]}s")  # type: ignore[arg-type]
 
 
-LifetimeField = Annotated[Lifetime, PlainValidator(_lifetime), PlainSerializer(str)]
+LifetimeField = Annotated[
+    Lifetime,
+    PlainValidator(_lifetime),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": f"^{LIFETIME.pattern}$", "examples": ["180 days", "3 years"]}),
+]
 
 
 class Retention(StrictModel):

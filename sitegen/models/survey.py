@@ -18,12 +18,13 @@ from pydantic import (
     PlainValidator,
     TypeAdapter,
     ValidatorFunctionWrapHandler,
+    WithJsonSchema,
     WrapValidator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from sitegen.models.common import Slug, StrictModel, Text
+from sitegen.models.common import OrIdList, Slug, StrictModel, Text
 from sitegen.models.retention import Retention
 
 JOURNEY_STAGES = ("awareness", "research", "choice", "order", "purchase", "use", "review", "return")
@@ -242,7 +243,7 @@ class HiddenField(StrictModel):
     """
 
     label: Text | None = None
-    values: Annotated[dict[Slug, Text | None], WrapValidator(_ids_without_labels)]
+    values: Annotated[dict[Slug, Text | None], WrapValidator(_ids_without_labels), OrIdList()]
 
     @property
     def ids(self) -> list[str]:
@@ -296,7 +297,12 @@ class FollowUp(StrictModel):
     when: Condition | None = None
     contact: Slug | None = None
     consent: Slug | None = None
-    due: Annotated[Due, PlainValidator(_due), PlainSerializer(str)]
+    due: Annotated[
+        Due,
+        PlainValidator(_due),
+        PlainSerializer(str),
+        WithJsonSchema({"type": "string", "pattern": f"^{DUE.pattern}$", "examples": ["2 working days", "48 hours"]}),
+    ]
 
 
 class Survey(StrictModel):
@@ -313,7 +319,7 @@ class Survey(StrictModel):
     incentive: Text | None = None
     invitation_only: bool = False  # answers only with a personal link's token (`sitegen invite`)
     stage: Literal[JOURNEY_STAGES] | None = None  # type: ignore[valid-type]
-    hidden: dict[Slug, Annotated[HiddenField, WrapValidator(_hidden_field)]] = {}
+    hidden: dict[Slug, Annotated[HiddenField, WrapValidator(_hidden_field), OrIdList()]] = {}
     questions: list[Question] = Field(min_length=1)
     follow_up: FollowUp | None = None
     retention: Retention | None = None
