@@ -15,7 +15,11 @@ from sitegen.build import build_project
 from sitegen.chart_cache import ChartCache
 from sitegen.charts import drawing_key, trend_chart, use_chart_cache
 from sitegen.errors import SitegenError
+from sitegen.interchange import open_store
 from sitegen.scaffold import create_project
+from sitegen.site import load_site
+from sitegen.store import StoredResponse
+from sitegen.versions import survey_version, version_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
 AS_OF = dt.date(2026, 6, 15)
@@ -111,6 +115,44 @@ def test_a_second_build_draws_nothing_and_writes_the_same_site(drawn: list[str],
     assert drawn == []
     assert {path: path.read_bytes() for path in (project / "output").rglob("*") if path.is_file()} == first
     assert not any(".sitegen-cache" in str(path) for path in first)
+
+
+def store_answers(project: Path, scores: list[int], day: dt.date) -> None:
+    """After-visit answers with these NPS scores, one a minute from 10:00 UTC on `day`."""
+    site = load_site(project)
+    survey = next(source.model for source in site.surveys if source.model.id == "after-visit")
+    start = dt.datetime.combine(day, dt.time(10), dt.UTC)
+    responses = [
+        StoredResponse(
+            f"visit-{day:%m%d}-{number:03}",
+            "after-visit",
+            survey_version(survey),
+            start + dt.timedelta(minutes=number),
+            "lv",
+            {"location": "riga-centre"},
+            {"recommend": score},
+        )
+        for number, score in enumerate(scores)
+    ]
+    with open_store(site) as store:
+        store.record_versions([version_of(survey, start)])
+        store.add(responses)
+
+
+def test_a_changed_figure_draws_only_its_charts(drawn: list[str], tmp_path: Path) -> None:
+    project = tmp_path / "minimal"
+    shutil.copytree(FIXTURE, project)
+    store_answers(project, [9, 10, 7, 3, 9, 10], dt.date(2026, 5, 4))
+    build_project(project, as_of=AS_OF)
+    first = set(drawn)
+    assert len(first) > 1, "the NPS and the repeat rate both have drawn charts"
+    with (project / "data" / "orders.csv").open("a", encoding="utf-8") as orders:
+        orders.write("c2,2026-06-03T10:00:00\n")  # a repeat order in June: only the repeat rate changes
+    a_new_process()
+    drawn.clear()
+    build_project(project, as_of=AS_OF)
+    assert len(drawn) == 1 and drawn[0] not in first
+    assert "repeat" in drawn[0]
 
 
 def test_the_cache_folder_is_configurable(drawn: list[str], tmp_path: Path) -> None:
