@@ -169,6 +169,20 @@ class _Plan:
     schema: pa.Schema
     kinds: dict[str, CellKind]
 
+    def holds(self, response: StoredResponse) -> bool:
+        """Whether the columns hold all of `response` (each meta key, each answer, a matrix's items each a field):
+        one stored after the first pass over the store may not."""
+        names = set(self.schema.names)
+        if any(META_PREFIX + key not in names for key in response.meta):
+            return False
+        return all(self._fits(name, answer) for name, answer in response.answers.items())
+
+    def _fits(self, name: str, answer: Any) -> bool:
+        kind = self.kinds.get(name)
+        if kind is None or not CELL_TYPES[kind].fits(answer):
+            return False
+        return kind != "table" or set(answer) <= {item.name for item in self.schema.field(name).type}
+
 
 class _Partition:
     """One survey's month: rows kept until a row group is full, then written to its file."""
@@ -230,6 +244,11 @@ def _write_partitions(
                 for partition in open_partitions.values():  # time order: the month before is complete
                     partition.close()
                 open_partitions, month = {}, local.strftime("%Y-%m")
+            if response.survey_id not in plans or not plans[response.survey_id].holds(response):
+                raise InterchangeError(
+                    f"response {response.id} came while the export ran and does not fit the columns it found; "
+                    "export again"
+                )
             if response.survey_id not in open_partitions:
                 path = folder / f"survey={response.survey_id}" / f"month={month}" / PART
                 open_partitions[response.survey_id] = _Partition(path, plans[response.survey_id])

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -243,3 +244,27 @@ def test_a_survey_the_store_and_site_do_not_have_is_an_error(
 ) -> None:
     with pytest.raises(InterchangeError, match=re.escape("does not exist. Did you mean 'after-visit'?")):
         export_parquet(site, memory_store, tmp_path / "out", survey_id="after-visits")
+
+
+def test_a_response_that_came_during_the_export_and_fits_no_column_stops_it_cleanly(
+    site: Site,
+    memory_store: ResponseStore,
+    samples: list[StoredResponse],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keep(site, memory_store, samples[:1])
+    late = dataclasses.replace(samples[1], meta={"table": "7"})  # a hidden field the first pass did not see
+    reads = memory_store.responses
+    passes: list[str | None] = []
+
+    def responses(survey_id: str | None = None) -> Iterator[StoredResponse]:
+        passes.append(survey_id)
+        if len(passes) == 2:  # between the two passes over the store
+            memory_store.add([late])
+        return reads(survey_id)
+
+    monkeypatch.setattr(memory_store, "responses", responses)
+    with pytest.raises(InterchangeError, match="came while the export ran"):
+        export_parquet(site, memory_store, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
