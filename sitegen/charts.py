@@ -119,6 +119,7 @@ def _draw_svg(spec_text: str) -> str:
 
 
 def _drawn(spec_text: str, kept: ChartCache | None) -> str:
+    """The SVG of a spec: the cache's when it holds a sound one, else drawn now and kept for the next build."""
     if kept is None:
         return _draw_svg(spec_text)
     key = drawing_key(spec_text)
