@@ -17,11 +17,14 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.metadata import version
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import vl_convert
+
+from sitegen.chart_cache import ChartCache
 
 VEGA_LITE_VERSION = "6.4"
 BRAND = "#0b5f55"
@@ -94,11 +97,43 @@ def _drawer() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-charts")
 
 
+_kept: list[ChartCache] = []
+"""The cache the current build draws through (`use_chart_cache`); none, and every chart is drawn."""
+
+
+def use_chart_cache(kept: ChartCache | None) -> None:
+    """Keep the SVGs drawn from now on in `kept`, and take those it holds instead of drawing them again."""
+    _kept[:] = [] if kept is None else [kept]
+
+
+def drawing_key(spec_text: str) -> str:
+    """The SHA-256 of everything an SVG is made from: the spec (with the theme's fonts, colours and padding in it),
+    the Vega-Lite version it is drawn as and the vl-convert that draws it."""
+    inputs = {"spec": spec_text, "vega_lite": VEGA_LITE_VERSION, "vl_convert": version("vl-convert-python")}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _draw_svg(spec_text: str) -> str:
+    """vl-convert's SVG of a spec: the one place a chart is drawn (tests count the calls)."""
+    return str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION))
+
+
+def _drawn(spec_text: str, kept: ChartCache | None) -> str:
+    """The SVG of a spec: the cache's when it holds a sound one, else drawn now and kept for the next build."""
+    if kept is None:
+        return _draw_svg(spec_text)
+    key = drawing_key(spec_text)
+    svg = kept.svg(key)
+    if svg is None:
+        svg = _draw_svg(spec_text)
+        kept.keep(key, svg)
+    return svg
+
+
 @cache
 def _drawing(spec_text: str) -> Future[str]:
-    return _drawer().submit(
-        lambda: str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION))
-    )
+    kept = _kept[0] if _kept else None
+    return _drawer().submit(_drawn, spec_text, kept)
 
 
 def labelled_periods(periods: Sequence[str]) -> list[str]:

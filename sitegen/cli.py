@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import click
@@ -385,28 +385,38 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool, open_cas
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(["jsonl", "csv"]),
+    type=click.Choice(["jsonl", "csv", "parquet"]),
     default="jsonl",
     show_default=True,
-    help="JSON Lines, or CSV with a column per question.",
+    help="JSON Lines, CSV with a column per question, or a Parquet dataset (a folder) with typed columns.",
 )
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE (replaced only when complete) instead of standard output.",
+    type=click.Path(path_type=Path),
+    help="Write to FILE (replaced only when complete) instead of standard output; for parquet, a new FOLDER.",
 )
 @click.pass_obj
 @handle_user_errors
-def export(project: Path, survey_id: str | None, file_format: Format, output: Path | None) -> None:
-    """Write the stored responses out, oldest first, in the format 'responses import' reads."""
+def export(project: Path, survey_id: str | None, file_format: Format | Literal["parquet"], output: Path | None) -> None:
+    """Write the stored responses out, oldest first, in the format 'responses import' reads (or as Parquet)."""
     from sitegen.interchange import export_responses, open_store
 
+    if file_format == "parquet" and output is None:
+        raise click.UsageError("--format parquet writes a folder: give it with --output FOLDER")
+    if file_format != "parquet" and output is not None and output.is_dir():
+        raise click.UsageError(f"--output {output} is a folder; --format {file_format} writes a file")
     site = load_site(project)
-    with (
-        open_store(site) as store,
-        click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream,
-    ):
-        written = export_responses(site, store, cast(TextIO, stream), survey_id=survey_id, file_format=file_format)
+    if file_format == "parquet":
+        from sitegen.parquet_export import export_parquet
+
+        with open_store(site) as store:
+            written = export_parquet(site, store, cast(Path, output), survey_id=survey_id)
+    else:
+        with (
+            open_store(site) as store,
+            click.open_file(str(output or "-"), "w", encoding="utf-8", atomic=output is not None) as stream,
+        ):
+            written = export_responses(site, store, cast(TextIO, stream), survey_id=survey_id, file_format=file_format)
     click.echo(f"Exported {written} response{'s' * (written != 1)}{f' to {output}' if output else ''}.", err=True)
 
 

@@ -3,9 +3,10 @@
 An entry names the type's model, how its answer is read from a form or JSON
 body, the page's form control, its CSV cells, how the store keeps it for
 scorecards, which metric kinds may read it (`is_numeric`, `is_choice`,
-`is_ranking`), its bounds and fixed choices, and the model keys that give
-an answer its meaning (`meaning_keys`: an edit to any other key, such as a
-label, leaves stored answers meaning what they meant). `answers`, `checks`,
+`is_ranking`), its bounds and fixed choices, its typed column in a Parquet
+export (`column`), and the model keys that give an answer its meaning
+(`meaning_keys`: an edit to any other key, such as a label, leaves stored
+answers meaning what they meant). `answers`, `checks`,
 `interchange`, `metric_kinds`, `scorecards` and the templates look the entry
 up (`type_of`); none of them matches a type's name.
 
@@ -24,7 +25,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from sitegen.date_formats import LocalFormat, date_format, datetime_format
 from sitegen.models.survey import (
@@ -71,6 +72,8 @@ DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}
 LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
 """Unicode's line and paragraph separators (pasted from word processors) become the plain line break they mean."""
 
+ColumnKind = Literal["text", "integer", "number", "date", "datetime", "choices", "table"]
+"""What a typed column (`sitegen.parquet_export`) holds of an answer: a whole number, a date, a list of choice ids..."""
 Reader = Callable[[Any, list[Any]], Any]
 """(question, its non-empty raw values) -> the answer to store; raises Refused."""
 Bounds = Callable[[Any], tuple[float, float] | None]
@@ -305,6 +308,8 @@ class QuestionType:
     is_contact: bool = False
     """Answers reach a person (an e-mail address): `retention: contacts` drops them, `sitegen check` asks for it."""
     local_format: Callable[[str], LocalFormat] | None = None
+    column: ColumnKind = "text"
+    """The typed column an answer goes to in a Parquet export."""
 
     @property
     def name(self) -> str:
@@ -327,28 +332,62 @@ YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
 TYPES: Mapping[str, QuestionType] = {
     entry.name: entry
     for entry in (
-        QuestionType(NpsQuestion, _read_scale, (), "number", bounds=_nps_bounds, is_scale=True, is_numeric=True),
         QuestionType(
-            RatingQuestion, _read_scale, ("points",), "number", bounds=_points, is_scale=True, is_numeric=True
+            NpsQuestion, _read_scale, (), "number", bounds=_nps_bounds, is_scale=True, is_numeric=True, column="integer"
         ),
         QuestionType(
-            LikertQuestion, _read_scale, ("points",), "number", bounds=_points, is_scale=True, is_numeric=True
+            RatingQuestion,
+            _read_scale,
+            ("points",),
+            "number",
+            bounds=_points,
+            is_scale=True,
+            is_numeric=True,
+            column="integer",
+        ),
+        QuestionType(
+            LikertQuestion,
+            _read_scale,
+            ("points",),
+            "number",
+            bounds=_points,
+            is_scale=True,
+            is_numeric=True,
+            column="integer",
         ),
         QuestionType(ExpectationsQuestion, _read_choice, fixed_choices=EXPECTATIONS, is_choice=True),
         QuestionType(SingleQuestion, _read_choice, ("choices",), is_choice=True),
         QuestionType(
-            MultipleQuestion, _read_choices, ("choices", "min_picks", "max_picks"), "json", CHOICE_LIST, is_choice=True
+            MultipleQuestion,
+            _read_choices,
+            ("choices", "min_picks", "max_picks"),
+            "json",
+            CHOICE_LIST,
+            is_choice=True,
+            column="choices",
         ),
         QuestionType(DropdownQuestion, _read_choice, ("choices",), is_choice=True),
         QuestionType(YesNoQuestion, _read_choice, fixed_choices=YES_NO, is_choice=True),
         QuestionType(TextQuestion, _read_text, ("max_length",), is_free_text=True),
         QuestionType(TextareaQuestion, _read_text, ("max_length",), is_free_text=True),
-        QuestionType(NumberQuestion, _read_number, ("min", "max"), "number", bounds=_number_bounds, is_numeric=True),
+        QuestionType(
+            NumberQuestion,
+            _read_number,
+            ("min", "max"),
+            "number",
+            bounds=_number_bounds,
+            is_numeric=True,
+            column="number",
+        ),
         QuestionType(EmailQuestion, _read_email, is_contact=True),
-        QuestionType(DateQuestion, _read_date, local_format=date_format),
-        QuestionType(DatetimeQuestion, _read_datetime, local_format=datetime_format),
-        QuestionType(MatrixQuestion, _read_scale, ("points", "items"), "json", PER_ITEM, _points, is_table=True),
-        QuestionType(RankingQuestion, _read_ranking, ("choices",), "json", CHOICE_LIST, is_ranking=True),
+        QuestionType(DateQuestion, _read_date, local_format=date_format, column="date"),
+        QuestionType(DatetimeQuestion, _read_datetime, local_format=datetime_format, column="datetime"),
+        QuestionType(
+            MatrixQuestion, _read_scale, ("points", "items"), "json", PER_ITEM, _points, is_table=True, column="table"
+        ),
+        QuestionType(
+            RankingQuestion, _read_ranking, ("choices",), "json", CHOICE_LIST, is_ranking=True, column="choices"
+        ),
         QuestionType(ConsentQuestion, _read_consent, ("version",), is_always_required=True),
     )
 }

@@ -2,6 +2,7 @@
 
 Usage: step.py PROJECT pair   NPS and CSAT per month and per location only (what plain.py computes)
        step.py PROJECT full   the scorecard step of a build: every scorecard's figures, data files and charts
+       step.py PROJECT full CACHE   the same, drawing through the chart cache in folder CACHE, as a build does
 
 Prints one JSON object: seconds in all and per part, CPU seconds (every
 thread, so vl-convert's too), peak RSS (and the RSS after imports and
@@ -22,7 +23,8 @@ from typing import Any
 from peak_memory import peak_rss_mb
 
 from sitegen.build import scorecard_files
-from sitegen.charts import Chart, prepare_vega_bundle, vega_bundle
+from sitegen.chart_cache import ChartCache
+from sitegen.charts import Chart, prepare_vega_bundle, use_chart_cache, vega_bundle
 from sitegen.metric_kinds import kind_of
 from sitegen.models.scorecard import Scorecard
 from sitegen.render.scorecard_view import metric_charts, nps_distribution
@@ -75,10 +77,13 @@ def measure_pair(site: Site) -> dict[str, Any]:
     return {"figures": {metric.metric.id: published(metric) for metric in figures.metrics}}
 
 
-def measure_full(site: Site) -> dict[str, Any]:
-    """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files."""
+def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
+    """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files;
+    with `chart_cache`, SVGs drawn before are taken from it (the chart cache's trimming is timed too)."""
     started = time.perf_counter()
     prepare_vega_bundle()
+    if chart_cache is not None:
+        use_chart_cache(ChartCache.open(chart_cache, site.files.output))
     charts: list[Chart] = []
 
     def draw(_scorecard_id: str, metric: MetricFigures) -> None:
@@ -113,10 +118,11 @@ def measure_full(site: Site) -> dict[str, Any]:
 
 def main() -> None:
     project, mode = Path(sys.argv[1]), sys.argv[2]
+    chart_cache = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     site = load_site(project)
     baseline = peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = measure_pair(site) if mode == "pair" else measure_full(site)
+    result = measure_pair(site) if mode == "pair" else measure_full(site, chart_cache)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     json.dump(
         {**result, "seconds": seconds, "cpu_s": cpu_seconds, "baseline_rss_mb": baseline, "peak_rss_mb": peak_rss_mb()},

@@ -113,6 +113,8 @@ class SiteConfig(StrictModel):
     collector_url: HttpUrl | None = None
     store: str = "sqlite:///data/responses.sqlite3"
     timezone: str = "UTC"
+    # Where drawn charts are kept between builds (`sitegen.chart_cache`), relative to the project; never in output/.
+    chart_cache: str = ".sitegen-cache/charts"
     privacy: Privacy = Privacy()
     public: Public = Public()
     collector: Collector = Collector()

@@ -1,0 +1,170 @@
+"""Drawn charts are kept by their digest between builds: an unchanged chart is not drawn again, output unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen import charts
+from sitegen.build import build_project
+from sitegen.chart_cache import ChartCache
+from sitegen.charts import drawing_key, trend_chart, use_chart_cache
+from sitegen.errors import SitegenError
+from sitegen.interchange import open_store
+from sitegen.scaffold import create_project
+from sitegen.site import load_site
+from sitegen.store import StoredResponse
+from sitegen.versions import survey_version, version_of
+
+FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
+AS_OF = dt.date(2026, 6, 15)
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The specs vl-convert is asked to draw, each process starting afresh (no drawing remembered in memory)."""
+    calls: list[str] = []
+    draw = charts._draw_svg
+
+    def counted(spec_text: str) -> str:
+        calls.append(spec_text)
+        return draw(spec_text)
+
+    monkeypatch.setattr(charts, "_draw_svg", counted)
+    charts._drawing.cache_clear()
+    yield calls
+    charts._drawing.cache_clear()
+    use_chart_cache(None)
+
+
+def a_new_process() -> None:
+    charts._drawing.cache_clear()
+
+
+def trend(value: float) -> charts.Chart:
+    points = [{"period": "2026-05", "value": 40.0}, {"period": "2026-06", "value": value}]
+    return trend_chart(points, y_title="NPS", target=None, description="nps per period")
+
+
+def test_a_chart_drawn_once_is_taken_from_the_cache_and_a_changed_one_is_drawn(
+    drawn: list[str], tmp_path: Path
+) -> None:
+    use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
+    first = trend(50.0).svg
+    assert len(drawn) == 1 and first.startswith("<svg")
+    a_new_process()
+    assert trend(50.0).svg == first and len(drawn) == 1
+    a_new_process()
+    changed = trend(55.0).svg
+    assert len(drawn) == 2 and changed != first
+    assert len(list((tmp_path / "cache").glob("*.svg"))) == 2
+
+
+def test_a_damaged_entry_is_ignored_and_drawn_again(drawn: list[str], tmp_path: Path) -> None:
+    use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
+    first = trend(50.0).svg
+    (entry,) = (tmp_path / "cache").glob("*.svg")
+    entry.write_bytes(entry.read_bytes()[:-40])  # torn, as by a full disk
+    a_new_process()
+    assert trend(50.0).svg == first and len(drawn) == 2
+    a_new_process()
+    assert trend(50.0).svg == first and len(drawn) == 2  # the redrawn entry is whole again
+
+
+def test_the_key_is_the_spec_and_the_versions_that_draw_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = drawing_key('{"mark":"bar"}')
+    assert key == drawing_key('{"mark":"bar"}') != drawing_key('{"mark":"line"}')
+    monkeypatch.setattr(charts, "VEGA_LITE_VERSION", "5.20")
+    assert drawing_key('{"mark":"bar"}') != key
+
+
+def test_the_least_recently_used_entries_go_beyond_the_limit(tmp_path: Path) -> None:
+    cache = ChartCache.open(tmp_path / "cache", tmp_path / "output")
+    for number in range(5):
+        cache.keep(f"key{number}", "<svg>" + "x" * 1000 + "</svg>")
+    for number, path in enumerate(sorted((tmp_path / "cache").glob("*.svg"))):
+        stamp = 1_700_000_000 + number
+        os.utime(path, (stamp, stamp))
+    assert cache.svg("key0") is not None  # used now: the most recent
+    ChartCache.open(tmp_path / "cache", tmp_path / "output", limit_bytes=3 * 1100)
+    assert sorted(path.stem for path in (tmp_path / "cache").glob("*.svg")) == ["key0", "key3", "key4"]
+
+
+def test_the_cache_is_never_inside_output(tmp_path: Path) -> None:
+    for folder in (tmp_path / "output", tmp_path / "output" / "charts"):
+        with pytest.raises(SitegenError, match="inside"):
+            ChartCache.open(folder, tmp_path / "output")
+
+
+def test_a_second_build_draws_nothing_and_writes_the_same_site(drawn: list[str], tmp_path: Path) -> None:
+    project = tmp_path / "minimal"
+    shutil.copytree(FIXTURE, project)
+    build_project(project, as_of=AS_OF)
+    first = {path: path.read_bytes() for path in (project / "output").rglob("*") if path.is_file()}
+    assert drawn, "the fixture's scorecard has charts to draw"
+    cached = sorted((project / ".sitegen-cache" / "charts").glob("*.svg"))
+    assert len(cached) == len(set(drawn))
+    a_new_process()
+    drawn.clear()
+    build_project(project, as_of=AS_OF)
+    assert drawn == []
+    assert {path: path.read_bytes() for path in (project / "output").rglob("*") if path.is_file()} == first
+    assert not any(".sitegen-cache" in str(path) for path in first)
+
+
+def store_answers(project: Path, scores: list[int], day: dt.date) -> None:
+    """After-visit answers with these NPS scores, one a minute from 10:00 UTC on `day`."""
+    site = load_site(project)
+    survey = next(source.model for source in site.surveys if source.model.id == "after-visit")
+    start = dt.datetime.combine(day, dt.time(10), dt.UTC)
+    responses = [
+        StoredResponse(
+            f"visit-{day:%m%d}-{number:03}",
+            "after-visit",
+            survey_version(survey),
+            start + dt.timedelta(minutes=number),
+            "lv",
+            {"location": "riga-centre"},
+            {"recommend": score},
+        )
+        for number, score in enumerate(scores)
+    ]
+    with open_store(site) as store:
+        store.record_versions([version_of(survey, start)])
+        store.add(responses)
+
+
+def test_a_changed_figure_draws_only_its_charts(drawn: list[str], tmp_path: Path) -> None:
+    project = tmp_path / "minimal"
+    shutil.copytree(FIXTURE, project)
+    store_answers(project, [9, 10, 7, 3, 9, 10], dt.date(2026, 5, 4))
+    build_project(project, as_of=AS_OF)
+    first = set(drawn)
+    assert len(first) > 1, "the NPS and the repeat rate both have drawn charts"
+    with (project / "data" / "orders.csv").open("a", encoding="utf-8") as orders:
+        orders.write("c2,2026-06-03T10:00:00\n")  # a repeat order in June: only the repeat rate changes
+    a_new_process()
+    drawn.clear()
+    build_project(project, as_of=AS_OF)
+    assert len(drawn) == 1 and drawn[0] not in first
+    assert "repeat" in drawn[0]
+
+
+def test_the_cache_folder_is_configurable(drawn: list[str], tmp_path: Path) -> None:
+    project = tmp_path / "minimal"
+    shutil.copytree(FIXTURE, project)
+    config = project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "chart_cache: ../charts-kept\n", encoding="utf-8")
+    build_project(project, as_of=AS_OF)
+    assert list((tmp_path / "charts-kept").glob("*.svg")) and not (project / ".sitegen-cache").exists()
+
+
+def test_a_new_project_and_this_repository_ignore_the_cache_in_git(tmp_path: Path) -> None:
+    create_project(tmp_path / "site")
+    for ignore in (tmp_path / "site" / ".gitignore", Path(__file__).parent.parent / ".gitignore"):
+        assert "/.sitegen-cache/" in ignore.read_text(encoding="utf-8").splitlines()
