@@ -218,6 +218,24 @@ def test_migration_10_keeps_every_case_with_only_the_indexes_it_needs(store_url:
                 )
 
 
+def test_a_store_that_skipped_migration_6_gets_it_when_opened(store_url: str, tmp_path: Path) -> None:
+    """A store recorded 7 and 8 (a branch that had them) but not 6: opening it applies 6, then what follows."""
+    version_5_store(store_url, tmp_path)
+    engine = create_store_engine(database_url(store_url, tmp_path))
+    with engine.begin() as connection:
+        for migration in (step for step in MIGRATIONS if step.version in (7, 8)):
+            migration.apply(connection)
+            connection.execute(
+                schema_version.insert().values(version=migration.version, description="", applied_at=MOMENT)
+            )
+    engine.dispose()
+    with ResponseStore.open(store_url, tmp_path) as store:
+        assert store.cases.get("c2").events[0] == CaseEvent("opened", "anna", MOMENT, "")
+        with store.engine.connect() as connection:
+            versions = connection.scalars(select(schema_version.c.version).order_by(schema_version.c.version))
+            assert list(versions) == [step.version for step in MIGRATIONS]
+
+
 def store_row(connection: Connection, case_id: str) -> dict[str, object]:
     return dict(connection.execute(select(cases).where(cases.c.id == case_id)).mappings().one())
 

@@ -35,7 +35,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    func,
     select,
     text,
     update,
@@ -389,17 +388,22 @@ LATEST_VERSION = MIGRATIONS[-1].version
 
 
 def migrate(engine: Engine) -> int:
-    """Bring the store's schema up to LATEST_VERSION; the version it had before (0: new)."""
+    """Bring the store's schema up to LATEST_VERSION; the version it had before (0: new).
+
+    Every step the store has not recorded is applied, in order, even one numbered below a step it has: a store
+    opened by a sitegen that had later steps but not an earlier one (two branches' migrations) still gets it.
+    """
     with engine.connect().execution_options(**WRITE) as connection, connection.begin():
         _lock(connection)
         schema_version.create(connection, checkfirst=True)
-        current = int(connection.scalar(select(func.coalesce(func.max(schema_version.c.version), 0))) or 0)
+        applied = {int(version) for version in connection.scalars(select(schema_version.c.version))}
+        current = max(applied, default=0)
         if current > LATEST_VERSION:
             raise StoreError(
                 f"the response store has schema version {current}, newer than this sitegen knows ({LATEST_VERSION}); "
                 "upgrade sitegen"
             )
-        for migration in (step for step in MIGRATIONS if step.version > current):
+        for migration in (step for step in MIGRATIONS if step.version not in applied):
             migration.apply(connection)
             connection.execute(
                 schema_version.insert().values(
