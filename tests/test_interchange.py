@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+import sys
 import typing
 import uuid
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from postgres_fixtures import REFUSED_PREFIX, add_refusal_rule
 from sqlalchemy import create_engine
 
-from sitegen import interchange
+from sitegen import cli, interchange
 from sitegen.answers import read_json
 from sitegen.cli import main
 from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
@@ -1035,3 +1036,20 @@ def test_the_cli_shows_no_progress_bar_in_a_pipe(project: Path, tmp_path: Path) 
     result = run("-C", str(project), "responses", "import", str(path))
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout == "Imported 3 new responses (0 already stored) from 1 file.\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_cli_shows_a_progress_bar_of_the_lines_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "in.jsonl", "\n".join(line(id=f"line-{number:04d}") for number in range(4)))
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._import_progress([path, path]) as progress:
+        assert progress is not None
+        progress(8)
+    assert "Importing" in terminal.getvalue() and "8/8" in terminal.getvalue()
