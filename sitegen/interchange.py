@@ -277,16 +277,10 @@ def file_format(path: Path) -> Format:
         raise InterchangeError(f"{path}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv") from None
 
 
-def read_responses(
-    site: Site, paths: list[Path], store: ResponseStore, *, open_cases: bool = False
-) -> Iterator[ReadLine]:
-    """Every line of every file, read and checked against its survey and version, in file order; with
-    `open_cases`, each response carries the case it opens."""
-    return _read_lines(_Known(site, store, open_cases), paths)
-
-
 def _read_lines(known: _Known, paths: list[Path]) -> Iterator[ReadLine]:
-    """`read_responses` with what the site and the store know read already: nothing here asks the store."""
+    """Every line of every file, read and checked against its survey and version, in file order; with the
+    import's `open_cases`, each response carries the case it opens. `known` is read already: nothing here asks the
+    store."""
     for path in paths:
         copies: Counter[str] = Counter()
         records = _jsonl_records(path) if file_format(path) == "jsonl" else _csv_records(path, known.surveys)
