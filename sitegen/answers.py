@@ -151,7 +151,7 @@ def condition_holds(condition: Condition, answer: Any) -> bool:
     if answer is None:
         return False
     answers = answer if isinstance(answer, list) else [answer]
-    op, expected = condition.operator, condition.value
+    ((op, expected),) = condition.operators.items()  # one look, not one per property: it runs for every answer
     for value in answers:
         if op == "eq" and str(value) == str(expected):
             return True
@@ -202,19 +202,21 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
         answer = (_read_table if is_table else _read_one)(question, given_values, problems)
         if answer is not None and is_asked:
             answers[question.id] = answer
-    problems += _order_problems(survey, answers)
+    problems += _order_problems(asked, answers)
     if problems:
         raise InvalidSubmission(problems)
     return answers
 
 
-def _order_problems(survey: Survey, answers: dict[str, Any]) -> list[Problem]:
+def _order_problems(asked: list[Question], answers: dict[str, Any]) -> list[Problem]:
     """`not_before`: a datetime answer that precedes the one it names (resolved before opened) is a mistake.
 
     Both are ISO texts of the same form (`datetime-local`, wall time), so they compare as text.
     """
     problems = []
-    for question in survey.asked:
+    for question in asked:
+        if "not_before" not in type(question).model_fields:  # pydantic answers a missing attribute slowly
+            continue
         other = getattr(question, "not_before", None)
         if other is not None and question.id in answers and other in answers and answers[question.id] < answers[other]:
             problems.append(Problem(question.id, "before_other"))
@@ -342,7 +344,7 @@ def read_completion(
         added = validate_answers(left, _local_as_iso(left, raw, lang))
     except InvalidSubmission as invalid:
         raise InvalidSubmission(problems + invalid.problems) from None
-    problems += [problem for problem in _order_problems(survey, {**kept, **added}) if problem.field in added]
+    problems += [problem for problem in _order_problems(survey.asked, {**kept, **added}) if problem.field in added]
     if problems:
         raise InvalidSubmission(problems)
     return added

@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -340,6 +340,18 @@ def _progress_bar(plans: Iterable[PagePlan]) -> Iterable[PagePlan]:
         yield from bar
 
 
+@contextlib.contextmanager
+def _import_progress(files: list[Path]) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar of the lines read, on a terminal; nothing (None) in logs and pipes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from sitegen.interchange import line_count
+
+    with click.progressbar(length=line_count(files), label="Importing", file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
+
+
 @main.group()
 def responses() -> None:
     """Import and export the stored survey responses (JSON Lines or CSV)."""
@@ -370,8 +382,10 @@ def import_(project: Path, files: tuple[Path, ...], skip_invalid: bool, open_cas
     )  # the store (SQLAlchemy, pandas) loads only for these commands
 
     site = load_site(project)
-    with open_store(site) as store:
-        report = import_responses(site, store, list(files), skip_invalid=skip_invalid, open_cases=open_cases)
+    with open_store(site) as store, _import_progress(list(files)) as progress:
+        report = import_responses(
+            site, store, list(files), skip_invalid=skip_invalid, open_cases=open_cases, progress=progress
+        )
     for problem in report.problems:
         click.echo(str(problem), err=True)
     if report.is_refused:

@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -61,7 +61,9 @@ VERSION_KEY = "survey_version"
 """The key of a JSON Lines line that describes a survey version (`sitegen.versions.SurveyVersion`), not a response."""
 VERSION_FIELDS = ("survey", "version", "first_seen", "definition")
 META_PREFIX = "meta."
-IMPORT_BATCH = 500
+IMPORT_BATCH = 5000
+"""Responses stored per statement, and lines per step of the progress bar."""
+COUNTING_BLOCK = 1 << 20
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection": https://owasp.org/www-community/attacks/CSV_Injection)."""
 TEXT_MARK = "'"
@@ -154,43 +156,88 @@ def open_store(site: Site) -> ResponseStore:
 
 
 def import_responses(
-    site: Site, store: ResponseStore, paths: list[Path], *, skip_invalid: bool = False, open_cases: bool = False
+    site: Site,
+    store: ResponseStore,
+    paths: list[Path],
+    *,
+    skip_invalid: bool = False,
+    open_cases: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Check every line of `paths`, then store the valid responses (all of them, or none while any is invalid).
+    """Check every line of `paths` and store the valid responses, in one transaction: all of them, or none while
+    any line is invalid (and skipping was not asked for) or the store refuses one.
 
     With `open_cases`, a new response whose survey's `follow_up` it meets opens its case, due from its
     `submitted_at`, in the import's transaction; without, imported answers open none (their follow-up, if any,
-    happened elsewhere).
+    happened elsewhere). `progress`, if given, is told how many more lines have been read, a batch at a time.
 
-    The files are read twice, checking then storing, so memory stays flat
-    for large files. Storing goes in batches of one transaction: a line the
-    store refuses undoes the whole import and is reported by file and line.
+    One pass, so each line is parsed and checked once: lines are stored a
+    batch at a time as they are checked, and memory stays flat for large
+    files. The first invalid line (unless skipping) or refused batch undoes
+    the transaction, and the rest is still checked so that every invalid
+    line is reported. The write transaction is open, holding SQLite's write
+    lock, for the whole import.
     """
     for path in paths:
         file_format(path)
     report = ImportReport(files=len(paths), skip_invalid=skip_invalid)
-    for line in read_responses(site, paths, store):
-        report.problems += line.problems
-        report.invalid_lines += bool(line.problems)
-    if report.is_refused:
-        return report
     versions: dict[tuple[str, str], SurveyVersion] = {}
-    valid = _kept_versions(read_responses(site, paths, store, open_cases=open_cases), versions)
+    known = _Known(site, store, open_cases)  # before the transaction: an in-memory store has only its connection
+    lines = _noted(_read_lines(known, paths), report, progress)
+    valid = _kept_versions(lines, versions)
     batch: list[ReadLine] = []
+    unstorable: LineProblem | None = None
     try:
         with store.transaction() as add:
             for batch in _batches(valid, IMPORT_BATCH):
+                if report.is_refused:
+                    raise _Undone
                 is_new = add([line.response for line in batch if line.response is not None])
                 report.new += sum(is_new)
                 report.existing += len(is_new) - sum(is_new)
+            if report.is_refused:
+                raise _Undone
+    except _Undone:
+        pass
     except UnstorableResponse as refused:
         line = next(line for line in batch if line.response is refused.response)
-        report.problems.append(LineProblem(line.path, line.line, f"cannot be stored: {refused.reason}"))
-        report.new = report.existing = 0
+        unstorable = LineProblem(line.path, line.line, f"cannot be stored: {refused.reason}")
+    for _rest in valid:  # checked only to be reported: nothing more is stored
+        pass
+    if unstorable is not None and (skip_invalid or not report.problems):
+        report.problems.append(unstorable)
         report.is_unstorable = True
+    if report.is_refused or unstorable is not None:
+        report.new = report.existing = 0
         return report
     store.record_versions(list(versions.values()))
     return report
+
+
+class _Undone(Exception):
+    """Raised inside the import's transaction to roll it back: a line is invalid and skipping was not asked for."""
+
+
+def _noted(
+    lines: Iterable[ReadLine], report: ImportReport, progress: Callable[[int], None] | None
+) -> Iterator[ReadLine]:
+    """`lines`, their problems noted in `report` as they pass, and the lines read told to `progress` now and then."""
+    told = read = 0
+    last: tuple[str, int] = ("", 0)
+    for line in lines:
+        if line.problems:
+            report.problems += line.problems
+            report.invalid_lines += 1
+        if progress is not None:
+            is_further = line.path == last[0] and line.line > last[1]  # a file named twice starts again
+            read += line.line - last[1] if is_further else line.line
+            last = (line.path, line.line)
+            if read - told >= IMPORT_BATCH:
+                progress(read - told)
+                told = read
+        yield line
+    if progress is not None and read > told:
+        progress(read - told)
 
 
 def _kept_versions(lines: Iterable[ReadLine], versions: dict[tuple[str, str], SurveyVersion]) -> Iterator[ReadLine]:
@@ -209,6 +256,19 @@ def _kept_versions(lines: Iterable[ReadLine], versions: dict[tuple[str, str], Su
         yield line
 
 
+def line_count(paths: list[Path]) -> int:
+    """How many lines the files have (a last one without its newline too), counted in blocks, for a progress bar."""
+    total = 0
+    for path in paths:
+        last = b"\n"
+        with path.open("rb") as file:
+            for block in iter(lambda: file.read(COUNTING_BLOCK), b""):
+                total += block.count(b"\n")
+                last = block[-1:]
+        total += last != b"\n"
+    return total
+
+
 def file_format(path: Path) -> Format:
     """The format a file's extension names."""
     try:
@@ -217,12 +277,10 @@ def file_format(path: Path) -> Format:
         raise InterchangeError(f"{path}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv") from None
 
 
-def read_responses(
-    site: Site, paths: list[Path], store: ResponseStore, *, open_cases: bool = False
-) -> Iterator[ReadLine]:
-    """Every line of every file, read and checked against its survey and version, in file order; with
-    `open_cases`, each response carries the case it opens."""
-    known = _Known(site, store, open_cases)
+def _read_lines(known: _Known, paths: list[Path]) -> Iterator[ReadLine]:
+    """Every line of every file, read and checked against its survey and version, in file order; with the
+    import's `open_cases`, each response carries the case it opens. `known` is read already: nothing here asks the
+    store."""
     for path in paths:
         copies: Counter[str] = Counter()
         records = _jsonl_records(path) if file_format(path) == "jsonl" else _csv_records(path, known.surveys)

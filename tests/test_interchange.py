@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+import sys
 import typing
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from postgres_fixtures import REFUSED_PREFIX, add_refusal_rule
 from sqlalchemy import create_engine
 
+from sitegen import cli, interchange
 from sitegen.answers import read_json
 from sitegen.cli import main
 from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
@@ -963,3 +965,91 @@ def test_an_import_opens_cases_only_when_asked_and_once(
         assert {case.opened_at for case in opened} == {
             response.submitted_at for response in samples if response.id in {case.response_id for case in opened}
         }
+
+
+# ---- import at scale: one pass, batches, progress ------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_line", [1, 2, 3, 6, 7])
+def test_an_invalid_line_after_batches_were_stored_undoes_them_and_every_problem_is_reported(
+    site: Site, memory_store: ResponseStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_line: int
+) -> None:
+    monkeypatch.setattr(interchange, "IMPORT_BATCH", 2)
+    lines = [line(id=f"line-{number:04d}") for number in range(1, 8)]
+    lines[bad_line - 1] = line(id=f"line-{bad_line:04d}", answers={"recommend": 11})
+    lines.append(line(id="line-0008", lang="de"))
+    path = write(tmp_path, "late.jsonl", "\n".join(lines) + "\n")
+    report = import_responses(site, memory_store, [path])
+    assert report.is_refused and (report.new, report.existing, report.invalid_lines) == (0, 0, 2)
+    assert [str(problem) for problem in report.problems] == [
+        f"{path}:{bad_line}: recommend: Enter a number from 0 to 10.",
+        f"{path}:8: lang: This language is not offered.",
+    ]
+    assert memory_store.count() == 0 and memory_store.versions() == []
+    skipped = import_responses(site, memory_store, [path], skip_invalid=True)
+    assert (skipped.new, skipped.invalid_lines) == (6, 2)
+    assert sorted(response.id for response in memory_store.responses()) == sorted(
+        f"line-{number:04d}" for number in range(1, 8) if number != bad_line
+    )
+
+
+def test_a_line_the_store_refuses_before_an_invalid_one_is_reported_as_the_invalid_line(
+    site: Site, store: ResponseStore, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when every line was checked before any was stored: while a line is invalid, that is the refusal."""
+    monkeypatch.setattr(interchange, "IMPORT_BATCH", 2)
+    add_refusal_rule(store_url, tmp_path)
+    lines = [
+        line(id="line-0001"),
+        line(id=f"{REFUSED_PREFIX}0002"),
+        line(id="line-0003"),
+        line(answers={"recommend": 11}),
+    ]
+    path = write(tmp_path, "both.jsonl", "\n".join(lines) + "\n")
+    report = import_responses(site, store, [path])
+    assert report.is_refused and not report.is_unstorable
+    assert [str(problem) for problem in report.problems] == [f"{path}:4: recommend: Enter a number from 0 to 10."]
+    skipped = import_responses(site, store, [path], skip_invalid=True)
+    assert skipped.is_unstorable and [(problem.line, problem.message[:18]) for problem in skipped.problems] == [
+        (4, "recommend: Enter a"),
+        (2, DATABASE_REFUSAL),
+    ]
+    assert store.count() == 0
+
+
+def test_progress_is_told_every_line_read_in_steps_of_a_batch(
+    site: Site, memory_store: ResponseStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(interchange, "IMPORT_BATCH", 3)
+    first = write(tmp_path, "a.jsonl", "\n".join(line(id=f"line-a{number:03d}") for number in range(7)) + "\n\n")
+    second = write(tmp_path, "b.csv", "survey,submitted_at,recommend\n" + "after-visit,2026-05-01T10:00:00Z,9\n" * 4)
+    steps: list[int] = []
+    report = import_responses(site, memory_store, [first, second, first], progress=steps.append)
+    assert (report.new, report.existing) == (11, 7)
+    assert steps == [3, 3, 3, 3, 3, 3, 1]  # 7 + 5 + 7: a blank line at the end of a file is not read as one
+    assert interchange.line_count([first, second, first]) == 8 + 5 + 8
+    assert interchange.line_count([write(tmp_path, "c.jsonl", "a\nb"), write(tmp_path, "d.jsonl", "")]) == 2
+
+
+def test_the_cli_shows_no_progress_bar_in_a_pipe(project: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "in.jsonl", "\n".join(line(id=f"line-{number:04d}") for number in range(3)))
+    result = run("-C", str(project), "responses", "import", str(path))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout == "Imported 3 new responses (0 already stored) from 1 file.\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_cli_shows_a_progress_bar_of_the_lines_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "in.jsonl", "\n".join(line(id=f"line-{number:04d}") for number in range(4)))
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._import_progress([path, path]) as progress:
+        assert progress is not None
+        progress(8)
+    assert "Importing" in terminal.getvalue() and "8/8" in terminal.getvalue()

@@ -83,12 +83,15 @@ class StoredResponse:
     shows_code: IssuedCode | None = dataclasses.field(default=None, compare=False)
     """The incentive code its thank-you page shows (`sitegen.incentive_codes`), kept in the same transaction."""
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """The id it is stored under: its own, or the hash an anonymous response is kept by."""
+        """The id it is stored under: its own, or the hash an anonymous response is kept by.
+
+        Kept once worked out (the fields never change): storing a batch asks for it several times per response.
+        """
         return anonymous_key(self.id) if self.is_kept_apart else self.id
 
-    @property
+    @functools.cached_property
     def is_kept_apart(self) -> bool:
         """Anonymous, or read back from the anonymous rows (an id that is such a key stays anonymous)."""
         return self.is_anonymous or is_anonymous_key(self.id)
