@@ -46,10 +46,12 @@ class _StrictLoader(yaml.SafeLoader):
     yaml_implicit_resolvers = _STRICT_RESOLVERS
 
 
-class _FastLoader(yaml.CSafeLoader):
-    """The same resolvers over libyaml's parser, whose marks give the same lines and columns."""
+if yaml.__with_libyaml__:  # a PyYAML built without libyaml has no CSafeLoader: every text goes to the pure loader
 
-    yaml_implicit_resolvers = _STRICT_RESOLVERS
+    class _FastLoader(yaml.CSafeLoader):
+        """The same resolvers over libyaml's parser, whose marks give the same lines and columns."""
+
+        yaml_implicit_resolvers = _STRICT_RESOLVERS
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ def _compose(text: str) -> tuple[yaml.SafeLoader | yaml.CSafeLoader, yaml.Node |
 
     libyaml's graph is kept only where it is known to be the pure loader's (see the module's docstring).
     """
-    if _NOT_FOR_LIBYAML.search(text) is None:
+    if yaml.__with_libyaml__ and _NOT_FOR_LIBYAML.search(text) is None:
         fast = _FastLoader(text)
         try:
             node = fast.get_single_node()

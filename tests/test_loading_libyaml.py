@@ -126,3 +126,10 @@ def test_flow_question_mark_is_still_refused() -> None:
     errors = [str(error) for error in parse_yaml("q: {en: How did we do?}\n", "s.yaml").errors]
     assert len(errors) == 1 and errors[0].startswith("s.yaml:1:")
     assert "put the text in quotes" in errors[0]
+
+
+def test_a_pyyaml_without_libyaml_reads_everything_with_the_pure_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    loader, _ = loading._compose("title:\n  en: Café\n")
+    assert isinstance(loader, yaml.SafeLoader)
+    assert parse_yaml("a: 1\na: 2\n", "s.yaml").errors[0].line == 2
