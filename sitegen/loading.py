@@ -7,10 +7,14 @@ duplicate keys (PyYAML silently keeps the last), keeps dates as strings
 turn a Norwegian `no` or an answer label `No` into `False`) and rewrites
 PyYAML's cryptic syntax errors into advice.
 
-It is PyYAML's pure-Python loader on purpose: libyaml (`CSafeLoader`) accepts
-some texts the Python loader refuses (`{en: How did we do?}`) and words its
-errors differently, so the same project would pass on one machine and fail on
-another. Owners' files are small; the difference in speed does not matter.
+Nodes are composed by libyaml (`CSafeLoader`, a quarter of a big build's
+time saved) only where it is known to agree with PyYAML's pure-Python loader
+to the character: a text without tabs, byte-order marks, Unicode line breaks
+or characters YAML refuses, that libyaml composes without error and without
+a flow collection (`{...}`, `[...]`: libyaml accepts `{en: How did we do?}`,
+which the Python loader refuses). Every other text, and so every syntax
+error, goes through the pure-Python loader, whose messages `_explain`
+rewrites; the same project passes or fails alike on every machine.
 """
 
 from __future__ import annotations
@@ -28,14 +32,26 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
-
-
-_StrictLoader.yaml_implicit_resolvers = {
+_STRICT_RESOLVERS = {
     first: [(tag, _YAML12_BOOL if tag == _BOOL_TAG else regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_NOT_FOR_LIBYAML = re.compile("[\t\x85\u2028\u2029\ufeff]|" + yaml.reader.Reader.NON_PRINTABLE.pattern)
+"""What the two loaders read differently (tabs, Unicode line breaks, a BOM) or refuse: the pure loader's business."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+    yaml_implicit_resolvers = _STRICT_RESOLVERS
+
+
+if yaml.__with_libyaml__:  # a PyYAML built without libyaml has no CSafeLoader: every text goes to the pure loader
+
+    class _FastLoader(yaml.CSafeLoader):
+        """The same resolvers over libyaml's parser, whose marks give the same lines and columns."""
+
+        yaml_implicit_resolvers = _STRICT_RESOLVERS
 
 
 @dataclass(frozen=True)
@@ -93,7 +109,7 @@ class _Builder:
     PyYAML, so a file full of aliases cannot grow exponentially.
     """
 
-    def __init__(self, loader: yaml.SafeLoader, path: str, first_line: int) -> None:
+    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, path: str, first_line: int) -> None:
         self.loader = loader
         self.path = path
         self.first_line = first_line
@@ -166,19 +182,57 @@ def parse_yaml(text: str, path: str, first_line: int = 1, *, what: str = "file")
     `first_line` shifts reported lines, for front matter that starts below
     line 1 of its file; `what` names the text in the message when it is empty.
     """
-    loader = _StrictLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as problem:
-        return Document(path, None, SourceTree(Position(first_line, 1)), [_explain(problem, path, first_line)])
-    finally:
-        loader.dispose()
+    loader, node = _compose(text)
+    if isinstance(node, yaml.MarkedYAMLError):
+        return Document(path, None, SourceTree(Position(first_line, 1)), [_explain(node, path, first_line)])
     if node is None:
         empty = SourceTree(Position(first_line, 1))
         return Document(path, None, empty, [SiteError(path, first_line, 1, "", f"the {what} is empty")])
     builder = _Builder(loader, path, first_line)
     value, tree = builder.build(node)
     return Document(path, value, tree, builder.errors)
+
+
+def _compose(text: str) -> tuple[yaml.SafeLoader | yaml.CSafeLoader, yaml.Node | yaml.MarkedYAMLError | None]:
+    """The text's node graph (None when empty) and the loader to construct its scalars with, or the syntax error.
+
+    libyaml's graph is kept only where it is known to be the pure loader's (see the module's docstring).
+    """
+    if yaml.__with_libyaml__ and _NOT_FOR_LIBYAML.search(text) is None:
+        fast = _FastLoader(text)
+        try:
+            node = fast.get_single_node()
+        except yaml.YAMLError:
+            pass
+        else:
+            if node is None or not _has_flow_collection(node):
+                return fast, node
+        finally:
+            fast.dispose()
+    loader = _StrictLoader(text)  # a character YAML refuses raises here, for the caller to report (site.py)
+    try:
+        return loader, loader.get_single_node()
+    except yaml.MarkedYAMLError as problem:
+        return loader, problem
+    finally:
+        loader.dispose()
+
+
+def _has_flow_collection(root: yaml.Node) -> bool:
+    """Whether any mapping or list in the graph is written in flow style (`{...}`, `[...]`)."""
+    pending, seen = [root], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or not isinstance(node, yaml.CollectionNode):
+            continue
+        seen.add(id(node))
+        if node.flow_style:
+            return True
+        if isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+        else:
+            pending.extend(node.value)
+    return False
 
 
 def _explain(problem: yaml.MarkedYAMLError, path: str, first_line: int) -> SiteError:

@@ -5,6 +5,7 @@ This is the one place that knows the project layout of docs/DESIGN.md section 3.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,10 +129,26 @@ def _links_outside(path: Path, files: ProjectFiles, visited: set[Path]) -> list[
         return [SiteError(files.relative(path), 1, 1, "", message)]
     if resolved in visited or not resolved.is_dir():
         return []
+    return _folder_links_outside(path, resolved, files, visited)
+
+
+def _folder_links_outside(path: Path, resolved: Path, files: ProjectFiles, visited: set[Path]) -> list[SiteError]:
+    """The links under a folder that resolves inside the project.
+
+    Only a symbolic link can lead out: any other entry resolves to the
+    folder's resolved path and its own name, so only links are resolved (a
+    big project's files would otherwise each cost a `realpath`, most of a
+    one-file rebuild under `sitegen serve`).
+    """
     visited.add(resolved)  # a link to a folder above itself would otherwise be walked forever
     problems: list[SiteError] = []
-    for child in sorted(path.iterdir(), key=lambda child: child.name):
-        problems += _links_outside(child, files, visited)
+    with os.scandir(path) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_symlink():
+            problems += _links_outside(path / entry.name, files, visited)
+        elif entry.is_dir(follow_symlinks=False) and resolved / entry.name not in visited:
+            problems += _folder_links_outside(path / entry.name, resolved / entry.name, files, visited)
     return problems
 
 

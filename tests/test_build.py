@@ -165,6 +165,7 @@ def test_built_pages_are_valid_html_by_the_nu_validator(tmp_path: Path) -> None:
         ("data/orders.csv", "/etc/passwd"),
         ("content/onboarding", "/etc"),
         ("data/up", "../.."),
+        ("data/nested/deeper/still/orders.csv", "/etc/passwd"),
     ],
     ids=lambda value: value.replace("/", "-"),
 )
