@@ -91,6 +91,17 @@ def main(context: click.Context, project: Path) -> None:
     context.obj = project
 
 
+def _date_only(context: click.Context, parameter: click.Parameter, value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def as_of_option(help_text: str) -> Callable[[F], F]:
+    """`--as-of YYYY-MM-DD`, given to the command as a date (None when not given)."""
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, callback=_date_only, help=help_text
+    )
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @handle_user_errors
@@ -146,22 +157,16 @@ def check(project: Path, strict: bool) -> None:
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Scorecards as they stood at the end of this day, YYYY-MM-DD (default: today in the site's timezone).",
-)
+@as_of_option("Scorecards as they stood at the end of this day, YYYY-MM-DD (default: today in the site's timezone).")
 @click.pass_obj
 @handle_user_errors
-def build(project: Path, strict: bool, as_of: dt.datetime | None) -> None:
+def build(project: Path, strict: bool, as_of: dt.date | None) -> None:
     """Build the whole site into output/public and output/intranet.
 
     The project is checked first; if anything is wrong, nothing is written
     and the previous output stays as it was.
     """
-    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of.date() if as_of else None)
+    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of)
     _report(report.warnings)
     click.echo(
         f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
@@ -249,16 +254,10 @@ def collect(
     default=None,
     help="A database URL instead of sitegen.yaml's store (sqlite:///..., postgresql://...).",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Figures as they stood at the end of this day, YYYY-MM-DD (default: today; not with --every).",
-)
+@as_of_option("Figures as they stood at the end of this day, YYYY-MM-DD (default: today; not with --every).")
 @click.pass_obj
 @handle_user_errors
-def refresh(project: Path, every: dt.timedelta | None, store_url: str | None, as_of: dt.datetime | None) -> None:
+def refresh(project: Path, every: dt.timedelta | None, store_url: str | None, as_of: dt.date | None) -> None:
     """Rewrite the built pages and data files that show scorecard figures, if answers came since the last build.
 
     Only files whose content changed are written, each replaced atomically;
@@ -272,7 +271,7 @@ def refresh(project: Path, every: dt.timedelta | None, store_url: str | None, as
 
     refresher = Refresher(project, store_url)
     if every is None:
-        for line in refresher.run_once(as_of.date() if as_of else None) or ["Figures are current."]:
+        for line in refresher.run_once(as_of) or ["Figures are current."]:
             click.echo(line, err=True)
         return
     if as_of is not None:
@@ -308,16 +307,10 @@ def serve(project: Path, host: str, port: int) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted, and delete nothing.")
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Purge as at the end of this day, YYYY-MM-DD, in the site's timezone (default: now).",
-)
+@as_of_option("Purge as at the end of this day, YYYY-MM-DD, in the site's timezone (default: now).")
 @click.pass_obj
 @handle_user_errors
-def purge(project: Path, dry_run: bool, as_of: dt.datetime | None) -> None:
+def purge(project: Path, dry_run: bool, as_of: dt.date | None) -> None:
     """Delete the responses and contacts that are past their survey's retention (surveys' and sitegen.yaml's
     'retention:'); a second run deletes nothing. Meant for a daily cron job."""
     from sitegen.interchange import open_store
@@ -326,7 +319,7 @@ def purge(project: Path, dry_run: bool, as_of: dt.datetime | None) -> None:
 
     site = load_site(project)
     with open_store(site) as store:
-        report = purge_store(store, site, purge_moment(site, as_of.date() if as_of else None), dry_run=dry_run)
+        report = purge_store(store, site, purge_moment(site, as_of), dry_run=dry_run)
     for line in report.lines():
         click.echo(line)
 
@@ -733,16 +726,10 @@ def invite(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write each digest to DIR as <address>.txt and <address>.html instead of standard output.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="The day the digest's week ends, YYYY-MM-DD (default: today in the site's timezone).",
-)
+@as_of_option("The day the digest's week ends, YYYY-MM-DD (default: today in the site's timezone).")
 @click.pass_obj
 @handle_user_errors
-def digest(project: Path, is_sending: bool, output: Path | None, as_of: dt.datetime | None) -> None:
+def digest(project: Path, is_sending: bool, output: Path | None, as_of: dt.date | None) -> None:
     """Make the weekly digest of the built scorecards' figures for each of alerts.digest.to, in their language.
 
     It reads output/intranet/scorecards/*/scorecard.json: run 'sitegen build' first (cron: build, then digest).
@@ -751,7 +738,7 @@ def digest(project: Path, is_sending: bool, output: Path | None, as_of: dt.datet
     from sitegen.build import today_in
 
     site = load_site(project)
-    mails = digest_mails(site, as_of.date() if as_of else today_in(site.config.model.timezone))
+    mails = digest_mails(site, as_of or today_in(site.config.model.timezone))
     if is_sending:
         sent = send_digests(site, mails, dt.datetime.now(dt.UTC))
         click.echo(f"Sent the digest to {sent} recipient{'s' * (sent != 1)}.")
