@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from browser_fixtures import served_on_loopback
 from playwright.sync_api import expect
 from test_case_pages import FIXTURE, FOLLOW_UP, LOG
 from test_staff import PASSWORD, add_account
@@ -38,22 +35,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build_project(project)
     url = f"sqlite:///{project / 'responses.sqlite3'}"
     add_account(url, project, MANAGER, "manager", ("jelgava",))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     app = behind_proxy(create_app(project, url), project / "output" / "public")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    for location, comment in (("jelgava", "Cold coffee in Jelgava"), ("riga-centre", "Rude in Riga")):
-        fields = {"recommend": "2", "improve": comment, "email": "guest@example.org", "location": location}
-        assert httpx.post(f"{base}/s/after-visit", data=fields).status_code == 303
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    with served_on_loopback(app) as base:
+        for location, comment in (("jelgava", "Cold coffee in Jelgava"), ("riga-centre", "Rude in Riga")):
+            fields = {"recommend": "2", "improve": comment, "email": "guest@example.org", "location": location}
+            assert httpx.post(f"{base}/s/after-visit", data=fields).status_code == 303
+        yield base
 
 
 def sign_in(page: Any, site: str, path: str = "/staff/cases/?lang=en") -> None:

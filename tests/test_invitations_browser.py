@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from browser_fixtures import served_on_loopback
 from playwright.sync_api import expect
 from test_invitations import KEY, SECRET, TEAM_SURVEY
 from test_staff_codes_browser import beside_the_site
@@ -40,20 +37,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with ResponseStore.open(url, project) as store:
         store.invitations.record([invitation])
         store.invitations.mark_sent(invitation.lookup, dt.date.today())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("SITEGEN_SECRET", SECRET)
         app = beside_the_site(create_app(project, url), project / "output" / "public")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served_on_loopback(app) as base:
+        yield base
 
 
 def test_without_javascript_the_personal_link_answers_once(browser: Any, site: str) -> None:

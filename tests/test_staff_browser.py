@@ -6,15 +6,12 @@ import datetime as dt
 import importlib.resources
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from browser_fixtures import served_on_loopback
 from playwright.sync_api import expect
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -56,18 +53,9 @@ def staff_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with ResponseStore.open(url, project) as store:
         member = StaffMember("anna@saulite.example", "owner")
         StaffAccounts(store.engine).add(member, hash_password(PASSWORD), dt.datetime.now(dt.UTC))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     app = behind_proxy(create_app(project, url), project / "output" / "public")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served_on_loopback(app) as base:
+        yield base
 
 
 def sign_in(page: Any, site: str) -> None:
