@@ -68,15 +68,11 @@ async def codes_page(request: Request) -> Response:
 
 async def check_code(request: Request) -> Response:
     """What a typed code is: not valid, valid and unused (with the button to use it), or used (when, by whom)."""
-    member, form = await checked_form(request)
-    typed = str(form.get(CODE_FIELD, ""))[:MAX_TYPED]
-    found = await _look_up(request, member, typed)
-    if isinstance(found, Response):
-        return found
+    posted = await _posted_code(request)
+    if isinstance(posted, Response):
+        return posted
+    _member, _typed, canonical, state = posted
     lang = _lang(request)
-    if found is None:
-        return _page(request, _not_valid(lang), typed, 404)
-    canonical, state = found
     if state.is_used:
         return _page(request, _used_before(request, lang, state), grouped(canonical))
     verdict = Verdict("valid", UiText(lang).gettext(N_("Valid, not used yet.")), may_use=True)
@@ -85,15 +81,11 @@ async def check_code(request: Request) -> Response:
 
 async def use_code(request: Request) -> Response:
     """Mark a valid code used by the signed-in member; a code used before is refused (409) with when and by whom."""
-    member, form = await checked_form(request)
-    typed = str(form.get(CODE_FIELD, ""))[:MAX_TYPED]
-    found = await _look_up(request, member, typed)
-    if isinstance(found, Response):
-        return found
+    posted = await _posted_code(request)
+    if isinstance(posted, Response):
+        return posted
+    member, typed, canonical, _state = posted
     lang = _lang(request)
-    if found is None:
-        return _page(request, _not_valid(lang), typed, 404)
-    canonical, _state = found
     desk = code_desk(request)
     assert desk.key is not None  # _look_up found the code, so there is a key
     lookup = desk.key.lookup(canonical)
@@ -105,6 +97,19 @@ async def use_code(request: Request) -> Response:
         return _page(request, _used_before(request, lang, state, refused=True), grouped(canonical), 409)
     message = UiText(lang).gettext(N_("Marked as used. Give the customer the reward."))
     return _page(request, Verdict("done", message), "")
+
+
+async def _posted_code(request: Request) -> tuple[StaffMember, str, str, CodeState] | Response:
+    """Who posted, the code as typed, in its one spelling, and its state; or the page to answer with (not valid, no
+    secret, too many tries). The start of both code forms, after their session and CSRF token are checked."""
+    member, form = await checked_form(request)
+    typed = str(form.get(CODE_FIELD, ""))[:MAX_TYPED]
+    found = await _look_up(request, member, typed)
+    if isinstance(found, Response):
+        return found
+    if found is None:
+        return _page(request, _not_valid(_lang(request)), typed, 404)
+    return member, typed, *found
 
 
 async def _look_up(request: Request, member: StaffMember, typed: str) -> tuple[str, CodeState] | Response | None:
