@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import mimetypes
 import re
@@ -128,6 +129,17 @@ class Preview:
         return None if content is None else (content, mimetypes.guess_type(name)[0] or "application/octet-stream")
 
 
+def keep_out_of_collections() -> None:
+    """Leave the first build's objects (templates, the parse cache, pages kept) out of every later collection.
+
+    A rebuild makes a few hundred thousand objects; the cycle collector's full passes then walked every object
+    of the first build too, a third of a one-file rebuild at 5,000 pages. What the first build leaves as cyclic
+    garbage later is kept once, not per rebuild.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def allowed_hosts(host: str) -> list[str]:
     """The `Host:` names the preview answers to: the address it is bound to, and the loopback names.
 
@@ -239,6 +251,7 @@ def create_preview_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         preview.rebuild()
+        keep_out_of_collections()
         site = preview.site or load_site(project)  # the command checked the project before starting
         config = site.config.model
         store = ResponseStore.open(store_url or config.store, site.files.root)

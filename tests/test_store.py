@@ -92,6 +92,29 @@ def test_a_store_from_a_newer_sitegen_is_refused(store_url: str, tmp_path: Path)
         ResponseStore.open(store_url, tmp_path)
 
 
+def test_a_migrated_store_opens_while_a_collector_holds_the_write_lock(tmp_path: Path) -> None:
+    """A build reads figures while collectors write: opening a store that has every step takes no write lock."""
+    url = "sqlite:///data/responses.sqlite3"
+    (tmp_path / "data").mkdir()
+    ResponseStore.open(url, tmp_path).close()
+    writer = sqlite3.connect(tmp_path / "data" / "responses.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a collector's batch holds while it writes
+    opened = threading.Event()
+
+    def open_for_reading() -> None:
+        ResponseStore.open_for_reading(url, tmp_path).close()
+        opened.set()
+
+    reader = threading.Thread(target=open_for_reading, daemon=True)
+    reader.start()
+    try:
+        assert opened.wait(timeout=10), "opening waited for the writer (the busy timeout is 30 s)"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.join()
+
+
 def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url: str, tmp_path: Path) -> None:
     failures: list[BaseException] = []
 

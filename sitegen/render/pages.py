@@ -299,6 +299,7 @@ class Digests:
         self.remembered = remembered if remembered is not None else {}
         self.used: Remembered = {}
         self._shared: dict[tuple[str, str], str] = {}
+        self._names: dict[tuple[frozenset[str], str], str] = {}
 
     def of_shared(self, name: str, tree: str) -> str:
         """The digest of shared value `name` as a page of `tree` sees it."""
@@ -310,10 +311,17 @@ class Digests:
                 self._shared[key] = f"{name}={self.of_value(self.shared[name])}" if name in self.shared else ""
         return self._shared[key]
 
+    def of_names(self, names: frozenset[str], tree: str) -> str:
+        """The shared values a template reads, as a page of `tree` sees them: worked out once per template and tree."""
+        key = (names, tree)
+        if key not in self._names:
+            self._names[key] = "\x00".join(self.of_shared(name, tree) for name in sorted(names))
+        return self._names[key]
+
     def of_value(self, value: Any) -> str:
         """The digest of a value: plain values as they are, containers from their items' digests, objects once."""
-        if isinstance(value, str):
-            return repr(value) if len(value) <= 64 else _digest(value)
+        if isinstance(value, str) and len(value) <= 64:
+            return repr(value)
         if isinstance(value, (int, float, bool, type(None))):
             return repr(value)
         if isinstance(value, (list, tuple)):
@@ -322,8 +330,12 @@ class Digests:
             return _digest(
                 "dict" + ",".join(f"{self.of_value(key)}:{self.of_value(item)}" for key, item in value.items())
             )
+        # Long texts too: a page's Markdown is the same string object while the parse cache keeps its file.
         kept = self.remembered.get(id(value))
-        digest = kept[1] if kept is not None and kept[0] is value else _digest(repr(value))
+        if kept is not None and kept[0] is value:
+            digest = kept[1]
+        else:
+            digest = _digest(value if isinstance(value, str) else repr(value))
         self.used[id(value)] = (value, digest)
         return digest
 
@@ -336,7 +348,7 @@ def page_signature(plan: PagePlan, digests: Digests, used_names: frozenset[str])
     """A digest of everything a page is made from: its own values and the shared values its templates use."""
     parts = [plan.template, plan.tree, plan.lang, plan.key]
     parts += [f"{name}={digests.of_value(value)}" for name, value in sorted(plan.values.items())]
-    parts += [digests.of_shared(name, plan.tree) for name in sorted(used_names)]
+    parts.append(digests.of_names(used_names, plan.tree))
     return _digest("\x00".join(parts))
 
 

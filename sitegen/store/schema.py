@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    inspect,
     select,
     text,
     update,
@@ -392,7 +393,11 @@ def migrate(engine: Engine) -> int:
 
     Every step the store has not recorded is applied, in order, even one numbered below a step it has: a store
     opened by a sitegen that had later steps but not an earlier one (two branches' migrations) still gets it.
+    A store that has every step is only read: a build never waits for the write lock that collectors hold.
     """
+    applied = _applied_steps(engine)
+    if applied is not None and applied >= {step.version for step in MIGRATIONS} and max(applied) <= LATEST_VERSION:
+        return max(applied)
     with engine.connect().execution_options(**WRITE) as connection, connection.begin():
         _lock(connection)
         schema_version.create(connection, checkfirst=True)
@@ -413,6 +418,14 @@ def migrate(engine: Engine) -> int:
                 )
             )
     return current
+
+
+def _applied_steps(engine: Engine) -> set[int] | None:
+    """The steps the store has recorded, read without a lock; None before its first migration."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(schema_version.name):
+            return None
+        return {int(version) for version in connection.scalars(select(schema_version.c.version))}
 
 
 def _lock(connection: Connection) -> None:
