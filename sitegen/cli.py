@@ -24,6 +24,7 @@ from sitegen.problem_report import report_lines
 from sitegen.render.pages import PagePlan
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
+from sitegen.translation_files import FORMATS
 
 if TYPE_CHECKING:
     from sitegen.interchange import Format
@@ -493,6 +494,63 @@ def _echo_table(table: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+@main.group()
+def translations() -> None:
+    """Hand the texts a language lacks to a translator (PO or CSV), and put the filled file back in place."""
+
+
+@translations.command("export")
+@click.option("--lang", required=True, help="The language the texts lack, one of sitegen.yaml's languages.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="PO (for Poedit, Weblate, Lokalize) or CSV (for a spreadsheet). Default: from --output's suffix, else po.",
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+)
+@click.pass_obj
+@handle_user_errors
+def export_texts(project: Path, lang: str, file_format: str | None, output: Path | None) -> None:
+    """Write every text that has no LANG translation, with its source text, file, field and line, for a
+    translator to fill; 'sitegen translations import FILE' puts the translations into the YAML files."""
+    from sitegen.translating import export_translations
+
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    chosen = FORMATS[file_format or (suffix if suffix in FORMATS else "po")]
+    entries = export_translations(load_site(project), lang)
+    with click.open_file(str(output or "-"), "wb", atomic=output is not None) as stream:
+        stream.write(chosen.write(entries, lang))
+    if output is not None:
+        click.echo(f"Wrote {len(entries)} text{'s' * (len(entries) != 1)} without a {lang} translation to {output}.")
+
+
+@translations.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="The file's format. Default: from its suffix (.po, .csv).",
+)
+@click.pass_obj
+@handle_user_errors
+def import_texts(project: Path, file: Path, file_format: str | None) -> None:
+    """Put the translations filled in FILE (from 'sitegen translations export') into the project's files, in
+    place: comments, key order, quoting and layout stay. Nothing is written if any entry does not fit."""
+    from sitegen.translating import import_translations
+
+    name = file_format or file.suffix.lower().lstrip(".")
+    if name not in FORMATS:
+        raise click.UsageError(f"{file}: say which format it is with --format ({', '.join(sorted(FORMATS))})")
+    report = import_translations(load_site(project), file, FORMATS[name])
+    for line in report.lines():
+        click.echo(line)
 
 
 @main.group()

@@ -1,0 +1,169 @@
+"""The translator's round trip: the texts a language lacks go out to a file, the filled translations come back.
+
+An import is all or nothing: every entry is checked against the project as
+it is now (the file and field exist, the source text is the one that was
+exported, the language has no other text there), every edited file is made
+in memory, and only then is each written, atomically. A problem anywhere
+writes nothing and names the entry's line in the translation file and the
+text's place in the project.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen.errors import ProjectInvalid, SiteError, SitegenError, did_you_mean
+from sitegen.models.common import Text
+from sitegen.site import Site
+from sitegen.translation_files import TranslationEntry, TranslationFormat
+from sitegen.untranslated import find_texts, missing_texts, source_digest, text_sources
+from sitegen.validation import Source, parse_field
+from sitegen.yaml_roundtrip import Addition, EditRefused, add_translations
+
+
+def export_translations(site: Site, lang: str) -> list[TranslationEntry]:
+    """Every text of the site that has no `lang` translation, with its source text and where it stands."""
+    if lang not in site.languages:
+        known = ", ".join(site.languages)
+        raise SitegenError(f"'{lang}' is not one of the site's languages ({known}){did_you_mean(lang, site.languages)}")
+    return [
+        TranslationEntry(
+            file=missing.source.path,
+            field=missing.field,
+            line=missing.source.document.tree.locate(missing.loc).line,
+            lang=lang,
+            source_lang=missing.source_lang,
+            source=missing.source_text,
+            digest=missing.digest,
+        )
+        for missing in missing_texts(site)
+        if missing.lang == lang and missing.source_text.strip()
+    ]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: translations added per project file, and entries it had no reason to use."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    empty: int = 0
+    """Entries left untranslated, or marked fuzzy (unsure) in a PO editor."""
+    already: int = 0
+    """Entries whose translation is already in place, word for word (a file imported twice)."""
+
+    def lines(self) -> list[str]:
+        total = sum(self.added.values())
+        lines = [f"{path}: {count} translation{'s' * (count != 1)} added" for path, count in self.added.items()]
+        lines.append(f"Added {total} translation{'s' * (total != 1)} to {len(self.added)} files.")
+        if self.empty:
+            lines.append(f"Skipped {self.empty} entries without a translation (or marked fuzzy).")
+        if self.already:
+            lines.append(f"Skipped {self.already} entries already translated so.")
+        return lines
+
+
+def import_translations(site: Site, path: Path, file_format: TranslationFormat) -> ImportReport:
+    """Put the filled translations of the file at `path` into the site's files; raise ProjectInvalid (nothing
+    written) if any entry does not fit."""
+    shown = str(path)
+    try:
+        content = path.read_bytes()
+    except OSError as problem:
+        raise SitegenError(f"{shown}: cannot read it ({problem.strerror})") from problem
+    entries, problems = file_format.read(content, shown)
+    report = ImportReport()
+    additions: dict[str, list[Addition]] = defaultdict(list)
+    sources = {source.path: source for source in text_sources(site)}
+    seen: dict[tuple[str, tuple[Any, ...], str], int] = {}
+    for entry in entries:
+        if not entry.translation.strip() or entry.is_fuzzy:
+            report.empty += 1
+            continue
+        checked = _checked(entry, site, sources, seen, shown)
+        if isinstance(checked, SiteError):
+            problems.append(checked)
+        elif checked is None:
+            report.already += 1
+        else:
+            additions[entry.file].append(checked)
+    edited: dict[str, str] = {}
+    for file, wanted in additions.items():
+        try:
+            original = (site.files.root / file).read_text(encoding="utf-8")
+            edited[file] = add_translations(original, wanted, is_markdown=file.endswith(".md"))
+        except EditRefused as refused:
+            line = sources[file].document.tree.locate(wanted[0].loc).line
+            problems.append(SiteError(file, line, 1, "", f"cannot add the translations here: {refused}"))
+    if problems:
+        raise ProjectInvalid(problems)
+    for file, text in edited.items():
+        _replace_keeping_mode(site.files.root / file, text.encode("utf-8"))
+        report.added[file] = len(additions[file])
+    return report
+
+
+def _checked(
+    entry: TranslationEntry,
+    site: Site,
+    sources: dict[str, Source[Any]],
+    seen: dict[tuple[str, tuple[Any, ...], str], int],
+    shown: str,
+) -> Addition | SiteError | None:
+    """The addition an entry asks for; a problem at its line of the translation file; None if already in place."""
+
+    def refusal(message: str, at: str = "") -> SiteError:
+        return SiteError(shown, entry.at_line or 1, 1, "", f"{at or entry.file}: {message}")
+
+    if entry.lang not in site.languages:
+        return refusal(f"'{entry.lang}' is not one of the site's languages ({', '.join(site.languages)})")
+    source = sources.get(entry.file)
+    if source is None:
+        return refusal(f"no such file with texts in this project{did_you_mean(entry.file, sources)}")
+    loc = parse_field(entry.field)
+    text = dict(find_texts(source.model)).get(loc) if loc is not None else None
+    if loc is None or text is None:
+        return refusal(f"no text at '{entry.field}' (was the file reorganised since the export? export again)")
+    position = source.document.tree.locate(loc)
+    at = f"{entry.file}:{position.line}:{position.col}: {entry.field}"
+    key = (entry.file, loc, entry.lang)
+    if key in seen:
+        return refusal(f"translated twice in this file (also on line {seen[key]})", at)
+    seen[key] = entry.at_line
+    current = _current_source(text, entry.source_lang)
+    if current is None or source_digest(current) != entry.digest:
+        return refusal(
+            f"its {entry.source_lang} text changed since the export; export again and translate the new text", at
+        )
+    if entry.lang in text.translations:
+        if text.translations[entry.lang] == entry.translation:
+            return None
+        return refusal(f"already has a different {entry.lang} text; change it in the file itself", at)
+    return Addition(loc, entry.lang, entry.translation, entry.source_lang)
+
+
+def _current_source(text: Text, source_lang: str) -> str | None:
+    """The text a translation was made from, as it stands now: the one text for all languages, or `source_lang`'s."""
+    return text.common if text.common is not None else text.translations.get(source_lang)
+
+
+def _replace_keeping_mode(target: Path, content: bytes) -> None:
+    """Write `content` beside `target` and rename it over, so an editor or a build never reads half a file;
+    the owner's permissions stay."""
+    mode = stat.S_IMODE(target.stat().st_mode)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
