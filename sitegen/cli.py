@@ -511,7 +511,7 @@ def translations() -> None:
     help="PO (for Poedit, Weblate, Lokalize) or CSV (for a spreadsheet). Default: from --output's suffix, else po.",
 )
 @click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
 )
 @click.pass_obj
 @handle_user_errors

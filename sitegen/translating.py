@@ -60,7 +60,8 @@ class ImportReport:
     def lines(self) -> list[str]:
         total = sum(self.added.values())
         lines = [f"{path}: {count} translation{'s' * (count != 1)} added" for path, count in self.added.items()]
-        lines.append(f"Added {total} translation{'s' * (total != 1)} to {len(self.added)} files.")
+        files = len(self.added)
+        lines.append(f"Added {total} translation{'s' * (total != 1)} to {files} file{'s' * (files != 1)}.")
         if self.empty:
             lines.append(f"Skipped {self.empty} entries without a translation (or marked fuzzy).")
         if self.already:
