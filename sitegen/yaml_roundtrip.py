@@ -46,15 +46,16 @@ class EditRefused(Exception):
 def add_translations(content: str, additions: list[Addition], *, is_markdown: bool = False) -> str:
     """`content` (a YAML file, or a Markdown page whose front matter holds the texts) with `additions` made."""
     if not is_markdown:
-        return _edited_yaml(content, additions)
+        return _edited_yaml(content, additions, first_line=1)
     span = front_matter_span(content)
     if span is None:
         raise EditRefused("the page has no front matter")
     start, end, _ = span
-    return content[:start] + _edited_yaml(content[start:end], additions) + content[end:]
+    return content[:start] + _edited_yaml(content[start:end], additions, first_line=2) + content[end:]
 
 
-def _edited_yaml(text: str, additions: list[Addition]) -> str:
+def _edited_yaml(text: str, additions: list[Addition], *, first_line: int) -> str:
+    """`text` with the additions made; lines in messages count from `first_line` (2 in front matter)."""
     expected = parse_yaml(text, "")
     if expected.errors:
         raise EditRefused(f"the file does not read as YAML: {expected.errors[0].message}")
@@ -80,7 +81,8 @@ def _edited_yaml(text: str, additions: list[Addition]) -> str:
             return edited
         other_change = other_change or changed  # as the guessed indentation has it
     raise EditRefused(
-        f"ruamel.yaml would rewrite line {other_change}, which it was not asked to change; add the translations by hand"
+        f"ruamel.yaml would rewrite line {other_change + first_line - 1}, which it was not asked to change; "
+        "add the translations by hand"
     )
 
 
