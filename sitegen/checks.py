@@ -19,7 +19,7 @@ from sitegen.models.scorecard import BaseMetric, Scorecard, SurveyMetric, period
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
 from sitegen.question_types import choice_ids, scale_bounds, type_of
-from sitegen.untranslated import find_texts, missing_texts, text_sources
+from sitegen.untranslated import find_texts, missing_bodies, missing_texts, text_sources
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
@@ -443,13 +443,8 @@ def check_translations(site: Site) -> Iterator[SiteError]:
             missing.loc, f"no '{missing.lang}' translation; the {missing.source_lang} text is used", warning=True
         )
         yield dataclasses.replace(warning, untranslated=missing.lang)
-    for page in site.pages:
-        for lang in languages[1:]:
-            if lang not in page.bodies:
-                warning = page.meta.error(
-                    (),
-                    f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); "
-                    f"the {default} text is used",
-                    warning=True,
-                )
-                yield dataclasses.replace(warning, untranslated=lang)
+    for body in missing_bodies(site):
+        warning = body.page.meta.error(
+            (), f"no '{body.lang}' translation of the page body ({body.path}); the {default} text is used", warning=True
+        )
+        yield dataclasses.replace(warning, untranslated=body.lang)

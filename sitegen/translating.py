@@ -20,9 +20,9 @@ from typing import Any
 
 from sitegen.errors import ProjectInvalid, SiteError, SitegenError, did_you_mean
 from sitegen.models.common import Text
-from sitegen.site import Site
+from sitegen.site import Page, Site
 from sitegen.translation_files import TranslationEntry, TranslationFormat
-from sitegen.untranslated import find_texts, missing_texts, source_digest, text_sources
+from sitegen.untranslated import body_path, find_texts, missing_bodies, missing_texts, source_digest, text_sources
 from sitegen.validation import Source, parse_field
 from sitegen.yaml_roundtrip import Addition, EditRefused, add_translations
 
@@ -32,7 +32,7 @@ def export_translations(site: Site, lang: str) -> list[TranslationEntry]:
     if lang not in site.languages:
         known = ", ".join(site.languages)
         raise SitegenError(f"'{lang}' is not one of the site's languages ({known}){did_you_mean(lang, site.languages)}")
-    return [
+    fields = [
         TranslationEntry(
             file=missing.source.path,
             field=missing.field,
@@ -45,6 +45,12 @@ def export_translations(site: Site, lang: str) -> list[TranslationEntry]:
         for missing in missing_texts(site)
         if missing.lang == lang and missing.source_text.strip()
     ]
+    bodies = [
+        TranslationEntry(body.path, "", 0, lang, body.source_lang, body.source_text, source_digest(body.source_text))
+        for body in missing_bodies(site)
+        if body.lang == lang and body.source_text.strip()
+    ]
+    return fields + bodies
 
 
 @dataclass
@@ -80,11 +86,22 @@ def import_translations(site: Site, path: Path, file_format: TranslationFormat) 
     entries, problems = file_format.read(content, shown)
     report = ImportReport()
     additions: dict[str, list[Addition]] = defaultdict(list)
+    new_bodies: dict[str, tuple[str, Path]] = {}
     sources = {source.path: source for source in text_sources(site)}
+    pages = {body_path(page, lang): (page, lang) for page in site.pages for lang in site.languages[1:]}
     seen: dict[tuple[str, tuple[Any, ...], str], int] = {}
     for entry in entries:
         if not entry.translation.strip() or entry.is_fuzzy:
             report.empty += 1
+            continue
+        if not entry.field:
+            body = _checked_body(entry, pages, seen, shown)
+            if isinstance(body, SiteError):
+                problems.append(body)
+            elif body is None:
+                report.already += 1
+            else:
+                new_bodies[entry.file] = (body, site.files.root / pages[entry.file][0].meta.path)
             continue
         checked = _checked(entry, site, sources, seen, shown)
         if isinstance(checked, SiteError):
@@ -104,8 +121,12 @@ def import_translations(site: Site, path: Path, file_format: TranslationFormat) 
     if problems:
         raise ProjectInvalid(problems)
     for file, text in edited.items():
-        _replace_keeping_mode(site.files.root / file, text.encode("utf-8"))
+        target = site.files.root / file
+        _replace_atomically(target, text.encode("utf-8"), stat.S_IMODE(target.stat().st_mode))
         report.added[file] = len(additions[file])
+    for file, (text, page_file) in new_bodies.items():
+        _replace_atomically(site.files.root / file, text.encode("utf-8"), stat.S_IMODE(page_file.stat().st_mode))
+        report.added[file] = 1
     return report
 
 
@@ -148,15 +169,45 @@ def _checked(
     return Addition(loc, entry.lang, entry.translation, entry.source_lang)
 
 
+def _checked_body(
+    entry: TranslationEntry,
+    pages: dict[str, tuple[Page, str]],
+    seen: dict[tuple[str, tuple[Any, ...], str], int],
+    shown: str,
+) -> str | SiteError | None:
+    """The text of the page-body file an entry makes; a problem at its line; None if the file says it already."""
+
+    def refusal(message: str) -> SiteError:
+        return SiteError(shown, entry.at_line or 1, 1, "", f"{entry.file}: {message}")
+
+    page, lang = pages.get(entry.file, (None, entry.lang))
+    if page is None or lang != entry.lang:
+        return refusal("not the body of a page in this language (content/pages/<slug>.<lang>.md)")
+    if (entry.file, (), lang) in seen:
+        return refusal(f"translated twice in this file (also on line {seen[entry.file, (), lang]})")
+    seen[entry.file, (), lang] = entry.at_line
+    text = entry.translation if entry.translation.endswith("\n") else entry.translation + "\n"
+    if lang in page.bodies:
+        if page.bodies[lang] == text:
+            return None
+        return refusal("exists already with a different text; change it in the file itself")
+    current = page.bodies.get(entry.source_lang)
+    if current is None or source_digest(current) != entry.digest:
+        return refusal(
+            f"the {entry.source_lang} body of {page.meta.path} changed since the export; export again and translate "
+            "the new text"
+        )
+    return text
+
+
 def _current_source(text: Text, source_lang: str) -> str | None:
     """The text a translation was made from, as it stands now: the one text for all languages, or `source_lang`'s."""
     return text.common if text.common is not None else text.translations.get(source_lang)
 
 
-def _replace_keeping_mode(target: Path, content: bytes) -> None:
-    """Write `content` beside `target` and rename it over, so an editor or a build never reads half a file;
-    the owner's permissions stay."""
-    mode = stat.S_IMODE(target.stat().st_mode)
+def _replace_atomically(target: Path, content: bytes, mode: int) -> None:
+    """Write `content` beside `target` and rename it over, so an editor or a build never reads half a file; `mode`
+    keeps the owner's permissions."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as stream:

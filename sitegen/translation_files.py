@@ -29,7 +29,8 @@ from sitegen.interchange import neutralised, restored
 class TranslationEntry:
     """One text for a translator: where it lives, what it says, and (once filled) its `translation`.
 
-    `at_line` is where the entry stands in the translation file it was read from (0 for one being written).
+    An entry without a `field` is a page body: its translation is the whole file `file` (`about.ru.md`), and
+    `line` is 0. `at_line` is where the entry stands in the translation file it was read from.
     """
 
     file: str
@@ -73,9 +74,12 @@ def _write_po(entries: list[TranslationEntry], lang: str) -> bytes:
     for entry in entries:
         catalog.add(
             entry.source,
-            locations=[(entry.file, entry.line)],
-            auto_comments=[entry.field, f"sitegen: from {entry.source_lang}, digest {entry.digest}"],
-            context=f"{entry.file} {entry.field}",
+            locations=[(entry.file, entry.line)],  # line 0 (a page body, a new file) is left out
+            auto_comments=[
+                entry.field or "the page body: the whole new file",
+                f"sitegen: from {entry.source_lang}, digest {entry.digest}",
+            ],
+            context=f"{entry.file} {entry.field}" if entry.field else entry.file,
         )
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0)
@@ -107,9 +111,9 @@ def _read_po(content: bytes, shown: str) -> Read:
 def _po_entry(message: Message, lang: str, shown: str) -> TranslationEntry | SiteError:
     line = message.lineno or 1
     digests = [match for comment in message.auto_comments if (match := _DIGEST_COMMENT.match(comment))]
-    if not message.context or " " not in message.context or not digests or not message.locations:
+    if not message.context or not digests or not message.locations:
         return SiteError(shown, line, 1, "", "not an entry sitegen exported (no msgctxt, location or digest)")
-    file, _, field = message.context.rpartition(" ")
+    file, _, field = message.context.rpartition(" ") if " " in message.context else (message.context, "", "")
     string = message.string if isinstance(message.string, str) else ""  # sitegen writes no plural forms
     return TranslationEntry(
         file=file,
@@ -133,7 +137,8 @@ def _write_csv(entries: list[TranslationEntry], lang: str) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        cells = (entry.file, str(entry.line), entry.field, entry.source_lang, entry.source, lang, "", entry.digest)
+        line = str(entry.line) if entry.line else ""
+        cells = (entry.file, line, entry.field, entry.source_lang, entry.source, lang, "", entry.digest)
         writer.writerow([neutralised(cell) for cell in cells])
     return buffer.getvalue().encode("utf-8")
 

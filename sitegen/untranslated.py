@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -13,7 +14,7 @@ from sitegen.models.common import Text
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
-    from sitegen.site import Site
+    from sitegen.site import Page, Site
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,28 @@ class MissingText:
     @property
     def digest(self) -> str:
         return source_digest(self.source_text)
+
+
+@dataclass(frozen=True)
+class MissingBody:
+    """A page whose body has no `lang` file (`content/pages/<slug>.<lang>.md`); `source_lang`'s body is shown."""
+
+    page: Page
+    lang: str
+    source_lang: str
+
+    @property
+    def path(self) -> str:
+        return body_path(self.page, self.lang)
+
+    @property
+    def source_text(self) -> str:
+        return self.page.bodies[self.source_lang]
+
+
+def body_path(page: Page, lang: str) -> str:
+    """The file that holds a page's body in `lang`, beside the page's own: `content/pages/<slug>.<lang>.md`."""
+    return str(PurePosixPath(page.meta.path).with_name(f"{page.slug}.{lang}.md"))
 
 
 def source_digest(text: str) -> str:
@@ -62,6 +85,15 @@ def missing_texts(site: Site) -> Iterator[MissingText]:
                 continue
             for lang in text.missing(languages):
                 yield MissingText(source, loc, lang, shown, text.translations[shown])
+
+
+def missing_bodies(site: Site) -> Iterator[MissingBody]:
+    """Every page body that lacks one of the site's languages (the page's own file is the default language's)."""
+    languages = site.config.model.languages
+    for page in site.pages:
+        for lang in languages[1:]:
+            if lang not in page.bodies:
+                yield MissingBody(page, lang, languages[0])
 
 
 def find_texts(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Text]]:

@@ -194,7 +194,7 @@ def test_a_csv_round_trip_keeps_the_blank_line_and_comments_below_the_new_texts(
     fill_csv(exported, RUSSIAN)
     code, stdout, _ = sitegen(untranslated_project, "translations", "import", str(exported))
     assert code == 0
-    assert stdout.splitlines()[-1] == "Skipped 34 entries without a translation (or marked fuzzy)."
+    assert stdout.splitlines()[-1] == "Skipped 35 entries without a translation (or marked fuzzy)."
     after = (untranslated_project / WELCOME).read_text(encoding="utf-8")
     assert after == WELCOME_TEXT.replace(
         '{en: "Welcome: at the door"}        # the name',
@@ -284,3 +284,34 @@ def test_export_refuses_a_language_the_site_does_not_have(untranslated_project: 
     code, _, stderr = sitegen(untranslated_project, "translations", "export", "--lang", "rus")
     assert code == 1
     assert stderr == "Error: 'rus' is not one of the site's languages (lv, en, ru). Did you mean 'ru'?\n"
+
+
+def test_a_page_body_goes_out_whole_and_comes_back_as_its_language_file(untranslated_project: Path) -> None:
+    exported = untranslated_project / "ru.po"
+    sitegen(untranslated_project, "translations", "export", "--lang", "ru", "--output", str(exported))
+    with exported.open("rb") as stream:
+        body = next(message for message in read_po(stream) if message.context == "content/pages/about.ru.md")
+    assert body.id == "Mēs esam maza kafejnīca Rīgā.\n"
+    assert body.auto_comments[0] == "the page body: the whole new file"
+    fill_po(exported, {body.id: "Мы маленькое кафе в Риге."})
+    code, stdout, _ = sitegen(untranslated_project, "translations", "import", str(exported))
+    assert code == 0
+    assert "content/pages/about.ru.md: 1 translation added" in stdout.splitlines()
+    page = untranslated_project / "content/pages/about.ru.md"
+    assert page.read_text(encoding="utf-8") == "Мы маленькое кафе в Риге.\n"
+    assert "page body" not in sitegen(untranslated_project, "check", "--verbose")[2]
+
+
+def test_a_page_body_changed_since_the_export_is_refused(untranslated_project: Path) -> None:
+    exported = untranslated_project / "ru.csv"
+    sitegen(untranslated_project, "translations", "export", "--lang", "ru", "--output", str(exported))
+    fill_csv(exported, {"Mēs esam maza kafejnīca Rīgā.\n": "Мы маленькое кафе в Риге."})
+    main_file = untranslated_project / "content/pages/about.md"
+    main_file.write_text(main_file.read_text(encoding="utf-8") + "Un Jelgavā.\n", encoding="utf-8")
+    code, _, stderr = sitegen(untranslated_project, "translations", "import", str(exported))
+    assert code == 1
+    assert (
+        "content/pages/about.ru.md: the lv body of content/pages/about.md changed since the export; export again and "
+        "translate the new text"
+    ) in stderr
+    assert not (untranslated_project / "content/pages/about.ru.md").exists()
