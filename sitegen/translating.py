@@ -20,6 +20,7 @@ from typing import Any
 
 from sitegen.errors import ProjectInvalid, SiteError, SitegenError, did_you_mean
 from sitegen.models.common import Text
+from sitegen.models.content import PageMeta
 from sitegen.site import Page, Site
 from sitegen.translation_files import TranslationEntry, TranslationFormat
 from sitegen.untranslated import body_path, find_texts, missing_bodies, missing_texts, source_digest, text_sources
@@ -84,50 +85,75 @@ def import_translations(site: Site, path: Path, file_format: TranslationFormat) 
     except OSError as problem:
         raise SitegenError(f"{shown}: cannot read it ({problem.strerror})") from problem
     entries, problems = file_format.read(content, shown)
-    report = ImportReport()
-    additions: dict[str, list[Addition]] = defaultdict(list)
-    new_bodies: dict[str, tuple[str, Path]] = {}
-    sources = {source.path: source for source in text_sources(site)}
-    pages = {body_path(page, lang): (page, lang) for page in site.pages for lang in site.languages[1:]}
-    seen: dict[tuple[str, tuple[Any, ...], str], int] = {}
+    plan = _Plan(site, shown, problems)
     for entry in entries:
+        plan.take(entry)
+    edited = plan.edited_files()
+    if plan.problems:
+        raise ProjectInvalid(plan.problems)
+    for file, (text, mode_of) in edited.items():
+        _replace_atomically(site.files.root / file, text.encode("utf-8"), stat.S_IMODE(mode_of.stat().st_mode))
+    return plan.report
+
+
+@dataclass
+class _Plan:
+    """What an import will write, built entry by entry: nothing is written while it collects problems."""
+
+    site: Site
+    shown: str
+    problems: list[SiteError]
+    report: ImportReport = field(default_factory=ImportReport)
+    additions: dict[str, list[Addition]] = field(default_factory=lambda: defaultdict(list))
+    new_bodies: dict[str, tuple[str, Path]] = field(default_factory=dict)
+    seen: dict[tuple[str, tuple[Any, ...], str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.sources = {source.path: source for source in text_sources(self.site)}
+        self.pages = {
+            body_path(page, lang): (page, lang) for page in self.site.pages for lang in self.site.languages[1:]
+        }
+
+    def take(self, entry: TranslationEntry) -> None:
+        """Check one entry and plan its addition (a text in a file, or a page body's new file)."""
         if not entry.translation.strip() or entry.is_fuzzy:
-            report.empty += 1
-            continue
-        if not entry.field:
-            body = _checked_body(entry, pages, seen, shown)
-            if isinstance(body, SiteError):
-                problems.append(body)
-            elif body is None:
-                report.already += 1
-            else:
-                new_bodies[entry.file] = (body, site.files.root / pages[entry.file][0].meta.path)
-            continue
-        checked = _checked(entry, site, sources, seen, shown)
-        if isinstance(checked, SiteError):
-            problems.append(checked)
-        elif checked is None:
-            report.already += 1
+            self.report.empty += 1
+            return
+        checked: Addition | str | SiteError | None
+        if entry.field:
+            checked = _checked(entry, self.site, self.sources, self.seen, self.shown)
         else:
-            additions[entry.file].append(checked)
-    edited: dict[str, str] = {}
-    for file, wanted in additions.items():
-        try:
-            original = (site.files.root / file).read_text(encoding="utf-8")
-            edited[file] = add_translations(original, wanted, is_markdown=file.endswith(".md"))
-        except EditRefused as refused:
-            line = sources[file].document.tree.locate(wanted[0].loc).line
-            problems.append(SiteError(file, line, 1, "", f"cannot add the translations here: {refused}"))
-    if problems:
-        raise ProjectInvalid(problems)
-    for file, text in edited.items():
-        target = site.files.root / file
-        _replace_atomically(target, text.encode("utf-8"), stat.S_IMODE(target.stat().st_mode))
-        report.added[file] = len(additions[file])
-    for file, (text, page_file) in new_bodies.items():
-        _replace_atomically(site.files.root / file, text.encode("utf-8"), stat.S_IMODE(page_file.stat().st_mode))
-        report.added[file] = 1
-    return report
+            checked = _checked_body(entry, self.pages, self.seen, self.shown)
+        if isinstance(checked, SiteError):
+            self.problems.append(checked)
+        elif checked is None:
+            self.report.already += 1
+        elif isinstance(checked, Addition):
+            self.additions[entry.file].append(checked)
+        else:
+            self.new_bodies[entry.file] = (checked, self.site.files.root / self.pages[entry.file][0].meta.path)
+
+    def edited_files(self) -> dict[str, tuple[str, Path]]:
+        """Each file's new text, and the file whose permissions it takes; a file that cannot be edited is a
+        problem."""
+        edited: dict[str, tuple[str, Path]] = {}
+        for file, wanted in self.additions.items():
+            source = self.sources[file]
+            target = self.site.files.root / file
+            try:
+                text = add_translations(
+                    target.read_text(encoding="utf-8"), wanted, is_markdown=isinstance(source.model, PageMeta)
+                )
+            except EditRefused as refused:
+                line = source.document.tree.locate(wanted[0].loc).line
+                self.problems.append(SiteError(file, line, 1, "", f"cannot add the translations here: {refused}"))
+                continue
+            edited[file] = (text, target)
+            self.report.added[file] = len(wanted)
+        for file, (text, page_file) in self.new_bodies.items():
+            edited[file] = (text, page_file)
+            self.report.added[file] = 1
+        return edited
 
 
 def _checked(
