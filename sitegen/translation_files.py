@@ -90,7 +90,9 @@ def _read_po(content: bytes, shown: str) -> Read:
     try:
         catalog = read_po(io.BytesIO(content), abort_invalid=True)
     except PoFileError as invalid:
-        return [], [SiteError(shown, invalid.lineno, 1, "", f"not a valid PO file: {invalid.args[0]}")]
+        # Babel counts the lines of its errors from 0 (and those of its messages from 1).
+        message = str(invalid.args[0]).rsplit(" on ", 1)[0]
+        return [], [SiteError(shown, invalid.lineno + 1, 1, "", f"not a valid PO file: {message}")]
     except (UnicodeDecodeError, ValueError) as invalid:
         return [], [SiteError(shown, 1, 1, "", f"not a valid PO file: {invalid}")]
     lang = catalog.locale_identifier

@@ -315,3 +315,32 @@ def test_a_page_body_changed_since_the_export_is_refused(untranslated_project: P
         "translate the new text"
     ) in stderr
     assert not (untranslated_project / "content/pages/about.ru.md").exists()
+
+
+def test_serve_summarises_the_warnings_before_it_starts(
+    untranslated_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Path] = []
+    monkeypatch.setattr("sitegen.serve.serve", lambda project, host, port, report: started.append(project))
+    code, _, stderr = sitegen(untranslated_project, "serve")
+    assert (code, started) == (0, [untranslated_project])
+    assert "warning: 6 texts in content/standards/welcome.yaml have no ru translation" in stderr.splitlines()
+    verbose = sitegen(untranslated_project, "serve", "--verbose")[2]
+    assert "content/standards/welcome.yaml:15:5: warning: do[1]: no 'ru' translation; the en text is used" in verbose
+
+
+def test_a_po_file_sitegen_did_not_write_is_refused_at_its_lines(untranslated_project: Path) -> None:
+    foreign = untranslated_project / "theme.po"
+    foreign.write_text(
+        '# a catalog of some program\nmsgid ""\nmsgstr ""\n"Language: lv\\n"\n\n#: app.py:3\nmsgid "Menu"\n'
+        'msgstr "Izvēlne"\n',
+        encoding="utf-8",
+    )
+    code, _, stderr = sitegen(untranslated_project, "translations", "import", str(foreign))
+    assert code == 1
+    assert stderr.splitlines()[0] == (f"{foreign}:7:1: not an entry sitegen exported (no msgctxt, location or digest)")
+    broken = untranslated_project / "broken.po"
+    broken.write_text('msgid ""\nmsgstr ""\n"Language: lv\\n"\n\nmsgid "Menu"\nbogus "x"\n', encoding="utf-8")
+    code, _, stderr = sitegen(untranslated_project, "translations", "import", str(broken))
+    assert code == 1
+    assert stderr.splitlines()[0] == f"{broken}:6:1: not a valid PO file: Unknown or misformatted keyword"
