@@ -91,8 +91,8 @@ def _read_po(content: bytes, shown: str) -> Read:
         catalog = read_po(io.BytesIO(content), abort_invalid=True)
     except PoFileError as invalid:
         # Babel counts the lines of its errors from 0 (and those of its messages from 1).
-        message = str(invalid.args[0]).rsplit(" on ", 1)[0]
-        return [], [SiteError(shown, invalid.lineno + 1, 1, "", f"not a valid PO file: {message}")]
+        reason = str(invalid.args[0]).rsplit(" on ", 1)[0]
+        return [], [SiteError(shown, invalid.lineno + 1, 1, "", f"not a valid PO file: {reason}")]
     except (UnicodeDecodeError, ValueError) as invalid:
         return [], [SiteError(shown, 1, 1, "", f"not a valid PO file: {invalid}")]
     lang = catalog.locale_identifier
