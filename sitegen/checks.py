@@ -6,21 +6,20 @@ that breaks it, so `sitegen check` can list every problem at once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from sitegen.alerts.rules import check_alerts
 from sitegen.errors import SiteError, did_you_mean
 from sitegen.metric_kinds import MetricKind, Problem, kind_of
-from sitegen.models.common import Text
 from sitegen.models.retention import Retention
 from sitegen.models.scorecard import BaseMetric, Scorecard, SurveyMetric, period_kind_of
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
 from sitegen.question_types import choice_ids, scale_bounds, type_of
+from sitegen.untranslated import find_texts, missing_bodies, missing_texts, text_sources
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
@@ -426,14 +425,10 @@ def check_measured_by(site: Site) -> Iterator[SiteError]:
 
 
 def check_translations(site: Site) -> Iterator[SiteError]:
-    """Texts use configured languages only; a missing translation is a warning."""
+    """Texts use configured languages only; a missing translation is a warning that knows its language."""
     languages = site.config.model.languages
     default = languages[0]
-    sources: list[Source[Any]] = [site.config, *site.standards, *site.guides, *site.surveys, *site.scorecards]
-    sources += [page.meta for page in site.pages]
-    if site.vision is not None:
-        sources.append(site.vision)
-    for source in sources:
+    for source in text_sources(site):
         for loc, text in find_texts(source.model):
             for lang in text.translations:
                 if lang not in languages:
@@ -443,30 +438,13 @@ def check_translations(site: Site) -> Iterator[SiteError]:
                         + did_you_mean(lang, languages),
                         at_key=True,
                     )
-            for lang in text.missing(languages):
-                used = default if default in text.translations else next(iter(text.translations))
-                yield source.error(loc, f"no '{lang}' translation; the {used} text is used", warning=True)
-    for page in site.pages:
-        for lang in languages[1:]:
-            if lang not in page.bodies:
-                yield page.meta.error(
-                    (),
-                    f"no '{lang}' translation of the page body (content/pages/{page.slug}.{lang}.md); "
-                    f"the {default} text is used",
-                    warning=True,
-                )
-
-
-def find_texts(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Text]]:
-    """Every localised Text inside a model, with its field path as the owner wrote it."""
-    if isinstance(value, Text):
-        yield loc, value
-    elif isinstance(value, BaseModel):
-        for name, field in type(value).model_fields.items():
-            yield from find_texts(getattr(value, name), (*loc, field.alias or name))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from find_texts(item, (*loc, index))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from find_texts(item, (*loc, key))
+    for missing in missing_texts(site):
+        warning = missing.source.error(
+            missing.loc, f"no '{missing.lang}' translation; the {missing.source_lang} text is used", warning=True
+        )
+        yield dataclasses.replace(warning, untranslated=missing.lang)
+    for body in missing_bodies(site):
+        warning = body.page.meta.error(
+            (), f"no '{body.lang}' translation of the page body ({body.path}); the {default} text is used", warning=True
+        )
+        yield dataclasses.replace(warning, untranslated=body.lang)

@@ -20,9 +20,11 @@ import click
 from sitegen import __version__
 from sitegen.build import build_project
 from sitegen.errors import ProjectInvalid, SiteError, SitegenError
+from sitegen.problem_report import report_lines
 from sitegen.render.pages import PagePlan
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
+from sitegen.translation_files import FORMATS
 
 if TYPE_CHECKING:
     from sitegen.interchange import Format
@@ -32,9 +34,15 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _report(problems: list[SiteError]) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
+def _report(problems: list[SiteError], verbose: bool = False) -> None:
+    for line in report_lines(problems, verbose=verbose):
+        click.echo(line, err=True)
+
+
+def _is_verbose() -> bool:
+    """Whether the running command was given --verbose (commands without the option never are)."""
+    context = click.get_current_context(silent=True)
+    return context is not None and bool(context.params.get("verbose"))
 
 
 def _summary(errors: int, warnings: int) -> str:
@@ -49,7 +57,7 @@ def handle_user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ProjectInvalid as invalid:
-            _report(invalid.errors)
+            _report(invalid.errors, _is_verbose())
             errors = sum(not problem.is_warning for problem in invalid.errors)
             click.secho(
                 f"Stopped: {_summary(errors, len(invalid.errors) - errors)}. Nothing was written.", fg="red", err=True
@@ -62,11 +70,16 @@ def handle_user_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _escalate(warnings: list[SiteError], strict: bool) -> None:
+def _escalate(warnings: list[SiteError], strict: bool, verbose: bool) -> None:
     """Print warnings; with --strict they stop the command like errors."""
     if strict and warnings:
         raise ProjectInvalid(warnings)
-    _report(warnings)
+    _report(warnings, verbose)
+
+
+verbose_option = click.option(
+    "--verbose", "-v", is_flag=True, help="List every missing translation on its own line, not counted per file."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,16 +152,18 @@ def schema(project: Path, modelines: bool) -> None:
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
+@verbose_option
 @click.pass_obj
 @handle_user_errors
-def check(project: Path, strict: bool) -> None:
+def check(project: Path, strict: bool, verbose: bool) -> None:
     """Validate every file of the project and report all problems at once.
 
-    Each problem is one line 'file:line:col: field: message'. Exits 1 if there
-    is any error (or, with --strict, any warning).
+    Each problem is one line 'file:line:col: field: message'; missing
+    translations are counted per file and language (--verbose lists each).
+    Exits 1 if there is any error (or, with --strict, any warning).
     """
     site = load_site(project)
-    _escalate(site.warnings, strict)
+    _escalate(site.warnings, strict, verbose)
     click.echo(
         f"OK: {len(site.surveys)} surveys, {len(site.standards)} standards, {len(site.guides)} guides, "
         f"{len(site.scorecards)} scorecards, {len(site.pages)} pages; {_summary(0, len(site.warnings))}."
@@ -158,16 +173,17 @@ def check(project: Path, strict: bool) -> None:
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
 @as_of_option("Scorecards as they stood at the end of this day, YYYY-MM-DD (default: today in the site's timezone).")
+@verbose_option
 @click.pass_obj
 @handle_user_errors
-def build(project: Path, strict: bool, as_of: dt.date | None) -> None:
+def build(project: Path, strict: bool, as_of: dt.date | None, verbose: bool) -> None:
     """Build the whole site into output/public and output/intranet.
 
     The project is checked first; if anything is wrong, nothing is written
     and the previous output stays as it was.
     """
     report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of)
-    _report(report.warnings)
+    _report(report.warnings, verbose)
     click.echo(
         f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
         f"; {_summary(0, len(report.warnings))}."
@@ -285,9 +301,10 @@ def refresh(project: Path, every: dt.timedelta | None, store_url: str | None, as
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="The port to listen on.")
+@verbose_option
 @click.pass_obj
 @handle_user_errors
-def serve(project: Path, host: str, port: int) -> None:
+def serve(project: Path, host: str, port: int, verbose: bool) -> None:
     """Preview the site while you edit it: rebuilds on every change and reloads the browser.
 
     The public site is at http://HOST:PORT/, the intranet at /intranet/, and
@@ -296,7 +313,7 @@ def serve(project: Path, host: str, port: int) -> None:
     """
     from sitegen.serve import serve as run_preview  # the web stack loads only for this command
 
-    load_site(project)
+    _report(load_site(project).warnings, verbose)
     click.echo(
         f"Previewing {project.resolve()} at http://{host}:{port}/ (intranet: /intranet/). Ctrl-C stops.", err=True
     )
@@ -477,6 +494,63 @@ def _echo_table(table: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+@main.group()
+def translations() -> None:
+    """Hand the texts a language lacks to a translator (PO or CSV), and put the filled file back in place."""
+
+
+@translations.command("export")
+@click.option("--lang", required=True, help="The language the texts lack, one of sitegen.yaml's languages.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="PO (for Poedit, Weblate, Lokalize) or CSV (for a spreadsheet). Default: from --output's suffix, else po.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output."
+)
+@click.pass_obj
+@handle_user_errors
+def export_texts(project: Path, lang: str, file_format: str | None, output: Path | None) -> None:
+    """Write every text that has no LANG translation, with its source text, file, field and line, for a
+    translator to fill; 'sitegen translations import FILE' puts the translations into the YAML files."""
+    from sitegen.translating import export_translations
+
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    chosen = FORMATS[file_format or (suffix if suffix in FORMATS else "po")]
+    entries = export_translations(load_site(project), lang)
+    with click.open_file(str(output or "-"), "wb", atomic=output is not None) as stream:
+        stream.write(chosen.write(entries, lang))
+    if output is not None:
+        click.echo(f"Wrote {len(entries)} text{'s' * (len(entries) != 1)} without a {lang} translation to {output}.")
+
+
+@translations.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="The file's format. Default: from its suffix (.po, .csv).",
+)
+@click.pass_obj
+@handle_user_errors
+def import_texts(project: Path, file: Path, file_format: str | None) -> None:
+    """Put the translations filled in FILE (from 'sitegen translations export') into the project's files, in
+    place: comments, key order, quoting and layout stay. Nothing is written if any entry does not fit."""
+    from sitegen.translating import import_translations
+
+    name = file_format or file.suffix.lower().lstrip(".")
+    if name not in FORMATS:
+        raise click.UsageError(f"{file}: say which format it is with --format ({', '.join(sorted(FORMATS))})")
+    report = import_translations(load_site(project), file, FORMATS[name])
+    for line in report.lines():
+        click.echo(line)
 
 
 @main.group()

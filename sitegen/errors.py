@@ -12,6 +12,7 @@ else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class SiteError:
     field: str
     message: str
     severity: Severity = Severity.ERROR
+    untranslated: str | None = dataclasses.field(default=None, compare=False)
+    """The language a text lacks, when the problem is a missing translation: those are counted per file."""
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""

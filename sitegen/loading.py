@@ -283,10 +283,21 @@ class MarkdownFile:
     body: str
 
 
-def parse_markdown_file(text: str, path: str) -> MarkdownFile:
-    """Split `---`-fenced YAML front matter from a Markdown body and parse it."""
+def front_matter_span(text: str) -> tuple[int, int, int] | None:
+    """Where a Markdown file's `---`-fenced front matter is: its YAML from `start` to `end`, and where the body
+    begins; None without front matter. The YAML starts on line 2 of the file."""
     match = _FRONT_MATTER.match(text)
     if match is None:
+        return None
+    start, end = match.span(1) if match.group(1) is not None else (text.index("\n") + 1,) * 2
+    return start, end, match.end()
+
+
+def parse_markdown_file(text: str, path: str) -> MarkdownFile:
+    """Split `---`-fenced YAML front matter from a Markdown body and parse it."""
+    span = front_matter_span(text)
+    if span is None:
         return MarkdownFile(None, text)
-    front_matter = parse_yaml(match.group(1) or "", path, first_line=2, what="front matter")
-    return MarkdownFile(front_matter, text[match.end() :])
+    start, end, body = span
+    front_matter = parse_yaml(text[start:end], path, first_line=2, what="front matter")
+    return MarkdownFile(front_matter, text[body:])

@@ -7,6 +7,7 @@ the line and column where it stands, with a suggestion where one is likely
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -57,6 +58,22 @@ def format_field(loc: tuple[Any, ...]) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+_FIELD_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def parse_field(text: str) -> tuple[Any, ...] | None:
+    """`questions[2].label` -> `('questions', 2, 'label')`, the inverse of `format_field`; None if malformed."""
+    parts: list[Any] = []
+    position = 0
+    while position < len(text):
+        match = _FIELD_PART.match(text, position)
+        if match is None or (match.group(2) is not None and match.group(0).startswith(".") == (not parts)):
+            return None
+        parts.append(int(match.group(1)) if match.group(1) is not None else match.group(2))
+        position = match.end()
+    return tuple(parts) or None
 
 
 def validate_document(document: Document, model: type[M]) -> tuple[M | None, list[SiteError]]:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sitegen.errors import ProjectInvalid
 from sitegen.site import load_site
+from sitegen.validation import format_field, parse_field
 
 Problems = Callable[..., list[str]]
 MINIMAL_PROJECT = Path(__file__).parent / "fixtures" / "minimal"
@@ -954,3 +955,19 @@ def test_any_survey_logic_and_metric_references_give_site_errors_never_a_traceba
         "questions": survey_questions,
     }
     assert_only_site_errors(minimal_project, yaml.safe_dump(survey, allow_unicode=True))
+
+
+@given(
+    st.lists(
+        st.one_of(st.integers(min_value=0, max_value=999), st.from_regex(r"[a-z_][a-z0-9_-]{0,8}", fullmatch=True)),
+        min_size=1,
+        max_size=6,
+    ).filter(lambda parts: isinstance(parts[0], str))
+)
+def test_a_field_path_reads_back_as_the_parts_it_was_written_from(parts: list[object]) -> None:
+    assert parse_field(format_field(tuple(parts))) == tuple(parts)
+
+
+@pytest.mark.parametrize("text", ["", ".title", "title.", "questions..label", "questions[2", "questions[x]"])
+def test_a_malformed_field_path_reads_as_none(text: str) -> None:
+    assert parse_field(text) is None
