@@ -9,7 +9,7 @@ from sitegen.metric_kinds import KINDS
 from sitegen.metrics import MeanMeasure
 from sitegen.models.survey import QUESTION_MODELS, BaseQuestion
 from sitegen.question_types import CHOICE_LIST, TYPES, names_where, type_of
-from sitegen.render.environment import THEME_DIR
+from sitegen.themes import THEME_DIR
 
 NEVER_MEANING = {"id", "label", "help", "required", "show_if", "style", "type"}
 """Keys whose edit leaves every stored answer meaning what it meant."""
