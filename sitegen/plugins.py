@@ -69,14 +69,16 @@ def installed(group: str) -> Iterable[EntryPoint]:
     return entry_points(group=group)
 
 
-def load_plugins(found: Callable[[str], Iterable[EntryPoint]] = installed) -> None:
-    """Register every installed plugin, once per process; raise PluginInvalid naming each one that cannot be used.
-
-    `found(group)` lists a group's entry points (tests give their own).
-    """
+def load_plugins() -> None:
+    """Register every installed plugin, once per process; raise PluginInvalid naming each one that cannot be used."""
     global _loaded
-    if _loaded:
-        return
+    if not _loaded:
+        register_plugins(installed)
+        _loaded = True
+
+
+def register_plugins(found: Callable[[str], Iterable[EntryPoint]]) -> None:
+    """Check the plugins `found(group)` lists, then register them all, or raise PluginInvalid and register none."""
     problems: list[str] = []
     loaded = {group: _load_group(found(group), problems) for group in (QUESTION_TYPES, METRIC_KINDS, THEME_GROUP)}
     types = _checked(loaded[QUESTION_TYPES], QuestionType, TYPES, "question type", problems)
@@ -98,13 +100,13 @@ def load_plugins(found: Callable[[str], Iterable[EntryPoint]] = installed) -> No
             add_catalogs(plugin.value.locales)
     for plugin in themes:
         add_catalogs(plugin.value.path / "locales")
-    _loaded = True
 
 
 def _load_group(group: Iterable[EntryPoint], problems: list[str]) -> list[Plugin]:
-    """Import each entry point's object, sorted by name so the order (and the problems) never depend on the disk."""
+    """Import each entry point's object, sorted by name and distribution so the order (and which of two plugins
+    giving one name is refused) never depends on the disk."""
     plugins = []
-    for entry_point in sorted(group, key=lambda point: (point.name, point.value)):
+    for entry_point in sorted(group, key=lambda point: (point.name, describe(point), point.value)):
         try:
             plugins.append(Plugin(entry_point, entry_point.load()))
         except Exception as failure:  # any error of a plugin's import is the plugin's, reported as such
