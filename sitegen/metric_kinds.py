@@ -16,7 +16,7 @@ kind joins the same registry (`register_kind`, docs/plugins.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -174,7 +174,7 @@ class MetricKind:
     value_format: ValueFormat
     measure: Callable[[Any, Survey | None, str], Measure]
     control_chart: ChartName | None = None
-    questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    questions: Mapping[str, Collection[str]] = field(default_factory=dict)
     check: Callable[[Any, Survey | None, Path], Iterator[Problem | SiteError]] = _no_checks
     segments: SegmentRule = SURVEY_SEGMENTS
     is_exempt: Callable[[Survey | None], bool] = _never

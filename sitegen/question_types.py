@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -414,9 +414,26 @@ def type_of(question: BaseQuestion) -> QuestionType:
     return TYPES[question.type]  # type: ignore[attr-defined]
 
 
-def names_where(test: Callable[[QuestionType], bool]) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class TypesWhere(Collection[str]):
+    """The names of the registered types that pass `test`, read when asked rather than when a metric kind is
+    defined: a plugin's numeric type, registered later, is one that `mean` accepts."""
+
+    test: Callable[[QuestionType], bool]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, entry in TYPES.items() if self.test(entry))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in TYPES and self.test(TYPES[name])
+
+    def __len__(self) -> int:
+        return sum(1 for _name in self)
+
+
+def names_where(test: Callable[[QuestionType], bool]) -> TypesWhere:
     """The names of the types that pass `test`, for a metric kind's accepted questions."""
-    return tuple(name for name, entry in TYPES.items() if test(entry))
+    return TypesWhere(test)
 
 
 def choice_ids(question: BaseQuestion) -> tuple[str, ...]:

@@ -41,10 +41,10 @@ def test_the_new_types_mean_what_their_keys_say() -> None:
 
 
 def test_metric_kinds_accept_the_types_the_registry_flags() -> None:
-    assert KINDS["mean"].questions["question"] == ("nps", "rating", "likert", "number", "ranking")
-    assert KINDS["share"].questions["question"] == names_where(lambda entry: entry.is_choice)
+    assert tuple(KINDS["mean"].questions["question"]) == ("nps", "rating", "likert", "number", "ranking")
+    assert tuple(KINDS["share"].questions["question"]) == tuple(names_where(lambda entry: entry.is_choice))
     assert "ranking" not in KINDS["share"].questions["question"]
-    assert KINDS["top_box"].questions["question"] == ("nps", "rating", "likert", "number")
+    assert tuple(KINDS["top_box"].questions["question"]) == ("nps", "rating", "likert", "number")
 
 
 def test_a_ranking_is_kept_as_json_and_written_to_csv_in_rank_order() -> None:
