@@ -24,6 +24,8 @@ from typing import Any
 from sitegen.errors import SitegenError
 from sitegen.i18n import add_catalogs
 from sitegen.metric_kinds import KINDS, MetricKind, register_kind
+from sitegen.models.scorecard import BaseMetric
+from sitegen.models.survey import BaseQuestion
 from sitegen.question_types import TYPES, QuestionType, register_type
 from sitegen.themes import THEMES, Theme, register_control_folder, register_theme
 
@@ -115,16 +117,23 @@ def _load_group(group: Iterable[EntryPoint], problems: list[str]) -> list[Plugin
 
 
 def _checked(
-    plugins: list[Plugin], entry_class: type, built: Iterable[str], what: str, problems: list[str]
+    plugins: list[Plugin],
+    entry_class: type[QuestionType | MetricKind | Theme],
+    built: Iterable[str],
+    what: str,
+    problems: list[str],
 ) -> list[Plugin]:
     """The plugins whose object is an entry of `entry_class`, named as the entry names itself, and not taken."""
     accepted: list[Plugin] = []
     taken = set(built)
     for plugin in plugins:
-        own_name = getattr(plugin.value, "name", plugin.name)  # a theme is named by its entry point alone
         if not isinstance(plugin.value, entry_class):
             expected = f"{entry_class.__module__}.{entry_class.__name__}"
             problems.append(plugin.problem(f"names a {type(plugin.value).__name__}; expected a {expected}"))
+            continue
+        own_name = _declared_name(plugin.value, plugin.name)
+        if own_name is None:
+            problems.append(plugin.problem(f"its model is not a {_MODELS[entry_class]} with a Literal {what} name"))
         elif own_name != plugin.name:
             problems.append(plugin.problem(f"names the {what} '{own_name}'; name the entry point so"))
         elif plugin.name in taken:
@@ -133,6 +142,27 @@ def _checked(
             taken.add(plugin.name)
             accepted.append(plugin)
     return accepted
+
+
+_MODELS = {
+    QuestionType: f"{BaseQuestion.__module__}.{BaseQuestion.__name__} subclass",
+    MetricKind: f"{BaseMetric.__module__}.{BaseMetric.__name__} subclass",
+}
+"""What the model of an entry of each class must be: a question's, a metric's."""
+
+
+def _declared_name(value: QuestionType | MetricKind | Theme, entry_point_name: str) -> str | None:
+    """The name a type or kind gives itself (its model's `type` / `kind` literal), None where its model has none;
+    a theme is named by its entry point alone."""
+    if isinstance(value, Theme):
+        return entry_point_name
+    base = BaseQuestion if isinstance(value, QuestionType) else BaseMetric
+    if not isinstance(value.model, type) or not issubclass(value.model, base):
+        return None
+    try:
+        return value.name
+    except (KeyError, IndexError):  # no `type` / `kind` field, or one that is not a Literal
+        return None
 
 
 def _taken_by(name: str, accepted: list[Plugin]) -> str:
@@ -160,7 +190,9 @@ def _checked_themes(plugins: list[Plugin], problems: list[str]) -> list[Plugin]:
         theme: Theme = plugin.value
         if not theme.path.is_dir():
             problems.append(plugin.problem(f"its folder {theme.path} does not exist"))
-        elif theme.parent is None or theme.parent not in names:
+        elif theme.parent is None:
+            problems.append(plugin.problem("has no parent; give parent='default' or another installed theme"))
+        elif theme.parent not in names:
             problems.append(
                 plugin.problem(f"its parent theme '{theme.parent}' is not installed; known: {', '.join(sorted(names))}")
             )

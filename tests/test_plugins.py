@@ -237,25 +237,42 @@ def test_a_question_type_is_named_as_its_model_and_brings_its_form_control(
     ]
 
 
+def test_a_metric_kind_s_model_is_a_metric_with_a_literal_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = (
+        "from sitegen.metric_kinds import DECIMAL, MetricKind\nfrom sitegen.models.scorecard import BaseMetric\n"
+        "from sitegen.models.survey import NpsQuestion\n"
+        "class LooseMetric(BaseMetric):\n    kind: str\n"
+        "LOOSE = MetricKind(LooseMetric, 'Loose', '', DECIMAL, print)\n"
+        "QUESTION = MetricKind(NpsQuestion, 'A question', '', DECIMAL, print)\n"
+    )
+    entry_points = "[sitegen.metric_kinds]\nloose = kinds:LOOSE\nquestion = kinds:QUESTION\n"
+    fake_distribution(tmp_path, "sitegen-kinds", entry_points, "kinds", source)
+    expected = "its model is not a sitegen.models.scorecard.BaseMetric subclass with a Literal metric kind name"
+    assert refusal(tmp_path, monkeypatch) == [
+        f"plugin sitegen-kinds, entry point 'loose' (sitegen.metric_kinds): {expected}",
+        f"plugin sitegen-kinds, entry point 'question' (sitegen.metric_kinds): {expected}",
+    ]
+
+
 def test_a_theme_is_a_folder_whose_parents_end_in_the_built_in_theme(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = (
         "from pathlib import Path\nfrom sitegen.themes import Theme\nHERE = Path(__file__).parent\n"
-        "GONE = Theme(HERE / 'gone')\nORPHAN = Theme(HERE, parent='nowhere')\n"
+        "GONE = Theme(HERE / 'gone')\nORPHAN = Theme(HERE, parent='nowhere')\nROOT = Theme(HERE, parent=None)\n"
         "LEFT = Theme(HERE, parent='right')\nRIGHT = Theme(HERE, parent='left')\n"
     )
-    entry_points = (
-        "[sitegen.themes]\ngone = looks:GONE\norphan = looks:ORPHAN\nleft = looks:LEFT\nright = looks:RIGHT\n"
-    )
+    names = ("gone", "orphan", "root", "left", "right")
+    entry_points = "[sitegen.themes]\n" + "".join(f"{name} = looks:{name.upper()}\n" for name in names)
     fake_distribution(tmp_path, "sitegen-looks", entry_points, "looks", source)
     prefix = "plugin sitegen-looks, entry point '{}' (sitegen.themes): "
     assert refusal(tmp_path, monkeypatch) == [
         prefix.format("gone") + f"its folder {tmp_path / 'gone'} does not exist",
         prefix.format("left") + "its parents lead back to itself; end the chain in 'default'",
-        prefix.format("orphan")
-        + "its parent theme 'nowhere' is not installed; known: default, gone, left, orphan, right",
+        prefix.format("orphan") + "its parent theme 'nowhere' is not installed; known: "
+        "default, gone, left, orphan, right, root",
         prefix.format("right") + "its parents lead back to itself; end the chain in 'default'",
+        prefix.format("root") + "has no parent; give parent='default' or another installed theme",
     ]
 
 
