@@ -128,6 +128,20 @@ def test_the_theme_a_site_picks_overrides_some_templates_and_keeps_the_rest(
     assert (project / "output" / "public" / "static" / "survey.js").is_file()
 
 
+def test_an_edit_to_a_plugin_type_s_meaning_key_is_judged_against_its_stored_answers(
+    built_site: tuple[Path, list[Any]], installed_plugin: Path, tmp_path: Path
+) -> None:
+    project = shutil.copytree(built_site[0], tmp_path / "answered", ignore=shutil.ignore_patterns("output"))
+    survey = project / "surveys" / "comfort.yaml"
+    text = survey.read_text(encoding="utf-8")
+    survey.write_text(text.replace("How warm is the room?", "How warm is it here?"), encoding="utf-8")
+    assert sitegen(installed_plugin, "-C", str(project), "check").returncode == 0  # a label is not a meaning key
+    survey.write_text(text.replace("    max: 10\n", "    max: 8\n"), encoding="utf-8")
+    checked = sitegen(installed_plugin, "-C", str(project), "check")
+    assert checked.returncode == 1
+    assert "surveys/comfort.yaml:9:10: questions[0].max: its max changed from 10 to 8" in checked.stderr
+
+
 def test_the_editor_schema_offers_the_plugin_s_type_and_kind(installed_plugin: Path, tmp_path: Path) -> None:
     project = shutil.copytree(PLUGIN_SITE, tmp_path / "plugin-site")
     written = sitegen(installed_plugin, "-C", str(project), "schema")
