@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from jinja2 import Environment, TemplateError
 from sitegen.alerts.signals import queue_new_signals
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render import INTRANET, TREES
-from sitegen.render.environment import THEME_DIR, create_environment, names_used
+from sitegen.render.environment import create_environment, names_used
 from sitegen.render.markdown import prepared_markdown
 from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
 from sitegen.render.write import write_output
@@ -62,11 +62,11 @@ class RenderCache:
 
     def prepare(self, site: Site) -> Environment:
         """The environment to render with; everything is forgotten when a template changed."""
-        stamp = template_stamp(site.files.templates)
+        stamp = template_stamp(site.template_folders)
         if self.environment is None or stamp != self.templates:
             self.templates, self.environment, self.names, self.pages = (
                 stamp,
-                create_environment(site.files.templates),
+                create_environment(site.template_folders),
                 {},
                 {},
             )
@@ -99,9 +99,9 @@ class RenderCache:
         return self.figures
 
 
-def template_stamp(project_templates: Path) -> tuple[tuple[str, int], ...]:
-    """Every template file of the theme and the project, with its modification time."""
-    folders = [THEME_DIR, project_templates] if project_templates.is_dir() else [THEME_DIR]
+def template_stamp(folders: Sequence[Path]) -> tuple[tuple[str, int], ...]:
+    """Every template file of the project, its theme and plugins (`Site.template_folders`), with its modification
+    time: a changed file, or another theme, is a new stamp."""
     return tuple(
         sorted(
             (str(path), path.stat().st_mtime_ns) for folder in folders for path in folder.rglob("*") if path.is_file()
@@ -154,7 +154,7 @@ def render_site(
             pages[path] = (signatures[path], html)
             files[path] = html
     cache.pages, cache.digests = pages, digests.used
-    for name, content in static_files(site.files.templates).items():
+    for name, content in static_files(site.template_folders).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content
     config = site.config.model
@@ -211,10 +211,11 @@ def scorecard_files(site: Site, figures: dict[str, ScorecardFigures]) -> dict[st
     return files
 
 
-def static_files(project_templates: Path) -> dict[str, bytes]:
-    """The theme's static files, overridden or extended by the project's `templates/static/`."""
+def static_files(folders: Sequence[Path]) -> dict[str, bytes]:
+    """The `static/` files of the template folders, one of a folder searched earlier replacing a later one's: the
+    project's `templates/static/` overrides or extends its theme's, which override the built-in theme's."""
     files: dict[str, bytes] = {}
-    for directory in (THEME_DIR / "static", project_templates / "static"):
+    for directory in reversed([folder / "static" for folder in folders]):
         if directory.is_dir():
             for path in sorted(directory.rglob("*")):
                 if path.is_file():

@@ -19,6 +19,7 @@ from sitegen.models.scorecard import BaseMetric, Scorecard, SurveyMetric, period
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
 from sitegen.question_types import choice_ids, scale_bounds, type_of
+from sitegen.themes import THEMES
 from sitegen.untranslated import find_texts, missing_bodies, missing_texts, text_sources
 from sitegen.validation import Source, format_field
 
@@ -42,6 +43,7 @@ def check_site(site: Site) -> list[SiteError]:
     if site.config is not None:  # the site's languages are known
         problems += check_translations(site)
         problems += check_logo(site.config, site.files.root)
+        problems += check_theme(site.config)
         problems += check_alerts(site.config, surveys, {source.model.id for source in site.scorecards})
         problems += check_default_retention(site.config)
         for survey in site.surveys:
@@ -328,6 +330,17 @@ def _check_data_file(
         yield source.error((*loc, "data"), f"'{data_file}' is outside the project; give a path such as data/orders.csv")
     elif not data.is_file():
         yield source.error((*loc, "data"), f"no such file '{data_file}' in the project")
+
+
+def check_theme(source: Source[SiteConfig]) -> Iterator[SiteError]:
+    """The theme `sitegen.yaml` picks is the built-in one or a plugin's that is installed."""
+    theme = source.model.theme
+    if theme not in THEMES:
+        known = sorted(THEMES)
+        yield source.error(
+            ("theme",),
+            f"no theme '{theme}' is installed; expected one of {', '.join(known)}{did_you_mean(theme, known)}",
+        )
 
 
 def check_logo(source: Source[SiteConfig], root: Path) -> Iterator[SiteError]:

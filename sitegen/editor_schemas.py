@@ -23,6 +23,7 @@ from sitegen.models.content import Guide, PageMeta, Standard, Vision
 from sitegen.models.scorecard import Scorecard
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
+from sitegen.plugins import load_plugins
 
 SCHEMA_DIR = "schemas"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -69,7 +70,9 @@ def schema_text(kind: FileKind) -> str:
 
 
 def write_schemas(root: Path) -> list[Path]:
-    """Write every kind's schema into `root/schemas/`; the files written."""
+    """Write every kind's schema into `root/schemas/`, plugins' question types and metric kinds included; the files
+    written."""
+    load_plugins()
     folder = root / SCHEMA_DIR
     folder.mkdir(exist_ok=True)
     written = []

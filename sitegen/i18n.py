@@ -18,6 +18,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).parent / "theme" / "locales"
+_PLUGIN_LOCALES: list[Path] = []
+"""Plugins' folders of `<lang>.po` catalogs (`sitegen.plugins`), read after the theme's: their texts, in order."""
 
 
 def catalog_path(lang: str) -> Path:
@@ -29,12 +31,29 @@ def has_catalog(lang: str) -> bool:
     return catalog_path(lang).is_file()
 
 
+def add_catalogs(folder: Path) -> None:
+    """Read a plugin's `<lang>.po` catalogs beside the theme's from now on; a message both translate keeps the
+    theme's translation."""
+    if folder not in _PLUGIN_LOCALES:
+        _PLUGIN_LOCALES.append(folder)
+        translations.cache_clear()
+
+
 @cache
 def translations(lang: str) -> NullTranslations:
-    """gettext translations for the theme's UI strings in `lang`."""
-    if not has_catalog(lang):
+    """gettext translations for the theme's UI strings in `lang`, and for the plugins' that translate into it."""
+    paths = (catalog_path(lang), *(folder / f"{lang}.po" for folder in _PLUGIN_LOCALES))
+    found = [_compiled(path, lang) for path in paths if path.is_file()]
+    if not found:
         return NullTranslations()
-    with catalog_path(lang).open("rb") as po_file:
+    merged = found[-1]
+    for earlier in reversed(found[:-1]):
+        merged.merge(earlier)  # an earlier catalog's translation of a message wins over a later one's
+    return merged
+
+
+def _compiled(path: Path, lang: str) -> Translations:
+    with path.open("rb") as po_file:
         catalog = read_po(po_file, locale=lang)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)

@@ -10,12 +10,13 @@ and data files are imported only where a figure is computed.
 
 Adding a kind: its model in `models/scorecard.py` (and the `Metric` union),
 its measure in `metrics/measures.py`, one entry in `KINDS` below, its name
-in the catalogs (`scripts/update-catalogs`) and a row in README.
+in the catalogs (`scripts/update-catalogs`) and a row in README. A plugin's
+kind joins the same registry (`register_kind`, docs/plugins.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from sitegen.cases import LOCATION_FIELD
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.models.scorecard import (
+    METRIC_MODELS,
     BaseMetric,
     CasesClosedMetric,
     CesMetric,
@@ -33,6 +35,7 @@ from sitegen.models.scorecard import (
     NpsMetric,
     RepeatRateMetric,
     ResponseRateMetric,
+    Scorecard,
     ShareMetric,
     SurveyMetric,
     TimeToCloseMetric,
@@ -171,7 +174,7 @@ class MetricKind:
     value_format: ValueFormat
     measure: Callable[[Any, Survey | None, str], Measure]
     control_chart: ChartName | None = None
-    questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    questions: Mapping[str, Collection[str]] = field(default_factory=dict)
     check: Callable[[Any, Survey | None, Path], Iterator[Problem | SiteError]] = _no_checks
     segments: SegmentRule = SURVEY_SEGMENTS
     is_exempt: Callable[[Survey | None], bool] = _never
@@ -184,6 +187,8 @@ class MetricKind:
     shows_answer_groups: bool = False
     answer_variance: Callable[[float, int, Mapping[str, float]], float | None] | None = None
     """For a kind on the x-bar chart: the variance of one answer from a period's figure (`control_charts`)."""
+    locales: Path | None = None
+    """A plugin's folder of `<lang>.po` catalogs, translating its `title` among others."""
 
     @property
     def name(self) -> str:
@@ -442,7 +447,7 @@ def comment_questions(survey: Survey, metric: NpsMetric) -> list[str]:
     ]
 
 
-KINDS: Mapping[str, MetricKind] = {
+_KINDS: dict[str, MetricKind] = {
     kind.name: kind
     for kind in (
         MetricKind(
@@ -569,9 +574,17 @@ KINDS: Mapping[str, MetricKind] = {
         ),
     )
 }
-"""Every metric kind by its name, in the order the docs list them."""
+KINDS: Mapping[str, MetricKind] = _KINDS
+"""Every metric kind by its name: the built-in ones in the order the docs list them, then the plugins'."""
 
 _BY_MODEL = {kind.model: kind for kind in KINDS.values()}
+
+
+def register_kind(kind: MetricKind) -> None:
+    """Add a plugin's kind (`sitegen.plugins` has checked its name is free), and its model to a scorecard's."""
+    _KINDS[kind.name] = kind
+    _BY_MODEL[kind.model] = kind
+    METRIC_MODELS.admit(kind.model, (Scorecard,))
 
 
 def kind_of(metric: BaseMetric) -> MetricKind:

@@ -10,11 +10,12 @@ answers meaning what they meant). `answers`, `checks`,
 `interchange`, `metric_kinds`, `scorecards` and the templates look the entry
 up (`type_of`); none of them matches a type's name.
 
-Adding a type: its model in `models/survey.py` (and the `Question` union),
+Adding a type: its model in `models/survey.py` (and `QUESTION_MODELS`),
 its reader and one entry in `TYPES` below, its form control
 `theme/_question_<type>.html`, its check in `theme/static/survey.js` where
 the browser's own does not do, new messages in `refusals.MESSAGES` and the
-catalogs (`scripts/update-catalogs`), and a row in README.
+catalogs (`scripts/update-catalogs`), and a row in README. A plugin's type
+joins the same registry (`register_type`, docs/plugins.md).
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from sitegen.date_formats import LocalFormat, date_format, datetime_format
 from sitegen.models.survey import (
+    QUESTION_MODELS,
     BaseQuestion,
     ConsentQuestion,
     DateQuestion,
@@ -44,6 +47,7 @@ from sitegen.models.survey import (
     RankingQuestion,
     RatingQuestion,
     SingleQuestion,
+    Survey,
     TextareaQuestion,
     TextQuestion,
     YesNoQuestion,
@@ -310,6 +314,10 @@ class QuestionType:
     local_format: Callable[[str], LocalFormat] | None = None
     column: ColumnKind = "text"
     """The typed column an answer goes to in a Parquet export."""
+    templates: Path | None = None
+    """A plugin's folder holding its form control (`control`); the built-in types' are in the theme."""
+    locales: Path | None = None
+    """A plugin's folder of `<lang>.po` catalogs for the texts its control and messages show."""
 
     @property
     def name(self) -> str:
@@ -329,7 +337,7 @@ EXPECTATIONS = (
     ("exceeded", N_("Exceeded my expectations")),
 )
 YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
-TYPES: Mapping[str, QuestionType] = {
+_TYPES: dict[str, QuestionType] = {
     entry.name: entry
     for entry in (
         QuestionType(
@@ -391,7 +399,14 @@ TYPES: Mapping[str, QuestionType] = {
         QuestionType(ConsentQuestion, _read_consent, ("version",), is_always_required=True),
     )
 }
-"""Every question type by its name, in the order README lists them."""
+TYPES: Mapping[str, QuestionType] = _TYPES
+"""Every question type by its name: the built-in ones in the order README lists them, then the plugins'."""
+
+
+def register_type(entry: QuestionType) -> None:
+    """Add a plugin's type (`sitegen.plugins` has checked its name is free), and its model to a survey's questions."""
+    _TYPES[entry.name] = entry
+    QUESTION_MODELS.admit(entry.model, (Survey,))
 
 
 def type_of(question: BaseQuestion) -> QuestionType:
@@ -399,9 +414,26 @@ def type_of(question: BaseQuestion) -> QuestionType:
     return TYPES[question.type]  # type: ignore[attr-defined]
 
 
-def names_where(test: Callable[[QuestionType], bool]) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class TypesWhere(Collection[str]):
+    """The names of the registered types that pass `test`, read when asked rather than when a metric kind is
+    defined: a plugin's numeric type, registered later, is one that `mean` accepts."""
+
+    test: Callable[[QuestionType], bool]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, entry in TYPES.items() if self.test(entry))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in TYPES and self.test(TYPES[name])
+
+    def __len__(self) -> int:
+        return sum(1 for _name in self)
+
+
+def names_where(test: Callable[[QuestionType], bool]) -> TypesWhere:
     """The names of the types that pass `test`, for a metric kind's accepted questions."""
-    return tuple(name for name, entry in TYPES.items() if test(entry))
+    return TypesWhere(test)
 
 
 def choice_ids(question: BaseQuestion) -> tuple[str, ...]:

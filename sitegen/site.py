@@ -22,7 +22,9 @@ from sitegen.models.content import Guide, PageMeta, Standard, Vision
 from sitegen.models.scorecard import Scorecard
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
+from sitegen.plugins import load_plugins
 from sitegen.project import PageFiles, ProjectFiles, find_project, links_outside, read_text
+from sitegen.themes import template_folders
 from sitegen.validation import Source, error_at, validate_document
 
 M = TypeVar("M", bound=BaseModel)
@@ -100,6 +102,11 @@ class Site:
     warnings: list[SiteError] = field(default_factory=list)
     invalid_ids: dict[type[BaseModel], set[str]] = field(default_factory=dict)
     """Ids and file names of files that failed validation, by model: a reference to one is not an error too."""
+
+    @property
+    def template_folders(self) -> list[Path]:
+        """Where this site's templates are looked up: its own, its theme's chain, plugins' form controls."""
+        return template_folders(self.files.templates, self.config.model.theme)
 
     @property
     def languages(self) -> list[str]:
@@ -270,6 +277,7 @@ def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
 
     With a `cache`, files unchanged since the last call are not parsed again.
     """
+    load_plugins()  # before any survey or scorecard is read: their types join the models
     files = find_project(directory)
     outside = links_outside(files)
     if outside:  # reading them would already leak them into error messages

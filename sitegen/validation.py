@@ -17,6 +17,7 @@ from pydantic import BaseModel, Tag, ValidationError
 
 from sitegen.errors import Severity, SiteError, closest_match, did_you_mean
 from sitegen.loading import Document
+from sitegen.models.common import OpenUnion
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -251,9 +252,10 @@ def _clean_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any,
 
 
 def _unwrap(annotation: Any) -> Any:
-    """Strip Annotated[...] and Optional[...] down to the type that matters."""
+    """Strip Annotated[...] and Optional[...] down to the type that matters; an open union to its members now."""
     while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
+        open_union = next((meta for meta in annotation.__metadata__ if isinstance(meta, OpenUnion)), None)
+        annotation = typing.get_args(open_union.union if open_union else annotation)[0]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         if len(members) == 1:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -39,9 +39,14 @@ def free_port() -> int:
 
 
 def start_collector(
-    project: Path, port: int, store_url: str | None = None, open_files: int | None = None
+    project: Path,
+    port: int,
+    store_url: str | None = None,
+    open_files: int | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """`sitegen collect` in its own process group, once /healthz answers; `open_files` lowers its open-file limit."""
+    """`sitegen collect` in its own process group, once /healthz answers; `open_files` lowers its open-file limit,
+    `environment` adds variables (a PYTHONPATH holding a plugin)."""
     command = [sys.executable, "-m", "sitegen", "-C", str(project), "collect", "--port", str(port)]
     if store_url:
         command += ["--store", store_url]
@@ -56,7 +61,11 @@ def start_collector(
         stderr=subprocess.STDOUT,
         start_new_session=True,
         preexec_fn=limit_open_files,
-        env={**os.environ, "SITEGEN_SECRET": SECRET},  # the example survey shows an incentive code
+        env={
+            **os.environ,
+            "SITEGEN_SECRET": SECRET,
+            **(environment or {}),
+        },  # the example survey shows an incentive code
     )
     if not await_condition(lambda: is_healthy(port), timeout=30):
         process.kill()

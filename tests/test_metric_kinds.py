@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
 import pytest
 
 from sitegen.metric_kinds import KINDS, kind_of
 from sitegen.metrics.control_charts import CHARTS
-from sitegen.models.scorecard import Metric, TopBoxMetric
+from sitegen.models.scorecard import METRIC_MODELS, TopBoxMetric
 from sitegen.render.scorecard_view import format_value
 
 
 def test_every_metric_model_has_one_entry_and_every_entry_a_model() -> None:
-    models = get_args(get_args(Metric)[0])
+    models = METRIC_MODELS.members
     assert [kind.model for kind in KINDS.values()] == list(models)
     assert all(kind_of(kind.model.model_construct()) is kind for kind in KINDS.values())
 

@@ -20,7 +20,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from sitegen.i18n import UiText
 from sitegen.models.scorecard import BaseMetric
-from sitegen.render.environment import THEME_DIR
 from sitegen.site import Site
 from sitegen.store.outbox import QueuedEvent
 
@@ -136,7 +135,7 @@ EVENT_KINDS: Mapping[str, EventKind] = {
 
 def template_environment(site: Site) -> Environment:
     """The e-mail templates: the project's `templates/` first, then the theme; HTML escaped, plain text not."""
-    folders = [site.files.templates, THEME_DIR] if site.files.templates.is_dir() else [THEME_DIR]
+    folders = site.template_folders
     return Environment(
         loader=FileSystemLoader([str(folder) for folder in folders]),
         autoescape=select_autoescape(["html"]),

@@ -72,7 +72,7 @@ class Snapshot:
             site=site,
             surveys=MappingProxyType(surveys),
             versions=MappingProxyType({survey_id: survey_version(survey) for survey_id, survey in surveys.items()}),
-            environment=create_environment(site.files.templates),
+            environment=create_environment(site.template_folders),
             # The collector's pages come from its own origin and carry its own policy as a header (which lets in the
             # site's stylesheet); the built pages' meta policy, whose 'self' is the site, would block it.
             shared={**site_values(site), "content_security_policy": None},

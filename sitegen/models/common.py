@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -124,3 +125,31 @@ def _translation(lang: object, text: object) -> str:
     if isinstance(text, (str, int, float)) and not isinstance(text, bool):
         return str(text)
     raise PydanticCustomError("text_type", "the '{lang}' text must be plain text", {"lang": lang})
+
+
+@dataclass(frozen=True)
+class OpenUnion:
+    """Marks a field that takes any model of a registry, told apart by a `Literal` key (`type`, `kind`).
+
+    The members are not fixed where the field is declared: plugins add theirs
+    after the models are defined (`sitegen.plugins`), and `admit` rebuilds the
+    holders so that validation, error messages and JSON Schemas all see them,
+    as a `Literal`-discriminated union written out by hand would.
+    """
+
+    discriminator: str
+    members: list[type[BaseModel]]
+
+    @property
+    def union(self) -> Any:
+        """The members as a discriminated union, as pydantic and `sitegen.validation` read one."""
+        return Annotated[typing.Union[tuple(self.members)], Field(discriminator=self.discriminator)]  # noqa: UP007
+
+    def __get_pydantic_core_schema__(self, _source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return handler.generate_schema(self.union)
+
+    def admit(self, model: type[BaseModel], holders: tuple[type[BaseModel], ...]) -> None:
+        """Add a member, then rebuild the models whose fields hold the union."""
+        self.members.append(model)
+        for holder in holders:
+            holder.model_rebuild(force=True)

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from sitegen.errors import did_you_mean
 from sitegen.models.alerts import Alerts
-from sitegen.models.common import LANGUAGE_PATTERN, StrictModel, Text
+from sitegen.models.common import LANGUAGE_PATTERN, Slug, StrictModel, Text
 from sitegen.models.retention import Retention
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
@@ -120,6 +120,8 @@ class SiteConfig(StrictModel):
     collector: Collector = Collector()
     staff: Staff = Staff()
     alerts: Alerts = Alerts()
+    theme: Slug = "default"
+    """The theme pages are drawn with: `default`, or one a plugin installs (`sitegen.themes`)."""
     retention: Retention | None = None  # each survey's default; a survey's own `retention:` overrides it part by part
 
     @property

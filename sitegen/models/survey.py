@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sitegen.models.common import OrIdList, Slug, StrictModel, Text
+from sitegen.models.common import OpenUnion, OrIdList, Slug, StrictModel, Text
 from sitegen.models.retention import Retention
 
 JOURNEY_STAGES = ("awareness", "research", "choice", "order", "purchase", "use", "review", "return")
@@ -204,26 +204,30 @@ class MatrixQuestion(BaseQuestion):
     items: list[Choice] = Field(min_length=1)
 
 
-Question = Annotated[
-    NpsQuestion
-    | RatingQuestion
-    | LikertQuestion
-    | ExpectationsQuestion
-    | SingleQuestion
-    | MultipleQuestion
-    | DropdownQuestion
-    | YesNoQuestion
-    | TextQuestion
-    | TextareaQuestion
-    | NumberQuestion
-    | EmailQuestion
-    | DateQuestion
-    | DatetimeQuestion
-    | MatrixQuestion
-    | RankingQuestion
-    | ConsentQuestion,
-    Field(discriminator="type"),
-]
+QUESTION_MODELS = OpenUnion(
+    "type",
+    [
+        NpsQuestion,
+        RatingQuestion,
+        LikertQuestion,
+        ExpectationsQuestion,
+        SingleQuestion,
+        MultipleQuestion,
+        DropdownQuestion,
+        YesNoQuestion,
+        TextQuestion,
+        TextareaQuestion,
+        NumberQuestion,
+        EmailQuestion,
+        DateQuestion,
+        DatetimeQuestion,
+        MatrixQuestion,
+        RankingQuestion,
+        ConsentQuestion,
+    ],
+)
+"""Every question model by its `type`: the built-in ones, then the plugins' (`sitegen.plugins` admits them)."""
+Question = Annotated[BaseQuestion, QUESTION_MODELS]
 
 _SLUGS: TypeAdapter[list[str]] = TypeAdapter(list[Slug])
 

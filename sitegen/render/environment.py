@@ -1,13 +1,15 @@
 """The Jinja2 environment: the theme search path, autoescaping and the filters pages use.
 
 Templates are looked up first in the project's `templates/`, then in the
-built-in theme, so a project overrides the theme file by file; an override
-can still extend the original as `"!theme/<name>"` (MkDocs' and Pelican's
-search path).
+site's theme and its parents down to the built-in theme, then in plugins'
+form controls (`sitegen.themes.template_folders`), so a project overrides
+the theme file by file; an override can still extend the built-in original
+as `"!theme/<name>"` (MkDocs' and Pelican's search path).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,12 @@ from markupsafe import Markup
 from sitegen.models.common import Text
 from sitegen.question_types import MAX_EMAIL_LENGTH, scale_bounds, type_of
 from sitegen.render.markdown import render_markdown
+from sitegen.themes import THEME_DIR
 
-THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 
-
-def create_environment(project_templates: Path) -> Environment:
-    """One environment per build, with the project's overrides first."""
-    search_path = [str(project_templates), str(THEME_DIR)] if project_templates.is_dir() else [str(THEME_DIR)]
+def create_environment(folders: Sequence[Path]) -> Environment:
+    """One environment per build, looking templates up in `folders` (`Site.template_folders`), first match wins."""
+    search_path = [str(folder) for folder in folders]
     loader = ChoiceLoader([FileSystemLoader(search_path), PrefixLoader({"!theme": FileSystemLoader(str(THEME_DIR))})])
     environment = Environment(
         loader=loader,

@@ -25,10 +25,10 @@ from sitegen.i18n import UiText, language_name
 from sitegen.models.content import Standard
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
-from sitegen.render.environment import THEME_DIR
 from sitegen.render.policy import page_policy
 from sitegen.render.surveys import qr_code_svg, short_link, survey_key, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
+from sitegen.themes import THEME_DIR
 
 if TYPE_CHECKING:
     from sitegen.render.scorecard_view import MetricCharts
