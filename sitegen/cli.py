@@ -155,18 +155,23 @@ def check(project: Path, strict: bool) -> None:
     )
 
 
+LOCAL_HELP = "Link every page by its index.html, so the output opens from disk (file://) without a web server."
+
+
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
 @as_of_option("Scorecards as they stood at the end of this day, YYYY-MM-DD (default: today in the site's timezone).")
+@click.option("--local", "is_local", is_flag=True, help=LOCAL_HELP)
 @click.pass_obj
 @handle_user_errors
-def build(project: Path, strict: bool, as_of: dt.date | None) -> None:
+def build(project: Path, strict: bool, as_of: dt.date | None, is_local: bool) -> None:
     """Build the whole site into output/public and output/intranet.
 
     The project is checked first; if anything is wrong, nothing is written
-    and the previous output stays as it was.
+    and the previous output stays as it was. With --local, open
+    output/intranet/index.html in a browser straight from disk.
     """
-    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of)
+    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of, is_local=is_local)
     _report(report.warnings)
     click.echo(
         f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"
