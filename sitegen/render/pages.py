@@ -47,6 +47,8 @@ class PagePlan:
     """The Markdown texts the page shows, converted ahead of rendering."""
     shows_figures: bool = False
     """It shows scorecard figures: `sitegen.refresh` writes it again when they change."""
+    qr_target: str = ""
+    """The address the page's QR code encodes (a poster's), which `sitegen check --links` proves is a built page."""
 
     @property
     def path(self) -> str:
@@ -221,7 +223,7 @@ def _survey_pages(site: Site, tree: str, lang: str, day: dt.date) -> Iterator[Pa
                 "poster_keys": {paper: poster + suffix for paper, suffix in POSTER_PAPERS.items()},
             }
             for paper, suffix in POSTER_PAPERS.items():
-                yield PagePlan(tree, lang, poster + suffix, "qr.html", values | {"paper": paper})
+                yield PagePlan(tree, lang, poster + suffix, "qr.html", values | {"paper": paper}, qr_target=link)
 
 
 def _measures(site: Site, standard: Standard, views: ScorecardViews, lang: str) -> list[dict[str, Any]]:
