@@ -6,13 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 from conftest import copy_example_project
 from starlette.routing import BaseRoute
 
 from sitegen.cli import main
 from sitegen.collector.app import collector_routes
-from sitegen.link_check import Deployment, LinkChecker, LinkReport, check_site_links, read_page
+from sitegen.link_check import URL_ATTRIBUTES, Deployment, LinkChecker, LinkReport, check_site_links, read_page
 from sitegen.site import load_site
 
 AS_OF = dt.date(2026, 6, 1)
@@ -179,6 +180,24 @@ def test_ids_and_addresses_are_read_with_their_lines() -> None:
         (3, "a href", "GET"),
     ]
     assert page.references[-1].method == "POST"
+
+
+def test_the_page_reader_finds_every_address_and_id_an_html5_parser_finds(example_output: Path) -> None:
+    pages = sorted(example_output.glob("*/lv/**/*.html"))  # one language: html5lib is slow, the pages alike
+    assert len(pages) > 50
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html5lib")
+        expected = sorted(
+            (element.name, attribute, str(element[attribute]))
+            for element in soup.find_all(True)
+            for attribute in URL_ATTRIBUTES
+            if element.has_attr(attribute)
+        )
+        page = read_page(path.relative_to(example_output).as_posix(), html)
+        found = sorted((*reference.attribute.split(" "), reference.address) for reference in page.references)
+        assert found == expected, path
+        assert page.ids == {str(element["id"]) for element in soup.find_all(id=True)}, path
 
 
 def test_the_minimal_site_broken_by_a_markdown_link_is_found(minimal_project: Path) -> None:
