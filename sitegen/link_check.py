@@ -79,6 +79,7 @@ class _PageReader(HTMLParser):
         self.ids: set[str] = set()
         self.references: list[Reference] = []
         self.qr_code_line: tuple[int, int] | None = None
+        self.form_method = "GET"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line, offset = self.getpos()
@@ -88,10 +89,25 @@ class _PageReader(HTMLParser):
                 self.ids.add(values[name])
         if self.qr_code_line is None and QR_CODE_CLASS in values.get("class", "").split():
             self.qr_code_line = (line, offset + 1)
-        method = values.get("method", "get").upper() if tag == "form" else "GET"
+        if tag == "form":
+            self.form_method = values.get("method", "get").upper()
         for name in URL_ATTRIBUTES:
             if name in values:
+                method = self._method(tag, name, values)
                 self.references.append(Reference(self.page, line, offset + 1, f"{tag} {name}", values[name], method))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form_method = "GET"
+
+    def _method(self, tag: str, attribute: str, values: dict[str, str]) -> str:
+        """A form's `action` is sent with its `method`; a button's `formaction` with its `formmethod`, else the
+        form's; every other address is fetched (GET)."""
+        if tag == "form" and attribute == "action":
+            return self.form_method
+        if attribute == "formaction":
+            return values.get("formmethod", self.form_method).upper()
+        return "GET"
 
 
 def read_page(page: str, html: str) -> BuiltPage:

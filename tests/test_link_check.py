@@ -141,6 +141,21 @@ def test_a_form_posting_where_no_collector_route_takes_a_post_is_broken(
     ]
 
 
+def test_a_button_posts_where_its_formaction_says_with_its_forms_method(routes: list[BaseRoute]) -> None:
+    form = '<form method="post" action="/s/after-visit"><button formaction="/healthz">x</button></form>'
+    page = read_page("public/lv/form/index.html", form + '<button formaction="/healthz" formmethod="get">')
+    assert [(reference.address, reference.method) for reference in page.references] == [
+        ("/s/after-visit", "POST"),
+        ("/healthz", "POST"),
+        ("/healthz", "GET"),
+    ]
+    problems = broken(checked(routes, built(**{"public/lv/form/index.html": form})))
+    assert problems == [
+        "output/public/lv/form/index.html:1:45: button formaction: '/healthz' the collector's route for /healthz "
+        "does not accept POST"
+    ]
+
+
 def test_a_form_posts_to_the_collector_at_its_own_address(routes: list[BaseRoute]) -> None:
     collector = Deployment(DEPLOYMENT.trees, "https://collect.saulite.example")
     form = '<form method="post" action="https://collect.saulite.example/s/after-visit">'
