@@ -179,6 +179,16 @@ def test_read_from_disk_a_link_to_a_directory_is_broken(routes: list[BaseRoute])
     ]
 
 
+def test_a_link_from_the_host_root_resolves_under_the_trees_own_address(routes: list[BaseRoute]) -> None:
+    deployment = Deployment({"public": "https://saulite.example/feedback"}, "")
+    files = built(**{"public/lv/about/index.html": '<a href="/feedback/lv/standards/#rule">x</a><a href="/lv/">y</a>'})
+    report = LinkChecker(files, routes, deployment).check({})
+    assert broken(report) == [  # the first resolves, to public/lv/standards/index.html#rule
+        "output/public/lv/about/index.html:1:45: a href: '/lv/' is neither under the public tree's address "
+        "(/feedback/) nor a collector route",
+    ]
+
+
 def test_a_link_out_of_its_tree_is_broken(routes: list[BaseRoute]) -> None:
     files = built(**{"public/lv/about/index.html": '<a href="../../../intranet/lv/">Staff</a>'})
     assert broken(checked(routes, files)) == [
