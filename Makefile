@@ -1,5 +1,5 @@
 # The two set-up commands of README.md. Both work on a fresh Debian machine with Python 3.11+.
-#   make site   install sitegen into .venv, import the synthetic sample responses, build the example site into output/
+#   make site   install sitegen into .venv, import the synthetic sample responses, build the example site into output/ (--local: it opens from disk)
 #   make test   install the system packages the tests drive (Chromium, Java, PostgreSQL), check lint, format
 #               and types, then run the tests on both cores
 
@@ -12,7 +12,7 @@ BIN = $(VENV)/bin
 site: install
 	$(BIN)/sitegen responses import --open-cases data/sample-responses.jsonl
 	$(BIN)/sitegen cases import data/sample-case-steps.jsonl
-	$(BIN)/sitegen build
+	$(BIN)/sitegen build --local
 
 test: system-packages install-test lint
 	$(BIN)/pytest -n 2

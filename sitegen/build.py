@@ -119,13 +119,15 @@ def render_site(
     progress: Progress = lambda plans: plans,
     cache: RenderCache | None = None,
     as_of: dt.date | None = None,
+    is_local: bool = False,
 ) -> dict[str, bytes]:
     """Every output file of a site, by path relative to `output/`, in memory.
 
     Scorecards count the responses up to the `as_of` day (default: today in
     the site's timezone). With a `cache` (`sitegen serve`), only pages whose
     signature changed since the last call are rendered; without one, every
-    page is, and no signatures are worked out.
+    page is, and no signatures are worked out. `is_local` links every page
+    by its `index.html`, for reading the output from disk.
     """
     is_incremental = cache is not None
     cache = cache if cache is not None else RenderCache()
@@ -150,7 +152,11 @@ def render_site(
     ordered = sorted(signed, key=lambda entry: bool(entry[0].markdown))
     with prepared_markdown(text for plan, path in ordered if path in fresh for text in plan.markdown):
         for plan, (_, path) in zip(progress([plan for plan, _ in ordered]), ordered, strict=True):
-            html = render_page(environment, shared, plan, site.files.root) if path in fresh else cache.pages[path][1]
+            html = (
+                render_page(environment, shared, plan, site.files.root, is_local=is_local)
+                if path in fresh
+                else cache.pages[path][1]
+            )
             pages[path] = (signatures[path], html)
             files[path] = html
     cache.pages, cache.digests = pages, digests.used
@@ -224,18 +230,23 @@ def static_files(folders: Sequence[Path]) -> dict[str, bytes]:
 
 
 def build_project(
-    directory: Path, progress: Progress = lambda plans: plans, strict: bool = False, as_of: dt.date | None = None
+    directory: Path,
+    progress: Progress = lambda plans: plans,
+    strict: bool = False,
+    as_of: dt.date | None = None,
+    is_local: bool = False,
 ) -> BuildReport:
     """Check, render and write a whole site; nothing is written if anything fails.
 
     With `strict`, warnings (a missing translation) fail the build too;
-    `as_of` rebuilds the scorecards as they stood at the end of that day.
+    `as_of` rebuilds the scorecards as they stood at the end of that day;
+    `is_local` makes links that work where the output is opened from disk.
     """
     started = time.perf_counter()
     site = load_site(directory)
     if strict and site.warnings:
         raise ProjectInvalid(site.warnings)
-    files = render_site(site, progress, as_of=as_of)
+    files = render_site(site, progress, as_of=as_of, is_local=is_local)
     write_output(site.files.output, files)
     signals = queue_new_signals(site, files)  # after the write: a build that fails tells nobody
     pages = sum(1 for path in files if path.endswith(".html"))

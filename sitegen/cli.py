@@ -78,7 +78,11 @@ def _escalate(warnings: list[SiteError], strict: bool, verbose: bool) -> None:
 
 
 verbose_option = click.option(
-    "--verbose", "-v", is_flag=True, help="List every missing translation on its own line, not counted per file."
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="List every missing translation on its own line, not counted per file (check --links: also what was "
+    "not fetched).",
 )
 
 
@@ -152,15 +156,31 @@ def schema(project: Path, modelines: bool) -> None:
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
+@click.option(
+    "--links",
+    "checks_links",
+    is_flag=True,
+    help="Also render the site in memory and prove every link, form and QR code leads to a built page or a "
+    "collector route.",
+)
+@click.option(
+    "--local", "is_local", is_flag=True, help="With --links: check the links as 'sitegen build --local' makes them."
+)
+@as_of_option("With --links: build the scorecards as of this day, YYYY-MM-DD (default: today in the site's timezone).")
 @verbose_option
 @click.pass_obj
 @handle_user_errors
-def check(project: Path, strict: bool, verbose: bool) -> None:
+def check(
+    project: Path, strict: bool, checks_links: bool, is_local: bool, as_of: dt.date | None, verbose: bool
+) -> None:
     """Validate every file of the project and report all problems at once.
 
     Each problem is one line 'file:line:col: field: message'; missing
     translations are counted per file and language (--verbose lists each).
-    Exits 1 if there is any error (or, with --strict, any warning).
+    Exits 1 if there is any error (or, with --strict, any warning). With
+    --links, each broken link is such a line naming the page (as build would
+    write it under output/), and a broken link exits 1 too; nothing is
+    written (--verbose also lists the addresses of other hosts, not fetched).
     """
     site = load_site(project)
     _escalate(site.warnings, strict, verbose)
@@ -168,21 +188,48 @@ def check(project: Path, strict: bool, verbose: bool) -> None:
         f"OK: {len(site.surveys)} surveys, {len(site.standards)} standards, {len(site.guides)} guides, "
         f"{len(site.scorecards)} scorecards, {len(site.pages)} pages; {_summary(0, len(site.warnings))}."
     )
+    if checks_links:
+        _check_links(site, as_of, is_local, verbose)
+
+
+def _check_links(site: Site, as_of: dt.date | None, is_local: bool, verbose: bool) -> None:
+    from sitegen.link_check import check_site_links
+
+    report = check_site_links(site, as_of, is_local)
+    if verbose:
+        for address in sorted({reference.address for reference in report.elsewhere}):
+            click.echo(f"not fetched: {address}")
+    _report(report.broken)
+    broken = len(report.broken)
+    summary = (
+        f"{report.references} addresses on {report.pages} pages ({report.forms} forms, {report.qr_codes} QR codes), "
+        f"{len(report.elsewhere)} elsewhere (other hosts, mailto:, tel:) not fetched; "
+        f"{broken} broken ({report.seconds:.2f} s)."
+    )
+    if broken:
+        click.secho(f"Links: {summary}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"Links OK: {summary}")
+
+
+LOCAL_HELP = "Link every page by its index.html, so the output opens from disk (file://) without a web server."
 
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors.")
 @as_of_option("Scorecards as they stood at the end of this day, YYYY-MM-DD (default: today in the site's timezone).")
+@click.option("--local", "is_local", is_flag=True, help=LOCAL_HELP)
 @verbose_option
 @click.pass_obj
 @handle_user_errors
-def build(project: Path, strict: bool, as_of: dt.date | None, verbose: bool) -> None:
+def build(project: Path, strict: bool, as_of: dt.date | None, is_local: bool, verbose: bool) -> None:
     """Build the whole site into output/public and output/intranet.
 
     The project is checked first; if anything is wrong, nothing is written
-    and the previous output stays as it was.
+    and the previous output stays as it was. With --local, open
+    output/intranet/index.html in a browser straight from disk.
     """
-    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of)
+    report = build_project(project, progress=_progress_bar, strict=strict, as_of=as_of, is_local=is_local)
     _report(report.warnings, verbose)
     click.echo(
         f"Built {report.pages} pages ({report.files} files) into {report.output} in {report.seconds:.2f} s"

@@ -14,7 +14,7 @@ from jinja2.runtime import Context
 from sitegen.build import render_site
 from sitegen.errors import ProjectInvalid
 from sitegen.render import environment as environment_module
-from sitegen.render.pages import relative_url
+from sitegen.render.links import relative_url
 from sitegen.render.policy import page_policy
 from sitegen.scaffold import create_project
 from sitegen.site import load_site
@@ -181,6 +181,27 @@ def test_no_page_refers_to_another_host(starter: Path) -> None:
 )
 def test_relative_url(source: str, target: str, expected: str) -> None:
     assert relative_url(source, target) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        ("lv/index.html", "lv/", "index.html"),
+        ("lv/index.html", "lv/vision/", "vision/index.html"),
+        ("lv/standards/greeting/index.html", "lv/standards/", "../index.html"),
+        ("lv/standards/index.html", "lv/scorecards/team/#metric-nps", "../scorecards/team/index.html#metric-nps"),
+        ("lv/standards/greeting/index.html", "static/style.css", "../../../static/style.css"),
+        ("index.html", "", "index.html"),
+    ],
+)
+def test_a_local_link_names_the_index_file_a_browser_opens_from_disk(source: str, target: str, expected: str) -> None:
+    assert relative_url(source, target, is_local=True) == expected
+
+
+def test_a_served_link_keeps_its_fragment_after_the_directory() -> None:
+    assert relative_url("lv/standards/greeting/index.html", "lv/scorecards/team/#metric-nps") == (
+        "../../scorecards/team/#metric-nps"
+    )
 
 
 class _PolicyAudit(HTMLParser):

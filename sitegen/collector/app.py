@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from sitegen.alerts.sender import start_sender
@@ -84,7 +84,7 @@ from sitegen.models.survey import Survey
 from sitegen.refusals import CONTROL_CHARACTERS, N_
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
-from sitegen.site import load_site
+from sitegen.site import Site, load_site
 from sitegen.staff.accounts import LOCATION_FIELD, StaffAccounts
 from sitegen.staff.auth import SESSION_COOKIE, StaffDesk, current_session
 from sitegen.staff.case_pages import CASE_HANDLERS, case_routes
@@ -534,6 +534,18 @@ async def _forget_departed_client(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
+def collector_routes(site: Site) -> list[BaseRoute]:
+    """Every address the collector answers, and with which methods: the app's routes, which `sitegen check --links`
+    also matches the built pages' forms and links against."""
+    return [
+        Route("/s/{survey_id}", submit, methods=ALL_METHODS),
+        Route("/healthz", health, methods=["GET", "HEAD"]),
+        *staff_routes(site.files.output),
+        *case_routes(),
+        *invitation_routes(),
+    ]
+
+
 def create_app(
     project: Path, store_url: str | None = None, clock: Clock = utc_now, limiter: RateLimiter | None = None
 ) -> ASGIApp:
@@ -574,15 +586,8 @@ def create_app(
                 writer.close()
                 store.close()
 
-    routes = [
-        Route("/s/{survey_id}", submit, methods=ALL_METHODS),
-        Route("/healthz", health, methods=["GET", "HEAD"]),
-        *staff_routes(site.files.output),
-        *case_routes(),
-        *invitation_routes(),
-    ]
     handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS, **CASE_HANDLERS}
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    app = Starlette(routes=collector_routes(site), lifespan=lifespan, exception_handlers=handlers)
     return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
 
 

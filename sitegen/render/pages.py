@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -25,6 +23,7 @@ from sitegen.i18n import UiText, language_name
 from sitegen.models.content import Standard
 from sitegen.models.survey import Survey
 from sitegen.render import INTRANET, PUBLIC, TREES
+from sitegen.render.links import relative_url
 from sitegen.render.policy import page_policy
 from sitegen.render.surveys import qr_code_svg, short_link, survey_key, survey_link, survey_tree, survey_values
 from sitegen.site import Page, Site
@@ -48,23 +47,13 @@ class PagePlan:
     """The Markdown texts the page shows, converted ahead of rendering."""
     shows_figures: bool = False
     """It shows scorecard figures: `sitegen.refresh` writes it again when they change."""
+    qr_target: str = ""
+    """The address the page's QR code encodes (a poster's), which `sitegen check --links` proves is a built page."""
 
     @property
     def path(self) -> str:
         """The file path inside its tree, e.g. `lv/standards/greeting/index.html`."""
         return f"{self.lang}/{self.key}index.html" if self.lang else f"{self.key}index.html"
-
-
-@lru_cache(maxsize=1 << 16)
-def relative_url(from_path: str, to_path: str) -> str:
-    """A link from one file of a tree to another file or directory (ending in '/')."""
-    from_dir = posixpath.dirname(from_path) or "."
-    is_directory = to_path.endswith("/") or to_path == ""
-    # Rooted at "/", relpath need not ask the operating system for the working directory.
-    relative = posixpath.relpath("/" + (to_path.rstrip("/") or "."), "/" + from_dir)
-    if is_directory:
-        return "./" if relative == "." else relative + "/"
-    return relative
 
 
 def sorted_standards(site: Site) -> list[Standard]:
@@ -234,7 +223,7 @@ def _survey_pages(site: Site, tree: str, lang: str, day: dt.date) -> Iterator[Pa
                 "poster_keys": {paper: poster + suffix for paper, suffix in POSTER_PAPERS.items()},
             }
             for paper, suffix in POSTER_PAPERS.items():
-                yield PagePlan(tree, lang, poster + suffix, "qr.html", values | {"paper": paper})
+                yield PagePlan(tree, lang, poster + suffix, "qr.html", values | {"paper": paper}, qr_target=link)
 
 
 def _measures(site: Site, standard: Standard, views: ScorecardViews, lang: str) -> list[dict[str, Any]]:
@@ -353,18 +342,24 @@ def page_signature(plan: PagePlan, digests: Digests, used_names: frozenset[str])
 
 
 def render_page(
-    environment: Environment, shared: dict[str, Any], plan: PagePlan, project_root: Path, link_base: str | None = None
+    environment: Environment,
+    shared: dict[str, Any],
+    plan: PagePlan,
+    project_root: Path,
+    link_base: str | None = None,
+    is_local: bool = False,
 ) -> bytes:
     """Render one page; a template problem becomes a SiteError naming the template line.
 
-    Links are relative to the page, or, for a page served elsewhere (the
-    collector's), prefixed with `link_base` (the tree's address, or "" for
-    the same origin).
+    Links are relative to the page (naming each page's `index.html` where
+    `is_local`: for reading from disk, `sitegen.render.links`), or, for a
+    page served elsewhere (the collector's), prefixed with `link_base` (the
+    tree's address, or "" for the same origin).
     """
     ui = UiText(plan.lang or shared["default_language"])
 
     def link(target: str) -> str:
-        return relative_url(plan.path, target) if link_base is None else f"{link_base}/{target}"
+        return relative_url(plan.path, target, is_local) if link_base is None else f"{link_base}/{target}"
 
     def url(key: str, lang: str | None = None) -> str:
         target_lang = (plan.lang or shared["default_language"]) if lang is None else lang

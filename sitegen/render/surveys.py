@@ -63,12 +63,24 @@ def short_link(url: str) -> str:
     return url.split("://", 1)[-1]
 
 
+QR_CODE_CLASS = "qr-code"
+"""The class of a QR code's `<svg>`, by which `sitegen check --links` finds the line it is on."""
+
+
 def qr_code_svg(url: str, title: str) -> Markup:
     """A QR code of `url` as inline SVG, made locally (segno), sized for print."""
     code = segno.make(url, error="m")
     buffer = io.BytesIO()
     code.save(
-        buffer, kind="svg", scale=6, border=4, xmldecl=False, svgclass="qr-code", title=title, nl=False, omitsize=True
+        buffer,
+        kind="svg",
+        scale=6,
+        border=4,
+        xmldecl=False,
+        svgclass=QR_CODE_CLASS,
+        title=title,
+        nl=False,
+        omitsize=True,
     )
     return Markup(buffer.getvalue().decode("utf-8"))
 
