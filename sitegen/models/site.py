@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from sitegen.errors import did_you_mean
 from sitegen.models.alerts import Alerts
 from sitegen.models.common import LANGUAGE_PATTERN, StrictModel, Text
+from sitegen.models.deploy import Deploy
 from sitegen.models.retention import Retention
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
@@ -120,6 +121,7 @@ class SiteConfig(StrictModel):
     collector: Collector = Collector()
     staff: Staff = Staff()
     alerts: Alerts = Alerts()
+    deploy: Deploy | None = None  # `sitegen deploy`: where output/public and output/intranet are served from
     retention: Retention | None = None  # each survey's default; a survey's own `retention:` overrides it part by part
 
     @property
