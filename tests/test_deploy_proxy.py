@@ -6,7 +6,10 @@ nginx and the collector are started by fixtures on loopback; clients connect fro
 
 from __future__ import annotations
 
+import base64
 import getpass
+import hashlib
+import os
 import socket
 import ssl
 import subprocess
@@ -70,7 +73,8 @@ def print_config(project: Path, kind: str) -> str:
 
 
 @pytest.fixture
-def deployed(minimal_project: Path, tmp_path: Path) -> Deployed:
+def deployed(minimal_project: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Deployed:
+    """The site built and deployed; with the parameter "proxy", its intranet guarded by the proxy's own sign-in."""
     ca = trustme.CA()
     certificate = ca.issue_cert("127.0.0.1")
     certificate.cert_chain_pems[0].write_to_path(tmp_path / "cert.pem")
@@ -94,6 +98,8 @@ deploy:
     certificate: {tmp_path}/cert.pem
     certificate_key: {tmp_path}/key.pem
 """
+    if getattr(request, "param", "collector") == "proxy":
+        settings += f"    users_file: {tmp_path}/users\n  intranet_auth: proxy\n"
     text = config.read_text(encoding="utf-8").replace("https://saulite.example", "https://127.0.0.1")
     config.write_text(text + settings, encoding="utf-8")
     build_project(minimal_project)
@@ -171,6 +177,27 @@ def test_the_intranet_through_nginx_asks_for_the_staff_sign_in(nginx: Deployed) 
     assert plain.status_code == 301 and plain.headers["location"] == f"https://127.0.0.1:{nginx.https_port}/en/"
 
 
+def nginx_user(name: str, password: str) -> str:
+    """An htpasswd line in nginx's salted SHA-1 scheme (`{SSHA}`): base64 of the digest and then the salt."""
+    salt = os.urandom(8)
+    digest = hashlib.sha1(password.encode() + salt, usedforsecurity=False).digest()
+    return f"{name}:{{SSHA}}{base64.b64encode(digest + salt).decode()}\n"
+
+
+@pytest.mark.parametrize("deployed", ["proxy"], indirect=True)
+def test_with_proxy_auth_nginx_serves_the_deployed_intranet_to_its_users_only(nginx: Deployed, tmp_path: Path) -> None:
+    (tmp_path / "users").write_text(nginx_user("anna", "correct horse battery"), encoding="utf-8")
+    with nginx.client("127.0.0.6") as client:
+        anonymous = client.get("/intranet/en/")
+        wrong = client.get("/intranet/en/", auth=("anna", "wrong"))
+        signed_in = client.get("/intranet/en/", auth=("anna", "correct horse battery"))
+        staff = client.get("/staff/login")
+    assert anonymous.status_code == wrong.status_code == 401
+    assert signed_in.status_code == 200 and signed_in.headers["cache-control"] == "no-store"
+    assert signed_in.text == (tmp_path / "srv/intranet/current/en/index.html").read_text(encoding="utf-8")
+    assert staff.status_code == 200  # the staff pages are still the collector's
+
+
 def test_caddy_validates_the_printed_caddyfile(deployed: Deployed, tmp_path: Path) -> None:
     caddyfile = tmp_path / "Caddyfile"
     caddyfile.write_text(print_config(deployed.project, "caddy"), encoding="utf-8")
@@ -183,6 +210,25 @@ def test_caddy_validates_the_printed_caddyfile(deployed: Deployed, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert f"reverse_proxy 127.0.0.1:{deployed.collector_port}" in caddyfile.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("deployed", ["proxy"], indirect=True)
+def test_caddy_validates_the_printed_caddyfile_with_its_intranet_sign_in(deployed: Deployed, tmp_path: Path) -> None:
+    hashed = subprocess.run(
+        ["caddy", "hash-password", "--plaintext", "correct horse battery"], capture_output=True, text=True, check=True
+    )
+    (tmp_path / "users").write_text(f"anna {hashed.stdout.strip()}\n", encoding="utf-8")
+    caddyfile = tmp_path / "Caddyfile"
+    caddyfile.write_text(print_config(deployed.project, "caddy"), encoding="utf-8")
+    result = subprocess.run(
+        ["caddy", "adapt", "--validate", "--adapter", "caddyfile", "--config", str(caddyfile)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert hashed.stdout.strip() in result.stdout and f"{tmp_path}/srv/intranet/current" in result.stdout
 
 
 def test_systemd_verifies_the_printed_collector_unit(deployed: Deployed, tmp_path: Path) -> None:
