@@ -10,6 +10,7 @@ import base64
 import getpass
 import hashlib
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -23,6 +24,7 @@ import pytest
 import trustme
 from click.testing import CliRunner
 from test_collector_process import await_condition, free_port, start_collector, stop
+from test_staff import PASSWORD, add_account
 
 from sitegen.build import build_project
 from sitegen.cli import main
@@ -167,12 +169,26 @@ def test_nginx_refuses_a_body_above_the_collectors_limit_itself(nginx: Deployed)
     assert refused.status_code == 413 and "<center>nginx</center>" in refused.text  # nginx's page: not the collector's
 
 
-def test_the_intranet_through_nginx_asks_for_the_staff_sign_in(nginx: Deployed) -> None:
+def test_the_intranet_through_nginx_asks_for_the_staff_sign_in_then_serves_the_deployed_release(
+    nginx: Deployed,
+) -> None:
+    add_account("sqlite:///data/responses.sqlite3", nginx.project, "anna@saulite.example", "owner")
+    built = nginx.project / "output/intranet/en/index.html"
+    deployed = nginx.project.parent / "srv/intranet/current/en/index.html"
+    built.write_text("built since the last deploy", encoding="utf-8")  # the collector serves what was deployed
     with nginx.client("127.0.0.5") as client:
-        intranet = client.get("/intranet/en/")
-        login = client.get("/staff/login")
-    assert intranet.status_code == 303 and intranet.headers["location"].startswith("/staff/login?next=")
-    assert login.status_code == 200 and "Secure" in login.headers["set-cookie"]  # X-Forwarded-Proto: https
+        anonymous = client.get("/intranet/en/")
+        assert anonymous.status_code == 303 and anonymous.headers["location"] == "/staff/login?next=/intranet/en/"
+        form = client.get("/staff/login")
+        assert "Secure" in form.headers["set-cookie"]  # the collector believed X-Forwarded-Proto: https
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token is not None
+        signed_in = client.post(
+            "/staff/login", data={"csrf": token.group(1), "email": "anna@saulite.example", "password": PASSWORD}
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        page = client.get("/intranet/en/")
+    assert page.status_code == 200 and page.text == deployed.read_text(encoding="utf-8")
     plain = httpx.get(f"http://127.0.0.1:{nginx.http_port}/en/", timeout=10)
     assert plain.status_code == 301 and plain.headers["location"] == f"https://127.0.0.1:{nginx.https_port}/en/"
 

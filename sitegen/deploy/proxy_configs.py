@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from sitegen.deploy.publishing import deploy_config
-from sitegen.deploy.releases import CURRENT
-from sitegen.models.deploy import Deploy, Target
+from sitegen.models.deploy import Deploy
 from sitegen.models.site import SiteConfig
 from sitegen.site import Site
 
@@ -76,12 +75,6 @@ def server_blocks(config: SiteConfig, deploy: Deploy) -> list[ServerBlock]:
     return blocks
 
 
-def served_folder(target: Target) -> str:
-    """The folder the web server reads a target's tree from: its `current` link, on the machine that serves it."""
-    folder = target.path if target.path is not None else (target.rsync or "").partition(":")[2]
-    return f"{folder.rstrip('/')}/{CURRENT}"
-
-
 def _settings(site: Site) -> dict[str, Any]:
     config = site.config.model
     deploy = deploy_config(site)
@@ -92,8 +85,8 @@ def _settings(site: Site) -> dict[str, Any]:
         "upstream": f"{deploy.collector.host}:{deploy.collector.port}",
         "max_body_kb": config.collector.max_body_kb,
         "public_path": (urlsplit(config.base_url).path.rstrip("/") or "") + "/",
-        "public_root": served_folder(deploy.public),
-        "intranet_root": served_folder(deploy.intranet),
+        "public_root": deploy.public.served_folder,
+        "intranet_root": deploy.intranet.served_folder,
         "intranet_auth": deploy.intranet_auth,
         "users_file": proxy.users_file,
         "listen": f"{proxy.listen}:" if proxy.listen else "",

@@ -14,7 +14,6 @@ from sitegen.errors import SitegenError
 STAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"
 PARTIAL_PREFIX = ".partial-"
 RELEASES = "releases"
-CURRENT = "current"
 
 
 class DeployError(SitegenError):

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Protocol
 
 from sitegen.deploy.releases import (
-    CURRENT,
     PARTIAL_PREFIX,
     RELEASES,
     DeployError,
     ReleaseState,
     current_from_link,
 )
-from sitegen.models.deploy import Deploy, Target
+from sitegen.models.deploy import CURRENT, Deploy, Target
 
 
 class ReleaseTarget(Protocol):

@@ -13,6 +13,8 @@ AbsoluteFolder = Annotated[str, StringConstraints(pattern=r"^/\S*$")]
 RemoteFolder = Annotated[str, StringConstraints(pattern=r"^[^\s:/]+:/\S*$")]
 """`[user@]host:/absolute/folder`, as rsync and ssh write a remote folder."""
 Port = Annotated[int, Field(ge=1, le=65_535)]
+CURRENT = "current"
+"""The symlink in a target folder that names the release being served."""
 
 
 class Target(StrictModel):
@@ -23,6 +25,12 @@ class Target(StrictModel):
 
     path: AbsoluteFolder | None = None
     rsync: RemoteFolder | None = None
+
+    @property
+    def served_folder(self) -> str:
+        """Where the web server reads this tree, on the machine that serves it: the target's `current` link."""
+        folder = self.path if self.path is not None else (self.rsync or "").partition(":")[2]
+        return f"{folder.rstrip('/')}/{CURRENT}"
 
     @model_validator(mode="after")
     def _one_place(self) -> Target:
