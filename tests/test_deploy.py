@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import report_problems
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.build import build_project
 from sitegen.cli import main
@@ -203,3 +205,35 @@ def test_a_target_with_both_places_or_a_relative_folder_is_reported_at_its_line(
     )
     assert any(line.startswith("sitegen.yaml:7:") and "either path" in line for line in problems), problems
     assert any(line.startswith("sitegen.yaml:8:") and "deploy.intranet.path" in line for line in problems), problems
+
+
+@given(
+    releases=st.lists(st.integers(0, 99), unique=True, max_size=12).map(lambda ns: tuple(f"r{n:02d}" for n in ns)),
+    keep=st.integers(2, 8),
+)
+def test_a_deploy_keeps_the_newest_releases_and_never_removes_the_new_one(releases: tuple[str, ...], keep: int) -> None:
+    new = "r99" if "r99" not in releases else "r99z"
+    removed = releases_to_remove(ReleaseState(releases, current=max(releases, default=None)), new, keep)
+    kept = sorted({*releases, new} - set(removed))
+    assert new in kept and len(kept) == min(keep, len(releases) + 1)
+    assert all(old < min(kept) for old in removed)
+
+
+def test_printing_a_config_warns_when_the_collector_would_not_believe_the_proxy(minimal_project: Path) -> None:
+    with_deploy(minimal_project, "  public: {path: /srv/public}\n  intranet: {path: /srv/intranet}\n")
+    result = CliRunner().invoke(main, ["-C", str(minimal_project), "deploy", "--print-config", "nginx"])
+    assert result.exit_code == 0 and "collector.trusted_proxies does not name 127.0.0.1" in result.stderr
+    assert "proxy_pass http://127.0.0.1:8001;" in result.stdout and "Warning" not in result.stdout
+
+
+def test_proxy_auth_without_a_users_file_is_reported(minimal_project: Path) -> None:
+    problems = report_problems(
+        minimal_project,
+        (
+            "sitegen.yaml",
+            "privacy: {min_group_size: 5}",
+            "privacy: {min_group_size: 5}\ndeploy:\n  public: {path: /srv/p}\n  intranet: {path: /srv/i}\n"
+            "  intranet_auth: proxy\n",
+        ),
+    )
+    assert problems == ["sitegen.yaml:7:3: deploy: intranet_auth: proxy needs proxy: {users_file: /path}"]

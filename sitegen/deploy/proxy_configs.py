@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +74,13 @@ def server_blocks(config: SiteConfig, deploy: Deploy) -> list[ServerBlock]:
     return blocks
 
 
+def _listen_prefix(address: str | None) -> str:
+    """What goes before the port in `listen`: nothing (every address), `127.0.0.1:` or `[::1]:`."""
+    if not address:
+        return ""
+    return f"[{address}]:" if ":" in address else f"{address}:"
+
+
 def _settings(site: Site) -> dict[str, Any]:
     config = site.config.model
     deploy = deploy_config(site)
@@ -89,7 +95,7 @@ def _settings(site: Site) -> dict[str, Any]:
         "intranet_root": deploy.intranet.served_folder,
         "intranet_auth": deploy.intranet_auth,
         "users_file": proxy.users_file,
-        "listen": f"{proxy.listen}:" if proxy.listen else "",
+        "listen": _listen_prefix(proxy.listen),
         "http_port": proxy.http_port,
         "https_port": proxy.https_port,
         "https_suffix": "" if proxy.https_port == 443 else f":{proxy.https_port}",
@@ -136,5 +142,4 @@ PROXY_CONFIGS: dict[str, ConfigKind] = {
 
 def render_config(site: Site, kind: str) -> str:
     """The configuration of kind `kind` (a key of PROXY_CONFIGS) for `site`."""
-    render: Callable[[Site], str] = PROXY_CONFIGS[kind].render
-    return render(site)
+    return PROXY_CONFIGS[kind].render(site)

@@ -69,7 +69,12 @@ def roll_back_site(site: Site, report: Callable[[Outcome], None]) -> None:
     """Point each target's `current` at the release before it; both are checked to have one first."""
     deploy = deploy_config(site)
     targets = [(tree, open_target(_target(deploy, tree), deploy)) for tree in TREES]
-    previous = [(tree, target, previous_release(target.state())) for tree, target in targets]
+    previous = []
+    for tree, target in targets:
+        try:
+            previous.append((tree, target, previous_release(target.state())))
+        except DeployError as error:
+            raise DeployError(f"{tree} ({target.describe()}): {error}") from None
     for tree, target, name in previous:
         target.switch(name)
         report(Outcome(tree, target.describe(), name))
