@@ -114,16 +114,22 @@ def is_listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.fixture
-def nginx(deployed: Deployed, tmp_path: Path) -> Iterator[Deployed]:
-    """nginx running the printed configuration (daemon off, its own pid file and logs), and the collector."""
-    root = tmp_path / "nginx"
+def nginx_command(deployed: Deployed, root: Path) -> list[str]:
+    """nginx with the printed configuration, checked with `nginx -t`, everything it writes under `root`."""
     root.mkdir()
     (root / "sitegen.conf").write_text(print_config(deployed.project, "nginx"), encoding="utf-8")
     (root / "nginx.conf").write_text(NGINX_MAIN.format(user=getpass.getuser(), root=root), encoding="utf-8")
     command = ["nginx", "-p", str(root), "-e", str(root / "error.log"), "-c", str(root / "nginx.conf")]
     check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
+    return command
+
+
+@pytest.fixture
+def nginx(deployed: Deployed, tmp_path: Path) -> Iterator[Deployed]:
+    """nginx running the printed configuration (daemon off, its own pid file and logs), and the collector."""
+    root = tmp_path / "nginx"
+    command = nginx_command(deployed, root)
     server = subprocess.Popen([*command, "-g", "daemon off;"])
     collector = start_collector(deployed.project, deployed.collector_port)
     try:
@@ -191,6 +197,22 @@ def test_the_intranet_through_nginx_asks_for_the_staff_sign_in_then_serves_the_d
     assert page.status_code == 200 and page.text == deployed.read_text(encoding="utf-8")
     plain = httpx.get(f"http://127.0.0.1:{nginx.http_port}/en/", timeout=10)
     assert plain.status_code == 301 and plain.headers["location"] == f"https://127.0.0.1:{nginx.https_port}/en/"
+
+
+def test_three_hosts_get_a_server_each_with_only_their_own_locations(deployed: Deployed, tmp_path: Path) -> None:
+    config = deployed.project / "sitegen.yaml"
+    urls = "intranet_url: https://intranet.test\ncollector_url: https://forms.test\n"
+    config.write_text(config.read_text(encoding="utf-8") + urls, encoding="utf-8")
+    nginx_command(deployed, tmp_path / "nginx")  # nginx -t accepts it
+    servers = (tmp_path / "nginx/sitegen.conf").read_text(encoding="utf-8").split("\nserver {")[2:]
+    locations = {
+        re.findall(r"server_name (\S+);", server)[0]: re.findall(r"location (\S+) \{", server) for server in servers
+    }
+    assert locations == {
+        "127.0.0.1": ["/"],
+        "intranet.test": ["/staff/", "/intranet/"],
+        "forms.test": ["/s/", "/healthz", "/i/", "/u/"],
+    }
 
 
 def nginx_user(name: str, password: str) -> str:
