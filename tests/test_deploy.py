@@ -139,11 +139,16 @@ def test_an_rsync_target_hard_links_what_did_not_change_and_switches_with_one_co
     site, now = load_site(minimal_project), clock()
     deploy_site(site, now, lambda outcome: None)
     log.write_text("", encoding="utf-8")
+    for written in (minimal_project / "output").rglob("*"):  # as a new build leaves them: new times, same content
+        os.utime(written, (1_000_000_000, 1_000_000_000))
+    (minimal_project / "output/public/static/survey.js").write_text("// changed", encoding="utf-8")
     deploy_site(site, now, lambda outcome: None)
 
     releases = srv / "public/releases"
-    first, second = (releases / name / "static/style.css" for name in sorted(os.listdir(releases)))
-    assert first.stat().st_ino == second.stat().st_ino  # unchanged: one file, linked from the previous release
+    first, second = (releases / name / "static" for name in sorted(os.listdir(releases)))
+    assert (first / "style.css").stat().st_ino == (second / "style.css").stat().st_ino  # one file, linked
+    assert (second / "survey.js").read_text(encoding="utf-8") == "// changed"
+    assert (first / "survey.js").stat().st_ino != (second / "survey.js").stat().st_ino
     assert served(srv / "public") == "releases/20261201T200100000000Z"
     commands = [line.split("\t") for line in log.read_text(encoding="utf-8").splitlines()]
     assert {(options, host) for options, host, _ in commands} == {(" -p 2222", "web1")}

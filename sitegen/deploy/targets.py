@@ -90,8 +90,9 @@ class LocalTarget:
 class RsyncTarget:
     """A folder on a server: copied with the system `rsync`, switched with one command through `ssh`.
 
-    The copy hard-links files unchanged since the current release (`--link-dest`), so a release costs only what
-    changed. `ssh` is the remote shell as a command line (rsync's `-e`), e.g. `ssh -p 2222 -i ~/.ssh/deploy`.
+    The copy hard-links files whose content is unchanged since the current release (`--link-dest`), so a release
+    costs only what changed. `ssh` is the remote shell as a command line (rsync's `-e`), e.g.
+    `ssh -p 2222 -i ~/.ssh/deploy`.
     """
 
     host: str
@@ -116,7 +117,9 @@ class RsyncTarget:
 
     def upload(self, tree: Path, name: str, previous: str | None) -> None:
         destination = f"{self.host}:{self.root}/{RELEASES}/{PARTIAL_PREFIX}{name}/"
-        command = ["rsync", "--archive", "--delete", "--mkpath", "--rsh", self.ssh]
+        # Every build writes every file anew, so files are matched by content (--checksum), and their times are not
+        # copied (--no-times): with the times, no file of a new build would ever be linked to the last release's.
+        command = ["rsync", "--archive", "--no-times", "--checksum", "--delete", "--mkpath", "--rsh", self.ssh]
         if previous is not None:  # relative to the destination folder
             command.append(f"--link-dest=../{previous}/")
         _run([*command, f"{tree}/", destination], f"rsync to {destination}")
