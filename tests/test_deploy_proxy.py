@@ -130,16 +130,18 @@ def nginx(deployed: Deployed, tmp_path: Path) -> Iterator[Deployed]:
     """nginx running the printed configuration (daemon off, its own pid file and logs), and the collector."""
     root = tmp_path / "nginx"
     command = nginx_command(deployed, root)
-    server = subprocess.Popen([*command, "-g", "daemon off;"])
     collector = start_collector(deployed.project, deployed.collector_port)
     try:
-        started = await_condition(lambda: server.poll() is not None or is_listening(deployed.https_port), 10)
-        assert started and server.poll() is None, (root / "error.log").read_text(encoding="utf-8")
-        yield deployed
+        server = subprocess.Popen([*command, "-g", "daemon off;"])
+        try:
+            started = await_condition(lambda: server.poll() is not None or is_listening(deployed.https_port), 10)
+            assert started and server.poll() is None, (root / "error.log").read_text(encoding="utf-8")
+            yield deployed
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
     finally:
         stop(collector)
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_nginx_serves_the_survey_and_passes_the_answer_with_the_clients_own_address(nginx: Deployed) -> None:
