@@ -105,6 +105,20 @@ def test_each_deploy_becomes_current_and_only_the_kept_releases_stay(built: Path
     assert served(public) == served(tmp_path / "srv/intranet") == "releases/20261201T200100000000Z"
 
 
+def test_a_local_release_links_the_files_the_previous_one_has_and_copies_the_rest(built: Path, tmp_path: Path) -> None:
+    site, now = load_site(built), clock()
+    deploy_site(site, now, lambda outcome: None)
+    (built / "output/public/static/survey.js").write_text("// changed", encoding="utf-8")
+    deploy_site(site, now, lambda outcome: None)
+    first, second = (
+        tmp_path / "srv/public/releases" / name / "static"
+        for name in ("20261201T200000000000Z", "20261201T200100000000Z")
+    )
+    assert (first / "style.css").stat().st_ino == (second / "style.css").stat().st_ino
+    assert (second / "survey.js").read_text(encoding="utf-8") == "// changed"
+    assert (first / "survey.js").stat().st_ino != (second / "survey.js").stat().st_ino
+
+
 def test_a_copy_that_fails_leaves_current_and_no_partial_release(built: Path, tmp_path: Path) -> None:
     site, now = load_site(built), clock()
     deploy_site(site, now, lambda outcome: None)

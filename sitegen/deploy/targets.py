@@ -7,6 +7,7 @@ one, never half of each), and delete old releases. A failed copy leaves `current
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shlex
 import shutil
@@ -64,10 +65,20 @@ class LocalTarget:
         )
 
     def upload(self, tree: Path, name: str, previous: str | None) -> None:
+        """Copy `tree` in, hard-linking each file whose content the previous release already has, as rsync does."""
         partial = self.root / RELEASES / f"{PARTIAL_PREFIX}{name}"
+        earlier = self.root / RELEASES / previous if previous is not None else None
+
+        def copy_or_link(source: str, destination: str) -> object:
+            same = earlier / Path(destination).relative_to(partial) if earlier is not None else None
+            if same is not None and same.is_file() and filecmp.cmp(source, same, shallow=False):
+                os.link(same, destination)
+                return destination
+            return shutil.copy2(source, destination)
+
         try:
             partial.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(tree, partial, symlinks=True)
+            shutil.copytree(tree, partial, symlinks=True, copy_function=copy_or_link)
         except OSError as error:
             shutil.rmtree(partial, ignore_errors=True)
             raise DeployError(f"copying {tree} to {partial} failed: {error}") from None
