@@ -30,9 +30,11 @@ from sitegen.models.deploy import CURRENT, Deploy, Target
 class ReleaseTarget(Protocol):
     """A folder that holds releases of one built tree."""
 
-    def describe(self) -> str: ...
+    def describe(self) -> str:
+        """The target as sitegen.yaml names it, for messages."""
 
-    def state(self) -> ReleaseState: ...
+    def state(self) -> ReleaseState:
+        """The releases the folder holds now."""
 
     def upload(self, tree: Path, name: str, previous: str | None) -> None:
         """Copy `tree` in as the partial release `name`; raise DeployError (and leave `current` alone) on failure."""
