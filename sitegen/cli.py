@@ -19,6 +19,7 @@ import click
 
 from sitegen import __version__
 from sitegen.build import build_project
+from sitegen.deploy.proxy_configs import PROXY_CONFIGS
 from sitegen.errors import ProjectInvalid, SiteError, SitegenError
 from sitegen.problem_report import report_lines
 from sitegen.render.pages import PagePlan
@@ -869,3 +870,39 @@ def digest(project: Path, is_sending: bool, output: Path | None, as_of: dt.date 
     else:
         for mail in mails:
             click.echo(f"To: {mail.recipient.address} ({mail.recipient.lang})\n\n{mail.message.text}")
+
+
+@main.command()
+@click.option("--rollback", is_flag=True, help="Switch each target back to the release before its current one.")
+@click.option(
+    "--print-config",
+    "config_kind",
+    type=click.Choice(list(PROXY_CONFIGS)),
+    default=None,
+    help="Write ready configuration for the proxy (nginx, caddy) or the collector's service (systemd) and stop.",
+)
+@click.pass_obj
+@handle_user_errors
+def deploy(project: Path, rollback: bool, config_kind: str | None) -> None:
+    """Put output/public and output/intranet where they are served (sitegen.yaml's deploy:).
+
+    Each tree is copied to its target as a new release (releases/<UTC stamp>/) and only then made current, by
+    renaming a new 'current' symlink over the old one; the newest deploy.keep releases are kept for --rollback.
+    """
+    from sitegen.deploy.proxy_configs import proxy_warnings, render_config
+    from sitegen.deploy.publishing import Outcome, deploy_site, roll_back_site
+
+    site = load_site(project)
+
+    def report(outcome: Outcome) -> None:
+        click.echo(outcome.line())
+
+    if config_kind is not None:
+        for warning in proxy_warnings(site):
+            click.secho(f"Warning: {warning}", fg="yellow", err=True)
+        click.echo(f"# save as {PROXY_CONFIGS[config_kind].saved_as}", err=True)
+        click.echo(render_config(site, config_kind), nl=False)
+    elif rollback:
+        roll_back_site(site, report)
+    else:
+        deploy_site(site, lambda: dt.datetime.now(dt.UTC), report)

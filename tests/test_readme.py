@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from sitegen.cli import main
-from sitegen.models import alerts, content, scorecard, site, survey
+from sitegen.models import alerts, content, deploy, scorecard, site, survey
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -31,7 +31,7 @@ def test_every_command_is_documented(command: str) -> None:
 
 def _models() -> list[type[BaseModel]]:
     found = []
-    for module in (site, alerts, content, survey, scorecard):
+    for module in (site, alerts, content, survey, scorecard, deploy):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:
                 found.append(value)

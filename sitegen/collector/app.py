@@ -82,6 +82,7 @@ from sitegen.incentive_codes import CodeKey, required_key
 from sitegen.models.site import SiteConfig
 from sitegen.models.survey import Survey
 from sitegen.refusals import CONTROL_CHARACTERS, N_
+from sitegen.render import INTRANET
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.render.surveys import is_closed_on, open_period, survey_tree
 from sitegen.site import Site, load_site
@@ -540,7 +541,7 @@ def collector_routes(site: Site) -> list[BaseRoute]:
     return [
         Route("/s/{survey_id}", submit, methods=ALL_METHODS),
         Route("/healthz", health, methods=["GET", "HEAD"]),
-        *staff_routes(site.files.output),
+        *staff_routes(served_intranet(site)),
         *case_routes(),
         *invitation_routes(),
     ]
@@ -589,6 +590,17 @@ def create_app(
     handlers = {ClientDisconnect: _forget_departed_client, **EXCEPTION_HANDLERS, **CASE_HANDLERS}
     app = Starlette(routes=collector_routes(site), lifespan=lifespan, exception_handlers=handlers)
     return SecurityHeaders(app, collector_headers(config))  # outside Starlette's error handling: its 500s too
+
+
+def served_intranet(site: Site) -> Path:
+    """The intranet tree staff see: the deployed release when `deploy.intranet` is a folder on this machine.
+
+    That is what `sitegen deploy` made current (`<folder>/current`, followed at each request, so a switch or a
+    rollback shows at once); otherwise the project's own build, output/intranet.
+    """
+    deploy = site.config.model.deploy
+    deployed = deploy.intranet.served_folder if deploy is not None and deploy.intranet.path is not None else None
+    return Path(deployed) if deployed is not None else site.files.output / INTRANET
 
 
 LOG_CONFIG = {

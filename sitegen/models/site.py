@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from sitegen.errors import did_you_mean
 from sitegen.models.alerts import Alerts
 from sitegen.models.common import LANGUAGE_PATTERN, Slug, StrictModel, Text
+from sitegen.models.deploy import Deploy
 from sitegen.models.retention import Retention
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
@@ -122,6 +123,7 @@ class SiteConfig(StrictModel):
     alerts: Alerts = Alerts()
     theme: Slug = "default"
     """The theme pages are drawn with: `default`, or one a plugin installs (`sitegen.themes`)."""
+    deploy: Deploy | None = None  # `sitegen deploy`: where output/public and output/intranet are served from
     retention: Retention | None = None  # each survey's default; a survey's own `retention:` overrides it part by part
 
     @property

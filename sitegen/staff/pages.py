@@ -31,7 +31,6 @@ from sitegen.collector.snapshots import Snapshot
 from sitegen.i18n import UiText
 from sitegen.language_choice import CHOICE_COOKIE, preferred_language
 from sitegen.refusals import N_
-from sitegen.render import INTRANET
 from sitegen.render.pages import PagePlan, render_page
 from sitegen.staff.auth import (
     CSRF_FIELD,
@@ -222,8 +221,8 @@ class IntranetFiles:
         await self.files(scope, receive, send_private)
 
 
-def staff_routes(output: Path) -> list[BaseRoute]:
-    """The staff pages under `/staff/` and the intranet tree built into `output` at `/intranet/`, behind the sign-in."""
+def staff_routes(intranet: Path) -> list[BaseRoute]:
+    """The staff pages under `/staff/` and the built intranet tree `intranet` at `/intranet/`, behind the sign-in."""
     from sitegen.staff.codes import code_routes  # its pages are made with this module's render_staff_page
 
     return [
@@ -232,5 +231,5 @@ def staff_routes(output: Path) -> list[BaseRoute]:
         Route(LOGIN_PATH, login, methods=["POST"]),
         Route("/staff/logout", logout, methods=["POST"]),
         Route(HOME_PATH, home, methods=["GET", "HEAD"]),
-        Mount(INTRANET_PATH, app=IntranetFiles(output / INTRANET)),
+        Mount(INTRANET_PATH, app=IntranetFiles(intranet)),
     ]
