@@ -263,8 +263,10 @@ def test_the_minimal_site_has_no_broken_link_served_or_read_from_disk(minimal_pr
     assert " 0 broken" in result.stdout
 
 
-def test_the_example_site_has_no_broken_link_form_or_qr_code(tmp_path: Path) -> None:
-    report = check_site_links(load_site(copy_example_project(tmp_path / "example")), AS_OF)
+@pytest.mark.parametrize("is_local", [False, True], ids=["served", "from-disk"])
+def test_the_example_site_has_no_broken_link_form_or_qr_code(tmp_path: Path, is_local: bool) -> None:
+    """From disk too: the consent texts' `/lv/pages/about/` are pages of the survey's tree, linked relative."""
+    report = check_site_links(load_site(copy_example_project(tmp_path / "example")), AS_OF, is_local)
     assert [str(problem) for problem in report.broken] == []
     assert report.qr_codes > 0
     assert report.forms > 0

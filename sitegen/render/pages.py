@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -341,6 +342,10 @@ def page_signature(plan: PagePlan, digests: Digests, used_names: frozenset[str])
     return _digest("\x00".join(parts))
 
 
+SITE_PATH = r"/(?!/)"
+"""An address an owner writes as `/lv/pages/about/`: a page of the tree the link is on, linked like the theme's."""
+
+
 def render_page(
     environment: Environment,
     shared: dict[str, Any],
@@ -375,6 +380,7 @@ def render_page(
         "url": url,
         "asset": lambda name: link(f"static/{name}"),
         "root": link,
+        "address": lambda target: link(target[1:]) if re.match(SITE_PATH, target) else target,
         "_": ui.gettext,
         "ngettext": ui.ngettext,
     }
