@@ -204,7 +204,8 @@ def test_a_consent_is_a_required_checkbox_posting_its_version_below_a_link_to_th
     (box,) = controls(form, "agreed")
     assert (box["type"], box["value"], box.has_attr("required")) == ("checkbox", "2026-11", True)
     link = question(form, "agreed").find("a")
-    assert link["href"] == "/en/terms/" and link.get_text() == "Read the text (version 2026-11)"
+    # `/en/terms/` is a page of the survey's tree, linked from en/surveys/<id>/ like the theme's own links
+    assert link["href"] == "../../terms/" and link.get_text() == "Read the text (version 2026-11)"
     assert link.find_parent(id=box["aria-describedby"].split()[0]) is not None
 
 
