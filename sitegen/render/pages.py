@@ -368,6 +368,7 @@ def render_page(
         "url": url,
         "asset": lambda name: link(f"static/{name}"),
         "root": link,
+        "has_search": link_base is None,  # the index lies beside a built tree's pages; the collector's have none
         "_": ui.gettext,
         "ngettext": ui.ngettext,
     }
