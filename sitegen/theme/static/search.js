@@ -18,6 +18,7 @@
     results.hidden = true;
     list.replaceChildren();
     status.textContent = "";
+    delete form.dataset.searched;
   }
 
   // Pagefind's excerpt is HTML (the page's text, escaped, with <mark> around matches). It is parsed in an inert
@@ -39,7 +40,7 @@
     return paragraph;
   }
 
-  function show(pages, total) {
+  function show(term, pages, total) {
     list.replaceChildren(
       ...pages.map((page) => {
         const item = document.createElement("li");
@@ -53,6 +54,7 @@
     nothing.hidden = total > 0;
     results.hidden = false;
     status.textContent = total > 0 ? `${form.dataset.found} ${total}` : nothing.textContent;
+    form.dataset.searched = term; // what the results shown are for
   }
 
   function start(pagefind) {
@@ -69,7 +71,7 @@
       const search = await pagefind.debouncedSearch(term);
       if (search === null || mine !== asked) return; // a later keystroke took over
       const pages = await Promise.all(search.results.slice(0, SHOWN).map((result) => result.data()));
-      if (mine === asked) show(pages, search.results.length);
+      if (mine === asked) show(term, pages, search.results.length);
     });
     form.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && !results.hidden) {
