@@ -236,7 +236,7 @@ def build_project(
     if strict and site.warnings:
         raise ProjectInvalid(site.warnings)
     files = render_site(site, progress, as_of=as_of)
-    write_output(site.files.output, files, finish=index_trees)
+    write_output(site.files.output, files, finish=lambda staging: index_trees(staging, site.languages))
     signals = queue_new_signals(site, files)  # after the write: a build that fails tells nobody
     pages = sum(1 for path in files if path.endswith(".html"))
     return BuildReport(pages, len(files), time.perf_counter() - started, site.files.output, site.warnings, signals)

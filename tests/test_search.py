@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from conftest import copy_example_project
@@ -15,7 +16,7 @@ from conftest import copy_example_project
 from sitegen.build import build_project
 from sitegen.interchange import import_responses
 from sitegen.render import search
-from sitegen.render.search import BUNDLE, ENTRY, SearchIndexFailed
+from sitegen.render.search import BUNDLE, SearchIndexFailed
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
 
@@ -26,22 +27,24 @@ FRAGMENT_SIGNATURE = b"pagefind_dcd"
 
 
 def indexed_pages(tree: Path) -> dict[str, dict[str, str]]:
-    """The pages of a tree's index by address: what Pagefind shows as a result (title, text, language)."""
-    language_of = {entry["hash"]: lang for lang, entry in read_entry(tree)["languages"].items()}
-    assert len(language_of) == len(read_entry(tree)["languages"])
+    """The pages of a tree's indexes by address: what Pagefind shows as a result (title, text), and the bundle's
+    language."""
     pages = {}
-    for fragment in sorted((tree / BUNDLE / "fragment").glob("*.pf_fragment")):
-        record = gzip.decompress(fragment.read_bytes())
-        assert record.startswith(FRAGMENT_SIGNATURE)
-        page = json.loads(record.removeprefix(FRAGMENT_SIGNATURE))
-        lang = fragment.name.split("_")[0]
-        pages[page["url"]] = {"title": page["meta"]["title"], "content": page["content"], "lang": lang}
+    for bundle in sorted((tree / BUNDLE).iterdir()):
+        for fragment in sorted((bundle / "fragment").glob("*.pf_fragment")):
+            record = gzip.decompress(fragment.read_bytes())
+            assert record.startswith(FRAGMENT_SIGNATURE)
+            page = json.loads(record.removeprefix(FRAGMENT_SIGNATURE))
+            pages[page["url"]] = {"title": page["meta"]["title"], "content": page["content"], "lang": bundle.name}
     return pages
 
 
-def read_entry(tree: Path) -> dict[str, dict[str, dict[str, object]]]:
-    entry: dict[str, dict[str, dict[str, object]]] = json.loads((tree / BUNDLE / ENTRY).read_text(encoding="utf-8"))
-    return entry
+def languages_listed(bundle: Path) -> dict[str, dict[str, object]]:
+    """The languages a bundle's entry file lists, with their page counts."""
+    languages: dict[str, dict[str, object]] = json.loads((bundle / "pagefind-entry.json").read_text("utf-8"))[
+        "languages"
+    ]
+    return languages
 
 
 def folder_digest(directory: Path) -> dict[str, str]:
@@ -65,12 +68,13 @@ def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_each_tree_has_an_index_in_each_language(example_output: Path) -> None:
     for tree in ("public", "intranet"):
-        assert (example_output / tree / BUNDLE / "pagefind.js").is_file()
-        languages = read_entry(example_output / tree)["languages"]
-        assert list(languages) == ["en", "lv", "ru"]  # sorted: Pagefind writes them in hash-map order
+        assert sorted(path.name for path in (example_output / tree / BUNDLE).iterdir()) == ["en", "lv", "ru"]
         pages = indexed_pages(example_output / tree)
-        for lang, entry in languages.items():
-            assert entry["page_count"] == sum(1 for page in pages.values() if page["lang"] == lang) > 0
+        for lang in ("en", "lv", "ru"):
+            bundle = example_output / tree / BUNDLE / lang
+            assert (bundle / "pagefind.js").is_file()
+            count = sum(1 for page in pages.values() if page["lang"] == lang)
+            assert languages_listed(bundle) == {lang: {"hash": ANY, "wasm": ANY, "page_count": count}} and count > 0
             assert all(url.startswith(f"/{lang}/") for url, page in pages.items() if page["lang"] == lang)
 
 
@@ -84,8 +88,8 @@ def test_a_public_page_is_found_by_its_words_in_its_own_language(example_output:
 
 def test_the_public_index_holds_no_intranet_text(example_output: Path) -> None:
     """A standard's rule is on the intranet only: its index finds it, the public one has never seen it."""
-    bundle = example_output / "public" / BUNDLE
-    public = [path for folder in ("fragment", "index") for path in (bundle / folder).iterdir()]
+    bundles = (example_output / "public" / BUNDLE).iterdir()
+    public = [path for bundle in bundles for folder in ("fragment", "index") for path in (bundle / folder).iterdir()]
     assert public and not any(b"hesit" in gzip.decompress(path.read_bytes()) for path in public)
     intranet = indexed_pages(example_output / "intranet")
     assert "who hesitates at the menu" in intranet["/en/standards/advice/"]["content"]
@@ -131,7 +135,9 @@ def test_a_failed_index_leaves_the_previous_output_as_it_was(tmp_path: Path, mon
     build_project(project, as_of=AS_OF)
     before = folder_digest(project / "output")
     monkeypatch.setattr(search, "get_executable", lambda: Path(shutil.which("false") or "/bin/false"))
-    with pytest.raises(SearchIndexFailed, match="Pagefind could not index the site; output/ is as it was"):
+    with pytest.raises(
+        SearchIndexFailed, match="Pagefind could not index public/lv/; output/ is as it was: exit status 1"
+    ):
         build_project(project, as_of=dt.date(2026, 6, 16))
     assert folder_digest(project / "output") == before
     assert [path.name for path in tmp_path.iterdir()] == ["minimal"]  # no staging folder left behind

@@ -1,4 +1,4 @@
-/* The search field in the header: Pagefind's index of this tree, in the language of the page (<html lang>).
+/* The search field in the header: Pagefind's index of this tree in the page's language (pagefind/<lang>/).
    The field is shown only once pagefind.js has loaded, which it cannot over file:// or where no index was built
    (`sitegen serve`); results are the pages' titles and excerpts, put in as text with Pagefind's <mark>s. */
 (() => {
@@ -57,7 +57,9 @@
     form.dataset.searched = term; // what the results shown are for
   }
 
-  function start(pagefind) {
+  async function start(pagefind) {
+    // Results link to pages from the tree's root, wherever the tree is served (`/`, `/intranet/`).
+    await pagefind.options({ baseUrl: new URL(form.dataset.root, document.baseURI).pathname });
     form.hidden = false;
     form.addEventListener("submit", (event) => event.preventDefault());
     input.addEventListener("focus", () => pagefind.init(), { once: true }); // fetch the language's index early
