@@ -128,3 +128,14 @@ def test_a_copy_opened_from_disk_shows_no_search_field(browser_page: Any, output
     with browser_page.expect_console_message(lambda message: "pagefind.js" in message.text):
         browser_page.goto((output / "public" / "en" / "index.html").as_uri())
     assert browser_page.locator("form.site-search").is_hidden()
+
+
+def test_a_tree_served_under_a_prefix_links_its_results_below_it(
+    browser_page: Any, output: Path, serve_directory: Callable[..., str]
+) -> None:
+    """As `sitegen collect` serves the intranet at /intranet/: results lead to pages under the same prefix."""
+    browser_page.goto(serve_directory(output) + "intranet/en/")
+    assert search_for(browser_page, "hesitates") == [("Offer help and honest advice", "/intranet/en/standards/advice/")]
+    browser_page.locator(".search-list a").first.click()
+    browser_page.wait_for_url("**/intranet/en/standards/advice/")
+    assert browser_page.locator("h1").inner_text() == "Offer help and honest advice"
