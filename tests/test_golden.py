@@ -3,8 +3,9 @@
 Any change to what a build writes shows up here as a diff to review. When
 the change is meant, run `pytest tests/test_golden.py --update-golden` and
 commit the new tree with the change that made it. Large third-party files
-(the Vega bundle) and the theme's static files, copied as they are, are kept as a digest
-in `MANIFEST`, not as copies.
+(the Vega bundle), the theme's static files, copied as they are, and the
+search index (Pagefind's binary files and script) are kept as a digest in
+`MANIFEST`, not as copies.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ MANIFEST = "MANIFEST"
 AS_OF = dt.date(2026, 6, 15)
 """The kept tree is the site as it stood on this day, so it does not change with the calendar."""
 DIGEST_ONLY_BYTES = 100_000
-"""Files larger than this are kept in the manifest only, and so are copies of the theme's static files."""
+"""Files larger than this are kept in the manifest only, and so are the files of `DIGEST_ONLY_FOLDERS`."""
+DIGEST_ONLY_FOLDERS = {"static", "pagefind"}
+"""Copies of the theme's static files, and the search index (`sitegen.render.search.BUNDLE`)."""
 
 
 def _manifest(tree: Path) -> dict[str, str]:
@@ -43,7 +46,8 @@ def _write_golden(output: Path) -> None:
     manifest = _manifest(output)
     for name in manifest:
         source = output / name
-        if source.stat().st_size <= DIGEST_ONLY_BYTES and "static" not in source.relative_to(output).parts:
+        folders = set(source.relative_to(output).parts)
+        if source.stat().st_size <= DIGEST_ONLY_BYTES and not DIGEST_ONLY_FOLDERS & folders:
             target = GOLDEN / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)

@@ -66,6 +66,7 @@ PHASES = (
     ("    nh3.clean", "~", "<built-in method nh3.nh3.clean>"),
     ("  Jinja2 template compilation (Environment._load_template)", "jinja2/environment.py", "_load_template"),
     ("write output/ (write_output)", "sitegen/render/write.py", "write_output"),
+    ("  search index, Pagefind (index_trees)", "sitegen/render/search.py", "index_trees"),
 )
 
 

@@ -381,6 +381,7 @@ def render_page(
         "asset": lambda name: link(f"static/{name}"),
         "root": link,
         "address": lambda target: link(target[1:]) if re.match(SITE_PATH, target) else target,
+        "has_search": link_base is None,  # the index lies beside a built tree's pages; the collector's have none
         "_": ui.gettext,
         "ngettext": ui.ngettext,
     }

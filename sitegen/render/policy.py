@@ -2,7 +2,9 @@
 
 The theme has no inline script, inline style or `style=` attribute, and the
 charts run Vega's expression interpreter instead of `eval` (vega-embed's
-`ast: true`), so no page needs 'unsafe-inline' or 'unsafe-eval'. A meta tag
+`ast: true`), so no page needs 'unsafe-inline' or 'unsafe-eval'. Search
+(Pagefind) compiles WebAssembly, which 'wasm-unsafe-eval' allows and
+nothing else: it lets no string become script. A meta tag
 cannot carry `frame-ancestors` (CSP Level 3, section 6.4.2 "The `<meta>`
 element"): `sitegen serve` and the web server send that one as a header.
 """
@@ -35,7 +37,7 @@ def page_policy(config: SiteConfig) -> str:
         "default-src": SELF,
         "img-src": f"{SELF} data:",
         "style-src": SELF,
-        "script-src": SELF,
+        "script-src": f"{SELF} 'wasm-unsafe-eval'",  # Pagefind's search, in every page's header
         "form-action": answers_to,
         "connect-src": answers_to,
         "base-uri": "'none'",
