@@ -1,5 +1,5 @@
 /* The search field in the header: Pagefind's index of this tree in the page's language (pagefind/<lang>/).
-   The field is shown only once pagefind.js has loaded, which it cannot over file:// or where no index was built
+   The field is shown only once pagefind.js has loaded: never over file:// (not asked for), nor where no index was built
    (`sitegen serve`); results are the pages' titles and excerpts, put in as text with Pagefind's <mark>s. */
 (() => {
   "use strict";
@@ -84,6 +84,8 @@
     });
   }
 
+  // Read from disk (`sitegen build --local`), a browser refuses module scripts from file://: do not even ask.
+  if (location.protocol === "file:") return;
   import(new URL(form.dataset.bundle, document.baseURI).href).then(start, () => {
     // No index here: the field stays hidden.
   });
