@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 import sys
-import typing
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from sitegen import cli, interchange
 from sitegen.answers import read_json
 from sitegen.cli import main
 from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
-from sitegen.models import survey as survey_models
+from sitegen.question_types import TYPES
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.anonymity import anonymous_key
@@ -235,10 +234,7 @@ def run(*args: str) -> Any:
 
 
 def test_the_samples_answer_every_question_type(site: Site) -> None:
-    question_types = {
-        typing.get_args(q.model_fields["type"].annotation)[0]
-        for q in typing.get_args(typing.get_args(survey_models.Question)[0])
-    }
+    question_types = set(TYPES)  # the built-in types: this process loads no plugin
     answered = set()
     for survey_id, _, document in SAMPLES:
         survey = next(source.model for source in site.surveys if source.model.id == survey_id)

@@ -796,7 +796,7 @@ def test_a_consent_left_unticked_is_refused_before_sending(
     assert sites["intranet"].posts == []
     link = page.locator("#q-consent a")
     expect(link).to_have_text("Read the text (version 2026-11)")
-    expect(link).to_have_attribute("href", "/en/pages/about/")
+    expect(link).to_have_attribute("href", "../../pages/about/")  # `/en/pages/about/`: a page of the survey's tree
 
     page.get_by_label("I agree").check()
     expect(page.locator("#error-consent")).to_be_hidden()
@@ -828,7 +828,7 @@ def test_clicking_send_again_while_the_answers_are_on_their_way_posts_once(
     page = open_page(survey_url(sites, "after-visit", "en"))
     answer(page, (("recommend", "9"),))
     # The button as the respondent sees it once the answers are sent, kept where the next page can read it.
-    page.evaluate("""() => document.querySelector('form').addEventListener('submit', () => {
+    page.evaluate("""() => document.querySelector('form.survey-form').addEventListener('submit', () => {
         const button = document.querySelector('button[type=submit]');
         sessionStorage.setItem('test-sending',
             JSON.stringify([button.disabled, button.getAttribute('aria-busy'), button.textContent]));
@@ -953,7 +953,7 @@ def test_the_nps_scale_and_text_fields_work_from_the_keyboard_with_visible_focus
     page = open_page(survey_url(sites, "after-visit", "en"))
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.closest('form') !== null"):
+        if page.evaluate("document.activeElement.closest('form.survey-form') !== null"):  # past the search field
             break
     focused = page.evaluate("[document.activeElement.name, document.activeElement.value]")
     assert focused == ["recommend", "0"], "the first stop in the form is the first NPS answer"
