@@ -132,7 +132,8 @@ def _load(path: Path, fields: list[Field]) -> Snapshot | None:
         metadata = json.loads((table.schema.metadata or {})[METADATA_KEY])
         if metadata["format"] != FORMAT:
             return None
-        return Snapshot(typed_columns(table.to_pandas(), fields), Changes(str(metadata["store_id"]), int(metadata["generation"])))
+        changes = Changes(str(metadata["store_id"]), int(metadata["generation"]))
+        return Snapshot(typed_columns(table.to_pandas(), fields), changes)
     except (OSError, pa.ArrowException, KeyError, ValueError, TypeError):
         return None
 

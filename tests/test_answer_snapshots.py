@@ -161,5 +161,5 @@ def test_a_damaged_snapshot_is_read_as_none(tmp_path: Path) -> None:
 
 
 def test_the_snapshot_folder_is_refused_inside_the_output(tmp_path: Path) -> None:
-    with pytest.raises(SitegenError, match="answer_cache: .* is inside"):
+    with pytest.raises(SitegenError, match=r"answer_cache: .* is inside"):
         AnswerSnapshots.open(tmp_path / "output" / "answers", tmp_path / "output")
