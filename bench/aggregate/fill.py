@@ -1,6 +1,8 @@
 """Fill a project's SQLite store with SYNTHETIC responses, fast: vectorised draws, batched inserts.
 
 Usage: fill.py PROJECT AFTER_VISIT_RESPONSES [--after-visit-only]
+       fill.py PROJECT NEW_RESPONSES --add ROUND   NEW_RESPONSES more after-visit responses, in the days after the
+                                                   filled ones (`ADDED_DAYS`), drawn afresh for each ROUND
        (prints one JSON object: database, time zone, privacy minimum, rows per survey, seconds)
 
 Nothing here is a real answer. The draws follow the example site's story
@@ -17,6 +19,7 @@ collector's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import sys
@@ -37,6 +40,8 @@ from sitegen.versions import survey_version
 SEED = 20261120
 FIRST_DAY = np.datetime64("2024-12-01")
 LAST_DAY = np.datetime64("2026-11-20")
+ADDED_DAYS = 8
+"""`--add` puts the new answers in the days after LAST_DAY, before the benchmark's as-of day (30 November)."""
 TIMEZONE = "Europe/Riga"
 LOCATIONS = ("riga-centre", "riga-mall", "jelgava")
 LANGUAGES = ("lv", "ru", "en")
@@ -404,14 +409,14 @@ def rows(drawn: list[Drawn], versions: dict[str, str], rng: np.random.Generator)
         )
 
 
-def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
+def fill(database: Path, drawn: list[Drawn], versions: dict[str, str], id_seed: int = 99) -> int:
     """Insert every drawn response into the store at `database` (its schema already created); how many."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute("PRAGMA cache_size = -262144")
         connection.execute("BEGIN")
-        stream = rows(drawn, versions, np.random.default_rng([SEED, 99]))
+        stream = rows(drawn, versions, np.random.default_rng([SEED, id_seed]))
         count = 0
         while batch := [row for _, row in zip(range(BATCH), stream, strict=False)]:
             connection.executemany(
@@ -429,6 +434,17 @@ def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
     return count
 
 
+def added(size: int, round_number: int) -> list[Drawn]:
+    """`size` more after-visit responses, drawn with their own seed and moved into the ADDED_DAYS after LAST_DAY
+    (keeping their order and spread), as if the collectors had kept collecting since the store was built."""
+    drawn = SURVEYS["after-visit"](np.random.default_rng([SEED, 1000 + round_number]), size)
+    start, span = FIRST_DAY.astype("datetime64[us]"), (LAST_DAY + 1 - FIRST_DAY).astype("timedelta64[us]")
+    fraction = (drawn.at - start).astype(np.float64) / span.astype(np.float64)
+    days = np.timedelta64(ADDED_DAYS * 86_400_000_000, "us")
+    moved = (LAST_DAY + 1).astype("datetime64[us]") + (fraction * days.astype(np.float64)).astype("timedelta64[us]")
+    return [dataclasses.replace(drawn, at=moved)]
+
+
 def describe(drawn: list[Drawn]) -> dict[str, int]:
     """How many responses each survey got."""
     return {survey.survey_id: len(survey.at) for survey in drawn}
@@ -436,14 +452,15 @@ def describe(drawn: list[Drawn]) -> dict[str, int]:
 
 def main() -> None:
     project, size, with_others = Path(sys.argv[1]), int(sys.argv[2]), "--after-visit-only" not in sys.argv[3:]
+    round_number = int(sys.argv[sys.argv.index("--add") + 1]) if "--add" in sys.argv else None
     site = load_site(project)
     config = site.config.model
     ResponseStore.open(config.store, project).close()  # the schema, exactly as sitegen creates it
     database = Path(database_url(config.store, project).database or "")
     versions = {source.model.id: survey_version(source.model) for source in site.surveys}
     started = time.perf_counter()
-    drawn = draw_all(size, with_others)
-    fill(database, drawn, versions)
+    drawn = draw_all(size, with_others) if round_number is None else added(size, round_number)
+    fill(database, drawn, versions, 99 if round_number is None else 2000 + round_number)
     seconds = time.perf_counter() - started
     summary = {
         "database": str(database),
