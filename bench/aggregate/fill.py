@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
@@ -409,7 +410,7 @@ def rows(drawn: list[Drawn], versions: dict[str, str], rng: np.random.Generator)
         )
 
 
-def fill(database: Path, drawn: list[Drawn], versions: dict[str, str], id_seed: int = 99) -> int:
+def fill_sqlite(database: str, drawn: list[Drawn], versions: dict[str, str], id_seed: int = 99) -> int:
     """Insert every drawn response into the store at `database` (its schema already created); how many."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
@@ -445,6 +446,21 @@ def added(size: int, round_number: int) -> list[Drawn]:
     return [dataclasses.replace(drawn, at=moved)]
 
 
+def fill_postgres(url: str, drawn: list[Drawn], versions: dict[str, str], id_seed: int = 99) -> int:
+    """`fill` for a store on PostgreSQL: the same rows, by COPY in one transaction (times are UTC text)."""
+    count = 0
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+        columns = "id, survey_id, survey_version, submitted_at, lang, meta, answers"
+        with cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:  # type: ignore[arg-type]
+            for row in rows(drawn, versions, np.random.default_rng([SEED, id_seed])):
+                copy.write_row(row)
+                count += 1
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE responses")
+    return count
+
+
 def describe(drawn: list[Drawn]) -> dict[str, int]:
     """How many responses each survey got."""
     return {survey.survey_id: len(survey.at) for survey in drawn}
@@ -456,11 +472,16 @@ def main() -> None:
     site = load_site(project)
     config = site.config.model
     ResponseStore.open(config.store, project).close()  # the schema, exactly as sitegen creates it
-    database = Path(database_url(config.store, project).database or "")
+    location = database_url(config.store, project)
+    on_postgres = location.get_backend_name() == "postgresql"
+    database = location.set(drivername="postgresql").render_as_string(hide_password=False) if on_postgres else ""
+    database = database or str(Path(location.database or ""))
     versions = {source.model.id: survey_version(source.model) for source in site.surveys}
     started = time.perf_counter()
     drawn = draw_all(size, with_others) if round_number is None else added(size, round_number)
-    fill(database, drawn, versions, 99 if round_number is None else 2000 + round_number)
+    (fill_postgres if on_postgres else fill_sqlite)(
+        database, drawn, versions, 99 if round_number is None else 2000 + round_number
+    )
     seconds = time.perf_counter() - started
     summary = {
         "database": str(database),
