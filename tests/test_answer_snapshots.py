@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from postgres_fixtures import store_url  # noqa: F401  (a fixture)
 from sqlalchemy import delete
+from test_chart_cache import FIXTURE, store_answers
 
 from sitegen.answer_snapshots import AnswerSnapshots
 from sitegen.errors import SitegenError
+from sitegen.scorecards import compute_scorecards, scorecard_json
+from sitegen.site import load_site
 from sitegen.store import Field, ResponseStore, StoredResponse
 from sitegen.store.changes import note_change
 from sitegen.store.retention import Cutoffs, purge_survey
@@ -163,3 +167,23 @@ def test_a_damaged_snapshot_is_read_as_none(tmp_path: Path) -> None:
 def test_the_snapshot_folder_is_refused_inside_the_output(tmp_path: Path) -> None:
     with pytest.raises(SitegenError, match=r"answer_cache: .* is inside"):
         AnswerSnapshots.open(tmp_path / "output" / "answers", tmp_path / "output")
+
+
+def published(project: Path, as_of: dt.date) -> dict[str, bytes]:
+    figures = compute_scorecards(load_site(project), as_of)
+    return {scorecard_id: scorecard_json(scorecard, scorecard_id) for scorecard_id, scorecard in figures.items()}
+
+
+def test_a_build_through_snapshots_publishes_what_a_full_recomputation_does(tmp_path: Path) -> None:
+    project = tmp_path / "minimal"
+    shutil.copytree(FIXTURE, project)
+    as_of = dt.date(2026, 6, 30)
+    store_answers(project, [9, 10, 7, 3, 9, 10], dt.date(2026, 5, 4))
+    before = published(project, as_of)  # writes the snapshots
+    assert list((project / ".sitegen-cache" / "answers").glob("*.arrow"))
+    store_answers(project, [2, 3, 4, 9, 9, 9, 10], dt.date(2026, 6, 2))  # new answers
+    store_answers(project, [0, 1, 5, 6, 8], dt.date(2026, 4, 1))  # old ones, imported late
+    through_snapshots = published(project, as_of)
+    assert through_snapshots != before
+    shutil.rmtree(project / ".sitegen-cache" / "answers")
+    assert through_snapshots == published(project, as_of)
