@@ -1,8 +1,8 @@
 """Fill a project's SQLite store with SYNTHETIC responses, fast: vectorised draws, batched inserts.
 
 Usage: fill.py PROJECT AFTER_VISIT_RESPONSES [--after-visit-only]
-       fill.py PROJECT NEW_RESPONSES --add ROUND   NEW_RESPONSES more after-visit responses, in the days after the
-                                                   filled ones (`ADDED_DAYS`), drawn afresh for each ROUND
+       fill.py PROJECT NEW_RESPONSES --add ROUND   NEW_RESPONSES more after-visit responses on day ROUND after the
+                                                   filled ones (rounds 1 to 9 fall before the as-of day)
        (prints one JSON object: database, time zone, privacy minimum, rows per survey, seconds)
 
 Nothing here is a real answer. The draws follow the example site's story
@@ -41,8 +41,6 @@ from sitegen.versions import survey_version
 SEED = 20261120
 FIRST_DAY = np.datetime64("2024-12-01")
 LAST_DAY = np.datetime64("2026-11-20")
-ADDED_DAYS = 8
-"""`--add` puts the new answers in the days after LAST_DAY, before the benchmark's as-of day (30 November)."""
 TIMEZONE = "Europe/Riga"
 LOCATIONS = ("riga-centre", "riga-mall", "jelgava")
 LANGUAGES = ("lv", "ru", "en")
@@ -436,13 +434,13 @@ def fill_sqlite(database: str, drawn: list[Drawn], versions: dict[str, str], id_
 
 
 def added(size: int, round_number: int) -> list[Drawn]:
-    """`size` more after-visit responses, drawn with their own seed and moved into the ADDED_DAYS after LAST_DAY
-    (keeping their order and spread), as if the collectors had kept collecting since the store was built."""
+    """`size` more after-visit responses, drawn with their own seed and moved into day `round_number` after
+    LAST_DAY (keeping their order and spread): a day's collecting since the last build, after the rounds before."""
     drawn = SURVEYS["after-visit"](np.random.default_rng([SEED, 1000 + round_number]), size)
     start, span = FIRST_DAY.astype("datetime64[us]"), (LAST_DAY + 1 - FIRST_DAY).astype("timedelta64[us]")
     fraction = (drawn.at - start).astype(np.float64) / span.astype(np.float64)
-    days = np.timedelta64(ADDED_DAYS * 86_400_000_000, "us")
-    moved = (LAST_DAY + 1).astype("datetime64[us]") + (fraction * days.astype(np.float64)).astype("timedelta64[us]")
+    day = (LAST_DAY + round_number).astype("datetime64[us]")
+    moved = day + (fraction * np.timedelta64(86_399_999_999, "us").astype(np.float64)).astype("timedelta64[us]")
     return [dataclasses.replace(drawn, at=moved)]
 
 
