@@ -85,6 +85,8 @@ BIG_SECONDS, BIG_INCREMENTAL_SECONDS = 30.0, 2.0
 TARGET_RSS_MB = 1024.0
 TARGET_RATIO = 2.0
 ADDED = 10_000
+MAX_ROUNDS = 9
+"""`fill.py --add` puts round r's answers on the r-th day after the filled ones; day 10 is the as-of day."""
 EXAMPLE_STORE = "store: sqlite:///data/responses.sqlite3"
 ANSWER_SNAPSHOTS = Path(".sitegen-cache/answers")
 """The example's `answer_cache` (the default), inside the copied project."""
@@ -404,8 +406,8 @@ def main() -> int:
         help="store the answers in a throwaway PostgreSQL server (as the tests start one) instead of SQLite",
     )
     options = parser.parse_args()
-    if options.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    if not 1 <= options.repeat <= MAX_ROUNDS:
+        parser.error(f"--repeat must be 1 to {MAX_ROUNDS}: each run's new answers take a day before the as-of day")
     load = os.getloadavg()
     results = []
     try:
