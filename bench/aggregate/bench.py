@@ -440,6 +440,8 @@ def main() -> int:
     for result in results:
         print(
             f"{result.size:,}: peak RSS of the step {result.step_rss_mb:,.0f} MB "
+            f"(from the snapshots {result.warm_rss_mb:,.0f} MB, after {ADDED:,} new answers "
+            f"{result.incremental_rss_mb:,.0f} MB) "
             f"({result.baseline_rss_mb:,.0f} MB after imports and loading the project);"
             f" sitegen NPS+CSAT {result.pair_rss_mb:,.0f} MB, plain {result.plain_rss_mb:,.0f} MB."
             f" CPU s (less sensitive to other work): step {result.step_cpu_s:.2f} "
