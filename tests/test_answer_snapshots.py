@@ -187,3 +187,14 @@ def test_a_build_through_snapshots_publishes_what_a_full_recomputation_does(tmp_
     assert through_snapshots != before
     shutil.rmtree(project / ".sitegen-cache" / "answers")
     assert through_snapshots == published(project, as_of)
+
+
+def test_the_snapshot_folder_is_configurable(tmp_path: Path) -> None:
+    project = tmp_path / "minimal"
+    shutil.copytree(FIXTURE, project)
+    config = project / "sitegen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "answer_cache: ../answers-kept\n", encoding="utf-8")
+    store_answers(project, [9, 10, 7], dt.date(2026, 5, 4))
+    published(project, dt.date(2026, 6, 30))
+    assert list((tmp_path / "answers-kept").glob("*.arrow"))
+    assert not (project / ".sitegen-cache" / "answers").exists()
