@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,13 @@ def postgres_server() -> Iterator[PostgresServer]:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    with running_postgres(binaries) as server:
+        yield server
+
+
+@contextmanager
+def running_postgres(binaries: Path) -> Iterator[PostgresServer]:
+    """A throwaway server of the PostgreSQL in `binaries`, stopped and deleted on leaving (bench/aggregate too)."""
     # Not under pytest's tmp_path: that lies below a 0700 directory the postgres user cannot enter.
     directory = Path(tempfile.mkdtemp(prefix="sitegen-postgres-"))
     data, sockets, log = directory / "data", directory / "sockets", directory / "server.log"

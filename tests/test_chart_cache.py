@@ -161,7 +161,7 @@ def test_the_cache_folder_is_configurable(drawn: list[str], tmp_path: Path) -> N
     config = project / "sitegen.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "chart_cache: ../charts-kept\n", encoding="utf-8")
     build_project(project, as_of=AS_OF)
-    assert list((tmp_path / "charts-kept").glob("*.svg")) and not (project / ".sitegen-cache").exists()
+    assert list((tmp_path / "charts-kept").glob("*.svg")) and not (project / ".sitegen-cache" / "charts").exists()
 
 
 def test_a_new_project_and_this_repository_ignore_the_cache_in_git(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """Fill a project's SQLite store with SYNTHETIC responses, fast: vectorised draws, batched inserts.
 
 Usage: fill.py PROJECT AFTER_VISIT_RESPONSES [--after-visit-only]
+       fill.py PROJECT NEW_RESPONSES --add ROUND   NEW_RESPONSES more after-visit responses on day ROUND after the
+                                                   filled ones (rounds 1 to 9 fall before the as-of day)
        (prints one JSON object: database, time zone, privacy minimum, rows per survey, seconds)
 
 Nothing here is a real answer. The draws follow the example site's story
@@ -17,6 +19,7 @@ collector's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import sys
@@ -28,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 
 from sitegen.site import load_site
 from sitegen.store import ResponseStore
@@ -404,14 +408,14 @@ def rows(drawn: list[Drawn], versions: dict[str, str], rng: np.random.Generator)
         )
 
 
-def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
+def fill_sqlite(database: str, drawn: list[Drawn], versions: dict[str, str], id_seed: int = 99) -> int:
     """Insert every drawn response into the store at `database` (its schema already created); how many."""
     connection = sqlite3.connect(database, isolation_level=None)
     try:
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute("PRAGMA cache_size = -262144")
         connection.execute("BEGIN")
-        stream = rows(drawn, versions, np.random.default_rng([SEED, 99]))
+        stream = rows(drawn, versions, np.random.default_rng([SEED, id_seed]))
         count = 0
         while batch := [row for _, row in zip(range(BATCH), stream, strict=False)]:
             connection.executemany(
@@ -429,6 +433,32 @@ def fill(database: Path, drawn: list[Drawn], versions: dict[str, str]) -> int:
     return count
 
 
+def added(size: int, round_number: int) -> list[Drawn]:
+    """`size` more after-visit responses, drawn with their own seed and moved into day `round_number` after
+    LAST_DAY (keeping their order and spread): a day's collecting since the last build, after the rounds before."""
+    drawn = SURVEYS["after-visit"](np.random.default_rng([SEED, 1000 + round_number]), size)
+    start, span = FIRST_DAY.astype("datetime64[us]"), (LAST_DAY + 1 - FIRST_DAY).astype("timedelta64[us]")
+    fraction = (drawn.at - start).astype(np.float64) / span.astype(np.float64)
+    day = (LAST_DAY + round_number).astype("datetime64[us]")
+    moved = day + (fraction * np.timedelta64(86_399_999_999, "us").astype(np.float64)).astype("timedelta64[us]")
+    return [dataclasses.replace(drawn, at=moved)]
+
+
+def fill_postgres(url: str, drawn: list[Drawn], versions: dict[str, str], id_seed: int = 99) -> int:
+    """`fill` for a store on PostgreSQL: the same rows, by COPY in one transaction (times are UTC text)."""
+    count = 0
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+        columns = "id, survey_id, survey_version, submitted_at, lang, meta, answers"
+        with cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:  # type: ignore[arg-type]
+            for row in rows(drawn, versions, np.random.default_rng([SEED, id_seed])):
+                copy.write_row(row)
+                count += 1
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE responses")
+    return count
+
+
 def describe(drawn: list[Drawn]) -> dict[str, int]:
     """How many responses each survey got."""
     return {survey.survey_id: len(survey.at) for survey in drawn}
@@ -436,14 +466,20 @@ def describe(drawn: list[Drawn]) -> dict[str, int]:
 
 def main() -> None:
     project, size, with_others = Path(sys.argv[1]), int(sys.argv[2]), "--after-visit-only" not in sys.argv[3:]
+    round_number = int(sys.argv[sys.argv.index("--add") + 1]) if "--add" in sys.argv else None
     site = load_site(project)
     config = site.config.model
     ResponseStore.open(config.store, project).close()  # the schema, exactly as sitegen creates it
-    database = Path(database_url(config.store, project).database or "")
+    location = database_url(config.store, project)
+    on_postgres = location.get_backend_name() == "postgresql"
+    database = location.set(drivername="postgresql").render_as_string(hide_password=False) if on_postgres else ""
+    database = database or str(Path(location.database or ""))
     versions = {source.model.id: survey_version(source.model) for source in site.surveys}
     started = time.perf_counter()
-    drawn = draw_all(size, with_others)
-    fill(database, drawn, versions)
+    drawn = draw_all(size, with_others) if round_number is None else added(size, round_number)
+    (fill_postgres if on_postgres else fill_sqlite)(
+        database, drawn, versions, 99 if round_number is None else 2000 + round_number
+    )
     seconds = time.perf_counter() - started
     summary = {
         "database": str(database),

@@ -1,6 +1,7 @@
 """The floor: NPS and CSAT per month and per location, read from the store by the plainest honest pandas script.
 
 Usage: plain.py DATABASE [TIMEZONE]   (prints one JSON object: seconds, CPU seconds, peak RSS, figures)
+       DATABASE: a SQLite file, or a postgresql:// URL (the same query with ->>)
 
 One query lets SQLite pick the three answers out of the JSON, pandas
 converts the times to the site's months and groups. No ORDER BY, no ids,
@@ -16,6 +17,7 @@ import sys
 import time
 
 import pandas as pd
+import psycopg
 from peak_memory import peak_rss_mb
 
 QUERY = """
@@ -25,12 +27,24 @@ SELECT submitted_at,
        json_extract(meta, '$.location') AS location
 FROM responses WHERE survey_id = 'after-visit'
 """
+POSTGRES_QUERY = """
+SELECT submitted_at,
+       (answers->>'recommend')::float AS recommend,
+       (answers->>'satisfaction')::float AS satisfaction,
+       meta->>'location' AS location
+FROM responses WHERE survey_id = 'after-visit'
+"""
 
 
 def figures(database: str, timezone: str) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
     """{"nps"|"csat": {"month"|"location": {key: {"value", "n"}}}}."""
-    with sqlite3.connect(database) as connection:
-        frame = pd.read_sql(QUERY, connection)
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database) as server, server.cursor() as cursor:
+            cursor.execute(POSTGRES_QUERY)
+            frame = pd.DataFrame(cursor.fetchall(), columns=["submitted_at", "recommend", "satisfaction", "location"])
+    else:
+        with sqlite3.connect(database) as connection:
+            frame = pd.read_sql(QUERY, connection)
     local = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601").dt.tz_convert(timezone)
     frame["month"] = local.dt.tz_localize(None).dt.to_period("M").astype(str)
     frame["promoter"] = frame["recommend"] >= 9

@@ -4,6 +4,11 @@ Usage: step.py PROJECT pair   NPS and CSAT per month and per location only (what
        step.py PROJECT full   the scorecard step of a build: every scorecard's figures, data files and charts
        step.py PROJECT full CACHE   the same, drawing through the chart cache in folder CACHE, as a build does
 
+`full` reads the answers as a build does, through the project's answer
+snapshots (`sitegen.answer_snapshots`, `.sitegen-cache/answers`): from the
+store alone when there are none, from them and the rows added since when
+there are. `pair` reads the store alone, as the floor does.
+
 Prints one JSON object: seconds in all and per part, CPU seconds (every
 thread, so vl-convert's too), peak RSS (and the RSS after imports and
 loading the project, which the step did not cause), and, for `pair`, the
@@ -14,6 +19,7 @@ the project is not timed: a build does it once for every page.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sys
 import time
@@ -103,6 +109,9 @@ def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
     bundled = time.perf_counter()
     files = scorecard_files(site, figures)
     written = time.perf_counter()
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\x00{len(files[path])}\x00".encode() + files[path])
     return {
         "figures_s": computed - started,
         "charts_s": drawn - computed,
@@ -112,6 +121,7 @@ def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
         "svgs": sum(chart.drawing is not None for chart in charts),
         "svg_bytes": svg_bytes,
         "files": len(files),
+        "files_digest": digest.hexdigest(),
         "responses": {scorecard_id: scorecard.responses for scorecard_id, scorecard in figures.items()},
     }
 

@@ -116,6 +116,8 @@ class SiteConfig(StrictModel):
     timezone: str = "UTC"
     # Where drawn charts are kept between builds (`sitegen.chart_cache`), relative to the project; never in output/.
     chart_cache: str = ".sitegen-cache/charts"
+    # Where the answer columns figures read are kept between builds (`sitegen.answer_snapshots`); never in output/.
+    answer_cache: str = ".sitegen-cache/answers"
     privacy: Privacy = Privacy()
     public: Public = Public()
     collector: Collector = Collector()

@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from sitegen.store.changes import note_change
 from sitegen.store.schema import anonymous_responses, responses
 
 ANONYMOUS_KEY = re.compile(r"^anon\.[0-9a-f]{40}$")
@@ -82,6 +83,7 @@ def set_apart(connection: Connection, survey_ids: Collection[str]) -> int:
     rows = [{**{name: row[name] for name in row if name != "id"}, "key": anonymous_key(row["id"])} for row in moved]
     insert_anonymous(connection, sorted(rows, key=lambda row: row["key"]))
     connection.execute(delete(responses).where(responses.c.id.in_([row["id"] for row in moved])))
+    note_change(connection)
     return len(moved)
 
 

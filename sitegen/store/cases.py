@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from sitegen.cases.model import Case, CaseEvent, CaseOpening, Status, Step, StepRefused
+from sitegen.store.changes import note_change
 from sitegen.store.engine import WRITE, StoreError
 from sitegen.store.outbox import QueuedEvent, queue_events
 from sitegen.store.schema import case_events, cases, responses
@@ -175,6 +176,7 @@ class CaseStore:
             connection.execute(
                 update(responses).where(responses.c.id == row.response_id).values(answers={**kept, **answers})
             )
+            note_change(connection)
         return self.get(case_id)
 
     def step_count(self) -> int:

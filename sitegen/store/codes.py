@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from sitegen.incentive_codes import CodeKey, IssuedCode, canonical_code
 from sitegen.store.cases import delete_case_of_response
+from sitegen.store.changes import note_change
 from sitegen.store.engine import WRITE, StoreError
 from sitegen.store.schema import anonymous_responses, codes_used, incentive_codes, responses
 
@@ -110,6 +111,7 @@ class CodeStore:
                 raise StoreError("the code's record does not open with this secret: was SITEGEN_SECRET changed?")
             connection.execute(delete(responses).where(responses.c.id == stored_key))
             connection.execute(delete(anonymous_responses).where(anonymous_responses.c.key == stored_key))
+            note_change(connection)
             removed_case = delete_case_of_response(connection, stored_key)
             connection.execute(update(incentive_codes).where(incentive_codes.c.lookup == lookup).values(sealed=None))
         return Erasure(row["survey_id"], was_erased_before=False, removed_case=removed_case)

@@ -34,6 +34,7 @@ from sitegen.cases.model import CaseOpening
 from sitegen.incentive_codes import IssuedCode
 from sitegen.store.anonymity import anonymous_key, insert_anonymous, is_anonymous_key, set_apart
 from sitegen.store.cases import CaseStore, insert_openings
+from sitegen.store.changes import Changes, changes
 from sitegen.store.codes import CodeStore, insert_codes
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.invitations import InvitationStore
@@ -304,22 +305,35 @@ class ResponseStore:
         at a time, so a million responses are never decoded one by one in
         Python nor held as a million tuples at once.
         """
+        return decoded_frame(self.encoded_frame(survey_id, fields), fields)
+
+    def encoded_frame(self, survey_id: str, fields: list[Field], since: dt.datetime | None = None) -> pd.DataFrame:
+        """`frame` with JSON fields still JSON text (categorical, as text fields are), of the responses submitted at
+        `since` or later (all without it): the part of `frame` from `since` on, row for row.
+
+        Anonymous rows sort after the others of the same moment whatever `since`, so a frame cut at a moment and
+        joined again (`joined_frames`) is the frame read whole.
+        """
         names = ["submitted_at", *(field.name for field in fields)]
         with self._engine.connect() as connection:
             parts = [
-                _frame_batches(connection, _in_time_order(_field_columns(kept, fields), kept, survey_id), names, fields)
+                _frame_batches(
+                    connection, _in_time_order(_field_columns(kept, fields, since), kept, survey_id), names, fields
+                )
                 for kept in (table, anonymous_responses)
             ]
         batches = [batch for part in parts for batch in part]
         if not batches:
             return _batch_frame([], names, fields)
-        frame = pd.concat(batches, ignore_index=True)
-        for field in fields:
-            if field.kind == "text":  # batches found different values: one set of categories for all
-                frame[field.name] = union_categoricals([batch[field.name] for batch in batches], sort_categories=True)
+        frame = joined_frames(batches, fields)
         if all(parts):  # a survey made anonymous later has rows in both tables: one time order for all
             frame = frame.sort_values("submitted_at", kind="stable", ignore_index=True)
         return frame
+
+    def changes(self) -> Changes:
+        """Which store this is, and how many changes other than inserts its responses have had."""
+        with self._engine.connect() as connection:
+            return changes(connection)
 
     def count(self, survey_id: str | None = None) -> int:
         """How many responses are stored (for one survey)."""
@@ -496,8 +510,26 @@ def _in_time_order(query: Select[Any], kept: Table, survey_id: str | None) -> Se
     return query.order_by(kept.c.submitted_at, kept.c[ID_COLUMNS[kept.name]])
 
 
-def _field_columns(kept: Table, fields: list[Field]) -> Select[Any]:
-    """`submitted_at` and each field picked out of the JSON by the database."""
+def joined_frames(frames: Sequence[pd.DataFrame], fields: list[Field]) -> pd.DataFrame:
+    """Encoded frames (`ResponseStore.encoded_frame`) one after the other, as one: text and JSON columns get one set
+    of categories, sorted, whichever frames their values came from."""
+    frame = pd.concat(frames, ignore_index=True)
+    for field in fields:
+        if field.kind != "number":
+            frame[field.name] = union_categoricals([part[field.name] for part in frames], sort_categories=True)
+    return frame
+
+
+def decoded_frame(frame: pd.DataFrame, fields: list[Field]) -> pd.DataFrame:
+    """An encoded frame with its JSON fields as Python values (None where there is none), as `frame` gives them."""
+    for field in fields:
+        if field.kind == "json":
+            frame[field.name] = _decoded(frame[field.name])
+    return frame
+
+
+def _field_columns(kept: Table, fields: list[Field], since: dt.datetime | None = None) -> Select[Any]:
+    """`submitted_at` and each field picked out of the JSON by the database (of the rows from `since` on)."""
     columns: list[Any] = [kept.c.submitted_at]
     for field in fields:
         if field.source == "version":
@@ -508,7 +540,8 @@ def _field_columns(kept: Table, fields: list[Field]) -> Select[Any]:
             field.kind
         ]
         columns.append(extracted.label(field.name))
-    return select(*columns)
+    query = select(*columns)
+    return query if since is None else query.where(kept.c.submitted_at >= since)
 
 
 def _frame_batches(
@@ -531,12 +564,20 @@ def _batch_frame(rows: Sequence[Any], names: list[str], fields: list[Field]) -> 
     frame = pd.DataFrame.from_records(rows, columns=names)
     # The database's own time value (UTC text on SQLite), parsed in bulk rather than row by row.
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True, format="ISO8601")
+    return typed_columns(frame, fields)
+
+
+def typed_columns(frame: pd.DataFrame, fields: list[Field]) -> pd.DataFrame:
+    """Each field's column in its one type, whatever values a batch happened to hold (all missing, all whole
+    numbers): numbers as floats, texts and JSON as categories of strings, so that frames join without a change."""
     for field in fields:
-        if field.kind == "json":
-            frame[field.name] = _decoded(frame[field.name])
-        elif field.kind == "text":
-            # Locations, channels and choices repeat: small integer codes instead of a million strings.
-            frame[field.name] = frame[field.name].astype("category")
+        column = frame[field.name]
+        if field.kind == "number":
+            frame[field.name] = column.astype("float64")
+            continue
+        # Locations, channels, choices and their JSON repeat: small integer codes instead of a million strings.
+        categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+        frame[field.name] = categorical.cat.set_categories(categorical.cat.categories.astype("str"))
     return frame
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Engine, Table, bindparam, delete, exists, 
 from sqlalchemy.engine import Connection
 
 from sitegen.cases.model import OPEN_STATUSES
+from sitegen.store.changes import note_change
 from sitegen.store.engine import WRITE
 from sitegen.store.responses import ID_COLUMNS
 from sitegen.store.schema import anonymous_responses, case_events, cases, responses
@@ -136,6 +137,7 @@ class _Purger:
                     connection.execute(delete(cases).where(cases.c.id.in_(case_ids)))
                 cases_deleted += len(case_ids)
             connection.execute(delete(table).where(_id_of(table).in_(ids)))
+            note_change(connection)
             return len(ids)
 
         return self._in_batches(_id_of(table), expired, delete_batch), cases_deleted
@@ -165,6 +167,7 @@ class _Purger:
             rows = [{"row_id": row_id, "new_answers": _without(answers, questions)} for row_id, answers in kept]
             statement = update(table).where(column == bindparam("row_id")).values(answers=bindparam("new_answers"))
             connection.execute(statement, rows)
+            note_change(connection)
             return len(rows)
 
         return self._in_batches(column, due, drop_contacts)

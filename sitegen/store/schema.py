@@ -15,6 +15,7 @@ rowid on SQLite, so that nothing in the table follows the order they came in.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -256,6 +257,18 @@ mail_opt_outs = Table(
     sqlite_with_rowid=False,
 )
 
+store_changes = Table(
+    "store_changes",
+    metadata,
+    # One row: bumped by every change to stored responses other than an insert (a purge, an erasure, a case entry
+    # completed, rows set apart), in that change's transaction; the answer snapshots (`sitegen.answer_snapshots`)
+    # extend themselves only while it stays what it was when they were written.
+    Column("id", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
+    # Drawn once, when the store is made: a store made again at the same place is another store.
+    Column("store_id", String(32), nullable=False),
+)
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -352,6 +365,11 @@ def _cases_by_id(connection: Connection) -> None:
     connection.execute(text("DROP TABLE cases_before_10"))
 
 
+def _changes_counted(connection: Connection) -> None:
+    store_changes.create(connection)
+    connection.execute(store_changes.insert().values(id=1, generation=0, store_id=uuid.uuid4().hex))
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step from `version - 1` to `version`."""
@@ -384,6 +402,9 @@ MIGRATIONS = [
         lambda connection: metadata.create_all(connection, [invitations, mail_opt_outs]),
     ),
     Migration(10, "keep cases in the order of their ids, with the indexes they need", _cases_by_id),
+    Migration(
+        11, "count the changes to stored responses other than inserts", lambda connection: _changes_counted(connection)
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
