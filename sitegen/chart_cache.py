@@ -1,6 +1,8 @@
-"""Drawn charts kept between builds, by the digest of everything that makes the SVG, so an unchanged one is not drawn.
+"""Charts kept between builds, so an unchanged one is neither built nor drawn again.
 
-An entry is the file `<key>.svg` in the cache folder (`chart_cache:` in
+Two kinds of entry, each by the digest of everything it is made from: a
+chart's Vega-Lite spec (`<key>.json`, by its figures and the code that builds
+it) and its drawing (`<key>.svg`, by the spec). An entry is a file in the cache folder (`chart_cache:` in
 sitegen.yaml, `.sitegen-cache/charts` by default, never inside `output/`):
 the SHA-256 of the SVG on its first line, then the SVG. An entry whose
 digest does not match (a torn or edited file) is ignored and drawn again.
@@ -23,7 +25,8 @@ from sitegen.errors import SitegenError
 
 LIMIT_BYTES = 64 * 2**20
 """A site's charts are a few hundred SVGs of some 20 kB each: room for them many times over."""
-SUFFIX = ".svg"
+SVG, SPEC = ".svg", ".json"
+"""The suffixes of the two kinds of entry."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,11 @@ class ChartCache:
 
     def svg(self, key: str) -> str | None:
         """The SVG kept under `key`, or None when there is none or it is damaged."""
-        path = self._path(key)
+        return self.text(key, SVG)
+
+    def text(self, key: str, suffix: str) -> str | None:
+        """The entry of kind `suffix` kept under `key`, or None when there is none or it is damaged."""
+        path = self._path(key, suffix)
         try:
             digest, _, svg = path.read_bytes().partition(b"\n")
             os.utime(path)  # recently used: kept when the folder is trimmed
@@ -58,9 +65,9 @@ class ChartCache:
         except UnicodeDecodeError:
             return None
 
-    def keep(self, key: str, svg: str) -> None:
-        """Keep `svg` under `key`; a cache that cannot be written (a full disk) only means drawing again next time."""
-        content = svg.encode("utf-8")
+    def keep(self, key: str, text: str, suffix: str = SVG) -> None:
+        """Keep `text` under `key`; a cache that cannot be written (a full disk) only means drawing again next time."""
+        content = text.encode("utf-8")
         try:
             descriptor, name = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
         except OSError:
@@ -68,7 +75,7 @@ class ChartCache:
         try:
             with os.fdopen(descriptor, "wb") as temporary:
                 temporary.write(hashlib.sha256(content).hexdigest().encode() + b"\n" + content)
-            os.replace(name, self._path(key))
+            os.replace(name, self._path(key, suffix))
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(name)
@@ -76,7 +83,7 @@ class ChartCache:
     def trim(self, limit_bytes: int) -> None:
         """Remove the least recently used entries until the rest take at most `limit_bytes`."""
         entries = []
-        for path in self.folder.glob(f"*{SUFFIX}"):
+        for path in (path for suffix in (SVG, SPEC) for path in self.folder.glob(f"*{suffix}")):
             with contextlib.suppress(OSError):
                 status = path.stat()
                 entries.append((status.st_mtime_ns, path.name, status.st_size, path))
@@ -88,5 +95,5 @@ class ChartCache:
                 path.unlink()
             total -= size
 
-    def _path(self, key: str) -> Path:
-        return self.folder / f"{key}{SUFFIX}"
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.folder / f"{key}{suffix}"

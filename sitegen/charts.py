@@ -8,23 +8,25 @@ stands in for readers without JavaScript and for printing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import vl_convert
 
-from sitegen.chart_cache import ChartCache
+from sitegen.chart_cache import SPEC, ChartCache
 
 VEGA_LITE_VERSION = "6.4"
 BRAND = "#0b5f55"
@@ -83,12 +85,45 @@ def _finish(chart: alt.TopLevelMixin, description: str, *, drawn: bool = True) -
         description=description,
         autosize=alt.AutoSizeParams(type="fit", contains="padding"),
     )
-    spec = _config(fitted).to_dict(validate=False)
+    return _chart_of(_config(fitted).to_dict(validate=False), drawn=drawn)
+
+
+def _chart_of(spec: dict[str, Any], *, drawn: bool) -> Chart:
     spec_text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     if not drawn:
         return Chart(spec_text)
     printable = dict(spec, width=560, padding=SVG_PADDING)
     return Chart(spec_text, _drawing(json.dumps(printable, sort_keys=True)))
+
+
+CHART_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+"""This module's text: a spec that an earlier version of the code built is built again, never taken as it was."""
+
+
+def spec_key(builder: str, arguments: dict[str, Any]) -> str:
+    """The SHA-256 of everything a chart's spec is made from: the figures and texts it is given, and the code."""
+    inputs = {"builder": builder, "arguments": arguments, "code": CHART_CODE, "altair": alt.__version__}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _kept_spec(build: Callable[..., Chart]) -> Callable[..., Chart]:
+    """A drawn chart whose spec the cache holds is taken from it: altair takes some 40 ms a layered chart, and most
+    of a build's charts show figures that did not change since the last build."""
+
+    @functools.wraps(build)
+    def built(*args: Any, **kwargs: Any) -> Chart:
+        kept = _kept[0] if _kept else None
+        if kept is None:
+            return build(*args, **kwargs)
+        key = spec_key(build.__name__, {"args": args, "kwargs": kwargs})
+        spec_text = kept.text(key, SPEC)
+        if spec_text is not None:
+            return _chart_of(json.loads(spec_text), drawn=True)
+        chart = build(*args, **kwargs)
+        kept.keep(key, chart.spec, SPEC)
+        return chart
+
+    return built
 
 
 @cache
@@ -180,6 +215,7 @@ def _period_axis(periods: Sequence[str]) -> alt.Axis:
     )
 
 
+@_kept_spec
 def trend_chart(
     points: Sequence[dict[str, Any]],
     *,
@@ -279,6 +315,7 @@ def _segment_template(x_title: str) -> str:
     return _finish(chart, "", drawn=False).spec
 
 
+@_kept_spec
 def distribution_chart(
     rows: Sequence[dict[str, Any]], *, order: Sequence[str], colours: Sequence[str], description: str
 ) -> Chart:

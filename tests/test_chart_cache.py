@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,43 @@ def test_a_chart_drawn_once_is_taken_from_the_cache_and_a_changed_one_is_drawn(
     assert len(list((tmp_path / "cache").glob("*.svg"))) == 2
 
 
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The descriptions of the charts altair is asked to build (`charts._finish`, where every spec is made)."""
+    calls: list[str] = []
+    finish = charts._finish
+
+    def counted(chart: Any, description: str, *, drawn: bool = True) -> charts.Chart:
+        calls.append(description)
+        return finish(chart, description, drawn=drawn)
+
+    monkeypatch.setattr(charts, "_finish", counted)
+    return calls
+
+
+def test_a_kept_spec_is_not_built_again_and_is_the_chart_altair_builds(
+    drawn: list[str], built: list[str], tmp_path: Path
+) -> None:
+    fresh = trend(50.0)  # no cache: built by altair
+    use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
+    assert trend(50.0).spec == fresh.spec and len(built) == 2
+    a_new_process()
+    kept = trend(50.0)
+    assert len(built) == 2, "the spec came from the cache"
+    assert (kept.spec, kept.svg) == (fresh.spec, fresh.svg)
+    assert trend(55.0).spec != fresh.spec and len(built) == 3
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+
+
+def test_the_spec_key_is_the_figures_the_texts_and_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    points = {"args": ([{"period": "2026-06", "value": 50.0}],), "kwargs": {"y_title": "NPS"}}
+    key = charts.spec_key("trend_chart", points)
+    assert key == charts.spec_key("trend_chart", points) != charts.spec_key("distribution_chart", points)
+    assert charts.spec_key("trend_chart", {**points, "kwargs": {"y_title": "CSAT"}}) != key
+    monkeypatch.setattr(charts, "CHART_CODE", "the code changed")
+    assert charts.spec_key("trend_chart", points) != key
+
+
 def test_a_damaged_entry_is_ignored_and_drawn_again(drawn: list[str], tmp_path: Path) -> None:
     use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
     first = trend(50.0).svg
@@ -101,7 +139,9 @@ def test_the_cache_is_never_inside_output(tmp_path: Path) -> None:
             ChartCache.open(folder, tmp_path / "output")
 
 
-def test_a_second_build_draws_nothing_and_writes_the_same_site(drawn: list[str], tmp_path: Path) -> None:
+def test_a_second_build_draws_nothing_builds_no_spec_and_writes_the_same_site(
+    drawn: list[str], built: list[str], tmp_path: Path
+) -> None:
     project = tmp_path / "minimal"
     shutil.copytree(FIXTURE, project)
     build_project(project, as_of=AS_OF)
@@ -111,8 +151,10 @@ def test_a_second_build_draws_nothing_and_writes_the_same_site(drawn: list[str],
     assert len(cached) == len(set(drawn))
     a_new_process()
     drawn.clear()
+    built.clear()
     build_project(project, as_of=AS_OF)
     assert drawn == []
+    assert built == [], "each drawn chart's spec was kept (and the bar charts' template is built once a process)"
     assert {path: path.read_bytes() for path in (project / "output").rglob("*") if path.is_file()} == first
     assert not any(".sitegen-cache" in str(path) for path in first)
 
