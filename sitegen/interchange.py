@@ -43,6 +43,7 @@ from sitegen.errors import SitegenError, did_you_mean
 from sitegen.models.survey import BaseQuestion, Survey
 from sitegen.question_types import CHOICE_LIST, ONE_CELL, PER_ITEM, CsvCodec, type_of
 from sitegen.site import Site
+from sitegen.spreadsheet_cells import neutralised, restored
 from sitegen.store import (
     ResponseStore,
     StoredResponse,
@@ -64,10 +65,6 @@ META_PREFIX = "meta."
 IMPORT_BATCH = 5000
 """Responses stored per statement, and lines per step of the progress bar."""
 COUNTING_BLOCK = 1 << 20
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection": https://owasp.org/www-community/attacks/CSV_Injection)."""
-TEXT_MARK = "'"
-"""The prefix OWASP recommends: a spreadsheet shows the cell as text and hides the mark."""
 FIELD_NAMES = {"rid": "id"}
 """`read_json` names the response id as the collector's form does; a file calls it `id`."""
 """Meta the collector records itself (never for anonymous surveys), so no respondent sends it; kept as exported."""
@@ -362,20 +359,6 @@ def _csv_records(path: Path, surveys: dict[str, Survey]) -> Iterator[tuple[int, 
             yield reader.line_num + 1, "not UTF-8 text; save the file as UTF-8"
         except csv.Error as error:
             yield reader.line_num, f"not valid CSV: {error}"
-
-
-def neutralised(cell: str) -> str:
-    """A cell no spreadsheet runs: `'` before one that starts a formula, and before one that starts with `'`.
-
-    Marking the mark too keeps it reversible: `restored` takes exactly one `'` off a cell that has one, so a
-    text answer that really begins with `'` or `'=` comes back as it was.
-    """
-    return TEXT_MARK + cell if cell.startswith((*FORMULA_STARTS, TEXT_MARK)) else cell
-
-
-def restored(cell: str) -> str:
-    """The cell `neutralised` was given."""
-    return cell.removeprefix(TEXT_MARK)
 
 
 def _restored_row(row: list[str]) -> list[str]:

@@ -22,7 +22,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from sitegen.errors import SiteError
-from sitegen.interchange import neutralised, restored
+from sitegen.spreadsheet_cells import neutralised, restored
 
 
 @dataclass(frozen=True)

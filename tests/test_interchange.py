@@ -25,9 +25,10 @@ from sqlalchemy import create_engine
 from sitegen import cli, interchange
 from sitegen.answers import read_json
 from sitegen.cli import main
-from sitegen.interchange import Format, export_responses, import_responses, jsonl_line, neutralised, restored
+from sitegen.interchange import Format, export_responses, import_responses, jsonl_line
 from sitegen.question_types import TYPES
 from sitegen.site import Site, load_site
+from sitegen.spreadsheet_cells import neutralised, restored
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import database_url
