@@ -31,6 +31,7 @@ from sitegen.edits import judge
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
+from sitegen.metrics.cube import counts_cube
 from sitegen.models.scorecard import BaseMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import Survey
 from sitegen.privacy import Cell
@@ -319,13 +320,17 @@ def compute_metric(
     periods = metrics.periods_between(labels[0], running) if labels else []
     anonymous = survey is not None and survey.is_anonymous
     rule: privacy.Rule = "exempt" if _is_exempt(metric, survey) else "anonymous" if anonymous else "small_groups"
+    segments: list[str] = getattr(metric, "segments", [])
+    cells_frame, tally = frame, measure.tally(frame)
+    if measure.summed:
+        cells_frame, tally = counts_cube(frame, tally, ["period", *segments])
     cells = privacy.publish(
-        frame,
+        cells_frame,
         measure,
-        measure.tally(frame),
+        tally,
         periods=periods,
         running=running,
-        segments=getattr(metric, "segments", []),
+        segments=segments,
         minimum=minimum,
         rule=rule,
     )

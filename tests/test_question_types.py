@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pandas as pd
 import pytest
 
 from sitegen.metric_kinds import KINDS
-from sitegen.metrics import MeanMeasure
+from sitegen.metrics import MeanMeasure, compute
 from sitegen.models.survey import QUESTION_MODELS, BaseQuestion
 from sitegen.question_types import CHOICE_LIST, TYPES, names_where, type_of
 from sitegen.themes import THEME_DIR
@@ -61,7 +63,7 @@ def test_a_consent_is_kept_as_its_version_and_always_required() -> None:
 
 def test_the_mean_of_a_ranking_is_the_average_place_of_one_choice_among_those_who_placed_it() -> None:
     frame = pd.DataFrame({"help": [["a", "b", "c"], ["b", "a", "c"], ["c", "b"], None]})
-    first = MeanMeasure("help", "a").tally(frame)["x"]
-    assert first.isna().tolist() == [False, False, True, True] and first.dropna().tolist() == [1.0, 2.0]
-    second = MeanMeasure("help", "b").tally(frame)["x"]
-    assert second.tolist()[:3] == [2.0, 1.0, 2.0] and bool(second.isna().iloc[3])
+    first = compute(frame, MeanMeasure("help", "a"))
+    assert (first.n, first.value) == (2, 1.5)
+    second = compute(frame, MeanMeasure("help", "b"))
+    assert (second.n, second.value) == (3, 5 / 3) and second.extra["sd"] == pytest.approx(statistics.stdev([2, 1, 2]))

@@ -15,13 +15,14 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from pandas.core.groupby import DataFrameGroupBy
 
 from sitegen import intervals
+from sitegen.metrics.cube import distinct_answers
 from sitegen.metrics.periods import Period, period_labels
 
 Z95 = 1.96
@@ -105,6 +106,11 @@ def _numbers(answers: pd.Series) -> pd.Series:
 class Measure(ABC):
     """How one metric kind turns responses into figures; see `compute_by`."""
 
+    summed: ClassVar[bool] = False
+    """Whether `summarise` reads nothing but each group's sums of the tally: then rows added up beforehand (the
+    counts cube, `sitegen.metrics.cube`) give the figures their responses give. False unless a kind says so, so
+    that a plugin's measure is never summed by mistake."""
+
     @abstractmethod
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per-response numbers, indexed like `frame`, that the summary aggregates."""
@@ -145,6 +151,8 @@ def _finish(
 class NpsMeasure(Measure):
     """Net Promoter Score of a 0-10 question: 100 x (promoters 9-10 - detractors 0-6) / n."""
 
+    summed: ClassVar[bool] = True
+
     column: str
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -184,6 +192,8 @@ def _summarise_share(groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
 class TopBoxMeasure(Measure):
     """% of answers in the top `top` points of a scale that ends at `highest` (9-10 of 0-10 for the top two)."""
 
+    summed: ClassVar[bool] = True
+
     column: str
     highest: float
     top: int = 2
@@ -199,6 +209,8 @@ class TopBoxMeasure(Measure):
 @dataclass(frozen=True)
 class CsatMeasure(Measure):
     """Customer satisfaction: % of answers in the top two points of a 1..points rating."""
+
+    summed: ClassVar[bool] = True
 
     column: str
     points: int = 5
@@ -218,16 +230,19 @@ def _chosen(answers: pd.Series, choices: Sequence[str]) -> tuple[pd.Series, pd.S
     """
     if answers.dtype != object:
         return answers.notna(), answers.isin(choices)
-    # explode() is vectorised and leaves scalars alone, so single and multiple answers take one path.
-    picks = pd.Series(answers.to_numpy(), index=pd.RangeIndex(len(answers))).explode()
-    answered = picks.notna().groupby(level=0, sort=False).any()
-    hit = picks.isin(choices).groupby(level=0, sort=False).any()
-    return pd.Series(answered.to_numpy(), index=answers.index), pd.Series(hit.to_numpy(), index=answers.index)
+    wanted = set(choices)
+    codes, distinct = distinct_answers(answers)  # each distinct answer judged once, a missing one (-1) last
+    items = [value if isinstance(value, list) else [value] for value in distinct]
+    answered = np.array([any(pd.notna(item) for item in picks) for picks in items] + [False])
+    hit = np.array([any(item in wanted for item in picks if pd.notna(item)) for picks in items] + [False])
+    return pd.Series(answered[codes], index=answers.index), pd.Series(hit[codes], index=answers.index)
 
 
 @dataclass(frozen=True)
 class ShareMeasure(Measure):
     """% of answers equal to (or, on a `multiple` question, containing) one of the choices."""
+
+    summed: ClassVar[bool] = True
 
     column: str
     choices: tuple[str, ...]
@@ -240,57 +255,90 @@ class ShareMeasure(Measure):
         return _summarise_share(groups)
 
 
+def _moment_tally(values: pd.Series) -> dict[str, pd.Series]:
+    """Per answer, the sums a mean and its sd are made of: answered (n), x, and x - K and its square.
+
+    K, the first answer, shifts the squares so that answers far from zero
+    with a small spread keep their digits: the "shifted data" sums of Chan,
+    Golub and LeVeque (1983), "Algorithms for computing the sample variance:
+    analysis and recommendations", The American Statistician 37(3). Whole-number
+    answers keep every sum an exact integer (below 2^53), so the figures do not
+    depend on how the rows were added up.
+    """
+    answered = values.notna()
+    first = values[answered]
+    shift = float(first.iloc[0]) if len(first) else 0.0
+    deviation = (values - shift).where(answered, 0.0)
+    return {"n": answered, "x": values.where(answered, 0.0), "dx": deviation, "dxx": deviation * deviation}
+
+
+def _moment_figures(totals: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(n, mean, sd) per group from `_moment_tally`'s sums: the sample sd (n - 1), NaN below 2 answers."""
+    n, deviations = totals["n"].astype("float64"), totals["dx"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = totals["x"] / n
+        variance = (n * totals["dxx"] - deviations * deviations) / (n * (n - 1))
+    sd = np.sqrt(variance.clip(lower=0)).where(n > 1)
+    return totals["n"], mean.where(n > 0), sd
+
+
 @dataclass(frozen=True)
 class MeanMeasure(Measure):
     """The mean of a numeric, rating or likert question, or of one choice's rank in a ranking (`choice`: 1 = first,
     a ranking that leaves it out does not count); `sd` beside it for the change test."""
+
+    summed: ClassVar[bool] = True
 
     column: str
     choice: str | None = None
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.choice is None:
-            return pd.DataFrame({"x": _numbers(frame[self.column])})
+            return pd.DataFrame(_moment_tally(_numbers(frame[self.column])))
         choice = self.choice
         ranks = [
             order.index(choice) + 1.0 if isinstance(order, list) and choice in order else math.nan
             for order in frame[self.column]
         ]
-        return pd.DataFrame({"x": pd.Series(ranks, index=frame.index, dtype="float64")})
+        return pd.DataFrame(_moment_tally(pd.Series(ranks, index=frame.index, dtype="float64")))
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
-        totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"))
-        interval = intervals.mean_intervals(totals["mean"], totals["sd"], totals["n"])
-        return _finish(totals["mean"], totals["n"], None, interval, sd=totals["sd"])
+        n, mean, sd = _moment_figures(groups.sum())
+        return _finish(mean, n, None, intervals.mean_intervals(mean, sd, n), sd=sd)
 
 
 @dataclass(frozen=True)
 class CesMeasure(Measure):
     """Customer effort: the mean of a 1-7 likert, and the % of 5-7 (`share_top`, with its margin)."""
 
+    summed: ClassVar[bool] = True
+
     column: str
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         scores = _numbers(frame[self.column])
-        return pd.DataFrame({"x": scores, "top": scores >= 5})
+        return pd.DataFrame({**_moment_tally(scores), "top": scores >= 5})
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
-        totals = groups.agg(n=("x", "count"), mean=("x", "mean"), sd=("x", "std"), top=("top", "sum"))
-        top = totals["top"] / totals["n"]
+        totals = groups.sum()
+        n, mean, sd = _moment_figures(totals)
+        top = totals["top"] / n
         return _finish(
-            totals["mean"],
-            totals["n"],
+            mean,
+            n,
             None,
-            intervals.mean_intervals(totals["mean"], totals["sd"], totals["n"], CES_SCALE),
+            intervals.mean_intervals(mean, sd, n, CES_SCALE),
             share_top=100 * top,
-            share_top_moe=_share_moe(top, totals["n"]),
-            sd=totals["sd"],
+            share_top_moe=_share_moe(top, n),
+            sd=sd,
         )
 
 
 @dataclass(frozen=True)
 class CountMeasure(Measure):
     """The number of responses (complaints per month); value = n."""
+
+    summed: ClassVar[bool] = True
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"n": np.ones(len(frame), dtype=np.int64)}, index=frame.index)
@@ -375,6 +423,8 @@ class CasesClosedMeasure(Measure):
     interval of every share (`intervals.share_intervals`), its control chart the p chart.
     """
 
+    summed: ClassVar[bool] = True
+
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         resolved = frame["resolved_at"].notna()
         in_time = resolved & (frame["resolved_at"] <= frame["due_at"])
@@ -427,6 +477,8 @@ class ResponseRateMeasure(Measure):
     file that misses days) gives a value above 100 with no margin and no
     interval, since no share of the count can be above it.
     """
+
+    summed: ClassVar[bool] = True
 
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         return frame[["responses", "count"]].astype("int64")
