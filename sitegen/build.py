@@ -86,8 +86,8 @@ class RenderCache:
 
         key = scorecards_key(site, as_of)
         if key != self.figures_key:
-            prepare_vega_bundle()
             use_chart_cache(ChartCache.open(site.files.root / site.config.model.chart_cache, site.files.output))
+            prepare_vega_bundle()
             charts: dict[tuple[str, str], MetricCharts] = {}
 
             def draw(scorecard_id: str, metric: MetricFigures) -> None:

@@ -1,10 +1,11 @@
 """Charts kept between builds, so an unchanged one is neither built nor drawn again.
 
-Two kinds of entry, each by the digest of everything it is made from: a
+Three kinds of entry, each by the digest of everything it is made from: a
 chart's Vega-Lite spec (`<key>.json`, by its figures and the code that builds
-it) and its drawing (`<key>.svg`, by the spec). An entry is a file in the cache folder (`chart_cache:` in
+it), its drawing (`<key>.svg`, by the spec), and the site's chart script
+(`<key>.js`, by the Vega-Lite and vl-convert versions). An entry is a file in the cache folder (`chart_cache:` in
 sitegen.yaml, `.sitegen-cache/charts` by default, never inside `output/`):
-the SHA-256 of the SVG on its first line, then the SVG. An entry whose
+the SHA-256 of its text on its first line, then the text. An entry whose
 digest does not match (a torn or edited file) is ignored and drawn again.
 Entries are written atomically (a temporary file renamed over), so two
 builds at once never see half an entry. Reading an entry touches it;
@@ -25,8 +26,8 @@ from sitegen.errors import SitegenError
 
 LIMIT_BYTES = 64 * 2**20
 """A site's charts are a few hundred SVGs of some 20 kB each: room for them many times over."""
-SVG, SPEC = ".svg", ".json"
-"""The suffixes of the two kinds of entry."""
+SVG, SPEC, BUNDLE = ".svg", ".json", ".js"
+"""The suffixes of the kinds of entry: drawings, specs, and the chart script (Vega, Vega-Lite and vega-embed)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class ChartCache:
     def trim(self, limit_bytes: int) -> None:
         """Remove the least recently used entries until the rest take at most `limit_bytes`."""
         entries = []
-        for path in (path for suffix in (SVG, SPEC) for path in self.folder.glob(f"*{suffix}")):
+        for path in (path for suffix in (SVG, SPEC, BUNDLE) for path in self.folder.glob(f"*{suffix}")):
             with contextlib.suppress(OSError):
                 status = path.stat()
                 entries.append((status.st_mtime_ns, path.name, status.st_size, path))

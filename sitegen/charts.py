@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from sitegen.chart_cache import SPEC, ChartCache
+from sitegen.chart_cache import BUNDLE, SPEC, ChartCache
 
 VEGA_LITE_VERSION = "6.4"
 BRAND = "#0b5f55"
@@ -348,16 +348,36 @@ def distribution_chart(
     return _finish(chart, description)
 
 
+def bundle_key() -> str:
+    """The SHA-256 of what the chart script is made from: the Vega-Lite version and the vl-convert that bundles it."""
+    inputs = {"bundle": "vega-embed", "vega_lite": VEGA_LITE_VERSION, "vl_convert": version("vl-convert-python")}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _bundled(kept: ChartCache | None) -> str:
+    # The stub marks `snippet` as required; at run time it defaults to the snippet that exposes vegaEmbed globally.
+    script = str(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))  # type: ignore[call-arg]
+    if kept is not None:
+        kept.keep(bundle_key(), script, BUNDLE)
+    return script
+
+
 @cache
 def _bundling() -> Future[str]:
-    # The stub marks `snippet` as required; at run time it defaults to the snippet that exposes vegaEmbed globally.
-    return _drawer().submit(
-        lambda: str(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))  # type: ignore[call-arg]
-    )
+    """The chart script: the cache's when it holds one (bundling it holds the GIL for about two seconds, stalling
+    every other thread), else made in the background and kept."""
+    kept = _kept[0] if _kept else None
+    script = kept.text(bundle_key(), BUNDLE) if kept is not None else None
+    if script is None:
+        return _drawer().submit(_bundled, kept)
+    ready: Future[str] = Future()
+    ready.set_result(script)
+    return ready
 
 
 def prepare_vega_bundle() -> None:
-    """Start making the chart script now; it is ready by the time the responses are read."""
+    """Start making the chart script now (after `use_chart_cache`, so a kept one is taken); it is ready by the time
+    the responses are read."""
     _bundling()
 
 

@@ -214,3 +214,32 @@ def test_a_new_project_and_this_repository_ignore_the_cache_in_git(tmp_path: Pat
     create_project(tmp_path / "site")
     for ignore in (tmp_path / "site" / ".gitignore", Path(__file__).parent.parent / ".gitignore"):
         assert "/.sitegen-cache/" in ignore.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_chart_script_is_kept_and_taken_from_the_cache_without_bundling_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundled: list[str] = []
+    bundle = charts.vl_convert.javascript_bundle
+
+    def counted(**options: Any) -> str:
+        bundled.append("bundled")
+        return str(bundle(**options))
+
+    monkeypatch.setattr(charts.vl_convert, "javascript_bundle", counted)
+    try:
+        for _ in range(2):  # two builds, each a new process
+            charts._bundling.cache_clear()
+            use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
+            charts.prepare_vega_bundle()
+            script = charts.vega_bundle()
+            assert "vegaEmbed" in script
+        assert bundled == ["bundled"]
+        kept = ChartCache(tmp_path / "cache").text(charts.bundle_key(), ".js")
+        assert kept == script
+        (tmp_path / "cache" / f"{charts.bundle_key()}.js").write_text("torn", encoding="utf-8")
+        charts._bundling.cache_clear()
+        assert charts.vega_bundle() == script and bundled == ["bundled", "bundled"], "a damaged script is made again"
+    finally:
+        charts._bundling.cache_clear()
+        use_chart_cache(None)

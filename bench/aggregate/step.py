@@ -87,9 +87,9 @@ def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
     """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files;
     with `chart_cache`, SVGs drawn before are taken from it (the chart cache's trimming is timed too)."""
     started = time.perf_counter()
-    prepare_vega_bundle()
     if chart_cache is not None:
         use_chart_cache(ChartCache.open(chart_cache, site.files.output))
+    prepare_vega_bundle()
     charts: list[Chart] = []
 
     def draw(_scorecard_id: str, metric: MetricFigures) -> None:
