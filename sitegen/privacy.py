@@ -143,6 +143,21 @@ class _Segment:
         return _cells(metrics.summarise_by(measure, tally, [values]), str(values.name)), unknown.responses
 
 
+    def cells_by_period(self, measure: Measure, labels: Sequence[str]) -> dict[str, tuple[list[Cell], int]]:
+        """`cells` over each period's rows, from two groupings for all of them: a group's figures are its rows'."""
+        name = str(self.values.name)
+        found: dict[str, tuple[list[Cell], int]] = {label: ([], 0) for label in labels}
+        for _, row in metrics.summarise_by(measure, self.tally, [self.period, self.values]).iterrows():
+            if (label := str(row["period"])) in found:
+                found[label][0].append(Cell.of(str(row[name]), metrics.to_figure(row, ["period", name])))
+        missing = self.values.isna().to_numpy()
+        for _, row in metrics.summarise_by(measure, self.tally[missing], [self.period[missing]]).iterrows():
+            if (label := str(row["period"])) in found:
+                unknown = Cell.of("", metrics.to_figure(row, ["period"]))
+                found[label] = (found[label][0], unknown.responses)
+        return found
+
+
 def _cells(table: pd.DataFrame, key: str) -> list[Cell]:
     return [Cell.of(str(row[key]), metrics.to_figure(row, [key])) for _, row in table.iterrows()]
 
@@ -273,8 +288,7 @@ def _period_breakdowns(
     breakdowns: dict[str, dict[str, list[Cell]]] = {}
     for name, segment in columns.items():
         breakdowns[name] = {}
-        for label in complete:
-            cells, unknown = segment.cells(measure, segment.period == label)
+        for label, (cells, unknown) in segment.cells_by_period(measure, complete).items():
             if overlapping:
                 hidden = [cell.hidden() if cell.responses else cell for cell in cells]
                 breakdowns[name][label] = cells if label in safe else hidden

@@ -115,3 +115,13 @@ def test_answers_far_from_zero_keep_their_spread() -> None:
     answers = [1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16]
     figure = compute(pd.DataFrame({"score": answers}), MeanMeasure("score"))
     assert figure.extra["sd"] == pytest.approx(statistics.stdev(answers), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(answer_frames(), st.sampled_from(["location", "reason"]))
+def test_a_segment_grouped_once_by_period_equals_each_period_grouped_alone(frame: pd.DataFrame, name: str) -> None:
+    for measure in SUMMED:
+        tally = measure.tally(frame)
+        segment = privacy._Segment.of(frame, tally, name)
+        together = segment.cells_by_period(measure, PERIODS)
+        assert together == {label: segment.cells(measure, segment.period == label) for label in PERIODS}
