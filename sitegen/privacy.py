@@ -142,7 +142,6 @@ class _Segment:
         unknown = Cell.of("", metrics.to_figure(metrics.summarise_by(measure, tally[values.isna().to_numpy()]).iloc[0]))
         return _cells(metrics.summarise_by(measure, tally, [values]), str(values.name)), unknown.responses
 
-
     def cells_by_period(self, measure: Measure, labels: Sequence[str]) -> dict[str, tuple[list[Cell], int]]:
         """`cells` over each period's rows, from two groupings for all of them: a group's figures are its rows'."""
         name = str(self.values.name)
