@@ -24,8 +24,8 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-import vl_convert
 
+from sitegen import chart_drawing
 from sitegen.chart_cache import BUNDLE, SPEC, ChartCache
 
 VEGA_LITE_VERSION = "6.4"
@@ -128,7 +128,8 @@ def _kept_spec(build: Callable[..., Chart]) -> Callable[..., Chart]:
 
 @cache
 def _drawer() -> ThreadPoolExecutor:
-    """One thread for vl-convert, which works outside the GIL: charts are drawn while Python reads and renders."""
+    """One thread that waits on the drawing process (`sitegen.chart_drawing`), so charts are drawn while Python
+    reads and renders."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-charts")
 
 
@@ -149,8 +150,9 @@ def drawing_key(spec_text: str) -> str:
 
 
 def _draw_svg(spec_text: str) -> str:
-    """vl-convert's SVG of a spec: the one place a chart is drawn (tests count the calls)."""
-    return str(vl_convert.vegalite_to_svg(json.loads(spec_text), vl_version=VEGA_LITE_VERSION))
+    """vl-convert's SVG of a spec, drawn in the worker process: the one place a chart is drawn (tests count the
+    calls)."""
+    return chart_drawing.in_worker("svg", spec_text, VEGA_LITE_VERSION)
 
 
 def _drawn(spec_text: str, kept: ChartCache | None) -> str:
@@ -355,8 +357,7 @@ def bundle_key() -> str:
 
 
 def _bundled(kept: ChartCache | None) -> str:
-    # The stub marks `snippet` as required; at run time it defaults to the snippet that exposes vegaEmbed globally.
-    script = str(vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION))  # type: ignore[call-arg]
+    script = chart_drawing.in_worker("bundle", "", VEGA_LITE_VERSION)
     if kept is not None:
         kept.keep(bundle_key(), script, BUNDLE)
     return script

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -220,13 +221,13 @@ def test_the_chart_script_is_kept_and_taken_from_the_cache_without_bundling_agai
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     bundled: list[str] = []
-    bundle = charts.vl_convert.javascript_bundle
+    bundle = charts.chart_drawing.in_worker
 
-    def counted(**options: Any) -> str:
+    def counted(*arguments: Any) -> str:
         bundled.append("bundled")
-        return str(bundle(**options))
+        return bundle(*arguments)
 
-    monkeypatch.setattr(charts.vl_convert, "javascript_bundle", counted)
+    monkeypatch.setattr(charts.chart_drawing, "in_worker", counted)
     try:
         for _ in range(2):  # two builds, each a new process
             charts._bundling.cache_clear()
@@ -243,3 +244,23 @@ def test_the_chart_script_is_kept_and_taken_from_the_cache_without_bundling_agai
     finally:
         charts._bundling.cache_clear()
         use_chart_cache(None)
+
+
+def test_charts_are_drawn_in_a_worker_process_and_a_killed_worker_loses_no_chart() -> None:
+    drawing = charts.chart_drawing
+    spec = trend(41.0).spec
+    first = drawing.in_worker("svg", spec, charts.VEGA_LITE_VERSION)
+    worker = drawing.worker()
+    assert worker.pid != os.getpid()
+    assert first.startswith("<svg") and first == drawing.draw_svg(spec, charts.VEGA_LITE_VERSION)
+    os.kill(worker.pid, signal.SIGKILL)
+    os.waitpid(worker.pid, 0)
+    assert drawing.in_worker("svg", spec, charts.VEGA_LITE_VERSION) == first, "drawn here when the worker died"
+    assert drawing.in_worker("svg", trend(42.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg")
+    assert drawing.worker().pid != worker.pid, "a new worker for the next chart"
+
+
+def test_a_chart_the_worker_cannot_draw_is_an_error_with_its_reason() -> None:
+    with pytest.raises(ValueError, match="JSONDecodeError"):
+        charts.chart_drawing.in_worker("svg", "{not json", charts.VEGA_LITE_VERSION)
+    assert charts.chart_drawing.in_worker("svg", trend(43.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg")

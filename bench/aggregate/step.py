@@ -10,7 +10,8 @@ store alone when there are none, from them and the rows added since when
 there are. `pair` reads the store alone, as the floor does.
 
 Prints one JSON object: seconds in all and per part, CPU seconds (every
-thread, so vl-convert's too), peak RSS (and the RSS after imports and
+thread, and the drawing process's: vl-convert's), peak RSS (this process's
+and the drawing process's added up, a bound on both at once; and the RSS after imports and
 loading the project, which the step did not cause), and, for `pair`, the
 figures, so that the benchmark can compare them with plain.py's. Loading
 the project is not timed: a build does it once for every page.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import Any
 
 from peak_memory import peak_rss_mb
 
+from sitegen import chart_drawing
 from sitegen.build import scorecard_files
 from sitegen.chart_cache import ChartCache
 from sitegen.charts import Chart, prepare_vega_bundle, use_chart_cache, vega_bundle
@@ -134,8 +137,20 @@ def main() -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     result = measure_pair(site) if mode == "pair" else measure_full(site, chart_cache)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    drawing_pid = chart_drawing.running_pid()
+    drawing_rss_mb = 0.0 if drawing_pid is None else peak_rss_mb(drawing_pid)
+    chart_drawing.stop()  # the drawing process's CPU counts once it has ended
+    drawing = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds += drawing.ru_utime + drawing.ru_stime
     json.dump(
-        {**result, "seconds": seconds, "cpu_s": cpu_seconds, "baseline_rss_mb": baseline, "peak_rss_mb": peak_rss_mb()},
+        {
+            **result,
+            "seconds": seconds,
+            "cpu_s": cpu_seconds,
+            "baseline_rss_mb": baseline,
+            "peak_rss_mb": peak_rss_mb() + drawing_rss_mb,
+            "drawing_rss_mb": drawing_rss_mb,
+        },
         sys.stdout,
     )
 
