@@ -513,11 +513,19 @@ def _in_time_order(query: Select[Any], kept: Table, survey_id: str | None) -> Se
 def joined_frames(frames: Sequence[pd.DataFrame], fields: list[Field]) -> pd.DataFrame:
     """Encoded frames (`ResponseStore.encoded_frame`) one after the other, as one: text and JSON columns get one set
     of categories, sorted, whichever frames their values came from."""
-    frame = pd.concat(frames, ignore_index=True)
-    for field in fields:
-        if field.kind != "number":
-            frame[field.name] = union_categoricals([part[field.name] for part in frames], sort_categories=True)
-    return frame
+    names = [field.name for field in fields if field.kind != "number"]
+    categories = {
+        name: union_categoricals(
+            [pd.Categorical([], categories=part[name].cat.categories) for part in frames], sort_categories=True
+        ).categories
+        for name in names
+    }
+    # Each part recoded to the union's categories first (the kept million rows, whose categories it usually is
+    # already, are left as they are), so the frames join as categoricals, never as a million Python strings.
+    return pd.concat(
+        [part.assign(**{name: part[name].cat.set_categories(categories[name]) for name in names}) for part in frames],
+        ignore_index=True,
+    )
 
 
 def decoded_frame(frame: pd.DataFrame, fields: list[Field]) -> pd.DataFrame:
