@@ -71,22 +71,28 @@ def test_a_chart_drawn_once_is_taken_from_the_cache_and_a_changed_one_is_drawn(
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The descriptions of the charts altair is asked to build (`charts._finish`, where every spec is made)."""
+    """The descriptions of the charts whose spec is made: by altair (`charts._finish`) or written out as altair
+    would (`charts._layered`)."""
     calls: list[str] = []
-    finish = charts._finish
+    finish, layered = charts._finish, charts._layered
 
     def counted(chart: Any, description: str, *, drawn: bool = True) -> charts.Chart:
         calls.append(description)
         return finish(chart, description, drawn=drawn)
 
+    def counted_layers(layers: Any, datasets: charts.Datasets, description: str) -> charts.Chart:
+        calls.append(description)
+        return layered(layers, datasets, description)
+
     monkeypatch.setattr(charts, "_finish", counted)
+    monkeypatch.setattr(charts, "_layered", counted_layers)
     return calls
 
 
-def test_a_kept_spec_is_not_built_again_and_is_the_chart_altair_builds(
+def test_a_kept_spec_is_not_built_again_and_is_the_chart_built_anew(
     drawn: list[str], built: list[str], tmp_path: Path
 ) -> None:
-    fresh = trend(50.0)  # no cache: built by altair
+    fresh = trend(50.0)  # no cache: built
     use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
     assert trend(50.0).spec == fresh.spec and len(built) == 2
     a_new_process()
@@ -254,7 +260,7 @@ def test_charts_are_drawn_in_a_worker_process_and_a_killed_worker_loses_no_chart
     assert worker.pid != os.getpid()
     assert first.startswith("<svg") and first == drawing.draw_svg(spec, charts.VEGA_LITE_VERSION)
     os.kill(worker.pid, signal.SIGKILL)
-    os.waitpid(worker.pid, 0)
+    worker._process.wait(timeout=30)
     assert drawing.in_worker("svg", spec, charts.VEGA_LITE_VERSION) == first, "drawn here when the worker died"
     assert drawing.in_worker("svg", trend(42.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg")
     assert drawing.worker().pid != worker.pid, "a new worker for the next chart"
