@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -149,7 +150,9 @@ def _receive(source: IO[bytes]) -> tuple[str, str]:
 
 
 def main() -> None:
-    """The worker: answer each request on stdin until it closes."""
+    """The worker: answer each request on stdin until it closes. Ctrl-C reaches the whole process group; the build
+    handles it, and its worker ends when the build closes its stdin (or exits)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
