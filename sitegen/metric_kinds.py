@@ -154,6 +154,12 @@ CASE_SEGMENTS = SegmentRule(
 """A case is filed under its answer's location (`sitegen.cases.opening`), the one breakdown cases have."""
 
 
+TableRows = Literal["each", "none", "whole"]
+"""`each`: the table begins with one row per response, made from that response alone (any rows after it come
+from elsewhere), so a summed kind's sums over older responses can be kept between builds (`sitegen.kept_counts`);
+`none`: it reads no responses (cases, orders); `whole`: anything else, every response read every build."""
+
+
 @dataclass(frozen=True)
 class MetricKind:
     """Everything one metric kind is: see the module docstring for who asks what.
@@ -179,6 +185,9 @@ class MetricKind:
     segments: SegmentRule = SURVEY_SEGMENTS
     is_exempt: Callable[[Survey | None], bool] = _never
     table: Callable[[Any, Tables], pd.DataFrame] = _survey_responses
+    table_rows: TableRows | None = None
+    """How the table is made of the survey's responses (see `TableRows`); None: `each` for the default table,
+    `whole` for any other, so that a plugin's table is never taken for one row per response by mistake."""
     reads_cases: bool = False
     reads_invitations: Callable[[Any], bool] = _never
     """Whether a metric of the kind counts the survey's invitations sent, which the store then reads."""
@@ -189,6 +198,13 @@ class MetricKind:
     """For a kind on the x-bar chart: the variance of one answer from a period's figure (`control_charts`)."""
     locales: Path | None = None
     """A plugin's folder of `<lang>.po` catalogs, translating its `title` among others."""
+
+    @property
+    def rows(self) -> TableRows:
+        """`table_rows`, or what it defaults to."""
+        if self.table_rows is not None:
+            return self.table_rows
+        return "each" if self.table is _survey_responses else "whole"
 
     @property
     def name(self) -> str:
@@ -534,6 +550,7 @@ _KINDS: dict[str, MetricKind] = {
             segments=CASE_SEGMENTS,
             is_exempt=_unless_anonymous,
             table=_cases,
+            table_rows="none",
             reads_cases=True,
         ),
         MetricKind(
@@ -546,6 +563,7 @@ _KINDS: dict[str, MetricKind] = {
             segments=CASE_SEGMENTS,
             is_exempt=_unless_anonymous,
             table=_cases,
+            table_rows="none",
             reads_cases=True,
             published_extras=("p90",),
         ),
@@ -557,6 +575,7 @@ _KINDS: dict[str, MetricKind] = {
             _repeat_rate_measure,
             is_exempt=_always,
             table=_orders,
+            table_rows="none",
         ),
         MetricKind(
             ResponseRateMetric,
@@ -569,6 +588,7 @@ _KINDS: dict[str, MetricKind] = {
             segments=SegmentRule("a hidden field", lambda survey: sorted(survey.hidden)),
             is_exempt=_unless_anonymous,
             table=_responses_and_counts,
+            table_rows="each",
             reads_invitations=_counts_invitations,
             published_extras=("responses",),
         ),

@@ -27,11 +27,12 @@ import pandas as pd
 from sitegen import metrics, privacy
 from sitegen.answer_snapshots import AnswerSnapshots
 from sitegen.cases import LOCATION_FIELD
-from sitegen.edits import judge
+from sitegen.edits import Judgement, judge
+from sitegen.kept_counts import KeptCounts, KeptMetric, KeptSurvey, exact_sums, metric_key
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
-from sitegen.metrics.cube import counts_cube
+from sitegen.metrics.cube import added_cubes, counts_cube
 from sitegen.models.scorecard import BaseMetric, NpsMetric, Scorecard, SurveyMetric
 from sitegen.models.survey import Survey
 from sitegen.privacy import Cell
@@ -171,6 +172,9 @@ class Responses:
     """Survey id -> its cases (`sitegen.store.cases`), for the kinds that read them."""
     invitations: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Survey id -> its invitations sent (`sitegen.store.invitations`), for the metrics that count them."""
+    kept: dict[str, KeptSurvey] = field(default_factory=dict)
+    """Survey id -> the sums kept of its older rows (`sitegen.kept_counts`): its frame holds only the rows after
+    them."""
     """Survey id -> question id -> the first answer of the question's current meaning, where older answers are
     recoded or left out (`sitegen.edits`): control limits restart there and the trend chart marks it."""
 
@@ -180,17 +184,19 @@ def read_frames(
     scorecards: Sequence[Scorecard],
     surveys: Mapping[str, Survey],
     snapshots: AnswerSnapshots | None = None,
+    kept: Kept | None = None,
 ) -> Responses:
     """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need,
     old answers read through the renames and recodes the survey file declares; through `snapshots` if given (the
-    same tables, read faster)."""
+    same tables, read faster); with `kept`, a survey whose every metric is a sum of its rows is read only from
+    where the sums kept of it end (`sitegen.kept_counts`)."""
     wanted: dict[str, dict[str, Field]] = {}
     for scorecard in scorecards:
         for metric in scorecard.metrics:
             if isinstance(metric, SurveyMetric):
                 columns = wanted.setdefault(metric.survey, {})
                 columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
-    frames, changed = {}, {}
+    frames, changed, kept_surveys = {}, {}, {}
     cases = {
         metric.survey: store.cases.frame(metric.survey)
         for scorecard in scorecards
@@ -207,10 +213,71 @@ def read_frames(
         fields = [columns[name] for name in sorted(columns)]
         judgement = judge(surveys[survey_id], store)
         read = fields_to_read(fields, judgement)
-        frame = store.frame(survey_id, read) if snapshots is None else snapshots.frame(store, survey_id, read)
-        frames[survey_id] = reread(frame, fields, judgement)
+        if kept is not None and _keepable(survey_id, scorecards, surveys[survey_id]):
+            survey_kept = kept.read(store, survey_id, read, judgement, scorecards, surveys[survey_id], snapshots)
+            survey_kept.frame = reread(survey_kept.frame, fields, judgement)
+            kept_surveys[survey_id] = survey_kept
+            frames[survey_id] = survey_kept.frame
+        else:
+            frame = store.frame(survey_id, read) if snapshots is None else snapshots.frame(store, survey_id, read)
+            frames[survey_id] = reread(frame, fields, judgement)
         changed[survey_id] = judgement.changed
-    return Responses(frames, changed, cases, invitations)
+    return Responses(frames, changed, cases, invitations, kept_surveys)
+
+
+def _metrics_on(survey_id: str, scorecards: Sequence[Scorecard]) -> list[tuple[Scorecard, SurveyMetric]]:
+    return [
+        (scorecard, metric)
+        for scorecard in scorecards
+        for metric in scorecard.metrics
+        if isinstance(metric, SurveyMetric) and metric.survey == survey_id
+    ]
+
+
+def _keepable(survey_id: str, scorecards: Sequence[Scorecard], survey: Survey) -> bool:
+    """Whether every metric on the survey is made of sums of its responses one by one, or reads none of them."""
+    for _, metric in _metrics_on(survey_id, scorecards):
+        rows = kind_of(metric).rows
+        if rows == "whole" or (rows == "each" and not measure_for(metric, survey, "UTC").summed):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The kept counts (`sitegen.kept_counts`) as a build uses them: the folder, the site's timezone and the end
+    of the as-of day."""
+
+    counts: KeptCounts
+    timezone: str
+    until: pd.Timestamp
+
+    def read(
+        self,
+        store: ResponseStore,
+        survey_id: str,
+        fields: list[Field],
+        judgement: Judgement,
+        scorecards: Sequence[Scorecard],
+        survey: Survey,
+        snapshots: AnswerSnapshots | None,
+    ) -> KeptSurvey:
+        """The survey's kept sums and its rows after them, or all its rows and nothing kept."""
+        each = sorted(
+            metric_key(scorecard.period, metric)
+            for scorecard, metric in _metrics_on(survey_id, scorecards)
+            if kind_of(metric).rows == "each"
+        )
+        readings = sorted((key, repr(reading)) for key, reading in judgement.readings.items())
+        key = hashlib.sha256(
+            "\x00".join([repr(survey), repr(fields), repr(readings), self.timezone, *each]).encode("utf-8")
+        ).hexdigest()
+        found = self.counts.read(store, survey_id, fields, key, self.until, frozenset(each))
+        if found is not None:
+            return found
+        before = store.changes()
+        frame = store.frame(survey_id, fields) if snapshots is None else snapshots.frame(store, survey_id, fields)
+        return KeptSurvey.first(survey_id, key, before, frame, frozenset(each))
 
 
 # ---- computing --------------------------------------------------------------------------------
@@ -272,33 +339,105 @@ def control_points(metric: BaseMetric, periods: Sequence[Cell], changed: str | N
     return control_charts.control_chart(observations, control_charts.CHARTS[chart], control, partial)
 
 
-def _comments(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, minimum: int) -> list[Comment]:
-    """The latest free-text comments of detractors (0-6), newest first; on anonymous surveys only if enough."""
+def _comment_texts(frame: pd.DataFrame, metric: NpsMetric, survey: Survey, first: int = 0) -> pd.DataFrame:
+    """The free-text comments of detractors (0-6), oldest first: `period`, `order` (the response's place among all
+    the survey's, its first row being `first`), `given_score`, `given_location`, `text`."""
     columns = comment_questions(survey, metric)
     if not columns or frame.empty:
-        return []
-    detractors = frame[pd.to_numeric(frame[metric.question], errors="coerce") <= 6]
-    # The store gives responses oldest first, ties by id: newest first is that order reversed.
-    detractors = detractors.assign(
-        order=np.arange(len(detractors)),
-        given_score=pd.to_numeric(detractors[metric.question], errors="coerce"),
-        given_location=detractors.get(LOCATION_FIELD),
-    )
+        return pd.DataFrame(columns=list(COMMENT_COLUMNS))
+    scores = pd.to_numeric(frame[metric.question], errors="coerce")
+    detractors = frame.assign(order=np.arange(first, first + len(frame)), given_score=scores)[(scores <= 6).to_numpy()]
+    detractors = detractors.assign(given_location=detractors.get(LOCATION_FIELD))
     texts = detractors.melt(
         id_vars=["period", "order", "given_score", "given_location"], value_vars=columns, value_name="text"
     ).dropna(subset=["text"])
-    texts = texts[texts["text"].astype(str).str.strip() != ""].sort_values("order", ascending=False, kind="stable")
-    if survey.is_anonymous:  # the words only, and only once there are enough of them
-        shown = texts.head(COMMENTS_SHOWN).itertuples() if len(texts) >= minimum else ()
-        return [Comment(str(row.period), str(row.text)) for row in shown]
+    # The store gives responses oldest first, ties by id; several comments of one response keep the questions' order.
+    texts = texts[texts["text"].astype(str).str.strip() != ""].sort_values("order", kind="stable")
+    return texts[list(COMMENT_COLUMNS)].reset_index(drop=True)
+
+
+COMMENT_COLUMNS = ("period", "order", "given_score", "given_location", "text")
+
+
+def _comments(texts: pd.DataFrame, survey: Survey, minimum: int, count: int) -> list[Comment]:
+    """The latest of the comments `texts` (oldest first, `count` of them in all), newest first; on an anonymous
+    survey the words only, and only once there are enough of them."""
+    newest = texts.sort_values("order", ascending=False, kind="stable").head(COMMENTS_SHOWN)
+    if survey.is_anonymous:
+        return [Comment(str(row.period), str(row.text)) for row in newest.itertuples()] if count >= minimum else []
     return [
         Comment(str(row.period), str(row.text), int(cast(float, row.given_score)), _text_or_none(row.given_location))
-        for row in texts.head(COMMENTS_SHOWN).itertuples()
+        for row in newest.itertuples()
     ]
 
 
 def _text_or_none(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
+
+
+class InexactSums(Exception):
+    """Kept sums met a tally that is not whole numbers: only a whole recomputation gives the figures exactly."""
+
+    def __init__(self, survey_id: str) -> None:
+        super().__init__(survey_id)
+        self.survey_id = survey_id
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """A metric's measure and what `privacy.publish` reads: the rows (or cube cells) and their tally."""
+
+    measure: Measure
+    cells: pd.DataFrame
+    tally: pd.DataFrame
+
+
+def _counted(metric: BaseMetric, table: pd.DataFrame, measure: Measure, kept: KeptSurvey | None, key: str) -> _Counted:
+    """The measure's tally of the table, added up per (period, segment values) where it is summed, with the sums
+    kept of older rows added and this build's share of them gathered for the next."""
+    if not measure.summed:
+        return _Counted(measure, table, measure.tally(table))
+    keys = ["period", *getattr(metric, "segments", [])]
+    prior = kept.metrics.get(key) if kept is not None else None
+    if kept is not None:
+        measure = (measure if prior is None else measure.with_anchors(prior.anchors)).anchored(table)
+    tally = measure.tally(table)
+    cells, sums = counts_cube(table, tally, keys)
+    if kept is None:
+        return _Counted(measure, cells, sums)
+    if not exact_sums(tally):
+        if prior is not None:
+            raise InexactSums(kept.survey_id)
+        kept.exact = False
+        return _Counted(measure, cells, sums)
+    head = counts_cube(table.iloc[: kept.below], tally.iloc[: kept.below], keys)
+    earlier = [] if prior is None else [(prior.cells, prior.sums)]
+    kept.gather(key, KeptMetric(*added_cubes([*earlier, head], keys), measure.anchors()))
+    if prior is not None:
+        cells, sums = added_cubes([(prior.cells, prior.sums), (cells, sums)], keys)
+    return _Counted(measure, cells, sums)
+
+
+def _kept_comments(
+    frame: pd.DataFrame, metric: NpsMetric, survey: Survey, kept: KeptSurvey | None, key: str
+) -> pd.DataFrame:
+    """The comments to choose from: the frame's, after those kept of older rows; the newest of each period up to
+    the frame's `below` rows are gathered for the next build."""
+    texts = _comment_texts(frame, metric, survey, kept.rows if kept is not None else 0)
+    if kept is None:
+        return texts
+    prior = kept.metrics.get(key)
+    earlier = prior.comments if prior is not None and prior.comments is not None else texts.iloc[:0]
+    texts = pd.concat([earlier, texts], ignore_index=True) if len(earlier) else texts
+    gathered = kept.gathered.get(key)
+    if gathered is not None:
+        head = texts[(texts["order"] < kept.rows + kept.below).to_numpy()]
+        counts = dict(prior.comment_counts) if prior is not None else {}
+        for period, n in head[(head["order"] >= kept.rows).to_numpy()]["period"].astype(str).value_counts().items():
+            counts[str(period)] = counts.get(str(period), 0) + int(n)
+        newest = head.groupby(head["period"].astype(str), sort=False).tail(COMMENTS_SHOWN)
+        kept.gather(key, dataclasses.replace(gathered, comments=newest, comment_counts=counts))
+    return texts
 
 
 def compute_metric(
@@ -309,34 +448,32 @@ def compute_metric(
     timezone: str,
     running: str,
     changed: str | None = None,
+    kept: KeptSurvey | None = None,
+    key: str = "",
 ) -> MetricFigures:
     """One metric's published figures from its survey's (or data file's) table, up to the `running` period.
 
     Periods run from the first with data to `running` (the one the as-of day
-    is in), which is kept but marked partial. `changed` is the period its question's meaning changed in.
+    is in), which is kept but marked partial. `changed` is the period its question's meaning changed in. With
+    `kept`, the table holds only the newer rows and the sums kept of the older ones (by `key`) are added.
     """
-    measure = measure_for(metric, survey, timezone)
-    labels = sorted(str(label) for label in frame["period"].dropna().unique())
+    counted = _counted(metric, frame, measure_for(metric, survey, timezone), kept, key)
+    labels = sorted(str(label) for label in counted.cells["period"].dropna().unique())
     periods = metrics.periods_between(labels[0], running) if labels else []
     anonymous = survey is not None and survey.is_anonymous
     rule: privacy.Rule = "exempt" if _is_exempt(metric, survey) else "anonymous" if anonymous else "small_groups"
     segments: list[str] = getattr(metric, "segments", [])
-    cells_frame, tally = frame, measure.tally(frame)
-    if measure.summed:
-        cells_frame, tally = counts_cube(frame, tally, ["period", *segments])
     cells = privacy.publish(
-        cells_frame,
-        measure,
-        tally,
+        counted.cells,
+        counted.measure,
+        counted.tally,
         periods=periods,
         running=running,
         segments=segments,
         minimum=minimum,
         rule=rule,
     )
-    if anonymous:  # comments too wait for their period to close
-        frame = frame[(frame["period"] != running).to_numpy()]
-    comments = _comments(frame, metric, survey, minimum) if isinstance(metric, NpsMetric) and survey is not None else []
+    comments = _metric_comments(metric, frame, survey, minimum, running, kept, key)
     complete = [cell for cell in cells.periods if not cell.partial]
     return MetricFigures(
         metric=metric,
@@ -351,6 +488,28 @@ def compute_metric(
         is_anonymous=anonymous,
         meaning_changed=changed,
     )
+
+
+def _metric_comments(
+    metric: BaseMetric,
+    frame: pd.DataFrame,
+    survey: Survey | None,
+    minimum: int,
+    running: str,
+    kept: KeptSurvey | None,
+    key: str,
+) -> list[Comment]:
+    """An NPS metric's comments; on an anonymous survey they too wait for their period to close."""
+    if not isinstance(metric, NpsMetric) or survey is None:
+        return []
+    texts = _kept_comments(frame, metric, survey, kept, key)
+    prior = kept.metrics.get(key) if kept is not None else None
+    counts = dict(prior.comment_counts) if prior is not None else {}
+    fresh = texts[(texts["order"] >= (kept.rows if kept is not None else 0)).to_numpy()]
+    if survey.is_anonymous:
+        texts, fresh = (part[(part["period"].astype(str) != running).to_numpy()] for part in (texts, fresh))
+        counts.pop(running, None)
+    return _comments(texts, survey, minimum, len(fresh) + sum(counts.values()))
 
 
 def _end_of_day(as_of: dt.date, timezone: str) -> pd.Timestamp:
@@ -390,6 +549,9 @@ def compute_scorecard(
         for survey_id, frame in responses.frames.items()
         if survey_id in used
     }
+    for survey_id, survey_kept in responses.kept.items():
+        if survey_id in frames and len(frames[survey_id]) < len(responses.frames[survey_id]):
+            survey_kept.saving = False  # answers after the as-of day are left out: these are not the rows' sums
     tables = Tables(
         frames,
         project_root,
@@ -404,10 +566,16 @@ def compute_scorecard(
         table = kind_of(metric).table(metric, tables)
         survey = surveys[metric.survey] if isinstance(metric, SurveyMetric) else None
         changed = _meaning_changed(metric, responses, as_of, scorecard, timezone)
-        figures.append(compute_metric(metric, table, survey, minimum, timezone, running, changed))
+        kept = responses.kept.get(metric.survey) if isinstance(metric, SurveyMetric) else None
+        kept = kept if kind_of(metric).rows == "each" else None
+        key = metric_key(scorecard.period, metric)
+        figures.append(compute_metric(metric, table, survey, minimum, timezone, running, changed, kept, key))
         if on_metric is not None:
             on_metric(scorecard.id, figures[-1])
-    responses_counted = sum(len(frame) for frame in frames.values())
+    responses_counted = sum(
+        len(frame) + (responses.kept[survey_id].rows if survey_id in responses.kept else 0)
+        for survey_id, frame in frames.items()
+    )
     return ScorecardFigures(scorecard, figures, responses_counted, as_of, _latest_answer(frames, surveys))
 
 
@@ -580,8 +748,29 @@ def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None
     surveys = {source.model.id: source.model for source in site.surveys}
     scorecards = [source.model for source in site.scorecards]
     snapshots = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output)
+    kept = Kept(KeptCounts(snapshots.folder), config.timezone, _end_of_day(as_of, config.timezone))
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        responses = read_frames(store, scorecards, surveys, snapshots)
+        responses = read_frames(store, scorecards, surveys, snapshots, kept)
+        try:
+            figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
+        except InexactSums as inexact:  # rare: a survey's answers stopped being whole numbers; read it whole
+            kept.counts.path(inexact.survey_id).unlink(missing_ok=True)
+            responses = read_frames(store, scorecards, surveys, snapshots, kept)
+            figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
+    for survey_kept in responses.kept.values():
+        kept.counts.save(survey_kept)
+    return figures
+
+
+def _all_scorecards(
+    site: Site,
+    scorecards: Sequence[Scorecard],
+    responses: Responses,
+    surveys: Mapping[str, Survey],
+    as_of: dt.date,
+    on_metric: MetricReady | None,
+) -> dict[str, ScorecardFigures]:
+    config = site.config.model
     return {
         scorecard.id: compute_scorecard(
             scorecard,

@@ -24,7 +24,7 @@ from sitegen.cli import main
 from sitegen.intervals import Interval
 from sitegen.privacy import Cell, suppress
 from sitegen.render.scorecard_view import metric_charts
-from sitegen.scorecards import Comment, _comments, compute_scorecards, metric_csv, scorecard_json
+from sitegen.scorecards import Comment, _comment_texts, _comments, compute_scorecards, metric_csv, scorecard_json
 from sitegen.site import load_site
 from sitegen.store import ResponseStore, StoredResponse
 
@@ -715,8 +715,10 @@ def test_a_detractors_comment_names_its_score_and_cafe_but_an_anonymous_one_only
         {"period": ["2026-05"] * 6, "recommend": [2, 3, 4, 5, 6, 10], "improve": [f"words {n}" for n in range(6)]}
         | {"location": ["riga-centre"] * 6}
     )
-    words = _comments(frame, nps.metric, anonymous, 5)  # type: ignore[arg-type]
+    texts = _comment_texts(frame, nps.metric, survey)  # type: ignore[arg-type]
+    words = _comments(texts, anonymous, 5, len(texts))
     assert [(comment.text, comment.score, comment.location) for comment in words] == [
         (f"words {n}", None, None) for n in (4, 3, 2, 1, 0)
     ]
-    assert _comments(frame, nps.metric, survey, 5)[0] == Comment("2026-05", "words 4", 6, "riga-centre")  # type: ignore[arg-type]
+    assert _comments(texts, survey, 5, len(texts))[0] == Comment("2026-05", "words 4", 6, "riga-centre")
+    assert _comments(texts.head(4), anonymous, 5, 4) == []  # fewer than 5 comments: an anonymous survey shows none

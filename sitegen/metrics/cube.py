@@ -95,3 +95,16 @@ def _sums(column: pd.Series, group: Codes, groups: int) -> pd.Series:
         return pd.Series(np.bincount(group, weights=values.astype(np.float64), minlength=groups).astype(np.int64))
     numbers = np.nan_to_num(values.astype(np.float64), nan=0.0)
     return pd.Series(np.bincount(group, weights=numbers, minlength=groups))
+
+
+def added_cubes(
+    parts: Sequence[tuple[pd.DataFrame, pd.DataFrame]], keys: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cubes of disjoint rows (cells, sums) added into the cube of all of them: a cell's sums are the parts' sums.
+
+    The cells' values are compared as values (a category as its text), so a
+    cube kept between builds adds up with one made of new rows.
+    """
+    cells = pd.concat([part.astype(object) for part, _ in parts], ignore_index=True)
+    sums = pd.concat([part for _, part in parts], ignore_index=True)
+    return counts_cube(cells, sums, keys)

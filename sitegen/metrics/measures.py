@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -115,6 +115,19 @@ class Measure(ABC):
     @abstractmethod
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Per-response numbers, indexed like `frame`, that the summary aggregates."""
+
+    def anchored(self, frame: pd.DataFrame) -> Measure:
+        """This measure with whatever its tally takes from the first rows of `frame` fixed, so that tallies of
+        later rows alone add up with it (`sitegen.kept_counts`); a kind whose tally reads each row alone is itself."""
+        return self
+
+    def anchors(self) -> dict[str, Any]:
+        """What `anchored` fixed, as plain values (kept between builds); `with_anchors` gives them back."""
+        return {}
+
+    def with_anchors(self, anchors: Mapping[str, Any]) -> Measure:
+        """This measure with the values `anchors` gave fixed again."""
+        return self
 
     @abstractmethod
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
@@ -268,10 +281,10 @@ class ShareMeasure(Measure):
         return _summarise_share(groups)
 
 
-def _moment_tally(values: pd.Series) -> dict[str, pd.Series]:
+def _moment_tally(values: pd.Series, shift: float | None) -> dict[str, pd.Series]:
     """Per answer, the sums a mean and its sd are made of: answered (n), x, and x - K and its square.
 
-    K, the first answer, shifts the squares so that answers far from zero
+    K (`shift`, by default the first answer) shifts the squares so that answers far from zero
     with a small spread keep their digits: the "shifted data" sums of Chan,
     Golub and LeVeque (1983), "Algorithms for computing the sample variance:
     analysis and recommendations", The American Statistician 37(3). Whole-number
@@ -279,10 +292,38 @@ def _moment_tally(values: pd.Series) -> dict[str, pd.Series]:
     depend on how the rows were added up.
     """
     answered = values.notna()
-    first = values[answered]
-    shift = float(first.iloc[0]) if len(first) else 0.0
-    deviation = (values - shift).where(answered, 0.0)
+    if shift is None:
+        shift = _first_answer(values)
+    deviation = (values - (shift or 0.0)).where(answered, 0.0)
     return {"n": answered, "x": values.where(answered, 0.0), "dx": deviation, "dxx": deviation * deviation}
+
+
+def _first_answer(values: pd.Series) -> float | None:
+    answered = values[values.notna()]
+    return float(answered.iloc[0]) if len(answered) else None
+
+
+@dataclass(frozen=True)
+class _Shifted(Measure):
+    """A measure of means whose sums are shifted by `shift` (`_moment_tally`): None takes the frame's first answer,
+    which `anchored` fixes."""
+
+    column: str
+    shift: float | None = field(default=None, kw_only=True)
+
+    def answers(self, frame: pd.DataFrame) -> pd.Series:
+        """The numbers the mean is of, NaN where there is none."""
+        return _numbers(frame[self.column])
+
+    def anchored(self, frame: pd.DataFrame) -> Measure:
+        first = _first_answer(self.answers(frame)) if self.shift is None else None
+        return self if first is None else replace(self, shift=first)
+
+    def anchors(self) -> dict[str, Any]:
+        return {} if self.shift is None else {"shift": self.shift}
+
+    def with_anchors(self, anchors: Mapping[str, Any]) -> Measure:
+        return replace(self, shift=float(anchors["shift"])) if "shift" in anchors else self
 
 
 def _moment_figures(totals: Mapping[str, Floats]) -> tuple[Floats, Floats, Floats]:
@@ -296,24 +337,26 @@ def _moment_figures(totals: Mapping[str, Floats]) -> tuple[Floats, Floats, Float
 
 
 @dataclass(frozen=True)
-class MeanMeasure(Measure):
+class MeanMeasure(_Shifted):
     """The mean of a numeric, rating or likert question, or of one choice's rank in a ranking (`choice`: 1 = first,
     a ranking that leaves it out does not count); `sd` beside it for the change test."""
 
     summed: ClassVar[bool] = True
 
-    column: str
     choice: str | None = None
 
-    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def answers(self, frame: pd.DataFrame) -> pd.Series:
         if self.choice is None:
-            return pd.DataFrame(_moment_tally(_numbers(frame[self.column])))
+            return _numbers(frame[self.column])
         choice = self.choice
         ranks = [
             order.index(choice) + 1.0 if isinstance(order, list) and choice in order else math.nan
             for order in frame[self.column]
         ]
-        return pd.DataFrame(_moment_tally(pd.Series(ranks, index=frame.index, dtype="float64")))
+        return pd.Series(ranks, index=frame.index, dtype="float64")
+
+    def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(_moment_tally(self.answers(frame), self.shift))
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         index, totals = _totals(groups.sum())
@@ -322,16 +365,14 @@ class MeanMeasure(Measure):
 
 
 @dataclass(frozen=True)
-class CesMeasure(Measure):
+class CesMeasure(_Shifted):
     """Customer effort: the mean of a 1-7 likert, and the % of 5-7 (`share_top`, with its margin)."""
 
     summed: ClassVar[bool] = True
 
-    column: str
-
     def tally(self, frame: pd.DataFrame) -> pd.DataFrame:
-        scores = _numbers(frame[self.column])
-        return pd.DataFrame({**_moment_tally(scores), "top": scores >= 5})
+        scores = self.answers(frame)
+        return pd.DataFrame({**_moment_tally(scores, self.shift), "top": scores >= 5})
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
         index, totals = _totals(groups.sum())
