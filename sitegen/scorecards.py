@@ -750,13 +750,13 @@ def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None
     snapshots = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output)
     kept = Kept(KeptCounts(snapshots.folder), config.timezone, _end_of_day(as_of, config.timezone))
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        responses = read_frames(store, scorecards, surveys, snapshots, kept)
-        try:
-            figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
-        except InexactSums as inexact:  # rare: a survey's answers stopped being whole numbers; read it whole
-            kept.counts.path(inexact.survey_id).unlink(missing_ok=True)
+        while True:
             responses = read_frames(store, scorecards, surveys, snapshots, kept)
-            figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
+            try:
+                figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
+                break
+            except InexactSums as inexact:  # rare: a survey's answers stopped being whole numbers; read it whole
+                kept.counts.path(inexact.survey_id).unlink()
     for survey_kept in responses.kept.values():
         kept.counts.save(survey_kept)
     return figures

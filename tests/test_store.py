@@ -71,7 +71,7 @@ def test_first_use_creates_the_tables_and_records_the_schema_version(store_url: 
     assert {"responses", "anonymous_responses", "schema_version"} <= tables
     assert {"ix_responses_survey_submitted", "ix_responses_submitted"} <= indexes
     applied = applied_versions(store_url, tmp_path)
-    assert applied == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] == [migration.version for migration in MIGRATIONS]
+    assert applied == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] == [migration.version for migration in MIGRATIONS]
 
 
 def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: str, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_reopening_a_store_keeps_its_responses_and_migrates_nothing(store_url: s
         store.add([make_response()])
     with ResponseStore.open(store_url, tmp_path) as store:
         assert store.get("resp-0001") == make_response()
-    assert applied_versions(store_url, tmp_path) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 
 
 def test_a_store_from_a_newer_sitegen_is_refused(store_url: str, tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_processes_opening_a_new_store_at_once_create_the_schema_once(store_url:
     for thread in threads:
         thread.join()
     assert failures == []
-    assert applied_versions(store_url, tmp_path) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 
 
 # ---- adding, idempotently ------------------------------------------------------------------
@@ -547,7 +547,7 @@ def test_opening_an_older_store_for_a_site_moves_its_anonymous_rows_apart(store_
         moved = store.get("employee-0000")
         assert moved is not None and moved.is_anonymous and moved.answers == older[1].answers
         assert store.get("customer-0001") == older[0]
-    assert applied_versions(store_url, tmp_path) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert applied_versions(store_url, tmp_path) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     assert raw(store_url, tmp_path, "SELECT id FROM responses") == [("customer-0001",)]
     physical = "ctid" if make_url(store_url).get_backend_name() == "postgresql" else "key"
     keys = [key for (key,) in raw(store_url, tmp_path, f"SELECT key FROM anonymous_responses ORDER BY {physical}")]

@@ -39,8 +39,9 @@ from sitegen.store.codes import CodeStore, insert_codes
 from sitegen.store.engine import WRITE, StoreError, Synchronous, create_store_engine, database_url
 from sitegen.store.invitations import InvitationStore
 from sitegen.store.limits import storable_problems
-from sitegen.store.schema import anonymous_responses, migrate, survey_versions
+from sitegen.store.schema import anonymous_responses, migrate, survey_versions, version_tallies
 from sitegen.store.schema import responses as table
+from sitegen.store.tallies import TALLIED
 from sitegen.versions import SurveyVersion
 
 STREAM_BATCH = 1000
@@ -107,12 +108,6 @@ class VersionCount:
     count: int
     first: dt.datetime | None = None
     last: dt.datetime | None = None
-
-    def plus(self, count: int, first: dt.datetime, last: dt.datetime) -> VersionCount:
-        """Counted together with more responses of the same version (the other table's)."""
-        firsts = [moment for moment in (self.first, first) if moment is not None]
-        lasts = [moment for moment in (self.last, last) if moment is not None]
-        return VersionCount(self.survey_id, self.version, self.count + count, min(firsts), max(lasts))
 
 
 def _utc(moment: Any) -> dt.datetime:
@@ -336,26 +331,22 @@ class ResponseStore:
             return changes(connection)
 
     def count(self, survey_id: str | None = None) -> int:
-        """How many responses are stored (for one survey)."""
-        total = 0
+        """How many responses are stored (for one survey), from the tallies (`sitegen.store.tallies`)."""
+        query = select(func.coalesce(func.sum(version_tallies.c.n), 0))
+        if survey_id is not None:
+            query = query.where(version_tallies.c.survey_id == survey_id)
         with self._engine.connect() as connection:
-            for kept in (table, anonymous_responses):
-                query = select(func.count()).select_from(kept)
-                if survey_id is not None:
-                    query = query.where(kept.c.survey_id == survey_id)
-                total += int(connection.scalar(query) or 0)
-        return total
+            return int(connection.scalar(query) or 0)
 
     def watermark(self) -> tuple[tuple[int, dt.datetime | None], ...]:
         """Per table of responses, how many rows it has and the latest `submitted_at`: changes with every row stored
         or removed. Counts, not the latest moment alone: a second collector on the same PostgreSQL may commit a row
         stamped earlier than one already seen (its clock, a slow commit), which only the count shows."""
+        tallies = version_tallies.c
+        query = select(tallies.source, func.sum(tallies.n), func.max(tallies.last_at)).group_by(tallies.source)
         with self._engine.connect() as connection:
-            return tuple(
-                (int(count or 0), _utc(latest) if latest is not None else None)
-                for kept in (table, anonymous_responses)
-                for count, latest in [connection.execute(select(func.count(), func.max(kept.c.submitted_at))).one()]
-            )
+            found = {source: (int(count), _utc(latest)) for source, count, latest in connection.execute(query)}
+        return tuple(found.get(source, (0, None)) for source in TALLIED.values())
 
     def record_versions(self, versions: Collection[SurveyVersion]) -> None:
         """Keep what each version's answers mean, once: a version already kept keeps its first definition."""
@@ -385,23 +376,22 @@ class ResponseStore:
 
     def version_counts(self, survey_id: str | None = None) -> list[VersionCount]:
         """How many responses each stored survey version has, with its first and last (by survey, then first)."""
-        found: dict[tuple[str, str], VersionCount] = {}
+        tallies = version_tallies.c
+        query = select(
+            tallies.survey_id,
+            tallies.survey_version,
+            func.sum(tallies.n),
+            func.min(tallies.first_at),
+            func.max(tallies.last_at),
+        ).group_by(tallies.survey_id, tallies.survey_version)
+        if survey_id is not None:
+            query = query.where(tallies.survey_id == survey_id)
         with self._engine.connect() as connection:
-            for kept in (table, anonymous_responses):
-                query = select(
-                    kept.c.survey_id,
-                    kept.c.survey_version,
-                    func.count(),
-                    func.min(kept.c.submitted_at),
-                    func.max(kept.c.submitted_at),
-                ).group_by(kept.c.survey_id, kept.c.survey_version)
-                if survey_id is not None:
-                    query = query.where(kept.c.survey_id == survey_id)
-                for survey, version, count, first, last in connection.execute(query):
-                    found[survey, version] = found.get((survey, version), VersionCount(survey, version, 0)).plus(
-                        count, _utc(first), _utc(last)
-                    )
-        return sorted(found.values(), key=lambda counted: (counted.survey_id, counted.first, counted.version))
+            found = [
+                VersionCount(survey, version, int(count), _utc(first), _utc(last))
+                for survey, version, count, first, last in connection.execute(query)
+            ]
+        return sorted(found, key=lambda counted: (counted.survey_id, counted.first, counted.version))
 
     def answer_count(self, survey_id: str, versions: Collection[str], question_id: str) -> int:
         """How many responses of these versions of a survey answered a question."""

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
 from sitegen.store.engine import WRITE, StoreError
+from sitegen.store.tallies import create_tallies
 
 MIGRATION_LOCK = 0x5179_6E67_656E
 """PostgreSQL advisory-lock key that serialises migrations ("sitegen")."""
@@ -257,6 +258,19 @@ mail_opt_outs = Table(
     sqlite_with_rowid=False,
 )
 
+version_tallies = Table(
+    "version_tallies",
+    metadata,
+    # One row per (survey, version, table of responses: 0 `responses`, 1 `anonymous_responses`), kept by triggers
+    # in the transaction of every insert and delete (`sitegen.store.tallies`): counts without reading every row.
+    Column("survey_id", String(200), primary_key=True),
+    Column("survey_version", String(16), primary_key=True),
+    Column("source", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+)
+
 store_changes = Table(
     "store_changes",
     metadata,
@@ -365,6 +379,11 @@ def _cases_by_id(connection: Connection) -> None:
     connection.execute(text("DROP TABLE cases_before_10"))
 
 
+def _versions_tallied(connection: Connection) -> None:
+    version_tallies.create(connection)
+    create_tallies(connection)
+
+
 def _changes_counted(connection: Connection) -> None:
     store_changes.create(connection)
     connection.execute(store_changes.insert().values(id=1, generation=0, store_id=uuid.uuid4().hex))
@@ -405,6 +424,7 @@ MIGRATIONS = [
     Migration(
         11, "count the changes to stored responses other than inserts", lambda connection: _changes_counted(connection)
     ),
+    Migration(12, "tally each survey version's responses as they are stored and removed", _versions_tallied),
 ]
 LATEST_VERSION = MIGRATIONS[-1].version
 
