@@ -50,6 +50,7 @@ from sitegen.metrics import (
     to_figure,
     wilson_interval,
 )
+from sitegen.metrics.measures import moments
 
 RIGA = "Europe/Riga"
 
@@ -697,3 +698,28 @@ def scipy_median_bounds(values: list[int]) -> tuple[int, int]:
     ordered, n = sorted(values), len(values)
     r = max(k for k in range(1, n // 2 + 1) if 1 - 2 * binom.cdf(k - 1, n, 0.5) >= 0.95)
     return ordered[r - 1], ordered[n - r]
+
+
+WALL_TIMES = st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 1, 1))
+answer_texts = st.lists(
+    st.one_of(
+        st.none(),
+        st.sampled_from(["", "  ", "not a time", "2026-03-29T03:30", "2026-10-25T03:30", "2026-05-01T09:00Z"]),
+        st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 1, 1)).map(
+            lambda moment: moment.strftime("%Y-%m-%dT%H:%M")
+        ),
+        st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 1, 1)).map(
+            lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S+03:00")
+        ),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=answer_texts)
+def test_datetime_answers_read_as_categories_are_the_same_instants(texts: list[str | None]) -> None:
+    plain = pd.Series(texts, dtype=object)
+    expected = moments(plain, "Europe/Riga")
+    read = moments(plain.astype("category"), "Europe/Riga")
+    pd.testing.assert_series_equal(read, expected)

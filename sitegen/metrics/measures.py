@@ -415,6 +415,10 @@ def moments(answers: pd.Series, timezone: str) -> pd.Series:
     if isinstance(answers.dtype, pd.DatetimeTZDtype):
         utc: pd.Series = answers.dt.tz_convert("UTC")
         return utc
+    if isinstance(answers.dtype, pd.CategoricalDtype):  # each distinct text read once, not once per answer
+        distinct = moments(pd.Series(answers.cat.categories.astype(str)), timezone)
+        taken = distinct.array.take(answers.cat.codes.to_numpy(), allow_fill=True)
+        return pd.Series(taken, index=answers.index)
     if pd.api.types.is_datetime64_dtype(answers.dtype):
         wall = answers
         has_offset = pd.Series(False, index=answers.index)
