@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.stats import binom
 from statsmodels.stats.proportion import proportion_confint
 
+from sitegen.intervals import median_interval
 from sitegen.metrics import (
     CesMeasure,
     CountMeasure,
@@ -723,3 +724,31 @@ def test_datetime_answers_read_as_categories_are_the_same_instants(texts: list[s
     expected = moments(plain, "Europe/Riga")
     read = moments(plain.astype("category"), "Europe/Riga")
     pd.testing.assert_series_equal(read, expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "c"])),
+            st.one_of(st.none(), st.integers(-5, 200).map(float)),
+        ),
+        max_size=60,
+    )
+)
+def test_each_groups_median_interval_is_its_own_order_statistics(rows: list[tuple[str | None, float | None]]) -> None:
+    keys = [key for key, _ in rows]
+    start = pd.Timestamp("2026-05-01T08:00Z")
+    frame = pd.DataFrame(
+        {
+            "g": pd.Series(keys, dtype=object),
+            "start": [start] * len(rows),
+            "end": [start + pd.Timedelta(hours=hours) if hours is not None else pd.NaT for _, hours in rows],
+        }
+    )
+    table = compute_by(frame, DurationMeasure("start", "end"), ["g"]).set_index("g")
+    for key in sorted({key for key in keys if key is not None}):
+        spans = [hours for group, hours in rows if group == key and hours is not None and hours >= 0]
+        interval = median_interval(spans)
+        low, high = table.loc[key, "low"], table.loc[key, "high"]
+        assert (None if math.isnan(low) else (low, high)) == interval
