@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,8 +44,19 @@ REREAD = dt.timedelta(days=1)
 """How far before the latest answer the kept rows end: as for the answer snapshots, a collector's row stamped a
 little earlier than one already read, committed after it, still falls after the cut."""
 SUFFIX = ".counts.json"
+FOLD_ROWS = 1_000_000
+"""About how many older rows a first build reads at a time to add them into the kept sums."""
 EXACT_LIMIT = 2.0**52
 """Below this, sums of whole numbers held as floats are exact whatever their order."""
+
+
+class KeptNotExact(Exception):
+    """The kept sums cannot give this build's figures exactly (a tally that is not whole numbers, a row that came
+    in below the cut while the build read): the survey is to be read whole."""
+
+    def __init__(self, survey_id: str) -> None:
+        super().__init__(survey_id)
+        self.survey_id = survey_id
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,10 @@ class KeptSurvey:
     """False once a tally held a number that is not whole: nothing is saved, and the next build reads it whole."""
     saving: bool = True
     """False when the build leaves rows out (as of an earlier day): what it gathered is not the rows' sums."""
+    older: Callable[[], Iterator[pd.DataFrame]] | None = None
+    """On a first build, windows of the rows before the cut, oldest first, to add into the kept sums (`absorb`)
+    before any figure is computed, and what checks that they were all the store had (`check_folded`)."""
+    verify: Callable[[int], bool] | None = None
 
     @classmethod
     def first(
@@ -109,6 +124,22 @@ class KeptSurvey:
     def gather(self, metric_key: str, kept: KeptMetric) -> None:
         """The metric's sums over the kept rows and the frame's first `below` rows, for the next build."""
         self.gathered[metric_key] = kept
+
+    def absorb(self, window: pd.DataFrame) -> None:
+        """A window of older rows is added in: what was gathered of it is now what is kept."""
+        if not self.exact:
+            raise KeptNotExact(self.survey_id)
+        self.metrics, self.gathered = self.gathered, {}
+        self.rows += len(window)
+        if len(window):
+            self.last = window["submitted_at"].iloc[-1]
+
+    def check_folded(self) -> None:
+        """Every older row was added in, and nothing came in below the cut meanwhile: `frame` follows them."""
+        self.older = None
+        if self.verify is not None and not self.verify(self.rows):
+            raise KeptNotExact(self.survey_id)
+        self._place_next_cut()
 
 
 def metric_key(period: str, metric: Any) -> str:

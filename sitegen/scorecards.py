@@ -15,8 +15,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +30,16 @@ from sitegen import metrics, privacy
 from sitegen.answer_snapshots import AnswerSnapshots
 from sitegen.cases import LOCATION_FIELD
 from sitegen.edits import Judgement, judge
-from sitegen.kept_counts import KeptCounts, KeptMetric, KeptSurvey, exact_sums, metric_key
+from sitegen.kept_counts import (
+    FOLD_ROWS,
+    REREAD,
+    KeptCounts,
+    KeptMetric,
+    KeptNotExact,
+    KeptSurvey,
+    exact_sums,
+    metric_key,
+)
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
@@ -40,7 +51,7 @@ from sitegen.question_types import type_of
 from sitegen.rereading import fields_to_read, reread
 from sitegen.site import Site
 from sitegen.store import Field, ResponseStore
-from sitegen.store.responses import FieldKind
+from sitegen.store.responses import FieldKind, decoded_frame
 
 COMMENTS_SHOWN = 10
 
@@ -185,11 +196,12 @@ def read_frames(
     surveys: Mapping[str, Survey],
     snapshots: AnswerSnapshots | None = None,
     kept: Kept | None = None,
+    whole: Collection[str] = (),
 ) -> Responses:
     """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need,
     old answers read through the renames and recodes the survey file declares; through `snapshots` if given (the
     same tables, read faster); with `kept`, a survey whose every metric is a sum of its rows is read only from
-    where the sums kept of it end (`sitegen.kept_counts`)."""
+    where the sums kept of it end (`sitegen.kept_counts`), unless it is among the surveys to be read `whole`."""
     wanted: dict[str, dict[str, Field]] = {}
     for scorecard in scorecards:
         for metric in scorecard.metrics:
@@ -214,8 +226,13 @@ def read_frames(
         judgement = judge(surveys[survey_id], store)
         read = fields_to_read(fields, judgement)
         if kept is not None and _keepable(survey_id, scorecards, surveys[survey_id]):
-            survey_kept = kept.read(store, survey_id, read, judgement, scorecards, surveys[survey_id], snapshots)
-            survey_kept.frame = reread(survey_kept.frame, fields, judgement)
+
+            def prepare(frame: pd.DataFrame, fields: list[Field] = fields, judgement: Judgement = judgement) -> Any:
+                return reread(frame, fields, judgement)
+
+            survey = surveys[survey_id]
+            reading = Reading(store, survey_id, read, prepare, snapshots, survey_id in whole)
+            survey_kept = kept.read(reading, judgement, scorecards, survey)
             kept_surveys[survey_id] = survey_kept
             frames[survey_id] = survey_kept.frame
         else:
@@ -253,16 +270,11 @@ class Kept:
     until: pd.Timestamp
 
     def read(
-        self,
-        store: ResponseStore,
-        survey_id: str,
-        fields: list[Field],
-        judgement: Judgement,
-        scorecards: Sequence[Scorecard],
-        survey: Survey,
-        snapshots: AnswerSnapshots | None,
+        self, reading: Reading, judgement: Judgement, scorecards: Sequence[Scorecard], survey: Survey
     ) -> KeptSurvey:
-        """The survey's kept sums and its rows after them, or all its rows and nothing kept."""
+        """The survey's kept sums and its rows after them; on a first build its older rows to add in (`older`)
+        and the rows after them; when neither can be exact, all its rows and nothing kept."""
+        survey_id, fields = reading.survey_id, reading.fields
         each = sorted(
             metric_key(scorecard.period, metric)
             for scorecard, metric in _metrics_on(survey_id, scorecards)
@@ -272,12 +284,63 @@ class Kept:
         key = hashlib.sha256(
             "\x00".join([repr(survey), repr(fields), repr(readings), self.timezone, *each]).encode("utf-8")
         ).hexdigest()
-        found = self.counts.read(store, survey_id, fields, key, self.until, frozenset(each))
-        if found is not None:
-            return found
+        found = None
+        if not reading.whole:
+            found = self.counts.read(reading.store, survey_id, fields, key, self.until, frozenset(each))
+            found = found or self._to_fold(reading, key, frozenset(each))
+        if found is None:
+            before = reading.store.changes()
+            found = KeptSurvey.first(survey_id, key, before, reading.whole_frame(), frozenset(each))
+        found.frame = reading.prepare(found.frame)
+        return found
+
+    def _to_fold(self, reading: Reading, key: str, each: frozenset[str]) -> KeptSurvey | None:
+        """A first build's reading: the rows from a day before the latest on now, the older ones in windows of
+        about `FOLD_ROWS` to add into the kept sums; None when there is nothing older, or the as-of day is before it."""
+        store, survey_id = reading.store, reading.survey_id
         before = store.changes()
-        frame = store.frame(survey_id, fields) if snapshots is None else snapshots.frame(store, survey_id, fields)
-        return KeptSurvey.first(survey_id, key, before, frame, frozenset(each))
+        counted = store.version_counts(survey_id)
+        if not counted:
+            return None
+        first = pd.Timestamp(min(version.first for version in counted if version.first is not None))
+        cut = pd.Timestamp(max(version.last for version in counted if version.last is not None)) - REREAD
+        if cut <= first or cut >= self.until:
+            return None
+        tail = decoded_frame(store.encoded_frame(survey_id, reading.fields, cut.to_pydatetime()), reading.fields)
+        windows = max(1, math.ceil(sum(version.count for version in counted) / FOLD_ROWS))
+        edges = [None, *pd.date_range(first, cut, periods=windows + 1)[1:-1], cut]
+
+        def older() -> Iterator[pd.DataFrame]:
+            for start, end in itertools.pairwise(edges):
+                part = store.encoded_frame(survey_id, reading.fields, _moment(start), _moment(end))
+                yield reading.prepare(decoded_frame(part, reading.fields))
+
+        def verify(rows: int) -> bool:
+            return rows + len(tail) == store.count(survey_id) and store.changes() == before
+
+        return KeptSurvey(survey_id, key, before, tail, each, older=older, verify=verify)
+
+
+def _moment(moment: pd.Timestamp | None) -> dt.datetime | None:
+    return None if moment is None else moment.to_pydatetime()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one survey's rows are read: from which store, which fields, made ready by `prepare` (the renames and
+    recodes of old versions), whole through `snapshots` when it comes to that, or only whole (`whole`)."""
+
+    store: ResponseStore
+    survey_id: str
+    fields: list[Field]
+    prepare: Callable[[pd.DataFrame], pd.DataFrame]
+    snapshots: AnswerSnapshots | None
+    whole: bool
+
+    def whole_frame(self) -> pd.DataFrame:
+        if self.snapshots is None:
+            return self.store.frame(self.survey_id, self.fields)
+        return self.snapshots.frame(self.store, self.survey_id, self.fields)
 
 
 # ---- computing --------------------------------------------------------------------------------
@@ -375,14 +438,6 @@ def _text_or_none(value: Any) -> str | None:
     return str(value) if isinstance(value, str) and value else None
 
 
-class InexactSums(Exception):
-    """Kept sums met a tally that is not whole numbers: only a whole recomputation gives the figures exactly."""
-
-    def __init__(self, survey_id: str) -> None:
-        super().__init__(survey_id)
-        self.survey_id = survey_id
-
-
 @dataclass(frozen=True)
 class _Counted:
     """A metric's measure and what `privacy.publish` reads: the rows (or cube cells) and their tally."""
@@ -407,7 +462,7 @@ def _counted(metric: BaseMetric, table: pd.DataFrame, measure: Measure, kept: Ke
         return _Counted(measure, cells, sums)
     if not exact_sums(tally):
         if prior is not None:
-            raise InexactSums(kept.survey_id)
+            raise KeptNotExact(kept.survey_id)
         kept.exact = False
         return _Counted(measure, cells, sums)
     head = counts_cube(table.iloc[: kept.below], tally.iloc[: kept.below], keys)
@@ -537,30 +592,12 @@ def compute_scorecard(
     Responses (and orders) after the `as_of` day are left out of every figure. `on_metric` is told of each
     metric as soon as its figures are ready, so its charts are drawn while the next metrics are computed.
     """
-    used = {metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)}
     running = metrics.period_label(as_of, scorecard.period)
-
-    def with_periods(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        frame = _until(frame, column, as_of, timezone)
-        return frame.assign(period=metrics.period_labels(frame[column], scorecard.period, timezone))
-
-    frames = {
-        survey_id: with_periods(frame, "submitted_at")
-        for survey_id, frame in responses.frames.items()
-        if survey_id in used
-    }
+    tables = _scorecard_tables(scorecard, responses.frames, responses, project_root, timezone, as_of)
+    frames = tables.responses
     for survey_id, survey_kept in responses.kept.items():
         if survey_id in frames and len(frames[survey_id]) < len(responses.frames[survey_id]):
             survey_kept.saving = False  # answers after the as-of day are left out: these are not the rows' sums
-    tables = Tables(
-        frames,
-        project_root,
-        timezone,
-        with_periods,
-        responses.cases,
-        _end_of_day(as_of, timezone),
-        responses.invitations,
-    )
     figures = []
     for metric in scorecard.metrics:
         table = kind_of(metric).table(metric, tables)
@@ -577,6 +614,61 @@ def compute_scorecard(
         for survey_id, frame in frames.items()
     )
     return ScorecardFigures(scorecard, figures, responses_counted, as_of, _latest_answer(frames, surveys))
+
+
+def _scorecard_tables(
+    scorecard: Scorecard,
+    frames: Mapping[str, pd.DataFrame],
+    responses: Responses,
+    project_root: Path,
+    timezone: str,
+    as_of: dt.date,
+) -> Tables:
+    """What the scorecard's metrics' tables are made from: the surveys' `frames` it uses, cut at the as-of day and
+    labelled with its periods, the data files, cases and invitations."""
+    used = {metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)}
+
+    def with_periods(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        frame = _until(frame, column, as_of, timezone)
+        return frame.assign(period=metrics.period_labels(frame[column], scorecard.period, timezone))
+
+    return Tables(
+        {survey_id: with_periods(frame, "submitted_at") for survey_id, frame in frames.items() if survey_id in used},
+        project_root,
+        timezone,
+        with_periods,
+        responses.cases,
+        _end_of_day(as_of, timezone),
+        responses.invitations,
+    )
+
+
+def _fold_older(
+    kept: KeptSurvey,
+    responses: Responses,
+    scorecards: Sequence[Scorecard],
+    surveys: Mapping[str, Survey],
+    project_root: Path,
+    timezone: str,
+    as_of: dt.date,
+) -> None:
+    """Add the survey's rows before the cut into its kept sums, one window of time at a time (a first build that
+    never holds every row), then check they were all the store had before the cut."""
+    survey = surveys[kept.survey_id]
+    on_survey = _metrics_on(kept.survey_id, scorecards)
+    for window in kept.older() if kept.older is not None else ():
+        kept.below = len(window)
+        for scorecard, metric in on_survey:
+            if kind_of(metric).rows != "each":
+                continue
+            tables = _scorecard_tables(scorecard, {kept.survey_id: window}, responses, project_root, timezone, as_of)
+            table = kind_of(metric).table(metric, tables)
+            key = metric_key(scorecard.period, metric)
+            _counted(metric, table, measure_for(metric, survey, timezone), kept, key)
+            if isinstance(metric, NpsMetric):
+                _kept_comments(tables.responses[kept.survey_id], metric, survey, kept, key)
+        kept.absorb(window)
+    kept.check_folded()
 
 
 def _latest_answer(frames: Mapping[str, pd.DataFrame], surveys: Mapping[str, Survey]) -> LatestAnswer | None:
@@ -747,19 +839,40 @@ def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None
     config = site.config.model
     surveys = {source.model.id: source.model for source in site.surveys}
     scorecards = [source.model for source in site.scorecards]
-    snapshots = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output)
-    kept = Kept(KeptCounts(snapshots.folder), config.timezone, _end_of_day(as_of, config.timezone))
+    folder = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output).folder
+    kept = Kept(KeptCounts(folder), config.timezone, _end_of_day(as_of, config.timezone))
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        while True:
-            responses = read_frames(store, scorecards, surveys, snapshots, kept)
-            try:
-                figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
-                break
-            except InexactSums as inexact:  # rare: a survey's answers stopped being whole numbers; read it whole
-                kept.counts.path(inexact.survey_id).unlink()
+        responses, figures = _computed(store, site, scorecards, surveys, kept, as_of, on_metric)
     for survey_kept in responses.kept.values():
         kept.counts.save(survey_kept)
     return figures
+
+
+def _computed(
+    store: ResponseStore,
+    site: Site,
+    scorecards: Sequence[Scorecard],
+    surveys: Mapping[str, Survey],
+    kept: Kept,
+    as_of: dt.date,
+    on_metric: MetricReady | None,
+) -> tuple[Responses, dict[str, ScorecardFigures]]:
+    """Every scorecard's figures, through the snapshots and kept counts; a survey whose kept counts turn out not to
+    give them exactly (`KeptNotExact`: answers that are not whole numbers, a row that came in late below the cut) is
+    read whole and all is computed again."""
+    config = site.config.model
+    snapshots = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output)
+    whole: set[str] = set()
+    while True:
+        responses = read_frames(store, scorecards, surveys, snapshots, kept, whole)
+        try:
+            for survey_kept in responses.kept.values():
+                if survey_kept.older is not None:
+                    _fold_older(survey_kept, responses, scorecards, surveys, site.files.root, config.timezone, as_of)
+            return responses, _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
+        except KeptNotExact as inexact:
+            kept.counts.path(inexact.survey_id).unlink(missing_ok=True)
+            whole.add(inexact.survey_id)
 
 
 def _all_scorecards(

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sitegen.interchange import import_responses
-from sitegen.kept_counts import KeptCounts
+from sitegen.kept_counts import KeptCounts, KeptSurvey
 from sitegen.scorecards import (
     ScorecardFigures,
     _all_scorecards,
@@ -128,10 +128,16 @@ def whole_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     calls: list[str] = []
     original = ResponseStore.encoded_frame
 
-    def counting(store: ResponseStore, survey_id: str, fields: list[Field], since: dt.datetime | None = None) -> Any:
+    def counting(
+        store: ResponseStore,
+        survey_id: str,
+        fields: list[Field],
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> Any:
         if since is None:
             calls.append(survey_id)
-        return original(store, survey_id, fields, since)
+        return original(store, survey_id, fields, since, before)
 
     monkeypatch.setattr(ResponseStore, "encoded_frame", counting)
     yield calls
@@ -190,3 +196,58 @@ def test_exact_sums_are_of_whole_numbers_only() -> None:
     assert exact_sums(pd.DataFrame({"n": [True, False], "k": [1, 2], "x": [3.0, np.nan], "dxx": [16.0, 0.0]}))
     assert not exact_sums(pd.DataFrame({"x": [3.0, 2.5]}))
     assert not exact_sums(pd.DataFrame({"x": [2.0**52, 1.0]}))  # whole, but no longer exact once added up
+
+
+def test_a_first_build_adds_older_answers_in_a_window_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_example(tmp_path / "example")
+    site = load_site(project)
+    imported(site, project, SAMPLE[:3000], dt.timedelta())
+    windows: list[tuple[str, dt.datetime | None, dt.datetime | None]] = []
+    original = ResponseStore.encoded_frame
+
+    def noted(
+        store: ResponseStore,
+        survey_id: str,
+        fields: list[Field],
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> Any:
+        frame = original(store, survey_id, fields, since, before)
+        if before is not None:
+            windows.append((survey_id, since, before))
+            assert len(frame) < 400  # never every older row at once
+        return frame
+
+    monkeypatch.setattr("sitegen.scorecards.FOLD_ROWS", 250)
+    monkeypatch.setattr(ResponseStore, "encoded_frame", noted)
+    as_of = dt.date(2026, 12, 1)
+    first = published(compute_scorecards(site, as_of))
+    assert len([window for window in windows if window[0] == "after-visit"]) >= 5
+    assert first == published(recomputed(site, as_of))
+    imported(site, project, SAMPLE[3000:3300], dt.timedelta())
+    assert_as_recomputed(site, as_of)
+
+
+def test_a_row_that_came_in_below_the_cut_while_the_older_ones_were_added_reads_the_survey_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_example(tmp_path / "example")
+    site = load_site(project)
+    imported(site, project, SAMPLE[:2000], dt.timedelta())
+    original = KeptSurvey.check_folded
+
+    def late_row_first(kept: KeptSurvey) -> None:
+        if kept.survey_id == "after-visit" and not late:
+            late.append(True)
+            imported(
+                site, project, [line for line in SAMPLE[:50] if line["survey"] == "after-visit"], dt.timedelta(hours=2)
+            )
+        original(kept)
+
+    late: list[bool] = []
+    monkeypatch.setattr(KeptSurvey, "check_folded", late_row_first)
+    as_of = dt.date(2026, 12, 1)
+    assert_as_recomputed(site, as_of)
+    assert late == [True]

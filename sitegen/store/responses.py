@@ -302,9 +302,11 @@ class ResponseStore:
         """
         return decoded_frame(self.encoded_frame(survey_id, fields), fields)
 
-    def encoded_frame(self, survey_id: str, fields: list[Field], since: dt.datetime | None = None) -> pd.DataFrame:
+    def encoded_frame(
+        self, survey_id: str, fields: list[Field], since: dt.datetime | None = None, before: dt.datetime | None = None
+    ) -> pd.DataFrame:
         """`frame` with JSON fields still JSON text (categorical, as text fields are), of the responses submitted at
-        `since` or later (all without it): the part of `frame` from `since` on, row for row.
+        `since` or later and before `before` (all without them): that part of `frame`, row for row.
 
         Anonymous rows sort after the others of the same moment whatever `since`, so a frame cut at a moment and
         joined again (`joined_frames`) is the frame read whole.
@@ -313,7 +315,10 @@ class ResponseStore:
         with self._engine.connect() as connection:
             parts = [
                 _frame_batches(
-                    connection, _in_time_order(_field_columns(kept, fields, since), kept, survey_id), names, fields
+                    connection,
+                    _in_time_order(_field_columns(kept, fields, since, before), kept, survey_id),
+                    names,
+                    fields,
                 )
                 for kept in (table, anonymous_responses)
             ]
@@ -526,8 +531,11 @@ def decoded_frame(frame: pd.DataFrame, fields: list[Field]) -> pd.DataFrame:
     return frame
 
 
-def _field_columns(kept: Table, fields: list[Field], since: dt.datetime | None = None) -> Select[Any]:
-    """`submitted_at` and each field picked out of the JSON by the database (of the rows from `since` on)."""
+def _field_columns(
+    kept: Table, fields: list[Field], since: dt.datetime | None = None, before: dt.datetime | None = None
+) -> Select[Any]:
+    """`submitted_at` and each field picked out of the JSON by the database (of the rows from `since` on, before
+    `before`)."""
     columns: list[Any] = [kept.c.submitted_at]
     for field in fields:
         if field.source == "version":
@@ -539,7 +547,9 @@ def _field_columns(kept: Table, fields: list[Field], since: dt.datetime | None =
         ]
         columns.append(extracted.label(field.name))
     query = select(*columns)
-    return query if since is None else query.where(kept.c.submitted_at >= since)
+    if since is not None:
+        query = query.where(kept.c.submitted_at >= since)
+    return query if before is None else query.where(kept.c.submitted_at < before)
 
 
 def _frame_batches(
