@@ -3,6 +3,8 @@
 Usage: step.py PROJECT pair   NPS and CSAT per month and per location only (what plain.py computes)
        step.py PROJECT full   the scorecard step of a build: every scorecard's figures, data files and charts
        step.py PROJECT full CACHE   the same, drawing through the chart cache in folder CACHE, as a build does
+       step.py PROJECT recompute   every scorecard's data files from the store alone (no snapshot, nothing
+                              kept), what the builds' files must equal
 
 `full` reads the answers as a build does, through the project's answer
 snapshots (`sitegen.answer_snapshots`, `.sitegen-cache/answers`): from the
@@ -25,6 +27,7 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,7 @@ from sitegen.metric_kinds import kind_of
 from sitegen.models.scorecard import Scorecard
 from sitegen.render.scorecard_view import metric_charts, nps_distribution
 from sitegen.render.segments import metric_words
-from sitegen.scorecards import MetricFigures, compute_scorecard, compute_scorecards, read_frames
+from sitegen.scorecards import MetricFigures, _all_scorecards, compute_scorecard, compute_scorecards, read_frames
 from sitegen.site import Site, load_site
 from sitegen.store import ResponseStore
 
@@ -86,6 +89,27 @@ def measure_pair(site: Site) -> dict[str, Any]:
     return {"figures": {metric.metric.id: published(metric) for metric in figures.metrics}}
 
 
+def recompute(site: Site) -> dict[str, Any]:
+    """The data files of every scorecard computed from every stored answer, none of the caches a build keeps."""
+    config = site.config.model
+    surveys = {source.model.id: source.model for source in site.surveys}
+    scorecards = [source.model for source in site.scorecards]
+    with ResponseStore.open_for_reading(config.store, site.files.root) as store:
+        responses = read_frames(store, scorecards, surveys)
+    return {
+        "files_digest": files_digest(
+            scorecard_files(site, _all_scorecards(site, scorecards, responses, surveys, AS_OF, None))
+        )
+    }
+
+
+def files_digest(files: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\x00{len(files[path])}\x00".encode() + files[path])
+    return digest.hexdigest()
+
+
 def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
     """In `render_site`'s order: the chart script started, figures, every chart (specs, then SVGs), the data files;
     with `chart_cache`, SVGs drawn before are taken from it (the chart cache's trimming is timed too)."""
@@ -112,9 +136,6 @@ def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
     bundled = time.perf_counter()
     files = scorecard_files(site, figures)
     written = time.perf_counter()
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(f"{path}\x00{len(files[path])}\x00".encode() + files[path])
     return {
         "figures_s": computed - started,
         "charts_s": drawn - computed,
@@ -124,7 +145,7 @@ def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
         "svgs": sum(chart.drawing is not None for chart in charts),
         "svg_bytes": svg_bytes,
         "files": len(files),
-        "files_digest": digest.hexdigest(),
+        "files_digest": files_digest(files),
         "responses": {scorecard_id: scorecard.responses for scorecard_id, scorecard in figures.items()},
     }
 
@@ -135,7 +156,9 @@ def main() -> None:
     site = load_site(project)
     baseline = peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = measure_pair(site) if mode == "pair" else measure_full(site, chart_cache)
+    result = {"pair": measure_pair, "recompute": recompute}.get(mode, lambda site: measure_full(site, chart_cache))(
+        site
+    )
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     drawing_pid = chart_drawing.running_pid()
     drawing_rss_mb = 0.0 if drawing_pid is None else peak_rss_mb(drawing_pid)
