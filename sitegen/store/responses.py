@@ -41,7 +41,7 @@ from sitegen.store.invitations import InvitationStore
 from sitegen.store.limits import storable_problems
 from sitegen.store.schema import anonymous_responses, migrate, survey_versions, version_tallies
 from sitegen.store.schema import responses as table
-from sitegen.store.tallies import TALLIED
+from sitegen.store.tallies import TALLIED, lock_tallies
 from sitegen.versions import SurveyVersion
 
 STREAM_BATCH = 1000
@@ -477,6 +477,9 @@ def _insert_new(connection: Connection, by_key: dict[str, StoredResponse], surve
     """
     apart = [by_key[key] for key in sorted(by_key) if by_key[key].is_kept_apart]
     among = [by_key[key] for key in sorted(by_key) if not by_key[key].is_kept_apart]
+    touched = [(response.survey_id, response.survey_version, TALLIED[anonymous_responses.name]) for response in apart]
+    touched += [(response.survey_id, response.survey_version, TALLIED[table.name]) for response in among]
+    lock_tallies(connection, version_tallies, touched)
     # The same id can come to both tables only if a survey's anonymity changed; it is still stored once.
     clear_ids = [response.id for response in apart if response.id != response.key]
     taken = set(connection.scalars(select(table.c.id).where(table.c.id.in_(clear_ids)))) if clear_ids else set()
@@ -559,7 +562,10 @@ def _frame_batches(
     # SQLAlchemy writes the SQL (the ids and keys inlined, quoted by the dialect);
     # the driver's own cursor fetches it as plain tuples, without a Row object each.
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.cursor()
+    # On PostgreSQL a named (server-side) cursor: a client-side one holds the whole result in the client before
+    # the first batch is fetched (a million rows at once); SQLite's cursor steps through the rows anyway.
+    dbapi = connection.connection
+    cursor = dbapi.cursor(name="sitegen_frame") if connection.dialect.name == "postgresql" else dbapi.cursor()
     try:
         cursor.execute(sql)
         return [_batch_frame(rows, names, fields) for rows in iter(lambda: cursor.fetchmany(FRAME_BATCH), [])]

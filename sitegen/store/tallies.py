@@ -16,13 +16,20 @@ sitegen on the same PostgreSQL) can forget it:
   (survey, version) a statement touched, in key order (two collectors'
   batches lock the same rows in the same order, so they wait, never
   deadlock).
+- A writer on PostgreSQL first locks the tallies its rows will touch, in
+  key order, in one statement (`lock_tallies`): a batch stored in several
+  statements (pages of a thousand rows, the anonymous rows and then the
+  others) would otherwise lock them in the order its statements reach them,
+  and two writers could each hold a tally the other waits for.
 - A row's survey, version and moment never change (answers do: a dropped
   contact); a trigger refuses an update that would change them.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections.abc import Iterable
+
+from sqlalchemy import Table, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 TALLIED = {"responses": 0, "anonymous_responses": 1}
@@ -119,3 +126,15 @@ def _postgresql_triggers(name: str, source: int) -> list[str]:
                 OR NEW.submitted_at IS DISTINCT FROM OLD.submitted_at)
             EXECUTE FUNCTION tally_{name}_fixed()""",
     ]
+
+
+def lock_tallies(connection: Connection, tallies: Table, keys: Iterable[tuple[str, str, int]]) -> None:
+    """On PostgreSQL, lock the existing tallies of these (survey, version, source) keys, in key order, before the
+    rows that change them are written (see the module docstring); SQLite has one writer and needs none."""
+    wanted = sorted(set(keys))
+    if connection.dialect.name != "postgresql" or not wanted:
+        return
+    row = tallies.c
+    key = tuple_(row.survey_id, row.survey_version, row.source)
+    query = select(row.n).where(key.in_(wanted)).order_by(row.survey_id, row.survey_version, row.source)
+    connection.execute(query.with_for_update())
