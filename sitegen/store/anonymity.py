@@ -25,7 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sitegen.store.changes import note_change
-from sitegen.store.schema import anonymous_responses, responses
+from sitegen.store.schema import anonymous_responses, responses, version_tallies
+from sitegen.store.tallies import lock_tallies
 
 ANONYMOUS_KEY = re.compile(r"^anon\.[0-9a-f]{40}$")
 """The key of an anonymous row; the '.' is outside the response id syntax, so no client id looks like a key."""
@@ -60,6 +61,8 @@ def insert_anonymous(connection: Connection, rows: list[dict[str, Any]]) -> set[
         # One writer per day at a time, taken in one order (no deadlock): the rewrite below sees every row of the day.
         for day in days:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(day)})
+        # Then the version tallies the rows change, in key order (`sitegen.store.tallies`): days first, tallies next.
+        lock_tallies(connection, version_tallies, [(row["survey_id"], row["survey_version"], 1) for row in rows])
     dialect = postgresql if rewrites_heap else sqlite
     statement = dialect.insert(anonymous_responses).on_conflict_do_nothing(index_elements=[anonymous_responses.c.key])
     stored = set(connection.scalars(statement.returning(anonymous_responses.c.key), rows))

@@ -477,9 +477,6 @@ def _insert_new(connection: Connection, by_key: dict[str, StoredResponse], surve
     """
     apart = [by_key[key] for key in sorted(by_key) if by_key[key].is_kept_apart]
     among = [by_key[key] for key in sorted(by_key) if not by_key[key].is_kept_apart]
-    touched = [(response.survey_id, response.survey_version, TALLIED[anonymous_responses.name]) for response in apart]
-    touched += [(response.survey_id, response.survey_version, TALLIED[table.name]) for response in among]
-    lock_tallies(connection, version_tallies, touched)
     # The same id can come to both tables only if a survey's anonymity changed; it is still stored once.
     clear_ids = [response.id for response in apart if response.id != response.key]
     taken = set(connection.scalars(select(table.c.id).where(table.c.id.in_(clear_ids)))) if clear_ids else set()
@@ -490,6 +487,8 @@ def _insert_new(connection: Connection, by_key: dict[str, StoredResponse], surve
     surveys_apart.update(response.survey_id for response in apart if response.key in stored)
     rows = [_row(response) for response in among if not taken_keys or anonymous_key(response.id) not in taken_keys]
     if rows:
+        # After the anonymous rows' day locks and tallies: every writer takes its locks in that one order.
+        lock_tallies(connection, version_tallies, [(row["survey_id"], row["survey_version"], 0) for row in rows])
         statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
         stored |= set(connection.scalars(statement, rows))
     return stored

@@ -16,11 +16,12 @@ sitegen on the same PostgreSQL) can forget it:
   (survey, version) a statement touched, in key order (two collectors'
   batches lock the same rows in the same order, so they wait, never
   deadlock).
-- A writer on PostgreSQL first locks the tallies its rows will touch, in
-  key order, in one statement (`lock_tallies`): a batch stored in several
-  statements (pages of a thousand rows, the anonymous rows and then the
-  others) would otherwise lock them in the order its statements reach them,
-  and two writers could each hold a tally the other waits for.
+- A writer on PostgreSQL locks the tallies its rows will touch, in key
+  order, in one statement (`lock_tallies`), before it inserts them: after
+  the anonymous rows' day locks, the anonymous tallies; then, before the
+  other rows, theirs. A batch stored in several statements (pages of a
+  thousand rows) would otherwise lock them in the order its statements
+  reach them, and two writers could each hold a lock the other waits for.
 - A row's survey, version and moment never change (answers do: a dropped
   contact); a trigger refuses an update that would change them.
 """
