@@ -179,6 +179,8 @@ class Responses:
 
     frames: dict[str, pd.DataFrame]
     changed: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)
+    """Survey id -> question id -> the first answer of the question's current meaning, where older answers are
+    recoded or left out (`sitegen.edits`): control limits restart there and the trend chart marks it."""
     cases: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Survey id -> its cases (`sitegen.store.cases`), for the kinds that read them."""
     invitations: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -186,8 +188,6 @@ class Responses:
     kept: dict[str, KeptSurvey] = field(default_factory=dict)
     """Survey id -> the sums kept of its older rows (`sitegen.kept_counts`): its frame holds only the rows after
     them."""
-    """Survey id -> question id -> the first answer of the question's current meaning, where older answers are
-    recoded or left out (`sitegen.edits`): control limits restart there and the trend chart marks it."""
 
 
 def read_frames(
@@ -280,7 +280,7 @@ class Kept:
             for scorecard, metric in _metrics_on(survey_id, scorecards)
             if kind_of(metric).rows == "each"
         )
-        readings = sorted((key, repr(reading)) for key, reading in judgement.readings.items())
+        readings = sorted((version_question, repr(meaning)) for version_question, meaning in judgement.readings.items())
         key = hashlib.sha256(
             "\x00".join([repr(survey), repr(fields), repr(readings), self.timezone, *each]).encode("utf-8")
         ).hexdigest()
@@ -655,18 +655,22 @@ def _fold_older(
     """Add the survey's rows before the cut into its kept sums, one window of time at a time (a first build that
     never holds every row), then check they were all the store had before the cut."""
     survey = surveys[kept.survey_id]
-    on_survey = _metrics_on(kept.survey_id, scorecards)
     for window in kept.older() if kept.older is not None else ():
         kept.below = len(window)
-        for scorecard, metric in on_survey:
-            if kind_of(metric).rows != "each":
+        for scorecard in scorecards:
+            counted = [
+                metric for on, metric in _metrics_on(kept.survey_id, [scorecard]) if kind_of(metric).rows == "each"
+            ]
+            if not counted:
                 continue
             tables = _scorecard_tables(scorecard, {kept.survey_id: window}, responses, project_root, timezone, as_of)
-            table = kind_of(metric).table(metric, tables)
-            key = metric_key(scorecard.period, metric)
-            _counted(metric, table, measure_for(metric, survey, timezone), kept, key)
-            if isinstance(metric, NpsMetric):
-                _kept_comments(tables.responses[kept.survey_id], metric, survey, kept, key)
+            for metric in counted:
+                key = metric_key(scorecard.period, metric)
+                _counted(
+                    metric, kind_of(metric).table(metric, tables), measure_for(metric, survey, timezone), kept, key
+                )
+                if isinstance(metric, NpsMetric):
+                    _kept_comments(tables.responses[kept.survey_id], metric, survey, kept, key)
         kept.absorb(window)
     kept.check_folded()
 
@@ -839,10 +843,10 @@ def compute_scorecards(site: Site, as_of: dt.date, on_metric: MetricReady | None
     config = site.config.model
     surveys = {source.model.id: source.model for source in site.surveys}
     scorecards = [source.model for source in site.scorecards]
-    folder = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output).folder
-    kept = Kept(KeptCounts(folder), config.timezone, _end_of_day(as_of, config.timezone))
+    snapshots = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output)
+    kept = Kept(KeptCounts(snapshots.folder), config.timezone, _end_of_day(as_of, config.timezone))
     with ResponseStore.open_for_reading(config.store, site.files.root) as store:
-        responses, figures = _computed(store, site, scorecards, surveys, kept, as_of, on_metric)
+        responses, figures = _computed(store, site, scorecards, surveys, snapshots, kept, as_of, on_metric)
     for survey_kept in responses.kept.values():
         kept.counts.save(survey_kept)
     return figures
@@ -853,6 +857,7 @@ def _computed(
     site: Site,
     scorecards: Sequence[Scorecard],
     surveys: Mapping[str, Survey],
+    snapshots: AnswerSnapshots,
     kept: Kept,
     as_of: dt.date,
     on_metric: MetricReady | None,
@@ -861,7 +866,6 @@ def _computed(
     give them exactly (`KeptNotExact`: answers that are not whole numbers, a row that came in late below the cut) is
     read whole and all is computed again."""
     config = site.config.model
-    snapshots = AnswerSnapshots.open(site.files.root / config.answer_cache, site.files.output)
     whole: set[str] = set()
     while True:
         responses = read_frames(store, scorecards, surveys, snapshots, kept, whole)

@@ -122,37 +122,52 @@ def test_figures_from_kept_counts_equal_a_full_recomputation_after_any_imports(
             assert_as_recomputed(site, dt.date.fromisoformat(latest[:10]) + dt.timedelta(days=argument))
 
 
+Read = tuple[str, "dt.datetime | None", "dt.datetime | None", int]
+
+
 @pytest.fixture
-def whole_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The surveys a build reads from their first answer (not from where kept sums end)."""
-    calls: list[str] = []
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Read]]:
+    """Every frame a build reads from the store: (survey, since, before, rows)."""
+    calls: list[Read] = []
     original = ResponseStore.encoded_frame
 
-    def counting(
+    def noted(
         store: ResponseStore,
         survey_id: str,
         fields: list[Field],
         since: dt.datetime | None = None,
         before: dt.datetime | None = None,
     ) -> Any:
-        if since is None:
-            calls.append(survey_id)
-        return original(store, survey_id, fields, since, before)
+        frame = original(store, survey_id, fields, since, before)
+        calls.append((survey_id, since, before, len(frame)))
+        return frame
 
-    monkeypatch.setattr(ResponseStore, "encoded_frame", counting)
+    monkeypatch.setattr(ResponseStore, "encoded_frame", noted)
     yield calls
 
 
-def test_a_rebuild_reads_only_the_answers_after_the_kept_counts(example: Path, whole_reads: list[str]) -> None:
+def from_the_first_answer(calls: list[Read]) -> list[str]:
+    """The surveys read from their first answer (not from where kept sums end)."""
+    return [survey_id for survey_id, since, _, _ in calls if since is None]
+
+
+def test_a_rebuild_reads_only_the_answers_after_the_kept_counts(example: Path, reads: list[Read]) -> None:
     site = load_site(example)
     imported(site, example, SAMPLE[:3000], dt.timedelta())
     as_of = dt.date(2026, 12, 1)
     compute_scorecards(site, as_of)
-    assert sorted(set(whole_reads)) == ["after-visit", "complaint-log", "employee-annual", "journey-order"]
-    whole_reads.clear()
+    assert sorted(set(from_the_first_answer(reads))) == [
+        "after-visit",
+        "complaint-log",
+        "employee-annual",
+        "journey-order",
+    ]
+    reads.clear()
     imported(site, example, SAMPLE[3000:3100], dt.timedelta())
     rebuilt = published(compute_scorecards(site, as_of))
-    assert whole_reads == []  # kept surveys from their cut, complaints (a median of durations) through its snapshot
+    assert (
+        from_the_first_answer(reads) == []
+    )  # kept surveys from their cut, complaints (a median of durations) through its snapshot
     assert rebuilt == published(recomputed(site, as_of))
     kept = KeptCounts(example / ".sitegen-cache" / "answers")
     assert kept.path("after-visit").exists() and not kept.path("complaint-log").exists()
@@ -199,32 +214,17 @@ def test_exact_sums_are_of_whole_numbers_only() -> None:
 
 
 def test_a_first_build_adds_older_answers_in_a_window_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: list[Read]
 ) -> None:
     project = copy_example(tmp_path / "example")
     site = load_site(project)
     imported(site, project, SAMPLE[:3000], dt.timedelta())
-    windows: list[tuple[str, dt.datetime | None, dt.datetime | None]] = []
-    original = ResponseStore.encoded_frame
-
-    def noted(
-        store: ResponseStore,
-        survey_id: str,
-        fields: list[Field],
-        since: dt.datetime | None = None,
-        before: dt.datetime | None = None,
-    ) -> Any:
-        frame = original(store, survey_id, fields, since, before)
-        if before is not None:
-            windows.append((survey_id, since, before))
-            assert len(frame) < 400  # never every older row at once
-        return frame
-
     monkeypatch.setattr("sitegen.scorecards.FOLD_ROWS", 250)
-    monkeypatch.setattr(ResponseStore, "encoded_frame", noted)
     as_of = dt.date(2026, 12, 1)
     first = published(compute_scorecards(site, as_of))
-    assert len([window for window in windows if window[0] == "after-visit"]) >= 5
+    windows = [(survey_id, rows) for survey_id, _, before, rows in reads if before is not None]
+    assert len([survey_id for survey_id, _ in windows if survey_id == "after-visit"]) >= 5
+    assert all(rows < 400 for _, rows in windows)  # never every older row at once
     assert first == published(recomputed(site, as_of))
     imported(site, project, SAMPLE[3000:3300], dt.timedelta())
     assert_as_recomputed(site, as_of)

@@ -12,10 +12,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from postgres_fixtures import store_url  # noqa: F401  (a fixture)
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
-from test_answer_snapshots import START, steps, stored
+from test_answer_snapshots import START, apply_step, steps, stored
 
 from sitegen.store import ResponseStore
-from sitegen.store.retention import Cutoffs, purge_survey
 from sitegen.store.schema import anonymous_responses, responses
 
 
@@ -65,13 +64,7 @@ def test_the_tallies_equal_the_rows_counted_after_any_history(
     survey_id = f"survey-{uuid.uuid4().hex[:8]}"
     with ResponseStore.open(store_url, tmp_path) as store:
         for step, argument in history:
-            if step == "add":
-                store.add([stored(survey_id, row) for row in argument])
-            elif step == "purge":
-                purge_survey(store.engine, Cutoffs(survey_id, answers_before=START + dt.timedelta(days=argument)))
-            elif step == "drop contacts":
-                before = START + dt.timedelta(days=argument)
-                purge_survey(store.engine, Cutoffs(survey_id, contact_questions=("contact",), contacts_before=before))
+            apply_step(store, survey_id, step, argument)
             assert_tallied(store, survey_id)
 
 
