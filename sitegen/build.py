@@ -79,7 +79,7 @@ class RenderCache:
             return self.figures
         # pandas, altair and the store load only for sites with scorecards: a second off every other build.
         from sitegen.chart_cache import ChartCache
-        from sitegen.charts import prepare_vega_bundle, use_chart_cache
+        from sitegen.charts import prepare_charts, use_chart_cache
         from sitegen.render.scorecard_view import metric_charts
         from sitegen.render.segments import metric_words
         from sitegen.scorecards import compute_scorecards, scorecards_key
@@ -87,7 +87,7 @@ class RenderCache:
         key = scorecards_key(site, as_of)
         if key != self.figures_key:
             use_chart_cache(ChartCache.open(site.files.root / site.config.model.chart_cache, site.files.output))
-            prepare_vega_bundle()
+            prepare_charts()
             charts: dict[tuple[str, str], MetricCharts] = {}
 
             def draw(scorecard_id: str, metric: MetricFigures) -> None:

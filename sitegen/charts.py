@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import re
 import textwrap
 from collections.abc import Callable, Sequence
@@ -400,10 +401,21 @@ def _bundling() -> Future[str]:
     return ready
 
 
-def prepare_vega_bundle() -> None:
-    """Start making the chart script now (after `use_chart_cache`, so a kept one is taken); it is ready by the time
-    the responses are read."""
+def prepare_charts() -> None:
+    """Start making the chart script now (after `use_chart_cache`, so a kept one is taken), ready by the time the
+    responses are read; and, with a core to spare, start the drawing process while they are read and counted.
+
+    A warm worker draws a build's first chart in about 50 ms instead of 0.5-1 s (starting the process, the
+    JavaScript engine and Vega-Lite); a build with nothing new to draw spends that on the other core, unseen.
+    """
     _bundling()
+    if (os.cpu_count() or 1) >= 2:
+        _warming()
+
+
+@cache
+def _warming() -> Future[str]:
+    return _drawer().submit(chart_drawing.in_worker, "warm", "", VEGA_LITE_VERSION)
 
 
 def vega_bundle() -> str:

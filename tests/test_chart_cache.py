@@ -238,7 +238,7 @@ def test_the_chart_script_is_kept_and_taken_from_the_cache_without_bundling_agai
         for _ in range(2):  # two builds, each a new process
             charts._bundling.cache_clear()
             use_chart_cache(ChartCache.open(tmp_path / "cache", tmp_path / "output"))
-            charts.prepare_vega_bundle()
+            charts.prepare_charts()
             script = charts.vega_bundle()
             assert "vegaEmbed" in script
         assert bundled == ["bundled"]
@@ -270,3 +270,29 @@ def test_a_chart_the_worker_cannot_draw_is_an_error_with_its_reason() -> None:
     with pytest.raises(ValueError, match="JSONDecodeError"):
         charts.chart_drawing.in_worker("svg", "{not json", charts.VEGA_LITE_VERSION)
     assert charts.chart_drawing.in_worker("svg", trend(43.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg")
+
+
+def test_with_a_core_to_spare_the_drawing_process_is_started_and_warmed_before_the_first_chart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent: list[str] = []
+    run = charts.chart_drawing.in_worker
+
+    def recorded(job: str, text: str, vega_lite: str) -> str:
+        sent.append(job)
+        return run(job, text, vega_lite)
+
+    monkeypatch.setattr(charts.chart_drawing, "in_worker", recorded)
+    monkeypatch.setattr(charts, "_bundling", lambda: None)  # the chart script has a test of its own
+    try:
+        for cores, expected in ((1, []), (2, ["warm"])):
+            charts._warming.cache_clear()
+            monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+            charts.prepare_charts()
+            if expected:
+                assert charts._warming().result(timeout=120) == ""
+            assert sent == expected, f"{cores} core(s)"
+        assert charts.chart_drawing.running_pid() is not None
+        assert run("svg", trend(44.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg"), "the warm worker draws"
+    finally:
+        charts._warming.cache_clear()

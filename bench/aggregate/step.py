@@ -36,7 +36,7 @@ from peak_memory import peak_rss_mb
 from sitegen import chart_drawing
 from sitegen.build import scorecard_files
 from sitegen.chart_cache import ChartCache
-from sitegen.charts import Chart, prepare_vega_bundle, use_chart_cache, vega_bundle
+from sitegen.charts import Chart, prepare_charts, use_chart_cache, vega_bundle
 from sitegen.metric_kinds import kind_of
 from sitegen.models.scorecard import Scorecard
 from sitegen.render.scorecard_view import metric_charts, nps_distribution
@@ -116,7 +116,7 @@ def measure_full(site: Site, chart_cache: Path | None) -> dict[str, Any]:
     started = time.perf_counter()
     if chart_cache is not None:
         use_chart_cache(ChartCache.open(chart_cache, site.files.output))
-    prepare_vega_bundle()
+    prepare_charts()
     charts: list[Chart] = []
 
     def draw(_scorecard_id: str, metric: MetricFigures) -> None:
