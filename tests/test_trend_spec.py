@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,3 +102,28 @@ def test_a_trend_chart_is_the_spec_altair_makes_of_it(
     written = charts.trend_chart.__wrapped__(points, **arguments)  # type: ignore[attr-defined]
     assert written.spec == altair_trend(points, **arguments).spec
     assert written.drawing is not None
+
+
+numbers = st.one_of(
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.just(np.float64(1.5)),
+    st.just(np.int64(7)),
+)
+texts = st.one_of(st.text(max_size=3), st.none(), st.just(float("nan")))
+
+
+@st.composite
+def records(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Rows whose columns each hold numbers or texts (as a chart's points do), any of them left out."""
+    kinds = {column: draw(st.sampled_from([numbers, texts])) for column in "abc"}
+    return draw(st.lists(st.fixed_dictionaries({}, optional=kinds), max_size=5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(records())
+def test_chart_records_are_the_records_altair_makes_of_a_frame(rows: list[dict[str, Any]]) -> None:
+    columns = ["a", "b", "c"]
+    expected = alt.utils.data.to_values(pd.DataFrame(rows, columns=columns))["values"]
+    assert json.dumps(charts.chart_records(rows, columns)) == json.dumps(expected)
