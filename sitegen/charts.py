@@ -284,8 +284,9 @@ def chart_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> 
     """`rows` as the records altair makes of `pd.DataFrame(rows, columns=columns)` (`alt.utils.data.to_values`),
     without the frame: a few hundred microseconds instead of some 20 ms a chart.
 
-    Each column holds numbers or texts. As pandas types each column: whole numbers stay whole only when every row has one, else every number becomes a
-    float; a missing value, None, NaN or an infinity becomes None (JSON null); text stays text.
+    Each column holds numbers or texts. As pandas types each column: whole numbers stay whole only when every row
+    has one, else every number becomes a float; a missing value, None, NaN or an infinity becomes None (JSON null);
+    text stays text.
     """
     typed = {column: _column_of([row.get(column) for row in rows]) for column in columns}
     return [{column: typed[column][index] for column in columns} for index in range(len(rows))]

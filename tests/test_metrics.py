@@ -752,3 +752,36 @@ def test_each_groups_median_interval_is_its_own_order_statistics(rows: list[tupl
         interval = median_interval(spans)
         low, high = table.loc[key, "low"], table.loc[key, "high"]
         assert (None if math.isnan(low) else (low, high)) == interval
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "c"])),
+            st.one_of(st.none(), st.sampled_from(["x", "y"])),
+            st.one_of(st.none(), st.floats(-5, 1e6, allow_nan=False)),
+        ),
+        max_size=60,
+    )
+)
+def test_each_groups_median_and_90th_percentile_are_pandas_own_to_the_last_bit(
+    rows: list[tuple[str | None, str | None, float | None]],
+) -> None:
+    """By a categorical key (categories out of their sort order, one never used) and a key of texts, both with
+    missing values: the figures land on the groups pandas gives them to."""
+    start = pd.Timestamp("2026-05-01T08:00Z")
+    frame = pd.DataFrame(
+        {
+            "g": pd.Categorical([g for g, _, _ in rows], categories=["c", "a", "z", "b"]),
+            "h": pd.Series([h for _, h, _ in rows], dtype=object),
+            "start": [start] * len(rows),
+            "end": [start + pd.Timedelta(seconds=seconds) if seconds is not None else pd.NaT for *_, seconds in rows],
+        }
+    )
+    measure = DurationMeasure("start", "end", "minutes")
+    table = compute_by(frame, measure, ["g", "h"])
+    spans = measure.tally(frame).assign(g=frame["g"], h=frame["h"]).groupby(["g", "h"], observed=True)["span"]
+    for figure, expected in (("value", spans.median()), ("p90", spans.quantile(0.9))):
+        assert [tuple(key) for key in table[["g", "h"]].to_numpy()] == list(expected.index)
+        assert np.array_equal(table[figure].to_numpy(), expected.to_numpy(), equal_nan=True), figure

@@ -35,8 +35,8 @@ def counts_cube(frame: pd.DataFrame, tally: pd.DataFrame, keys: Sequence[str]) -
     group = np.zeros(len(frame), dtype=np.int64)
     for key in keys:
         codes, size = _codes(frame[key])
-        group, _ = _dense(group * (size + 1) + (codes + 1))
-    group, groups = _dense(group)
+        group, _ = dense_codes(group * (size + 1) + (codes + 1))
+    group, groups = dense_codes(group)
     representative = np.empty(groups, dtype=np.int64)
     representative[group] = np.arange(len(frame))
     cells = frame[list(keys)].iloc[representative].reset_index(drop=True)
@@ -76,7 +76,7 @@ def distinct_answers(column: pd.Series) -> tuple[Codes, list[object]]:
     return by_value.astype(np.int64)[by_object], list(objects[distinct])
 
 
-def _dense(codes: Codes) -> tuple[Codes, int]:
+def dense_codes(codes: Codes) -> tuple[Codes, int]:
     """The codes renumbered 0..k-1 in their order, and k."""
     highest = int(codes.max())
     if highest < DENSE_FACTOR * len(codes):

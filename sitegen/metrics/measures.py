@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from pandas.core.groupby import DataFrameGroupBy
 
 from sitegen import intervals
-from sitegen.metrics.cube import distinct_answers
+from sitegen.metrics.cube import dense_codes, distinct_answers
 from sitegen.metrics.periods import Period, period_labels
 
 Z95 = 1.96
@@ -432,22 +432,74 @@ def moments(answers: pd.Series, timezone: str) -> pd.Series:
     return aware.where(has_offset, local.dt.tz_convert("UTC"))
 
 
-def _median_bounds(groups: DataFrameGroupBy[Any, Any], groups_count: int) -> tuple[Floats, Floats]:
-    """Each group's order-statistic median interval (`intervals.median_ranks`; NaN below 6 spans), from one sort
-    of every span by (group, span) instead of a sort per group."""
-    numbered = groups.ngroup().to_numpy(dtype=np.float64)  # NaN (or -1) for a row in no group
+def _group_numbers(groups: DataFrameGroupBy[Any, Any]) -> NDArray[np.int64]:
+    """Per row, the position of its group in the grouping's result (-1 for a row in no group): `groups.ngroup()`
+    for the sorted, observed groups of `summarise_by`, without the full rank pandas' ngroup takes of categorical
+    keys (a quarter of a second at 1.5 million rows).
+
+    Each key's codes follow its sort order (a category's place, or the sorted distinct values), so the combined
+    codes, renumbered in their order, follow the groups' lexicographic order, as the grouped result does.
+    """
+    keys = groups.keys if isinstance(groups.keys, list) else [groups.keys]
+    combined = np.zeros(len(groups.obj), dtype=np.int64)
+    missing = np.zeros(len(groups.obj), dtype=bool)
+    for key in keys:
+        column = pd.Series(key)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, size = column.cat.codes.to_numpy().astype(np.int64), len(column.cat.categories)
+        else:
+            factorized, distinct = pd.factorize(column.to_numpy(), sort=True, use_na_sentinel=True)
+            codes, size = factorized.astype(np.int64), len(distinct)
+        missing |= codes < 0
+        # Renumbered after each key, in order, so the combined codes stay below the rows' count.
+        combined, _ = dense_codes(combined * (size + 1) + (codes + 1)) if len(combined) else (combined, 0)
+    numbers = np.full(len(combined), -1, dtype=np.int64)
+    if (~missing).any():
+        numbers[~missing], _ = dense_codes(combined[~missing])
+    return numbers
+
+
+def _sorted_within_groups(values: Floats, group: NDArray[np.int64], groups_count: int) -> Floats:
+    """`values` by group, each group's in ascending order: sorted once by value, then stably by group, which for
+    fewer than 32,768 groups is numpy's radix sort of 16-bit codes (a seventh of the time of a lexsort of both)."""
+    by_value = np.argsort(values)  # equal values are the same number, so their order does not matter
+    groups = group[by_value]
+    if groups_count < 2**15:
+        groups = groups.astype(np.int16)
+    return values[by_value][np.argsort(groups, kind="stable")]
+
+
+def _order_statistics(groups: DataFrameGroupBy[Any, Any], groups_count: int) -> dict[str, Floats]:
+    """Each group's median, 90th percentile and order-statistic median interval (`intervals.median_ranks`; NaN below
+    6 spans), from one sort of every span by (group, span) instead of a sort per group and figure.
+
+    The median and percentile are pandas' own (`groupby(...).median()`, `.quantile(0.9)`, linear interpolation
+    between the two nearest spans), worked out the same way so the numbers are the same to the last bit
+    (tests/test_metrics.py compares them with pandas').
+    """
+    numbered = _group_numbers(groups)
     spans = groups.obj["span"].to_numpy(dtype=np.float64)
     kept = (numbered >= 0) & ~np.isnan(spans)
-    group, spans = numbered[kept].astype(np.int64), spans[kept]
-    ordered = spans[np.lexsort((spans, group))]
+    group, spans = numbered[kept], spans[kept]
+    ordered = _sorted_within_groups(spans, group, groups_count)
     n = np.bincount(group, minlength=groups_count)
     start = np.cumsum(n) - n
+    present = n > 0
+    figures = {name: np.full(groups_count, np.nan) for name in ("median", "p90", "low", "high")}
+    middle = start + (n - 1) // 2  # of an even count, the lower of the two middle spans
+    below, above = ordered[middle[present]], ordered[(middle + 1 - n % 2)[present]]
+    figures["median"][present] = (below + above) / 2
+    position = 0.9 * (n - 1).astype(np.float64)
+    whole = position.astype(np.int64)
+    fraction = position % 1
+    value = ordered[(start + whole)[present]]
+    following = ordered[np.minimum(start + whole + 1, start + n - 1)[present]]
+    figures["p90"][present] = np.where(fraction[present] == 0.0, value, value + (following - value) * fraction[present])
     lower, upper = intervals.median_ranks(n)
     defined = lower > 0
-    bounds = [np.full(groups_count, np.nan) for _ in range(2)]
-    for bound, rank in zip(bounds, (lower, upper), strict=True):
-        bound[defined] = ordered[(start + rank - 1)[defined]]
-    return bounds[0], bounds[1]
+    figures["low"][defined] = ordered[(start + lower - 1)[defined]]
+    figures["high"][defined] = ordered[(start + upper - 1)[defined]]
+    return figures
 
 
 @dataclass(frozen=True)
@@ -473,18 +525,15 @@ class DurationMeasure(Measure):
         )
 
     def summarise(self, groups: DataFrameGroupBy[Any, Any]) -> pd.DataFrame:
-        index, totals = _totals(
-            groups.agg(n=("span", "count"), median=("span", "median"), excluded=("excluded", "sum"))
-        )
-        # pandas' default quantile interpolates linearly between the two nearest spans.
-        p90 = groups["span"].quantile(0.9)
+        index, totals = _totals(groups.agg(n=("span", "count"), excluded=("excluded", "sum")))
+        figures = _order_statistics(groups, len(index))
         return _finish(
             index,
-            totals["median"],
+            figures["median"],
             totals["n"],
             None,
-            _median_bounds(groups, len(index)),
-            p90=p90.to_numpy(),
+            (figures["low"], figures["high"]),
+            p90=figures["p90"],
             excluded=totals["excluded"],
         )
 
