@@ -29,6 +29,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -133,9 +134,24 @@ def _load(path: Path, fields: list[Field]) -> Snapshot | None:
         if metadata["format"] != FORMAT:
             return None
         changes = Changes(str(metadata["store_id"]), int(metadata["generation"]))
-        return Snapshot(typed_columns(table.to_pandas(), fields), changes)
+        return Snapshot(typed_columns(_frame_of(table), fields), changes)
     except (OSError, pa.ArrowException, KeyError, ValueError, TypeError):
         return None
+
+
+def _frame_of(table: pa.Table) -> pd.DataFrame:
+    """`table.to_pandas()`, its dictionary columns made categories from their codes: pyarrow's own conversion takes
+    ten times as long for a dictionary of near-unique texts (1.3 million datetime answers: 0.2-0.45 s a column)."""
+    return pd.DataFrame({name: _series_of(table.column(name)) for name in table.column_names})
+
+
+def _series_of(column: pa.ChunkedArray[Any]) -> pd.Series:
+    if not pa.types.is_dictionary(column.type) or column.num_chunks != 1:
+        return column.to_pandas()
+    array = cast("pa.DictionaryArray[Any, Any]", column.chunk(0))
+    categories = pd.Index(array.dictionary.to_pandas())
+    codes = array.indices.fill_null(-1).to_numpy()
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False))
 
 
 def _digest(*parts: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from postgres_fixtures import store_url  # noqa: F401  (a fixture)
 from sqlalchemy import delete
 from test_chart_cache import FIXTURE, store_answers
 
+from sitegen import answer_snapshots
 from sitegen.answer_snapshots import AnswerSnapshots
 from sitegen.errors import SitegenError
 from sitegen.scorecards import compute_scorecards, scorecard_json
@@ -204,3 +206,18 @@ def test_the_snapshot_folder_is_configurable(tmp_path: Path) -> None:
     published(project, dt.date(2026, 6, 30))
     assert list((tmp_path / "answers-kept").glob("*.arrow"))
     assert not (project / ".sitegen-cache" / "answers").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["2026-05-01T08:00", "a", "b", "ā"])), max_size=20),
+    st.booleans(),
+)
+def test_a_snapshots_dictionary_columns_read_back_as_pyarrow_would_read_them(
+    texts: list[str | None], two_chunks: bool
+) -> None:
+    frame = pd.DataFrame({"text": pd.Categorical(texts, categories=["b", "a", "unused", "2026-05-01T08:00", "ā"])})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if two_chunks:
+        table = pa.concat_tables([table, table])
+    pd.testing.assert_frame_equal(answer_snapshots._frame_of(table), table.to_pandas(), check_exact=True)
