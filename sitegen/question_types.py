@@ -284,7 +284,8 @@ class QuestionType:
     """Everything one question type is: see the module docstring for who asks what.
 
     `store_kind` is how `scorecards` has the store hand its answers over:
-    numbers, JSON (lists and tables) or text. `fixed_choices` are (id,
+    numbers, JSON (lists and tables), text that repeats (categories) or
+    text that seldom does (free text and moments, as strings). `fixed_choices` are (id,
     label) of a type whose choices are not the owner's. `is_table`: the answer
     is a mapping item -> one `reader` answer. `local_format`: a date type a
     person may type as the page's hint shows, where a browser gives a text box.
@@ -376,8 +377,8 @@ _TYPES: dict[str, QuestionType] = {
         ),
         QuestionType(DropdownQuestion, _read_choice, ("choices",), is_choice=True),
         QuestionType(YesNoQuestion, _read_choice, fixed_choices=YES_NO, is_choice=True),
-        QuestionType(TextQuestion, _read_text, ("max_length",), is_free_text=True),
-        QuestionType(TextareaQuestion, _read_text, ("max_length",), is_free_text=True),
+        QuestionType(TextQuestion, _read_text, ("max_length",), "open_text", is_free_text=True),
+        QuestionType(TextareaQuestion, _read_text, ("max_length",), "open_text", is_free_text=True),
         QuestionType(
             NumberQuestion,
             _read_number,
@@ -389,7 +390,9 @@ _TYPES: dict[str, QuestionType] = {
         ),
         QuestionType(EmailQuestion, _read_email, is_contact=True),
         QuestionType(DateQuestion, _read_date, local_format=date_format, column="date"),
-        QuestionType(DatetimeQuestion, _read_datetime, local_format=datetime_format, column="datetime"),
+        QuestionType(
+            DatetimeQuestion, _read_datetime, (), "open_text", local_format=datetime_format, column="datetime"
+        ),
         QuestionType(
             MatrixQuestion, _read_scale, ("points", "items"), "json", PER_ITEM, _points, is_table=True, column="table"
         ),

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -779,3 +780,26 @@ def test_a_frame_of_a_survey_without_responses_is_empty_with_its_columns(store: 
         [Field("recommend", "answers", "recommend", "number"), Field("location", "meta", "location", "text")],
     )
     assert frame.empty and list(frame.columns) == ["submitted_at", "recommend", "location"]
+
+
+def test_open_texts_are_strings_and_repeating_texts_categories_read_in_one_batch_or_several(
+    store: ResponseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comments = ["Ļoti garšīgi", None, "slow", "slow", "Ļoti garšīgi"]
+    store.add(
+        [
+            make_response(f"resp-{position}", submitted_at=MOMENT + dt.timedelta(minutes=position), answers=answers)
+            for position, comment in enumerate(comments)
+            for answers in [{"comment": comment, "met": "met"} if comment is not None else {"met": "met"}]
+        ]
+    )
+    fields = [Field("comment", "answers", "comment", "open_text"), Field("met", "answers", "met", "text")]
+    whole = store.frame("after-visit", fields)
+    monkeypatch.setattr(responses_module, "FRAME_BATCH", 2)
+    batched = store.frame("after-visit", fields)
+    for frame in (whole, batched):
+        assert not isinstance(frame["comment"].dtype, pd.CategoricalDtype)
+        assert pd.api.types.is_string_dtype(frame["comment"].dtype)
+        assert isinstance(frame["met"].dtype, pd.CategoricalDtype)
+        assert [None if pd.isna(text) else text for text in frame["comment"]] == comments
+    pd.testing.assert_frame_equal(whole, batched)

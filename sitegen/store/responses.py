@@ -51,7 +51,9 @@ FRAME_BATCH = 50_000
 
 ID_COLUMNS = {table.name: "id", anonymous_responses.name: "key"}
 """The column that tells a table's rows apart: ties in time are ordered by it."""
-FieldKind = Literal["number", "text", "json"]
+FieldKind = Literal["number", "text", "open_text", "json"]
+"""How a field's values reach pandas: floats; categories of texts that repeat (choices, locations); strings for texts
+that seldom do (a moment, a comment: as categories they would cost a Python string and a hash entry a row); JSON."""
 Adding = Callable[[list["StoredResponse"]], list[bool]]
 """`add` inside an open transaction: store a batch, True per new id."""
 
@@ -510,7 +512,7 @@ def _in_time_order(query: Select[Any], kept: Table, survey_id: str | None) -> Se
 def joined_frames(frames: Sequence[pd.DataFrame], fields: list[Field]) -> pd.DataFrame:
     """Encoded frames (`ResponseStore.encoded_frame`) one after the other, as one: text and JSON columns get one set
     of categories, sorted, whichever frames their values came from."""
-    names = [field.name for field in fields if field.kind != "number"]
+    names = [field.name for field in fields if field.kind in ("text", "json")]
     categories = {
         name: union_categoricals(
             [pd.Categorical([], categories=part[name].cat.categories) for part in frames], sort_categories=True
@@ -544,7 +546,8 @@ def _field_columns(
             columns.append(kept.c.survey_version.label(field.name))
             continue
         value = kept.c[field.source][field.key]
-        extracted = {"number": value.as_float(), "text": value.as_string(), "json": cast(value.as_json(), Text)}[
+        text = value.as_string()
+        extracted = {"number": value.as_float(), "text": text, "open_text": text, "json": cast(value.as_json(), Text)}[
             field.kind
         ]
         columns.append(extracted.label(field.name))
@@ -582,11 +585,15 @@ def _batch_frame(rows: Sequence[Any], names: list[str], fields: list[Field]) -> 
 
 def typed_columns(frame: pd.DataFrame, fields: list[Field]) -> pd.DataFrame:
     """Each field's column in its one type, whatever values a batch happened to hold (all missing, all whole
-    numbers): numbers as floats, texts and JSON as categories of strings, so that frames join without a change."""
+    numbers): numbers as floats, open texts as strings, other texts and JSON as categories of strings, so that frames
+    join without a change."""
     for field in fields:
         column = frame[field.name]
         if field.kind == "number":
             frame[field.name] = column.astype("float64")
+            continue
+        if field.kind == "open_text":
+            frame[field.name] = column.astype("str")
             continue
         # Locations, channels, choices and their JSON repeat: small integer codes instead of a million strings.
         categorical = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
