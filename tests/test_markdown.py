@@ -25,6 +25,27 @@ def test_scripts_and_event_handlers_never_reach_a_page() -> None:
     assert "<script" not in html and "onclick" not in html and 'href="/x"' in html
 
 
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("| Coffee | 18 g |\n| --- | ---: |\n| Time | 30 s |", "<td>Time</td><td>30 s</td>"),
+        ("Greet them[^1].\n\n[^1]: Within 30 seconds.", "<p>Within 30 seconds.</p>"),
+        ("NPS\n: Net Promoter Score", "<dl>\n<dt>NPS</dt>\n<dd>Net Promoter Score</dd>\n</dl>"),
+        ("## Sveiki {: lang=lv }", '<h2 lang="lv">Sveiki</h2>'),
+        ("Steps:\n1. greet\n   the guest\n2. smile", "<p>Steps:</p>\n<ol>\n<li>greet\nthe guest</li>\n<li>smile</li>"),
+        ("3. third\n4. fourth", '<ol start="3">'),
+        ("<div>\n\n**inside**\n\n</div>", "<div>\n<p><strong>inside</strong></p>\n</div>"),
+    ],
+    ids=["table", "footnote", "definition-list", "heading-attributes", "list-after-a-line", "list-start", "html-block"],
+)
+def test_the_documented_dialect_converts_as_the_readme_says(text: str, html: str) -> None:
+    assert html in convert(text)
+
+
+def test_a_conversion_ends_without_the_renderers_closing_line_break() -> None:
+    assert convert("Hello") == "<p>Hello</p>"
+
+
 def test_texts_converted_in_worker_processes_are_exactly_those_converted_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(markdown_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(markdown_module.os, "cpu_count", lambda: 2)
