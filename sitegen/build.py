@@ -16,7 +16,6 @@ from sitegen.alerts.signals import queue_new_signals
 from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import create_environment, names_used
-from sitegen.render.markdown import prepared_markdown
 from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
 from sitegen.render.search import index_trees
 from sitegen.render.write import write_output
@@ -149,17 +148,14 @@ def render_site(
         for _, path in signed
         if not is_incremental or path not in cache.pages or cache.pages[path][0] != signatures[path]
     }
-    # Pages without Markdown first: they render while other processes convert the rest.
-    ordered = sorted(signed, key=lambda entry: bool(entry[0].markdown))
-    with prepared_markdown(text for plan, path in ordered if path in fresh for text in plan.markdown):
-        for plan, (_, path) in zip(progress([plan for plan, _ in ordered]), ordered, strict=True):
-            html = (
-                render_page(environment, shared, plan, site.files.root, is_local=is_local)
-                if path in fresh
-                else cache.pages[path][1]
-            )
-            pages[path] = (signatures[path], html)
-            files[path] = html
+    for plan, (_, path) in zip(progress([plan for plan, _ in signed]), signed, strict=True):
+        html = (
+            render_page(environment, shared, plan, site.files.root, is_local=is_local)
+            if path in fresh
+            else cache.pages[path][1]
+        )
+        pages[path] = (signatures[path], html)
+        files[path] = html
     cache.pages, cache.digests = pages, digests.used
     for name, content in static_files(site.template_folders).items():
         for tree in TREES:
@@ -180,8 +176,7 @@ def render_figure_files(site: Site, as_of: dt.date) -> dict[str, bytes]:
     shared = site_values(site)
     figures = cache.scorecard_figures(site, as_of)
     plans = [plan for plan in plan_pages(site, as_of, figures, cache.charts) if plan.shows_figures]
-    with prepared_markdown(text for plan in plans for text in plan.markdown):
-        files = {f"{plan.tree}/{plan.path}": render_page(environment, shared, plan, site.files.root) for plan in plans}
+    files = {f"{plan.tree}/{plan.path}": render_page(environment, shared, plan, site.files.root) for plan in plans}
     files.update(scorecard_files(site, figures))
     return files
 

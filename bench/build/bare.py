@@ -2,8 +2,10 @@
 
 Usage: bare.py SOURCE OUTPUT   (SOURCE/*.md: a title line, a blank line, the body)
 
-One reused `markdown.Markdown` with sitegen's extensions (`extra`,
-`sane_lists`), one compiled template, one folder and `index.html` per page.
+One reused `markdown.Markdown` with the extensions sitegen used before it
+moved to pyromark (`extra`, `sane_lists`), one compiled template, one folder
+and `index.html` per page. It runs in the tools' venv (`tools.py`), beside
+Pelican and MkDocs, which convert with python-markdown too.
 No front matter, no validation, no sanitising, no navigation: what the
 simplest honest script would do.
 """

@@ -62,7 +62,7 @@ PHASES = (
     ("load and check (load_site)", "sitegen/site.py", "load_site"),
     ("render (render_site)", "sitegen/build.py", "render_site"),
     ("  Markdown + sanitising (render_markdown)", "sitegen/render/markdown.py", "render_markdown"),
-    ("    python-markdown (Markdown.convert)", "markdown/core.py", "convert"),
+    ("    pyromark (html)", "~", "<built-in method pyromark._pyromark.html>"),
     ("    nh3.clean", "~", "<built-in method nh3.nh3.clean>"),
     ("  Jinja2 template compilation (Environment._load_template)", "jinja2/environment.py", "_load_template"),
     ("write output/ (write_output)", "sitegen/render/write.py", "write_output"),

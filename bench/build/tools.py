@@ -32,7 +32,7 @@ REPOSITORY = HERE.parents[1]
 SITEGEN = REPOSITORY / ".venv" / "bin" / "sitegen"
 TOOLS_VENV = HERE / ".venv-tools"
 TOOLS_PYTHON = TOOLS_VENV / "bin" / "python"
-TOOLS_PACKAGES = ["pelican", "mkdocs", "markdown"]
+TOOLS_PACKAGES = ["pelican", "mkdocs", "markdown", "jinja2"]
 MKDOCS_NAV_PAGES = 20
 
 
@@ -72,9 +72,10 @@ def ensure_tools() -> dict[str, str]:
         "hugo": hugo,
         "pelican": _version(str(TOOLS_PYTHON), "pelican"),
         "mkdocs": _version(str(TOOLS_PYTHON), "mkdocs"),
-        "markdown (tools)": _version(str(TOOLS_PYTHON), "markdown"),
-        "markdown (sitegen, bare loop)": _version(sys.executable, "markdown"),
-        "jinja2 (sitegen, bare loop)": _version(sys.executable, "jinja2"),
+        "pyromark (sitegen)": _version(sys.executable, "pyromark"),
+        "markdown (tools, bare loop)": _version(str(TOOLS_PYTHON), "markdown"),
+        "jinja2 (sitegen)": _version(sys.executable, "jinja2"),
+        "jinja2 (bare loop)": _version(str(TOOLS_PYTHON), "jinja2"),
         "python": sys.version.split()[0],
     }
 
@@ -139,7 +140,7 @@ def builders(sitegen_project: Path, root: Path) -> list[Builder]:
         ),
         Builder(
             "bare loop",
-            [sys.executable, str(HERE / "bare.py"), str(root / "bare" / "content"), str(root / "bare" / "output")],
+            [str(TOOLS_PYTHON), str(HERE / "bare.py"), str(root / "bare" / "content"), str(root / "bare" / "output")],
             root / "bare" / "output",
             root / "bare",
         ),

@@ -44,8 +44,6 @@ class PagePlan:
     key: str
     template: str
     values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    markdown: tuple[str, ...] = field(default=(), compare=False, hash=False)
-    """The Markdown texts the page shows, converted ahead of rendering."""
     shows_figures: bool = False
     """It shows scorecard figures: `sitegen.refresh` writes it again when they change."""
     qr_target: str = ""
@@ -156,7 +154,7 @@ def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt
         yield PagePlan(tree, lang, "pages/", "pages.html")
     for page in tree_pages:
         body = page.bodies.get(lang, page.bodies[site.default_language])
-        yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": body}, markdown=(body,))
+        yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": body})
     yield from _survey_pages(site, tree, lang, day)
     if tree == PUBLIC:
         return
