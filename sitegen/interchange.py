@@ -185,7 +185,7 @@ def import_responses(
     batch: list[ReadLine] = []
     unstorable: LineProblem | None = None
     try:
-        with store.transaction() as add:
+        with store.transaction(is_checked=True) as add:  # each line was checked as it was read
             for batch in _batches(valid, IMPORT_BATCH):
                 if report.is_refused:
                     raise _Undone
