@@ -118,13 +118,15 @@ class _Rules:
     asked: tuple[_Asked, ...]
     ids: frozenset[str]
     local: tuple[tuple[str, Callable[[str], LocalFormat]], ...]
-    """(question id, its type's local format) of each asked date or time question."""
+    """(question id, its type's local format) of each date or time question."""
     ordered: tuple[tuple[str, str], ...]
     """(question id, the id its `not_before` names) of each asked question that has one."""
 
 
 @per_model
 def _rules_of(survey: Survey) -> _Rules:
+    """The survey's `_Rules`, worked out once per survey object (`per_model`): the collector and the import ask for
+    them with every answer."""
     asked = []
     for question in survey.asked:
         entry = type_of(question)
@@ -134,7 +136,7 @@ def _rules_of(survey: Survey) -> _Rules:
         asked.append(_Asked(question, entry.reader, entry.is_table, items, shown_if))
     local = tuple(
         (question.id, local_format)
-        for question in survey.asked
+        for question in survey.questions
         if (local_format := type_of(question).local_format) is not None
     )
     ordered = tuple(

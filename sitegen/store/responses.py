@@ -503,12 +503,13 @@ def _insert_new(connection: Connection, by_key: dict[str, StoredResponse], surve
 def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert rows of `responses` whose id is not stored yet; the ids that were new.
 
-    On SQLite the statement is the driver's own, rows of a page in one INSERT (one step of the tallies' trigger
+    On SQLite the statement is the driver's own, the rows of a page in one INSERT (one run of the tallies' trigger
     program for them all, not one per row as `executemany` would run it), each value bound by its column's type
-    as SQLAlchemy would: its per-row work cost about as much as SQLite's own (`responses import` stores millions).
+    as SQLAlchemy would bind it: SQLAlchemy's own work per row cost about as much as SQLite's (`responses import`
+    stores millions of rows).
     """
-    statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
     if connection.dialect.name != "sqlite":
+        statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
         return set(connection.scalars(statement, rows))
     insert, bound = _sqlite_insert(connection.dialect)
     stored: set[str] = set()
@@ -519,7 +520,7 @@ def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> set[str]
     return stored
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)  # one per engine's dialect: its JSON serializer is the engine's
 def _sqlite_insert(
     dialect: sqlite.base.SQLiteDialect,
 ) -> tuple[Callable[[int], str], Callable[[dict[str, Any]], tuple[Any, ...]]]:
