@@ -16,14 +16,18 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+import orjson
+
+from sitegen.date_formats import LocalFormat
 from sitegen.i18n import UiText
-from sitegen.models.survey import BaseQuestion, Condition, Question, Survey
-from sitegen.question_types import type_of
+from sitegen.models.common import per_model
+from sitegen.models.survey import Condition, Question, Survey
+from sitegen.question_types import Reader, type_of
 from sitegen.refusals import MESSAGES, NON_TEXT, Refused, first_refused_character
 
 HONEYPOT_FIELD = "_website"
@@ -94,14 +98,62 @@ class Submission:
 # ---- the whole survey ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """An asked question with what reading its answer looks up, worked out once per survey (`_rules_of`)."""
+
+    question: Question
+    read: Reader
+    is_table: bool
+    items: tuple[str, ...]
+    """A table's item ids; empty for any other type."""
+    shown_if: tuple[str, str, Any] | None
+    """`show_if` as (the earlier question's id, operator, value: `in` as a set of texts)."""
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What `validate_answers` asks of a survey's model, looked up once per survey rather than once per answer."""
+
+    asked: tuple[_Asked, ...]
+    ids: frozenset[str]
+    local: tuple[tuple[str, Callable[[str], LocalFormat]], ...]
+    """(question id, its type's local format) of each date or time question."""
+    ordered: tuple[tuple[str, str], ...]
+    """(question id, the id its `not_before` names) of each asked question that has one."""
+
+
+@per_model
+def _rules_of(survey: Survey) -> _Rules:
+    """The survey's `_Rules`, worked out once per survey object (`per_model`): the collector and the import ask for
+    them with every answer."""
+    asked = []
+    for question in survey.asked:
+        entry = type_of(question)
+        items = tuple(item.id for item in question.items) if entry.is_table else ()  # type: ignore[attr-defined]
+        condition = question.show_if
+        shown_if = None if condition is None else (condition.question, *_test_of(condition))
+        asked.append(_Asked(question, entry.reader, entry.is_table, items, shown_if))
+    local = tuple(
+        (question.id, local_format)
+        for question in survey.questions
+        if (local_format := type_of(question).local_format) is not None
+    )
+    ordered = tuple(
+        (question.id, other)
+        for question in survey.asked
+        if "not_before" in type(question).model_fields and (other := getattr(question, "not_before", None))
+    )
+    return _Rules(tuple(asked), frozenset(question.id for question in survey.asked), local, ordered)
+
+
 def _local_as_iso(survey: Survey, raw: dict[str, Any], lang: str) -> dict[str, Any]:
     """Dates and times written in the page language's short form, as the ISO 8601 a native input sends."""
     converted = dict(raw)
-    for question in survey.questions:
-        local = type_of(question).local_format
-        values = raw.get(question.id)
-        if local is not None and isinstance(values, list):
-            converted[question.id] = [
+    for question_id, local in _rules_of(survey).local:
+        values = raw.get(question_id)
+        if isinstance(values, list):
+            converted[question_id] = [
                 (local(lang).read(value) or value) if isinstance(value, str) else value for value in values
             ]
     return converted
@@ -111,18 +163,18 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def _read_one(question: BaseQuestion, values: list[Any], problems: list[Problem]) -> Any:
+def _read_one(rule: _Asked, values: list[Any], problems: list[Problem]) -> Any:
     """The answer its type's reader makes of `values`, or None with the reason among `problems`."""
     try:
-        return type_of(question).reader(question, values)
+        return rule.read(rule.question, values)
     except Refused as refused:
-        problems.append(Problem(question.id, refused.code, refused.params))
+        problems.append(Problem(rule.question.id, refused.code, refused.params))
         return None
 
 
-def _read_table(question: BaseQuestion, rows: dict[str, list[Any]], problems: list[Problem]) -> dict[str, Any]:
+def _read_table(rule: _Asked, rows: dict[str, list[Any]], problems: list[Problem]) -> dict[str, Any]:
     """Each row read by the type's reader; a required table needs every row once one is answered."""
-    items = [item.id for item in question.items]  # type: ignore[attr-defined]
+    question, items = rule.question, rule.items
     answer: dict[str, Any] = {}
     for item, values in rows.items():
         name = f"{question.id}.{item}"
@@ -130,7 +182,7 @@ def _read_table(question: BaseQuestion, rows: dict[str, list[Any]], problems: li
             problems.append(Problem(name, "unknown_item"))
             continue
         try:
-            answer[item] = type_of(question).reader(question, values)
+            answer[item] = rule.read(question, values)
         except Refused as refused:
             problems.append(Problem(name, refused.code, refused.params))
     if question.required and answer and len(answer) < len(items):
@@ -146,23 +198,33 @@ def kept_moment(survey: Survey, moment: dt.datetime, zone: dt.tzinfo) -> dt.date
     return dt.datetime.combine(local_day, dt.time(), zone).astimezone(dt.UTC)
 
 
+def _test_of(condition: Condition) -> tuple[str, Any]:
+    """(operator, value) of a `show_if` test; the values of `in` as the set of texts an answer is looked up in."""
+    ((op, expected),) = condition.operators.items()
+    return op, frozenset(str(item) for item in expected) if op == "in" else expected  # type: ignore[union-attr]
+
+
 def condition_holds(condition: Condition, answer: Any) -> bool:
     """Whether an earlier answer passes a `show_if` test (an unanswered one never does)."""
+    return _test_holds(*_test_of(condition), answer)
+
+
+def _test_holds(op: str, expected: Any, answer: Any) -> bool:
+    """`condition_holds` with the test's operator and value (`_test_of`) looked up already."""
     if answer is None:
         return False
     answers = answer if isinstance(answer, list) else [answer]
-    ((op, expected),) = condition.operators.items()  # one look, not one per property: it runs for every answer
     for value in answers:
         if op == "eq" and str(value) == str(expected):
             return True
         if op == "ne" and str(value) != str(expected):
             return True
-        if op == "in" and str(value) in {str(item) for item in expected}:  # type: ignore[union-attr]
+        if op == "in" and str(value) in expected:
             return True
         if (
             op in ("lt", "le", "gt", "ge")
             and isinstance(value, (int, float))
-            and {"lt": value < expected, "le": value <= expected, "gt": value > expected, "ge": value >= expected}[op]  # type: ignore[operator]
+            and {"lt": value < expected, "le": value <= expected, "gt": value > expected, "ge": value >= expected}[op]
         ):
             return True
     return False
@@ -180,13 +242,12 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
     """
     problems: list[Problem] = []
     answers: dict[str, Any] = {}
-    asked = survey.asked
-    known = {question.id for question in asked}
-    problems += [Problem(name, "unknown_field") for name in raw if name not in known]
-    for question in asked:
+    rules = _rules_of(survey)
+    problems += [Problem(name, "unknown_field") for name in raw if name not in rules.ids]
+    for rule in rules.asked:
+        question, shown_if, is_table = rule.question, rule.shown_if, rule.is_table
         given = raw.get(question.id)
-        is_asked = question.show_if is None or condition_holds(question.show_if, answers.get(question.show_if.question))
-        is_table = type_of(question).is_table
+        is_asked = shown_if is None or _test_holds(shown_if[1], shown_if[2], answers.get(shown_if[0]))
         if given is not None and isinstance(given, dict) != is_table:
             problems.append(Problem(question.id, "not_a_table" if is_table else "one_value"))
             continue
@@ -199,28 +260,25 @@ def validate_answers(survey: Survey, raw: dict[str, Any]) -> dict[str, Any]:
             if question.is_required_when(is_asked):
                 problems.append(Problem(question.id, "required"))
             continue
-        answer = (_read_table if is_table else _read_one)(question, given_values, problems)
+        answer = (_read_table if is_table else _read_one)(rule, given_values, problems)
         if answer is not None and is_asked:
             answers[question.id] = answer
-    problems += _order_problems(asked, answers)
+    problems += _order_problems(survey, answers)
     if problems:
         raise InvalidSubmission(problems)
     return answers
 
 
-def _order_problems(asked: list[Question], answers: dict[str, Any]) -> list[Problem]:
+def _order_problems(survey: Survey, answers: dict[str, Any]) -> list[Problem]:
     """`not_before`: a datetime answer that precedes the one it names (resolved before opened) is a mistake.
 
     Both are ISO texts of the same form (`datetime-local`, wall time), so they compare as text.
     """
-    problems = []
-    for question in asked:
-        if "not_before" not in type(question).model_fields:  # pydantic answers a missing attribute slowly
-            continue
-        other = getattr(question, "not_before", None)
-        if other is not None and question.id in answers and other in answers and answers[question.id] < answers[other]:
-            problems.append(Problem(question.id, "before_other"))
-    return problems
+    return [
+        Problem(question_id, "before_other")
+        for question_id, other in _rules_of(survey).ordered
+        if question_id in answers and other in answers and answers[question_id] < answers[other]
+    ]
 
 
 def _response_id(given: Any, problems: list[Problem]) -> str:
@@ -344,7 +402,7 @@ def read_completion(
         added = validate_answers(left, _local_as_iso(left, raw, lang))
     except InvalidSubmission as invalid:
         raise InvalidSubmission(problems + invalid.problems) from None
-    problems += [problem for problem in _order_problems(survey.asked, {**kept, **added}) if problem.field in added]
+    problems += [problem for problem in _order_problems(survey, {**kept, **added}) if problem.field in added]
     if problems:
         raise InvalidSubmission(problems)
     return added
@@ -382,9 +440,73 @@ def read_json(survey: Survey, languages: list[str], document: Any) -> Submission
 
 def parse_json(body: bytes) -> Any:
     """A JSON body, strictly: UTF-8 only (RFC 8259 section 8.1), unique names, no lone surrogates in names and no
-    NaN or Infinity (RFC 7493 sections 2.1-2.3), nesting within what the parser can take."""
+    NaN or Infinity (RFC 7493 sections 2.1-2.3), nesting within what the parser can take.
+
+    orjson reads it first (`responses import` parses millions of lines); whatever it refuses or cannot vouch for
+    is read again by the standard library's parser, whose refusal gives the message, so both refuse alike.
+    """
+    document = _quick_document(body)
+    if document is _UNVOUCHED:
+        document = _strict_document(body)
+        if _is_too_deep(body, document):
+            raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} deep")
+    return document
+
+
+def _is_too_deep(body: bytes, document: Any) -> bool:
+    """Whether `document` (read from `body`) nests more than MAX_JSON_DEPTH deep.
+
+    Counting brackets (in C) spares the walk for every body that cannot be that deep.
+    """
+    return body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and is_nested_deeper(document, MAX_JSON_DEPTH)
+
+
+_UNVOUCHED = object()
+"""What `_quick_document` gives for a body it leaves to the strict parser."""
+WIDEST_INTEGER = 2**63
+"""orjson reads an integer beyond 64 bits as a float (the standard library keeps it exact): a float this large may
+have been one."""
+
+
+def _quick_document(body: bytes) -> Any:
+    """`body` read by orjson, if it is what the strict parser gives for it; else _UNVOUCHED.
+
+    orjson refuses what the strict parser refuses but for a name given twice in one object (orjson keeps the
+    last), a name holding a noncharacter and an integer beyond 64 bits (a float to orjson), checked here; too
+    deep a document is left to the strict parser, which may find another fault first. A name given twice leaves
+    fewer ':' in orjson's writing of the document than in the body: each member has one outside its strings, and
+    a string keeps its own unless the body escapes one (`\\u003a`, left to the strict parser too).
+    """
     try:
-        document = json.loads(body.decode("utf-8"), object_pairs_hook=_unique_names, parse_constant=_no_constant)
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _UNVOUCHED
+    names: list[str] = []
+    waiting = [document]
+    while waiting:
+        item = waiting.pop()
+        kind = type(item)
+        if kind is dict:
+            names += item
+            waiting += item.values()
+        elif kind is list:
+            waiting += item
+        elif kind is float and abs(item) >= WIDEST_INTEGER:
+            return _UNVOUCHED
+    if (
+        _is_too_deep(body, document)  # the strict parser says what else may be wrong with it first
+        or b"\\u003" in body
+        or body.count(b":") != orjson.dumps(document).count(b":")
+        or first_refused_character(NON_TEXT, "".join(names)) is not None
+    ):
+        return _UNVOUCHED
+    return document
+
+
+def _strict_document(body: bytes) -> Any:
+    """`body` read by the standard library's parser, refusing what `parse_json` refuses, with the reason."""
+    try:
+        return json.loads(body.decode("utf-8"), object_pairs_hook=_unique_names, parse_constant=_no_constant)
     except UnicodeDecodeError:
         raise MalformedJson("The body is not UTF-8") from None
     except RecursionError:
@@ -393,10 +515,6 @@ def parse_json(body: bytes) -> Any:
         raise
     except ValueError as error:  # JSONDecodeError, or an integer of more than 4,300 digits
         raise MalformedJson(f"The body is not valid JSON ({error})") from None
-    # Counting brackets (in C) spares the walk for every body that cannot be that deep.
-    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and is_nested_deeper(document, MAX_JSON_DEPTH):
-        raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} deep")
-    return document
 
 
 def is_nested_deeper(value: Any, limit: int) -> bool:

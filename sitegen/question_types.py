@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from sitegen.date_formats import LocalFormat, date_format, datetime_format
+from sitegen.models.common import per_model
 from sitegen.models.survey import (
     QUESTION_MODELS,
     BaseQuestion,
@@ -439,8 +440,10 @@ def names_where(test: Callable[[QuestionType], bool]) -> TypesWhere:
     return TypesWhere(test)
 
 
+@per_model
 def choice_ids(question: BaseQuestion) -> tuple[str, ...]:
-    """The answer ids a choice-like question accepts: its fixed choices, or the owner's."""
+    """The answer ids a choice-like question accepts: its fixed choices, or the owner's (once per question: every
+    answer of it asks)."""
     fixed = type_of(question).fixed_choices
     if fixed:
         return tuple(choice for choice, _label in fixed)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.answers import (
+    MAX_JSON_DEPTH,
     InvalidSubmission,
     MalformedJson,
+    _strict_document,
     condition_holds,
+    is_nested_deeper,
     parse_json,
     read_form,
     read_json,
@@ -382,6 +387,105 @@ def test_strict_json_still_reads_what_a_browser_sends() -> None:
     body = b'{"rid": "abcdefgh", "answers": {"improve": "\\ud83d\\ude00 \\u00e9", "grid": {"a": 1}}}'
     assert parse_json(body) == {"rid": "abcdefgh", "answers": {"improve": "\U0001f600 \u00e9", "grid": {"a": 1}}}
     assert parse_json(b"[" * 16 + b"]" * 16) == [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]
+
+
+def _json_text(value: Any, draw: st.DrawFn) -> str:
+    """`value` as JSON text, each object's pairs as given (a name may come twice), strings escaped or not, and
+    whitespace here and there."""
+    space = draw(st.sampled_from(["", " ", "\n", "\t "]))
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        pairs = [f"{_json_text(name, draw)}{space}:{_json_text(item, draw)}" for name, item in value[1:]]
+        return "{" + f",{space}".join(pairs) + "}"
+    if isinstance(value, list):
+        return "[" + f",{space}".join(_json_text(item, draw) for item in value) + "]"
+    if isinstance(value, str):
+        escaped = "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or draw(st.booleans()) else c for c in value)
+        return '"' + escaped.replace('"', "\\u0022") + '"' if "\\" not in value else json.dumps(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return json.dumps(value)
+
+
+NAMES = st.sampled_from(["a", "b", "id", "\ufdd0", "\ud800", "\U0001f600", "é", "a:b", 'q"', "x\\"])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet=st.characters(codec=None, categories=None), max_size=6)
+    | NAMES
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(st.tuples(NAMES, inner), max_size=4).map(lambda pairs: [("object",), *pairs])
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def json_bodies(draw: st.DrawFn) -> bytes:
+    """JSON texts near what a file holds (names given twice, NaN, lone surrogates, huge numbers, deep nesting), as
+    UTF-8 with a lone surrogate encoded as it is; some of them spoiled by a byte put in or taken out."""
+    text = _json_text(draw(VALUES), draw)
+    depth = draw(st.sampled_from([0, 0, 0, 15, 16, 17, 1100]))
+    text = "[" * depth + text + "]" * depth
+    body = text.encode("utf-8", errors="surrogatepass")
+    if body and draw(st.booleans()):
+        at = draw(st.integers(min_value=0, max_value=len(body) - 1))
+        spoiled = draw(st.sampled_from([b"", b",", b":", b'"', b"\\", b"\xff", b"\xef\xbb\xbf", b"}", b"0" * 20]))
+        body = body[:at] + spoiled + body[at + draw(st.integers(min_value=0, max_value=1)) :]
+    return body
+
+
+def _typed(value: Any) -> Any:
+    """`value` with every number's type and sign kept apart (1, 1.0, True and -0.0 are not the same here)."""
+    if isinstance(value, dict):
+        return ("object", [(name, _typed(item)) for name, item in value.items()])
+    if isinstance(value, list):
+        return ("array", [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
+
+
+def _read_by(parse: Any, body: bytes) -> tuple[str, Any]:
+    try:
+        return "read", _typed(parse(body))
+    except MalformedJson as refused:
+        return "refused", str(refused)
+
+
+def _strict_reader(body: bytes) -> Any:
+    """What `parse_json` was before orjson read first: the standard library's parser alone."""
+    document = _strict_document(body)
+    if is_nested_deeper(document, MAX_JSON_DEPTH):
+        raise MalformedJson(f"The body is nested more than {MAX_JSON_DEPTH} deep")
+    return document
+
+
+@settings(max_examples=1500, deadline=None)
+@given(json_bodies())
+def test_json_is_read_and_refused_as_the_strict_parser_alone_reads_and_refuses_it(body: bytes) -> None:
+    assert _read_by(parse_json, body) == _read_by(_strict_reader, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1, "a": 1}',
+        b'{"a:": {"b": 2, "b": 3}}',
+        b'{"\\ufdd0": 1}',
+        b'{"\xef\xb7\x90": 1}',
+        b'{"n": 123456789012345678901234567890}',
+        b'{"n": -9223372036854775809}',
+        b'{"n": 1e400}',
+        b'{"text": "\\ud800"}',
+        b'{"a\\"": 1, "a\\"": 2}',
+    ],
+)
+def test_what_orjson_would_read_otherwise_is_read_as_the_strict_parser_reads_it(body: bytes) -> None:
+    assert _read_by(parse_json, body) == _read_by(_strict_reader, body)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import gc
 import io
 import json
 import re
@@ -1012,6 +1013,30 @@ def test_a_line_the_store_refuses_before_an_invalid_one_is_reported_as_the_inval
         (2, DATABASE_REFUSAL),
     ]
     assert store.count() == 0
+
+
+def test_an_import_freezes_what_was_alive_before_it_and_leaves_the_collector_as_it_found_it(
+    site: Site, memory_store: ResponseStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "a.jsonl", line(id="line-0001") + "\n")
+    reading = interchange._read_lines
+    frozen_while_reading: list[int] = []
+
+    def read(*args: Any) -> Iterator[Any]:
+        frozen_while_reading.append(gc.get_freeze_count())
+        yield from reading(*args)
+
+    monkeypatch.setattr(interchange, "_read_lines", read)
+    gc.unfreeze()  # only the collector's passes change: nothing of another test depends on it
+    import_responses(site, memory_store, [path])
+    assert frozen_while_reading[0] > 0 and gc.get_freeze_count() == 0
+    gc.freeze()  # as the collector's server does: frozen it stays
+    try:
+        frozen = gc.get_freeze_count()
+        import_responses(site, memory_store, [path])
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_progress_is_told_every_line_read_in_steps_of_a_batch(

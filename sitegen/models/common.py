@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
@@ -22,6 +23,34 @@ class StrictModel(BaseModel):
     """A model that refuses unknown keys, so a typo never passes silently."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+PER_MODEL_LIMIT = 4096
+"""Models whose value `per_model` keeps at once; past that it starts again (surveys reloaded as files change)."""
+Model = TypeVar("Model", bound=StrictModel)
+Value = TypeVar("Value")
+
+
+def per_model(function: Callable[[Model], Value]) -> Callable[[Model], Value]:
+    """`function` worked out once per model object: a StrictModel is frozen, so its value cannot go stale.
+
+    Kept by the object's identity (a model with lists is not hashable, and hashing a survey would cost more than
+    the work saved), beside the object itself, so that no other object can take its id while the value is kept.
+    Not a cached_property: `model_copy` would carry the value into a copy whose fields are not the same.
+    """
+    kept: dict[int, tuple[Model, Value]] = {}
+
+    def once(model: Model) -> Value:
+        hit = kept.get(id(model))
+        if hit is not None and hit[0] is model:
+            return hit[1]
+        if len(kept) >= PER_MODEL_LIMIT:
+            kept.clear()
+        value = function(model)
+        kept[id(model)] = (model, value)
+        return value
+
+    return once
 
 
 @dataclass(frozen=True)
