@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,6 +76,28 @@ def create_store_engine(url: URL, *, synchronous: Synchronous = "FULL", busy_tim
     return engine
 
 
+def _use_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """Put the database in WAL mode, waiting for other connections as the busy timeout does.
+
+    Switching a new database to WAL needs its exclusive lock, and SQLite answers "database is locked" at once,
+    without its busy handler, while another connection holds a lock on it: several collectors started on a new
+    store at once failed so. A database already in WAL mode is left as it is (reading the mode takes no lock).
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")  # an in-memory database stays "memory": nothing to wait for
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.05)
+
+
 def _set_up_sqlite(engine: Engine, synchronous: Synchronous, busy_timeout_ms: int) -> None:
     """Pragmas on every new connection; transactions begun by us, not by the driver (SQLAlchemy's recipe)."""
 
@@ -83,7 +106,7 @@ def _set_up_sqlite(engine: Engine, synchronous: Synchronous, busy_timeout_ms: in
         dbapi_connection.isolation_level = None  # the driver's own implicit BEGINs are deferred and racy
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor, busy_timeout_ms)
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
