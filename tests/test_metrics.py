@@ -51,7 +51,7 @@ from sitegen.metrics import (
     to_figure,
     wilson_interval,
 )
-from sitegen.metrics.measures import moments
+from sitegen.metrics.measures import moments, summarise_by
 
 RIGA = "Europe/Riga"
 
@@ -785,3 +785,14 @@ def test_each_groups_median_and_90th_percentile_are_pandas_own_to_the_last_bit(
     for figure, expected in (("value", spans.median()), ("p90", spans.quantile(0.9))):
         assert [tuple(key) for key in table[["g", "h"]].to_numpy()] == list(expected.index)
         assert np.array_equal(table[figure].to_numpy(), expected.to_numpy(), equal_nan=True), figure
+
+
+def test_a_duration_grouped_by_a_key_indexed_otherwise_is_grouped_as_pandas_aligns_it() -> None:
+    start = pd.Timestamp("2026-05-01T08:00Z")
+    tally = DurationMeasure("start", "end").tally(
+        pd.DataFrame({"start": [start] * 4, "end": [start + pd.Timedelta(hours=hours) for hours in (1, 2, 3, 10)]})
+    )
+    key = pd.Series(["a", "b", "a", "b"], index=[3, 2, 1, 0], name="g")  # row 0 is "b", row 3 is "a" once aligned
+    table = summarise_by(DurationMeasure("start", "end"), tally, [key]).set_index("g")
+    expected = tally.groupby(key)["span"].median()
+    assert table["value"].to_dict() == expected.to_dict() == {"a": 6.0, "b": 2.0}
