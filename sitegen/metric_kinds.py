@@ -207,6 +207,17 @@ class MetricKind:
         return "each" if self.table is _survey_responses else "whole"
 
     @property
+    def reads_responses_only(self) -> bool:
+        """Whether the table is the survey's responses and nothing else (`sitegen.kept_figures`)."""
+        return self.table is _survey_responses
+
+    @property
+    def has_builtin_table(self) -> bool:
+        """Whether the table is one of this module's, which read nothing but the survey's responses, cases and
+        invitations and the metric's `data_file`; a plugin's own table may read anything."""
+        return self.table.__module__ == __name__
+
+    @property
     def name(self) -> str:
         """The kind as scorecards spell it (`nps`): the model's `kind` literal."""
         literal: str = get_args(self.model.model_fields["kind"].annotation)[0]

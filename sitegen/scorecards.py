@@ -40,6 +40,7 @@ from sitegen.kept_counts import (
     exact_sums,
     metric_key,
 )
+from sitegen.kept_figures import Fingerprints, KeptFigures, publication_from_json, publication_json, survey_fingerprint
 from sitegen.metric_kinds import KINDS, Tables, comment_questions, kind_of
 from sitegen.metrics import Figure, Measure, control_charts
 from sitegen.metrics.control_charts import ChartPoint
@@ -197,33 +198,33 @@ def read_frames(
     snapshots: AnswerSnapshots | None = None,
     kept: Kept | None = None,
     whole: Collection[str] = (),
+    judgements: Mapping[str, Judgement] | None = None,
 ) -> Responses:
     """One table per survey the scorecards use, read once for all of them, with only the columns their metrics need,
     old answers read through the renames and recodes the survey file declares; through `snapshots` if given (the
     same tables, read faster); with `kept`, a survey whose every metric is a sum of its rows is read only from
-    where the sums kept of it end (`sitegen.kept_counts`), unless it is among the surveys to be read `whole`."""
-    wanted: dict[str, dict[str, Field]] = {}
-    for scorecard in scorecards:
-        for metric in scorecard.metrics:
-            if isinstance(metric, SurveyMetric):
-                columns = wanted.setdefault(metric.survey, {})
-                columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
+    where the sums kept of it end (`sitegen.kept_counts`), unless it is among the surveys to be read `whole`.
+    With `judgements`, only the surveys judged there are read (those whose figures were not all kept)."""
+    wanted = _fields_wanted(scorecards, surveys)
+    judged = (
+        judgements if judgements is not None else {survey_id: judge(surveys[survey_id], store) for survey_id in wanted}
+    )
     frames, changed, kept_surveys = {}, {}, {}
     cases = {
         metric.survey: store.cases.frame(metric.survey)
         for scorecard in scorecards
         for metric in scorecard.metrics
-        if isinstance(metric, SurveyMetric) and kind_of(metric).reads_cases
+        if isinstance(metric, SurveyMetric) and kind_of(metric).reads_cases and metric.survey in judged
     }
     invitations = {
         metric.survey: store.invitations.frame(metric.survey)
         for scorecard in scorecards
         for metric in scorecard.metrics
-        if isinstance(metric, SurveyMetric) and kind_of(metric).reads_invitations(metric)
+        if isinstance(metric, SurveyMetric) and kind_of(metric).reads_invitations(metric) and metric.survey in judged
     }
-    for survey_id, columns in sorted(wanted.items()):
+    for survey_id, judgement in sorted(judged.items()):
+        columns = wanted[survey_id]
         fields = [columns[name] for name in sorted(columns)]
-        judgement = judge(surveys[survey_id], store)
         read = fields_to_read(fields, judgement)
         if kept is not None and _keepable(survey_id, scorecards, surveys[survey_id]):
 
@@ -240,6 +241,17 @@ def read_frames(
             frames[survey_id] = reread(frame, fields, judgement)
         changed[survey_id] = judgement.changed
     return Responses(frames, changed, cases, invitations, kept_surveys)
+
+
+def _fields_wanted(scorecards: Sequence[Scorecard], surveys: Mapping[str, Survey]) -> dict[str, dict[str, Field]]:
+    """Per survey the scorecards use, the columns their metrics read, by name."""
+    wanted: dict[str, dict[str, Field]] = {}
+    for scorecard in scorecards:
+        for metric in scorecard.metrics:
+            if isinstance(metric, SurveyMetric):
+                columns = wanted.setdefault(metric.survey, {})
+                columns.update({column.name: column for column in fields_for(metric, surveys[metric.survey])})
+    return wanted
 
 
 def _metrics_on(survey_id: str, scorecards: Sequence[Scorecard]) -> list[tuple[Scorecard, SurveyMetric]]:
@@ -528,7 +540,16 @@ def compute_metric(
         minimum=minimum,
         rule=rule,
     )
-    comments = _metric_comments(metric, frame, survey, minimum, running, kept, key)
+    return metric_figures(
+        metric, cells, _metric_comments(metric, frame, survey, minimum, running, kept, key), survey, changed
+    )
+
+
+def metric_figures(
+    metric: BaseMetric, cells: privacy.Publication, comments: list[Comment], survey: Survey | None, changed: str | None
+) -> MetricFigures:
+    """A metric's figures from its published cells and comments: its target's status and control chart added."""
+    anonymous = survey is not None and survey.is_anonymous
     complete = [cell for cell in cells.periods if not cell.partial]
     return MetricFigures(
         metric=metric,
@@ -586,34 +607,98 @@ def compute_scorecard(
     timezone: str,
     as_of: dt.date,
     on_metric: MetricReady | None = None,
+    kept_figures: KeptFigures | None = None,
 ) -> ScorecardFigures:
     """Every metric of a scorecard as of a day, from the surveys' tables (`read_frames`) and the data files.
 
     Responses (and orders) after the `as_of` day are left out of every figure. `on_metric` is told of each
-    metric as soon as its figures are ready, so its charts are drawn while the next metrics are computed.
+    metric as soon as its figures are ready, so its charts are drawn while the next metrics are computed. With
+    `kept_figures`, a metric whose inputs are as a build kept its figures under is not computed again.
     """
     running = metrics.period_label(as_of, scorecard.period)
     tables = _scorecard_tables(scorecard, responses.frames, responses, project_root, timezone, as_of)
     frames = tables.responses
+    used = sorted({metric.survey for metric in scorecard.metrics if isinstance(metric, SurveyMetric)})
     for survey_id, survey_kept in responses.kept.items():
         if survey_id in frames and len(frames[survey_id]) < len(responses.frames[survey_id]):
             survey_kept.saving = False  # answers after the as-of day are left out: these are not the rows' sums
     figures = []
     for metric in scorecard.metrics:
-        table = kind_of(metric).table(metric, tables)
         survey = surveys[metric.survey] if isinstance(metric, SurveyMetric) else None
-        changed = _meaning_changed(metric, responses, as_of, scorecard, timezone)
-        kept = responses.kept.get(metric.survey) if isinstance(metric, SurveyMetric) else None
-        kept = kept if kind_of(metric).rows == "each" else None
-        key = metric_key(scorecard.period, metric)
-        figures.append(compute_metric(metric, table, survey, minimum, timezone, running, changed, kept, key))
+        changed = _meaning_changed(metric, responses.changed, as_of, scorecard, timezone)
+        fingerprint = (
+            kept_figures.fingerprints.metric(scorecard.period, metric, running, changed) if kept_figures else None
+        )
+        found = kept_figures.get(fingerprint) if kept_figures else None
+        if found is not None:
+            figures.append(_from_kept(metric, found, survey, changed))
+        else:
+            kept = responses.kept.get(metric.survey) if isinstance(metric, SurveyMetric) else None
+            kept = kept if kind_of(metric).rows == "each" else None
+            key = metric_key(scorecard.period, metric)
+            table = kind_of(metric).table(metric, tables)
+            figures.append(compute_metric(metric, table, survey, minimum, timezone, running, changed, kept, key))
+            if kept_figures is not None:
+                kept_figures.put(fingerprint, _to_keep(figures[-1]))
         if on_metric is not None:
             on_metric(scorecard.id, figures[-1])
-    responses_counted = sum(
-        len(frame) + (responses.kept[survey_id].rows if survey_id in responses.kept else 0)
-        for survey_id, frame in frames.items()
+    counted = [_survey_counted(survey_id, tables.responses, responses, surveys, kept_figures) for survey_id in used]
+    return ScorecardFigures(
+        scorecard,
+        figures,
+        sum(responses for responses, _ in counted),
+        as_of,
+        max(
+            (latest for _, latest in counted if latest),
+            key=lambda answer: (answer.moment, answer.has_time),
+            default=None,
+        ),
     )
-    return ScorecardFigures(scorecard, figures, responses_counted, as_of, _latest_answer(frames, surveys))
+
+
+def _to_keep(figures: MetricFigures) -> dict[str, Any]:
+    """What `sitegen.kept_figures` keeps of a metric: its published cells and comments (the rest follows from them)."""
+    cells = privacy.Publication(*(getattr(figures, name) for name in PUBLISHED))
+    comments = [dataclasses.asdict(comment) for comment in figures.comments]
+    return {"cells": publication_json(cells), "comments": comments}
+
+
+def _from_kept(
+    metric: BaseMetric, found: Mapping[str, Any], survey: Survey | None, changed: str | None
+) -> MetricFigures:
+    comments = [Comment(**item) for item in found["comments"]]
+    return metric_figures(metric, publication_from_json(found["cells"]), comments, survey, changed)
+
+
+PUBLISHED = ("overall", "periods", "segments", "latest_period", "latest_segments")
+"""The fields of `MetricFigures` that are its `privacy.Publication`, in its order."""
+
+
+def _survey_counted(
+    survey_id: str,
+    frames: Mapping[str, pd.DataFrame],
+    responses: Responses,
+    surveys: Mapping[str, Survey],
+    kept_figures: KeptFigures | None,
+) -> tuple[int, LatestAnswer | None]:
+    """How many of a survey's responses the scorecard counts and the newest of them: from its table when it was
+    read, kept with the figures when not (the same, since its inputs are the same)."""
+    fingerprint = kept_figures.fingerprints.surveys.get(survey_id) if kept_figures else None
+    if survey_id not in frames:
+        found = kept_figures.get(fingerprint) if kept_figures else None
+        if found is None:
+            raise KeyError(survey_id)
+        latest = found["latest"]
+        return int(found["responses"]), None if latest is None else LatestAnswer(
+            dt.datetime.fromisoformat(latest[0]), latest[1]
+        )
+    frame = frames[survey_id]
+    count = len(frame) + (responses.kept[survey_id].rows if survey_id in responses.kept else 0)
+    latest = _latest_answer({survey_id: frame}, surveys)
+    if kept_figures is not None:
+        moment = None if latest is None else [latest.moment.isoformat(), latest.has_time]
+        kept_figures.put(fingerprint, {"responses": count, "latest": moment})
+    return count, latest
 
 
 def _scorecard_tables(
@@ -686,12 +771,17 @@ def _latest_answer(frames: Mapping[str, pd.DataFrame], surveys: Mapping[str, Sur
 
 
 def _meaning_changed(
-    metric: BaseMetric, responses: Responses, as_of: dt.date, scorecard: Scorecard, timezone: str
+    metric: BaseMetric,
+    changed: Mapping[str, Mapping[str, dt.datetime]],
+    as_of: dt.date,
+    scorecard: Scorecard,
+    timezone: str,
 ) -> str | None:
-    """The period the meaning of a metric's questions last changed in, if that was on or before the `as_of` day."""
+    """The period the meaning of a metric's questions last changed in, if that was on or before the `as_of` day
+    (`changed`: `Responses.changed`)."""
     if not isinstance(metric, SurveyMetric):
         return None
-    changes = responses.changed.get(metric.survey, {})
+    changes = changed.get(metric.survey, {})
     moments = [changes[question] for question in _questions_of(metric) if question in changes]
     if not moments:
         return None
@@ -866,17 +956,69 @@ def _computed(
     give them exactly (`KeptNotExact`: answers that are not whole numbers, a row that came in late below the cut) is
     read whole and all is computed again."""
     config = site.config.model
+    judgements = {survey_id: judge(surveys[survey_id], store) for survey_id in _fields_wanted(scorecards, surveys)}
+    kept_figures = KeptFigures.open(
+        snapshots.folder, _fingerprints(store, site, surveys, judgements, kept.until, as_of)
+    )
+    to_read = {
+        survey_id: judgement
+        for survey_id, judgement in judgements.items()
+        if not kept_figures.has(
+            _inputs_of(survey_id, scorecards, judgements, kept_figures.fingerprints, as_of, config.timezone)
+        )
+    }
     whole: set[str] = set()
     while True:
-        responses = read_frames(store, scorecards, surveys, snapshots, kept, whole)
+        responses = read_frames(store, scorecards, surveys, snapshots, kept, whole, to_read)
+        responses.changed.update({survey_id: judgement.changed for survey_id, judgement in judgements.items()})
         try:
             for survey_kept in responses.kept.values():
                 if survey_kept.older is not None:
                     _fold_older(survey_kept, responses, scorecards, surveys, site.files.root, config.timezone, as_of)
-            return responses, _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric)
+            figures = _all_scorecards(site, scorecards, responses, surveys, as_of, on_metric, kept_figures)
+            kept_figures.save()
+            return responses, figures
         except KeptNotExact as inexact:
             kept.counts.path(inexact.survey_id).unlink(missing_ok=True)
             whole.add(inexact.survey_id)
+
+
+def _fingerprints(
+    store: ResponseStore,
+    site: Site,
+    surveys: Mapping[str, Survey],
+    judgements: Mapping[str, Judgement],
+    until: pd.Timestamp,
+    as_of: dt.date,
+) -> Fingerprints:
+    config = site.config.model
+    return Fingerprints(
+        {
+            survey_id: survey_fingerprint(store, surveys[survey_id], judgement, until)
+            for survey_id, judgement in judgements.items()
+        },
+        (config.privacy.min_group_size, config.timezone),
+        (as_of, store.cases.step_count(), store.invitations.sent_count()),
+        site.files.root,
+    )
+
+
+def _inputs_of(
+    survey_id: str,
+    scorecards: Sequence[Scorecard],
+    judgements: Mapping[str, Judgement],
+    fingerprints: Fingerprints,
+    as_of: dt.date,
+    timezone: str,
+) -> list[str | None]:
+    """The fingerprints of everything a build takes from a survey: its count and latest answer, its metrics."""
+    changes = {other: judgement.changed for other, judgement in judgements.items()}
+    found = [fingerprints.surveys.get(survey_id)]
+    for scorecard, metric in _metrics_on(survey_id, scorecards):
+        running = metrics.period_label(as_of, scorecard.period)
+        changed = _meaning_changed(metric, changes, as_of, scorecard, timezone)
+        found.append(fingerprints.metric(scorecard.period, metric, running, changed))
+    return found
 
 
 def _all_scorecards(
@@ -886,6 +1028,7 @@ def _all_scorecards(
     surveys: Mapping[str, Survey],
     as_of: dt.date,
     on_metric: MetricReady | None,
+    kept_figures: KeptFigures | None = None,
 ) -> dict[str, ScorecardFigures]:
     config = site.config.model
     return {
@@ -898,6 +1041,7 @@ def _all_scorecards(
             config.timezone,
             as_of,
             on_metric,
+            kept_figures,
         )
         for scorecard in scorecards
     }
