@@ -14,6 +14,7 @@ from jinja2 import Environment, TemplateError
 
 from sitegen.alerts.signals import queue_new_signals
 from sitegen.errors import ProjectInvalid, SiteError
+from sitegen.project import NoProject, find_project
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import create_environment, names_used
 from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
@@ -225,6 +226,18 @@ def static_files(folders: Sequence[Path]) -> dict[str, bytes]:
     return files
 
 
+def _start_drawing_early(directory: Path) -> None:
+    """A project with scorecards starts its drawing process while it loads (`charts.start_drawing`)."""
+    try:
+        files = find_project(directory)
+    except NoProject:
+        return  # load_site says so
+    if files.scorecards:
+        from sitegen.charts import start_drawing
+
+        start_drawing()
+
+
 def build_project(
     directory: Path,
     progress: Progress = lambda plans: plans,
@@ -239,6 +252,7 @@ def build_project(
     `is_local` makes links that work where the output is opened from disk.
     """
     started = time.perf_counter()
+    _start_drawing_early(directory)
     site = load_site(directory)
     if strict and site.warnings:
         raise ProjectInvalid(site.warnings)
