@@ -283,6 +283,7 @@ def test_with_a_core_to_spare_the_drawing_process_is_started_and_warmed_before_t
         sent.append(job)
         return run(job, text, vega_lite)
 
+    charts._drawer().submit(lambda: None).result(timeout=120)  # what earlier tests queued is drawn first (one thread)
     monkeypatch.setattr(charts.chart_drawing, "in_worker", recorded)
     monkeypatch.setattr(charts, "_bundling", lambda: None)  # the chart script has a test of its own
     try:
