@@ -238,14 +238,19 @@ class KeptCounts:
             "last": None if last is None else pd.Timestamp(last).isoformat(),
             "metrics": {name: _metric_json(value) for name, value in sorted(kept.gathered.items())},
         }
-        descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=SUFFIX)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
-                json.dump(document, sink, ensure_ascii=False, separators=(",", ":"))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """`text` into `path` through a temporary file beside it and a rename: never half a file."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
+            sink.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _columns_json(frame: pd.DataFrame) -> dict[str, list[Any]]:

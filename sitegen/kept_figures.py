@@ -27,8 +27,6 @@ import functools
 import hashlib
 import inspect
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +36,7 @@ import pandas as pd
 
 import sitegen
 from sitegen.edits import Judgement
+from sitegen.kept_counts import write_atomically
 from sitegen.metric_kinds import kind_of
 from sitegen.models.scorecard import BaseMetric, SurveyMetric
 from sitegen.models.survey import Survey
@@ -154,18 +153,6 @@ class KeptFigures:
         if self.used == self.found:
             return
         write_atomically(self.path, json.dumps({"format": FORMAT, "entries": self.used}, ensure_ascii=False))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """`text` into `path` through a temporary file beside it and a rename: never half a file."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
-            sink.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def publication_json(publication: Publication) -> dict[str, Any]:

@@ -646,7 +646,7 @@ def compute_scorecard(
     return ScorecardFigures(
         scorecard,
         figures,
-        sum(responses for responses, _ in counted),
+        sum(count for count, _ in counted),
         as_of,
         max(
             (latest for _, latest in counted if latest),

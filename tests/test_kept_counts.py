@@ -98,12 +98,16 @@ steps = st.lists(
 )
 
 
-@settings(
+histories = settings(
     max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
+"""How the random histories of builds are tried: each example builds several times, so few of them."""
+
+
+@histories
 @given(history=steps)
 def test_figures_from_kept_counts_equal_a_full_recomputation_after_any_imports(
     history: list[tuple[str, int]], tmp_path: Path

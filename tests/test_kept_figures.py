@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-from test_kept_counts import SAMPLE, copy_example, imported, published, recomputed
+from test_kept_counts import SAMPLE, assert_as_recomputed, copy_example, histories, imported, published, recomputed
 
 from sitegen import scorecards
 from sitegen.build import build_project
@@ -67,10 +67,6 @@ def computed_metrics(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def assert_as_recomputed(site: Site, as_of: dt.date) -> None:
-    assert published(compute_scorecards(site, as_of)) == published(recomputed(site, as_of))
-
-
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("next"), st.integers(1, 900)),  # the sample's next answers, as collected
@@ -84,12 +80,7 @@ steps = st.lists(
 )
 
 
-@settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-)
+@histories
 @given(history=steps)
 def test_kept_figures_equal_a_full_recomputation_after_any_answers_edits_and_purges(
     history: list[tuple[str, int]], tmp_path: Path
