@@ -25,7 +25,6 @@ from typing import Any
 
 import altair as alt
 import numpy as np
-import pandas as pd
 
 from sitegen import chart_drawing
 from sitegen.chart_cache import BUNDLE, SPEC, ChartCache
@@ -71,23 +70,26 @@ class Chart:
         return "" if self.drawing is None else self.drawing.result()
 
 
-def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    configured: alt.TopLevelMixin = (
-        chart.configure(font=FONT)
+@cache
+def _chart_frame() -> str:
+    """What altair puts around every chart (schema, config, size), taken from altair once a process: each chart
+    is written out inside it as altair would write it (altair takes 10-50 ms a chart, a rebuild makes dozens)."""
+    fitted = alt.layer(alt.Chart().mark_line()).properties(
+        width="container", height=220, autosize=alt.AutoSizeParams(type="fit", contains="padding")
+    )
+    configured = (
+        fitted.configure(font=FONT)
         .configure_axis(labelFontSize=12, titleFontSize=12, grid=True, gridColor="#e3e8e6")
         .configure_view(stroke=None)
     )
-    return configured
+    spec = configured.to_dict(validate=False)
+    return json.dumps({key: spec[key] for key in ("$schema", "config", "height", "width", "autosize")})
 
 
-def _finish(chart: alt.TopLevelMixin, description: str, *, drawn: bool = True) -> Chart:
-    fitted = chart.properties(
-        width="container",
-        height=220,
-        description=description,
-        autosize=alt.AutoSizeParams(type="fit", contains="padding"),
-    )
-    return _chart_of(_config(fitted).to_dict(validate=False), drawn=drawn)
+def _written(body: dict[str, Any], datasets: Datasets, description: str, *, drawn: bool) -> Chart:
+    """A chart's spec as altair writes it: the frame, the datasets named in `body`, the description and `body`."""
+    spec = json.loads(_chart_frame()) | {"datasets": dict(datasets), "description": description} | body
+    return _chart_of(spec, drawn=drawn)
 
 
 def _chart_of(spec: dict[str, Any], *, drawn: bool) -> Chart:
@@ -202,27 +204,29 @@ def labelled_periods(periods: Sequence[str]) -> list[str]:
     return list(periods[::-1][::step][::-1])
 
 
-def _period_axis(periods: Sequence[str]) -> alt.Axis:
-    """A time axis that stays legible from 360 px up: few labels, level, end labels kept inside the chart."""
+def _period_axis(periods: Sequence[str]) -> dict[str, Any]:
+    """A time axis that stays legible from 360 px up: few labels, level, end labels kept inside the chart.
+
+    As altair writes `alt.Axis(...)` of these settings (tests compare the two).
+    """
     values = labelled_periods(periods)
-    extra: dict[str, Any] = {}
+    axis: dict[str, Any] = {
+        "labelAngle": 0,
+        "labelOverlap": "parity",
+        "labelSeparation": 6,
+        "labelFlush": PERIOD_LABEL_FLUSH,
+        # A little further down than usual, so the first label never touches the lowest value label beside it.
+        "labelPadding": 5,
+        "labelLimit": 90,
+        "values": values,
+    }
     if values and all(WEEK_LABEL.match(period) for period in values):
         # Weekly labels are long: a year's first week reads "2026", the rest "W14" (the first label stays whole).
-        extra["labelExpr"] = (
+        axis["labelExpr"] = (
             f"indexof(datum.label, '-W01') > 0 ? slice(datum.label, 0, 4)"
             f" : datum.label == {json.dumps(values[0])} ? datum.label : slice(datum.label, 5)"
         )
-    return alt.Axis(
-        values=values,
-        labelAngle=0,
-        labelOverlap="parity",
-        labelSeparation=6,
-        labelFlush=PERIOD_LABEL_FLUSH,
-        # A little further down than usual, so the first label never touches the lowest value label beside it.
-        labelPadding=5,
-        labelLimit=90,
-        **extra,
-    )
+    return axis
 
 
 @_kept_spec
@@ -251,7 +255,7 @@ def trend_chart(
     datasets = Datasets()
     main = datasets.named(records)
     periods = [str(record["period"]) for record in records]
-    x: dict[str, Any] = {"axis": _period_axis(periods).to_dict(validate=False), "field": "period"}
+    x: dict[str, Any] = {"axis": _period_axis(periods), "field": "period"}
     x |= {"title": None, "type": "ordinal"}
 
     def y(column: str) -> dict[str, Any]:
@@ -321,90 +325,74 @@ class Datasets(dict[str, list[dict[str, Any]]]):
 
 
 def _layered(layers: Sequence[tuple[str, dict[str, Any]]], datasets: Datasets, description: str) -> Chart:
-    """Layers, each with its dataset's name, as one chart laid out as altair lays it out: the datasets at the top,
-    and one that every layer shares named once at the top rather than in each layer."""
+    """Layers, each with its dataset's name, as one chart laid out as altair lays it out: one dataset that every
+    layer shares is named once at the top rather than in each layer."""
     names = [name for name, _ in layers]
     shared = len(set(names)) == 1
-    spec = json.loads(_layer_frame()) | {"datasets": dict(datasets), "description": description}
-    spec["layer"] = [layer if shared else {"data": {"name": name}, **layer} for name, layer in layers]
+    body: dict[str, Any] = {"layer": [layer if shared else {"data": {"name": name}, **layer} for name, layer in layers]}
     if shared:
-        spec["data"] = {"name": names[0]}
-    return _chart_of(spec, drawn=True)
-
-
-@cache
-def _layer_frame() -> str:
-    """What altair puts around a layered chart (schema, config, size): taken from altair once a process."""
-    spec = json.loads(_finish(alt.layer(alt.Chart().mark_line()), "", drawn=False).spec)
-    return json.dumps({key: spec[key] for key in ("$schema", "config", "height", "width", "autosize")})
+        body["data"] = {"name": names[0]}
+    return _written(body, datasets, description, drawn=True)
 
 
 def segment_chart(rows: Sequence[dict[str, Any]], *, x_title: str, description: str) -> Chart:
     """One horizontal bar per published segment (location, channel, ...), a long label broken into lines.
 
     Spec only, no static SVG: the breakdown's table beside it holds the same figures for readers without JavaScript.
-    A build makes one per segment, language and span (a hundred or more), so altair builds the spec once per axis
-    title and each chart fills in its data, labels and description, as altair itself would name them.
+    A build makes one per segment, language and span (a hundred or more): written out as altair writes it.
     """
     keys = [str(row["key"]) for row in rows]
     values = [{"key": key, "value": float(row["value"])} for key, row in zip(keys, rows, strict=True)]
-    spec = json.loads(_segment_template(x_title))
+    datasets = Datasets()
+    y_axis: dict[str, Any] = {"labelLimit": 200}
     lines = {key: textwrap.wrap(key, BAR_LABEL_LINE) for key in keys if len(key) > BAR_LABEL_LINE}
     if lines:
-        label_expr = f"{json.dumps(lines, ensure_ascii=False, sort_keys=True)}[datum.label] || datum.label"
-        spec["encoding"]["y"]["axis"]["labelExpr"] = label_expr
-    # altair's own dataset name: "data-" and the first 32 hex digits of the values' SHA-256 as JSON.
-    name = "data-" + hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    spec |= {"data": {"name": name}, "datasets": {name: values}, "description": description}
-    return Chart(json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
-
-
-@cache
-def _segment_template(x_title: str) -> str:
-    """The bar chart's spec for one axis title, with placeholder data (JSON text, so each use gets a fresh copy)."""
-    chart = (
-        alt.Chart(pd.DataFrame({"key": ["-"], "value": [0.0]}))
-        .mark_bar(color=BRAND)
-        .encode(
-            y=alt.Y("key:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
-            x=alt.X("value:Q", title=x_title, axis=alt.Axis(tickCount=alt.ExprRef(VALUE_TICKS))),
-            tooltip=["key:N", alt.Tooltip("value:Q", format=".1f")],
-        )
-    )
-    return _finish(chart, "", drawn=False).spec
+        y_axis["labelExpr"] = f"{json.dumps(lines, ensure_ascii=False, sort_keys=True)}[datum.label] || datum.label"
+    encoding = {
+        "tooltip": [{"field": "key", "type": "nominal"}, {"field": "value", "format": ".1f", "type": "quantitative"}],
+        "x": {"axis": {"tickCount": {"expr": VALUE_TICKS}}, "field": "value", "title": x_title, "type": "quantitative"},
+        "y": {"axis": y_axis, "field": "key", "sort": "-x", "title": None, "type": "nominal"},
+    }
+    body = {"data": {"name": datasets.named(values)}, "encoding": encoding, "mark": {"color": BRAND, "type": "bar"}}
+    return _written(body, datasets, description, drawn=False)
 
 
 @_kept_spec
 def distribution_chart(
     rows: Sequence[dict[str, Any]], *, order: Sequence[str], colours: Sequence[str], description: str
 ) -> Chart:
-    """Shares of answer groups per period as stacked bars (e.g. detractors, passives, promoters)."""
-    frame = pd.DataFrame(list(rows), columns=["period", "group", "share"])
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("period:O", title=None, axis=_period_axis(list(dict.fromkeys(frame["period"])))),
-            y=alt.Y("share:Q", title="%", stack="normalize", axis=alt.Axis(format="%")),
-            color=alt.Color(
-                "group:N",
-                sort=list(order),
-                scale=alt.Scale(domain=list(order), range=list(colours)),
-                legend=alt.Legend(
-                    title=None,
-                    orient="bottom",
-                    direction="horizontal",
-                    columns=alt.ExprRef(LEGEND_COLUMNS),
-                    labelLimit=260,
-                    symbolType="square",
-                ),
-            ),
-            order=alt.Order("group_order:Q"),
-            tooltip=["period:O", "group:N", alt.Tooltip("share:Q", format=".1f")],
-        )
-        .transform_calculate(group_order=f"indexof({json.dumps(list(order))}, datum.group)")
-    )
-    return _finish(chart, description)
+    """Shares of answer groups per period as stacked bars (e.g. detractors, passives, promoters), written out as
+    altair writes the same chart (tests compare the two)."""
+    records = chart_records(rows, ["period", "group", "share"])
+    datasets = Datasets()
+    periods = list(dict.fromkeys(record["period"] for record in records))
+    legend = {"direction": "horizontal", "labelLimit": 260, "orient": "bottom", "symbolType": "square", "title": None}
+    colour = {
+        "field": "group",
+        "legend": legend | {"columns": {"expr": LEGEND_COLUMNS}},
+        "scale": {"domain": list(order), "range": list(colours)},
+        "sort": list(order),
+        "type": "nominal",
+    }
+    tooltip = [
+        {"field": "period", "type": "ordinal"},
+        {"field": "group", "type": "nominal"},
+        {"field": "share", "format": ".1f", "type": "quantitative"},
+    ]
+    encoding = {
+        "color": colour,
+        "order": {"field": "group_order", "type": "quantitative"},
+        "tooltip": tooltip,
+        "x": {"axis": _period_axis(periods), "field": "period", "title": None, "type": "ordinal"},
+        "y": {"axis": {"format": "%"}, "field": "share", "stack": "normalize", "title": "%", "type": "quantitative"},
+    }
+    body = {
+        "data": {"name": datasets.named(records)},
+        "encoding": encoding,
+        "mark": {"type": "bar"},
+        "transform": [{"as": "group_order", "calculate": f"indexof({json.dumps(list(order))}, datum.group)"}],
+    }
+    return _written(body, datasets, description, drawn=True)
 
 
 def bundle_key() -> str:
