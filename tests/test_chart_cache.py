@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -71,17 +72,18 @@ def test_a_chart_drawn_once_is_taken_from_the_cache_and_a_changed_one_is_drawn(
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The descriptions of the drawn charts whose spec is made (`charts._written`; the bar charts of segments,
-    never drawn, are made every build: a few hundred microseconds each)."""
+    """The descriptions of the drawn charts whose spec is made (`charts.trend_spec`, `charts.distribution_spec`;
+    the bar charts of segments, never drawn, are made every build: a few hundred microseconds each)."""
     calls: list[str] = []
-    written = charts._written
+    for name in ("trend_spec", "distribution_spec"):
+        made = getattr(charts, name)
 
-    def counted(body: Any, datasets: charts.Datasets, description: str, *, drawn: bool) -> charts.Chart:
-        if drawn:
-            calls.append(description)
-        return written(body, datasets, description, drawn=drawn)
+        def counted(*args: Any, made: Any = made, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs["description"])
+            spec: dict[str, Any] = made(*args, **kwargs)
+            return spec
 
-    monkeypatch.setattr(charts, "_written", counted)
+        monkeypatch.setattr(charts, name, counted)
     return calls
 
 
@@ -294,3 +296,17 @@ def test_with_a_core_to_spare_the_drawing_process_is_started_and_warmed_before_t
         assert run("svg", trend(44.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg"), "the warm worker draws"
     finally:
         charts._warming.cache_clear()
+
+
+def test_the_warm_up_draws_charts_shaped_like_a_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = charts.warm_up_specs()
+    svgs = [charts.chart_drawing.in_worker("svg", spec, charts.VEGA_LITE_VERSION) for spec in specs]
+    assert all(svg.startswith("<svg") and "role-axis" in svg for svg in svgs), "each is a chart vl-convert draws"
+    drawn: list[str] = []
+    monkeypatch.setattr(charts.chart_drawing, "draw_svg", lambda spec, _version: drawn.append(spec) or "<svg/>")
+    assert charts.chart_drawing.warm_up(json.dumps(specs), charts.VEGA_LITE_VERSION) == ""
+    assert drawn == [charts.chart_drawing.WARM_UP_SPEC, *specs]
+    trend, _, bars = (json.loads(spec) for spec in specs)
+    marks = [layer["mark"]["type"] for layer in trend["layer"]]
+    assert marks == ["area", "line", "line", "line", "line", "point", "rule", "rule"], "band, limits, signal, rules"
+    assert bars["mark"] == {"type": "bar"} and trend["width"] == bars["width"] == 560
