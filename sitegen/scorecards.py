@@ -1030,8 +1030,11 @@ def _all_scorecards(
     on_metric: MetricReady | None,
     kept_figures: KeptFigures | None = None,
 ) -> dict[str, ScorecardFigures]:
+    """Every scorecard's figures, in the scorecards' order; those that read answers are computed first, so the
+    charts of figures that changed start drawing (on the other core) before the kept figures are taken."""
     config = site.config.model
-    return {
+    reading_first = sorted(scorecards, key=lambda scorecard: not _reads_answers(scorecard, responses))
+    computed = {
         scorecard.id: compute_scorecard(
             scorecard,
             responses,
@@ -1043,8 +1046,14 @@ def _all_scorecards(
             on_metric,
             kept_figures,
         )
-        for scorecard in scorecards
+        for scorecard in reading_first
     }
+    return {scorecard.id: computed[scorecard.id] for scorecard in scorecards}
+
+
+def _reads_answers(scorecard: Scorecard, responses: Responses) -> bool:
+    """Whether a metric of the scorecard is on a survey whose answers this build reads (not all kept)."""
+    return any(isinstance(metric, SurveyMetric) and metric.survey in responses.frames for metric in scorecard.metrics)
 
 
 def scorecards_key(site: Site, as_of: dt.date) -> str:

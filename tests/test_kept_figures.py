@@ -208,3 +208,18 @@ def test_a_change_that_leaves_the_counts_as_they_were_computes_the_survey_again(
         connection.execute(update(responses).where(responses.c.id == first.id).values(answers=changed))
         note_change(connection)
     assert_as_recomputed(site, AS_OF)
+
+
+def test_scorecards_that_read_answers_are_computed_first_and_published_in_their_order(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = load_site(built)
+    order = [source.model.id for source in site.scorecards]  # customer-experience is not the first
+    reading = next(source.model for source in site.scorecards[1:] if source.model.id == "customer-experience")
+    imported(site, built, [line for line in SAMPLE[3000:3400] if line["survey"] == "after-visit"], dt.timedelta())
+    ready: list[str] = []
+    figures = compute_scorecards(site, AS_OF, lambda scorecard_id, _metric: ready.append(scorecard_id))
+    assert list(figures) == order
+    assert ready[: len(reading.metrics)] == [reading.id] * len(reading.metrics), "its charts are drawn first"
+    assert sorted(ready) == sorted(scorecard_id for scorecard_id in order for _ in figures[scorecard_id].metrics)
+    assert published(figures) == published(recomputed(site, AS_OF))
