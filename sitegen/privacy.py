@@ -15,9 +15,9 @@ fewer than k answers (README, "Privacy", states the rule and its limits).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -146,11 +146,11 @@ class _Segment:
         """`cells` over each period's rows, from two groupings for all of them: a group's figures are its rows'."""
         name = str(self.values.name)
         found: dict[str, tuple[list[Cell], int]] = {label: ([], 0) for label in labels}
-        for _, row in metrics.summarise_by(measure, self.tally, [self.period, self.values]).iterrows():
+        for row in _rows(metrics.summarise_by(measure, self.tally, [self.period, self.values])):
             if (label := str(row["period"])) in found:
                 found[label][0].append(Cell.of(str(row[name]), metrics.to_figure(row, ["period", name])))
         missing = self.values.isna().to_numpy()
-        for _, row in metrics.summarise_by(measure, self.tally[missing], [self.period[missing]]).iterrows():
+        for row in _rows(metrics.summarise_by(measure, self.tally[missing], [self.period[missing]])):
             if (label := str(row["period"])) in found:
                 unknown = Cell.of("", metrics.to_figure(row, ["period"]))
                 found[label] = (found[label][0], unknown.responses)
@@ -158,7 +158,14 @@ class _Segment:
 
 
 def _cells(table: pd.DataFrame, key: str) -> list[Cell]:
-    return [Cell.of(str(row[key]), metrics.to_figure(row, [key])) for _, row in table.iterrows()]
+    return [Cell.of(str(row[key]), metrics.to_figure(row, [key])) for row in _rows(table)]
+
+
+def _rows(table: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """The rows `iterrows` gives, each value as the row's common type (`table.values`, which `iterrows` reads), as
+    dicts: a Series a row took longer than the figures themselves."""
+    columns = list(table.columns)
+    return (dict(zip(columns, values, strict=True)) for values in table.values)
 
 
 def _unit_keys(frame: pd.DataFrame, segments: Sequence[str]) -> pd.Series:

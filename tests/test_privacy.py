@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scorecard_schema import assert_valid
 
+from sitegen import privacy
 from sitegen.build import render_site
 from sitegen.privacy import Cell, suppress
 from sitegen.scorecards import compute_scorecards, metric_csv, scorecard_json
@@ -269,3 +273,24 @@ def test_overlapping_breakdowns_are_hidden_together_when_a_combination_is_small(
     assert both["periods"][0]["n"] == 11
     single = metrics["by-location"]["segments"]["location"]
     assert [(row["key"], row.get("n")) for row in single] == [("jelgava", 5), ("riga", 11)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["2026-05", "2026-06", "Rīga"]),
+            st.integers(0, 3),
+            st.one_of(st.floats(allow_nan=True, allow_infinity=False), st.none()),
+        ),
+        max_size=5,
+    ),
+    st.sampled_from(["category", "object", "float64"]),
+)
+def test_a_tables_rows_are_those_iterrows_gives(rows: list[tuple[str, int, float | None]], key_type: str) -> None:
+    table = pd.DataFrame(rows, columns=["key", "n", "value"]).astype({"n": "int64"})
+    table["key"] = table["key"].astype(key_type) if key_type != "float64" else table["n"].astype("float64")
+    expected = [dict(row) for _, row in table.iterrows()]
+    found = list(privacy._rows(table))
+    assert [list(map(repr, row.values())) for row in found] == [list(map(repr, row.values())) for row in expected]
+    assert [str(row["key"]) for row in found] == [str(row["key"]) for row in expected]
