@@ -141,11 +141,15 @@ EMPLOYEE_REQUIRED: dict[str, Any] = {
 
 @pytest.fixture(scope="session")
 def example_project_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the example site at the repository root (its surveys use every question type)."""
+    """A copy of the example site at the repository root (its surveys use every question type), without the store
+    `make site` leaves in data/: each test starts from an empty one."""
     project = tmp_path_factory.mktemp("example")
     for name in EXAMPLE_FILES:
         source = REPOSITORY / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("responses.sqlite3*"))
+        else:
+            shutil.copy(source, project / name)
     return project
 
 
