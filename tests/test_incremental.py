@@ -57,7 +57,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_edit_rebuilds_incrementally_to_exactly_the_full_build(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed: ParseCache = {}
+    parsed = ParseCache()
     cache = RenderCache()
     render_site(load_site(project, parsed), cache=cache)
     rendered: list[str] = []
@@ -77,7 +77,7 @@ def test_every_edit_rebuilds_incrementally_to_exactly_the_full_build(
 def test_editing_one_standard_re_renders_only_its_pages_and_lists(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed: ParseCache = {}
+    parsed = ParseCache()
     cache = RenderCache()
     render_site(load_site(project, parsed), cache=cache)
     rendered: list[str] = []
