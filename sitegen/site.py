@@ -159,7 +159,7 @@ class ParseCache:
     def remember(self, files: ProjectFiles | None) -> None:
         """Keep a new listing (None: forget it, so that the next load lists the files again)."""
         self.files = files
-        folders = {path.parent for path in source_paths(files)} if files is not None else set()
+        folders = {path.parent for path in _source_paths(files)} if files is not None else set()
         self.folders = frozenset(folders | {parent for folder in folders for parent in folder.parents})
 
     def trusts(self, changes: FileChanges) -> bool:
@@ -168,7 +168,7 @@ class ParseCache:
         return self.files is not None and not any(path in self.folders or path.is_dir() for path in changes.paths)
 
 
-def source_paths(files: ProjectFiles) -> list[Path]:
+def _source_paths(files: ProjectFiles) -> list[Path]:
     """Every source file a listing names (the vision's, whether or not it exists)."""
     pages = [path for page in files.pages for path in _files_of(page)]
     return [files.config, files.vision, *files.standards, *files.guides, *files.scorecards, *files.surveys, *pages]
