@@ -17,7 +17,16 @@ from sitegen.errors import ProjectInvalid, SiteError
 from sitegen.project import NoProject, find_project
 from sitegen.render import INTRANET, TREES
 from sitegen.render.environment import create_environment, names_used
-from sitegen.render.pages import Digests, PagePlan, Remembered, page_signature, plan_pages, render_page, site_values
+from sitegen.render.pages import (
+    Digests,
+    KeptPlans,
+    PagePlan,
+    Remembered,
+    page_signature,
+    plan_pages,
+    render_page,
+    site_values,
+)
 from sitegen.render.search import index_trees
 from sitegen.render.write import write_output
 from sitegen.site import Site, load_site
@@ -60,6 +69,9 @@ class RenderCache:
     figures: dict[str, ScorecardFigures] = field(default_factory=dict)
     charts: dict[tuple[str, str], MetricCharts] = field(default_factory=dict)
     digests: Remembered = field(default_factory=dict)
+    plans: KeptPlans = field(default_factory=KeptPlans)
+    signed: dict[str, tuple[PagePlan, str, str]] = field(default_factory=dict)
+    """Each page's plan, the digest of the shared values its templates read, and its signature, by path."""
 
     def prepare(self, site: Site) -> Environment:
         """The environment to render with; everything is forgotten when a template changed."""
@@ -139,9 +151,12 @@ def render_site(
     figures = cache.scorecard_figures(site, day)
     files: dict[str, bytes] = {}
     pages: dict[str, tuple[str, bytes]] = {}
-    signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, day, figures, cache.charts)]
+    signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, day, figures, cache.charts, cache.plans)]
+    signed_now: dict[str, tuple[PagePlan, str, str]] = {}
     signatures = {
-        path: page_signature(plan, digests, _names(cache, environment, shared, plan, site)) if is_incremental else ""
+        path: _signature(cache, digests, plan, path, _names(cache, environment, shared, plan, site), signed_now)
+        if is_incremental
+        else ""
         for plan, path in signed
     }
     fresh = {
@@ -157,7 +172,7 @@ def render_site(
         )
         pages[path] = (signatures[path], html)
         files[path] = html
-    cache.pages, cache.digests = pages, digests.used
+    cache.pages, cache.digests, cache.signed = pages, digests.used, signed_now
     for name, content in static_files(site.template_folders).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content
@@ -180,6 +195,26 @@ def render_figure_files(site: Site, as_of: dt.date) -> dict[str, bytes]:
     files = {f"{plan.tree}/{plan.path}": render_page(environment, shared, plan, site.files.root) for plan in plans}
     files.update(scorecard_files(site, figures))
     return files
+
+
+def _signature(
+    cache: RenderCache,
+    digests: Digests,
+    plan: PagePlan,
+    path: str,
+    names: frozenset[str],
+    signed_now: dict[str, tuple[PagePlan, str, str]],
+) -> str:
+    """A page's signature: the last build's for a plan it kept (`KeptPlans`) whose shared values read the same."""
+    shared = digests.of_names(names, plan.tree)
+    signed = cache.signed.get(path)
+    if signed is not None and signed[0] is plan and signed[1] == shared:
+        digests.keep(plan.values.values())
+        signature = signed[2]
+    else:
+        signature = page_signature(plan, digests, names)
+    signed_now[path] = (plan, shared, signature)
+    return signature
 
 
 def _names(

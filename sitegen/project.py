@@ -107,8 +107,8 @@ def _page_files(directory: Path) -> list[PageFiles]:
     return [pages[slug] for slug in sorted(pages)]
 
 
-def links_outside(files: ProjectFiles) -> list[SiteError]:
-    """Every source file or folder that resolves outside the project, at any depth.
+def links_outside(files: ProjectFiles, links: list[Path] | None = None) -> list[SiteError]:
+    """Every source file or folder that resolves outside the project, at any depth; every link met joins `links`.
 
     A symlink such as `content/pages/about.en.md -> /etc/passwd` would
     otherwise be published as if the owner had written it (CWE-59, link
@@ -117,22 +117,27 @@ def links_outside(files: ProjectFiles) -> list[SiteError]:
     """
     problems: list[SiteError] = []
     visited: set[Path] = set()
+    met = [] if links is None else links
     for source in (files.config, *(files.root / folder for folder in SOURCE_FOLDERS)):
-        problems += _links_outside(source, files, visited)
+        problems += _links_outside(source, files, visited, met)
     return problems
 
 
-def _links_outside(path: Path, files: ProjectFiles, visited: set[Path]) -> list[SiteError]:
+def _links_outside(path: Path, files: ProjectFiles, visited: set[Path], links: list[Path]) -> list[SiteError]:
+    if path.is_symlink():
+        links.append(path)
     resolved = path.resolve()
     if not resolved.is_relative_to(files.root):
         message = "links outside the project; copy the file into the project instead"
         return [SiteError(files.relative(path), 1, 1, "", message)]
     if resolved in visited or not resolved.is_dir():
         return []
-    return _folder_links_outside(path, resolved, files, visited)
+    return _folder_links_outside(path, resolved, files, visited, links)
 
 
-def _folder_links_outside(path: Path, resolved: Path, files: ProjectFiles, visited: set[Path]) -> list[SiteError]:
+def _folder_links_outside(
+    path: Path, resolved: Path, files: ProjectFiles, visited: set[Path], links: list[Path]
+) -> list[SiteError]:
     """The links under a folder that resolves inside the project.
 
     Only a symbolic link can lead out: any other entry resolves to the
@@ -146,9 +151,9 @@ def _folder_links_outside(path: Path, resolved: Path, files: ProjectFiles, visit
         entries = sorted(scan, key=lambda entry: entry.name)
     for entry in entries:
         if entry.is_symlink():
-            problems += _links_outside(path / entry.name, files, visited)
+            problems += _links_outside(path / entry.name, files, visited, links)
         elif entry.is_dir(follow_symlinks=False) and resolved / entry.name not in visited:
-            problems += _folder_links_outside(path / entry.name, resolved / entry.name, files, visited)
+            problems += _folder_links_outside(path / entry.name, resolved / entry.name, files, visited, links)
     return problems
 
 

@@ -39,7 +39,7 @@ from sitegen.language_choice import CHOICE_COOKIE, preferred_language
 from sitegen.project import OUTPUT_DIR
 from sitegen.render import INTRANET, PUBLIC
 from sitegen.render.write import STAGING_PREFIX
-from sitegen.site import ParseCache, Site, load_site
+from sitegen.site import FileChanges, ParseCache, Site, load_site
 from sitegen.store import ResponseStore
 from sitegen.store.engine import database_url
 
@@ -47,6 +47,9 @@ INTRANET_PREFIX = "/intranet"
 RELOAD_SCRIPT = b'<script src="/_sitegen/reload.js"></script>'
 IGNORED_PARTS = {OUTPUT_DIR, ".git", ".venv", "__pycache__", "node_modules"}
 _REPEATED_SLASHES = re.compile(r"/{2,}")
+MAX_TRUSTED_CHANGES = 256
+"""A batch of more changes is followed by a full scan: only a burst that large can overflow the kernel's queue of
+file events, and watchfiles passes no word of an overflow on."""
 RELOAD_JS = """\
 /* sitegen serve: reload on rebuild, show build errors over the page (injected in preview only). */
 (function () {
@@ -88,15 +91,16 @@ class Preview:
         self.errors: list[str] = []
         self.version = 0
         self.site: Site | None = None
-        self.parsed: ParseCache = {}
+        self.parsed = ParseCache()
         self.cache = RenderCache()
         self.changed = asyncio.Event()
         self.stopping = asyncio.Event()
 
-    def rebuild(self) -> bool:
-        """Build again; on failure keep serving the last good site and remember the errors."""
+    def rebuild(self, changes: FileChanges | None = None) -> bool:
+        """Build again, reading only the files `changes` name (None: every file whose stamp changed); on failure keep
+        serving the last good site and remember the errors."""
         try:
-            site = load_site(self.project, self.parsed)
+            site = load_site(self.project, self.parsed, changes)
             files = render_site(site, cache=self.cache)
         except ProjectInvalid as invalid:
             self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [
@@ -181,6 +185,16 @@ def is_source_change(change: watchfiles.Change, path: str) -> bool:
     )
 
 
+def file_changes(changes: set[tuple[watchfiles.Change, str]]) -> FileChanges | None:
+    """A watcher's batch as a rebuild reads it; None (look at every file) for a batch too big to trust."""
+    if len(changes) > MAX_TRUSTED_CHANGES:
+        return None
+    written = frozenset(Path(path) for change, path in changes if change == watchfiles.Change.modified)
+    return FileChanges(
+        written, frozenset(Path(path) for change, path in changes if change != watchfiles.Change.modified)
+    )
+
+
 def create_preview_app(
     project: Path, report: Callable[[str], None] = print, store_url: str | None = None, host: str = "127.0.0.1"
 ) -> Starlette:
@@ -232,10 +246,13 @@ def create_preview_app(
 
         Reading the store for the scorecards touches SQLite's side files
         itself, so a store change alone only counts when the number of
-        responses moved (the store only ever adds).
+        responses moved (the store only ever adds). The first rebuild looks
+        at every file (the watcher started after the first build); later
+        ones read only the files the watcher names.
         """
         seen = await asyncio.to_thread(store.count)
         store_name = store_file_name(preview.site)
+        is_watching = False
         async for changes in watchfiles.awatch(project, watch_filter=is_source_change, debounce=150, step=20):
             is_store_only = store_name is not None and all(
                 Path(path).name.startswith(store_name) for _, path in changes
@@ -244,7 +261,9 @@ def create_preview_app(
             if is_store_only and count == seen:
                 continue
             seen = count
-            if await asyncio.to_thread(preview.rebuild) and preview.site is not None:
+            trusted = file_changes(changes) if is_watching else None
+            is_watching = True
+            if await asyncio.to_thread(preview.rebuild, trusted) and preview.site is not None:
                 surveys.install(preview.site)
             preview.publish()
 

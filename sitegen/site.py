@@ -121,14 +121,62 @@ class Site:
 class _Parsed:
     """What reading one file (a page: its files) gave, kept while they are unchanged."""
 
+    files: tuple[Path, ...]
     stamp: tuple[Any, ...]
     source: Any
     errors: list[SiteError]
     invalid_ids: set[str]
 
 
-ParseCache = dict[tuple[Path, type], _Parsed]
-"""Parsed files by path and model, for `sitegen serve`: an edit re-reads only the file it touched."""
+@dataclass(frozen=True)
+class FileChanges:
+    """What a file watcher saw since the last load: files written, and files created or removed (a rename is both).
+
+    A load given these trusts them: it reads again only these files, and
+    lists the project's files again only when one was created or removed.
+    """
+
+    written: frozenset[Path] = frozenset()
+    created_or_removed: frozenset[Path] = frozenset()
+
+    @property
+    def paths(self) -> frozenset[Path]:
+        return self.written | self.created_or_removed
+
+
+@dataclass
+class ParseCache:
+    """Parsed files by path and model, and the project's files as last listed, for `sitegen serve`: an edit re-reads
+    only the file it touched."""
+
+    parsed: dict[tuple[Path, type], _Parsed] = field(default_factory=dict)
+    files: ProjectFiles | None = None
+    """The last listing; None before the first, or when it held a link (a watcher may name a linked file by the
+    path it leads to, not the listed one)."""
+    folders: frozenset[Path] = frozenset()
+    """Every folder that held a listed file, up to the project root: a change to one is not a file's change."""
+
+    def remember(self, files: ProjectFiles | None) -> None:
+        """Keep a new listing (None: forget it, so that the next load lists the files again)."""
+        self.files = files
+        folders = {path.parent for path in _source_paths(files)} if files is not None else set()
+        self.folders = frozenset(folders | {parent for folder in folders for parent in folder.parents})
+
+    def trusts(self, changes: FileChanges) -> bool:
+        """Whether `changes` can name every file changed since the last load: there was one, and no folder changed
+        (a folder moved or removed takes its files along without an event for each)."""
+        return self.files is not None and not any(path in self.folders or path.is_dir() for path in changes.paths)
+
+
+def _source_paths(files: ProjectFiles) -> list[Path]:
+    """Every source file a listing names (the vision's, whether or not it exists)."""
+    pages = [path for page in files.pages for path in _files_of(page)]
+    return [files.config, files.vision, *files.standards, *files.guides, *files.scorecards, *files.surveys, *pages]
+
+
+def _files_of(page: PageFiles) -> tuple[Path, ...]:
+    """A page's files: its own (when it has one) first, then its translations by language."""
+    return (*(() if page.main is None else (page.main,)), *page.translations.values())
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -137,13 +185,20 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 class _Reader:
-    """Reads files of one project, collecting every error instead of stopping."""
+    """Reads files of one project, collecting every error instead of stopping.
 
-    def __init__(self, files: ProjectFiles, cache: ParseCache | None = None) -> None:
+    With a cache, a file is read again when its stamp changed, or, when the
+    load trusts a watcher's `changed` paths, only when it is one of them.
+    """
+
+    def __init__(
+        self, files: ProjectFiles, cache: ParseCache | None = None, changed: frozenset[Path] | None = None
+    ) -> None:
         self.files = files
         self.errors: list[SiteError] = []
         self.invalid_ids: dict[type[BaseModel], set[str]] = {}
         self.cache = cache
+        self.changed = changed
 
     def text(self, path: Path) -> str | None:
         text, error = read_text(path, self.files.relative(path))
@@ -152,22 +207,32 @@ class _Reader:
         return text
 
     def model(self, path: Path, model: type[M]) -> Source[M] | None:
-        return self._remembered((path, model), model, _stamp(path), lambda: self._read_model(path, model))
+        return self._remembered((path,), model, (), lambda: self._read_model(path, model))
 
-    def _remembered(self, key: tuple[Path, type], model: type, stamp: tuple[Any, ...], read: Callable[[], T]) -> T:
-        """What `read` gives, and the errors it reported, taken from the cache while `stamp` is unchanged."""
+    def _remembered(self, files: tuple[Path, ...], model: type, settings: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """What `read` gives from `files`, and the errors it reported, taken from the cache while they are unchanged
+        and `settings` are the same."""
         if self.cache is None:
             return read()
-        parsed = self.cache.get(key)
-        if parsed is None or parsed.stamp != stamp:
+        key = (files[0], model)
+        parsed = self.cache.parsed.get(key)
+        if parsed is None or not self._is_unchanged(parsed, files, settings):
+            stamp = (*settings, *(_stamp(path) for path in files))
             errors_before, invalid_before = len(self.errors), set(self.invalid_ids.get(model, set()))
             result = read()
             invalid_now = self.invalid_ids.get(model, set()) - invalid_before
-            self.cache[key] = _Parsed(stamp, result, self.errors[errors_before:], invalid_now)
+            self.cache.parsed[key] = _Parsed(files, stamp, result, self.errors[errors_before:], invalid_now)
             return result
         self.errors += parsed.errors
         self.invalid_ids.setdefault(model, set()).update(parsed.invalid_ids)
         return parsed.source  # type: ignore[no-any-return]
+
+    def _is_unchanged(self, parsed: _Parsed, files: tuple[Path, ...], settings: tuple[Any, ...]) -> bool:
+        if parsed.files != files or parsed.stamp[: len(settings)] != settings:
+            return False
+        if self.changed is not None:
+            return not any(path in self.changed for path in files)
+        return parsed.stamp[len(settings) :] == tuple(_stamp(path) for path in files)
 
     def _read_model(self, path: Path, model: type[M]) -> Source[M] | None:
         text = self.text(path)
@@ -196,9 +261,7 @@ class _Reader:
 
     def page(self, page: PageFiles, languages: list[str] | None) -> Page | None:
         """A page and its translations; `languages` is None when sitegen.yaml itself is invalid."""
-        files = sorted(path for path in (page.main, *page.translations.values()) if path is not None)
-        stamp = (tuple(languages or ()), *((path, *_stamp(path)) for path in files))
-        return self._remembered((files[0], Page), Page, stamp, lambda: self._read_page(page, languages))
+        return self._remembered(_files_of(page), Page, tuple(languages or ()), lambda: self._read_page(page, languages))
 
     def _read_page(self, page: PageFiles, languages: list[str] | None) -> Page | None:
         default = languages[0] if languages else "default-language"
@@ -272,17 +335,31 @@ class _Reader:
             self.errors.append(SiteError(shown, lines_before + line, 1, "", message, Severity.WARNING))
 
 
-def load_site(directory: Path, cache: ParseCache | None = None) -> Site:
-    """Read and check a project; raise ProjectInvalid listing every error and warning.
-
-    With a `cache`, files unchanged since the last call are not parsed again.
-    """
-    load_plugins()  # before any survey or scorecard is read: their types join the models
+def _listed_files(directory: Path, cache: ParseCache | None, trusted: FileChanges | None) -> ProjectFiles:
+    """The project's files: as the cache last listed them when no file was created or removed since (`trusted`)."""
+    if cache is not None and cache.files is not None and trusted is not None and not trusted.created_or_removed:
+        return cache.files  # no file, so no link to outside, can have appeared
     files = find_project(directory)
-    outside = links_outside(files)
+    links: list[Path] = []
+    outside = links_outside(files, links)
+    if cache is not None:
+        cache.remember(None if links else files)
     if outside:  # reading them would already leak them into error messages
         raise ProjectInvalid(outside)
-    reader = _Reader(files, cache)
+    return files
+
+
+def load_site(directory: Path, cache: ParseCache | None = None, changes: FileChanges | None = None) -> Site:
+    """Read and check a project; raise ProjectInvalid listing every error and warning.
+
+    With a `cache`, files unchanged since the last call are not parsed again:
+    those not named in `changes` when the cache trusts them, else those whose
+    stamps (modification time and size) are the same.
+    """
+    load_plugins()  # before any survey or scorecard is read: their types join the models
+    trusted = changes if cache is not None and changes is not None and cache.trusts(changes) else None
+    files = _listed_files(directory, cache, trusted)
+    reader = _Reader(files, cache, None if trusted is None else trusted.paths)
     config = reader.model(files.config, SiteConfig)
     languages = config.model.languages if config is not None else None
     site = Site(

@@ -19,8 +19,8 @@ from starlette.testclient import TestClient
 
 from sitegen.build import render_site
 from sitegen.scaffold import create_project
-from sitegen.serve import Preview, create_preview_app, is_source_change, with_reload_script
-from sitegen.site import load_site
+from sitegen.serve import Preview, create_preview_app, file_changes, is_source_change, with_reload_script
+from sitegen.site import FileChanges, load_site
 from sitegen.store import ResponseStore
 
 
@@ -78,6 +78,64 @@ def test_the_watcher_ignores_output_and_staging_but_not_sources(project: Path) -
     assert is_source_change(watchfiles.Change.modified, str(project / "content/vision.yaml"))
     assert not is_source_change(watchfiles.Change.modified, str(project / "output/public/index.html"))
     assert not is_source_change(watchfiles.Change.added, str(project / ".output-new-1/x.html"))
+
+
+def test_a_batch_too_big_to_trust_scans_every_file(project: Path) -> None:
+    page = str(project / "content/pages/about.en.md")
+    assert file_changes({(watchfiles.Change.modified, page)}) == FileChanges(written=frozenset({Path(page)}))
+    burst = {(watchfiles.Change.added, str(project / f"content/pages/p{number}.md")) for number in range(300)}
+    assert file_changes(burst) is None
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds:.0f} s for {what}")
+        time.sleep(0.05)
+
+
+def test_the_watched_preview_rebuilds_each_edit_to_exactly_the_full_build(project: Path) -> None:
+    app = create_preview_app(project, report=lambda _: None)
+    preview: Preview = app.state.preview
+    pages = project / "content/pages"
+
+    def save_atomically(path: Path, text: str) -> None:
+        temporary = path.with_name(f".{path.name}.swp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+
+    edits: list[tuple[str, Callable[[], object]]] = [
+        ("a page's translation", lambda: (pages / "about.en.md").write_text("Rewritten.\n", encoding="utf-8")),
+        (
+            "an atomic rename-save",
+            lambda: save_atomically(pages / "about.md", (pages / "about.md").read_text() + "\nMore.\n"),
+        ),
+        (
+            "a new page",
+            lambda: (pages / "new.md").write_text("---\ntitle: {en: New}\n---\nNew text.\n", encoding="utf-8"),
+        ),
+        ("a new translation", lambda: (pages / "new.ru.md").write_text("Новый текст.\n", encoding="utf-8")),
+        ("a removed translation", lambda: (pages / "about.ru.md").unlink()),
+        (
+            "a template",
+            lambda: (project / "templates/_footer.html").write_text("<footer>New footer</footer>\n", encoding="utf-8"),
+        ),
+    ]
+    with TestClient(app):
+        probe = project / "notes.txt"
+        version = preview.version
+        wait_for(
+            lambda: probe.write_text(str(time.monotonic()), encoding="utf-8") and preview.version > version,
+            "the watcher",
+        )
+        for name, change in edits:
+            version = preview.version
+            change()
+            wait_for(
+                lambda before=version: preview.version > before and preview.files == render_site(load_site(project)),
+                f"the preview to rebuild {name} as a full build does",
+            )
 
 
 def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,11 +59,38 @@ def sorted_standards(site: Site) -> list[Standard]:
     return sorted((source.model for source in site.standards), key=lambda standard: (standard.order, standard.id))
 
 
+_AUDIENCES = {PUBLIC: ("public", "both"), INTRANET: ("intranet", "both")}
+"""The free pages' audiences each tree shows."""
+
+
 def pages_for(site: Site, tree: str) -> list[Page]:
     """The free pages a tree shows, in navigation order."""
-    wanted = ("public", "both") if tree == PUBLIC else ("intranet", "both")
-    chosen = [page for page in site.pages if page.meta.model.audience in wanted]
+    chosen = [page for page in site.pages if page.meta.model.audience in _AUDIENCES[tree]]
     return sorted(chosen, key=lambda page: (page.meta.model.order, page.slug))
+
+
+class KeptPlans:
+    """Free pages' plans kept from one build to the next (`sitegen serve`): a page that is the same object (the parse
+    cache keeps it while its files are unchanged) gets the same plan in each tree and language, whose signature is
+    then known without digesting it again."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str, str], tuple[Page, str, PagePlan]] = {}
+        self._now: dict[tuple[str, str, str], tuple[Page, str, PagePlan]] = {}
+
+    def page_plan(self, tree: str, lang: str, page: Page, default_language: str) -> PagePlan:
+        key = (tree, lang, page.slug)
+        kept = self._last.get(key)
+        if kept is None or kept[0] is not page or kept[1] != default_language:
+            body = page.bodies.get(lang, page.bodies[default_language])
+            plan = PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": body})
+            kept = (page, default_language, plan)
+        self._now[key] = kept
+        return kept[2]
+
+    def finish(self) -> None:
+        """Keep this build's plans (only those) for the next."""
+        self._last, self._now = self._now, {}
 
 
 def plan_pages(
@@ -71,17 +98,24 @@ def plan_pages(
     build_day: dt.date,
     figures: Mapping[str, ScorecardFigures] | None = None,
     charts: dict[tuple[str, str], MetricCharts] | None = None,
+    kept: KeptPlans | None = None,
 ) -> list[PagePlan]:
     """Every page of the site, in a stable order; scorecard pages show `figures` (with `charts` kept from before).
 
-    `build_day` decides which surveys the pages show as closed.
+    `build_day` decides which surveys the pages show as closed; free pages' plans are taken from `kept` when their
+    page is unchanged.
     """
     views = ScorecardViews(site, figures or {}, {} if charts is None else charts)
+    kept = kept if kept is not None else KeptPlans()
     plans: list[PagePlan] = []
     for tree in TREES:
         plans.append(PagePlan(tree, "", "", "language.html"))
+        tree_pages = pages_for(site, tree)
         for lang in site.languages:
-            plans += _tree_pages(site, tree, lang, views, build_day)
+            plans += _tree_pages(site, tree, lang, tree_pages)
+            plans += [kept.page_plan(tree, lang, page, site.default_language) for page in tree_pages]
+            plans += _tree_sources(site, tree, lang, views, build_day)
+    kept.finish()
     return plans
 
 
@@ -144,17 +178,18 @@ def computed_at(latest: LatestAnswer, lang: str, timezone: str) -> str:
     return str(get_datetime_format("medium", locale=lang)).format(time, day)
 
 
-def _tree_pages(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt.date) -> Iterator[PagePlan]:
+def _tree_pages(site: Site, tree: str, lang: str, tree_pages: list[Page]) -> Iterator[PagePlan]:
+    """A tree's pages in one language that come before its free pages: home, vision, the free pages' list."""
     vision = site.vision.model if site.vision else None
     yield PagePlan(tree, lang, "", "home.html")
     if vision is not None and (tree == INTRANET or site.config.model.public.vision):
         yield PagePlan(tree, lang, "vision/", "vision.html")
-    tree_pages = pages_for(site, tree)
     if tree_pages:
         yield PagePlan(tree, lang, "pages/", "pages.html")
-    for page in tree_pages:
-        body = page.bodies.get(lang, page.bodies[site.default_language])
-        yield PagePlan(tree, lang, f"pages/{page.slug}/", "page.html", {"page": page, "body": body})
+
+
+def _tree_sources(site: Site, tree: str, lang: str, views: ScorecardViews, day: dt.date) -> Iterator[PagePlan]:
+    """A tree's pages in one language that come after its free pages: surveys, standards, guides, scorecards."""
     yield from _survey_pages(site, tree, lang, day)
     if tree == PUBLIC:
         return
@@ -243,6 +278,7 @@ def _measures(site: Site, standard: Standard, views: ScorecardViews, lang: str) 
 
 def site_values(site: Site) -> dict[str, Any]:
     """Values every page can use, computed once per build."""
+    tree_pages = {tree: pages_for(site, tree) for tree in TREES}
     return {
         "site": site.config.model,
         "content_security_policy": page_policy(site.config.model),
@@ -252,7 +288,7 @@ def site_values(site: Site) -> dict[str, Any]:
         "languages": site.languages,
         "default_language": site.default_language,
         "language_names": {lang: language_name(lang) for lang in site.languages},
-        "tree_pages": {tree: pages_for(site, tree) for tree in TREES},
+        "tree_pages": tree_pages,
         "tree_surveys": {tree: surveys_for(site, tree) for tree in TREES},
         "scorecards": [source.model for source in site.scorecards],
         "nav": {
@@ -260,7 +296,7 @@ def site_values(site: Site) -> dict[str, Any]:
             "standards": bool(site.standards),
             "guides": bool(site.guides),
             "scorecards": bool(site.scorecards),
-            "pages": {tree: bool(pages_for(site, tree)) for tree in TREES},
+            "pages": {tree: bool(tree_pages[tree]) for tree in TREES},
             "surveys": {tree: bool(surveys_for(site, tree)) for tree in TREES},
         },
     }
@@ -305,6 +341,13 @@ class Digests:
         if key not in self._names:
             self._names[key] = "\x00".join(self.of_shared(name, tree) for name in sorted(names))
         return self._names[key]
+
+    def keep(self, values: Iterable[Any]) -> None:
+        """Carry the remembered digests of `values` (not of a container's items) to the next build unchanged."""
+        for value in values:
+            kept = self.remembered.get(id(value))
+            if kept is not None and kept[0] is value:
+                self.used[id(value)] = kept
 
     def of_value(self, value: Any) -> str:
         """The digest of a value: plain values as they are, containers from their items' digests, objects once."""
