@@ -95,12 +95,15 @@ class Preview:
         self.cache = RenderCache()
         self.changed = asyncio.Event()
         self.stopping = asyncio.Event()
+        self.rescan = False
+        """Whether the next rebuild must look at every file: the last one could not read one (moved mid-save)."""
 
     def rebuild(self, changes: FileChanges | None = None) -> bool:
         """Build again, reading only the files `changes` name (None: every file whose stamp changed); on failure keep
-        serving the last good site and remember the errors."""
+        serving the last good site and remember the errors. A file that cannot be read (removed or moved while the
+        build read it) is such an error too, never the end of the watcher: the next rebuild looks at every file."""
         try:
-            site = load_site(self.project, self.parsed, changes)
+            site = load_site(self.project, self.parsed, None if self.rescan else changes)
             files = render_site(site, cache=self.cache)
         except ProjectInvalid as invalid:
             self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [
@@ -108,6 +111,12 @@ class Preview:
             ]
             self.report("\n".join(self.errors))
             return False
+        except OSError as unreadable:
+            self.rescan = True
+            self.errors = [f"{unreadable.filename or self.project}: could not be read ({unreadable.strerror})"]
+            self.report(self.errors[0])
+            return False
+        self.rescan = False
         self.site, self.files, self.errors = site, files, []
         self.report(f"Rebuilt {sum(path.endswith('.html') for path in files)} pages.")
         return True

@@ -17,6 +17,7 @@ import watchfiles
 from playwright.sync_api import expect
 from starlette.testclient import TestClient
 
+from sitegen import serve
 from sitegen.build import render_site
 from sitegen.scaffold import create_project
 from sitegen.serve import Preview, create_preview_app, file_changes, is_source_change, with_reload_script
@@ -146,6 +147,30 @@ def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:
     assert not preview.rebuild()
     assert preview.errors == ["content/standards/greeting.yaml:17:1: colour: unknown key 'colour'"]
     assert preview.file("/intranet/en/standards/greeting/") is not None
+
+
+def test_a_file_gone_while_it_was_read_is_an_error_and_the_next_rebuild_scans_every_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preview = Preview(project, report=lambda message: None)
+    assert preview.rebuild()
+    loads: list[FileChanges | None] = []
+    load = serve.load_site
+
+    def gone_once(directory: Path, parsed: object, changes: FileChanges | None = None) -> object:
+        loads.append(changes)
+        if len(loads) == 1:
+            raise FileNotFoundError(2, "No such file or directory", str(project / "content/pages/gone.md"))
+        return load(directory, parsed, changes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serve, "load_site", gone_once)
+    named = FileChanges(written=frozenset({project / "sitegen.yaml"}))
+    assert not preview.rebuild(named)
+    assert preview.errors == [f"{project / 'content/pages/gone.md'}: could not be read (No such file or directory)"]
+    assert preview.file("/intranet/en/standards/greeting/") is not None, "the last good site is still served"
+    assert preview.rebuild(named) and preview.errors == []
+    assert loads == [named, None], "after an unreadable file the whole project is looked at again"
+    assert preview.rebuild(named) and loads[-1] == named
 
 
 @pytest.mark.browser
