@@ -1,11 +1,16 @@
 """A file worked on a chunk of bytes at a time by forked processes, their results handed back in file order.
 
-`responses import` checks lines this way on every core while the process that
-started it stores them: each process reads its own chunks of the file (nothing
-is sent in), and hands back one picklable result per chunk. Chunk i goes to
-process i mod n and results are taken in chunk order, so a process runs at most
-a chunk or two ahead of the one that stores (memory stays flat) and the file's
-order is kept. A line belongs to the chunk its first byte is in.
+`responses import` checks lines this way on every core: the process that
+imports takes its share of the chunks and stores what all of them hand back.
+Each forked process reads its own chunks of the file (nothing is sent in) and
+hands back one picklable result per chunk. With n forked processes, chunk i
+goes to process i mod (n + 1), the last of which is this one, and results are
+taken in chunk order, so a process runs at most a chunk or two ahead (memory
+stays flat) and the file's order is kept. This process working too, rather than
+only storing, keeps one process per core: a machine shared per session (Linux's
+autogroup) gives a process more no time, so a process more costs its overhead
+and gains nothing once other sessions keep the cores busy. A line belongs to
+the chunk its first byte is in.
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ class _Failure:
 def in_forked_chunks(
     path: Path, work: Callable[[int, int], Result], workers: int, chunk_bytes: int
 ) -> Iterator[Result]:
-    """`work(start, end)` for each chunk [start, end) of `path`'s bytes, run in `workers` forked processes, in chunk
-    order. Raises WorkerFailed when a process dies or its work raises; the other processes are then stopped.
+    """`work(start, end)` for each chunk [start, end) of `path`'s bytes, run in `workers` forked processes and this
+    one, in chunk order. Raises WorkerFailed when a forked process dies or its work raises (as work raises here);
+    the forked processes are then stopped.
 
     `work` runs in a fork of this process, so it may be a closure over anything this process holds (nothing of it
     is pickled); it must not use this process's database connections. Its result is pickled back.
@@ -52,14 +58,17 @@ def in_forked_chunks(
         for index in range(min(workers, len(starts))):
             taken, sending = context.Pipe(duplex=False)
             process = context.Process(
-                target=_work_on, args=(sending, work, starts[index::workers], chunk_bytes), daemon=True
+                target=_work_on, args=(sending, work, starts[index :: workers + 1], chunk_bytes), daemon=True
             )
             process.start()
             sending.close()  # the child holds the only sending end: its death is the end of the pipe
             processes.append(process)
             receiving.append(taken)
-        for index in range(len(starts)):
-            worker = index % len(receiving)
+        for index, start in enumerate(starts):
+            worker = index % (workers + 1)
+            if worker >= len(receiving):  # this process's share
+                yield work(start, start + chunk_bytes)
+                continue
             try:
                 result = receiving[worker].recv()
             except (EOFError, OSError):

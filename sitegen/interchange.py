@@ -74,8 +74,8 @@ COUNTING_BLOCK = 1 << 20
 CHUNK_BYTES = 1 << 20
 """Bytes of a JSON Lines file a checking process reads and checks at a time (about 2,800 lines of the example)."""
 ASIDE_FROM = 4 << 20
-"""The size from which a JSON Lines file is checked by forked processes, one per core, while this one stores: below
-it (about 11,000 lines of the example) starting them costs more than they save."""
+"""The size from which a JSON Lines file is checked on every core (by this process and forked ones, one per other
+core): below it (about 11,000 lines of the example) starting them costs more than they save."""
 FIELD_NAMES = {"rid": "id"}
 """`read_json` names the response id as the collector's form does; a file calls it `id`."""
 """Meta the collector records itself (never for anonymous surveys), so no respondent sends it; kept as exported."""
@@ -196,8 +196,9 @@ def import_responses(
     `submitted_at`, in the import's transaction; without, imported answers open none (their follow-up, if any,
     happened elsewhere). `progress`, if given, is told how many more lines have been read, a batch at a time.
 
-    A JSON Lines file of ASIDE_FROM bytes or more is checked by `workers` forked processes (None: one per core),
-    `chunk_bytes` at a time, while this process stores the rows they hand back; 0 workers checks every line here.
+    A JSON Lines file of ASIDE_FROM bytes or more is checked `chunk_bytes` at a time by this process and `workers`
+    forked ones (None: one per other core), and this process stores the rows they hand back; 0 workers checks every
+    line here.
     Either way the same lines are stored as the same bytes, and the same problems reported in file order.
 
     One pass, so each line is parsed and checked once: lines are stored a
@@ -349,11 +350,12 @@ def _read_lines(
 
 
 def _workers_for(path: Path, workers: int | None) -> int:
-    """How many forked processes check `path`: as asked, or one per core for a file of ASIDE_FROM bytes or more."""
+    """How many forked processes check `path` beside this one: as asked, or one per other core for a file of
+    ASIDE_FROM bytes or more."""
     if workers is not None:
         return workers
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores if cores > 1 and path.stat().st_size >= ASIDE_FROM else 0
+    return cores - 1 if path.stat().st_size >= ASIDE_FROM else 0
 
 
 def _jsonl_lines(known: _Known, path: Path, copies: Counter[str]) -> Iterator[ReadLine]:
@@ -369,7 +371,7 @@ def _jsonl_lines(known: _Known, path: Path, copies: Counter[str]) -> Iterator[Re
 def _lines_checked_aside(
     known: _Known, path: Path, copies: Counter[str], workers: int, chunk_bytes: int
 ) -> Iterator[ReadLine]:
-    """Every line of a JSON Lines file, checked by forked processes a chunk at a time, in file order.
+    """Every line of a JSON Lines file, checked a chunk at a time by forked processes and this one, in file order.
 
     A line whose check depends on the lines before it in other chunks (`_is_left_in_order`) comes back as it is
     and is checked here, in order, against what those lines described: so the lines are what `_jsonl_lines` gives.
@@ -392,10 +394,11 @@ def _lines_checked_aside(
 
 
 def _checked_chunk(known: _Known, path: Path, start: int, end: int) -> _Chunk:
-    """The lines of `path` that start in [start, end), checked (in a forked process) as compactly as they can be
-    handed back: a response as the row its INSERT binds."""
+    """The lines of `path` that start in [start, end), checked (in a forked process, or this one) as compactly as
+    they can be handed back: a response as the row its INSERT binds."""
     checked: list[tuple[int, Checked]] = []
     number = 0
+    copies: Counter[str] = Counter()  # never counted in: a line without an id is left to be checked in order
     for number, raw in chunk_lines(path, start, end):
         record = _jsonl_record(number if start == 0 else 0, raw)  # only the file's first line may have a BOM
         if record is None:
@@ -403,7 +406,7 @@ def _checked_chunk(known: _Known, path: Path, start: int, end: int) -> _Chunk:
         if isinstance(record, dict) and _is_left_in_order(record, known):
             checked.append((number, raw))
             continue
-        line = _read_line(known, "", number, record, Counter())
+        line = _read_line(known, "", number, record, copies)
         if line.row is not None:
             checked.append((number, line.row))
         else:

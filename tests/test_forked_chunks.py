@@ -33,13 +33,13 @@ def started_at(start: int, end: int) -> tuple[int, int, int]:
     return os.getpid(), start, end
 
 
-def test_results_come_back_in_chunk_order_from_processes_of_their_own(tmp_path: Path) -> None:
+def test_results_come_back_in_chunk_order_and_this_process_takes_its_share(tmp_path: Path) -> None:
     path = tmp_path / "file.jsonl"
     path.write_bytes(b"x" * 1000)
     results = list(in_forked_chunks(path, started_at, workers=3, chunk_bytes=64))
     assert [(start, end) for _, start, end in results] == [(start, start + 64) for start in range(0, 1000, 64)]
-    processes = {pid for pid, _, _ in results}
-    assert len(processes) == 3 and os.getpid() not in processes
+    assert len({pid for pid, _, _ in results}) == 4
+    assert [pid for pid, _, _ in results][3::4] == [os.getpid()] * 4  # chunks 3, 7, 11, 15
     assert multiprocessing.active_children() == []
 
 
@@ -49,8 +49,12 @@ def test_an_empty_file_has_no_chunks(tmp_path: Path) -> None:
     assert list(in_forked_chunks(path, started_at, workers=2, chunk_bytes=64)) == []
 
 
-def killed_at_the_third_chunk(start: int, end: int) -> int:
-    if start >= 128:
+TESTING_PROCESS = os.getpid()
+
+
+def killed_at_the_fourth_chunk(start: int, end: int) -> int:
+    """The start of a chunk; a forked process is killed at the fourth (the first of its second turn)."""
+    if start >= 192 and os.getpid() != TESTING_PROCESS:
         os.kill(os.getpid(), signal.SIGKILL)
     return start
 
@@ -60,8 +64,8 @@ def test_a_process_that_is_killed_fails_the_whole_work_loudly(tmp_path: Path) ->
     path.write_bytes(b"x" * 1000)
     handed_back: list[int] = []
     with pytest.raises(WorkerFailed, match=r"a checking process ended \(exit code -9\)"):
-        handed_back.extend(in_forked_chunks(path, killed_at_the_third_chunk, workers=2, chunk_bytes=64))
-    assert handed_back == [0, 64]
+        handed_back.extend(in_forked_chunks(path, killed_at_the_fourth_chunk, workers=2, chunk_bytes=64))
+    assert handed_back == [0, 64, 128]
     assert multiprocessing.active_children() == []
 
 

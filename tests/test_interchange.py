@@ -1084,8 +1084,8 @@ def test_the_cli_shows_a_progress_bar_of_the_lines_on_a_terminal(
 # ---- checked by forked processes ---------------------------------------------------------------
 
 CHECKED_ASIDE = [(1, 1 << 20), (2, 97), (2, 1000), (3, 333)]
-"""(workers, chunk bytes): one process with the whole file; chunk boundaries inside nearly every line; a few lines a
-chunk; three processes, so chunk i goes to a process other than chunk i + 2's."""
+"""(forked processes, chunk bytes): the whole file one chunk, a forked process's; chunk boundaries inside nearly every
+line; a few lines a chunk; three forked processes and the importing one, so chunk i and i + 2 go to different ones."""
 BAD_LINES = [
     line(survey="after-visti").encode("utf-8"),
     line(id="bad-answer-0001", answers={"recommend": "lots", "liked": ["coffee", "tea"]}).encode("utf-8"),
@@ -1210,9 +1210,12 @@ def test_bad_lines_anywhere_in_the_chunks_are_reported_alike_by_line_and_in_orde
         assert len(aside_rows["responses"]) == 1 and aside_rows["anonymous_responses"] == []  # samples[0] only
 
 
+IMPORTING_PROCESS = os.getpid()
+
+
 def killed_at_the_fourth_chunk(known: Any, path: Path, start: int, end: int) -> Any:
-    """`_checked_chunk`, in a checking process that is killed when it comes to the fourth chunk of the file."""
-    if start >= 3 * 1000:
+    """`_checked_chunk`, in a forked checking process that is killed when it comes to the fourth chunk of the file."""
+    if start >= 3 * 1000 and os.getpid() != IMPORTING_PROCESS:
         os.kill(os.getpid(), signal.SIGKILL)
     return CHECKED_CHUNK(known, path, start, end)
 
@@ -1271,6 +1274,22 @@ def test_a_small_file_is_checked_here_and_a_large_one_by_a_process_per_core(
     assert interchange._workers_for(path, 3) == 3
     monkeypatch.setattr(interchange, "ASIDE_FROM", 10)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    assert interchange._workers_for(path, None) == 2
+    assert interchange._workers_for(path, None) == 1  # and the importing process checks too
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert interchange._workers_for(path, None) == 0
+
+
+def test_cases_an_import_opens_are_the_same_whichever_process_checks_the_lines(
+    site: Site, samples: list[StoredResponse], tmp_path: Path
+) -> None:
+    path = mixed_file(site, samples, tmp_path)
+    opened: dict[int, list[tuple[Any, ...]]] = {}
+    for workers in (0, 2):
+        with ResponseStore.open("sqlite://", tmp_path) as store:
+            import_responses(site, store, [path], open_cases=True, workers=workers, chunk_bytes=500)
+            cases = store.cases.find(dt.datetime.now(dt.UTC), statuses=("open", "contacted", "resolved", "dismissed"))
+            opened[workers] = sorted(
+                (case.response_id, case.survey_id, case.opened_at, case.due_at, case.contact, case.summary)
+                for case in cases
+            )
+    assert len(opened[0]) >= 10 and opened[2] == opened[0]
