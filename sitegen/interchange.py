@@ -25,16 +25,18 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -42,11 +44,13 @@ from pydantic import ValidationError
 from sitegen.answers import RECORDED_META, InvalidSubmission, MalformedJson, kept_moment, parse_json, read_json
 from sitegen.cases.opening import case_opening
 from sitegen.errors import SitegenError, did_you_mean
+from sitegen.forked_chunks import chunk_lines, in_forked_chunks
 from sitegen.models.survey import BaseQuestion, Survey
 from sitegen.question_types import CHOICE_LIST, ONE_CELL, PER_ITEM, CsvCodec, type_of
 from sitegen.site import Site
 from sitegen.spreadsheet_cells import neutralised, restored
 from sitegen.store import (
+    PreparedRow,
     ResponseStore,
     StoredResponse,
     UnstorableResponse,
@@ -67,6 +71,11 @@ META_PREFIX = "meta."
 IMPORT_BATCH = 5000
 """Responses stored per statement, and lines per step of the progress bar."""
 COUNTING_BLOCK = 1 << 20
+CHUNK_BYTES = 1 << 20
+"""Bytes of a JSON Lines file a checking process reads and checks at a time (about 2,800 lines of the example)."""
+ASIDE_FROM = 4 << 20
+"""The size from which a JSON Lines file is checked on every core (by this process and forked ones, one per other
+core): below it (about 11,000 lines of the example) starting them costs more than they save."""
 FIELD_NAMES = {"rid": "id"}
 """`read_json` names the response id as the collector's form does; a file calls it `id`."""
 """Meta the collector records itself (never for anonymous surveys), so no respondent sends it; kept as exported."""
@@ -121,16 +130,31 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class ReadLine:
-    """One line of an import file: a response ready to store, or its problems."""
+    """One line of an import file: a response ready to store (as its row), or its problems."""
 
     path: str
     line: int
-    response: StoredResponse | None
+    row: PreparedRow | None
     problems: list[LineProblem]
     version: SurveyVersion | None = None
     """A line describing a survey version, to keep beside the responses of it."""
     answered: SurveyVersion | None = None
     """The version `response` answered."""
+
+
+Checked: TypeAlias = PreparedRow | list[str] | bytes
+"""One line as a checking process hands it back: its row, its problems, or (bytes) the line itself, left to this
+process because its check depends on the lines before it or changes what the lines after it mean
+(`_is_left_in_order`)."""
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """The lines of a chunk of a file, checked by a forked process: how many there are, and each one that is not
+    blank, numbered from 1 in the chunk."""
+
+    lines: int
+    checked: list[tuple[int, Checked]]
 
 
 class _Invalid(Exception):
@@ -162,6 +186,8 @@ def import_responses(
     skip_invalid: bool = False,
     open_cases: bool = False,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> ImportReport:
     """Check every line of `paths` and store the valid responses, in one transaction: all of them, or none while
     any line is invalid (and skipping was not asked for) or the store refuses one.
@@ -169,6 +195,11 @@ def import_responses(
     With `open_cases`, a new response whose survey's `follow_up` it meets opens its case, due from its
     `submitted_at`, in the import's transaction; without, imported answers open none (their follow-up, if any,
     happened elsewhere). `progress`, if given, is told how many more lines have been read, a batch at a time.
+
+    A JSON Lines file of ASIDE_FROM bytes or more is checked `chunk_bytes` at a time by this process and `workers`
+    forked ones (None: one per other core), and this process stores the rows they hand back; 0 workers checks every
+    line here.
+    Either way the same lines are stored as the same bytes, and the same problems reported in file order.
 
     One pass, so each line is parsed and checked once: lines are stored a
     batch at a time as they are checked, and memory stays flat for large
@@ -183,7 +214,7 @@ def import_responses(
     versions: dict[tuple[str, str], SurveyVersion] = {}
     known = _Known(site, store, open_cases)  # before the transaction: an in-memory store has only its connection
     with _collected_apart():
-        lines = _kept_versions(_noted(_read_lines(known, paths), report, progress), versions)
+        lines = _kept_versions(_noted(_read_lines(known, paths, workers, chunk_bytes), report, progress), versions)
         unstorable = _store_valid(store, lines, report)
     if unstorable is not None and (skip_invalid or not report.problems):
         report.problems.append(unstorable)
@@ -205,7 +236,7 @@ def _store_valid(store: ResponseStore, valid: Iterator[ReadLine], report: Import
             for batch in _batches(valid, IMPORT_BATCH):
                 if report.is_refused:
                     raise _Undone
-                is_new = add([line.response for line in batch if line.response is not None])
+                is_new = add([line.row for line in batch if line.row is not None])
                 report.new += sum(is_new)
                 report.existing += len(is_new) - sum(is_new)
             if report.is_refused:
@@ -213,7 +244,7 @@ def _store_valid(store: ResponseStore, valid: Iterator[ReadLine], report: Import
     except _Undone:
         pass
     except UnstorableResponse as refused:
-        line = next(line for line in batch if line.response is refused.response)
+        line = next(line for line in batch if line.row is refused.response)
         unstorable = LineProblem(line.path, line.line, f"cannot be stored: {refused.reason}")
     for _rest in valid:  # checked only to be reported: nothing more is stored
         pass
@@ -267,13 +298,13 @@ def _kept_versions(lines: Iterable[ReadLine], versions: dict[tuple[str, str], Su
     for line in lines:
         if line.version is not None:
             versions.setdefault((line.version.survey_id, line.version.version), line.version)
-        response = line.response
-        if response is None:
+        row = line.row
+        if row is None:
             continue
-        key = (response.survey_id, response.survey_version)
+        key = (row.survey_id, row.survey_version)
         version = versions.get(key) or line.answered
-        if version is not None and response.submitted_at < version.first_seen:
-            versions[key] = dataclasses.replace(version, first_seen=response.submitted_at)
+        if version is not None and row.submitted_at < version.first_seen:
+            versions[key] = dataclasses.replace(version, first_seen=row.submitted_at)
         yield line
 
 
@@ -298,25 +329,115 @@ def file_format(path: Path) -> Format:
         raise InterchangeError(f"{path}: cannot tell the format; name the file .jsonl (JSON Lines) or .csv") from None
 
 
-def _read_lines(known: _Known, paths: list[Path]) -> Iterator[ReadLine]:
+def _read_lines(
+    known: _Known, paths: list[Path], workers: int | None = 0, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[ReadLine]:
     """Every line of every file, read and checked against its survey and version, in file order; with the
     import's `open_cases`, each response carries the case it opens. `known` is read already: nothing here asks the
-    store."""
+    store. A large JSON Lines file is checked by forked processes (`workers`, as `import_responses` takes it)."""
     for path in paths:
         copies: Counter[str] = Counter()
-        records = _jsonl_records(path) if file_format(path) == "jsonl" else _csv_records(path, known.surveys)
-        for number, record in records:
-            try:
-                if isinstance(record, str):
-                    raise _Invalid([record])
-                if VERSION_KEY in record and len(record) == 1:
-                    yield ReadLine(str(path), number, None, [], version=known.add_version(record))
-                    continue
-                response, answered = _stored_response(record, known, copies)
-                yield ReadLine(str(path), number, response, [], answered=answered)
-            except _Invalid as invalid:
-                problems = [LineProblem(str(path), number, message) for message in invalid.messages]
-                yield ReadLine(str(path), number, None, problems)
+        if file_format(path) == "jsonl":
+            aside = _workers_for(path, workers)
+            yield from (
+                _lines_checked_aside(known, path, copies, aside, chunk_bytes)
+                if aside
+                else _jsonl_lines(known, path, copies)
+            )
+            continue
+        for number, record in _csv_records(path, known.surveys):
+            yield _read_line(known, str(path), number, record, copies)
+
+
+def _workers_for(path: Path, workers: int | None) -> int:
+    """How many forked processes check `path` beside this one: as asked, or one per other core for a file of
+    ASIDE_FROM bytes or more."""
+    if workers is not None:
+        return workers
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores - 1 if path.stat().st_size >= ASIDE_FROM else 0
+
+
+def _jsonl_lines(known: _Known, path: Path, copies: Counter[str]) -> Iterator[ReadLine]:
+    """Every line of a JSON Lines file, checked here; blank lines are skipped."""
+    name = str(path)
+    with path.open("rb") as lines:  # bytes: only '\n' ends a line, and a bad byte spoils one line, not the file
+        for number, raw in enumerate(lines, start=1):
+            record = _jsonl_record(number, raw)
+            if record is not None:
+                yield _read_line(known, name, number, record, copies)
+
+
+def _lines_checked_aside(
+    known: _Known, path: Path, copies: Counter[str], workers: int, chunk_bytes: int
+) -> Iterator[ReadLine]:
+    """Every line of a JSON Lines file, checked a chunk at a time by forked processes and this one, in file order.
+
+    A line whose check depends on the lines before it in other chunks (`_is_left_in_order`) comes back as it is
+    and is checked here, in order, against what those lines described: so the lines are what `_jsonl_lines` gives.
+    """
+    name = str(path)
+    before = 0
+    for chunk in in_forked_chunks(path, functools.partial(_checked_chunk, known, path), workers, chunk_bytes):
+        for number, checked in chunk.checked:
+            line = before + number
+            if isinstance(checked, PreparedRow):
+                answered = known.versions.get((checked.survey_id, checked.survey_version))
+                yield ReadLine(name, line, checked, [], answered=answered)
+            elif isinstance(checked, bytes):
+                record = _jsonl_record(line, checked)
+                assert record is not None  # a blank line is never sent back
+                yield _read_line(known, name, line, record, copies)
+            else:
+                yield ReadLine(name, line, None, [LineProblem(name, line, message) for message in checked])
+        before += chunk.lines
+
+
+def _checked_chunk(known: _Known, path: Path, start: int, end: int) -> _Chunk:
+    """The lines of `path` that start in [start, end), checked (in a forked process, or this one) as compactly as
+    they can be handed back: a response as the row its INSERT binds."""
+    checked: list[tuple[int, Checked]] = []
+    number = 0
+    copies: Counter[str] = Counter()  # never counted in: a line without an id is left to be checked in order
+    for number, raw in chunk_lines(path, start, end):
+        record = _jsonl_record(number if start == 0 else 0, raw)  # only the file's first line may have a BOM
+        if record is None:
+            continue
+        if isinstance(record, dict) and _is_left_in_order(record, known):
+            checked.append((number, raw))
+            continue
+        line = _read_line(known, "", number, record, copies)
+        if line.row is not None:
+            checked.append((number, line.row))
+        else:
+            checked.append((number, [problem.message for problem in line.problems]))
+    return _Chunk(number, checked)
+
+
+def _is_left_in_order(record: dict[str, Any], known: _Known) -> bool:
+    """Whether a line is checked only in file order: one describing a survey version (the lines after it may name
+    it), one naming a version not known before the import (a line before it may describe it), or one without an id
+    (its derived id counts the identical lines before it)."""
+    if VERSION_KEY in record:
+        return True
+    given = record.get("id")
+    if not isinstance(given, str) or not given.strip():
+        return True
+    version = record.get("version")
+    return isinstance(version, str) and version != "" and (record.get("survey"), version) not in known.versions
+
+
+def _read_line(known: _Known, path: str, number: int, record: dict[str, Any] | str, copies: Counter[str]) -> ReadLine:
+    """One line read and checked against its survey and version."""
+    try:
+        if isinstance(record, str):
+            raise _Invalid([record])
+        if VERSION_KEY in record and len(record) == 1:
+            return ReadLine(path, number, None, [], version=known.add_version(record))
+        response, answered = _stored_response(record, known, copies)
+        return ReadLine(path, number, known.prepared(response), [], answered=answered)
+    except _Invalid as invalid:
+        return ReadLine(path, number, None, [LineProblem(path, number, message) for message in invalid.messages])
 
 
 def _batches(lines: Iterable[ReadLine], size: int) -> Iterator[list[ReadLine]]:
@@ -325,29 +446,22 @@ def _batches(lines: Iterable[ReadLine], size: int) -> Iterator[list[ReadLine]]:
         yield batch
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, the line's object, or what is wrong with it); blank lines are skipped."""
-    with path.open("rb") as lines:  # bytes: only '\n' ends a line, and a bad byte spoils one line, not the file
-        for number, raw in enumerate(lines, start=1):
-            try:
-                text = raw.decode("utf-8").removeprefix("\ufeff" if number == 1 else "")
-            except UnicodeDecodeError:
-                yield number, "not UTF-8 text; save the file as UTF-8"
-                continue
-            if not text.strip():
-                continue
-            line = text.rstrip("\r\n")
-            try:
-                record = parse_json(line.encode("utf-8"))  # as strictly as the collector reads a JSON body
-            except MalformedJson as malformed:
-                yield number, _malformed_line(line, malformed)
-                continue
-            yield (
-                number,
-                record
-                if isinstance(record, dict)
-                else 'expected one JSON object per line: {"survey": ..., "answers": {...}}',
-            )
+def _jsonl_record(number: int, raw: bytes) -> dict[str, Any] | str | None:
+    """Line `number`'s object, or what is wrong with it; None for a blank line. Only line 1 may begin with a BOM."""
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff" if number == 1 else "")
+    except UnicodeDecodeError:
+        return "not UTF-8 text; save the file as UTF-8"
+    if not text.strip():
+        return None
+    line = text.rstrip("\r\n")
+    try:
+        record = parse_json(line.encode("utf-8"))  # as strictly as the collector reads a JSON body
+    except MalformedJson as malformed:
+        return _malformed_line(line, malformed)
+    return (
+        record if isinstance(record, dict) else 'expected one JSON object per line: {"survey": ..., "answers": {...}}'
+    )
 
 
 def _malformed_line(line: str, malformed: MalformedJson) -> str:
@@ -440,6 +554,7 @@ class _Known:
         self.versions = {(version.survey_id, version.version): version for version in store.versions()}
         self.versions.update({(version.survey_id, version.version): version for version in current})
         self.checked: dict[tuple[str, str], Survey] = {}
+        self.prepared = store.prepared  # only the store's dialect: a forked checking process calls it too
         self.languages = site.languages
         self.zone = ZoneInfo(site.config.model.timezone)
 

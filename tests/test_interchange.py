@@ -8,8 +8,11 @@ import datetime as dt
 import gc
 import io
 import json
+import multiprocessing
+import os
 import re
 import shutil
+import signal
 import sys
 import uuid
 from collections.abc import Iterator
@@ -26,14 +29,15 @@ from sqlalchemy import create_engine
 from sitegen import cli, interchange
 from sitegen.answers import read_json
 from sitegen.cli import main
-from sitegen.interchange import Format, export_responses, import_responses, jsonl_line
+from sitegen.forked_chunks import WorkerFailed
+from sitegen.interchange import Format, ImportReport, export_responses, import_responses, jsonl_line
 from sitegen.question_types import TYPES
 from sitegen.site import Site, load_site
 from sitegen.spreadsheet_cells import neutralised, restored
 from sitegen.store import ResponseStore, StoredResponse
 from sitegen.store.anonymity import anonymous_key
 from sitegen.store.engine import database_url
-from sitegen.versions import survey_version, version_of
+from sitegen.versions import SurveyVersion, survey_version, version_of
 
 REPOSITORY = Path(__file__).parent.parent
 EXAMPLE_FILES = ("sitegen.yaml", "assets", "surveys", "content", "data")
@@ -1079,3 +1083,217 @@ def test_the_cli_shows_a_progress_bar_of_the_lines_on_a_terminal(
         assert progress is not None
         progress(8)
     assert "Importing" in terminal.getvalue() and "8/8" in terminal.getvalue()
+
+
+# ---- checked by forked processes ---------------------------------------------------------------
+
+CHECKED_ASIDE = [(1, 1 << 20), (2, 97), (2, 1000), (3, 333)]
+"""(forked processes, chunk bytes): the whole file one chunk, a forked process's; chunk boundaries inside nearly every
+line; a few lines a chunk; three forked processes and the importing one, so chunk i and i + 2 go to different ones."""
+BAD_LINES = [
+    line(survey="after-visti").encode("utf-8"),
+    line(id="bad-answer-0001", answers={"recommend": "lots", "liked": ["coffee", "tea"]}).encode("utf-8"),
+    b'{"survey": "after-visit",',
+    b"[1, 2]",
+    line(id="bad-version-0001", version="0123456789abcdef").encode("utf-8"),
+    line(id="x").encode("utf-8"),
+    b'{"survey": "\xff"}',
+    ("\ufeff" + line(id="bom-0001")).encode("utf-8"),  # a BOM begins only the file's first line
+]
+
+
+def older_version(site: Site) -> SurveyVersion:
+    """A version of journey-order before its last question was added: a file must describe it to name it."""
+    survey = next(source.model for source in site.surveys if source.model.id == "journey-order")
+    return version_of(
+        survey.model_copy(update={"questions": survey.questions[:-1]}), dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )
+
+
+def mixed_file(site: Site, samples: list[StoredResponse], tmp_path: Path, *, bad_every: int = 0) -> Path:
+    """Lines of every kind a file may hold, about 200, their order what a check of one line may depend on: a BOM, a
+    survey version described at the top and named further on, every survey (the anonymous one too), ids given and
+    derived (identical lines among them), an id given twice with different answers, one the store holds, blank lines,
+    and, every `bad_every` lines, one of BAD_LINES; the last line without its newline."""
+    older = older_version(site)
+    lines: list[bytes] = [("\ufeff" + interchange.version_line(older)).encode("utf-8")]
+    for number in range(1, 200):
+        sample = samples[number % len(samples)]
+        text = jsonl_line(dataclasses.replace(sample, id=f"mixed-{number:04d}"))
+        if number % 11 == 0:
+            text = json.dumps(
+                {
+                    "id": f"older-{number:04d}",
+                    "survey": "journey-order",
+                    "version": older.version,
+                    "submitted_at": "2025-12-01T10:00:00Z",  # before the version's first_seen: it moves back
+                    "lang": "lv",
+                    "meta": {"location": "riga-mall"},
+                    "answers": {"ease": 5, "order_date": "2025-11-22", "order_ok": "yes"},
+                }
+            )
+        elif number % 13 == 0:
+            text = line(answers={"recommend": number % 2})  # no id: derived, and copies counted across chunks
+        elif number % 17 == 0:
+            text = line(id="mixed-0003", answers={"recommend": number % 10})  # the id of line 4: it stays that line's
+        elif number % 19 == 0:
+            text = jsonl_line(samples[0])  # stored before the import
+        elif number % 23 == 0:
+            text = ""
+        if bad_every and number % bad_every == 0:
+            lines.append(BAD_LINES[(number // bad_every) % len(BAD_LINES)])
+            continue
+        lines.append(text.encode("utf-8"))
+    path = tmp_path / f"mixed-{bad_every}.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+def kept_rows(store: ResponseStore) -> dict[str, list[Any]]:
+    """Every row the import writes, as the database gives it back (the responses in the order they were inserted)."""
+    with store.engine.connect() as connection:
+        kept = {"responses": connection.exec_driver_sql("SELECT rowid, * FROM responses ORDER BY rowid").fetchall()}
+        for name in ("anonymous_responses", "survey_versions", "version_tallies"):
+            kept[name] = sorted(connection.exec_driver_sql(f"SELECT * FROM {name}").fetchall(), key=repr)
+    return kept
+
+
+def imported_both_ways(
+    site: Site,
+    samples: list[StoredResponse],
+    tmp_path: Path,
+    path: Path,
+    workers: int,
+    chunk_bytes: int,
+    **options: Any,
+) -> tuple[tuple[ImportReport, dict[str, list[Any]]], tuple[ImportReport, dict[str, list[Any]]]]:
+    """(report, rows kept) of the file checked here, then of it checked by forked processes; each store held
+    samples[0] before."""
+    results = []
+    for asked in ({"workers": 0}, {"workers": workers, "chunk_bytes": chunk_bytes}):
+        with ResponseStore.open("sqlite://", tmp_path) as store:
+            keep(site, store, samples[:1])
+            report = import_responses(site, store, [path], **asked, **options)
+            results.append((report, kept_rows(store)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(("workers", "chunk_bytes"), CHECKED_ASIDE)
+def test_lines_checked_by_forked_processes_are_stored_as_the_same_bytes_as_lines_checked_here(
+    site: Site, samples: list[StoredResponse], tmp_path: Path, workers: int, chunk_bytes: int
+) -> None:
+    path = mixed_file(site, samples, tmp_path)
+    (here, here_rows), (aside, aside_rows) = imported_both_ways(site, samples, tmp_path, path, workers, chunk_bytes)
+    assert here.problems == [] and here.new > 150 and here.existing >= 10
+    assert (aside.new, aside.existing, aside.problems) == (here.new, here.existing, here.problems)
+    assert aside_rows == here_rows
+    older = older_version(site)
+    [first_seen] = [row[4] for row in here_rows["survey_versions"] if row[1] == older.version]
+    assert str(first_seen).startswith("2025-12-01")  # moved back to its earliest response, in another chunk
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True], ids=["refused", "skipped"])
+@pytest.mark.parametrize(("workers", "chunk_bytes"), CHECKED_ASIDE)
+def test_bad_lines_anywhere_in_the_chunks_are_reported_alike_by_line_and_in_order(
+    site: Site, samples: list[StoredResponse], tmp_path: Path, workers: int, chunk_bytes: int, skip_invalid: bool
+) -> None:
+    path = mixed_file(site, samples, tmp_path, bad_every=7)
+    (here, here_rows), (aside, aside_rows) = imported_both_ways(
+        site, samples, tmp_path, path, workers, chunk_bytes, skip_invalid=skip_invalid
+    )
+    assert here.invalid_lines >= 20 and here.is_refused != skip_invalid
+    assert [str(problem) for problem in aside.problems] == [str(problem) for problem in here.problems]
+    assert (aside.invalid_lines, aside.new, aside.existing, aside.is_refused) == (
+        here.invalid_lines,
+        here.new,
+        here.existing,
+        here.is_refused,
+    )
+    assert aside_rows == here_rows
+    if not skip_invalid:
+        assert len(aside_rows["responses"]) == 1 and aside_rows["anonymous_responses"] == []  # samples[0] only
+
+
+IMPORTING_PROCESS = os.getpid()
+
+
+def killed_at_the_fourth_chunk(known: Any, path: Path, start: int, end: int) -> Any:
+    """`_checked_chunk`, in a forked checking process that is killed when it comes to the fourth chunk of the file."""
+    if start >= 3 * 1000 and os.getpid() != IMPORTING_PROCESS:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return CHECKED_CHUNK(known, path, start, end)
+
+
+CHECKED_CHUNK = interchange._checked_chunk
+
+
+def test_a_checking_process_killed_mid_import_fails_it_loudly_and_stores_nothing(
+    site: Site, samples: list[StoredResponse], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = mixed_file(site, samples, tmp_path)
+    monkeypatch.setattr(interchange, "IMPORT_BATCH", 3)  # batches are stored before the process dies
+    monkeypatch.setattr(interchange, "_checked_chunk", killed_at_the_fourth_chunk)
+    with ResponseStore.open("sqlite://", tmp_path) as store:
+        keep(site, store, samples[:1])
+        before = kept_rows(store)
+        added: list[int] = []
+        with pytest.raises(WorkerFailed, match=r"exit code -9\) before it handed back its lines; nothing was imported"):
+            import_responses(site, store, [path], workers=2, chunk_bytes=1000, progress=added.append)
+        assert sum(added) >= 3  # lines of the first chunks were read (and stored) before the death
+        assert kept_rows(store) == before
+    assert multiprocessing.active_children() == []
+
+
+def test_an_import_checked_aside_stores_what_one_checked_here_does_on_every_back_end(
+    site: Site, store: ResponseStore, samples: list[StoredResponse], tmp_path: Path
+) -> None:
+    path = mixed_file(site, samples, tmp_path)
+    keep(site, store, samples[:1])
+    aside = import_responses(site, store, [path], workers=2, chunk_bytes=500)
+    with ResponseStore.open("sqlite://", tmp_path) as here_store:
+        keep(site, here_store, samples[:1])
+        here = import_responses(site, here_store, [path], workers=0)
+        assert export_text(site, store) == export_text(site, here_store)
+    assert (aside.new, aside.existing, aside.problems) == (here.new, here.existing, [])
+
+
+def test_progress_is_told_the_same_lines_whichever_process_checks_them(
+    site: Site, samples: list[StoredResponse], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(interchange, "IMPORT_BATCH", 7)
+    path = mixed_file(site, samples, tmp_path, bad_every=7)
+    steps: dict[int, list[int]] = {}
+    for workers in (0, 2):
+        with ResponseStore.open("sqlite://", tmp_path) as store:
+            steps[workers] = []
+            import_responses(site, store, [path], workers=workers, chunk_bytes=333, progress=steps[workers].append)
+    assert steps[2] == steps[0] and sum(steps[0]) == 200
+
+
+def test_a_small_file_is_checked_here_and_a_large_one_by_a_process_per_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "a.jsonl", line(id="line-0001") + "\n")
+    assert interchange._workers_for(path, None) == 0
+    assert interchange._workers_for(path, 3) == 3
+    monkeypatch.setattr(interchange, "ASIDE_FROM", 10)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert interchange._workers_for(path, None) == 1  # and the importing process checks too
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert interchange._workers_for(path, None) == 0
+
+
+def test_cases_an_import_opens_are_the_same_whichever_process_checks_the_lines(
+    site: Site, samples: list[StoredResponse], tmp_path: Path
+) -> None:
+    path = mixed_file(site, samples, tmp_path)
+    opened: dict[int, list[tuple[Any, ...]]] = {}
+    for workers in (0, 2):
+        with ResponseStore.open("sqlite://", tmp_path) as store:
+            import_responses(site, store, [path], open_cases=True, workers=workers, chunk_bytes=500)
+            cases = store.cases.find(dt.datetime.now(dt.UTC), statuses=("open", "contacted", "resolved", "dismissed"))
+            opened[workers] = sorted(
+                (case.response_id, case.survey_id, case.opened_at, case.due_at, case.contact, case.summary)
+                for case in cases
+            )
+    assert len(opened[0]) >= 10 and opened[2] == opened[0]

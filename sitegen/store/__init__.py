@@ -17,6 +17,7 @@ from sitegen.store.anonymity import is_anonymous_key
 from sitegen.store.engine import StoreError
 from sitegen.store.responses import (
     Field,
+    PreparedRow,
     ResponseStore,
     StoredResponse,
     UnstorableResponse,
@@ -26,6 +27,7 @@ from sitegen.store.responses import (
 
 __all__ = [
     "Field",
+    "PreparedRow",
     "ResponseStore",
     "StoreError",
     "StoredResponse",

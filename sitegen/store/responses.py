@@ -20,14 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 from sqlalchemy import Engine, Select, Table, Text, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Dialect, RowMapping
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from sitegen.cases.model import CaseOpening
@@ -53,11 +53,13 @@ FRAME_BATCH = 50_000
 
 ID_COLUMNS = {table.name: "id", anonymous_responses.name: "key"}
 """The column that tells a table's rows apart: ties in time are ordered by it."""
+KEPT_TABLES = {table.name: table, anonymous_responses.name: anonymous_responses}
 FieldKind = Literal["number", "text", "open_text", "json"]
 """How a field's values reach pandas: floats; categories of texts that repeat (choices, locations); strings for texts
 that seldom do (a moment, a comment: as categories they would cost a Python string and a hash entry a row); JSON."""
-Adding = Callable[[list["StoredResponse"]], list[bool]]
-"""`add` inside an open transaction: store a batch, True per new id."""
+Adding = Callable[[Sequence["StoredResponse | PreparedRow"]], list[bool]]
+"""`add` inside an open transaction: store a batch (responses, or the rows `ResponseStore.prepared` made of them),
+True per new id."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,25 @@ class StoredResponse:
         return self.is_anonymous or is_anonymous_key(self.id)
 
 
+class PreparedRow(NamedTuple):
+    """A response as its table's INSERT takes it (`ResponseStore.prepared`), made where it was checked: the import's
+    checking processes hand these back, so that storing one is only the insert.
+
+    A tuple of plain values, cheap to pickle; `values` is the row bound by its columns' own types (SQLite: text and
+    numbers in column order) or, on PostgreSQL, the row for SQLAlchemy to bind.
+    """
+
+    id: str
+    key: str
+    is_kept_apart: bool
+    survey_id: str
+    survey_version: str
+    submitted_at: dt.datetime
+    values: tuple[Any, ...] | dict[str, Any]
+    opens_case: CaseOpening | None = None
+    shows_code: IssuedCode | None = None
+
+
 @dataclass(frozen=True)
 class VersionCount:
     """How many stored responses answered one version of a survey, and when the first and the last came."""
@@ -123,7 +144,7 @@ def _utc(moment: Any) -> dt.datetime:
 class UnstorableResponse(StoreError):
     """The database refused one response of a batch; nothing of the transaction was kept."""
 
-    def __init__(self, response: StoredResponse, reason: str) -> None:
+    def __init__(self, response: StoredResponse | PreparedRow, reason: str) -> None:
         super().__init__(f"response {response.id!r} cannot be stored: {reason}")
         self.response = response
         self.reason = reason
@@ -145,7 +166,7 @@ def is_refusal(error: BaseException) -> bool:
 class _StoringFailed(Exception):
     """A batch the database refused, carried out of its transaction to be diagnosed once it is rolled back."""
 
-    def __init__(self, batch: list[StoredResponse], error: Exception) -> None:
+    def __init__(self, batch: Sequence[StoredResponse | PreparedRow], error: Exception) -> None:
         self.batch = batch
         self.error = error
 
@@ -216,6 +237,14 @@ class ResponseStore:
         """
         with self.transaction() as add:
             return add(batch)
+
+    def prepared(self, response: StoredResponse) -> PreparedRow:
+        """`response` as this store's INSERT takes it; the same stored bytes as adding the response itself.
+
+        Uses only the engine's dialect, never a connection: a forked process may call it (`responses import`).
+        Raises for a value the columns' types cannot bind (`storable_problems` finds those first).
+        """
+        return _prepared(self._engine.dialect, response)
 
     @contextmanager
     def transaction(self, *, is_checked: bool = False) -> Iterator[Adding]:
@@ -435,7 +464,11 @@ class ResponseStore:
 
 
 def _add(
-    connection: Connection, surveys_apart: set[str], batch: list[StoredResponse], *, is_checked: bool = False
+    connection: Connection,
+    surveys_apart: set[str],
+    batch: Sequence[StoredResponse | PreparedRow],
+    *,
+    is_checked: bool = False,
 ) -> list[bool]:
     """`add` on an open write transaction; a refusal by the database comes out as _StoringFailed.
 
@@ -443,98 +476,146 @@ def _add(
     cannot be stored already under an anonymous key, so it needs no look in that table, the one extra statement
     that would cost every batch about a tenth of the collector's throughput. (A process that took a survey for
     anonymous while this one does not, both running at once, is the case this leaves to the id's own uniqueness.)
+    A prepared row was checked where it was made.
     """
     if not is_checked:
         for response in batch:
-            check_storable(response)
-    first: dict[str, StoredResponse] = {}
-    for response in batch:
-        first.setdefault(response.key, response)
-    if not first:
-        return []
+            if isinstance(response, StoredResponse):
+                check_storable(response)
     try:
+        rows = [
+            _prepared(connection.dialect, row) if isinstance(row, StoredResponse) else row for row in batch
+        ]  # binding may refuse text the database cannot encode, as the insert would
+        first: dict[str, PreparedRow] = {}
+        for row in rows:
+            first.setdefault(row.key, row)
+        if not first:
+            return []
         stored = _insert_new(connection, first, surveys_apart)
         openings = [
-            (response.survey_id, response.id, response.opens_case)
-            for key, response in first.items()
-            if response.opens_case is not None and key in stored and not response.is_kept_apart
+            (row.survey_id, row.id, row.opens_case)
+            for key, row in first.items()
+            if row.opens_case is not None and key in stored and not row.is_kept_apart
         ]
         if openings:
             insert_openings(connection, openings)
         insert_codes(
-            connection,
-            [
-                response.shows_code
-                for key, response in first.items()
-                if response.shows_code is not None and key in stored
-            ],
+            connection, [row.shows_code for key, row in first.items() if row.shows_code is not None and key in stored]
         )
     except (SQLAlchemyError, UnicodeError) as error:
         raise _StoringFailed(batch, error) from error
     seen: set[str] = set()
     is_new = []
-    for response in batch:
-        is_new.append(response.key in stored and response.key not in seen)
-        seen.add(response.key)
+    for row in rows:
+        is_new.append(row.key in stored and row.key not in seen)
+        seen.add(row.key)
     return is_new
 
 
-def _insert_new(connection: Connection, by_key: dict[str, StoredResponse], surveys_apart: set[str]) -> set[str]:
-    """Insert the responses whose id neither table holds; the keys that were new.
+def _insert_new(connection: Connection, by_key: dict[str, PreparedRow], surveys_apart: set[str]) -> set[str]:
+    """Insert the rows whose id neither table holds; the keys that were new.
 
     Rows in key order: concurrent PostgreSQL writers then lock ids in one order and cannot deadlock.
     """
     apart = [by_key[key] for key in sorted(by_key) if by_key[key].is_kept_apart]
     among = [by_key[key] for key in sorted(by_key) if not by_key[key].is_kept_apart]
     # The same id can come to both tables only if a survey's anonymity changed; it is still stored once.
-    clear_ids = [response.id for response in apart if response.id != response.key]
+    clear_ids = [row.id for row in apart if row.id != row.key]
     taken = set(connection.scalars(select(table.c.id).where(table.c.id.in_(clear_ids)))) if clear_ids else set()
-    keys = [anonymous_key(response.id) for response in among if response.survey_id in surveys_apart]
+    keys = [anonymous_key(row.id) for row in among if row.survey_id in surveys_apart]
     apart_column = anonymous_responses.c.key
     taken_keys = set(connection.scalars(select(apart_column).where(apart_column.in_(keys)))) if keys else set()
-    stored = insert_anonymous(connection, [_row(response) for response in apart if response.id not in taken])
-    surveys_apart.update(response.survey_id for response in apart if response.key in stored)
-    rows = [_row(response) for response in among if not taken_keys or anonymous_key(response.id) not in taken_keys]
+    stored = _insert_apart(connection, [row for row in apart if row.id not in taken])
+    surveys_apart.update(row.survey_id for row in apart if row.key in stored)
+    rows = [row for row in among if not taken_keys or anonymous_key(row.id) not in taken_keys]
     if rows:
         # After the anonymous rows' day locks and tallies: every writer takes its locks in that one order.
-        lock_tallies(connection, version_tallies, [(row["survey_id"], row["survey_version"], 0) for row in rows])
+        lock_tallies(connection, version_tallies, [(row.survey_id, row.survey_version, 0) for row in rows])
         stored |= _insert_rows(connection, rows)
     return stored
 
 
-def _insert_rows(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows of `responses` whose id is not stored yet; the ids that were new.
+def _insert_apart(connection: Connection, rows: list[PreparedRow]) -> set[str]:
+    """Insert anonymous rows (keyed already) that are not stored yet; the keys that were new.
 
-    On SQLite the statement is the driver's own, the rows of a page in one INSERT (one run of the tallies' trigger
-    program for them all, not one per row as `executemany` would run it), each value bound by its column's type
-    as SQLAlchemy would bind it: SQLAlchemy's own work per row cost about as much as SQLite's (`responses import`
-    stores millions of rows).
+    On SQLite the driver's own statement, as for the other rows; PostgreSQL's rewrite of each day's rows is
+    `anonymity.insert_anonymous`'s.
     """
     if connection.dialect.name != "sqlite":
+        return insert_anonymous(connection, [_unbound(row) for row in rows])
+    return _insert_bound(connection, anonymous_responses, rows)
+
+
+def _insert_rows(connection: Connection, rows: list[PreparedRow]) -> set[str]:
+    """Insert rows of `responses` whose id is not stored yet; the ids that were new."""
+    if connection.dialect.name != "sqlite":
         statement = _insert(connection).on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
-        return set(connection.scalars(statement, rows))
-    insert, bound = _sqlite_insert(connection.dialect)
+        return set(connection.scalars(statement, [_unbound(row) for row in rows]))
+    return _insert_bound(connection, table, rows)
+
+
+def _insert_bound(connection: Connection, kept: Table, rows: list[PreparedRow]) -> set[str]:
+    """Insert bound rows of `kept` on SQLite, a page of rows per INSERT; the keys that were new.
+
+    The statement is the driver's own, the rows of a page in one INSERT (one run of the tallies' trigger program for
+    them all, not one per row as `executemany` would run it): SQLAlchemy's own work per row cost about as much as
+    SQLite's (`responses import` stores millions of rows).
+    """
+    insert = _sqlite_insert(kept.name)
     stored: set[str] = set()
     for start in range(0, len(rows), INSERT_PAGE):
         page = rows[start : start + INSERT_PAGE]
-        result = connection.exec_driver_sql(insert(len(page)), tuple(value for row in page for value in bound(row)))
-        stored.update(response_id for (response_id,) in result)
+        result = connection.exec_driver_sql(insert(len(page)), tuple(value for row in page for value in row.values))
+        stored.update(key for (key,) in result)
     return stored
 
 
-@functools.lru_cache(maxsize=16)  # one per engine's dialect: its JSON serializer is the engine's
-def _sqlite_insert(
-    dialect: sqlite.base.SQLiteDialect,
-) -> tuple[Callable[[int], str], Callable[[dict[str, Any]], tuple[Any, ...]]]:
-    """The driver's INSERT of n rows of `responses`, and one row's parameters, bound by the columns' own types."""
-    names = [column.name for column in table.c]
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.c]
+def _unbound(row: PreparedRow) -> dict[str, Any]:
+    """The row for SQLAlchemy to bind (a PostgreSQL store prepares no other)."""
+    assert isinstance(row.values, dict)
+    return row.values
+
+
+@functools.lru_cache(maxsize=2)
+def _sqlite_insert(table_name: str) -> Callable[[int], str]:
+    """The driver's INSERT of n rows of a table of responses, new keys only."""
+    kept = KEPT_TABLES[table_name]
+    names = [column.name for column in kept.c]
     row_marks = f"({', '.join('?' for _ in names)})"
 
     @functools.cache
     def insert(count: int) -> str:
         values = ", ".join(row_marks for _ in range(count))
-        return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING id"
+        key = ID_COLUMNS[kept.name]
+        columns = ", ".join(names)
+        return f"INSERT INTO {kept.name} ({columns}) VALUES {values} ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
+
+    return insert
+
+
+def _prepared(dialect: Dialect, response: StoredResponse) -> PreparedRow:
+    row = _row(response)
+    kept = anonymous_responses if response.is_kept_apart else table
+    values = _binder(dialect, kept.name)(row) if dialect.name == "sqlite" else row
+    return PreparedRow(
+        response.id,
+        response.key,
+        response.is_kept_apart,
+        response.survey_id,
+        response.survey_version,
+        response.submitted_at,
+        values,
+        response.opens_case,
+        response.shows_code,
+    )
+
+
+@functools.lru_cache(maxsize=16)  # one per engine's dialect and table: its JSON serializer is the engine's
+def _binder(dialect: Dialect, table_name: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """One row's parameters for the driver, in column order, each bound by its column's own type."""
+    kept = KEPT_TABLES[table_name]
+    names = [column.name for column in kept.c]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in kept.c]
 
     def bound(row: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(
@@ -542,7 +623,7 @@ def _sqlite_insert(
             for name, process in zip(names, processors, strict=True)
         )
 
-    return insert, bound
+    return bound
 
 
 def _reason(error: Exception) -> str:
