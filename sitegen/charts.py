@@ -15,6 +15,7 @@ import math
 import os
 import re
 import textwrap
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -161,8 +162,27 @@ def _draw_svg(spec_text: str) -> str:
     return chart_drawing.in_worker("svg", spec_text, VEGA_LITE_VERSION)
 
 
+class _Waiting:
+    """How many charts are queued for drawing and not yet started: the warm-up's made-up charts give way to them."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def add(self, change: int) -> None:
+        with self._lock:
+            self._count += change
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+
+_waiting = _Waiting()
+
+
 def _drawn(spec_text: str, kept: ChartCache | None) -> str:
     """The SVG of a spec the cache does not hold, drawn now and kept for the next build."""
+    _waiting.add(-1)
     svg = _draw_svg(spec_text)
     if kept is not None:
         kept.keep(drawing_key(spec_text), svg)
@@ -175,7 +195,10 @@ def _drawing(spec_text: str) -> Future[str]:
     process's warm-up and the charts drawn before it (a rebuild with nothing new waited some 0.2 s for it)."""
     kept = _kept[0] if _kept else None
     svg = kept.svg(drawing_key(spec_text)) if kept is not None else None
-    return _drawer().submit(_drawn, spec_text, kept) if svg is None else _ready(svg)
+    if svg is not None:
+        return _ready(svg)
+    _waiting.add(1)
+    return _drawer().submit(_drawn, spec_text, kept)
 
 
 def _ready(text: str) -> Future[str]:
@@ -461,14 +484,27 @@ def start_drawing() -> None:
 
 @cache
 def _warming() -> Future[str]:
-    return _drawer().submit(lambda: chart_drawing.in_worker("warm", json.dumps(warm_up_specs()), VEGA_LITE_VERSION))
+    warmed = _drawer().submit(chart_drawing.in_worker, "warm", "", VEGA_LITE_VERSION)
+    _drawer().submit(_warm_up_charts)
+    return warmed
+
+
+def _warm_up_charts() -> int:
+    """Draw made-up charts shaped like a build's (`warm_up_specs`), each unless real charts wait, which come first;
+    how many were drawn. They leave the JavaScript engine's code for such charts compiled: the first real chart
+    then takes some 55 ms of CPU instead of 105 (measured on the example's charts; docs/DESIGN.md)."""
+    drawn = 0
+    for spec_text in warm_up_specs():
+        if _waiting:
+            break
+        chart_drawing.in_worker("svg", spec_text, VEGA_LITE_VERSION)
+        drawn += 1
+    return drawn
 
 
 def warm_up_specs() -> list[str]:
     """Printable specs shaped like a build's: two trends (band, control limits, a signal, a changed meaning, a
-    target) and the answer groups' bars, with made-up figures. Drawn once while the project loads, they leave the
-    JavaScript engine's code for such charts compiled: the first real chart then takes some 55 ms of CPU instead of
-    105 (measured on this project's charts; docs/DESIGN.md)."""
+    target) and the answer groups' bars, with made-up figures."""
     periods = [f"{year}-{month:02}" for year in (2025, 2026) for month in range(1, 13)]
     points: list[dict[str, Any]] = [
         {"period": period, "value": 40.0 + index % 5, "low": 35.0 + index % 5, "high": 45.0 + index % 5}

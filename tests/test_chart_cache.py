@@ -285,28 +285,34 @@ def test_with_a_core_to_spare_the_drawing_process_is_started_and_warmed_before_t
     monkeypatch.setattr(charts.chart_drawing, "in_worker", recorded)
     monkeypatch.setattr(charts, "_bundling", lambda: None)  # the chart script has a test of its own
     try:
-        for cores, expected in ((1, []), (2, ["warm"])):
+        for cores, expected in ((1, []), (2, ["warm", "svg", "svg", "svg"])):
             charts._warming.cache_clear()
             monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
             charts.prepare_charts()
             if expected:
                 assert charts._warming().result(timeout=120) == ""
-            assert sent == expected, f"{cores} core(s)"
+                charts._drawer().submit(lambda: None).result(timeout=120)  # the warm-up's charts, queued after it
+            assert sent == expected, f"{cores} core(s): the engine, then the made-up charts"
         assert charts.chart_drawing.running_pid() is not None
         assert run("svg", trend(44.0).spec, charts.VEGA_LITE_VERSION).startswith("<svg"), "the warm worker draws"
     finally:
         charts._warming.cache_clear()
 
 
-def test_the_warm_up_draws_charts_shaped_like_a_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_warm_up_draws_charts_shaped_like_a_builds_unless_real_ones_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     specs = charts.warm_up_specs()
     svgs = [charts.chart_drawing.in_worker("svg", spec, charts.VEGA_LITE_VERSION) for spec in specs]
     assert all(svg.startswith("<svg") and "role-axis" in svg for svg in svgs), "each is a chart vl-convert draws"
-    drawn: list[str] = []
-    monkeypatch.setattr(charts.chart_drawing, "draw_svg", lambda spec, _version: drawn.append(spec) or "<svg/>")
-    assert charts.chart_drawing.warm_up(json.dumps(specs), charts.VEGA_LITE_VERSION) == ""
-    assert drawn == [charts.chart_drawing.WARM_UP_SPEC, *specs]
     trend, _, bars = (json.loads(spec) for spec in specs)
     marks = [layer["mark"]["type"] for layer in trend["layer"]]
     assert marks == ["area", "line", "line", "line", "line", "point", "rule", "rule"], "band, limits, signal, rules"
     assert bars["mark"] == {"type": "bar"} and trend["width"] == bars["width"] == 560
+    sent: list[str] = []
+    monkeypatch.setattr(charts.chart_drawing, "in_worker", lambda job, text, _version: sent.append(text) or "<svg/>")
+    assert charts._warm_up_charts() == 3 and sent == specs
+    sent.clear()
+    charts._waiting.add(1)  # a real chart is queued
+    try:
+        assert charts._warm_up_charts() == 0 and sent == [], "the warm-up gives way"
+    finally:
+        charts._waiting.add(-1)
