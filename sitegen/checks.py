@@ -20,7 +20,7 @@ from sitegen.models.site import SiteConfig
 from sitegen.models.survey import RESERVED_FIELD_NAMES, BaseQuestion, Condition, Survey
 from sitegen.question_types import choice_ids, scale_bounds, type_of
 from sitegen.themes import THEMES
-from sitegen.untranslated import find_texts, missing_bodies, missing_texts, text_sources
+from sitegen.untranslated import missing_bodies, missing_texts, model_texts, text_sources
 from sitegen.validation import Source, format_field
 
 if TYPE_CHECKING:
@@ -442,7 +442,7 @@ def check_translations(site: Site) -> Iterator[SiteError]:
     languages = site.config.model.languages
     default = languages[0]
     for source in text_sources(site):
-        for loc, text in find_texts(source.model):
+        for loc, text in model_texts(source.model):
             for lang in text.translations:
                 if lang not in languages:
                     yield source.error(

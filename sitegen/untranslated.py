@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -79,7 +80,7 @@ def missing_texts(site: Site) -> Iterator[MissingText]:
     """
     languages = site.config.model.languages
     for source in text_sources(site):
-        for loc, text in find_texts(source.model):
+        for loc, text in model_texts(source.model):
             shown = languages[0] if languages[0] in text.translations else next(iter(text.translations), None)
             if shown is None:
                 continue
@@ -96,7 +97,24 @@ def missing_bodies(site: Site) -> Iterator[MissingBody]:
                 yield MissingBody(page, lang, languages[0])
 
 
-def find_texts(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Text]]:
+Located = tuple[tuple[Any, ...], Text]
+_kept_texts: dict[int, tuple[weakref.ref[BaseModel], list[Located]]] = {}
+"""`model_texts` by model identity, each beside a reference to its model that drops it when the model goes."""
+
+
+def model_texts(model: BaseModel) -> list[Located]:
+    """`find_texts` of a file's model, walked once per model object: models are frozen, and a preview rebuild keeps
+    the objects of the files that did not change (walking 1,510 files' models twice took 14-19 ms a rebuild)."""
+    key = id(model)
+    hit = _kept_texts.get(key)
+    if hit is not None and hit[0]() is model:
+        return hit[1]
+    texts = list(find_texts(model))
+    _kept_texts[key] = (weakref.ref(model, lambda _gone: _kept_texts.pop(key, None)), texts)
+    return texts
+
+
+def find_texts(value: Any, loc: tuple[Any, ...] = ()) -> Iterator[Located]:
     """Every localised Text inside a model, with its field path as the owner wrote it."""
     if isinstance(value, Text):
         yield loc, value

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gc
 import io
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 
+from sitegen import untranslated
 from sitegen.cli import main
 from sitegen.site import load_site
 from sitegen.translating import export_translations
@@ -344,3 +347,27 @@ def test_a_po_file_sitegen_did_not_write_is_refused_at_its_lines(untranslated_pr
     code, _, stderr = sitegen(untranslated_project, "translations", "import", str(broken))
     assert code == 1
     assert stderr.splitlines()[0] == f"{broken}:6:1: not a valid PO file: Unknown or misformatted keyword"
+
+
+def test_a_models_texts_are_walked_once_per_model_object(
+    untranslated_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = load_site(untranslated_project)
+    model = next(source.model for source in untranslated.text_sources(site) if untranslated.model_texts(source.model))
+    expected = list(untranslated.find_texts(model))
+    walked: list[object] = []
+    find = untranslated.find_texts
+
+    def counted(value: Any, loc: tuple[Any, ...] = ()) -> Any:
+        if loc == ():
+            walked.append(value)
+        return find(value, loc)
+
+    monkeypatch.setattr(untranslated, "find_texts", counted)
+    assert untranslated.model_texts(model) == expected and walked == []
+    copy = model.model_copy(deep=True)  # another object with the same fields: walked on its own
+    assert untranslated.model_texts(copy) == expected and walked == [copy]
+    kept = len(untranslated._kept_texts)
+    del copy, walked[:]
+    gc.collect()
+    assert len(untranslated._kept_texts) == kept - 1, "a model's entry goes with it"
