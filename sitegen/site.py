@@ -157,9 +157,13 @@ class ParseCache:
     """Every folder that held a listed file, up to the project root: a change to one is not a file's change."""
 
     def remember(self, files: ProjectFiles | None) -> None:
-        """Keep a new listing (None: forget it, so that the next load lists the files again)."""
+        """Keep a new listing (None: forget it, so that the next load lists the files again), and forget the files
+        it no longer lists (removed or renamed): a preview open for a day of edits holds only the project's files."""
         self.files = files
-        folders = {path.parent for path in _source_paths(files)} if files is not None else set()
+        listed = set(_source_paths(files)) if files is not None else set()
+        if files is not None:
+            self.parsed = {key: parsed for key, parsed in self.parsed.items() if key[0] in listed}
+        folders = {path.parent for path in listed}
         self.folders = frozenset(folders | {parent for folder in folders for parent in folder.parents})
 
     def trusts(self, changes: FileChanges) -> bool:

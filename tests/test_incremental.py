@@ -210,3 +210,17 @@ def test_a_project_with_a_linked_source_is_scanned_whole_every_time(copy_project
     guide.symlink_to(linked)
     load_site(copy_project, parsed)
     assert not parsed.trusts(FileChanges(written=frozenset({linked})))
+
+
+def test_a_removed_or_renamed_file_leaves_the_parse_cache(copy_project: Path) -> None:
+    parsed = ParseCache()
+    load_site(copy_project, parsed)
+    standard = copy_project / "content/standards/greeting.yaml"
+    renamed = copy_project / "content/standards/greeting-renamed.yaml"
+    advice = copy_project / "content/standards/advice.yaml"
+    assert {standard, advice} <= {path for path, _ in parsed.parsed}
+    standard.rename(renamed)
+    advice.unlink()
+    load_site(copy_project, parsed, FileChanges(created_or_removed=frozenset({standard, renamed, advice})))
+    kept = {path for path, _ in parsed.parsed}
+    assert renamed in kept and not {standard, advice} & kept, "only the files the project holds now"
