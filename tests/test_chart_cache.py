@@ -306,7 +306,7 @@ def test_the_warm_up_draws_charts_shaped_like_a_builds_unless_real_ones_wait(mon
     trend, _, bars = (json.loads(spec) for spec in specs)
     marks = [layer["mark"]["type"] for layer in trend["layer"]]
     assert marks == ["area", "line", "line", "line", "line", "point", "rule", "rule"], "band, limits, signal, rules"
-    assert bars["mark"] == {"type": "bar"} and trend["width"] == bars["width"] == 560
+    assert bars["mark"] == {"type": "bar"} and trend["width"] == bars["width"] == charts.PRINTED_PLOT["width"]
     sent: list[str] = []
     monkeypatch.setattr(charts.chart_drawing, "in_worker", lambda job, text, _version: sent.append(text) or "<svg/>")
     assert charts._warm_up_charts() == 3 and sent == specs
