@@ -27,7 +27,9 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+
+import msgspec
 
 from sitegen.date_formats import LocalFormat, date_format, datetime_format
 from sitegen.models.common import per_model
@@ -227,6 +229,21 @@ def _read_datetime(_question: DatetimeQuestion, values: list[Any]) -> str:
     return moment.isoformat(timespec="minutes" if len(text) == 16 else "seconds")
 
 
+# ---- the JSON values a reader keeps as they are ------------------------------------------------------------
+
+
+def _plain_point(question: BaseQuestion) -> Any:
+    """A whole point of the scale as a JSON integer: `_read_scale` gives it back unchanged."""
+    low, high = scale_bounds(question)  # type: ignore[misc]
+    return Annotated[int, msgspec.Meta(ge=int(low), le=int(high))]
+
+
+def _plain_choice(question: BaseQuestion) -> Any:
+    """One of the choice ids as a JSON string: `_read_choice` gives it back unchanged."""
+    allowed = choice_ids(question)
+    return Literal[allowed] if allowed else None
+
+
 # ---- bounds and CSV cells -----------------------------------------------------------------------------
 
 
@@ -314,6 +331,9 @@ class QuestionType:
     is_contact: bool = False
     """Answers reach a person (an e-mail address): `retention: contacts` drops them, `sitegen check` asks for it."""
     local_format: Callable[[str], LocalFormat] | None = None
+    plain: Callable[[Any], Any] | None = None
+    """The msgspec type of the JSON values the reader gives back exactly as they are, for a question (None: none
+    are): `answers.plain_answers` checks those in one call to msgspec instead of the reader."""
     column: ColumnKind = "text"
     """The typed column an answer goes to in a Parquet export."""
     templates: Path | None = None
@@ -343,7 +363,15 @@ _TYPES: dict[str, QuestionType] = {
     entry.name: entry
     for entry in (
         QuestionType(
-            NpsQuestion, _read_scale, (), "number", bounds=_nps_bounds, is_scale=True, is_numeric=True, column="integer"
+            NpsQuestion,
+            _read_scale,
+            (),
+            "number",
+            bounds=_nps_bounds,
+            is_scale=True,
+            is_numeric=True,
+            plain=_plain_point,
+            column="integer",
         ),
         QuestionType(
             RatingQuestion,
@@ -353,6 +381,7 @@ _TYPES: dict[str, QuestionType] = {
             bounds=_points,
             is_scale=True,
             is_numeric=True,
+            plain=_plain_point,
             column="integer",
         ),
         QuestionType(
@@ -363,10 +392,13 @@ _TYPES: dict[str, QuestionType] = {
             bounds=_points,
             is_scale=True,
             is_numeric=True,
+            plain=_plain_point,
             column="integer",
         ),
-        QuestionType(ExpectationsQuestion, _read_choice, fixed_choices=EXPECTATIONS, is_choice=True),
-        QuestionType(SingleQuestion, _read_choice, ("choices",), is_choice=True),
+        QuestionType(
+            ExpectationsQuestion, _read_choice, fixed_choices=EXPECTATIONS, is_choice=True, plain=_plain_choice
+        ),
+        QuestionType(SingleQuestion, _read_choice, ("choices",), is_choice=True, plain=_plain_choice),
         QuestionType(
             MultipleQuestion,
             _read_choices,
@@ -376,8 +408,8 @@ _TYPES: dict[str, QuestionType] = {
             is_choice=True,
             column="choices",
         ),
-        QuestionType(DropdownQuestion, _read_choice, ("choices",), is_choice=True),
-        QuestionType(YesNoQuestion, _read_choice, fixed_choices=YES_NO, is_choice=True),
+        QuestionType(DropdownQuestion, _read_choice, ("choices",), is_choice=True, plain=_plain_choice),
+        QuestionType(YesNoQuestion, _read_choice, fixed_choices=YES_NO, is_choice=True, plain=_plain_choice),
         QuestionType(TextQuestion, _read_text, ("max_length",), "open_text", is_free_text=True),
         QuestionType(TextareaQuestion, _read_text, ("max_length",), "open_text", is_free_text=True),
         QuestionType(
@@ -395,7 +427,15 @@ _TYPES: dict[str, QuestionType] = {
             DatetimeQuestion, _read_datetime, (), "open_text", local_format=datetime_format, column="datetime"
         ),
         QuestionType(
-            MatrixQuestion, _read_scale, ("points", "items"), "json", PER_ITEM, _points, is_table=True, column="table"
+            MatrixQuestion,
+            _read_scale,
+            ("points", "items"),
+            "json",
+            PER_ITEM,
+            _points,
+            is_table=True,
+            plain=_plain_point,
+            column="table",
         ),
         QuestionType(
             RankingQuestion, _read_ranking, ("choices",), "json", CHOICE_LIST, is_ranking=True, column="choices"
