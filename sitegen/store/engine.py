@@ -10,7 +10,6 @@ psycopg 3 driver.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import time
@@ -29,8 +28,9 @@ WRITE = {"sitegen_write": True}
 
 Synchronous = Literal["FULL", "NORMAL"]
 
-encode_json = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-"""How meta and answers are written: readable UTF-8, and never NaN (PostgreSQL would refuse it)."""
+encode_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+"""How meta and answers are written: readable UTF-8, and never NaN (PostgreSQL would refuse it). `json.dumps` with
+these options makes this encoder anew for every call (a tenth of encoding a response's answers); it keeps no state."""
 
 
 class StoreError(SitegenError):
