@@ -11,7 +11,8 @@ answers meaning what they meant). `answers`, `checks`,
 up (`type_of`); none of them matches a type's name.
 
 Adding a type: its model in `models/survey.py` (and `QUESTION_MODELS`),
-its reader (and `plain`, where the reader keeps some JSON values as they are) and one entry in `TYPES` below, its form control
+its reader (and `plain`, where the reader keeps some JSON values as they
+are) and one entry in `TYPES` below, its form control
 `theme/_question_<type>.html`, its check in `theme/static/survey.js` where
 the browser's own does not do, new messages in `refusals.MESSAGES` and the
 catalogs (`scripts/update-catalogs`), and a row in README. A plugin's type
