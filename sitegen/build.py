@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
@@ -22,7 +22,7 @@ from sitegen.render.pages import (
     KeptPlans,
     PagePlan,
     Remembered,
-    page_signature,
+    plan_digest,
     plan_pages,
     render_page,
     site_values,
@@ -50,28 +50,36 @@ class BuildReport:
     signals_queued: int = 0  # new control-chart signals queued as alerts (`sitegen.alerts.signals`)
 
 
+class Rendered(NamedTuple):
+    """A page as the last build made it: its plan, the digests of its own values and of the shared values its
+    templates read, and its HTML."""
+
+    plan: PagePlan
+    values: str
+    shared: str
+    html: bytes
+
+
 @dataclass
 class RenderCache:
     """What one build leaves for the next (`sitegen serve`): pages by what they were made from, and figures.
 
-    A page is rendered again only when its signature (its own values and the
-    shared values its templates read) changed; a change to any template
-    starts afresh. Scorecard figures are computed again only when the
-    scorecards, their surveys, the data files or the number of stored
-    responses changed.
+    A page is rendered again only when its own values or the shared values
+    its templates read changed; a change to any template starts afresh.
+    Scorecard figures are computed again only when the scorecards, their
+    surveys, the data files or the number of stored responses changed.
     """
 
     templates: tuple[tuple[str, int], ...] = ()
     environment: Environment | None = None
     names: dict[str, frozenset[str]] = field(default_factory=dict)
-    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    pages: dict[str, Rendered] = field(default_factory=dict)
+    """Each page of the last build by path; a plan it kept (`KeptPlans`) keeps its values' digest too."""
     figures_key: str = ""
     figures: dict[str, ScorecardFigures] = field(default_factory=dict)
     charts: dict[tuple[str, str], MetricCharts] = field(default_factory=dict)
     digests: Remembered = field(default_factory=dict)
     plans: KeptPlans = field(default_factory=KeptPlans)
-    signed: dict[str, tuple[PagePlan, str, str]] = field(default_factory=dict)
-    """Each page's plan, the digest of the shared values its templates read, and its signature, by path."""
 
     def prepare(self, site: Site) -> Environment:
         """The environment to render with; everything is forgotten when a template changed."""
@@ -138,8 +146,8 @@ def render_site(
 
     Scorecards count the responses up to the `as_of` day (default: today in
     the site's timezone). With a `cache` (`sitegen serve`), only pages whose
-    signature changed since the last call are rendered; without one, every
-    page is, and no signatures are worked out. `is_local` links every page
+    own or shared values changed since the last call are rendered; without
+    one, every page is, and nothing is digested. `is_local` links every page
     by its `index.html`, for reading the output from disk.
     """
     is_incremental = cache is not None
@@ -150,29 +158,30 @@ def render_site(
     day = as_of or today_in(site.config.model.timezone)
     figures = cache.scorecard_figures(site, day)
     files: dict[str, bytes] = {}
-    pages: dict[str, tuple[str, bytes]] = {}
-    signed = [(plan, f"{plan.tree}/{plan.path}") for plan in plan_pages(site, day, figures, cache.charts, cache.plans)]
-    signed_now: dict[str, tuple[PagePlan, str, str]] = {}
-    signatures = {
-        path: _signature(cache, digests, plan, path, _names(cache, environment, shared, plan, site), signed_now)
-        if is_incremental
-        else ""
-        for plan, path in signed
-    }
-    fresh = {
-        path
-        for _, path in signed
-        if not is_incremental or path not in cache.pages or cache.pages[path][0] != signatures[path]
-    }
-    for plan, (_, path) in zip(progress([plan for plan, _ in signed]), signed, strict=True):
-        html = (
-            render_page(environment, shared, plan, site.files.root, is_local=is_local)
-            if path in fresh
-            else cache.pages[path][1]
-        )
-        pages[path] = (signatures[path], html)
-        files[path] = html
-    cache.pages, cache.digests, cache.signed = pages, digests.used, signed_now
+    pages: dict[str, Rendered] = {}
+    read: dict[tuple[str, str], str] = {}  # the digest of the shared values a template reads, by template and tree
+    for plan in progress(plan_pages(site, day, figures, cache.charts, cache.plans)):
+        path = plan.address
+        if not is_incremental:
+            files[path] = render_page(environment, shared, plan, site.files.root, is_local=is_local)
+            continue
+        group = (plan.template, plan.tree)
+        if group not in read:
+            read[group] = digests.of_names(_names(cache, environment, shared, plan, site), plan.tree)
+        last = cache.pages.get(path)
+        if last is None or last.plan is not plan:
+            values = plan_digest(plan, digests)
+        elif last.shared == read[group]:
+            pages[path], files[path] = last, last.html  # a kept plan: all a page costs that an edit did not touch
+            continue
+        else:
+            values = last.values
+        if last is not None and last.values == values and last.shared == read[group]:
+            html = last.html
+        else:
+            html = render_page(environment, shared, plan, site.files.root, is_local=is_local)
+        pages[path], files[path] = Rendered(plan, values, read[group], html), html
+    cache.pages, cache.digests = pages, digests.used
     for name, content in static_files(site.template_folders).items():
         for tree in TREES:
             files[f"{tree}/static/{name}"] = content
@@ -195,26 +204,6 @@ def render_figure_files(site: Site, as_of: dt.date) -> dict[str, bytes]:
     files = {f"{plan.tree}/{plan.path}": render_page(environment, shared, plan, site.files.root) for plan in plans}
     files.update(scorecard_files(site, figures))
     return files
-
-
-def _signature(
-    cache: RenderCache,
-    digests: Digests,
-    plan: PagePlan,
-    path: str,
-    names: frozenset[str],
-    signed_now: dict[str, tuple[PagePlan, str, str]],
-) -> str:
-    """A page's signature: the last build's for a plan it kept (`KeptPlans`) whose shared values read the same."""
-    shared = digests.of_names(names, plan.tree)
-    signed = cache.signed.get(path)
-    if signed is not None and signed[0] is plan and signed[1] == shared:
-        digests.keep(plan.values.values())
-        signature = signed[2]
-    else:
-        signature = page_signature(plan, digests, names)
-    signed_now[path] = (plan, shared, signature)
-    return signature
 
 
 def _names(

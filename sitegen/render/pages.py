@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -53,6 +54,12 @@ class PagePlan:
     def path(self) -> str:
         """The file path inside its tree, e.g. `lv/standards/greeting/index.html`."""
         return f"{self.lang}/{self.key}index.html" if self.lang else f"{self.key}index.html"
+
+    @cached_property
+    def address(self) -> str:
+        """The file path inside `output/`, e.g. `intranet/lv/standards/greeting/index.html`: made once for a kept
+        plan."""
+        return f"{self.tree}/{self.path}"
 
 
 def sorted_standards(site: Site) -> list[Standard]:
@@ -342,13 +349,6 @@ class Digests:
             self._names[key] = "\x00".join(self.of_shared(name, tree) for name in sorted(names))
         return self._names[key]
 
-    def keep(self, values: Iterable[Any]) -> None:
-        """Carry the remembered digests of `values` (not of a container's items) to the next build unchanged."""
-        for value in values:
-            kept = self.remembered.get(id(value))
-            if kept is not None and kept[0] is value:
-                self.used[id(value)] = kept
-
     def of_value(self, value: Any) -> str:
         """The digest of a value: plain values as they are, containers from their items' digests, objects once."""
         if isinstance(value, str) and len(value) <= 64:
@@ -375,11 +375,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def page_signature(plan: PagePlan, digests: Digests, used_names: frozenset[str]) -> str:
-    """A digest of everything a page is made from: its own values and the shared values its templates use."""
+def plan_digest(plan: PagePlan, digests: Digests) -> str:
+    """A digest of what a page is made from besides the shared values: its template, place and own values."""
     parts = [plan.template, plan.tree, plan.lang, plan.key]
     parts += [f"{name}={digests.of_value(value)}" for name, value in sorted(plan.values.items())]
-    parts.append(digests.of_names(used_names, plan.tree))
     return _digest("\x00".join(parts))
 
 
