@@ -16,6 +16,7 @@ the chunk its first byte is in.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ def in_forked_chunks(
             process = context.Process(
                 target=_work_on, args=(sending, work, starts[index :: workers + 1], chunk_bytes), daemon=True
             )
-            process.start()
+            _start_deaf_to_ctrl_c(process)
             sending.close()  # the child holds the only sending end: its death is the end of the pipe
             processes.append(process)
             receiving.append(taken)
@@ -89,8 +90,23 @@ def in_forked_chunks(
             taken.close()
 
 
+def _start_deaf_to_ctrl_c(process: multiprocessing.context.ForkProcess) -> None:
+    """Fork with Ctrl-C blocked, so that the fork ignores it (`_work_on`) before one can arrive.
+
+    Ctrl-C reaches the whole process group: each fork would print its own KeyboardInterrupt traceback. The
+    process that forked them handles it (the command says "Aborted!") and stops them in `in_forked_chunks`.
+    """
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _work_on(sending: Connection, work: Callable[[int, int], Result], starts: range, chunk_bytes: int) -> None:
     """The forked process: each of its chunks' result sent back, or the failure that stopped it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C that came while it was blocked is dropped with it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         for start in starts:
             sending.send(work(start, start + chunk_bytes))

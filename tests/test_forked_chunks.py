@@ -5,6 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,41 @@ def test_a_reader_that_stops_early_stops_the_processes(tmp_path: Path) -> None:
     assert next(results)[1] == 0
     results.close()
     assert multiprocessing.active_children() == []
+
+
+INTERRUPTED_IMPORT = """
+import os, sys, time
+from pathlib import Path
+from sitegen.forked_chunks import in_forked_chunks
+
+folder = Path(sys.argv[1])
+
+def work(start, end):
+    (folder / f"working-{os.getpid()}").touch()
+    while True:  # until Ctrl-C stops it, or the process that forked it does
+        time.sleep(0.01)
+
+try:
+    list(in_forked_chunks(folder / "file.jsonl", work, workers=2, chunk_bytes=8))
+except KeyboardInterrupt:
+    print("stopped", flush=True)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_stops_every_forked_process_without_a_traceback_from_each(tmp_path: Path) -> None:
+    (tmp_path / "file.jsonl").write_bytes(b"x" * 64)
+    run = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_IMPORT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+    )
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("working-*"))) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(list(tmp_path.glob("working-*"))) == 2, "both forks at work (this process waits for the first one's)"
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
+    out, err = run.communicate(timeout=60)
+    assert (run.returncode, out) == (130, b"stopped\n")
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err, err.decode()
