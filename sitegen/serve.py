@@ -51,6 +51,9 @@ WATCH_STEP_MS = 5
 """How long the watcher waits for more events before it yields a batch: a save is yielded 5-10 ms after it (20-40 ms
 with watchfiles' step of 20). A save's events come within a millisecond, and a file's events count once however
 many there are, so one save still makes one batch; the 150 ms debounce still bounds a burst."""
+WATCHER_WAKE_MS = 500
+"""How long the watcher waits for events before it returns with none: its first such return is the moment it is
+surely watching, when `Preview.catch_up` finds what was saved during the first build."""
 MAX_TRUSTED_CHANGES = 256
 """A batch of more changes is followed by a full scan: only a burst that large can overflow the kernel's queue of
 file events, and watchfiles passes no word of an overflow on."""
@@ -106,6 +109,22 @@ class Preview:
         """Build again, reading only the files `changes` name (None: every file whose stamp changed); on failure keep
         serving the last good site and remember the errors. A file that cannot be read (removed or moved while the
         build read it) is such an error too, never the end of the watcher: the next rebuild looks at every file."""
+        is_built, message = self._build(changes)
+        self.report(message)
+        return is_built
+
+    def catch_up(self) -> bool:
+        """Build again from every file's stamp once the watcher runs, so that a save made during the first build
+        (before the watcher could see it) shows now, not at the next save; said only when something changed."""
+        before = (self.files, self.errors)
+        _, message = self._build(None)
+        is_changed = (self.files, self.errors) != before
+        if is_changed:
+            self.report(message)
+        return is_changed
+
+    def _build(self, changes: FileChanges | None) -> tuple[bool, str]:
+        """`rebuild`'s work: whether it built, and what to tell the owner."""
         try:
             site = load_site(self.project, self.parsed, None if self.rescan else changes)
             files = render_site(site, cache=self.cache)
@@ -113,17 +132,14 @@ class Preview:
             self.errors = [str(error) for error in invalid.errors if not error.is_warning] or [
                 str(e) for e in invalid.errors
             ]
-            self.report("\n".join(self.errors))
-            return False
+            return False, "\n".join(self.errors)
         except OSError as unreadable:
             self.rescan = True
             self.errors = [f"{unreadable.filename or self.project}: could not be read ({unreadable.strerror})"]
-            self.report(self.errors[0])
-            return False
+            return False, self.errors[0]
         self.rescan = False
         self.site, self.files, self.errors = site, files, []
-        self.report(f"Rebuilt {sum(path.endswith('.html') for path in files)} pages.")
-        return True
+        return True, f"Rebuilt {sum(path.endswith('.html') for path in files)} pages."
 
     def publish(self) -> None:
         """Tell every open tab about the new state."""
@@ -260,15 +276,31 @@ def create_preview_app(
         Reading the store for the scorecards touches SQLite's side files
         itself, so a store change alone only counts when the number of
         responses moved (the store only ever adds). The first rebuild looks
-        at every file (the watcher started after the first build); later
+        at every file (the watcher started after the first build): the
+        first event's, or, when the watcher first wakes without one, a
+        catch-up that finds what was saved while the first build ran; later
         ones read only the files the watcher names.
         """
         seen = await asyncio.to_thread(store.count)
         store_name = store_file_name(preview.site)
         is_watching = False
         async for changes in watchfiles.awatch(
-            project, watch_filter=is_source_change, debounce=150, step=WATCH_STEP_MS
+            project,
+            watch_filter=is_source_change,
+            debounce=150,
+            step=WATCH_STEP_MS,
+            rust_timeout=WATCHER_WAKE_MS,
+            yield_on_timeout=True,
         ):
+            if not changes:  # the watcher woke with nothing new
+                if not is_watching:
+                    is_watching = True
+                    seen = await asyncio.to_thread(store.count)
+                    if await asyncio.to_thread(preview.catch_up):
+                        if not preview.errors and preview.site is not None:
+                            surveys.install(preview.site)
+                        preview.publish()
+                continue
             is_store_only = store_name is not None and all(
                 Path(path).name.startswith(store_name) for _, path in changes
             )

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -137,6 +138,42 @@ def test_the_watched_preview_rebuilds_each_edit_to_exactly_the_full_build(projec
                 lambda before=version: preview.version > before and preview.files == render_site(load_site(project)),
                 f"the preview to rebuild {name} as a full build does",
             )
+
+
+def test_a_save_made_while_the_first_build_ran_is_served_without_another_save(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reported: list[str] = []
+    app = create_preview_app(project, report=reported.append)
+    preview: Preview = app.state.preview
+    translation = project / "content/pages/about.en.md"
+    render = serve.render_site
+
+    def saved_during_the_first_build(*arguments: Any, **options: Any) -> dict[str, bytes]:
+        files = render(*arguments, **options)
+        if not reported:  # the first build: the owner saves before the watcher has started
+            translation.write_text("Saved while the preview started.\n", encoding="utf-8")
+        return files
+
+    monkeypatch.setattr(serve, "render_site", saved_during_the_first_build)
+    with TestClient(app):
+        assert preview.version == 0
+        wait_for(
+            lambda: b"Saved while the preview started." in preview.files["intranet/en/pages/about/index.html"],
+            "the watcher's catch-up to serve the save",
+        )
+        assert preview.version == 1 and preview.files == render_site(load_site(project))
+        assert reported == ["Rebuilt 56 pages."] * 2, "the catch-up is said"
+
+
+def test_the_watchers_catch_up_with_nothing_saved_tells_no_tab_and_says_nothing(project: Path) -> None:
+    reported: list[str] = []
+    preview = Preview(project, report=reported.append)
+    assert preview.rebuild()
+    files = preview.files
+    assert not preview.catch_up() and preview.files == files and reported == reported[:1]
+    (project / "content/pages/about.en.md").write_text("Changed.\n", encoding="utf-8")
+    assert preview.catch_up() and len(reported) == 2
 
 
 def test_a_broken_change_keeps_the_last_good_site(project: Path) -> None:
