@@ -214,6 +214,26 @@ def is_source_change(change: watchfiles.Change, path: str) -> bool:
     )
 
 
+def source_filter(site: Site | None) -> Callable[[watchfiles.Change, str], bool]:
+    """The watcher's filter: `is_source_change`, outside the site's chart and answer caches too. A build writes them
+    (the preview's own, or `sitegen build` run beside it): a rebuild for that would reload every open tab for
+    nothing."""
+    caches = () if site is None else tuple((site.files.root / folder).resolve() for folder in cache_folders(site))
+
+    def is_watched(change: watchfiles.Change, path: str) -> bool:
+        if not is_source_change(change, path):
+            return False
+        resolved = Path(path).resolve()
+        return not any(resolved.is_relative_to(cache) for cache in caches)
+
+    return is_watched
+
+
+def cache_folders(site: Site) -> tuple[str, ...]:
+    """The folders builds keep things in between them, as sitegen.yaml names them (relative to the project)."""
+    return site.config.model.chart_cache, site.config.model.answer_cache
+
+
 def file_changes(changes: set[tuple[watchfiles.Change, str]]) -> FileChanges | None:
     """A watcher's batch as a rebuild reads it; None (look at every file) for a batch too big to trust."""
     if len(changes) > MAX_TRUSTED_CHANGES:
@@ -286,7 +306,7 @@ def create_preview_app(
         is_watching = False
         async for changes in watchfiles.awatch(
             project,
-            watch_filter=is_source_change,
+            watch_filter=source_filter(preview.site),
             debounce=150,
             step=WATCH_STEP_MS,
             rust_timeout=WATCHER_WAKE_MS,

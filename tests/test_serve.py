@@ -19,9 +19,16 @@ from playwright.sync_api import expect
 from starlette.testclient import TestClient
 
 from sitegen import serve
-from sitegen.build import render_site
+from sitegen.build import build_project, render_site
 from sitegen.scaffold import create_project
-from sitegen.serve import Preview, create_preview_app, file_changes, is_source_change, with_reload_script
+from sitegen.serve import (
+    Preview,
+    create_preview_app,
+    file_changes,
+    is_source_change,
+    source_filter,
+    with_reload_script,
+)
 from sitegen.site import FileChanges, load_site
 from sitegen.store import ResponseStore
 
@@ -80,6 +87,39 @@ def test_the_watcher_ignores_output_and_staging_but_not_sources(project: Path) -
     assert is_source_change(watchfiles.Change.modified, str(project / "content/vision.yaml"))
     assert not is_source_change(watchfiles.Change.modified, str(project / "output/public/index.html"))
     assert not is_source_change(watchfiles.Change.added, str(project / ".output-new-1/x.html"))
+
+
+def test_what_a_build_writes_beside_the_preview_makes_no_rebuild(project: Path) -> None:
+    """`sitegen build` (or the preview's own rebuild) writes the chart and answer caches: no tab reloads for them."""
+    before = {path: path.stat().st_mtime_ns for path in project.rglob("*") if path.is_file()}
+    build_project(project)
+    written = [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and before.get(path) != path.stat().st_mtime_ns and "output" not in path.parts
+    ]
+    is_watched = source_filter(load_site(project))
+    caches = [path for path in written if ".sitegen-cache" in path.parts]
+    assert caches and not any(is_watched(watchfiles.Change.added, str(path)) for path in caches)
+    assert {path.name for path in written if path not in caches} <= {
+        "responses.sqlite3",
+        "responses.sqlite3-wal",
+        "responses.sqlite3-shm",
+    }, "the store's files, which count only when responses were added"
+    assert is_watched(watchfiles.Change.modified, str(project / "content/vision.yaml"))
+
+
+def test_caches_named_in_sitegen_yaml_are_left_out_wherever_they_are(project: Path) -> None:
+    config = project / "sitegen.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "chart_cache: kept/charts\nanswer_cache: ../answers-of-site\n",
+        encoding="utf-8",
+    )
+    is_watched = source_filter(load_site(project))
+    assert not is_watched(watchfiles.Change.added, str(project / "kept/charts/a.svg"))
+    assert not is_watched(watchfiles.Change.modified, str(project.parent / "answers-of-site/figures.json"))
+    assert is_watched(watchfiles.Change.modified, str(project / "kept/notes.md"))
+    assert source_filter(None)(watchfiles.Change.modified, str(project / "kept/charts/a.svg")), "no site yet"
 
 
 def test_a_batch_too_big_to_trust_scans_every_file(project: Path) -> None:
@@ -158,12 +198,15 @@ def test_a_save_made_while_the_first_build_ran_is_served_without_another_save(
     monkeypatch.setattr(serve, "render_site", saved_during_the_first_build)
     with TestClient(app):
         assert preview.version == 0
-        wait_for(
-            lambda: b"Saved while the preview started." in preview.files["intranet/en/pages/about/index.html"],
+        wait_for(  # open tabs are told once the catch-up's files are in place
+            lambda: (
+                preview.version >= 1
+                and b"Saved while the preview started." in preview.files["intranet/en/pages/about/index.html"]
+            ),
             "the watcher's catch-up to serve the save",
         )
-        assert preview.version == 1 and preview.files == render_site(load_site(project))
-        assert reported == ["Rebuilt 56 pages."] * 2, "the catch-up is said"
+        assert reported[:2] == ["Rebuilt 56 pages."] * 2, "the catch-up is said"
+        assert preview.files == render_site(load_site(project))
 
 
 def test_the_watchers_catch_up_with_nothing_saved_tells_no_tab_and_says_nothing(project: Path) -> None:
