@@ -214,24 +214,28 @@ def is_source_change(change: watchfiles.Change, path: str) -> bool:
     )
 
 
-def source_filter(site: Site | None) -> Callable[[watchfiles.Change, str], bool]:
-    """The watcher's filter: `is_source_change`, outside the site's chart and answer caches too. A build writes them
+def source_filter(current_site: Callable[[], Site | None]) -> Callable[[watchfiles.Change, str], bool]:
+    """The watcher's filter: `is_source_change`, outside the caches of the site now served too. A build writes them
     (the preview's own, or `sitegen build` run beside it): a rebuild for that would reload every open tab for
-    nothing."""
-    caches = () if site is None else tuple((site.files.root / folder).resolve() for folder in cache_folders(site))
+    nothing. The folders follow sitegen.yaml as it is now: a preview started on a broken project, or one whose
+    `chart_cache:` moved, leaves out the folders its latest good build writes."""
+    resolved_for: list[tuple[Site, tuple[Path, ...]]] = []  # the folders, and the site they were resolved for
+
+    def cache_folders(site: Site) -> tuple[Path, ...]:
+        if not resolved_for or resolved_for[0][0] is not site:
+            model = site.config.model
+            folders = (model.chart_cache, model.answer_cache)
+            resolved_for[:] = [(site, tuple((site.files.root / folder).resolve() for folder in folders))]
+        return resolved_for[0][1]
 
     def is_watched(change: watchfiles.Change, path: str) -> bool:
         if not is_source_change(change, path):
             return False
+        site = current_site()
         resolved = Path(path).resolve()
-        return not any(resolved.is_relative_to(cache) for cache in caches)
+        return site is None or not any(resolved.is_relative_to(cache) for cache in cache_folders(site))
 
     return is_watched
-
-
-def cache_folders(site: Site) -> tuple[str, ...]:
-    """The folders builds keep things in between them, as sitegen.yaml names them (relative to the project)."""
-    return site.config.model.chart_cache, site.config.model.answer_cache
 
 
 def file_changes(changes: set[tuple[watchfiles.Change, str]]) -> FileChanges | None:
@@ -306,20 +310,20 @@ def create_preview_app(
         is_watching = False
         async for changes in watchfiles.awatch(
             project,
-            watch_filter=source_filter(preview.site),
+            watch_filter=source_filter(lambda: preview.site),
             debounce=150,
             step=WATCH_STEP_MS,
             rust_timeout=WATCHER_WAKE_MS,
             yield_on_timeout=True,
         ):
-            if not changes:  # the watcher woke with nothing new
-                if not is_watching:
-                    is_watching = True
-                    seen = await asyncio.to_thread(store.count)
-                    if await asyncio.to_thread(preview.catch_up):
-                        if not preview.errors and preview.site is not None:
-                            surveys.install(preview.site)
-                        preview.publish()
+            if not changes and is_watching:
+                continue  # the watcher woke with nothing new
+            if not changes:  # its first wake: it surely watches now, so what it missed is found by the stamps
+                is_watching, seen = True, await asyncio.to_thread(store.count)
+                if await asyncio.to_thread(preview.catch_up):
+                    if not preview.errors and preview.site is not None:
+                        surveys.install(preview.site)
+                    preview.publish()
                 continue
             is_store_only = store_name is not None and all(
                 Path(path).name.startswith(store_name) for _, path in changes
